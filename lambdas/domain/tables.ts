@@ -1,0 +1,32 @@
+/**
+ * DynamoDB key design, shared by the CDK table constructs, the AWS adapters and the local
+ * runtime (which creates its tables from the synthesized template).
+ *
+ * verifications (pk, sk)
+ *   V#<verificationId> | META                      the verification
+ *   V#<verificationId> | A#<attemptId>              an attempt
+ *   V#<verificationId> | A#<attemptId>#D#<slot>     a document of an attempt
+ *   V#<verificationId> | R#<attemptId>              a manual-review task
+ *   V#<verificationId> | REJ#<sha256>               an image that failed before
+ *   UNIQ#DOC#<hmac>    | UNIQ                      document-number uniqueness record
+ *   GSI byStatus   (gsi1pk = STATUS#<status>,  gsi1sk = <updatedAt>#<verificationId>)
+ *   GSI byReviewer (gsi2pk = REVIEWER#<assignee or UNASSIGNED>, gsi2sk = <dueAt>#<verificationId>)
+ *   GSI byUser     (gsi3pk = USER#<userId>,     gsi3sk = <createdAt>#<verificationId>)
+ * rateLimits (pk) with TTL attribute `expiresAt` (epoch seconds; reads ignore expired items)
+ * auditEvents (pk = subject, sk = sequence number) append-only hash chain per subject
+ * idempotency (id) Powertools idempotency layout, TTL attribute `expiration`
+ */
+export const TABLE_KEYS = {
+  verifications: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: {
+      byStatus: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      byReviewer: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+      byUser: { partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    },
+  },
+  rateLimits: { partitionKey: 'pk', ttlAttribute: 'expiresAt' },
+  auditEvents: { partitionKey: 'subject', sortKey: 'sequence' },
+  idempotency: { partitionKey: 'id', ttlAttribute: 'expiration' },
+} as const;

@@ -1,0 +1,348 @@
+/**
+ * Typed configuration for serverless-kyc.
+ *
+ * Every setting has a default and a one-line reason. Values come from, in order of precedence:
+ * CDK context key `kyc` (a JSON object, e.g. `-c kyc='{"region":"eu-central-1"}'`), a JSON file
+ * named by context key `kycConfigFile`, then the defaults below. `validateConfig` turns any
+ * invalid combination into a `ConfigError` that fails `cdk synth` with a clear message.
+ *
+ * The same object is read by the Lambda handlers (through environment variables set by the
+ * constructs) and by the local runtime, so thresholds are defined exactly once.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ region: 'eu-west-1', allowedRegions: ['eu-west-1'] });
+ * config.retention.evidenceYears; // 5
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+
+export type DocumentType = 'passport' | 'id_card' | 'driving_licence';
+export type VerificationLevel = 'basic' | 'advanced';
+
+export interface RetentionConfig {
+  /** Years identity evidence is kept under Object Lock COMPLIANCE (31 CFR 1020.220: 5 years; EU AMLD art. 40: 5 years). */
+  readonly evidenceYears: number;
+  /** Years audit events are kept under Object Lock COMPLIANCE (same AML window as the evidence they describe). */
+  readonly auditYears: number;
+  /** Days an unprocessed object may stay in the intake bucket before lifecycle deletes it. */
+  readonly intakeLeftoverDays: number;
+  /** Days CloudWatch keeps Lambda and workflow logs. */
+  readonly logDays: number;
+}
+
+export interface UploadLimits {
+  /** Largest single file in bytes (PRODUCT §2: each file under 10 MB). */
+  readonly maxFileBytes: number;
+  /** Smallest single file in bytes (PRODUCT §2: under 100 KB is insufficient resolution). */
+  readonly minFileBytes: number;
+  /** Largest sum of all files of one attempt in bytes (PRODUCT §2: under 30 MB). */
+  readonly maxAttemptBytes: number;
+  /** Smallest accepted side in pixels (Rekognition needs 80 px; documents need far more to be legible). */
+  readonly minSidePixels: number;
+  /** Largest accepted pixel count; anything bigger is a decompression bomb refused before decoding. */
+  readonly maxPixels: number;
+  /** Seconds a presigned POST stays valid (PRODUCT §2: expires within minutes). */
+  readonly presignExpirySeconds: number;
+}
+
+export interface QualityThresholds {
+  /** Variance of the Laplacian at 1024 px below which a photo is too blurry. */
+  readonly blurMinLaplacianVariance: number;
+  /** Share of the frame in clipped-white specular blobs above which glare is reported. */
+  readonly glareMaxSaturatedFraction: number;
+  /** Mean luminance (0-255) below which the photo is too dark. */
+  readonly darkMinMeanLuminance: number;
+  /** Ratio of subject to surround luminance below which the photo counts as backlit. */
+  readonly backlitMinSubjectRatio: number;
+  /** Degrees of rotation of the document edges above which it counts as tilted. */
+  readonly maxTiltDegrees: number;
+  /** Fraction of the frame's shorter side that must separate each document corner from the edge. */
+  readonly cornerMarginFraction: number;
+  /** Smallest face box side, as a fraction of the image's shorter side, on a selfie. */
+  readonly minSelfieFaceFraction: number;
+  /** Smallest face box side in pixels on a document portrait (Rekognition: 40 px at 1080p). */
+  readonly minFacePixels: number;
+}
+
+export interface IdentityThresholds {
+  /** CompareFaces similarity (0-100) at or above which faces match outright. */
+  readonly faceMatchApprove: number;
+  /** CompareFaces similarity (0-100) below which faces do not match; between the two -> manual review. */
+  readonly faceMatchReject: number;
+  /** Face Liveness confidence (0-100) at or above which the user is live (AWS service card: 80-90 vs injection). */
+  readonly livenessApprove: number;
+  /** Face Liveness confidence (0-100) below which liveness fails; between the two -> manual review. */
+  readonly livenessReject: number;
+  /** SearchFaces similarity (0-100) at or above which another account's face is the same person. */
+  readonly duplicateFaceSimilarity: number;
+}
+
+export interface RateLimitConfig {
+  /** Attempts allowed per user in the rolling window (PRODUCT §4: more than 5 per hour is unusual). */
+  readonly attemptsPerWindow: number;
+  /** Rolling window length in seconds. */
+  readonly windowSeconds: number;
+  /** Consecutive failed attempts that trigger a cooldown (PRODUCT §4: 3). */
+  readonly failuresBeforeCooldown: number;
+  /** Cooldown length in seconds (PRODUCT §4: 24 hours). */
+  readonly cooldownSeconds: number;
+  /** Distinct document types within the window that raise the document-switching risk flag. */
+  readonly documentSwitchesForRiskFlag: number;
+  /** Cooldown multiplier applied when the risk flag is raised (a longer wait). */
+  readonly riskCooldownMultiplier: number;
+  /** After a cooldown ends, send the next attempt to manual review instead of automation. */
+  readonly manualReviewAfterCooldown: boolean;
+}
+
+export interface ReviewConfig {
+  /** Days a manual review may take before it escalates (PRODUCT §4: SLA 3-7 days). */
+  readonly slaDays: number;
+}
+
+export interface FeatureSwitches {
+  /** Require a Rekognition Face Liveness session with every attempt. */
+  readonly liveness: boolean;
+  /** Read document data (DetectText + MRZ) and compare it with what the user declared. */
+  readonly ocr: boolean;
+  /** Deliver signed webhooks for status changes (EventBridge events are always sent). */
+  readonly webhooks: boolean;
+}
+
+export interface KycConfig {
+  /** Region the stack is deployed to; identity data never leaves it. */
+  readonly region: string;
+  /** Regions where deployment is allowed (data residency); any other region fails synth. */
+  readonly allowedRegions: readonly string[];
+  /** AWS account to deploy to; undefined leaves the stack environment-agnostic except for region. */
+  readonly account?: string;
+  /** Prefix for resource names, so several installations can share an account. */
+  readonly prefix: string;
+  /** Origins allowed to POST uploads and call the API from a browser; none by default (deny). */
+  readonly allowedOrigins: readonly string[];
+  readonly retention: RetentionConfig;
+  readonly uploads: UploadLimits;
+  readonly quality: QualityThresholds;
+  readonly identity: IdentityThresholds;
+  readonly rateLimits: RateLimitConfig;
+  readonly review: ReviewConfig;
+  readonly features: FeatureSwitches;
+  /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
+  readonly webhookUrl?: string;
+}
+
+/** Smallest retention the AML rules allow (31 CFR 1020.220; EU AMLD art. 40; AMLR 2024/1624 art. 77). */
+export const MIN_RETENTION_YEARS = 5;
+
+/** Days in `years` years, counting leap days the way S3 Object Lock does (365.25 rounded up). */
+export function retentionDays(years: number): number {
+  return Math.ceil(years * 365.25);
+}
+
+export const DEFAULT_CONFIG: KycConfig = {
+  region: 'eu-west-1',
+  allowedRegions: ['eu-west-1'],
+  prefix: 'kyc',
+  allowedOrigins: [],
+  retention: { evidenceYears: 5, auditYears: 5, intakeLeftoverDays: 1, logDays: 365 },
+  uploads: {
+    maxFileBytes: 10 * 1024 * 1024,
+    minFileBytes: 100 * 1024,
+    maxAttemptBytes: 30 * 1024 * 1024,
+    minSidePixels: 600,
+    maxPixels: 50_000_000,
+    presignExpirySeconds: 300,
+  },
+  quality: {
+    blurMinLaplacianVariance: 60,
+    glareMaxSaturatedFraction: 0.012,
+    darkMinMeanLuminance: 55,
+    backlitMinSubjectRatio: 0.45,
+    maxTiltDegrees: 12,
+    cornerMarginFraction: 0.01,
+    minSelfieFaceFraction: 0.2,
+    minFacePixels: 40,
+  },
+  identity: {
+    faceMatchApprove: 95,
+    faceMatchReject: 80,
+    livenessApprove: 85,
+    livenessReject: 60,
+    duplicateFaceSimilarity: 95,
+  },
+  rateLimits: {
+    attemptsPerWindow: 5,
+    windowSeconds: 3600,
+    failuresBeforeCooldown: 3,
+    cooldownSeconds: 24 * 3600,
+    documentSwitchesForRiskFlag: 3,
+    riskCooldownMultiplier: 2,
+    manualReviewAfterCooldown: true,
+  },
+  review: { slaDays: 7 },
+  features: { liveness: true, ocr: true, webhooks: false },
+};
+
+/** A configuration value that cannot be deployed; the message names the setting and the rule. */
+export class ConfigError extends Error {
+  public readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid serverless-kyc configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type PartialConfig = {
+  [K in keyof KycConfig]?: KycConfig[K] extends readonly string[]
+    ? readonly string[]
+    : KycConfig[K] extends object
+      ? Partial<KycConfig[K]>
+      : KycConfig[K];
+};
+
+/** Merges a partial configuration onto the defaults and validates the result. */
+export function resolveConfig(partial: PartialConfig = {}): KycConfig {
+  const merged: KycConfig = {
+    ...DEFAULT_CONFIG,
+    ...partial,
+    allowedRegions: partial.allowedRegions ?? (partial.region ? [partial.region] : DEFAULT_CONFIG.allowedRegions),
+    retention: { ...DEFAULT_CONFIG.retention, ...partial.retention },
+    uploads: { ...DEFAULT_CONFIG.uploads, ...partial.uploads },
+    quality: { ...DEFAULT_CONFIG.quality, ...partial.quality },
+    identity: { ...DEFAULT_CONFIG.identity, ...partial.identity },
+    rateLimits: { ...DEFAULT_CONFIG.rateLimits, ...partial.rateLimits },
+    review: { ...DEFAULT_CONFIG.review, ...partial.review },
+    features: { ...DEFAULT_CONFIG.features, ...partial.features },
+  } as KycConfig;
+  validateConfig(merged);
+  return merged;
+}
+
+/** Throws a `ConfigError` listing every problem found; returns nothing when the configuration is valid. */
+export function validateConfig(config: KycConfig): void {
+  const problems: string[] = [];
+  const positive = (path: string, value: number): void => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      problems.push(`${path} must be a positive number (got ${String(value)})`);
+    }
+  };
+  const percent = (path: string, value: number): void => {
+    if (typeof value !== 'number' || !(value >= 0 && value <= 100)) {
+      problems.push(`${path} must be between 0 and 100 (got ${String(value)})`);
+    }
+  };
+
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(config.region)) {
+    problems.push(`region "${config.region}" is not an AWS region name`);
+  }
+  if (!config.allowedRegions.includes(config.region)) {
+    problems.push(
+      `region "${config.region}" is outside allowedRegions [${config.allowedRegions.join(', ')}]: ` +
+        'identity data must stay in the regions you chose (data residency)',
+    );
+  }
+  if (!/^[a-z][a-z0-9-]{1,20}$/.test(config.prefix)) {
+    problems.push(`prefix "${config.prefix}" must be 2-21 lower-case letters, digits or dashes`);
+  }
+  for (const origin of config.allowedOrigins) {
+    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) {
+      problems.push(`allowedOrigins entry "${origin}" must be a scheme and host without path or wildcard`);
+    }
+  }
+
+  const { retention, uploads, quality, identity, rateLimits, review } = config;
+  for (const [key, years] of [
+    ['retention.evidenceYears', retention.evidenceYears],
+    ['retention.auditYears', retention.auditYears],
+  ] as const) {
+    if (typeof years !== 'number' || !(years >= MIN_RETENTION_YEARS)) {
+      problems.push(
+        `${key} must be at least ${MIN_RETENTION_YEARS} years (AML record keeping: 31 CFR 1020.220, EU AMLD art. 40); got ${String(years)}`,
+      );
+    }
+  }
+  positive('retention.intakeLeftoverDays', retention.intakeLeftoverDays);
+  positive('retention.logDays', retention.logDays);
+
+  for (const [key, value] of Object.entries(uploads)) positive(`uploads.${key}`, value as number);
+  if (uploads.minFileBytes >= uploads.maxFileBytes)
+    problems.push('uploads.minFileBytes must be below uploads.maxFileBytes');
+  if (uploads.maxFileBytes > uploads.maxAttemptBytes)
+    problems.push('uploads.maxFileBytes must not exceed uploads.maxAttemptBytes');
+  if (uploads.presignExpirySeconds > 900) {
+    problems.push('uploads.presignExpirySeconds must be at most 900 (presigned uploads expire within minutes)');
+  }
+
+  for (const [key, value] of Object.entries(quality)) positive(`quality.${key}`, value as number);
+  for (const [key, value] of Object.entries(identity)) percent(`identity.${key}`, value as number);
+  if (identity.faceMatchReject > identity.faceMatchApprove) {
+    problems.push('identity.faceMatchReject must not exceed identity.faceMatchApprove');
+  }
+  if (identity.livenessReject > identity.livenessApprove) {
+    problems.push('identity.livenessReject must not exceed identity.livenessApprove');
+  }
+
+  for (const [key, value] of Object.entries(rateLimits)) {
+    if (typeof value === 'number') positive(`rateLimits.${key}`, value);
+  }
+  if (!Number.isInteger(rateLimits.attemptsPerWindow)) problems.push('rateLimits.attemptsPerWindow must be an integer');
+  if (!Number.isInteger(rateLimits.failuresBeforeCooldown))
+    problems.push('rateLimits.failuresBeforeCooldown must be an integer');
+
+  positive('review.slaDays', review.slaDays);
+  if (review.slaDays > 365)
+    problems.push('review.slaDays must be at most 365 (a Step Functions task token lives at most a year)');
+
+  if (config.features.webhooks && !config.webhookUrl) problems.push('features.webhooks needs webhookUrl');
+  if (config.webhookUrl && !/^https:\/\//.test(config.webhookUrl)) problems.push('webhookUrl must use https');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Minimal view of a CDK construct node, so this file needs no CDK import. */
+export interface ContextReader {
+  tryGetContext(key: string): unknown;
+}
+
+/**
+ * Reads the configuration from CDK context: `kycConfigFile` (path to a JSON file) and `kyc`
+ * (a JSON object or JSON string) layered onto the defaults.
+ */
+export function configFromContext(node: ContextReader): KycConfig {
+  let partial: PartialConfig = {};
+  const file = node.tryGetContext('kycConfigFile');
+  if (typeof file === 'string' && file.length > 0) {
+    try {
+      partial = JSON.parse(readFileSync(file, 'utf8')) as PartialConfig;
+    } catch (error) {
+      throw new ConfigError([`kycConfigFile "${file}" could not be read as JSON: ${(error as Error).message}`]);
+    }
+  }
+  const inline = node.tryGetContext('kyc');
+  if (inline !== undefined) {
+    let parsed: unknown = inline;
+    if (typeof inline === 'string') {
+      try {
+        parsed = JSON.parse(inline);
+      } catch (error) {
+        throw new ConfigError([`context "kyc" is not valid JSON: ${(error as Error).message}`]);
+      }
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw new ConfigError(['context "kyc" must be a JSON object']);
+    partial = mergePartial(partial, parsed as PartialConfig);
+  }
+  return resolveConfig(partial);
+}
+
+function mergePartial(base: PartialConfig, over: PartialConfig): PartialConfig {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && prior && typeof prior === 'object'
+        ? { ...(prior as object), ...(value as object) }
+        : value;
+  }
+  return out as PartialConfig;
+}
