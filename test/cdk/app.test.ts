@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { ConfigError, configFromContext } from '../../lib/config.ts';
 import { buildKycApp } from '../../lib/kyc-app.ts';
+import { dataResourceEnvironment } from '../../lib/stacks/data-stack.ts';
 import { createTestApp, synthKyc } from './synth.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,6 +49,23 @@ describe('buildKycApp', () => {
     // Assess
     dataTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: 'kyc-verification-events' });
     dataTemplate.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 365 });
+  });
+});
+
+describe('dataResourceEnvironment', () => {
+  it('names every data resource under the variable names the handlers read', () => {
+    // Prepare
+    const { dataStack } = synthKyc();
+
+    // Act
+    const environment = dataResourceEnvironment(dataStack.resources);
+
+    // Assess
+    const dataVariables = Object.values(ENV).filter(
+      (name) => !['STATE_MACHINE_ARN', 'FACE_COLLECTION_ID', 'WEBHOOK_SECRET_ARN', 'KYC_CONFIG'].includes(name),
+    );
+    expect(Object.keys(environment).sort()).toEqual([...dataVariables].sort());
+    expect(Object.values(environment).every((value) => typeof value === 'string' && value.length > 0)).toBe(true);
   });
 });
 
