@@ -269,10 +269,12 @@ function renderError() {
   const error = state.error;
   box.hidden = !error;
   if (!error) return;
-  const parts = [error.serverMessage ?? t(error.messageKey ?? 'error.unexpected', error.params)];
-  if (error.retryAfterSeconds)
-    parts.push(t('error.retryAfter', { duration: formatDuration(error.retryAfterSeconds, state.language) }));
-  $('error-message').textContent = parts.join(' ');
+  $('error-message').textContent = error.serverMessage ?? t(error.messageKey ?? 'error.unexpected', error.params);
+  const wait = $('error-wait');
+  wait.hidden = !error.retryAfterSeconds;
+  wait.textContent = error.retryAfterSeconds
+    ? t('error.retryAfter', { duration: formatDuration(error.retryAfterSeconds, state.language) })
+    : '';
   $('error-detail').textContent = t('error.code', { code: error.code });
   $('error-retry').hidden = !state.retry;
 }
@@ -486,6 +488,7 @@ async function startAttempt() {
     state.uploaded.clear();
     $('liveness-note').hidden = !attempt.livenessSessionId;
     setUploadFormEnabled(true);
+    $('upload-form').querySelector('button[type=submit]')?.removeAttribute('hidden');
     renderSlots();
     $('upload-step').hidden = false;
     $('status-step').hidden = true;
@@ -592,6 +595,7 @@ async function onUploadSubmit(event) {
   for (const input of $('upload-form').querySelectorAll('input[type=file]')) {
     /** @type {HTMLInputElement} */ (input).value = '';
   }
+  $('upload-form').querySelector('button[type=submit]')?.setAttribute('hidden', '');
   state.verification = undefined;
   $('status-step').hidden = false;
   $('status-heading').focus();
