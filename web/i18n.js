@@ -8,7 +8,7 @@
 /** Languages the page offers, in switcher order. */
 export const LANGUAGES = /** @type {const} */ (['en', 'zh-CN']);
 
-const MESSAGES = {
+export const MESSAGES = {
   en: {
     'page.title': 'Verify your identity',
     'page.intro':
@@ -165,7 +165,7 @@ const MESSAGES = {
  * ISO 3166-1 alpha-3 (what the API takes as `nationality`) -> alpha-2 (what Intl.DisplayNames
  * names). Every assigned code with a permanent population.
  */
-const COUNTRIES = {
+export const COUNTRIES = {
   AFG: 'AF',
   ALA: 'AX',
   ALB: 'AL',
