@@ -13,6 +13,7 @@ const MAX_FILE_BYTES = 10 * 1024 * 1024; // PRODUCT §2: each file under 10 MB (
 const POLL_INTERVAL_MS = 1000;
 const POLL_TIMEOUT_MS = 120_000;
 const PENDING_STATUSES = ['awaiting_upload', 'processing'];
+const ATTEMPT_FAILED = ['rejected', 'failed'];
 const TOKEN_KEY = 'kyc.token';
 const LANGUAGE_KEY = 'kyc.language';
 const SLOT_ORDER = ['document_front', 'document_back', 'selfie', 'proof_of_address'];
@@ -396,11 +397,25 @@ function onFileChosen(slot, input) {
   input.value = '';
 }
 
-function isPending(verification) {
-  const attempt = Array.isArray(verification?.attempts)
+/** The current attempt as listed in a status answer, if the API lists it. */
+function currentAttempt(verification) {
+  return Array.isArray(verification?.attempts)
     ? verification.attempts.find((candidate) => candidate?.attemptId === state.attemptId)
     : undefined;
-  return PENDING_STATUSES.includes(verification?.status) || PENDING_STATUSES.includes(attempt?.status);
+}
+
+/**
+ * True while the current attempt is still being uploaded or checked. The attempt's own status
+ * wins when the API lists it: right after "Try again" the verification may still say
+ * `rejected` from the previous attempt, and a file refused at intake ends the attempt
+ * (`rejected`/`failed`) before the verification moves on.
+ */
+function isPending(verification) {
+  const attempt = currentAttempt(verification);
+  const verificationPending = PENDING_STATUSES.includes(verification?.status);
+  if (!attempt?.status) return verificationPending;
+  if (PENDING_STATUSES.includes(attempt.status)) return true;
+  return verificationPending && !ATTEMPT_FAILED.includes(attempt.status);
 }
 
 function renderStatus() {
@@ -433,7 +448,9 @@ function renderStatus() {
       return item;
     }),
   );
-  $('try-again').hidden = !['rejected', 'cooldown'].includes(status);
+  $('try-again').hidden = !(
+    ['rejected', 'cooldown'].includes(status) || ATTEMPT_FAILED.includes(currentAttempt(verification)?.status)
+  );
   $('check-again').hidden = !(state.timedOut && isPending(verification));
 }
 

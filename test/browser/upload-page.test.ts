@@ -151,6 +151,17 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
     for (const slot of slots) expect((await page.progress(slot)).value).toBe(0);
     if (fake) expect([...fake.verifications.values()][0]?.attempts).toHaveLength(2);
 
+    // Act: resubmit with a sharp photo
+    await page.chooseFile('document_front', fixtures.document);
+    await page.chooseFile('document_back', fixtures.documentBack);
+    await page.chooseFile('selfie', fixtures.selfie);
+    await page.upload();
+
+    // Assess: the new attempt is decided on its own, in the language now chosen
+    expect(await page.waitForDecision()).toBe('approved');
+    expect(await page.statusText()).toBe('已通过');
+    expect(await page.reasons()).toEqual([]);
+
     // Assess: no file content kept in browser storage
     const storage = await pageStorage(page);
     expect(storage.keys.every((key) => ['kyc.token', 'kyc.language'].includes(key))).toBe(true);
