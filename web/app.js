@@ -282,7 +282,7 @@ function renderError() {
 
 /** @param {unknown} error */
 function toPageError(error) {
-  return error instanceof PageError ? error : new PageError('PAGE_ERROR', undefined, { messageKey: 'error.network' });
+  return error instanceof PageError ? error : new PageError('PAGE_ERROR', undefined, { messageKey: 'error.page' });
 }
 
 function acceptFor(slot) {
@@ -555,7 +555,10 @@ async function onDetailsSubmit(event) {
     return;
   }
   const controls = form.querySelectorAll('input, select, textarea, button');
-  controls.forEach((control) => /** @type {HTMLInputElement} */ (control.disabled = true));
+  const setDisabled = (/** @type {boolean} */ disabled) => {
+    for (const control of controls) /** @type {HTMLInputElement} */ (control).disabled = disabled;
+  };
+  setDisabled(true);
   try {
     const created = await api('POST', '/v1/verifications', request);
     state.verificationId = created.verificationId;
@@ -563,7 +566,7 @@ async function onDetailsSubmit(event) {
     $('details-step').hidden = true;
     await startAttempt();
   } catch (error) {
-    controls.forEach((control) => /** @type {HTMLInputElement} */ (control.disabled = false));
+    setDisabled(false);
     showError(toPageError(error));
   }
 }

@@ -84,6 +84,7 @@ export const MESSAGES = {
     'error.uploadExpired': 'The upload link has expired. Press "Try again" to get a new one.',
     'error.uploadRejected': 'The storage service refused this file ({code}).',
     'error.token': 'Could not sign in to the local runtime.',
+    'error.page': 'Something unexpected happened on this page. Please reload it and try again.',
   },
   'zh-CN': {
     'page.title': '身份认证',
@@ -158,6 +159,7 @@ export const MESSAGES = {
     'error.uploadExpired': '上传链接已过期，请点击“重试”获取新链接。',
     'error.uploadRejected': '存储服务拒绝了该文件（{code}）。',
     'error.token': '无法登录本地运行环境。',
+    'error.page': '页面出现意外错误，请刷新后重试。',
   },
 };
 
