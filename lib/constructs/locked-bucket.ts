@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MIN_RETENTION_YEARS, retentionDays } from '../config.ts';
-import { SECURE_BUCKET_DEFAULTS, tagDataClass, type DataClass } from './bucket-security.ts';
+import { SECURE_BUCKET_DEFAULTS, denyForeignEncryption, tagDataClass, type DataClass } from './bucket-security.ts';
 
 export interface LockedBucketProps {
   /** Customer-managed key for SSE-KMS (required). */
@@ -28,7 +28,8 @@ export interface LockedBucketProps {
 
 /**
  * Versioned, SSE-KMS with a Bucket Key, Object Lock COMPLIANCE default retention, TLS only,
- * BPA, RETAIN and no auto-delete. Lifecycle removes noncurrent versions only after the
+ * BPA, RETAIN and no auto-delete. The bucket policy refuses writes that ask for another
+ * encryption or name another KMS key (a write that names none gets the bucket's key). Lifecycle removes noncurrent versions only after the
  * retention window (S3 lifecycle never deletes a version that is still locked), and cleans up
  * expired delete markers and incomplete multipart uploads.
  *
@@ -77,5 +78,6 @@ export class LockedBucket extends Construct {
       ],
     });
     tagDataClass(this.bucket, props.dataClass);
+    denyForeignEncryption(this.bucket, props.encryptionKey, { requireHeader: false });
   }
 }
