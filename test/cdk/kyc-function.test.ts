@@ -146,6 +146,21 @@ describe('KycFunction', () => {
     });
   });
 
+  it('raises an alarm as soon as one failed event waits in the failure queue', () => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AsyncFailures'), 'QueueName'] } },
+      ],
+    });
+  });
+
   it('uses its own role without AWS managed policies', () => {
     // Act
     const role = template.toJSON().Resources[logicalId(plain.role)] as Resource;
