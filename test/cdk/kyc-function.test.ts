@@ -170,6 +170,25 @@ describe('KycFunction', () => {
     expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
   });
 
+  it('keeps the X-Ray wildcard in its own policy so the default policy holds no Resource "*"', () => {
+    // Prepare
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const roleRef = { Ref: logicalId(plain.role) };
+    const ofPlain = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([roleRef]));
+
+    // Act
+    const statements = ofPlain.map(
+      (p) => (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+    );
+
+    // Assess
+    expect(ofPlain).toHaveLength(2);
+    const wildcard = statements.filter((list) => list.some((statement) => statement.Resource === '*'));
+    expect(wildcard).toEqual([
+      [{ Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }],
+    ]);
+  });
+
   it('refuses an entry that does not exist', () => {
     // Prepare
     const app = createTestApp();
