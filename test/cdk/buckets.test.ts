@@ -299,6 +299,18 @@ describe('EvidenceBuckets', () => {
     expect(JSON.stringify(vault.Properties.LifecycleConfiguration)).not.toContain('ExpirationInDays');
   });
 
+  it.each(['evidence', 'audit'])('moves %s objects to Glacier Instant Retrieval after 90 days', (dataClass) => {
+    // Act
+    const [, bucket] = bucketOfClass(dataTemplate, dataClass);
+
+    // Assess
+    expect(bucket.Properties.LifecycleConfiguration).toEqual({
+      Rules: expect.arrayContaining([
+        expect.objectContaining({ Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }] }),
+      ]),
+    });
+  });
+
   it('never auto-deletes objects', () => {
     // Assess
     expect(Object.keys(dataTemplate.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
