@@ -20,7 +20,14 @@ import { AwsServiceError, startJsonProtocolServer, type OperationHandler } from 
 import { collectionOperations } from './rekognition/collection-operations.ts';
 import { CollectionStore } from './rekognition/collections.ts';
 import { imageTooLarge, invalidImageFormat, invalidParameter } from './rekognition/errors.ts';
-import { attributeSelection, boundingBox, comparedFace, faceDetail, greyImage, largestFace } from './rekognition/face-details.ts';
+import {
+  attributeSelection,
+  boundingBox,
+  comparedFace,
+  faceDetail,
+  greyImage,
+  largestFace,
+} from './rekognition/face-details.ts';
 import type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
 import { imageFormat, MAX_BYTES_IMAGE, resolveImage } from './rekognition/images.ts';
 import { completeLivenessSession, LivenessSessions, referenceKey, sessionNotFound } from './rekognition/liveness.ts';
@@ -98,7 +105,9 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     try {
       return await faceEngine.detect(image);
     } catch (error) {
-      throw new AwsServiceError('InvalidImageFormatException', 'Request has invalid image format', 400, { cause: error });
+      throw new AwsServiceError('InvalidImageFormatException', 'Request has invalid image format', 400, {
+        cause: error,
+      });
     }
   };
 
@@ -132,22 +141,32 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       }
       faceMatches.sort((a, b) => (b.Similarity as number) - (a.Similarity as number));
       return {
-        SourceImageFace: { BoundingBox: boundingBox(sourceFace), Confidence: Number((sourceFace.confidence * 100).toFixed(3)) },
+        SourceImageFace: {
+          BoundingBox: boundingBox(sourceFace),
+          Confidence: Number((sourceFace.confidence * 100).toFixed(3)),
+        },
         FaceMatches: faceMatches,
         UnmatchedFaces: unmatched,
       };
     },
     async DetectText(input) {
       const image = await resolveImage(input, 'Image', s3);
-      const wordFilter = optionalObject(optionalObject(input, 'Filters', invalidParameter) ?? {}, 'WordFilter', invalidParameter);
-      const minConfidence = wordFilter ? (optionalNumber(wordFilter, 'MinConfidence', 0, 100, invalidParameter) ?? 0) : 0;
+      const wordFilter = optionalObject(
+        optionalObject(input, 'Filters', invalidParameter) ?? {},
+        'WordFilter',
+        invalidParameter,
+      );
+      const minConfidence = wordFilter
+        ? (optionalNumber(wordFilter, 'MinConfidence', 0, 100, invalidParameter) ?? 0)
+        : 0;
       return { TextDetections: await text.detect(image, minConfidence), TextModelVersion: '3.0' };
     },
     CreateFaceLivenessSession(input) {
       const settings = optionalObject(input, 'Settings', invalidParameter) ?? {};
       const output = optionalObject(settings, 'OutputConfig', invalidParameter);
       const auditImagesLimit = optionalNumber(settings, 'AuditImagesLimit', 0, 4, invalidParameter);
-      if (auditImagesLimit !== undefined && !Number.isInteger(auditImagesLimit)) throw invalidParameter('AuditImagesLimit must be 0-4');
+      if (auditImagesLimit !== undefined && !Number.isInteger(auditImagesLimit))
+        throw invalidParameter('AuditImagesLimit must be 0-4');
       const session = sessions.create({
         kmsKeyId: optionalString(input, 'KmsKeyId', invalidParameter),
         outputBucket: output ? requiredString(output, 'S3Bucket', invalidParameter) : undefined,
@@ -188,7 +207,8 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
           const encoded = (body as Record<string, unknown>).imageBase64;
           if (typeof encoded !== 'string' || encoded === '') throw invalidParameter('imageBase64 is required');
           const image = Buffer.from(encoded, 'base64');
-          if (image.length > MAX_BYTES_IMAGE) throw imageTooLarge(`Image bytes are limited to ${MAX_BYTES_IMAGE} bytes`);
+          if (image.length > MAX_BYTES_IMAGE)
+            throw imageTooLarge(`Image bytes are limited to ${MAX_BYTES_IMAGE} bytes`);
           if (!imageFormat(image)) throw invalidImageFormat();
           let id: string;
           try {

@@ -9,7 +9,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_ACCOUNT_ID } from '../client-config.ts';
 import { optionalNumber, optionalString, requiredString } from '../json-input.ts';
 import { AwsServiceError, type OperationHandler } from '../json-protocol-server.ts';
-import { FACE_MODEL_VERSION, isCollectionId, type CollectionStore, type StoredCollection, type StoredFace } from './collections.ts';
+import {
+  FACE_MODEL_VERSION,
+  isCollectionId,
+  type CollectionStore,
+  type StoredCollection,
+  type StoredFace,
+} from './collections.ts';
 import { invalidParameter, resourceNotFound } from './errors.ts';
 import { attributeSelection, boundingBox, faceDetail, greyImage, largestFace } from './face-details.ts';
 import type { EngineFace, FaceEngine } from './face-engine-port.ts';
@@ -51,7 +57,12 @@ function publicFace(face: StoredFace): Record<string, unknown> {
 
 function stringList(input: Input, field: string, pattern: RegExp, max: number): string[] {
   const value = input[field];
-  if (!Array.isArray(value) || value.length === 0 || value.length > max || value.some((item) => typeof item !== 'string' || !pattern.test(item))) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > max ||
+    value.some((item) => typeof item !== 'string' || !pattern.test(item))
+  ) {
     throw invalidParameter(`${field} must be a list of 1-${max} valid ids`);
   }
   return value as string[];
@@ -76,7 +87,10 @@ function matches(
     .map(({ face, similarity }) => ({ Similarity: round(similarity), Face: publicFace(face) }));
 }
 
-async function searchedFace(context: CollectionContext, input: Input): Promise<{ face: EngineFace; others: EngineFace[]; image: Uint8Array }> {
+async function searchedFace(
+  context: CollectionContext,
+  input: Input,
+): Promise<{ face: EngineFace; others: EngineFace[]; image: Uint8Array }> {
   const image = await resolveImage(input, 'Image', context.s3);
   const faces = await context.detect(image);
   const face = largestFace(faces);
@@ -166,11 +180,17 @@ export function collectionOperations(context: CollectionContext): Record<string,
       const userId = optionalString(input, 'UserId', invalidParameter);
       const faceIds = Array.isArray(input.FaceIds) ? new Set(input.FaceIds as unknown[]) : undefined;
       const selected = collection.faces.filter(
-        (face) => (userId === undefined || face.UserId === userId) && (faceIds === undefined || faceIds.has(face.FaceId)),
+        (face) =>
+          (userId === undefined || face.UserId === userId) && (faceIds === undefined || faceIds.has(face.FaceId)),
       );
       const page = selected.slice(start, start + maxResults);
-      const next = start + page.length < selected.length ? Buffer.from(String(start + page.length)).toString('base64') : undefined;
-      return { Faces: page.map(publicFace), FaceModelVersion: FACE_MODEL_VERSION, ...(next ? { NextToken: next } : {}) };
+      const next =
+        start + page.length < selected.length ? Buffer.from(String(start + page.length)).toString('base64') : undefined;
+      return {
+        Faces: page.map(publicFace),
+        FaceModelVersion: FACE_MODEL_VERSION,
+        ...(next ? { NextToken: next } : {}),
+      };
     },
     DeleteFaces(input) {
       const collection = collectionOf(context, input);
@@ -232,7 +252,8 @@ export function collectionOperations(context: CollectionContext): Record<string,
     DeleteUser(input) {
       const collection = collectionOf(context, input);
       const userId = requiredString(input, 'UserId', invalidParameter);
-      if (!collection.users.some((user) => user.UserId === userId)) throw resourceNotFound(`User ${userId} does not exist`);
+      if (!collection.users.some((user) => user.UserId === userId))
+        throw resourceNotFound(`User ${userId} does not exist`);
       collection.users = collection.users.filter((user) => user.UserId !== userId);
       for (const face of collection.faces) if (face.UserId === userId) delete face.UserId;
       context.store.save(collection);
@@ -245,7 +266,8 @@ export function collectionOperations(context: CollectionContext): Record<string,
     async AssociateFaces(input) {
       const collection = collectionOf(context, input);
       const userId = requiredString(input, 'UserId', invalidParameter);
-      if (!collection.users.some((user) => user.UserId === userId)) throw resourceNotFound(`User ${userId} does not exist`);
+      if (!collection.users.some((user) => user.UserId === userId))
+        throw resourceNotFound(`User ${userId} does not exist`);
       const faceIds = stringList(input, 'FaceIds', FACE_ID, 100);
       const threshold = optionalNumber(input, 'UserMatchThreshold', 0, 100, invalidParameter) ?? 75;
       const engine = await context.engine();
@@ -261,10 +283,20 @@ export function collectionOperations(context: CollectionContext): Record<string,
           unsuccessful.push({ FaceId: faceId, UserId: face.UserId, Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] });
           continue;
         }
-        const userFaces = collection.faces.filter((candidate) => candidate.UserId === userId && candidate.FaceId !== faceId);
-        const confidence = userFaces.length === 0 ? 100 : Math.max(...userFaces.map((other) => engine.similarity(face.embedding, other.embedding)));
+        const userFaces = collection.faces.filter(
+          (candidate) => candidate.UserId === userId && candidate.FaceId !== faceId,
+        );
+        const confidence =
+          userFaces.length === 0
+            ? 100
+            : Math.max(...userFaces.map((other) => engine.similarity(face.embedding, other.embedding)));
         if (confidence < threshold) {
-          unsuccessful.push({ FaceId: faceId, UserId: userId, Confidence: round(confidence), Reasons: ['LOW_MATCH_CONFIDENCE'] });
+          unsuccessful.push({
+            FaceId: faceId,
+            UserId: userId,
+            Confidence: round(confidence),
+            Reasons: ['LOW_MATCH_CONFIDENCE'],
+          });
           continue;
         }
         face.UserId = userId;
@@ -296,7 +328,10 @@ export function collectionOperations(context: CollectionContext): Record<string,
         UserMatches: userMatches,
         FaceModelVersion: FACE_MODEL_VERSION,
         SearchedFace: { FaceDetail: faceDetail(face, grey, none) },
-        UnsearchedFaces: others.map((other) => ({ FaceDetails: faceDetail(other, grey, none), Reasons: ['FACE_NOT_LARGEST'] })),
+        UnsearchedFaces: others.map((other) => ({
+          FaceDetails: faceDetail(other, grey, none),
+          Reasons: ['FACE_NOT_LARGEST'],
+        })),
       };
     },
   };

@@ -70,7 +70,12 @@ export class CollectionStore {
   }
 
   create(collectionId: string, now: number): StoredCollection {
-    const collection: StoredCollection = { CollectionId: collectionId, CreationTimestamp: now / 1000, faces: [], users: [] };
+    const collection: StoredCollection = {
+      CollectionId: collectionId,
+      CreationTimestamp: now / 1000,
+      faces: [],
+      users: [],
+    };
     this.collections.set(collectionId, collection);
     this.save(collection);
     return collection;

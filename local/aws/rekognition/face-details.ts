@@ -86,14 +86,21 @@ export async function greyImage(bytes: Uint8Array): Promise<GreyImage | undefine
       .resize({ width: 1024, withoutEnlargement: true })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return {
+      width: info.width,
+      height: info.height,
+      pixels: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch {
     return undefined;
   }
 }
 
 /** Brightness and sharpness (0..100) of the face region. */
-export function faceQuality(image: GreyImage | undefined, face: EngineFace): { Brightness: number; Sharpness: number } | undefined {
+export function faceQuality(
+  image: GreyImage | undefined,
+  face: EngineFace,
+): { Brightness: number; Sharpness: number } | undefined {
   if (!image) return undefined;
   const x0 = Math.max(0, Math.floor(face.box.left * image.width));
   const y0 = Math.max(0, Math.floor(face.box.top * image.height));
@@ -125,7 +132,10 @@ export function faceQuality(image: GreyImage | undefined, face: EngineFace): { B
     }
   }
   const variance = lapCount > 0 ? lapSquares / lapCount - (lapSum / lapCount) ** 2 : 0;
-  return { Brightness: round((sum / count / 255) * 100, 3), Sharpness: round(100 * (1 - Math.exp(-variance / 100)), 3) };
+  return {
+    Brightness: round((sum / count / 255) * 100, 3),
+    Sharpness: round(100 * (1 - Math.exp(-variance / 100)), 3),
+  };
 }
 
 const score = (value: boolean | number | undefined): number | undefined =>
@@ -137,11 +147,19 @@ function flag(value: number): { Value: boolean; Confidence: number } {
 
 function pose(face: EngineFace): { Roll: number; Yaw: number; Pitch: number } | undefined {
   if (!face.pose) return undefined;
-  return { Roll: round(face.pose.roll ?? 0, 3), Yaw: round(face.pose.yaw ?? 0, 3), Pitch: round(face.pose.pitch ?? 0, 3) };
+  return {
+    Roll: round(face.pose.roll ?? 0, 3),
+    Yaw: round(face.pose.yaw ?? 0, 3),
+    Pitch: round(face.pose.pitch ?? 0, 3),
+  };
 }
 
 /** A `FaceDetail` with the requested attributes (those the engine can estimate). */
-export function faceDetail(face: EngineFace, image: GreyImage | undefined, attributes: AttributeSelection): Record<string, unknown> {
+export function faceDetail(
+  face: EngineFace,
+  image: GreyImage | undefined,
+  attributes: AttributeSelection,
+): Record<string, unknown> {
   const wants = (name: string): boolean => attributes.all || attributes.names.has(name);
   const detail: Record<string, unknown> = { BoundingBox: boundingBox(face), Confidence: percent(face.confidence) };
   const facePose = pose(face);

@@ -13,7 +13,10 @@ export const MAX_S3_IMAGE = 15 * 1024 * 1024;
 /** JPEG or PNG, judged by the magic bytes. */
 export function imageFormat(bytes: Uint8Array): 'jpeg' | 'png' | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+  if (
+    bytes.length >= 8 &&
+    Buffer.from(bytes.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  ) {
     return 'png';
   }
   return undefined;
@@ -31,7 +34,8 @@ async function readS3Object(s3: S3Client | undefined, location: Record<string, u
   }
   if (Version !== undefined && typeof Version !== 'string') throw invalidParameter('S3Object.Version must be a string');
   if (!s3) throw invalidS3Object('This local Rekognition has no S3 client configured');
-  const unreadable = (): Error => invalidS3Object('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
+  const unreadable = (): Error =>
+    invalidS3Object('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
   const head = await s3.send(new HeadObjectCommand({ Bucket, Key: Name, VersionId: Version })).catch(() => {
     throw unreadable();
   });
@@ -50,11 +54,17 @@ async function readS3Object(s3: S3Client | undefined, location: Record<string, u
  *
  * @throws InvalidParameterException, ImageTooLargeException, InvalidImageFormatException, InvalidS3ObjectException
  */
-export async function resolveImage(input: Record<string, unknown>, field: string, s3: S3Client | undefined): Promise<Uint8Array> {
+export async function resolveImage(
+  input: Record<string, unknown>,
+  field: string,
+  s3: S3Client | undefined,
+): Promise<Uint8Array> {
   const image = input[field];
-  if (typeof image !== 'object' || image === null || Array.isArray(image)) throw invalidParameter(`${field} is required`);
+  if (typeof image !== 'object' || image === null || Array.isArray(image))
+    throw invalidParameter(`${field} is required`);
   const { Bytes, S3Object } = image as Record<string, unknown>;
-  if ((Bytes === undefined) === (S3Object === undefined)) throw invalidParameter(`${field} needs exactly one of Bytes and S3Object`);
+  if ((Bytes === undefined) === (S3Object === undefined))
+    throw invalidParameter(`${field} needs exactly one of Bytes and S3Object`);
   if (Bytes !== undefined) {
     const bytes = optionalBlob(image as Record<string, unknown>, 'Bytes', invalidParameter);
     if (!bytes || bytes.length === 0) throw invalidParameter(`${field}.Bytes is empty`);

@@ -70,7 +70,12 @@ export class LivenessSessions {
     }
   }
 
-  create(settings: { kmsKeyId?: string; outputBucket?: string; outputPrefix?: string; auditImagesLimit?: number }): LivenessSession {
+  create(settings: {
+    kmsKeyId?: string;
+    outputBucket?: string;
+    outputPrefix?: string;
+    auditImagesLimit?: number;
+  }): LivenessSession {
     const prefix = settings.outputPrefix ?? '';
     const session: LivenessSession = {
       SessionId: randomUUID(),
@@ -106,7 +111,8 @@ export class LivenessSessions {
 }
 
 /** The S3 key of a session's reference image. */
-export const referenceKey = (session: LivenessSession): string => `${session.outputPrefix}${session.SessionId}/reference.jpg`;
+export const referenceKey = (session: LivenessSession): string =>
+  `${session.outputPrefix}${session.SessionId}/reference.jpg`;
 
 /**
  * Completes a session with one selfie frame (see the module comment).
@@ -141,11 +147,25 @@ export async function completeLivenessSession(
     if (session.outputBucket && s3) {
       const sse = session.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: session.kmsKeyId } : {};
       await s3.send(
-        new PutObjectCommand({ Bucket: session.outputBucket, Key: referenceKey(session), Body: jpeg, ContentType: 'image/jpeg', ...sse }),
+        new PutObjectCommand({
+          Bucket: session.outputBucket,
+          Key: referenceKey(session),
+          Body: jpeg,
+          ContentType: 'image/jpeg',
+          ...sse,
+        }),
       );
       if (session.auditImagesLimit > 0) {
         const auditKey = `${session.outputPrefix}${session.SessionId}/audit_images/0.jpg`;
-        await s3.send(new PutObjectCommand({ Bucket: session.outputBucket, Key: auditKey, Body: jpeg, ContentType: 'image/jpeg', ...sse }));
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: session.outputBucket,
+            Key: auditKey,
+            Body: jpeg,
+            ContentType: 'image/jpeg',
+            ...sse,
+          }),
+        );
       }
     } else {
       session.referenceBytes = jpeg.toString('base64');

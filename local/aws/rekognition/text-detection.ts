@@ -15,7 +15,10 @@ export interface TextDetection {
   Id: number;
   ParentId?: number;
   Confidence: number;
-  Geometry: { BoundingBox: { Width: number; Height: number; Left: number; Top: number }; Polygon: { X: number; Y: number }[] };
+  Geometry: {
+    BoundingBox: { Width: number; Height: number; Left: number; Top: number };
+    Polygon: { X: number; Y: number }[];
+  };
 }
 
 /** Rekognition returns at most 100 words per image. */
