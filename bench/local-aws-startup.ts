@@ -70,7 +70,15 @@ async function measure(name: string): Promise<Record<string, unknown>> {
         const afterText = rss();
         client.destroy();
         await server.stop();
-        return { name, startMs, rssBeforeMb: before, rssAfterStartMb: afterStart, firstDetectTextMs, nextDetectTextMs, rssAfterOcrMb: afterText };
+        return {
+          name,
+          startMs,
+          rssBeforeMb: before,
+          rssAfterStartMb: afterStart,
+          firstDetectTextMs,
+          nextDetectTextMs,
+          rssAfterOcrMb: afterText,
+        };
       }
       default:
         throw new Error(`unknown server ${name}`);
@@ -87,10 +95,19 @@ if (one >= 0) {
   process.exit(0);
 } else {
   for (const name of ['s3', 'kms', 'rekognition', 'dynamodb']) {
-    const run = spawnSync(process.execPath, ['--no-warnings', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', name], {
-      encoding: 'utf8',
-    });
-    process.stdout.write(run.stdout.split('\n').filter((line) => line.startsWith('{')).join('\n') + '\n');
+    const run = spawnSync(
+      process.execPath,
+      ['--no-warnings', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', name],
+      {
+        encoding: 'utf8',
+      },
+    );
+    process.stdout.write(
+      run.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .join('\n') + '\n',
+    );
     if (run.status !== 0) process.stderr.write(run.stderr);
   }
 }
