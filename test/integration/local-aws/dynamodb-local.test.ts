@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { connect, createServer, type Server } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeTableCommand,
@@ -203,6 +203,26 @@ describe('DynamoDB Local launcher', () => {
     ).toEqual(
       Object.fromEntries(Object.entries(indexes).map(([name, keys]) => [name, [keys.partitionKey, keys.sortKey]])),
     );
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    // Prepare
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === 'IPv4')?.address;
+
+    // Act
+    const reachableFromOutside = external
+      ? await new Promise<boolean>((done) => {
+          const socket = connect(ddb.port, external);
+          socket.once('connect', () => (socket.destroy(), done(true)));
+          socket.once('error', () => done(false));
+        })
+      : false;
+
+    // Assess
+    expect(ddb.loopbackOnly).toBe(true);
+    expect(reachableFromOutside).toBe(false);
   });
 
   it('throws PortInUseError when the requested port is taken', async () => {
