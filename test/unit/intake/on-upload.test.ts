@@ -17,6 +17,7 @@ import { createOnUploadHandler, parseIntakeKey } from '../../../lambdas/handlers
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
 import type { QualityGate, QualityGateVerdict } from '../../../lambdas/ports/quality-gate.ts';
 import type { Slot } from '../../../lambdas/domain/verification.ts';
+import { lambdaContext } from './http-events.ts';
 import { FakeAudit, FakeClock, FakeRateLimits, FakeRepository, sampleVerification } from './fakes.ts';
 
 const s3 = mockClient(S3Client);
@@ -75,7 +76,7 @@ function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; 
   s3.on(CopyObjectCommand).resolves({ VersionId: 'vault-1' });
   s3.on(DeleteObjectCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:1:execution:kyc:a-1' });
-  const handler = createOnUploadHandler({
+  const onUpload = createOnUploadHandler({
     config: DEFAULT_CONFIG,
     repository,
     evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: new S3Client({}) }),
@@ -88,6 +89,7 @@ function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; 
     audit,
     clock: new FakeClock(),
   });
+  const handler = (event: unknown) => onUpload(event as EventBridgeEvent<string, unknown>, lambdaContext);
   return { handler, repository, audit, rateLimits, gateCalls };
 }
 
