@@ -81,8 +81,7 @@ export class DynamoDbAuditLog implements AuditLog {
         return event;
       } catch (error) {
         const conflict =
-          error instanceof ConditionalCheckFailedException ||
-          (error as Error).name === 'ConditionalCheckFailedException';
+          error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
         if (!conflict) throw error;
         if (attempt === this.maxTries) throw new AuditAppendError(input.subject, input.action, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * attempt)));

@@ -57,10 +57,7 @@ export function defaultCreateAttemptDeps(
   return {
     config,
     repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
-    rateLimits: new DynamoDbRateLimitStore({
-      tableName: requireEnv('rateLimitsTable', env),
-      limits: config.rateLimits,
-    }),
+    rateLimits: new DynamoDbRateLimitStore({ tableName: requireEnv('rateLimitsTable', env), limits: config.rateLimits }),
     presigner: new UploadPresigner({
       bucket: requireEnv('intakeBucket', env),
       documentsKeyId: requireEnv('documentsKeyArn', env),
@@ -86,16 +83,7 @@ export function attemptIdFor(userId: string, verificationId: string, idempotency
 export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>) {
   const deps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/verifications/{id}/attempts'), async (event) => {
-    const {
-      config,
-      repository,
-      rateLimits,
-      presigner,
-      audit,
-      liveness,
-      clock = systemClock,
-      newId = randomUUID,
-    } = deps();
+    const { config, repository, rateLimits, presigner, audit, liveness, clock = systemClock, newId = randomUUID } = deps();
     const caller = event.caller!;
     const body = validateBody(attemptBodySchema, event.parsedBody);
     const verificationId = event.pathParameters?.id ?? '';
@@ -215,10 +203,7 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
   });
 }
 
-function chooseContentTypes(
-  slots: readonly Slot[],
-  requested: Partial<Record<Slot, string>>,
-): Partial<Record<Slot, string>> {
+function chooseContentTypes(slots: readonly Slot[], requested: Partial<Record<Slot, string>>): Partial<Record<Slot, string>> {
   const chosen: Partial<Record<Slot, string>> = {};
   for (const [slot, type] of Object.entries(requested) as Array<[Slot, string | undefined]>) {
     if (type === undefined) continue;
