@@ -86,7 +86,11 @@ export function attemptsInWindow(state: RateLimitState, nowMs: number, limits: R
  * being counted again (`duplicate: true`), even while limits apply, so a client retry after a
  * lost response gets its attempt back.
  */
-export function decideAttempt(state: RateLimitState, request: AttemptRequest, limits: RateLimitConfig): AttemptDecision {
+export function decideAttempt(
+  state: RateLimitState,
+  request: AttemptRequest,
+  limits: RateLimitConfig,
+): AttemptDecision {
   const nowMs = request.now.getTime();
   if (state.attempts.some((entry) => entry.attemptId === request.attemptId)) {
     return { allowed: true, duplicate: true, state };

@@ -140,7 +140,10 @@ export class DynamoDbRateLimitStore implements RateLimitStore {
         await this.write(pk, write, stored.version, now);
         return result;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== 'ConditionalCheckFailedException') {
+        if (
+          !(error instanceof ConditionalCheckFailedException) &&
+          (error as Error).name !== 'ConditionalCheckFailedException'
+        ) {
           throw error;
         }
         if (attempt === this.maxTries) throw new RateLimitContentionError(userId, attempt, { cause: error });
@@ -182,7 +185,10 @@ export class DynamoDbRateLimitStore implements RateLimitStore {
         ConditionExpression: version === undefined ? 'attribute_not_exists(pk)' : '#version = :version',
         ...(version === undefined
           ? {}
-          : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
+          : {
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':version': version },
+            }),
       }),
     );
   }

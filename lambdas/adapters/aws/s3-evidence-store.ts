@@ -15,7 +15,13 @@
  * await store.deleteObject({ bucket, key, versionId });
  * ```
  */
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 
 export interface ObjectRef {
   readonly bucket: string;
@@ -77,7 +83,12 @@ export class S3EvidenceStore {
   /** Reads at most `maxBytes`; a bigger object throws `ObjectTooLargeError` without reading it all. */
   public async read(ref: ObjectRef, maxBytes: number): Promise<Buffer> {
     const output = await this.client.send(
-      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, Range: `bytes=0-${maxBytes}` }),
+      new GetObjectCommand({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        Range: `bytes=0-${maxBytes}`,
+      }),
     );
     if (!output.Body) return Buffer.alloc(0);
     const chunks: Buffer[] = [];

@@ -153,7 +153,9 @@ export class VerificationRepository {
   ): Promise<Array<{ attempt: AttemptRecord; documents: DocumentRecord[] }>> {
     const items = await this.query(verificationPk(verificationId), 'A#');
     const attempts = items.filter((item) => item.entity === 'attempt').map((item) => recordFrom<AttemptRecord>(item));
-    const documents = items.filter((item) => item.entity === 'document').map((item) => recordFrom<DocumentRecord>(item));
+    const documents = items
+      .filter((item) => item.entity === 'document')
+      .map((item) => recordFrom<DocumentRecord>(item));
     return attempts
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map((attempt) => ({ attempt, documents: documents.filter((doc) => doc.attemptId === attempt.attemptId) }));
@@ -297,7 +299,9 @@ function recordFrom<T>(item: Record<string, unknown>): T {
 }
 
 function isConditionalFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 function mapConditional(error: unknown, pk: string, sk: string): unknown {

@@ -22,6 +22,7 @@ import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { LivenessService } from '../../ports/liveness.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { logger } from '../shared/logger.ts';
 import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { headerValue, jsonResponse } from './middleware/types.ts';
@@ -57,7 +58,10 @@ export function defaultCreateAttemptDeps(
   return {
     config,
     repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
-    rateLimits: new DynamoDbRateLimitStore({ tableName: requireEnv('rateLimitsTable', env), limits: config.rateLimits }),
+    rateLimits: new DynamoDbRateLimitStore({
+      tableName: requireEnv('rateLimitsTable', env),
+      limits: config.rateLimits,
+    }),
     presigner: new UploadPresigner({
       bucket: requireEnv('intakeBucket', env),
       documentsKeyId: requireEnv('documentsKeyArn', env),
@@ -83,7 +87,16 @@ export function attemptIdFor(userId: string, verificationId: string, idempotency
 export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>) {
   const deps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/verifications/{id}/attempts'), async (event) => {
-    const { config, repository, rateLimits, presigner, audit, liveness, clock = systemClock, newId = randomUUID } = deps();
+    const {
+      config,
+      repository,
+      rateLimits,
+      presigner,
+      audit,
+      liveness,
+      clock = systemClock,
+      newId = randomUUID,
+    } = deps();
     const caller = event.caller!;
     const body = validateBody(attemptBodySchema, event.parsedBody);
     const verificationId = event.pathParameters?.id ?? '';
@@ -133,12 +146,12 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
         now,
       });
       if (!decision.allowed) {
-        await audit.append({
-          subject: `verification:${verificationId}`,
-          action: 'attempt.refused',
-          actor: caller.userId,
-          origin: event.requestContext?.http?.sourceIp ?? 'unknown',
-          details: { code: decision.code, retryAfterSeconds: decision.retryAfterSeconds },
+        // A refusal changes no state, so it is logged rather than audited: auditing every
+        // request of a client hammering the API would serialise them all on one hash chain.
+        logger.info('attempt refused', {
+          verificationId,
+          code: decision.code,
+          retryAfterSeconds: decision.retryAfterSeconds,
         });
         throw new TooManyRequestsError(
           decision.code,
@@ -203,7 +216,10 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
   });
 }
 
-function chooseContentTypes(slots: readonly Slot[], requested: Partial<Record<Slot, string>>): Partial<Record<Slot, string>> {
+function chooseContentTypes(
+  slots: readonly Slot[],
+  requested: Partial<Record<Slot, string>>,
+): Partial<Record<Slot, string>> {
   const chosen: Partial<Record<Slot, string>> = {};
   for (const [slot, type] of Object.entries(requested) as Array<[Slot, string | undefined]>) {
     if (type === undefined) continue;
