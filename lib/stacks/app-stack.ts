@@ -8,6 +8,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { KycConfig } from '../config.ts';
 import { FailureQueue } from '../constructs/failure-queue.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
+import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
 import type { KycDataResources } from './data-stack.ts';
 
 export interface KycAppStackProps extends StackProps {
@@ -32,6 +33,8 @@ export class KycAppStack extends Stack {
   public readonly failureQueue: FailureQueue;
   /** What every `KycFunction` in this stack shares. */
   public readonly functionShared: KycFunctionShared;
+  /** The verification workflow (Step Functions); its ARN goes to the intake as `STATE_MACHINE_ARN`. */
+  public readonly workflow: VerificationWorkflow;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -54,6 +57,8 @@ export class KycAppStack extends Stack {
       ],
       true,
     );
+
+    this.workflow = new VerificationWorkflow(this, 'Workflow', { config, data, shared: this.functionShared });
 
     // ------------------------------------------------------------------------------------
     // STATELESS CONSTRUCTS GO HERE. Each takes `this.functionShared` for its KycFunctions and
