@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { loadFaceEngine, type EngineFace } from '../local/face-engine/index.ts';
+import { faceEngineMemory, loadFaceEngine, type EngineFace } from '../local/face-engine/index.ts';
 
 const SAMPLES = [1, 2, 3, 4, 5, 6].map((n) => `sample${n}.jpg`);
 
@@ -155,6 +155,8 @@ export async function run(): Promise<Record<string, number>> {
     differentPeopleP99: round(percentile(df, 99)),
     differentPeopleMax: round(df[df.length - 1] ?? Number.NaN),
     rssMb: round(process.memoryUsage().rss / 1024 / 1024),
+    tfTensors: faceEngineMemory()?.tensors ?? Number.NaN,
+    tfMb: round((faceEngineMemory()?.bytes ?? Number.NaN) / 1024 / 1024),
   };
 }
 
