@@ -143,7 +143,6 @@ export class KycFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       onFailure: new destinations.SqsDestination(failureQueue),
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       projectRoot: PROJECT_ROOT,
@@ -163,21 +162,17 @@ export class KycFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         externalModules: [],
-        nodeModules,
-        environment:
-          nodeModules.length > 0 ? { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } : {},
+        // Only when asked: an empty list would still run `npm ci` and ship package-lock.json in the asset.
+        ...(nodeModules.length > 0
+          ? { nodeModules, environment: { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } }
+          : {}),
       },
     });
 
+    this.enableActiveTracing();
     NagSuppressions.addResourceSuppressions(
       this.role,
       [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so Resource "*" is the only form.',
-          appliesTo: ['Resource::*'],
-        },
         {
           id: 'AwsSolutions-IAM5',
           reason:
@@ -197,6 +192,34 @@ export class KycFunction extends Construct {
           'KycChecks (LambdaNodejsRuntimeCurrent) still rejects anything older than nodejs22.x.',
       },
     ]);
+  }
+
+  /**
+   * X-Ray active tracing, with its permissions in a policy of their own. `tracing: ACTIVE` on
+   * the L2 would put `Resource: "*"` into the role's default policy, where the justified
+   * suppression for X-Ray would also hide any wildcard a caller grants later; kept apart, every
+   * other wildcard on the role still needs its own reason.
+   */
+  private enableActiveTracing(): void {
+    const policy = new iam.Policy(this, 'TracingPolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "*" is the only form.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+    (this.fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    this.fn.node.addDependency(policy);
   }
 }
 
