@@ -114,8 +114,9 @@ export class VerificationWorkflow extends Construct {
   public readonly stateMachineName: string;
   /** Its ARN, built from the name. */
   public readonly stateMachineArn: string;
-  /** Id of the data stack's face collection for duplicate search. */
+  /** Id of the face collection for duplicate search (stateful: it lives in the data stack). */
   public readonly faceCollectionId: string;
+  /** ARN of that collection, for the Rekognition grants. */
   public readonly faceCollectionArn: string;
   /** One function per step. */
   public readonly functions: Readonly<Record<WorkflowStepId, KycFunction>>;
@@ -133,8 +134,9 @@ export class VerificationWorkflow extends Construct {
     const { config, data, shared } = props;
     const stack = Stack.of(this);
 
-    // The collection holds biometric vectors of verified users: it is stateful and lives in the
-    // data stack (RETAIN), so an app redeploy can never replace it.
+    // The collection holds biometric vectors of verified users: stateful and retained, so it is
+    // created by the data stack; a RETAINed copy here would be orphaned by every app-stack
+    // replacement and block the next deploy with "already exists".
     this.faceCollectionId = data.faceCollection.collectionId;
     this.faceCollectionArn = data.faceCollection.collectionArn;
     this.stateMachineName = `${config.prefix}-verification`;
