@@ -329,27 +329,38 @@ export class VerificationWorkflow extends Construct {
   private grantSteps(props: VerificationWorkflowProps): void {
     const { data } = props;
     const fns = this.functions;
-    const verifications = data.tables.verifications;
-    const tableResources = [verifications.tableArn, `${verifications.tableArn}/index/*`];
+    const region = Stack.of(this).region;
+    // DynamoDB uses the data key with the caller's credentials: allowed only through DynamoDB, so
+    // no step except DocumentData can decrypt personal data with it directly.
+    const tableKms = (fn: KycFunction) =>
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [data.keys.data.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+        }),
+      );
     const table = (fn: KycFunction, actions: string[]) => {
-      fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: tableResources }));
-      data.keys.data.grantEncryptDecrypt(fn.fn);
+      // Base table only: the workflow reads by key and key prefix, never through an index.
+      fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [data.tables.verifications.tableArn] }));
+      tableKms(fn);
     };
     const audit = (fn: KycFunction) => {
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({
-          // Append-only: no UpdateItem or DeleteItem on audit events.
-          actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+          // Append-only: Query (chain head) and PutItem; never UpdateItem or DeleteItem.
+          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
           resources: [data.tables.auditEvents.tableArn],
         }),
       );
+      tableKms(fn);
     };
     const readVault = (fn: KycFunction) => {
       // Rekognition reads S3Object images with the caller's permissions, through the documents key.
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [data.buckets.vault.arnForObjects('*')],
+          resources: [data.buckets.vault.arnForObjects('evidence/*')],
         }),
       );
       data.keys.documents.grantDecrypt(fn.fn);
@@ -362,10 +373,11 @@ export class VerificationWorkflow extends Construct {
     const rateLimits = (fn: KycFunction) => {
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
           resources: [data.tables.rateLimits.tableArn],
         }),
       );
+      tableKms(fn);
     };
     const publish = (fn: KycFunction) => data.bus.grantPutEventsTo(fn.fn);
     const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
@@ -496,15 +508,9 @@ export class VerificationWorkflow extends Construct {
             id: 'AwsSolutions-IAM5',
             reason:
               'Rekognition CompareFaces, DetectText and GetFaceLivenessSessionResults support no resource-level ' +
-              'permissions (Resource "*" is the only form); vault reads are limited to the one bucket (object ' +
-              'wildcard) and table queries to its indexes.',
-            appliesTo: [
-              'Resource::*',
-              { regex: '/^Resource::<.*Vault.*\\.Arn>\\/\\*$/g' },
-              { regex: '/^Resource::<.*Verifications.*\\.Arn>\\/index\\/\\*$/g' },
-              { regex: '/^Resource::.*\\/index\\/\\*$/g' },
-              { regex: '/^Resource::.*\\/\\*$/g' },
-            ],
+              'permissions (Resource "*" is the only form); vault reads are limited to the evidence/ prefix of ' +
+              'the one vault bucket (per-attempt keys).',
+            appliesTo: ['Resource::*', { regex: '/^Resource::.*\\/evidence\\/\\*$/g' }],
           },
         ],
         true,

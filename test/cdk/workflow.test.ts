@@ -260,6 +260,22 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
       expect(mac).toHaveLength(1);
     });
 
+    it('allows unconditioned kms:Decrypt only on the documents key (Rekognition reading the vault)', () => {
+      // Act
+      // KycFunction's own grant for sending to its KMS-encrypted failure queue (CDK's
+      // queue.grantSendMessages: Decrypt/Encrypt/GenerateDataKey*/ReEncrypt* on the data key) is
+      // the foundation's, not this construct's, and is excluded here.
+      const queueGrant = JSON.stringify(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+      const open = all.filter(
+        (s) =>
+          actionsOf(s).includes('kms:Decrypt') && s.Condition === undefined && JSON.stringify(s.Action) !== queueGrant,
+      );
+
+      // Assess
+      expect(open.length).toBeGreaterThan(0);
+      for (const s of open) expect(JSON.stringify(s.Resource)).toMatch(/Documents/);
+    });
+
     it('never lets a workflow function update or delete audit events', () => {
       // Act
       const auditWrites = all.filter(
