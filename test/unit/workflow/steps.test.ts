@@ -5,6 +5,7 @@ import { duplicatesStep } from '../../../lambdas/handlers/workflow/duplicates.ts
 import { finalizeApproveStep } from '../../../lambdas/handlers/workflow/finalize-approve.ts';
 import { livenessStep } from '../../../lambdas/handlers/workflow/liveness.ts';
 import { loadAttemptStep } from '../../../lambdas/handlers/workflow/load-attempt.ts';
+import { reopenStep } from '../../../lambdas/handlers/workflow/reopen.ts';
 import { reviewEscalateStep } from '../../../lambdas/handlers/workflow/review-escalate.ts';
 import { reviewRouting, reviewTaskStep } from '../../../lambdas/handlers/workflow/review-task.ts';
 import { parseState } from '../../../lambdas/handlers/workflow/state.ts';
@@ -178,6 +179,23 @@ describe('workflow steps', () => {
     // Act / Assess
     await expect(finalizeApproveStep(ids, w.deps)).rejects.toMatchObject({ name: 'DocumentAlreadyClaimedError' });
     expect((await w.store.getVerification('ver-1'))?.status).toBe('processing');
+  });
+
+  it.each([
+    ['cooldown', 'awaiting_upload', true],
+    ['awaiting_upload', 'awaiting_upload', false],
+  ] as const)('reopen from %s ends at %s and flags the next attempt for review', async (from, to, reopened) => {
+    // Prepare: "awaiting_upload" = the cooldown was already ended lazily by the next attempt request.
+    const w = world();
+    const v = await w.store.getVerification('ver-1');
+    await w.store.updateVerification('ver-1', v!.version, { status: from, cooldownUntil: '2026-01-01T00:00:00Z' });
+
+    // Act
+    const result = await reopenStep(ids, w.deps);
+
+    // Assess
+    expect(result).toEqual({ status: to, reopened });
+    expect((await w.store.getVerification('ver-1'))?.riskFlags).toEqual(['after_cooldown']);
   });
 
   it.each([
