@@ -20,10 +20,16 @@ describe('KycFunction bundling (local esbuild, no Docker)', () => {
   const { appStack } = buildKycApp(app, resolveConfig());
   new KycFunction(appStack, 'BundleProbe', { shared: appStack.functionShared, entry: fixture });
   app.synth();
-  const assetDir = readdirSync(outdir)
-    .filter((name) => name.startsWith('asset.'))
-    .map((name) => join(outdir, name))
-    .find((dir) => existsSync(join(dir, 'index.mjs')));
+  // The probe's asset folder is named after the asset hash its Code.S3Key carries.
+  const template = JSON.parse(readFileSync(join(outdir, `${appStack.artifactId}.template.json`), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>;
+  };
+  const probeKey = Object.entries(template.Resources).find(
+    ([id, resource]) => id.startsWith('BundleProbe') && resource.Type === 'AWS::Lambda::Function',
+  )?.[1].Properties?.Code?.S3Key;
+  const assetDir = [join(outdir, `asset.${String(probeKey).replace(/\.zip$/, '')}`)].find((dir) =>
+    existsSync(join(dir, 'index.mjs')),
+  );
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('emits one minified ESM file with a source map and no package files', () => {
