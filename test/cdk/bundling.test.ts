@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../lib/config.ts';
 import { KycFunction } from '../../lib/constructs/kyc-function.ts';
@@ -12,13 +12,13 @@ import { testContext } from './synth.ts';
 const fixture = fileURLToPath(new URL('./fixtures/sdk-handler.ts', import.meta.url));
 
 describe('KycFunction bundling (local esbuild, no Docker)', () => {
-  // Prepare: bundle only the app stack, which holds nothing but this one function.
+  // Prepare: bundle only a probe stack holding this one function (the app stack's own functions
+  // are not bundled here: the on-upload function installs sharp for linux-arm64, which needs npm).
   const outdir = mkdtempSync(join(tmpdir(), 'kyc-bundle-'));
-  const context = testContext();
-  delete context['aws:cdk:bundling-stacks'];
-  const app = new App({ context, outdir });
+  const app = new App({ context: testContext({ 'aws:cdk:bundling-stacks': ['BundleProbeStack'] }), outdir });
   const { appStack } = buildKycApp(app, resolveConfig());
-  new KycFunction(appStack, 'BundleProbe', { shared: appStack.functionShared, entry: fixture });
+  const probeStack = new Stack(app, 'BundleProbeStack', { env: { region: appStack.region } });
+  new KycFunction(probeStack, 'BundleProbe', { shared: appStack.functionShared, entry: fixture });
   app.synth();
   const assetDir = readdirSync(outdir)
     .filter((name) => name.startsWith('asset.'))
