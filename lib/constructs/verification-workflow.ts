@@ -443,7 +443,21 @@ export class VerificationWorkflow extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 256,
     });
-    secret.grantRead(fn.fn);
+    // Identity-policy grants only: `secret.grantRead` would add the role to the data key's policy
+    // in the data stack, a reference from the data stack back to this one (a dependency cycle).
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secret.secretArn],
+      }),
+    );
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [data.keys.data.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     // Events hold ids, status and reason codes only, so SQS-managed encryption suffices and
     // EventBridge needs no access to a customer key to deliver failures here.
     const dlq = new sqs.Queue(this, 'WebhookDlq', {
