@@ -46,6 +46,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
  * Second-format signatures that make an image a polyglot when found in its metadata or trailer.
  * Case-insensitive ASCII; `PK\x03\x04` is the ZIP local file header (also JAR, DOCX, APK).
  */
+/* eslint-disable no-control-regex -- binary signatures are control bytes by nature */
 const PAYLOAD_SIGNATURES: readonly RegExp[] = [
   /PK\x03\x04/,
   /PK\x05\x06/,
@@ -61,6 +62,7 @@ const PAYLOAD_SIGNATURES: readonly RegExp[] = [
   /MZ\x90\x00/,
   /\x7fELF/,
 ];
+/* eslint-enable no-control-regex */
 
 function findPayload(text: string): string | undefined {
   for (const signature of PAYLOAD_SIGNATURES) {
