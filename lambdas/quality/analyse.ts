@@ -50,7 +50,8 @@ export function findDocument(image: GreyImage): DocumentRegion | undefined {
 /**
  * Fraction of the region's pixels that lie in compact clipped blobs (>= 250): specular glare.
  * White paper under good light stays below clipping, and thin bright strokes are not compact,
- * so only blobs of at least `minBlobFraction` of the region with a fill ratio >= 0.35 count.
+ * so only blobs of at least `minBlobFraction` of the region, filled (>= 35 % of their box) and
+ * not line-shaped, count.
  */
 export function glareFraction(image: GreyImage, region: Box, minBlobFraction = 0.0015): number {
   const w = region.x1 - region.x0;
@@ -65,8 +66,11 @@ export function glareFraction(image: GreyImage, region: Box, minBlobFraction = 0
   const { components } = connectedComponents(mask, w, h, minArea);
   let clipped = 0;
   for (const blob of components) {
-    const boxArea = (blob.bounds.x1 - blob.bounds.x0) * (blob.bounds.y1 - blob.bounds.y0);
-    if (blob.area / boxArea >= 0.35) clipped += blob.area;
+    const bw = blob.bounds.x1 - blob.bounds.x0;
+    const bh = blob.bounds.y1 - blob.bounds.y0;
+    // Compact: filled, and not a thin line (both sides at least 4 px and within 1:6).
+    const compact = blob.area / (bw * bh) >= 0.35 && Math.min(bw, bh) >= 4 && Math.max(bw, bh) <= 6 * Math.min(bw, bh);
+    if (compact) clipped += blob.area;
   }
   return clipped / (w * h);
 }
