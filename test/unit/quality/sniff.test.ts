@@ -4,7 +4,7 @@ import { gifFile, pdfDocument, pixelBombPng, textFile, zipArchive } from '../../
 import { isScreenResolution, namesEditingSoftware } from '../../../lambdas/quality/metadata.ts';
 
 /** A minimal structurally valid JPEG: SOI, one COM segment, SOS, a few data bytes, EOI. */
-function jpeg(comment = 'hello', trailer = Buffer.alloc(0)): Buffer {
+function jpeg(comment = 'hello', trailer: Buffer = Buffer.alloc(0)): Buffer {
   const com = Buffer.from(comment, 'latin1');
   const head = Buffer.from([0xff, 0xfe, 0, 0]);
   head.writeUInt16BE(com.length + 2, 2);
