@@ -14,11 +14,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { HTTP_ROUTES, type HttpRoute, type RouteDependency } from '../../lambdas/handlers/http/routes.ts';
 import type { Role } from '../../lambdas/domain/verification.ts';
 import type { KycConfig } from '../config.ts';
-import type { KycDataResources } from '../stacks/data-stack.ts';
+import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
 import { DataGrants } from './data-grants.ts';
 import { KycFunction, logRetention, type KycFunctionShared } from './kyc-function.ts';
 
@@ -38,6 +39,8 @@ export interface KycApiProps {
    * sign-ins). ESSENTIALS is cheaper; choose it only knowingly.
    */
   readonly featurePlan?: cognito.FeaturePlan;
+  /** The verification workflow, for review-completing routes; can also be given later with `useStateMachine` (none). */
+  readonly stateMachine?: sfn.IStateMachine;
   /** Steady-state requests per second across the API (50). */
   readonly throttleRateLimit?: number;
   /** Burst capacity in requests (100). */
@@ -58,10 +61,14 @@ export class KycApi extends Construct {
   public readonly accessLogs: logs.LogGroup;
   /** Function of each route, keyed `"<METHOD> <path>"`. */
   public readonly functions: ReadonlyMap<string, KycFunction>;
+  private stateMachine: sfn.IStateMachine | undefined;
+  private readonly routes: readonly HttpRoute[];
 
   constructor(scope: Construct, id: string, props: KycApiProps) {
     super(scope, id);
     const { config, data, shared } = props;
+    this.routes = props.routes ?? HTTP_ROUTES;
+    this.stateMachine = props.stateMachine;
 
     this.userPool = new cognito.UserPool(this, 'Users', {
       userPoolName: `${config.prefix}-users`,
@@ -151,16 +158,17 @@ export class KycApi extends Construct {
     });
     const grants = new DataGrants(data);
     const functions = new Map<string, KycFunction>();
-    for (const route of props.routes ?? HTTP_ROUTES) {
+    for (const route of this.routes) {
       const key = `${route.method} ${route.path}`;
       const fn = new KycFunction(this, functionId(route), {
         shared,
         entry: fileURLToPath(new URL(`../../${route.entry}`, import.meta.url)),
         handler: route.exportName,
-        environment: routeEnvironment(route, data),
+        // Names grant nothing: every function knows every data resource, and is granted only what it uses.
+        environment: dataResourceEnvironment(data),
         description: `serverless-kyc ${key}`,
       });
-      grantRoute(route, fn.role, grants, config);
+      grantRoute(route, fn, grants, config, () => this.stateMachine);
       this.httpApi.addRoutes({
         path: route.path,
         methods: [route.method as apigw.HttpMethod],
@@ -172,6 +180,23 @@ export class KycApi extends Construct {
     this.functions = functions;
 
     this.suppressJustifiedFindings(props.routes ?? HTTP_ROUTES);
+  }
+
+  /**
+   * Gives the routes that complete review tasks (`workflow:completeReview`) the verification
+   * workflow: `STATE_MACHINE_ARN` and states:SendTaskSuccess on that state machine only.
+   */
+  public useStateMachine(stateMachine: sfn.IStateMachine): void {
+    if (this.stateMachine) throw new Error('KycApi: the state machine is already set');
+    this.stateMachine = stateMachine;
+    for (const route of this.routes.filter((candidate) => candidate.uses.includes('workflow:completeReview'))) {
+      const fn = this.functions.get(`${route.method} ${route.path}`);
+      if (!fn) continue;
+      fn.fn.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachine.stateMachineArn] }),
+      );
+    }
   }
 
   /** The API's base URL. */
@@ -214,40 +239,27 @@ export function functionId(route: Pick<HttpRoute, 'method' | 'path'>): string {
   return words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
 }
 
-/** The environment a route's function needs: the names of what it uses, nothing else. */
-function routeEnvironment(route: HttpRoute, data: KycDataResources): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const use of route.uses) {
-    switch (use) {
-      case 'verifications:read':
-      case 'verifications:write':
-        env[ENV.verificationsTable] = data.tables.verifications.tableName;
-        break;
-      case 'audit:append':
-        env[ENV.auditTable] = data.tables.auditEvents.tableName;
-        break;
-      case 'rateLimits:readWrite':
-        env[ENV.rateLimitsTable] = data.tables.rateLimits.tableName;
-        break;
-      case 'dataKey:generate':
-        env[ENV.dataKeyArn] = data.keys.data.keyArn;
-        break;
-      case 'intake:presign':
-        env[ENV.intakeBucket] = data.buckets.intake.bucketName;
-        env[ENV.documentsKeyArn] = data.keys.documents.keyArn;
-        break;
-      case 'liveness:createSession':
-        env[ENV.vaultBucket] = data.buckets.vault.bucketName;
-        break;
-    }
-  }
-  return env;
-}
-
 /** Grants exactly what a route's `uses` declare. */
-function grantRoute(route: HttpRoute, role: iam.Role, grants: DataGrants, config: KycConfig): void {
+function grantRoute(
+  route: HttpRoute,
+  fn: KycFunction,
+  grants: DataGrants,
+  config: KycConfig,
+  stateMachine: () => sfn.IStateMachine | undefined,
+): void {
+  const role = fn.role;
   const grant: Record<RouteDependency, () => void> = {
     'verifications:read': () => grants.verificationsRead(role),
+    'verifications:queryIndexes': () => grants.verificationsQueryIndexes(role),
+    'events:publish': () => grants.busPublish(role),
+    'workflow:completeReview': () => {
+      const machine = stateMachine();
+      if (!machine) return; // granted by `useStateMachine` once the workflow exists
+      fn.fn.addEnvironment(ENV.stateMachineArn, machine.stateMachineArn);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [machine.stateMachineArn] }),
+      );
+    },
     'verifications:write': () => grants.verificationsWrite(role),
     'audit:append': () => grants.auditAppend(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
@@ -259,6 +271,8 @@ function grantRoute(route: HttpRoute, role: iam.Role, grants: DataGrants, config
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['rekognition:CreateFaceLivenessSession'], resources: ['*'] }),
       );
+      // The session writes its reference and audit images into the vault with the caller's rights.
+      grants.livenessImagesWrite(role);
       NagSuppressions.addResourceSuppressions(
         role,
         [

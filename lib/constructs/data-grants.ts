@@ -29,6 +29,28 @@ export class DataGrants {
     this.tableKms(role, TABLE_KMS_READ);
   }
 
+  /** Query on the verifications table's indexes (dashboards and review queues). */
+  public verificationsQueryIndexes(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:Query'], [`${this.data.tables.verifications.tableArn}/index/*`]);
+    this.tableKms(role, TABLE_KMS_READ);
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Query on the indexes of the one verifications table; index names are fixed by domain/tables.ts.',
+          appliesTo: [{ regex: '/^Resource::.*Verifications.*\\/index\\/\\*$/g' }],
+        },
+      ],
+      true,
+    );
+  }
+
+  /** PutEvents on the verification event bus. */
+  public busPublish(role: iam.IRole): void {
+    this.allow(role, ['events:PutEvents'], [this.data.bus.eventBusArn]);
+  }
+
   /** PutItem and UpdateItem on the verifications table. */
   public verificationsWrite(role: iam.IRole): void {
     this.allow(role, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [this.data.tables.verifications.tableArn]);
@@ -84,6 +106,13 @@ export class DataGrants {
     this.s3Kms(role, ['kms:Decrypt']);
   }
 
+  /** Face Liveness session images under `liveness/` in the vault, SSE-KMS with the documents key. */
+  public livenessImagesWrite(role: iam.IRole): void {
+    this.allow(role, ['s3:PutObject'], [this.data.buckets.vault.arnForObjects('liveness/*')]);
+    this.s3Kms(role, ['kms:GenerateDataKey']);
+    suppressPrefixWildcard(role);
+  }
+
   /** Write evidence copies under `evidence/` in the vault, SSE-KMS with the documents key. */
   public vaultWrite(role: iam.IRole): void {
     this.allow(role, ['s3:PutObject'], [this.data.buckets.vault.arnForObjects('evidence/*')]);
@@ -124,9 +153,9 @@ function suppressPrefixWildcard(role: iam.IRole): void {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'Object grants are limited to one key prefix (intake/ of the intake bucket, evidence/ of the vault); keys ' +
+          'Object grants are limited to one key prefix (intake/ of the intake bucket, evidence/ or liveness/ of the vault); keys ' +
           'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
-        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence)\\/\\*$/g' }],
+        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness)\\/\\*$/g' }],
       },
     ],
     true,

@@ -1,9 +1,12 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { resolveConfig } from '../../lib/config.ts';
+import { buildKycApp } from '../../lib/kyc-app.ts';
 import { describe, expect, it } from 'vitest';
 import { functionId } from '../../lib/constructs/api.ts';
 import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
 import { grantsOf } from './iam-grants.ts';
-import { synthKyc } from './synth.ts';
+import { createTestApp, synthKyc } from './synth.ts';
 
 const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ dataKey [kms:ViaService=dynamodb]`);
 
@@ -29,12 +32,38 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
     'rekognition:CreateFaceLivenessSession @ *',
     's3:PutObject @ intake/intake/*',
+    's3:PutObject @ vault/liveness/*',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   'GET /v1/verifications/{id}': [
     'dynamodb:GetItem @ verifications',
     'dynamodb:Query @ verifications',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
+  'POST /v1/reviews/{verificationId}/decision': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'dynamodb:UpdateItem @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'GET /v1/reviews': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:Query @ verifications',
+    'dynamodb:Query @ verifications/index/*',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
+  'POST /v1/verifications/{id}/reset': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'dynamodb:UpdateItem @ verifications',
+    'events:PutEvents @ bus',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
 };
 
@@ -135,5 +164,27 @@ describe('KycApi', () => {
     const logGroups = appTemplate.findResources('AWS::Logs::LogGroup');
     const accessLogs = Object.entries(logGroups).find(([id]) => id.startsWith('ApiAccessLogs'))?.[1];
     expect(accessLogs?.Properties.KmsKeyId).toBeDefined();
+  });
+
+  it('lets only review-completing routes send task results, to the given workflow only', () => {
+    // Prepare
+    const { appStack } = buildKycApp(createTestApp(), resolveConfig({ prefix: 'sm' }));
+    const machine = new sfn.StateMachine(appStack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(appStack, 'Noop')),
+    });
+
+    // Act
+    appStack.api.useStateMachine(machine);
+
+    // Assess
+    const template = Template.fromStack(appStack);
+    const machineRef = JSON.stringify({ Ref: template.getResourceId('AWS::StepFunctions::StateMachine') });
+    for (const route of HTTP_ROUTES) {
+      const states = grantsOf(template, `Api${functionId(route)}`).filter((grant) => grant.startsWith('states:'));
+      expect(states).toEqual(
+        route.uses.includes('workflow:completeReview') ? [`states:SendTaskSuccess @ ${machineRef}`] : [],
+      );
+    }
+    expect(() => appStack.api.useStateMachine(machine)).toThrow(/already set/);
   });
 });

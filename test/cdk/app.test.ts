@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { ConfigError, configFromContext } from '../../lib/config.ts';
 import { buildKycApp } from '../../lib/kyc-app.ts';
+import { dataResourceEnvironment } from '../../lib/stacks/data-stack.ts';
 import { createTestApp, synthKyc } from './synth.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +37,13 @@ describe('buildKycApp', () => {
     const { appTemplate } = synthKyc();
 
     // Assess
-    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Events::EventBus']) {
+    for (const type of [
+      'AWS::S3::Bucket',
+      'AWS::DynamoDB::Table',
+      'AWS::KMS::Key',
+      'AWS::Events::EventBus',
+      'AWS::Rekognition::Collection',
+    ]) {
       appTemplate.resourceCountIs(type, 0);
     }
   });
@@ -47,6 +55,36 @@ describe('buildKycApp', () => {
     // Assess
     dataTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: 'kyc-verification-events' });
     dataTemplate.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 365 });
+  });
+});
+
+describe('FaceCollection', () => {
+  it('keeps the face collection in the data stack, named after the prefix and retained', () => {
+    // Act
+    const { dataTemplate } = synthKyc({ prefix: 'acme' });
+
+    // Assess
+    dataTemplate.hasResource('AWS::Rekognition::Collection', {
+      Properties: { CollectionId: 'acme-faces' },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('dataResourceEnvironment', () => {
+  it('names every data resource under the variable names the handlers read', () => {
+    // Prepare
+    const { dataStack } = synthKyc();
+
+    // Act
+    const environment = dataResourceEnvironment(dataStack.resources);
+
+    // Assess
+    const dataVariables = Object.values(ENV).filter(
+      (name) => !['STATE_MACHINE_ARN', 'WEBHOOK_SECRET_ARN', 'KYC_CONFIG'].includes(name),
+    );
+    expect(Object.keys(environment).sort()).toEqual([...dataVariables].sort());
+    expect(Object.values(environment).every((value) => typeof value === 'string' && value.length > 0)).toBe(true);
   });
 });
 

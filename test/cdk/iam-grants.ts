@@ -14,6 +14,7 @@ const RESOURCE_LABELS: Array<[RegExp, string]> = [
   [/KeysDocuments/, 'documentsKey'],
   [/BucketsIntake/, 'intake'],
   [/BucketsVault/, 'vault'],
+  [/EventsBus|VerificationEvents|EventBus/, 'bus'],
 ];
 
 interface Statement {
@@ -26,7 +27,7 @@ function label(resource: unknown): string {
   if (resource === '*') return '*';
   const text = JSON.stringify(resource);
   const name = RESOURCE_LABELS.find(([pattern]) => pattern.test(text))?.[1] ?? text;
-  const suffix = /"(\/[^"]*)"\]\]/.exec(text)?.[1] ?? '';
+  const suffix = /"(\/[^"]*)"\]\]/.exec(text)?.[1] ?? /Arn[0-9A-F]*"\},"(\/[^"]*)"/.exec(text)?.[1] ?? '';
   return `${name}${suffix}`;
 }
 
