@@ -1,0 +1,260 @@
+/**
+ * Local S3: `s3rver` in-process, on 127.0.0.1, storing objects in a folder, with CORS for the
+ * upload page and S3 → EventBridge-shaped object events.
+ *
+ * s3rver enforces presigned-URL expiry but not SigV4 signatures, POST policy conditions, SSE,
+ * versioning or Object Lock: the on-upload handler re-checks size and type itself. This
+ * wrapper adds what the local runtime needs on top:
+ * - an object-size limit (`EntityTooLarge`) and S3's rule that uploads carry Content-Length;
+ * - events in the EventBridge shape with the right `reason` (PutObject, PostObject,
+ *   CopyObject, CompleteMultipartUpload, DeleteObject). Multi-object delete (DeleteObjects)
+ *   emits no events in s3rver and therefore none here.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { localClientConfig, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
+import { PortInUseError } from './errors.ts';
+import { toEventBridgeEvent, type S3ObjectEvent, type S3ObjectEventReason } from './s3-events.ts';
+
+export type { S3ObjectEvent } from './s3-events.ts';
+
+/** Options of {@link startLocalS3}. */
+export interface LocalS3Options {
+  /** Folder that holds buckets and objects (created when missing). */
+  readonly directory: string;
+  /** Buckets to create at start (existing ones are kept with their objects). */
+  readonly buckets: readonly string[];
+  /** TCP port (0 or undefined: a free port). */
+  readonly port?: number;
+  /** Origins allowed by the buckets' CORS rules, one `*` wildcard each (default: any port on 127.0.0.1 and localhost). */
+  readonly allowedOrigins?: readonly string[];
+  /** Region put into events (default us-east-1). */
+  readonly region?: string;
+  /** Largest accepted request body in bytes (default 100 MiB). */
+  readonly maxObjectBytes?: number;
+  /** Receives every object event; errors it throws or rejects with are logged, never fatal. */
+  readonly onObjectEvent?: (event: S3ObjectEvent) => void | Promise<void>;
+}
+
+/** A running local S3. */
+export interface LocalS3 {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Closes the server (open connections are closed too). */
+  stop(): Promise<void>;
+}
+
+/** Extra settings every S3 client needs against s3rver. */
+export interface LocalS3ClientConfig extends LocalClientConfig {
+  forcePathStyle: true;
+  requestChecksumCalculation: 'WHEN_REQUIRED';
+  responseChecksumValidation: 'WHEN_REQUIRED';
+}
+
+/**
+ * S3 client configuration for the local S3: path-style URLs, s3rver's credentials and no
+ * default checksums (with them, s3rver stores the aws-chunked framing inside the object).
+ *
+ * @example
+ * const s3 = new S3Client(localS3ClientConfig(localS3.endpoint));
+ */
+export function localS3ClientConfig(endpoint: string, region: string = LOCAL_REGION): LocalS3ClientConfig {
+  return {
+    ...localClientConfig(endpoint, region),
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
+
+const DEFAULT_ORIGINS = ['http://127.0.0.1:*', 'http://localhost:*'];
+const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+
+/** The parts of s3rver this module uses (it ships no types). */
+interface S3rverRecord {
+  eventName: string;
+  requestParameters?: { sourceIPAddress?: string };
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
+}
+interface S3rverInstance {
+  configureBuckets(): Promise<void>;
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  on(event: 'event', listener: (event: { Records: S3rverRecord[] }) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  store: { getMetadata(bucket: string, key: string): Promise<Record<string, string>> };
+  logger: { close(): void; exceptions?: { unhandle(): void } };
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+interface RequestInfo {
+  method: string;
+  multipartComplete: boolean;
+}
+
+function corsXml(origins: readonly string[]): string {
+  const escape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return [
+    '<CORSConfiguration><CORSRule>',
+    ...origins.map((origin) => `<AllowedOrigin>${escape(origin)}</AllowedOrigin>`),
+    ...['GET', 'HEAD', 'PUT', 'POST'].map((method) => `<AllowedMethod>${method}</AllowedMethod>`),
+    '<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>',
+    '</CORSRule></CORSConfiguration>',
+  ].join('');
+}
+
+function s3ErrorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+function reasonFor(record: S3rverRecord, request: RequestInfo | undefined): S3ObjectEventReason | undefined {
+  switch (record.eventName) {
+    case 'ObjectCreated:Put':
+      return 'PutObject';
+    case 'ObjectCreated:Copy':
+      return 'CopyObject';
+    case 'ObjectCreated:Post':
+      return request?.multipartComplete ? 'CompleteMultipartUpload' : 'PostObject';
+    case 'ObjectRemoved:Delete':
+      return 'DeleteObject';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * S3 URL-decodes the whole `x-amz-copy-source` header; s3rver applies `decodeURI`, which
+ * leaves `%2F`, `%2B`, `%26`, ... encoded, so copies of keys with such characters fail with
+ * NoSuchKey. Re-encode the header so that `decodeURI` yields the real key.
+ */
+function normaliseCopySource(req: IncomingMessage): void {
+  const header = req.headers['x-amz-copy-source'];
+  if (typeof header !== 'string') return;
+  const withoutVersion = header.replace(/\?versionId=[^&]*$/, '');
+  try {
+    req.headers['x-amz-copy-source'] = encodeURI(decodeURIComponent(withoutVersion));
+  } catch {
+    // Malformed escapes: leave it to s3rver, which answers with an S3 error.
+  }
+}
+
+/**
+ * Starts s3rver with the given buckets and CORS rules.
+ *
+ * @throws PortInUseError when the requested port is taken
+ * @example
+ * const s3 = await startLocalS3({
+ *   directory: '.local-data/s3',
+ *   buckets: ['kyc-intake'],
+ *   onObjectEvent: (event) => router.dispatch(event),
+ * });
+ */
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const region = options.region ?? LOCAL_REGION;
+  const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  const directory = resolve(options.directory);
+  mkdirSync(directory, { recursive: true });
+
+  const require = createRequire(import.meta.url);
+  const S3rver = require('s3rver') as S3rverConstructor;
+  const cors = corsXml(options.allowedOrigins ?? DEFAULT_ORIGINS);
+  const app = new S3rver({
+    directory,
+    silent: true,
+    configureBuckets: options.buckets.map((name) => ({ name, configs: [cors] })),
+  });
+  await app.configureBuckets();
+
+  const requests = new AsyncLocalStorage<RequestInfo>();
+  const deliver = async (event: S3ObjectEvent): Promise<void> => {
+    try {
+      await options.onObjectEvent?.(event);
+    } catch (error) {
+      // Bucket and reason only: keys may contain personal data.
+      console.error(
+        `local S3: object event handler failed (bucket ${event.detail.bucket.name}, ${event.detail.reason}): ${(error as Error).name}`,
+      );
+    }
+  };
+  app.on('event', ({ Records }) => {
+    const request = requests.getStore();
+    for (const record of Records) {
+      const reason = reasonFor(record, request);
+      if (!reason) continue;
+      const bucket = record.s3.bucket.name;
+      const { key, size, eTag } = record.s3.object;
+      const sourceIp = record.requestParameters?.sourceIPAddress?.replace(/^::ffff:/, '');
+      if (reason === 'CopyObject') {
+        // s3rver's Copy records carry no ETag: read it from the stored metadata.
+        void app.store
+          .getMetadata(bucket, key)
+          .then((metadata) => metadata.etag)
+          .catch(() => undefined)
+          .then((etag) => deliver(toEventBridgeEvent({ bucket, key, reason, size, etag, sourceIp }, region)));
+      } else {
+        void deliver(toEventBridgeEvent({ bucket, key, reason, size, etag: eTag, sourceIp }, region));
+      }
+    }
+  });
+  app.on('error', () => {
+    // s3rver reports every S3 error response (NoSuchKey, ...) here as well; the client gets it.
+  });
+
+  const handle = app.callback();
+  const server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    if (method === 'PUT' || method === 'POST') {
+      const length = req.headers['content-length'];
+      if (length === undefined && req.headers['transfer-encoding'] !== undefined) {
+        res.writeHead(411, { 'Content-Type': 'application/xml' });
+        res.end(s3ErrorXml('MissingContentLength', 'You must provide the Content-Length HTTP header.'));
+        req.resume();
+        return;
+      }
+      if (length !== undefined && Number(length) > maxObjectBytes) {
+        res.writeHead(400, { 'Content-Type': 'application/xml', Connection: 'close' });
+        res.on('finish', () => req.destroy());
+        res.end(
+          s3ErrorXml(
+            'EntityTooLarge',
+            `Your proposed upload exceeds the maximum allowed size (${maxObjectBytes} bytes).`,
+          ),
+        );
+        return;
+      }
+    }
+    normaliseCopySource(req);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const info: RequestInfo = { method, multipartComplete: method === 'POST' && url.searchParams.has('uploadId') };
+    requests.run(info, () => handle(req, res));
+  });
+
+  const port = await new Promise<number>((done, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      fail(error.code === 'EADDRINUSE' ? new PortInUseError('local S3', options.port ?? 0, { cause: error }) : error),
+    );
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const address = server.address();
+      done(typeof address === 'object' && address !== null ? address.port : 0);
+    });
+  });
+
+  let stopped = false;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      app.logger.exceptions?.unhandle();
+      app.logger.close();
+    },
+  };
+}
