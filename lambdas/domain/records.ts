@@ -77,6 +77,8 @@ export interface DocumentRecord {
   readonly metrics: Readonly<Record<string, number>>;
   /** Which processors handled the image (PRODUCT §5), e.g. ['quality-gate', 'rekognition:DetectFaces']. */
   readonly processors: readonly string[];
+  /** S3 version id of the intake object this record came from; a repeated event for it is a duplicate. */
+  readonly intakeVersionId?: string;
   readonly recordedAt: string;
 }
 

@@ -1,0 +1,128 @@
+/**
+ * `AuditLog` over the auditEvents table (pk `subject`, sk `sequence`): append-only and
+ * tamper-evident. Each append reads the head of the subject's chain, links the new event to it
+ * with `chainEvent` and writes it with `attribute_not_exists(sequence)`. Two writers that read
+ * the same head race for the same sequence number; the loser re-reads and links to the
+ * winner, so the chain never forks:
+ *
+ * ```
+ *   writer A                         table (subject S)               writer B
+ *   Query head (consistent) -------> seq 4, hash h4 <--------------- Query head
+ *   e5 = chain(h4)                                                    e5' = chain(h4)
+ *   Put seq 5 if absent ----------->  seq 5 (A)
+ *                                     ConditionalCheckFailed <------- Put seq 5 if absent
+ *                                     seq 5, hash h5 <--------------- retry: Query head
+ *                                     seq 6 (B) <-------------------- Put seq 6 = chain(h5) if absent
+ * ```
+ *
+ * No function gets UpdateItem or DeleteItem on this table.
+ *
+ * @example
+ * ```ts
+ * const audit = new DynamoDbAuditLog({ tableName: process.env.AUDIT_TABLE! });
+ * await audit.append({ subject: `verification:${id}`, action: 'verification.created', actor: userId });
+ * ```
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { chainEvent } from '../../domain/audit-chain.ts';
+import type { AuditEvent, AuditEventInput } from '../../domain/records.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { systemClock } from '../../ports/clock.ts';
+
+/** The chain head kept moving under every retry; the event was not written. */
+export class AuditAppendError extends Error {
+  public constructor(
+    public readonly subject: string,
+    public readonly action: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Audit event ${action} for ${subject} could not be appended`, options);
+    this.name = 'AuditAppendError';
+  }
+}
+
+export interface DynamoDbAuditLogOptions {
+  readonly tableName: string;
+  /** DynamoDB client (a default client for the function's region). */
+  readonly client?: DynamoDBClient;
+  readonly clock?: Clock;
+  /** Appends tried before giving up (25). */
+  readonly maxTries?: number;
+}
+
+export class DynamoDbAuditLog implements AuditLog {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly clock: Clock;
+  private readonly maxTries: number;
+
+  public constructor(private readonly options: DynamoDbAuditLogOptions) {
+    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.clock = options.clock ?? systemClock;
+    this.maxTries = options.maxTries ?? 25;
+  }
+
+  public async append(input: AuditEventInput): Promise<AuditEvent> {
+    for (let attempt = 1; attempt <= this.maxTries; attempt += 1) {
+      const head = await this.head(input.subject);
+      const event = chainEvent(head, input, this.clock.now());
+      try {
+        await this.documents.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: event,
+            ConditionExpression: 'attribute_not_exists(#sequence)',
+            ExpressionAttributeNames: { '#sequence': 'sequence' },
+          }),
+        );
+        return event;
+      } catch (error) {
+        const conflict =
+          error instanceof ConditionalCheckFailedException ||
+          (error as Error).name === 'ConditionalCheckFailedException';
+        if (!conflict) throw error;
+        if (attempt === this.maxTries) throw new AuditAppendError(input.subject, input.action, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * attempt)));
+      }
+    }
+    throw new AuditAppendError(input.subject, input.action);
+  }
+
+  public async list(subject: string): Promise<AuditEvent[]> {
+    const events: AuditEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#subject = :subject',
+          ExpressionAttributeNames: { '#subject': 'subject' },
+          ExpressionAttributeValues: { ':subject': subject },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      events.push(...((output.Items ?? []) as AuditEvent[]));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return events;
+  }
+
+  private async head(subject: string): Promise<AuditEvent | undefined> {
+    const output = await this.documents.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: '#subject = :subject',
+        ExpressionAttributeNames: { '#subject': 'subject' },
+        ExpressionAttributeValues: { ':subject': subject },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return output.Items?.[0] as AuditEvent | undefined;
+  }
+}

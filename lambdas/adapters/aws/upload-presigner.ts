@@ -1,0 +1,65 @@
+/**
+ * Presigned S3 POST for one upload slot (PRODUCT §2): the object key is pinned exactly, the
+ * size range comes from the upload limits, the Content-Type is one exact allowed value, SSE-KMS
+ * with the documents key is required, and the policy expires within minutes.
+ *
+ * @example
+ * ```ts
+ * const presigner = new UploadPresigner({ bucket, documentsKeyId, uploads: config.uploads });
+ * const { url, fields } = await presigner.presign({ key: intakeKey(v, a, 'selfie'), contentType: 'image/jpeg' });
+ * ```
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { UploadLimits } from '../../../lib/config.ts';
+import type { Slot } from '../../domain/verification.ts';
+
+/** Largest presign lifetime we ever sign, whatever the configuration says. */
+export const MAX_PRESIGN_SECONDS = 300;
+
+/** Intake object key of one slot of one attempt. */
+export function intakeKey(verificationId: string, attemptId: string, slot: Slot): string {
+  return `intake/${verificationId}/${attemptId}/${slot}`;
+}
+
+export interface UploadPresignerOptions {
+  readonly bucket: string;
+  readonly documentsKeyId: string;
+  readonly uploads: Pick<UploadLimits, 'minFileBytes' | 'maxFileBytes' | 'presignExpirySeconds'>;
+  /** S3 client (a default client for the function's region). */
+  readonly client?: S3Client;
+}
+
+export class UploadPresigner {
+  private readonly client: S3Client;
+
+  public constructor(private readonly options: UploadPresignerOptions) {
+    this.client = options.client ?? new S3Client({});
+  }
+
+  /** Seconds the signed policy is valid: the configured value, never above 300. */
+  public get expiresInSeconds(): number {
+    return Math.min(this.options.uploads.presignExpirySeconds, MAX_PRESIGN_SECONDS);
+  }
+
+  public async presign(input: { key: string; contentType: string }): Promise<PresignedPost> {
+    const { bucket, documentsKeyId, uploads } = this.options;
+    return createPresignedPost(this.client, {
+      Bucket: bucket,
+      Key: input.key,
+      Expires: this.expiresInSeconds,
+      Conditions: [
+        ['eq', '$key', input.key],
+        ['content-length-range', uploads.minFileBytes, uploads.maxFileBytes],
+        ['eq', '$Content-Type', input.contentType],
+        ['eq', '$x-amz-server-side-encryption', 'aws:kms'],
+        ['eq', '$x-amz-server-side-encryption-aws-kms-key-id', documentsKeyId],
+      ],
+      Fields: {
+        'Content-Type': input.contentType,
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': documentsKeyId,
+      },
+    });
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Verifications, attempts, documents and remembered rejected images in the verifications
+ * table (key design: `domain/tables.ts`). Items are the record fields of `domain/records.ts` as
+ * plain attributes plus `pk`/`sk`, an `entity` tag and the GSI keys. Creations are conditional
+ * on the item not existing; verification updates are conditional on the `version` read.
+ *
+ * @example
+ * ```ts
+ * const repository = new VerificationRepository({ tableName: process.env.VERIFICATIONS_TABLE! });
+ * const verification = await repository.getVerification(verificationId);
+ * await repository.updateVerification(verificationId, verification.version, { status: 'processing' });
+ * ```
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import type { ReasonCode } from '../../domain/reason-codes.ts';
+import type { Slot, VerificationStatus } from '../../domain/verification.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { systemClock } from '../../ports/clock.ts';
+
+/** A conditional write lost: the item changed since it was read, or already exists. */
+export class ConcurrentModificationError extends Error {
+  public constructor(
+    public readonly pk: string,
+    public readonly sk: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Item ${pk} ${sk} was modified concurrently or already exists`, options);
+    this.name = 'ConcurrentModificationError';
+  }
+}
+
+export const verificationPk = (verificationId: string): string => `V#${verificationId}`;
+export const VERIFICATION_SK = 'META';
+export const attemptSk = (attemptId: string): string => `A#${attemptId}`;
+export const documentSk = (attemptId: string, slot: Slot): string => `A#${attemptId}#D#${slot}`;
+export const rejectedImageSk = (sha256: string): string => `REJ#${sha256}`;
+
+/** Fields of a verification that change after creation. */
+export type VerificationChanges = Partial<
+  Pick<VerificationRecord, 'status' | 'reasons' | 'consecutiveFailures' | 'cooldownUntil' | 'frozen' | 'riskFlags'>
+>;
+
+export interface VerificationRepositoryOptions {
+  readonly tableName: string;
+  /** DynamoDB client (a default client for the function's region). */
+  readonly client?: DynamoDBClient;
+  readonly clock?: Clock;
+}
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'];
+
+export class VerificationRepository {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+
+  public constructor(options: VerificationRepositoryOptions) {
+    this.tableName = options.tableName;
+    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Stores a new verification; fails with `ConcurrentModificationError` when the id exists. */
+  public async createVerification(record: VerificationRecord): Promise<void> {
+    const pk = verificationPk(record.verificationId);
+    await this.putNew(pk, VERIFICATION_SK, {
+      ...record,
+      entity: 'verification',
+      ...statusIndexKeys(record.status, record.updatedAt, record.verificationId),
+      gsi3pk: `USER#${record.userId}`,
+      gsi3sk: `${record.createdAt}#${record.verificationId}`,
+    });
+  }
+
+  public async getVerification(verificationId: string): Promise<VerificationRecord | undefined> {
+    return this.get<VerificationRecord>(verificationPk(verificationId), VERIFICATION_SK);
+  }
+
+  /**
+   * Applies changes when the stored version still equals `expectedVersion`; returns the new
+   * record. `cooldownUntil: undefined` in `changes` removes the attribute.
+   */
+  public async updateVerification(
+    verificationId: string,
+    expectedVersion: number,
+    changes: VerificationChanges,
+  ): Promise<VerificationRecord> {
+    const pk = verificationPk(verificationId);
+    const updatedAt = this.clock.now().toISOString();
+    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':updatedAt': updatedAt };
+    const sets = ['#version = #version + :one', '#updatedAt = :updatedAt'];
+    const removes: string[] = [];
+    for (const [field, value] of Object.entries(changes)) {
+      names[`#${field}`] = field;
+      if (value === undefined) {
+        removes.push(`#${field}`);
+      } else {
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    if (changes.status) {
+      // The byStatus index is keyed on the time of the last status change.
+      Object.assign(names, { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' });
+      const keys = statusIndexKeys(changes.status, updatedAt, verificationId);
+      Object.assign(values, { ':gsi1pk': keys.gsi1pk, ':gsi1sk': keys.gsi1sk });
+      sets.push('#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk');
+    }
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, sk: VERIFICATION_SK },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return recordFrom<VerificationRecord>(output.Attributes ?? {});
+    } catch (error) {
+      throw mapConditional(error, pk, VERIFICATION_SK);
+    }
+  }
+
+  /** Stores a new attempt; returns `false` (and writes nothing) when the attempt id exists. */
+  public async createAttempt(record: AttemptRecord): Promise<boolean> {
+    try {
+      await this.putNew(verificationPk(record.verificationId), attemptSk(record.attemptId), {
+        ...record,
+        entity: 'attempt',
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConcurrentModificationError) return false;
+      throw error;
+    }
+  }
+
+  public async getAttempt(verificationId: string, attemptId: string): Promise<AttemptRecord | undefined> {
+    return this.get<AttemptRecord>(verificationPk(verificationId), attemptSk(attemptId));
+  }
+
+  /** Every attempt of a verification with its documents, oldest attempt first. */
+  public async listAttempts(
+    verificationId: string,
+  ): Promise<Array<{ attempt: AttemptRecord; documents: DocumentRecord[] }>> {
+    const items = await this.query(verificationPk(verificationId), 'A#');
+    const attempts = items.filter((item) => item.entity === 'attempt').map((item) => recordFrom<AttemptRecord>(item));
+    const documents = items
+      .filter((item) => item.entity === 'document')
+      .map((item) => recordFrom<DocumentRecord>(item));
+    return attempts
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .map((attempt) => ({ attempt, documents: documents.filter((doc) => doc.attemptId === attempt.attemptId) }));
+  }
+
+  /**
+   * Moves an attempt to a new status when it is still in one of `fromStatuses`; returns
+   * `false` when it was not (another event got there first).
+   */
+  public async transitionAttempt(
+    verificationId: string,
+    attemptId: string,
+    fromStatuses: readonly AttemptStatus[],
+    change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':status': change.status,
+      ':updatedAt': this.clock.now().toISOString(),
+      ':reasons': change.reasons ?? [],
+    };
+    fromStatuses.forEach((status, index) => (values[`:from${index}`] = status));
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: verificationPk(verificationId), sk: attemptSk(attemptId) },
+          UpdateExpression: 'SET #status = :status, #reasons = :reasons, #updatedAt = :updatedAt',
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status', '#reasons': 'reasons', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records a document of an attempt slot; returns `false` when the slot already has one. */
+  public async createDocument(record: DocumentRecord): Promise<boolean> {
+    try {
+      await this.putNew(verificationPk(record.verificationId), documentSk(record.attemptId, record.slot), {
+        ...record,
+        entity: 'document',
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConcurrentModificationError) return false;
+      throw error;
+    }
+  }
+
+  public async getDocument(verificationId: string, attemptId: string, slot: Slot): Promise<DocumentRecord | undefined> {
+    return this.get<DocumentRecord>(verificationPk(verificationId), documentSk(attemptId, slot));
+  }
+
+  public async listDocuments(verificationId: string, attemptId: string): Promise<DocumentRecord[]> {
+    const items = await this.query(verificationPk(verificationId), `${attemptSk(attemptId)}#D#`);
+    return items.map((item) => recordFrom<DocumentRecord>(item));
+  }
+
+  /** Remembers that an image (by SHA-256) failed the quality gate for this verification. */
+  public async rememberRejectedImage(
+    verificationId: string,
+    sha256: string,
+    details: { attemptId: string; slot: Slot; reasons: readonly ReasonCode[] },
+  ): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: verificationPk(verificationId),
+          sk: rejectedImageSk(sha256),
+          entity: 'rejected_image',
+          verificationId,
+          sha256,
+          ...details,
+          recordedAt: this.clock.now().toISOString(),
+        },
+      }),
+    );
+  }
+
+  public async isImageRejected(verificationId: string, sha256: string): Promise<boolean> {
+    return (await this.get(verificationPk(verificationId), rejectedImageSk(sha256))) !== undefined;
+  }
+
+  private async putNew(pk: string, sk: string, item: object): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...item, pk, sk },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      throw mapConditional(error, pk, sk);
+    }
+  }
+
+  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+    const output = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return output.Item ? recordFrom<T>(output.Item) : undefined;
+  }
+
+  private async query(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(output.Items ?? []));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+function statusIndexKeys(status: VerificationStatus, updatedAt: string, verificationId: string) {
+  return { gsi1pk: `STATUS#${status}`, gsi1sk: `${updatedAt}#${verificationId}` };
+}
+
+/** The record fields of an item, without keys and index attributes. */
+function recordFrom<T>(item: Record<string, unknown>): T {
+  const record: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    if (!KEY_ATTRIBUTES.includes(key)) record[key] = value;
+  }
+  return record as T;
+}
+
+function isConditionalFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+function mapConditional(error: unknown, pk: string, sk: string): unknown {
+  return isConditionalFailure(error) ? new ConcurrentModificationError(pk, sk, { cause: error }) : error;
+}

@@ -1,0 +1,97 @@
+/**
+ * Errors a handler throws to answer with a specific 4xx. Only `HttpError`s below 500 reach the
+ * client with their message (middy's exposure rule); anything else becomes a generic 500.
+ * Messages must never contain personal data: they are shown to the caller and logged.
+ *
+ * @example
+ * ```ts
+ * throw new NotFoundError('verification not found', { cause: error });
+ * ```
+ */
+export class HttpError extends Error {
+  /** Extra members of the JSON body (e.g. `retryAfterSeconds`). */
+  public readonly details: Readonly<Record<string, unknown>>;
+  /** Extra response headers (e.g. `Retry-After`). */
+  public readonly headers: Readonly<Record<string, string>>;
+
+  public constructor(
+    public readonly statusCode: number,
+    public readonly code: string,
+    message: string,
+    options: { details?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HttpError';
+    this.details = options.details ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+type Options = { cause?: unknown; details?: Record<string, unknown> };
+
+/** 400: the request is malformed or fails validation. */
+export class BadRequestError extends HttpError {
+  public constructor(code: string, message: string, options: Options = {}) {
+    super(400, code, message, options);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** 401: no caller identity on the request. */
+export class UnauthorizedError extends HttpError {
+  public constructor(message = 'Authentication required', options: Options = {}) {
+    super(401, 'UNAUTHENTICATED', message, options);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** 403: the caller's roles do not allow this route. */
+export class ForbiddenError extends HttpError {
+  public constructor(message = 'Not allowed for your role', options: Options = {}) {
+    super(403, 'FORBIDDEN', message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** 404: not found, or not the caller's (owners must not learn that other ids exist). */
+export class NotFoundError extends HttpError {
+  public constructor(message = 'Not found', options: Options = {}) {
+    super(404, 'NOT_FOUND', message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** 409: the resource is in a state that forbids the request. */
+export class ConflictError extends HttpError {
+  public constructor(code: string, message: string, options: Options = {}) {
+    super(409, code, message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** 413: the body is bigger than the route accepts. */
+export class PayloadTooLargeError extends HttpError {
+  public constructor(maxBytes: number) {
+    super(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`, { details: { maxBytes } });
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** 415: a body that is not JSON. */
+export class UnsupportedMediaTypeError extends HttpError {
+  public constructor() {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be application/json');
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** 429: rate limited or in cooldown; carries `retryAfterSeconds` and a `Retry-After` header. */
+export class TooManyRequestsError extends HttpError {
+  public constructor(code: 'RATE_LIMITED' | 'COOLDOWN_ACTIVE', message: string, retryAfterSeconds: number) {
+    super(429, code, message, {
+      details: { retryAfterSeconds },
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+    this.name = 'TooManyRequestsError';
+  }
+}

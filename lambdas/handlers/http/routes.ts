@@ -1,0 +1,107 @@
+/**
+ * The HTTP API's route table: pure data read by the CDK API construct (one function and one
+ * route per entry) and by the local runtime's router, so both serve exactly the same API.
+ * To add a route, append an entry; `entry` is the handler file relative to the repository root
+ * and `exportName` the exported middy handler in it.
+ *
+ * @example
+ * ```ts
+ * const route = routeFor('GET', '/v1/verifications/{id}');
+ * route.roles; // ['user', 'support', 'compliance_reviewer', 'compliance_approver', 'admin']
+ * ```
+ */
+import type { Role } from '../../domain/verification.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRoute {
+  readonly method: HttpMethod;
+  /** API Gateway path template, e.g. `/v1/verifications/{id}`. */
+  readonly path: string;
+  /** Handler file, relative to the repository root. */
+  readonly entry: string;
+  /** Exported handler in `entry`. */
+  readonly exportName: string;
+  /** Roles allowed to call the route (checked by the handler from the JWT groups). */
+  readonly roles: readonly Role[];
+  /** No JWT authorizer (health check only). */
+  readonly public?: boolean;
+  /** AWS services the handler calls, for the CDK construct's least-privilege grants. */
+  readonly uses: readonly RouteDependency[];
+}
+
+/**
+ * What a route's function touches; the API construct turns each into the narrowest grant
+ * (e.g. `verifications:write` -> PutItem/UpdateItem on the verifications table only).
+ */
+export type RouteDependency =
+  | 'verifications:read'
+  | 'verifications:write'
+  | 'audit:append'
+  | 'rateLimits:readWrite'
+  | 'dataKey:generate'
+  | 'intake:presign'
+  | 'liveness:createSession';
+
+const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    entry: 'lambdas/handlers/http/health.ts',
+    exportName: 'handler',
+    roles: [],
+    public: true,
+    uses: [],
+  },
+  {
+    method: 'POST',
+    path: '/v1/verifications',
+    entry: 'lambdas/handlers/http/create-verification.ts',
+    exportName: 'handler',
+    roles: ['user'],
+    uses: ['verifications:write', 'audit:append', 'dataKey:generate'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/verifications/{id}/attempts',
+    entry: 'lambdas/handlers/http/create-attempt.ts',
+    exportName: 'handler',
+    roles: ['user'],
+    uses: [
+      'verifications:read',
+      'verifications:write',
+      'audit:append',
+      'rateLimits:readWrite',
+      'intake:presign',
+      'liveness:createSession',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/v1/verifications/{id}',
+    entry: 'lambdas/handlers/http/get-verification.ts',
+    exportName: 'handler',
+    roles: ['user', ...STAFF_VIEWERS],
+    uses: ['verifications:read'],
+  },
+];
+
+/** Thrown when code asks for a route the table does not have (a programming error). */
+export class UnknownRouteError extends Error {
+  public constructor(
+    public readonly method: string,
+    public readonly path: string,
+  ) {
+    super(`No route ${method} ${path} in HTTP_ROUTES`);
+    this.name = 'UnknownRouteError';
+  }
+}
+
+/** The route entry for a method and path template. */
+export function routeFor(method: HttpMethod, path: string): HttpRoute {
+  const route = HTTP_ROUTES.find((candidate) => candidate.method === method && candidate.path === path);
+  if (!route) throw new UnknownRouteError(method, path);
+  return route;
+}

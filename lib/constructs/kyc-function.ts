@@ -1,0 +1,219 @@
+/**
+ * The one way serverless-kyc defines a Lambda function: Node.js 22 on ARM64, bundled ESM with
+ * source maps, X-Ray tracing, a KMS-encrypted log group with the configured retention, the
+ * resolved configuration in `KYC_CONFIG`, and a dead-letter destination for failed
+ * asynchronous invocations.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { NagSuppressions } from 'cdk-nag';
+import { ENV } from '../../lambdas/adapters/aws/environment.ts';
+import type { KycConfig } from '../config.ts';
+
+/** Lambda runtime of every serverless-kyc function; the code is tested on Node 22 semantics. */
+export const KYC_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** Root of the repository (holds package-lock.json; entries must lie under it). */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Absolute path of a handler file `lambdas/handlers/<name>.ts`.
+ *
+ * @example
+ * ```ts
+ * new KycFunction(this, 'OnUpload', { shared, entry: handlerEntry('on-upload') });
+ * ```
+ */
+export function handlerEntry(name: string): string {
+  return fileURLToPath(new URL(`../../lambdas/handlers/${name}.ts`, import.meta.url));
+}
+
+/** What every function of one installation shares; the app stack builds it once. */
+export interface KycFunctionShared {
+  /** Resolved configuration, passed to the code as JSON in `KYC_CONFIG`. */
+  readonly config: KycConfig;
+  /** Key that encrypts the function's log group (the data key; its policy admits CloudWatch Logs). */
+  readonly logKey: kms.IKey;
+  /** Destination of asynchronous invocations that failed after Lambda's retries. */
+  readonly failureQueue: sqs.IQueue;
+}
+
+export interface KycFunctionProps {
+  /** Installation-wide settings: config, log key, failure queue (required). */
+  readonly shared: KycFunctionShared;
+  /** Path to the handler's TypeScript file, e.g. `handlerEntry('on-upload')` (required). */
+  readonly entry: string;
+  /** Exported handler function name (`handler`). */
+  readonly handler?: string;
+  /** Extra environment variables, e.g. table and bucket names (none). `KYC_CONFIG` and Powertools variables are always set. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Maximum run time (30 seconds). */
+  readonly timeout?: Duration;
+  /** Memory in MB; CPU scales with it (512). */
+  readonly memorySize?: number;
+  /** Description shown in the console (`serverless-kyc <construct id>`). */
+  readonly description?: string;
+  /** Reserved concurrent executions, to cap a function or protect its capacity (none: the account pool). */
+  readonly reservedConcurrency?: number;
+  /** Powertools service name in logs, traces and metrics (`<prefix>-<construct id>`). */
+  readonly serviceName?: string;
+  /** Powertools log level (`INFO`). */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Packages installed into the bundle's `node_modules` instead of being bundled (none).
+   * Use `['sharp']` for image analysis: sharp is a native module, so at deploy time the bundler
+   * runs `npm ci` in the asset folder with `npm_config_os=linux`, `npm_config_cpu=arm64` and
+   * `npm_config_libc=glibc`, which selects sharp's prebuilt `@img/sharp-linux-arm64` and
+   * `@img/sharp-libvips-linux-arm64` packages regardless of the deploying machine — the same as
+   * `npm install --cpu=arm64 --os=linux --libc=glibc sharp`. This needs npm 10 or newer and the
+   * npm registry at deploy time (synth in tests skips bundling).
+   */
+  readonly nodeModules?: readonly string[];
+}
+
+/**
+ * A `NodejsFunction` with serverless-kyc's defaults. Choices:
+ * - Runtime `nodejs22.x`, ARM64 (Graviton: cheaper per ms; sharp ships arm64 binaries).
+ * - AWS SDK v3 is BUNDLED (`externalModules: []`): the versions pinned in package-lock.json are
+ *   the ones tested, instead of whatever SDK the runtime image carries that day.
+ * - ESM output (`index.mjs`) with a `createRequire` banner so bundled CommonJS dependencies
+ *   can still `require` Node built-ins; minified, with source maps (`--enable-source-maps`).
+ * - Its own role: CloudWatch write on its own log group only (no AWSLambdaBasicExecutionRole),
+ *   X-Ray, and SendMessage on the failure queue; callers add data grants (`bucket.grantRead(fn.fn)`).
+ * - Explicit log group, KMS-encrypted, retention `config.retention.logDays`, RETAIN removal
+ *   (logs of identity checks are audit evidence too).
+ *
+ * @example
+ * ```ts
+ * const fn = new KycFunction(this, 'OnUpload', {
+ *   shared: appStack.functionShared,
+ *   entry: handlerEntry('on-upload'),
+ *   memorySize: 1536,
+ *   nodeModules: ['sharp'],
+ *   environment: dataResourceEnvironment(data),
+ * });
+ * data.buckets.intake.grantRead(fn.fn);
+ * ```
+ */
+export class KycFunction extends Construct {
+  /** The Lambda function. */
+  public readonly fn: nodejs.NodejsFunction;
+  /** Its KMS-encrypted log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** Its execution role. */
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: KycFunctionProps) {
+    super(scope, id);
+    const { config, logKey, failureQueue } = props.shared;
+    if (!existsSync(props.entry)) {
+      throw new Error(`KycFunction ${id}: entry ${props.entry} does not exist`);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: logKey,
+      retention: logRetention(config.retention.logDays),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `serverless-kyc ${id} execution role`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const nodeModules = [...(props.nodeModules ?? [])];
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      runtime: KYC_FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      description: props.description ?? `serverless-kyc ${id}`,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      onFailure: new destinations.SqsDestination(failureQueue),
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      projectRoot: PROJECT_ROOT,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName ?? `${config.prefix}-${toKebab(id)}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'serverless-kyc',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.config]: JSON.stringify(config),
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        externalModules: [],
+        nodeModules,
+        environment:
+          nodeModules.length > 0 ? { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } : {},
+      },
+    });
+
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so Resource "*" is the only form.',
+          appliesTo: ['Resource::*'],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "CDK's grant for sending to the KMS-encrypted failure queue: kms:GenerateDataKey* and kms:ReEncrypt* " +
+            'are limited to the one data key ARN; the wildcard only covers the action variants SQS calls.',
+          appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.fn, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'Pinned to nodejs22.x on purpose: the code is written and tested for Node 22 (the runtime the project ' +
+          'targets); moving to nodejs24.x is a deliberate upgrade with its own test run, not an automatic one. ' +
+          'KycChecks (LambdaNodejsRuntimeCurrent) still rejects anything older than nodejs22.x.',
+      },
+    ]);
+  }
+}
+
+/** Retention periods CloudWatch Logs accepts, in days (AWS::Logs::LogGroup RetentionInDays). */
+const LOG_RETENTION_DAYS = Object.values(logs.RetentionDays)
+  .filter((days): days is number => typeof days === 'number' && days !== logs.RetentionDays.INFINITE)
+  .sort((a, b) => a - b);
+
+/**
+ * The shortest retention CloudWatch accepts that keeps logs at least `days` days
+ * (e.g. 100 -> 120), or 10 years for anything longer.
+ */
+export function logRetention(days: number): logs.RetentionDays {
+  const allowed = LOG_RETENTION_DAYS.find((value) => value >= days) ?? logs.RetentionDays.TEN_YEARS;
+  return allowed as logs.RetentionDays;
+}
+
+function toKebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

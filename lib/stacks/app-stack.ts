@@ -1,0 +1,66 @@
+/**
+ * The stateless stack: functions, the HTTP API and the verification workflow. It can be
+ * destroyed and redeployed at any time; everything stateful lives in the data stack.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { NagSuppressions } from 'cdk-nag';
+import type { KycConfig } from '../config.ts';
+import { FailureQueue } from '../constructs/failure-queue.ts';
+import type { KycFunctionShared } from '../constructs/kyc-function.ts';
+import type { KycDataResources } from './data-stack.ts';
+
+export interface KycAppStackProps extends StackProps {
+  /** Resolved configuration (required). */
+  readonly config: KycConfig;
+  /** Stateful resources from the data stack (required). */
+  readonly data: KycDataResources;
+}
+
+/**
+ * Composes the stateless constructs. Holds the shared async-failure DLQ and the
+ * `functionShared` settings every `KycFunction` takes.
+ *
+ * @example
+ * ```ts
+ * const app = new KycAppStack(scope, 'kyc-app', { config, data: dataStack.resources });
+ * new KycFunction(app, 'Probe', { shared: app.functionShared, entry: handlerEntry('probe') });
+ * ```
+ */
+export class KycAppStack extends Stack {
+  /** Dead-letter queue of failed asynchronous invocations of every function. */
+  public readonly failureQueue: FailureQueue;
+  /** What every `KycFunction` in this stack shares. */
+  public readonly functionShared: KycFunctionShared;
+
+  constructor(scope: Construct, id: string, props: KycAppStackProps) {
+    super(scope, id, {
+      description: 'serverless-kyc stateless resources: functions, API, verification workflow',
+      ...props,
+    });
+    const { config, data } = props;
+
+    this.failureQueue = new FailureQueue(this, 'AsyncFailures', { encryptionKey: data.keys.data });
+    this.functionShared = { config, logKey: data.keys.data, failureQueue: this.failureQueue.queue };
+
+    NagSuppressions.addResourceSuppressions(
+      this.failureQueue,
+      [
+        {
+          id: 'AwsSolutions-SQS3',
+          reason:
+            'This queue IS the dead-letter destination of failed asynchronous Lambda invocations; a DLQ of a DLQ would only move the same messages.',
+        },
+      ],
+      true,
+    );
+
+    // ------------------------------------------------------------------------------------
+    // STATELESS CONSTRUCTS GO HERE. Each takes `this.functionShared` for its KycFunctions and
+    // `data` for the resources it is granted, e.g.:
+    //   new KycApi(this, 'Api', { config, data, shared: this.functionShared });
+    //   new VerificationWorkflow(this, 'Workflow', { config, data, shared: this.functionShared });
+    // Keep this stack deployable at every commit: it must synthesize with only the queue above.
+    // ------------------------------------------------------------------------------------
+  }
+}

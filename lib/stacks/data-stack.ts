@@ -1,0 +1,131 @@
+/**
+ * The stateful stack: keys, buckets, tables and the event bus. Termination protection is on
+ * and every resource is RETAINed, so deleting the stack never deletes identity evidence.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { NagSuppressions } from 'cdk-nag';
+import { ENV } from '../../lambdas/adapters/aws/environment.ts';
+import type { KycConfig } from '../config.ts';
+import { VerificationEventBus } from '../constructs/event-bus.ts';
+import { EvidenceBuckets } from '../constructs/evidence-buckets.ts';
+import { KycKeys } from '../constructs/keys.ts';
+import { KycTables } from '../constructs/tables.ts';
+
+/** Everything stateful the app stack's functions, API and workflow use. */
+export interface KycDataResources {
+  readonly keys: {
+    /** Symmetric CMK for S3 evidence (intake and vault). */
+    readonly documents: kms.IKey;
+    /** Symmetric CMK for DynamoDB, logs, queues and envelope encryption of personal data. */
+    readonly data: kms.IKey;
+    /** HMAC_256 key for keyed hashes of document numbers. */
+    readonly documentNumberHmac: kms.IKey;
+    /** ECC_NIST_P256 key that signs audit digests. */
+    readonly auditSigning: kms.IKey;
+  };
+  readonly buckets: {
+    readonly intake: s3.IBucket;
+    readonly vault: s3.IBucket;
+    readonly auditArchive: s3.IBucket;
+    readonly accessLogs: s3.IBucket;
+  };
+  readonly tables: {
+    readonly verifications: dynamodb.ITable;
+    readonly rateLimits: dynamodb.ITable;
+    readonly auditEvents: dynamodb.ITable;
+    readonly idempotency: dynamodb.ITable;
+  };
+  /** Bus for verification status-change events. */
+  readonly bus: events.IEventBus;
+}
+
+export interface KycDataStackProps extends StackProps {
+  /** Resolved configuration (required). */
+  readonly config: KycConfig;
+}
+
+/**
+ * Keys, the four buckets, the four tables and the verification event bus.
+ *
+ * @example
+ * ```ts
+ * const data = new KycDataStack(app, 'kyc-data', { config, env: { region: config.region } });
+ * new KycAppStack(app, 'kyc-app', { config, data: data.resources });
+ * ```
+ */
+export class KycDataStack extends Stack {
+  /** The resources, as the app stack receives them. */
+  public readonly resources: KycDataResources;
+  public readonly keys: KycKeys;
+  public readonly buckets: EvidenceBuckets;
+  public readonly tables: KycTables;
+  public readonly eventBus: VerificationEventBus;
+
+  constructor(scope: Construct, id: string, props: KycDataStackProps) {
+    super(scope, id, {
+      terminationProtection: true,
+      description: 'serverless-kyc stateful resources: KMS keys, evidence buckets, tables, event bus',
+      ...props,
+    });
+    const { config } = props;
+
+    this.keys = new KycKeys(this, 'Keys', { prefix: config.prefix });
+    this.buckets = new EvidenceBuckets(this, 'Buckets', {
+      documentsKey: this.keys.documents,
+      auditKey: this.keys.data,
+      retention: config.retention,
+      allowedOrigins: config.allowedOrigins,
+    });
+    this.tables = new KycTables(this, 'Tables', { encryptionKey: this.keys.data });
+    this.eventBus = new VerificationEventBus(this, 'Events', {
+      eventBusName: `${config.prefix}-verification-events`,
+    });
+
+    this.resources = {
+      keys: this.keys,
+      buckets: this.buckets,
+      tables: this.tables,
+      bus: this.eventBus.bus,
+    };
+
+    NagSuppressions.addResourceSuppressions(this.buckets.accessLogs, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'This is the server access log target of every other bucket; logging it into itself would log its own log deliveries in a loop.',
+      },
+    ]);
+  }
+}
+
+/**
+ * Environment variables naming every data resource (tables, buckets, key ARNs, bus), keyed by
+ * the names in `lambdas/adapters/aws/environment.ts`. Naming a resource grants nothing:
+ * combine with the specific grants each function needs.
+ *
+ * @example
+ * ```ts
+ * new KycFunction(this, 'Api', { shared, entry: handlerEntry('api'), environment: dataResourceEnvironment(data) });
+ * ```
+ */
+export function dataResourceEnvironment(data: KycDataResources): Record<string, string> {
+  return {
+    [ENV.verificationsTable]: data.tables.verifications.tableName,
+    [ENV.rateLimitsTable]: data.tables.rateLimits.tableName,
+    [ENV.auditTable]: data.tables.auditEvents.tableName,
+    [ENV.idempotencyTable]: data.tables.idempotency.tableName,
+    [ENV.intakeBucket]: data.buckets.intake.bucketName,
+    [ENV.vaultBucket]: data.buckets.vault.bucketName,
+    [ENV.auditArchiveBucket]: data.buckets.auditArchive.bucketName,
+    [ENV.documentsKeyArn]: data.keys.documents.keyArn,
+    [ENV.dataKeyArn]: data.keys.data.keyArn,
+    [ENV.hmacKeyArn]: data.keys.documentNumberHmac.keyArn,
+    [ENV.auditSigningKeyArn]: data.keys.auditSigning.keyArn,
+    [ENV.eventBusName]: data.bus.eventBusName,
+  };
+}

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compareWithDeclared,
+  mrzCheckDigit,
+  mrzNameForm,
+  normaliseDocumentNumber,
+  readMrz,
+} from '../../../lambdas/domain/mrz.ts';
+
+/** Builds a TD3 (passport) MRZ with correct check digits. */
+function td3(o: { state?: string; name?: string; number?: string; dob?: string; expiry?: string; personal?: string }) {
+  const state = (o.state ?? 'GBR').padEnd(3, '<');
+  const line1 = `P<${state}${o.name ?? 'ERIKSSON<<ANNA<MARIA'}`.padEnd(44, '<').slice(0, 44);
+  const number = (o.number ?? 'L898902C3').padEnd(9, '<');
+  const dob = o.dob ?? '740812';
+  const expiry = o.expiry ?? '340415';
+  const personal = (o.personal ?? 'ZE184226B').padEnd(14, '<');
+  const body = `${number}${mrzCheckDigit(number)}${state}${dob}${mrzCheckDigit(dob)}F${expiry}${mrzCheckDigit(expiry)}${personal}${mrzCheckDigit(personal)}`;
+  const composite = `${number}${mrzCheckDigit(number)}${dob}${mrzCheckDigit(dob)}${expiry}${mrzCheckDigit(expiry)}${personal}${mrzCheckDigit(personal)}`;
+  return [line1, `${body}${mrzCheckDigit(composite)}`];
+}
+
+/** Builds a TD1 (identity card) MRZ with correct check digits. */
+function td1(o: { state?: string; name?: string; number?: string; dob?: string; expiry?: string }) {
+  const state = (o.state ?? 'FRA').padEnd(3, '<');
+  const number = (o.number ?? 'X4RTBPFW4').padEnd(9, '<');
+  const optional1 = '<'.repeat(15);
+  const line1 = `I<${state}${number}${mrzCheckDigit(number)}${optional1}`;
+  const dob = o.dob ?? '900101';
+  const expiry = o.expiry ?? '330101';
+  const optional2 = '<'.repeat(11);
+  const line2head = `${dob}${mrzCheckDigit(dob)}M${expiry}${mrzCheckDigit(expiry)}${state}${optional2}`;
+  const composite = `${line1.slice(5, 30)}${dob}${mrzCheckDigit(dob)}${expiry}${mrzCheckDigit(expiry)}${optional2}`;
+  const line3 = (o.name ?? 'MARTIN<<JEAN<PIERRE').padEnd(30, '<');
+  return [line1, `${line2head}${mrzCheckDigit(composite)}`, line3];
+}
+
+const today = new Date('2026-06-01T12:00:00Z');
+
+describe('mrzCheckDigit', () => {
+  it.each([
+    ['L898902C3', '6'],
+    ['740812', '2'],
+    ['120415', '9'],
+    ['ZE184226B<<<<<', '1'],
+  ])('%s -> %s (ICAO 9303 specimen)', (value, digit) => {
+    // Act / Assess
+    expect(mrzCheckDigit(value)).toBe(digit);
+  });
+});
+
+describe('readMrz', () => {
+  it('reads the ICAO specimen passport among other OCR lines', () => {
+    // Prepare
+    const ocr = [
+      'PASSPORT',
+      'United Kingdom',
+      'P<GBRERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
+      'L898902C36GBR7408122F1204159ZE184226B<<<<<10',
+    ];
+
+    // Act
+    const mrz = readMrz(ocr);
+
+    // Assess
+    expect(mrz).toMatchObject({
+      format: 'TD3',
+      issuingState: 'GBR',
+      documentNumber: 'L898902C3',
+      birthDate: '740812',
+      expirationDate: '120415',
+      nameField: 'ERIKSSON<<ANNA<MARIA',
+      corrected: false,
+    });
+  });
+
+  it('reads a generated TD1 identity card', () => {
+    // Act
+    const mrz = readMrz(td1({}));
+
+    // Assess
+    expect(mrz).toMatchObject({
+      format: 'TD1',
+      issuingState: 'FRA',
+      documentNumber: 'X4RTBPFW4',
+      nameField: 'MARTIN<<JEAN<PIERRE',
+    });
+  });
+
+  it('corrects an O read for a 0 in the birth date, confirmed by the check digit', () => {
+    // Prepare
+    const [line1, line2] = td3({ dob: '900101' }) as [string, string];
+    const garbled = line2.slice(0, 13) + '9O0101' + line2.slice(19);
+
+    // Act
+    const mrz = readMrz([line1, garbled]);
+
+    // Assess
+    expect(mrz).toMatchObject({ birthDate: '900101', corrected: true });
+  });
+
+  it('refuses a correction the check digits do not confirm', () => {
+    // Prepare
+    const [line1, line2] = td3({}) as [string, string];
+    const wrongDigit = line2.slice(0, 13) + '750812' + line2.slice(19);
+
+    // Act / Assess
+    expect(readMrz([line1, wrongDigit])).toBeUndefined();
+  });
+
+  it('tolerates spaces, lower case and dropped trailing filler from OCR', () => {
+    // Prepare
+    const [line1, line2] = td3({}) as [string, string];
+    const noisy = [line1.replace(/<<$/, '').toLowerCase().replace('ERIKSSON'.toLowerCase(), 'eriks son'), line2];
+
+    // Act
+    const mrz = readMrz(noisy);
+
+    // Assess
+    expect(mrz?.nameField).toBe('ERIKSSON<<ANNA<MARIA');
+  });
+
+  it.each([[[]], [['hello', 'world']], [['P<GBR' + 'X'.repeat(39)]]])('finds nothing in %j', (lines) => {
+    // Act / Assess
+    expect(readMrz(lines)).toBeUndefined();
+  });
+});
+
+describe('mrzNameForm (ICAO 9303 transliteration)', () => {
+  it.each([
+    ['Anna Maria Eriksson', 'ANNA<MARIA<ERIKSSON'],
+    ['Jürgen Müller-Lüdenscheidt', 'JUERGEN<MUELLER<LUEDENSCHEIDT'],
+    ['Søren Kierkegård', 'SOEREN<KIERKEGAARD'],
+    ["Seán O'Brien", 'SEAN<OBRIEN'],
+    ['José Núñez', 'JOSE<NUNEZ'],
+    ['Ægir Straße', 'AEGIR<STRASSE'],
+    ['Anna  Maria', 'ANNA<<MARIA'],
+  ])('%s -> %s', (name, form) => {
+    // Act / Assess
+    expect(mrzNameForm(name)).toBe(form);
+  });
+
+  it('refuses a script it cannot transliterate', () => {
+    // Act / Assess
+    expect(mrzNameForm('王小明')).toBeUndefined();
+  });
+});
+
+describe('compareWithDeclared', () => {
+  const declared = { fullName: 'Anna Maria Eriksson', dateOfBirth: '1974-08-12', nationality: 'GBR' };
+
+  it.each([
+    ['exact data', {}, {}, []],
+    ['surname first', { fullName: 'Eriksson Anna Maria' }, {}, []],
+    ['lower case folds (the MRZ has no case)', { fullName: 'anna maria eriksson' }, {}, []],
+    ['missing middle name', { fullName: 'Anna Eriksson' }, {}, ['name']],
+    ['doubled space', { fullName: 'Anna  Maria Eriksson' }, {}, ['name']],
+    ['hyphen instead of space matches the filler', { fullName: 'Anna-Maria Eriksson' }, {}, []],
+    ['different spelling', { fullName: 'Ana Maria Eriksson' }, {}, ['name']],
+    ['wrong date of birth', { dateOfBirth: '1974-08-13' }, {}, ['date_of_birth']],
+    ['other nationality', { nationality: 'SWE' }, {}, ['nationality']],
+    ['German D maps to DEU', { nationality: 'DEU' }, { state: 'D' }, []],
+  ])('%s', (_name, change, mrzChange, mismatches) => {
+    // Prepare
+    const mrz = readMrz(td3(mrzChange));
+
+    // Act
+    const result = compareWithDeclared(mrz!, { ...declared, ...change }, today);
+
+    // Assess
+    expect(result.mismatches).toEqual(mismatches);
+  });
+
+  it.each([
+    ['260531', true],
+    ['260601', false],
+    ['300101', false],
+  ])('expiry %s on 2026-06-01: expired=%s', (expiry, expired) => {
+    // Prepare
+    const mrz = readMrz(td3({ expiry }));
+
+    // Act / Assess
+    expect(compareWithDeclared(mrz!, declared, today).expired).toBe(expired);
+  });
+
+  it('accepts a truncated MRZ name when the declared name starts with it', () => {
+    // Prepare
+    const longName = 'WOLFESCHLEGELSTEINHAUSEN<<HUBERT<BLAINE<CHARLES';
+    const mrz = readMrz(td3({ name: longName }));
+    const fullName = 'Wolfeschlegelsteinhausen Hubert Blaine Charles David';
+
+    // Act
+    const result = compareWithDeclared(
+      mrz!,
+      { ...declared, fullName: fullName.split(' ').slice(1).concat('x').join(' ') },
+      today,
+    );
+    const truncated = compareWithDeclared(
+      mrz!,
+      { ...declared, fullName: 'Wolfeschlegelsteinhausen Hubert Blaine Charles Davidson' },
+      today,
+    );
+
+    // Assess
+    expect(mrz?.nameTruncated).toBe(true);
+    expect(truncated.mismatches).not.toContain('name');
+    expect(result.mismatches).toContain('name');
+  });
+});
+
+describe('normaliseDocumentNumber', () => {
+  it.each([
+    ['l898902c3', 'L898902C3'],
+    ['L898-902 C3<<', 'L898902C3'],
+  ])('%s -> %s', (input, output) => {
+    // Act / Assess
+    expect(normaliseDocumentNumber(input)).toBe(output);
+  });
+});
