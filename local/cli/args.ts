@@ -44,7 +44,13 @@ export function integerOption(
 }
 
 /** A positive number option (decimals allowed), or `fallback` when absent. */
-export function numberOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max) {

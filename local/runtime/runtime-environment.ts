@@ -18,7 +18,16 @@ export interface LocalEndpoints {
 }
 
 /** Variables removed so a developer's own AWS profile or session cannot leak into local calls. */
-const CLEARED = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'];
+const CLEARED = [
+  'AWS_PROFILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+];
 
 /**
  * The variables to set, given the functions' shared environment and the endpoints.

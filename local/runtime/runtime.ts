@@ -24,6 +24,7 @@ import { localClientConfig } from '../aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts';
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
 import { isPortBusy } from '../aws/free-port.ts';
+import { startKmsServer, type KmsServer, type LocalKeySpec } from '../aws/kms-server.ts';
 import { startLocalS3, type LocalS3 } from '../aws/s3.ts';
 import { LocalStepFunctions } from '../stepfunctions/engine.ts';
 import type { AslDefinition } from '../stepfunctions/template.ts';
@@ -36,7 +37,7 @@ import { PortUnavailableError, startApiServer, type ApiServer } from './http/api
 import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
-import { synthesizeTemplates } from './synth.ts';
+import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
 
@@ -94,7 +95,8 @@ async function loadRoutes(): Promise<HttpRouteDefinition[]> {
   const file = join(REPO_ROOT, HTTP_ROUTES_MODULE);
   if (!existsSync(file)) return [];
   const module = (await import(pathToFileURL(file).href)) as { HTTP_ROUTES?: unknown };
-  if (!Array.isArray(module.HTTP_ROUTES)) throw new RuntimeStartError(`${HTTP_ROUTES_MODULE} does not export HTTP_ROUTES`);
+  if (!Array.isArray(module.HTTP_ROUTES))
+    throw new RuntimeStartError(`${HTTP_ROUTES_MODULE} does not export HTTP_ROUTES`);
   return module.HTTP_ROUTES as HttpRouteDefinition[];
 }
 
@@ -143,7 +145,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const resources = new LocalResources(synth.stacks, region);
     const { runnable: functions, skipped } = localFunctions(resources);
     if (skipped.length > 0) log(`not run locally (no kyc:entry metadata): ${skipped.join(', ')}`);
-    const functionEnvironment = sharedEnvironment(functions);
+    const functionEnvironment = {
+      ...baseEnvironment(resources, synth.dataEnvironment),
+      ...sharedEnvironment(functions),
+    };
 
     since = Date.now();
     const [dynamo, routes] = await Promise.all([
@@ -163,8 +168,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       deadLetterFile,
       ...(options.eventRetry ? { retry: options.eventRetry } : {}),
       log: {
-        retry: (target, attempt, error) => log(`event to ${target} failed (attempt ${attempt}): ${(error as Error).name}; retrying`),
-        deadLetter: (letter) => log(`event to ${letter.target} dead-lettered after ${letter.attempts} attempts: ${letter.errorName} -> ${deadLetterFile}`),
+        retry: (target, attempt, error) =>
+          log(`event to ${target} failed (attempt ${attempt}): ${(error as Error).name}; retrying`),
+        deadLetter: (letter) =>
+          log(
+            `event to ${letter.target} dead-lettered after ${letter.attempts} attempts: ${letter.errorName} -> ${deadLetterFile}`,
+          ),
       },
     });
     cleanups.push(() => queue.close());
@@ -194,7 +203,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
             return {
               FailedEntryCount: entries.filter((entry) => entry.errorCode).length,
               Entries: entries.map((entry) =>
-                entry.eventId ? { EventId: entry.eventId } : { ErrorCode: entry.errorCode, ErrorMessage: entry.errorMessage },
+                entry.eventId
+                  ? { EventId: entry.eventId }
+                  : { ErrorCode: entry.errorCode, ErrorMessage: entry.errorMessage },
               ),
             };
           },
@@ -220,8 +231,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     cleanups.push(() => s3.stop());
     mark('s3', since);
 
+    since = Date.now();
+    const kms = await startKmsServer({ dataDir: join(dataDir, 'kms'), region });
+    cleanups.push(() => kms.stop());
+    createKeys(kms, resources);
+    mark('kms', since);
+
     const endpoints: LocalEndpoints = {
       s3: s3.endpoint,
+      kms: kms.endpoint,
       dynamodb: dynamo.endpoint,
       sfn: json.endpoint,
       eventbridge: json.endpoint,
@@ -274,6 +292,41 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   }
 }
 
+/** Variables every function gets from the data stack, plus the state machine's ARN. */
+function baseEnvironment(
+  resources: LocalResources,
+  dataEnvironment: DataEnvironment | undefined,
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  if (dataEnvironment) {
+    const resolved = resources.resolve(dataEnvironment.stackName, dataEnvironment.variables) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(resolved)) environment[name] = String(value);
+  }
+  const [machine, ...others] = resources.ofType('AWS::StepFunctions::StateMachine');
+  if (machine && others.length === 0) environment[ENV.stateMachineArn] = machine.ref;
+  return environment;
+}
+
+const KEY_SPECS: readonly LocalKeySpec[] = ['SYMMETRIC_DEFAULT', 'HMAC_256', 'ECC_NIST_P256'];
+
+/** Creates the template's KMS keys (same spec) and aliases in the local KMS, unless they exist. */
+function createKeys(kms: KmsServer, resources: LocalResources): void {
+  for (const key of resources.ofType('AWS::KMS::Key')) {
+    const spec = (key.properties.KeySpec ?? 'SYMMETRIC_DEFAULT') as LocalKeySpec;
+    if (!KEY_SPECS.includes(spec)) {
+      throw new RuntimeStartError(
+        `KMS key ${key.logicalId} has spec ${String(spec)}, which the local KMS does not emulate`,
+      );
+    }
+    const description = typeof key.properties.Description === 'string' ? key.properties.Description : key.logicalId;
+    kms.ensureKey(key.attributes.Arn ?? key.ref, spec, description);
+  }
+  for (const alias of resources.ofType('AWS::KMS::Alias')) {
+    const target = resources.resolve(alias.stackName, alias.properties.TargetKeyId);
+    if (typeof target === 'string') kms.ensureAlias(alias.ref, target);
+  }
+}
+
 async function createTables(dynamo: DynamoDbLocal, resources: LocalResources, region: string): Promise<void> {
   const client = new DynamoDBClient(localClientConfig(dynamo.endpoint, region));
   try {
@@ -304,7 +357,12 @@ function uploadFallback(
 ): RuleTarget[] {
   const intake = environment[ENV.intakeBucket];
   const detail = event.detail as { bucket?: { name?: string } } | undefined;
-  if (busName !== 'default' || event['detail-type'] !== 'Object Created' || !intake || detail?.bucket?.name !== intake) {
+  if (
+    busName !== 'default' ||
+    event['detail-type'] !== 'Object Created' ||
+    !intake ||
+    detail?.bucket?.name !== intake
+  ) {
     return [];
   }
   const onUpload = functions.find((fn) => /(^|\/)on-upload\.ts$/.test(fn.entry));

@@ -29,7 +29,22 @@ export interface SynthesizedStack {
   readonly template: CfnTemplate;
 }
 
-export interface SynthResult {
+/**
+ * The environment `dataResourceEnvironment` gives functions (table and bucket names, key ARNs,
+ * bus name), as unresolved CloudFormation values of the data stack. The runtime resolves it to
+ * local names, so handlers get their variables even before any function is in the template.
+ */
+export interface DataEnvironment {
+  readonly stackName: string;
+  readonly variables: Readonly<Record<string, unknown>>;
+}
+
+interface CacheContent {
+  readonly stacks: readonly SynthesizedStack[];
+  readonly dataEnvironment?: DataEnvironment;
+}
+
+export interface SynthResult extends CacheContent {
   readonly stacks: readonly SynthesizedStack[];
   /** Whether the templates came from the cache. */
   readonly cached: boolean;
@@ -91,31 +106,39 @@ export async function synthesizeTemplates(input: {
   const cacheFile = join(cacheDir, `${hash}.json`);
   if (existsSync(cacheFile)) {
     try {
-      const stacks = JSON.parse(readFileSync(cacheFile, 'utf8')) as SynthesizedStack[];
-      return { stacks, cached: true, hash, durationMs: Date.now() - started };
+      const content = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheContent;
+      return { ...content, cached: true, hash, durationMs: Date.now() - started };
     } catch {
       // A torn cache file is rebuilt below.
     }
   }
-  const stacks = await synthesizeNow(input.repoRoot, input.dataDir, input.config);
+  const content = await synthesizeNow(input.repoRoot, input.dataDir, input.config);
   rmSync(cacheDir, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
   const temporary = `${cacheFile}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(stacks));
+  writeFileSync(temporary, JSON.stringify(content));
   renameSync(temporary, cacheFile);
-  return { stacks, cached: false, hash, durationMs: Date.now() - started };
+  return { ...content, cached: false, hash, durationMs: Date.now() - started };
 }
 
-async function synthesizeNow(repoRoot: string, dataDir: string, config: KycConfig): Promise<SynthesizedStack[]> {
-  const [{ App }, { buildKycApp }] = await Promise.all([import('aws-cdk-lib'), import('../../lib/kyc-app.ts')]);
+async function synthesizeNow(repoRoot: string, dataDir: string, config: KycConfig): Promise<CacheContent> {
+  const [{ App }, { buildKycApp }, { dataResourceEnvironment }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('../../lib/kyc-app.ts'),
+    import('../../lib/stacks/data-stack.ts'),
+  ]);
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const outdir = join(dataDir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
   try {
     const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-    buildKycApp(app, config);
+    const { dataStack } = buildKycApp(app, config);
+    const variables = dataStack.resolve(dataResourceEnvironment(dataStack.resources)) as Record<string, unknown>;
     const assembly = app.synth();
-    return assembly.stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template as CfnTemplate }));
+    return {
+      stacks: assembly.stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template as CfnTemplate })),
+      dataEnvironment: { stackName: dataStack.stackName, variables },
+    };
   } catch (error) {
     throw new LocalSynthError(`CDK synthesis failed: ${(error as Error).message}`, { cause: error });
   } finally {

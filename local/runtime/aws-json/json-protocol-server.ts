@@ -57,7 +57,9 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
         resolve(parsed as Record<string, unknown>);
       } catch (error) {
-        reject(new AwsServiceError('SerializationException', 'Request body is not a JSON object', 400, { cause: error }));
+        reject(
+          new AwsServiceError('SerializationException', 'Request body is not a JSON object', 400, { cause: error }),
+        );
       }
     });
   });

@@ -32,7 +32,8 @@ function translate<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (error instanceof StepFunctionsApiError) throw new AwsServiceError(error.code, error.message, 400, { cause: error });
+    if (error instanceof StepFunctionsApiError)
+      throw new AwsServiceError(error.code, error.message, 400, { cause: error });
     throw error;
   }
 }
@@ -58,7 +59,8 @@ export function stepFunctionsOperations(engine: LocalStepFunctions): Record<stri
         });
         return { executionArn: result.executionArn, startDate: epochSeconds(result.startDate) };
       }),
-    DescribeExecution: (input) => translate(() => describe(engine.describeExecution(requireString(input, 'executionArn')))),
+    DescribeExecution: (input) =>
+      translate(() => describe(engine.describeExecution(requireString(input, 'executionArn')))),
     StopExecution: (input) =>
       translate(() => {
         const result = engine.stopExecution(

@@ -12,19 +12,29 @@ function matchesNumeric(value: unknown, conditions: unknown[]): boolean {
     const operator = conditions[i];
     const bound = Number(conditions[i + 1]);
     const ok =
-      operator === '=' ? value === bound
-      : operator === '<' ? value < bound
-      : operator === '<=' ? value <= bound
-      : operator === '>' ? value > bound
-      : operator === '>=' ? value >= bound
-      : false;
+      operator === '='
+        ? value === bound
+        : operator === '<'
+          ? value < bound
+          : operator === '<='
+            ? value <= bound
+            : operator === '>'
+              ? value > bound
+              : operator === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return true;
 }
 
 function wildcardToRegExp(wildcard: string): RegExp {
-  return new RegExp(`^${wildcard.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${wildcard
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** Whether one event value satisfies one matcher of a pattern's value list. */
@@ -39,7 +49,9 @@ function matchesOne(value: unknown, present: boolean, matcher: unknown): boolean
     case 'suffix':
       return typeof value === 'string' && typeof argument === 'string' && value.endsWith(argument);
     case 'equals-ignore-case':
-      return typeof value === 'string' && typeof argument === 'string' && value.toLowerCase() === argument.toLowerCase();
+      return (
+        typeof value === 'string' && typeof argument === 'string' && value.toLowerCase() === argument.toLowerCase()
+      );
     case 'wildcard':
       return typeof value === 'string' && typeof argument === 'string' && wildcardToRegExp(argument).test(value);
     case 'numeric':

@@ -122,12 +122,16 @@ export class LocalEventBus {
           : target.inputPath
             ? selectPath(event, target.inputPath)
             : event;
-      const fn = this.options.functions.find((candidate) => candidate.arn === target.arn || candidate.name === target.arn);
+      const fn = this.options.functions.find(
+        (candidate) => candidate.arn === target.arn || candidate.name === target.arn,
+      );
       if (fn) {
         this.options.queue.deliver(fn.logicalId, payload, (body) => this.options.delivery.invokeFunction(fn, body));
         delivered += 1;
       } else if (target.arn.includes(':states:') && target.arn.includes(':stateMachine:')) {
-        this.options.queue.deliver(target.arn, payload, (body) => this.options.delivery.startExecution(target.arn, body));
+        this.options.queue.deliver(target.arn, payload, (body) =>
+          this.options.delivery.startExecution(target.arn, body),
+        );
         delivered += 1;
       } else {
         this.options.onUnroutable?.(busName, event, `target ${target.arn} is not emulated locally`);
@@ -137,7 +141,9 @@ export class LocalEventBus {
   }
 
   /** PutEvents entries (`Source`, `DetailType`, `Detail`, `EventBusName`, `Resources`, `Time`) as bus events. */
-  putEntries(entries: readonly Record<string, unknown>[]): { eventId?: string; errorCode?: string; errorMessage?: string }[] {
+  putEntries(
+    entries: readonly Record<string, unknown>[],
+  ): { eventId?: string; errorCode?: string; errorMessage?: string }[] {
     return entries.map((entry) => {
       const source = entry.Source;
       const detailType = entry.DetailType;

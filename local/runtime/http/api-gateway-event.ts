@@ -142,6 +142,9 @@ export function buildHttpApiEvent(
   for (const [name, value] of Object.entries(context.claims)) claims[name] = serializeClaim(value);
   return {
     ...event,
-    requestContext: { ...requestContext, authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } },
+    requestContext: {
+      ...requestContext,
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
+    },
   } as APIGatewayProxyEventV2WithJWTAuthorizer;
 }

@@ -12,7 +12,12 @@ export interface HttpResponse {
 }
 
 /** The error body every local gateway error uses (PRODUCT §7: `{ code, message }`). */
-export function errorResponse(statusCode: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponse {
+export function errorResponse(
+  statusCode: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', ...headers },

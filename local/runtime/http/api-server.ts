@@ -4,12 +4,13 @@
  * the OpenAPI document, the upload page, a token endpoint and a health check.
  *
  *   request ──> local routes (/health, /openapi.json, /_local/token, static web/)
- *          └──> route table ──> JWT authorizer (iss, aud, exp, signature) ──> roles ──> handler
+ *          └──> route table ──> JWT authorizer (iss, aud, exp, signature) ──> handler
  *
  * What API Gateway does and this does too: most-specific route matching, 404 for unknown
  * routes, 401 for a missing or invalid bearer token, 413 above 10 MB, a 30 s integration
- * timeout (503), 500 without details when the handler fails. In addition it refuses a caller
- * whose `cognito:groups` has none of the route's roles (403); in AWS the handler checks that.
+ * timeout (503), 500 without details when the handler fails. Like API Gateway's JWT authorizer
+ * it does not check roles (Cognito groups are not scopes): each handler checks the route's
+ * roles itself from the `cognito:groups` claim, here as in AWS.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -130,7 +131,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const user = url.searchParams.get('user') ?? '';
       const role = url.searchParams.get('role') ?? 'user';
       if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(user)) {
-        return errorResponse(400, 'INVALID_REQUEST', 'Query parameter user must be 1-128 characters of [A-Za-z0-9._@:-]');
+        return errorResponse(
+          400,
+          'INVALID_REQUEST',
+          'Query parameter user must be 1-128 characters of [A-Za-z0-9._@:-]',
+        );
       }
       if (!isRole(role)) return errorResponse(400, 'INVALID_REQUEST', `Unknown role ${role}`);
       const token = await issueLocalToken(options.signingKey, { userId: user, role });
@@ -160,10 +165,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       } catch (error) {
         if (error instanceof InvalidTokenError) return errorResponse(401, 'UNAUTHORIZED', error.message, challenge);
         throw error;
-      }
-      const groups = Array.isArray(claims['cognito:groups']) ? (claims['cognito:groups'] as unknown[]) : [];
-      if (match.route.roles.length > 0 && !groups.some((group) => match.route.roles.includes(group as never))) {
-        return errorResponse(403, 'FORBIDDEN', 'Your role may not call this route');
       }
     }
     const body = await readBody(request);

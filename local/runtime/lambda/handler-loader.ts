@@ -76,7 +76,10 @@ export async function invokeHandler(handler: LambdaHandler, event: unknown, opti
   const context = createLambdaContext(options);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HandlerTimeoutError(options.functionName, options.timeoutMs)), options.timeoutMs);
+    timer = setTimeout(
+      () => reject(new HandlerTimeoutError(options.functionName, options.timeoutMs)),
+      options.timeoutMs,
+    );
   });
   try {
     return await Promise.race([Promise.resolve().then(() => handler(event, context)), timeout]);

@@ -11,7 +11,11 @@ export const ENTRY_METADATA = 'kyc:entry';
 export const HANDLER_METADATA = 'kyc:handler';
 
 /** Variables that legitimately differ per function and are not shared through `process.env`. */
-const PER_FUNCTION_VARIABLES = new Set(['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS', 'AWS_NODEJS_CONNECTION_REUSE_ENABLED']);
+const PER_FUNCTION_VARIABLES = new Set([
+  'POWERTOOLS_SERVICE_NAME',
+  'NODE_OPTIONS',
+  'AWS_NODEJS_CONNECTION_REUSE_ENABLED',
+]);
 
 export interface LocalFunction {
   readonly stackName: string;

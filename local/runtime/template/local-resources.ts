@@ -208,7 +208,11 @@ export class LocalResources {
       if (attribute === undefined) return resource.ref;
       const found = resource.attributes[attribute];
       if (found === undefined) {
-        throw new TemplateResolveError(`Attribute ${attribute} of ${resource.type} is not emulated`, stackName, logicalId);
+        throw new TemplateResolveError(
+          `Attribute ${attribute} of ${resource.type} is not emulated`,
+          stackName,
+          logicalId,
+        );
       }
       return found;
     };

@@ -93,7 +93,12 @@ describe('toHttpResponse: Lambda result to HTTP response', () => {
     ['text', 200, 'text', { 'content-type': 'application/json' }],
     [{ statusCode: 200, body: Buffer.from('bin').toString('base64'), isBase64Encoded: true }, 200, 'bin', {}],
     [{ statusCode: 42 }, 500, '{"code":"INTERNAL_ERROR","message":"Internal Server Error"}', {}],
-    [{ statusCode: 200, body: { not: 'a string' } }, 500, '{"code":"INTERNAL_ERROR","message":"Internal Server Error"}', {}],
+    [
+      { statusCode: 200, body: { not: 'a string' } },
+      500,
+      '{"code":"INTERNAL_ERROR","message":"Internal Server Error"}',
+      {},
+    ],
   ])('%j -> %i', (result, statusCode, body, headers) => {
     // Act
     const response = toHttpResponse(result);

@@ -54,7 +54,12 @@ describe('local tokens', () => {
     const token =
       ttlOffset === undefined
         ? 'not.a.jwt'
-        : await issueLocalToken(key, { userId: 'a', role: 'user', ttlSeconds: 60, now: new Date(Date.now() + ttlOffset * 1000) });
+        : await issueLocalToken(key, {
+            userId: 'a',
+            role: 'user',
+            ttlSeconds: 60,
+            now: new Date(Date.now() + ttlOffset * 1000),
+          });
 
     // Act / Assess
     await expect(verifyLocalToken(key, token)).rejects.toMatchObject({ name: 'InvalidTokenError', reason });
