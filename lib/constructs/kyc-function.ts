@@ -163,9 +163,10 @@ export class KycFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         externalModules: [],
-        nodeModules,
-        environment:
-          nodeModules.length > 0 ? { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } : {},
+        // Only when asked: an empty list would still run `npm ci` and ship package-lock.json in the asset.
+        ...(nodeModules.length > 0
+          ? { nodeModules, environment: { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } }
+          : {}),
       },
     });
 

@@ -47,13 +47,18 @@ export function optionalObject(input: Input, field: string, error = validation):
   return value as Input;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Linear-time check (a regex with repetition overflows the stack on multi-MB strings). */
+function isBase64(value: string): boolean {
+  if (value.length % 4 !== 0) return false;
+  const body = value.endsWith('==') ? value.slice(0, -2) : value.endsWith('=') ? value.slice(0, -1) : value;
+  return !/[^A-Za-z0-9+/]/.test(body);
+}
 
 /** A base64 blob field decoded to bytes (`undefined` when absent). */
 export function optionalBlob(input: Input, field: string, error = validation): Buffer | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !BASE64.test(value)) throw error(`${field} must be base64-encoded binary data`);
+  if (typeof value !== 'string' || !isBase64(value)) throw error(`${field} must be base64-encoded binary data`);
   return Buffer.from(value, 'base64');
 }
 

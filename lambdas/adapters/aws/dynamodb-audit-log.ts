@@ -48,7 +48,7 @@ export interface DynamoDbAuditLogOptions {
   /** DynamoDB client (a default client for the function's region). */
   readonly client?: DynamoDBClient;
   readonly clock?: Clock;
-  /** Appends tried before giving up (25). */
+  /** Appends tried before giving up (100: every one of 100 simultaneous writers on one subject lands). */
   readonly maxTries?: number;
 }
 
@@ -62,7 +62,7 @@ export class DynamoDbAuditLog implements AuditLog {
       marshallOptions: { removeUndefinedValues: true },
     });
     this.clock = options.clock ?? systemClock;
-    this.maxTries = options.maxTries ?? 25;
+    this.maxTries = options.maxTries ?? 100;
   }
 
   public async append(input: AuditEventInput): Promise<AuditEvent> {
@@ -85,7 +85,8 @@ export class DynamoDbAuditLog implements AuditLog {
           (error as Error).name === 'ConditionalCheckFailedException';
         if (!conflict) throw error;
         if (attempt === this.maxTries) throw new AuditAppendError(input.subject, input.action, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * attempt)));
+        // The winner has just written: re-read soon. A short jitter keeps colliding writers apart.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20, 2 * attempt)));
       }
     }
     throw new AuditAppendError(input.subject, input.action);

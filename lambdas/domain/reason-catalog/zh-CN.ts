@@ -40,7 +40,7 @@ export const zhCN: ReasonCatalog = {
     tip: '请关闭闪光灯，并将证件稍微倾斜、避开灯光或窗户，确保文字和照片上没有亮斑。',
   },
   DOCUMENT_NOT_FULLY_VISIBLE: {
-    message: '证件未完整拍摄',
+    message: '证件显示不完整',
     tip: '请确保证件四个角都在画面内，四周留有少许空白，且没有手指等物体遮挡。',
   },
   BACKGROUND_TOO_DARK: {
@@ -110,7 +110,7 @@ export const zhCN: ReasonCatalog = {
     tip: '请稍等一段时间后再试，并先查看上次提交未通过的原因。',
   },
   COOLDOWN_ACTIVE: {
-    message: '认证暂时冻结',
+    message: '认证已暂停',
     tip: '多次认证未通过后，系统会暂停认证一段时间。请等待冷却期结束后，使用新拍摄的照片重试。',
   },
   MANUAL_REVIEW_REQUIRED: {

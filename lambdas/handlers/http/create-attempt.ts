@@ -22,6 +22,7 @@ import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { LivenessService } from '../../ports/liveness.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { logger } from '../shared/logger.ts';
 import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { headerValue, jsonResponse } from './middleware/types.ts';
@@ -145,12 +146,12 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
         now,
       });
       if (!decision.allowed) {
-        await audit.append({
-          subject: `verification:${verificationId}`,
-          action: 'attempt.refused',
-          actor: caller.userId,
-          origin: event.requestContext?.http?.sourceIp ?? 'unknown',
-          details: { code: decision.code, retryAfterSeconds: decision.retryAfterSeconds },
+        // A refusal changes no state, so it is logged rather than audited: auditing every
+        // request of a client hammering the API would serialise them all on one hash chain.
+        logger.info('attempt refused', {
+          verificationId,
+          code: decision.code,
+          retryAfterSeconds: decision.retryAfterSeconds,
         });
         throw new TooManyRequestsError(
           decision.code,

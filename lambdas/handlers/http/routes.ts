@@ -41,7 +41,11 @@ export type RouteDependency =
   | 'rateLimits:readWrite'
   | 'dataKey:generate'
   | 'intake:presign'
-  | 'liveness:createSession';
+  | 'liveness:createSession'
+  /** states:SendTaskSuccess on the verification workflow (review decisions). */
+  | 'workflow:completeReview'
+  /** events:PutEvents on the verification bus (status changes outside the workflow). */
+  | 'events:publish';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 
@@ -85,6 +89,30 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: ['user', ...STAFF_VIEWERS],
     uses: ['verifications:read'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/reviews/{verificationId}/decision',
+    entry: 'lambdas/handlers/http/review-decision.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'workflow:completeReview'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/reviews',
+    entry: 'lambdas/handlers/http/list-reviews.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    uses: ['verifications:read'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/verifications/{id}/reset',
+    entry: 'lambdas/handlers/http/reset-verification.ts',
+    exportName: 'handler',
+    roles: ['support'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'events:publish'],
   },
 ];
 

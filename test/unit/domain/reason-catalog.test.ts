@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REASON_CODES } from '../../../lambdas/domain/reason-codes.ts';
+import type { ReasonCatalog } from '../../../lambdas/domain/reason-catalog/index.ts';
 import {
   DEFAULT_LANGUAGE,
   SUPPORTED_LANGUAGES,
@@ -29,6 +30,19 @@ describe('reason catalog', () => {
     expect(described.message.trim()).not.toBe('');
     expect(described.tip.trim()).not.toBe('');
     expect(described.tip).not.toBe(described.message);
+  });
+
+  it('refuses, at compile time, a language file that misses a code or invents one', () => {
+    // @ts-expect-error a catalog without every reason code does not compile
+    const incomplete: ReasonCatalog = { PHOTO_TOO_BLURRY: { message: 'm', tip: 't' } };
+    const invented: ReasonCatalog = {
+      ...catalogFor('en'),
+      // @ts-expect-error a catalog with a code that does not exist does not compile
+      NOT_A_REASON: { message: 'm', tip: 't' },
+    };
+    // Assess (at run time the objects are what they are; the check above is tsc's)
+    expect(Object.keys(incomplete)).toHaveLength(1);
+    expect(Object.keys(invented)).toHaveLength(REASON_CODES.length + 1);
   });
 
   it.each(SUPPORTED_LANGUAGES)('%s has no texts for codes that do not exist', (language) => {

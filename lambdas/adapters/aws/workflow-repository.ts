@@ -1,0 +1,274 @@
+/**
+ * `WorkflowStore` over the verifications table (key design: `domain/tables.ts`), next to the
+ * intake's `VerificationRepository`, which it reuses for verifications, attempts and documents.
+ * It adds:
+ *
+ *   V#<verificationId> | A#<attemptId>#C#<check>   a persisted check result (entity `check`)
+ *   V#<verificationId> | R#<attemptId>             a manual-review task (entity `review`),
+ *                                                  in GSI byReviewer while undecided
+ *   UNIQ#DOC#<hmac>    | UNIQ                      document-number owner (entity `uniqueness`)
+ *
+ * Review decisions race (two reviewers, or a reviewer and the SLA timeout):
+ *
+ *   reviewer A: read task (token T1) ---- UpdateItem IF no decision AND token = T1 -> wins
+ *   reviewer B: read task (token T1) ---------- UpdateItem IF no decision ... -> ConditionalCheckFailed -> 409
+ *   escalation: read task ------------------------ PutItem IF no decision -> fails -> step retried,
+ *                                                  re-reads, sees the decision, hands it to its token
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoDbWorkflowStore({ tableName: process.env.VERIFICATIONS_TABLE! });
+ * await store.claimDocument(hmac, { userId, verificationId }, new Date().toISOString());
+ * ```
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE_KEYS } from '../../domain/tables.ts';
+import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import type { ReasonCode } from '../../domain/reason-codes.ts';
+import type { Clock } from '../../ports/clock.ts';
+import {
+  WorkflowConflictError,
+  type CheckName,
+  type CheckRecord,
+  type DocumentOwner,
+  type ReviewDecisionInput,
+  type ReviewTask,
+  type VerificationChanges,
+  type WorkflowStore,
+} from '../../ports/workflow-store.ts';
+import { VerificationRepository, verificationPk } from './verification-repository.ts';
+
+export const checkSk = (attemptId: string, name: CheckName): string => `A#${attemptId}#C#${name}`;
+export const reviewSk = (attemptId: string): string => `R#${attemptId}`;
+export const documentUniquenessPk = (documentHash: string): string => `UNIQ#DOC#${documentHash}`;
+export const UNIQUENESS_SK = 'UNIQ';
+export const UNASSIGNED_REVIEWER = 'UNASSIGNED';
+
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk']);
+
+export interface DynamoDbWorkflowStoreOptions {
+  readonly tableName: string;
+  /** DynamoDB client (a default client for the function's region). */
+  readonly client?: DynamoDBClient;
+  readonly clock?: Clock;
+}
+
+export class DynamoDbWorkflowStore implements WorkflowStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly repository: VerificationRepository;
+  private readonly tableName: string;
+
+  constructor(options: DynamoDbWorkflowStoreOptions) {
+    const client = options.client ?? new DynamoDBClient({});
+    this.tableName = options.tableName;
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.repository = new VerificationRepository({
+      tableName: options.tableName,
+      client,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  }
+
+  getVerification(verificationId: string): Promise<VerificationRecord | undefined> {
+    return this.repository.getVerification(verificationId);
+  }
+
+  async updateVerification(
+    verificationId: string,
+    expectedVersion: number,
+    changes: VerificationChanges,
+  ): Promise<VerificationRecord> {
+    try {
+      return await this.repository.updateVerification(verificationId, expectedVersion, changes);
+    } catch (error) {
+      if ((error as Error).name === 'ConcurrentModificationError') {
+        throw new WorkflowConflictError('verification changed concurrently', verificationPk(verificationId), {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  getAttempt(verificationId: string, attemptId: string): Promise<AttemptRecord | undefined> {
+    return this.repository.getAttempt(verificationId, attemptId);
+  }
+
+  transitionAttempt(
+    verificationId: string,
+    attemptId: string,
+    from: readonly AttemptStatus[],
+    change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+  ): Promise<boolean> {
+    return this.repository.transitionAttempt(verificationId, attemptId, from, change);
+  }
+
+  listDocuments(verificationId: string, attemptId: string): Promise<DocumentRecord[]> {
+    return this.repository.listDocuments(verificationId, attemptId);
+  }
+
+  async recordCheck(check: CheckRecord): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...check,
+          pk: verificationPk(check.verificationId),
+          sk: checkSk(check.attemptId, check.name),
+          entity: 'check',
+        },
+      }),
+    );
+  }
+
+  async getCheck(verificationId: string, attemptId: string, name: CheckName): Promise<CheckRecord | undefined> {
+    return this.get<CheckRecord>(verificationPk(verificationId), checkSk(attemptId, name));
+  }
+
+  async findDocumentOwner(documentHash: string): Promise<DocumentOwner | undefined> {
+    const item = await this.get<DocumentOwner>(documentUniquenessPk(documentHash), UNIQUENESS_SK);
+    return item ? { userId: item.userId, verificationId: item.verificationId } : undefined;
+  }
+
+  async claimDocument(documentHash: string, owner: DocumentOwner, at: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: documentUniquenessPk(documentHash),
+            sk: UNIQUENESS_SK,
+            entity: 'uniqueness',
+            userId: owner.userId,
+            verificationId: owner.verificationId,
+            claimedAt: at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR userId = :userId',
+          ExpressionAttributeValues: { ':userId': owner.userId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async putReviewTask(task: ReviewTask): Promise<void> {
+    const open = task.decision === undefined;
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...task,
+            pk: verificationPk(task.verificationId),
+            sk: reviewSk(task.attemptId),
+            entity: 'review',
+            ...(open
+              ? {
+                  gsi2pk: `REVIEWER#${task.assignee ?? UNASSIGNED_REVIEWER}`,
+                  gsi2sk: `${task.dueAt}#${task.verificationId}`,
+                }
+              : {}),
+          },
+          // An open task must not overwrite a decision recorded meanwhile.
+          ...(open ? { ConditionExpression: 'attribute_not_exists(decision)' } : {}),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new WorkflowConflictError('review task was decided meanwhile', reviewSk(task.attemptId), {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  getReviewTask(verificationId: string, attemptId: string): Promise<ReviewTask | undefined> {
+    return this.get<ReviewTask>(verificationPk(verificationId), reviewSk(attemptId));
+  }
+
+  async findOpenReviewTask(verificationId: string): Promise<ReviewTask | undefined> {
+    const output = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: 'attribute_not_exists(decision)',
+        ExpressionAttributeValues: { ':pk': verificationPk(verificationId), ':prefix': 'R#' },
+        ConsistentRead: true,
+      }),
+    );
+    const open = (output.Items ?? []).map((item) => recordFrom<ReviewTask>(item));
+    return open.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  }
+
+  async decideReviewTask(
+    verificationId: string,
+    attemptId: string,
+    taskToken: string,
+    decision: ReviewDecisionInput,
+  ): Promise<ReviewTask> {
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: verificationPk(verificationId), sk: reviewSk(attemptId) },
+          UpdateExpression:
+            'SET #decision = :decision, decidedBy = :by, note = :note, decidedAt = :at, reasons = :reasons REMOVE gsi2pk, gsi2sk',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token',
+          ExpressionAttributeNames: { '#decision': 'decision' },
+          ExpressionAttributeValues: {
+            ':decision': decision.decision,
+            ':by': decision.decidedBy,
+            ':note': decision.note,
+            ':at': decision.decidedAt,
+            ':reasons': [...decision.reasons],
+            ':token': taskToken,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return recordFrom<ReviewTask>(output.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new WorkflowConflictError('review task already decided or re-armed', reviewSk(attemptId), {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async listOpenReviewTasks(options: { assignee?: string; limit: number }): Promise<ReviewTask[]> {
+    const index = TABLE_KEYS.verifications.indexes.byReviewer;
+    const output = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byReviewer',
+        KeyConditionExpression: `${index.partitionKey} = :reviewer`,
+        ExpressionAttributeValues: { ':reviewer': `REVIEWER#${options.assignee ?? UNASSIGNED_REVIEWER}` },
+        ScanIndexForward: true,
+        Limit: options.limit,
+      }),
+    );
+    return (output.Items ?? []).map((item) => recordFrom<ReviewTask>(item));
+  }
+
+  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+    const output = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return output.Item ? recordFrom<T>(output.Item) : undefined;
+  }
+}
+
+function recordFrom<T>(item: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !KEY_ATTRIBUTES.has(key))) as T;
+}
+
+function isConditionalFailure(error: unknown): boolean {
+  return (error as Error)?.name === 'ConditionalCheckFailedException';
+}

@@ -1,0 +1,337 @@
+/**
+ * On-upload: reacts to the intake bucket's `Object Created` events (S3 -> EventBridge), one
+ * object at a time, and turns an upload into a recorded document:
+ *
+ *   parse key -> live attempt slot? -> head -> size limits -> bounded read -> sha256 failed
+ *   before? -> quality gate -> record the document -> accepted: server-side copy to the vault,
+ *   rejected: remember the hash -> delete the intake copy -> every slot accepted: start the
+ *   workflow; a slot rejected: reject the attempt and the verification, count a failure.
+ *
+ * Idempotency (S3 events are at-least-once and unordered): our own conditional record, not
+ * Powertools. The document item of a slot (`A#<attempt>#D#<slot>`) is created only if absent
+ * and carries the intake version id, so a repeated event for the same bucket/key/version finds
+ * it and only makes sure the intake copy is gone. The evidence is copied BEFORE the document
+ * is recorded and the intake copy deleted only after both: a failure at any step throws (the
+ * event is retried, then lands in the DLQ) with the upload still in intake, so nothing is
+ * lost. The workflow start is idempotent by execution name (the attempt id).
+ * Every outcome leaves an audit event; logs carry ids and reason codes only.
+ */
+import { createHash } from 'node:crypto';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import middy from '@middy/core';
+import type { KycConfig } from '../../../lib/config.ts';
+import type { RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
+import { ObjectTooLargeError, type ObjectRef, type S3EvidenceStore } from '../../adapters/aws/s3-evidence-store.ts';
+import {
+  ConcurrentModificationError,
+  type VerificationChanges,
+  type VerificationRepository,
+} from '../../adapters/aws/verification-repository.ts';
+import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import type { ReasonCode } from '../../domain/reason-codes.ts';
+import { SLOTS, type Slot } from '../../domain/verification.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
+import { systemClock, type Clock } from '../../ports/clock.ts';
+import type { QualityGate } from '../../ports/quality-gate.ts';
+import type { WorkflowStarter } from '../../ports/workflow.ts';
+import { logger } from '../shared/logger.ts';
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { decodeEventKey, objectCreatedEventSchema } from './s3-object-created.ts';
+
+export interface OnUploadDeps {
+  readonly config: KycConfig;
+  readonly repository: Pick<
+    VerificationRepository,
+    | 'getVerification'
+    | 'updateVerification'
+    | 'getAttempt'
+    | 'listAttempts'
+    | 'transitionAttempt'
+    | 'createDocument'
+    | 'getDocument'
+    | 'listDocuments'
+    | 'rememberRejectedImage'
+    | 'isImageRejected'
+  >;
+  readonly evidence: Pick<S3EvidenceStore, 'head' | 'read' | 'copyToVault' | 'deleteObject'>;
+  readonly qualityGate: QualityGate;
+  readonly workflow: WorkflowStarter;
+  readonly rateLimits: Pick<RateLimitStore, 'recordOutcome'>;
+  readonly audit: Pick<AuditLog, 'append'>;
+  readonly clock?: Clock;
+}
+
+/** What happened to one event; returned for tests and the local runtime, logged in AWS. */
+export type UploadOutcome = 'malformed' | 'ignored' | 'duplicate' | 'missing' | 'accepted' | 'rejected';
+
+export interface UploadResult {
+  readonly outcome: UploadOutcome;
+  readonly reason?: string;
+  readonly reasons?: readonly ReasonCode[];
+  readonly workflowStarted?: boolean;
+}
+
+const ACTOR = 'system:on-upload';
+const KEY_PATTERN = new RegExp(`^intake/([\\w-]{1,64})/([\\w-]{1,64})/(${SLOTS.join('|')})$`);
+
+/** Vault key of an accepted document. */
+export function evidenceKey(verificationId: string, attemptId: string, slot: Slot): string {
+  return `evidence/${verificationId}/${attemptId}/${slot}`;
+}
+
+/** Parses `intake/<verificationId>/<attemptId>/<slot>`; `undefined` for any other key. */
+export function parseIntakeKey(key: string): { verificationId: string; attemptId: string; slot: Slot } | undefined {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  return { verificationId: match[1] as string, attemptId: match[2] as string, slot: match[3] as Slot };
+}
+
+export function createOnUploadHandler(source: DepsSource<OnUploadDeps>) {
+  const deps = resolveDeps(source);
+  return middy(async (event: EventBridgeEvent<string, unknown>, context?: Context): Promise<UploadResult> => {
+    const parsed = objectCreatedEventSchema.safeParse(event);
+    if (!parsed.success) {
+      logger.error('malformed upload event dropped', {
+        issues: parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      });
+      return { outcome: 'malformed', reason: 'event_shape' };
+    }
+    const { bucket, object } = parsed.data.detail;
+    const ref: ObjectRef = {
+      bucket: bucket.name,
+      key: decodeEventKey(object.key),
+      ...(object['version-id'] ? { versionId: object['version-id'] } : {}),
+    };
+    const result = await processUpload(deps(), ref, context?.functionName ?? 'on-upload');
+    logger.info('upload processed', { key: ref.key, versionId: ref.versionId, ...result });
+    return result;
+  });
+}
+
+async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string): Promise<UploadResult> {
+  const { config, repository, evidence, audit } = deps;
+  const clock = deps.clock ?? systemClock;
+  const target = parseIntakeKey(ref.key);
+
+  const ignore = async (reason: string, subject: string, details: Record<string, string> = {}) => {
+    await audit.append({
+      subject,
+      action: 'upload.ignored',
+      actor: ACTOR,
+      origin,
+      reason,
+      details: { key: ref.key, ...details },
+    });
+    // Not evidence of any live attempt, but possibly PII: destroy it now rather than at lifecycle expiry.
+    await evidence.deleteObject(ref);
+    return { outcome: 'ignored' as const, reason };
+  };
+
+  if (!target) return ignore('key_not_an_attempt_slot', `intake:${ref.bucket}`);
+  const { verificationId, attemptId, slot } = target;
+  const subject = `verification:${verificationId}`;
+  const [verification, attempt] = await Promise.all([
+    repository.getVerification(verificationId),
+    repository.getAttempt(verificationId, attemptId),
+  ]);
+  if (!verification || !attempt) return ignore('unknown_attempt', `intake:${ref.bucket}`);
+  if (!attempt.requiredSlots.includes(slot)) return ignore('slot_not_required', subject, { attemptId, slot });
+
+  const existing = await repository.getDocument(verificationId, attemptId, slot);
+  if (existing) {
+    if (existing.intakeVersionId === ref.versionId) {
+      // Same object again: finish the only step that may not have happened, then stop.
+      await evidence.deleteObject(ref);
+      await audit.append({ subject, action: 'upload.duplicate', actor: ACTOR, origin, details: { attemptId, slot } });
+      return { outcome: 'duplicate' };
+    }
+    return ignore('slot_already_recorded', subject, { attemptId, slot });
+  }
+  if (attempt.status !== 'awaiting_upload') {
+    return ignore('attempt_closed', subject, { attemptId, slot, attemptStatus: attempt.status });
+  }
+
+  const head = await evidence.head(ref);
+  if (!head) {
+    await audit.append({ subject, action: 'upload.missing', actor: ACTOR, origin, details: { attemptId, slot } });
+    return { outcome: 'missing' };
+  }
+
+  const { uploads } = config;
+  let reasons: ReasonCode[] = [];
+  let bytes: Buffer | undefined;
+  let sha256 = '';
+  if (head.sizeBytes > uploads.maxFileBytes) reasons = ['FILE_TOO_LARGE'];
+  else if (head.sizeBytes < uploads.minFileBytes) reasons = ['FILE_TOO_SMALL'];
+  else {
+    const others = await repository.listDocuments(verificationId, attemptId);
+    const total = others.reduce((sum, doc) => sum + doc.sizeBytes, 0) + head.sizeBytes;
+    if (total > uploads.maxAttemptBytes) reasons = ['ATTEMPT_TOO_LARGE'];
+  }
+  if (reasons.length === 0) {
+    try {
+      bytes = await evidence.read(ref, uploads.maxFileBytes);
+    } catch (error) {
+      // The object grew past the head's size (a new version under the same key): refuse it.
+      if (!(error instanceof ObjectTooLargeError)) throw error;
+      reasons = ['FILE_TOO_LARGE'];
+    }
+  }
+  if (bytes) {
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (await repository.isImageRejected(verificationId, sha256)) reasons = ['IMAGE_ALREADY_REJECTED'];
+  }
+
+  let metrics: Readonly<Record<string, number>> = {};
+  let processors: readonly string[] = [];
+  let contentType = head.contentType;
+  if (bytes && reasons.length === 0) {
+    const verdict = await deps.qualityGate(bytes, { slot, documentType: verification.documentType });
+    metrics = verdict.metrics;
+    processors = verdict.processors ?? ['quality-gate'];
+    contentType = verdict.detectedType ?? contentType;
+    if (!verdict.accepted) reasons = verdict.reasons.length > 0 ? [...verdict.reasons] : ['FILE_CORRUPT'];
+  }
+  const accepted = reasons.length === 0;
+
+  let vault: { key: string; versionId?: string } | undefined;
+  if (accepted) {
+    const key = evidenceKey(verificationId, attemptId, slot);
+    vault = { key, ...(await evidence.copyToVault(ref, key)) };
+  } else if (sha256) {
+    await repository.rememberRejectedImage(verificationId, sha256, { attemptId, slot, reasons });
+  }
+
+  const document: DocumentRecord = {
+    verificationId,
+    attemptId,
+    slot,
+    result: accepted ? 'accepted' : 'rejected',
+    reasons,
+    sha256,
+    sizeBytes: head.sizeBytes,
+    contentType,
+    ...(vault ? { vaultKey: vault.key, ...(vault.versionId ? { vaultVersionId: vault.versionId } : {}) } : {}),
+    metrics,
+    processors,
+    ...(ref.versionId ? { intakeVersionId: ref.versionId } : {}),
+    recordedAt: clock.now().toISOString(),
+  };
+  if (!(await repository.createDocument(document))) {
+    // A concurrent delivery of the same event recorded it first; it also deletes the intake copy.
+    await audit.append({ subject, action: 'upload.duplicate', actor: ACTOR, origin, details: { attemptId, slot } });
+    return { outcome: 'duplicate' };
+  }
+  await evidence.deleteObject(ref);
+  await audit.append({
+    subject,
+    action: accepted ? 'document.accepted' : 'document.rejected',
+    actor: ACTOR,
+    origin,
+    details: { attemptId, slot, reasons, sizeBytes: head.sizeBytes, processors, ...(sha256 ? { sha256 } : {}) },
+  });
+
+  if (!accepted) {
+    await rejectAttempt(deps, verification, attempt, reasons, origin);
+    return { outcome: 'rejected', reasons };
+  }
+  const workflowStarted = await startWhenComplete(deps, attempt, origin);
+  return { outcome: 'accepted', workflowStarted };
+}
+
+/** Rejects the attempt and the verification with the slot's reasons and counts a failure. */
+async function rejectAttempt(
+  deps: OnUploadDeps,
+  verification: VerificationRecord,
+  attempt: AttemptRecord,
+  slotReasons: readonly ReasonCode[],
+  origin: string,
+): Promise<void> {
+  const { repository, audit } = deps;
+  const { verificationId, attemptId } = attempt;
+  const moved = await repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], {
+    status: 'rejected',
+    reasons: slotReasons,
+  });
+  const current = moved ? undefined : await repository.getAttempt(verificationId, attemptId);
+  if (!moved && current?.status !== 'rejected') return;
+  const reasons = current?.reasons ?? slotReasons;
+  // Idempotent per attempt id: a retried event does not count the failure twice.
+  const outcome = await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'failed');
+  const cooldown = outcome.cooldownUntil !== undefined;
+  await updateIfLatest(deps, verification.verificationId, attemptId, () => ({
+    status: cooldown ? 'cooldown' : 'rejected',
+    reasons,
+    consecutiveFailures: outcome.consecutiveFailures,
+    riskFlags: outcome.riskFlags,
+    ...(cooldown ? { cooldownUntil: outcome.cooldownUntil } : {}),
+  }));
+  await audit.append({
+    subject: `verification:${verificationId}`,
+    action: 'attempt.rejected',
+    actor: ACTOR,
+    origin,
+    details: { attemptId, reasons, ...(cooldown ? { cooldownUntil: outcome.cooldownUntil as string } : {}) },
+  });
+}
+
+/** Starts the workflow once every required slot has an accepted document. */
+async function startWhenComplete(deps: OnUploadDeps, attempt: AttemptRecord, origin: string): Promise<boolean> {
+  const { repository, audit } = deps;
+  const { verificationId, attemptId } = attempt;
+  const documents = await repository.listDocuments(verificationId, attemptId);
+  const complete = attempt.requiredSlots.every((slot) =>
+    documents.some((doc) => doc.slot === slot && doc.result === 'accepted'),
+  );
+  if (!complete) return false;
+  // Status first: the workflow may finish quickly and must not have its decision overwritten.
+  const moved = await repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], {
+    status: 'processing',
+  });
+  if (!moved) {
+    const current = await repository.getAttempt(verificationId, attemptId);
+    if (current?.status !== 'processing') return false;
+  }
+  await updateIfLatest(deps, verificationId, attemptId, (current) =>
+    current.status === 'awaiting_upload' ? { status: 'processing', reasons: [] } : undefined,
+  );
+  const { started } = await deps.workflow.start({ verificationId, attemptId });
+  if (started) {
+    await audit.append({
+      subject: `verification:${verificationId}`,
+      action: 'workflow.started',
+      actor: ACTOR,
+      origin,
+      details: { attemptId, slots: attempt.requiredSlots },
+    });
+  }
+  return started;
+}
+
+/**
+ * Applies changes to the verification unless a newer attempt exists (the user already started
+ * over), retrying on concurrent modification.
+ */
+async function updateIfLatest(
+  deps: OnUploadDeps,
+  verificationId: string,
+  attemptId: string,
+  changesFor: (current: VerificationRecord) => VerificationChanges | undefined,
+): Promise<void> {
+  const attempts = await deps.repository.listAttempts(verificationId);
+  const latest = attempts.at(-1)?.attempt.attemptId;
+  if (latest !== undefined && latest !== attemptId) return;
+  for (let tries = 0; tries < 5; tries += 1) {
+    const current = await deps.repository.getVerification(verificationId);
+    if (!current) return;
+    const changes = changesFor(current);
+    if (!changes) return;
+    try {
+      await deps.repository.updateVerification(verificationId, current.version, changes);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrentModificationError)) throw error;
+    }
+  }
+  throw new ConcurrentModificationError(`V#${verificationId}`, 'META');
+}

@@ -1,0 +1,51 @@
+/**
+ * `GET /v1/reviews?status=open[&assignee=<id>][&limit=<n>]` (compliance staff): the review
+ * queue from the byReviewer index, most urgent due date first. Items carry ids, queue,
+ * priority, SLA and reason codes; never the task token, the note or personal data.
+ */
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { BadRequestError } from './middleware/http-errors.ts';
+import { httpHandler } from './middleware/http-handler.ts';
+import { jsonResponse } from './middleware/types.ts';
+import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
+import { routeFor } from './routes.ts';
+
+const MAX_LIMIT = 100;
+
+export function createListReviewsHandler(deps: DepsSource<ReviewRouteDeps> = () => defaultReviewRouteDeps()) {
+  const getDeps = resolveDeps(deps);
+  return httpHandler(routeFor('GET', '/v1/reviews'), async (event) => {
+    const { store } = getDeps();
+    const query = event.queryStringParameters ?? {};
+    const status = query.status ?? 'open';
+    if (status !== 'open') throw new BadRequestError('VALIDATION_ERROR', 'status must be "open"');
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new BadRequestError('VALIDATION_ERROR', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    const assignee = query.assignee;
+    if (assignee !== undefined && !/^[A-Za-z0-9@._:-]{1,128}$/.test(assignee)) {
+      throw new BadRequestError('VALIDATION_ERROR', 'assignee is malformed');
+    }
+    const tasks = await store.listOpenReviewTasks({ limit, ...(assignee ? { assignee } : {}) });
+    const now = Date.now();
+    return jsonResponse(200, {
+      items: tasks.map((task) => ({
+        verificationId: task.verificationId,
+        attemptId: task.attemptId,
+        queue: task.queue,
+        priority: task.priority,
+        reasons: task.reasons,
+        causes: task.causes,
+        dueAt: task.dueAt,
+        overdue: Date.parse(task.dueAt) < now,
+        escalated: task.escalated,
+        escalations: task.escalations,
+        createdAt: task.createdAt,
+        ...(task.assignee ? { assignee: task.assignee } : {}),
+      })),
+    });
+  });
+}
+
+export const handler = createListReviewsHandler();

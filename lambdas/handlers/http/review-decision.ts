@@ -1,0 +1,99 @@
+/**
+ * `POST /v1/reviews/{verificationId}/decision` (compliance_reviewer): records the reviewer's
+ * decision on the open manual-review task and completes the waiting workflow task
+ * (SendTaskSuccess). Two reviewers deciding at once: the conditional update lets exactly one
+ * win; the other gets 409 `REVIEW_ALREADY_DECIDED`. The free-text note stays in the review
+ * record (it may name the person); the workflow receives decision, reasons and reviewer id.
+ *
+ * Answers 200 when the workflow took the decision, 202 when the task had just timed out: the
+ * escalation step finds the recorded decision and hands it on by itself.
+ */
+import { z } from 'zod';
+import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from './middleware/http-errors.ts';
+import { httpHandler } from './middleware/http-handler.ts';
+import { jsonResponse } from './middleware/types.ts';
+import { validateBody } from './middleware/validate.ts';
+import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
+import { routeFor } from './routes.ts';
+
+/** Reason codes a reviewer may give for a rejection (identity, quality and flow codes). */
+export const REVIEW_REASON_CODES = [...IDENTITY_REASON_CODES, ...QUALITY_REASON_CODES, ...FLOW_REASON_CODES] as const;
+
+export const reviewDecisionSchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']),
+    reasons: z.array(z.enum(REVIEW_REASON_CODES)).max(10).optional(),
+    note: z.string().trim().min(1).max(2000),
+  })
+  .refine((body) => body.decision === 'approve' || (body.reasons?.length ?? 0) > 0, {
+    message: 'a rejection needs at least one reason code',
+    path: ['reasons'],
+  })
+  .refine((body) => body.decision === 'reject' || (body.reasons?.length ?? 0) === 0, {
+    message: 'an approval takes no reason codes',
+    path: ['reasons'],
+  });
+
+/** SendTaskSuccess errors that mean the task is no longer waiting (timed out, re-armed). */
+const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+export function createReviewDecisionHandler(deps: DepsSource<ReviewRouteDeps> = () => defaultReviewRouteDeps()) {
+  const getDeps = resolveDeps(deps);
+  return httpHandler(routeFor('POST', '/v1/reviews/{verificationId}/decision'), async (event) => {
+    const { store, reviews, audit, clock } = getDeps();
+    const caller = event.caller!;
+    const body = validateBody(reviewDecisionSchema, event.parsedBody);
+    const verificationId = event.pathParameters?.verificationId ?? '';
+    const verification = await store.getVerification(verificationId);
+    if (!verification) throw new NotFoundError('Verification not found');
+    if (verification.userId === caller.userId) {
+      throw new ForbiddenError('A reviewer cannot decide their own verification');
+    }
+    const task = await store.findOpenReviewTask(verificationId);
+    if (!task) throw new ConflictError('REVIEW_NOT_OPEN', 'This verification has no open review');
+    const reasons = body.decision === 'reject' ? (body.reasons ?? []) : [];
+    const decidedAt = clock.now().toISOString();
+    try {
+      await store.decideReviewTask(verificationId, task.attemptId, task.taskToken, {
+        decision: body.decision,
+        decidedBy: caller.userId,
+        reasons,
+        note: body.note,
+        decidedAt,
+      });
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowConflictError') {
+        throw new ConflictError('REVIEW_ALREADY_DECIDED', 'Another reviewer decided this review first', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    await audit.append({
+      subject: `verification:${verificationId}`,
+      action: 'review.decided',
+      actor: `compliance_reviewer:${caller.userId}`,
+      reason: body.decision === 'reject' ? reasons.join(',') : 'approved',
+      ...(event.requestContext?.http?.sourceIp ? { origin: event.requestContext.http.sourceIp } : {}),
+      details: { attemptId: task.attemptId, decision: body.decision, reasons, noteLength: body.note.length },
+    });
+    let accepted = true;
+    try {
+      await reviews.completeReview(task.taskToken, { decision: body.decision, reasons, reviewer: caller.userId });
+    } catch (error) {
+      if (!TASK_GONE.has((error as Error).name)) throw error;
+      accepted = false;
+    }
+    return jsonResponse(accepted ? 200 : 202, {
+      verificationId,
+      attemptId: task.attemptId,
+      decision: body.decision,
+      reasons,
+      decidedAt,
+    });
+  });
+}
+
+export const handler = createReviewDecisionHandler();

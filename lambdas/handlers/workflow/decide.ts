@@ -1,0 +1,49 @@
+/**
+ * Workflow step: applies the decision policy (`domain/decision-policy.ts`) to the checks'
+ * results, records the decision and audits it. Output: outcome, reason codes and causes.
+ */
+import { decide, type Decision } from '../../domain/decision-policy.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
+import { subjectOf, workflowTask } from './task.ts';
+
+export async function decideStep(state: WorkflowState, deps: WorkflowDeps): Promise<Decision> {
+  const { context, checks, verificationId, attemptId } = state;
+  if (!context || !checks) throw new InvalidWorkflowInputError('decide needs $.context and $.checks');
+  const { documentHit, ...document } = checks.document as typeof checks.document & { documentHit?: boolean };
+  const duplicates =
+    checks.duplicates.kind === 'checked'
+      ? { ...checks.duplicates, documentHit: documentHit === true }
+      : documentHit
+        ? { kind: 'checked' as const, faceHit: false, documentHit: true }
+        : checks.duplicates;
+  const decision = decide(
+    {
+      level: context.level,
+      faceMatch: checks.faceMatch,
+      liveness: checks.liveness,
+      document,
+      duplicates,
+      consecutiveFailures: context.consecutiveFailures,
+      afterCooldown: context.afterCooldown,
+    },
+    deps.config,
+  );
+  await deps.store.recordCheck({
+    verificationId,
+    attemptId,
+    name: 'decision',
+    result: { outcome: decision.outcome, reasons: decision.reasons, causes: decision.causes },
+    processors: ['decision-policy'],
+    recordedAt: deps.clock.now().toISOString(),
+  });
+  await deps.audit.append({
+    subject: subjectOf(verificationId),
+    action: 'workflow.decided',
+    actor: `system:${deps.functionName ?? 'decide'}`,
+    details: { attemptId, outcome: decision.outcome, reasons: decision.reasons, causes: decision.causes },
+  });
+  return decision;
+}
+
+export const handler = workflowTask('decide', decideStep);

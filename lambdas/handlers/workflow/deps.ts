@@ -1,0 +1,72 @@
+/**
+ * Dependencies of the workflow task handlers: ports, configuration and clock. Each handler
+ * takes them injected (tests, the local runtime) or builds the AWS defaults from its
+ * environment on first use.
+ */
+import type { KycConfig } from '../../../lib/config.ts';
+import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
+import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
+import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-events.ts';
+import { KmsKeyedHasher } from '../../adapters/aws/kms-keyed-hasher.ts';
+import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
+import { RekognitionFaceService } from '../../adapters/aws/rekognition-face-service.ts';
+import { RekognitionLiveness } from '../../adapters/aws/rekognition-liveness.ts';
+import { SfnReviewCompleter } from '../../adapters/aws/sfn-review-completer.ts';
+import { DynamoDbWorkflowStore } from '../../adapters/aws/workflow-repository.ts';
+import type { PersonalData, SealedData } from '../../domain/records.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
+import { systemClock, type Clock } from '../../ports/clock.ts';
+import type { FaceService } from '../../ports/face-service.ts';
+import type { KeyedHasher } from '../../ports/keyed-hash.ts';
+import type { LivenessService } from '../../ports/liveness.ts';
+import type { StatusEvents } from '../../ports/status-events.ts';
+import type { ReviewCompleter } from '../../ports/workflow.ts';
+import type { WorkflowStore } from '../../ports/workflow-store.ts';
+
+export interface WorkflowDeps {
+  readonly config: KycConfig;
+  /** Bucket holding accepted evidence (Object Lock). */
+  readonly vaultBucket: string;
+  readonly store: WorkflowStore;
+  readonly audit: Pick<AuditLog, 'append'>;
+  readonly faces: FaceService;
+  readonly liveness: Pick<LivenessService, 'getResult'>;
+  readonly hasher: KeyedHasher;
+  readonly personalData: { open(sealed: SealedData, context: { verificationId: string }): Promise<PersonalData> };
+  readonly rateLimits: Pick<RateLimitStore, 'recordOutcome'>;
+  readonly events: StatusEvents;
+  readonly reviews: ReviewCompleter;
+  readonly clock: Clock;
+  /** Name of the function, recorded as the audit actor `system:<name>`. */
+  readonly functionName?: string;
+}
+
+/** AWS adapters named by the function's environment (all workflow functions get the same variables). */
+export function defaultWorkflowDeps(env: NodeJS.ProcessEnv = process.env): WorkflowDeps {
+  const config = configFromEnv(env);
+  const vaultBucket = requireEnv('vaultBucket', env);
+  return {
+    config,
+    vaultBucket,
+    store: new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) }),
+    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
+    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env) }),
+    liveness: new RekognitionLiveness({ vaultBucket, kmsKeyId: requireEnv('documentsKeyArn', env) }),
+    hasher: new KmsKeyedHasher({ keyId: requireEnv('hmacKeyArn', env) }),
+    personalData: new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }),
+    rateLimits: new DynamoDbRateLimitStore({
+      tableName: requireEnv('rateLimitsTable', env),
+      limits: config.rateLimits,
+    }),
+    events: new EventBridgeStatusEvents({ eventBusName: requireEnv('eventBusName', env) }),
+    reviews: new SfnReviewCompleter(),
+    clock: systemClock,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+  };
+}
+
+/** Audit actor of a workflow step. */
+export function systemActor(deps: Pick<WorkflowDeps, 'functionName'>, step: string): string {
+  return `system:${deps.functionName ?? step}`;
+}

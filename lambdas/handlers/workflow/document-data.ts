@@ -1,0 +1,90 @@
+/**
+ * Workflow check: reads the document's MRZ (Rekognition DetectText on the front, and the back
+ * when the document has one), checks expiry, and compares name, date of birth and issuing
+ * state with the declared personal data, which only this step decrypts (envelope encryption,
+ * context `{verificationId, purpose: 'personal-data'}`). The document number is turned into a
+ * keyed hash at once and looked up in the uniqueness records (`UNIQ#DOC#<hmac>`).
+ *
+ * Output: expired flag, mismatch categories (`name`, `date_of_birth`, `nationality`,
+ * `document_type`) and a duplicate-document flag — never a name, date or number.
+ * A document without a readable MRZ (most driving licences, poor photos) is `unreadable`, which
+ * the decision policy sends to a person rather than rejecting.
+ */
+import type { DocumentType } from '../../domain/verification.ts';
+import { compareWithDeclared, normaliseDocumentNumber, readMrz, type MrzData } from '../../domain/mrz.ts';
+import type { WorkflowDeps } from './deps.ts';
+import type { DocumentCheckOutput, WorkflowState } from './state.ts';
+import { auditProcessing, findEvidence, requireEvidence, requireVerification } from './support.ts';
+import { workflowTask } from './task.ts';
+
+export async function documentDataStep(state: WorkflowState, deps: WorkflowDeps): Promise<DocumentCheckOutput> {
+  if (!deps.config.features.ocr) return { kind: 'disabled' };
+  const { verificationId, attemptId } = state;
+  const verification = await requireVerification(deps, verificationId);
+  const front = await requireEvidence(deps, verificationId, attemptId, 'document_front');
+  const back =
+    verification.documentType === 'passport'
+      ? undefined
+      : await findEvidence(deps, verificationId, attemptId, 'document_back');
+
+  const processors: string[] = [];
+  let mrz: MrzData | undefined;
+  for (const [slot, image] of [
+    ['document_front', front],
+    ['document_back', back],
+  ] as const) {
+    if (!image || mrz) continue;
+    const lines = await deps.faces.detectText(image);
+    processors.push(`${deps.faces.processor}:DetectText@${slot}`);
+    mrz = readMrz(lines);
+  }
+  const now = deps.clock.now();
+  const recordedAt = now.toISOString();
+
+  if (!mrz) {
+    const result: DocumentCheckOutput = { kind: 'unreadable', detail: 'no_mrz' };
+    await deps.store.recordCheck({ verificationId, attemptId, name: 'document_data', result, processors, recordedAt });
+    await auditProcessing(deps, verificationId, attemptId, 'document_data', processors, { readable: false });
+    return result;
+  }
+
+  const declared = await deps.personalData.open(verification.personalData, { verificationId });
+  const comparison = compareWithDeclared(
+    mrz,
+    { fullName: declared.fullName, dateOfBirth: declared.dateOfBirth, nationality: verification.nationality },
+    now,
+  );
+  const mismatches: string[] = [...comparison.mismatches];
+  if (!documentTypeMatches(verification.documentType, mrz)) mismatches.push('document_type');
+  const documentHash = await deps.hasher.hash(normaliseDocumentNumber(mrz.documentNumber));
+  processors.push('kms:GenerateMac@document_number');
+  const owner = await deps.store.findDocumentOwner(documentHash);
+  const documentHit = owner !== undefined && owner.userId !== verification.userId;
+
+  const result: DocumentCheckOutput = { kind: 'read', expired: comparison.expired, mismatches, documentHit };
+  await deps.store.recordCheck({
+    verificationId,
+    attemptId,
+    name: 'document_data',
+    result: { ...result, format: mrz.format, corrected: mrz.corrected },
+    processors,
+    documentHash,
+    recordedAt,
+  });
+  await auditProcessing(deps, verificationId, attemptId, 'document_data', processors, {
+    readable: true,
+    expired: comparison.expired,
+    mismatches: mismatches.join(','),
+    documentHit,
+  });
+  return result;
+}
+
+/** Passports carry a TD3 MRZ with code `P`; identity cards a TD1 with `I`, `A` or `C`. */
+function documentTypeMatches(type: DocumentType, mrz: MrzData): boolean {
+  if (type === 'passport') return mrz.format === 'TD3' && mrz.documentCode.startsWith('P');
+  if (type === 'id_card') return mrz.format === 'TD1' && /^[IAC]/.test(mrz.documentCode);
+  return true;
+}
+
+export const handler = workflowTask('document-data', documentDataStep);

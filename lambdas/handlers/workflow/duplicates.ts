@@ -1,0 +1,45 @@
+/**
+ * Workflow check: searches the face collection for the selfie's face on another account
+ * (PRODUCT §1: one face may verify only one account). The document-number side of duplicate
+ * detection runs in the document-data step, which alone sees the number. Output: a hit flag
+ * and a count; the matched user ids stay in the check record for the reviewer.
+ */
+import type { DuplicatesInput } from '../../domain/decision-policy.ts';
+import type { WorkflowDeps } from './deps.ts';
+import type { WorkflowState } from './state.ts';
+import { auditProcessing, requireEvidence, requireVerification } from './support.ts';
+import { workflowTask } from './task.ts';
+
+export async function duplicatesStep(
+  state: WorkflowState,
+  deps: WorkflowDeps,
+): Promise<DuplicatesInput & { readonly matchCount: number }> {
+  const { verificationId, attemptId } = state;
+  const verification = await requireVerification(deps, verificationId);
+  const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
+  const hits = await deps.faces.searchFaces(selfie, deps.config.identity.duplicateFaceSimilarity);
+  const others = [...new Set(hits.filter((h) => h.userId !== verification.userId).map((h) => h.userId))];
+  const processors = [`${deps.faces.processor}:SearchFacesByImage@selfie`];
+  const result = {
+    kind: 'checked' as const,
+    faceHit: others.length > 0,
+    documentHit: false,
+    matchCount: others.length,
+  };
+  await deps.store.recordCheck({
+    verificationId,
+    attemptId,
+    name: 'duplicates',
+    result,
+    processors,
+    matchedUserIds: others,
+    recordedAt: deps.clock.now().toISOString(),
+  });
+  await auditProcessing(deps, verificationId, attemptId, 'duplicates', processors, {
+    faceHit: result.faceHit,
+    matchCount: others.length,
+  });
+  return result;
+}
+
+export const handler = workflowTask('duplicates', duplicatesStep);

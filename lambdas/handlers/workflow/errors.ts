@@ -1,0 +1,43 @@
+/** Errors of the workflow steps; their `name` is the ASL error the state machine sees. */
+
+/** A record the step needs does not exist (deleted, or a defect upstream). */
+export class WorkflowRecordNotFoundError extends Error {
+  constructor(
+    public readonly what: string,
+    public readonly verificationId: string,
+  ) {
+    super(`${what} of verification ${verificationId} not found`);
+    this.name = 'WorkflowRecordNotFoundError';
+  }
+}
+
+/** Evidence a check needs is missing from the attempt (e.g. no accepted selfie). */
+export class MissingEvidenceError extends Error {
+  constructor(
+    public readonly slot: string,
+    public readonly attemptId: string,
+  ) {
+    super(`No accepted ${slot} in the vault for attempt ${attemptId}`);
+    this.name = 'MissingEvidenceError';
+  }
+}
+
+/** The verification is not in a status this step may change (stale or duplicate execution). */
+export class UnexpectedStatusError extends Error {
+  constructor(
+    public readonly verificationId: string,
+    public readonly status: string,
+    public readonly step: string,
+  ) {
+    super(`Verification ${verificationId} is ${status}; ${step} cannot proceed`);
+    this.name = 'UnexpectedStatusError';
+  }
+}
+
+/** The document number is already claimed by another user at approval time. */
+export class DocumentAlreadyClaimedError extends Error {
+  constructor(public readonly verificationId: string) {
+    super(`The document of verification ${verificationId} is claimed by another account`);
+    this.name = 'DocumentAlreadyClaimedError';
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Workflow check: compares the selfie with the portrait on the document front (Rekognition
+ * CompareFaces on both vault objects). Output: the similarity score only.
+ */
+import type { FaceMatchInput } from '../../domain/decision-policy.ts';
+import type { WorkflowDeps } from './deps.ts';
+import type { WorkflowState } from './state.ts';
+import { auditProcessing, requireEvidence } from './support.ts';
+import { workflowTask } from './task.ts';
+
+export async function faceMatchStep(state: WorkflowState, deps: WorkflowDeps): Promise<FaceMatchInput> {
+  const { verificationId, attemptId } = state;
+  const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
+  const portrait = await requireEvidence(deps, verificationId, attemptId, 'document_front');
+  const match = await deps.faces.compareFaces(selfie, portrait);
+  const similarity = Math.round(match.similarity * 100) / 100;
+  const processors = [
+    `${deps.faces.processor}:CompareFaces@selfie`,
+    `${deps.faces.processor}:CompareFaces@document_front`,
+  ];
+  const result: FaceMatchInput = { kind: 'scored', similarity };
+  await deps.store.recordCheck({
+    verificationId,
+    attemptId,
+    name: 'face_match',
+    result,
+    processors,
+    recordedAt: deps.clock.now().toISOString(),
+  });
+  await auditProcessing(deps, verificationId, attemptId, 'face_match', processors, { similarity });
+  return result;
+}
+
+export const handler = workflowTask('face-match', faceMatchStep);

@@ -1,0 +1,69 @@
+/**
+ * Workflow step: approves the attempt (automatically or after a reviewer's approval). Claims the
+ * document number for the user (conditional uniqueness record), indexes the selfie's face for
+ * future duplicate searches, freezes name and document number, records the passed outcome
+ * with the rate limiter, then publishes the status change. Safe to retry: a second run on an
+ * approved attempt only re-publishes the event (events are at-least-once anyway).
+ */
+import type { VerificationStatus } from '../../domain/verification.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { DocumentAlreadyClaimedError, WorkflowRecordNotFoundError } from './errors.ts';
+import { AFTER_COOLDOWN_FLAG } from './reopen.ts';
+import type { WorkflowState } from './state.ts';
+import { changeStatus, findEvidence, requireVerification } from './support.ts';
+import { subjectOf, workflowTask } from './task.ts';
+
+export async function finalizeApproveStep(
+  state: WorkflowState,
+  deps: WorkflowDeps,
+): Promise<{ status: VerificationStatus }> {
+  const { verificationId, attemptId } = state;
+  const verification = await requireVerification(deps, verificationId);
+  const attempt = await deps.store.getAttempt(verificationId, attemptId);
+  if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
+  if (attempt.status === 'approved' && verification.status === 'approved') {
+    await deps.events.statusChanged({ verificationId, attemptId, status: 'approved', reasons: [] });
+    return { status: 'approved' };
+  }
+  const now = deps.clock.now().toISOString();
+  const processors: string[] = [];
+
+  const documentCheck = await deps.store.getCheck(verificationId, attemptId, 'document_data');
+  if (documentCheck?.documentHash) {
+    const claimed = await deps.store.claimDocument(
+      documentCheck.documentHash,
+      { userId: verification.userId, verificationId },
+      now,
+    );
+    if (!claimed) throw new DocumentAlreadyClaimedError(verificationId);
+  }
+  const selfie = await findEvidence(deps, verificationId, attemptId, 'selfie');
+  if (selfie) {
+    await deps.faces.indexFace(selfie, verification.userId);
+    processors.push(`${deps.faces.processor}:IndexFaces@selfie`);
+  }
+  await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'passed');
+
+  const cause = verification.status === 'manual_review' ? 'review_decision' : 'automatic_decision';
+  await changeStatus(deps, verificationId, 'approved', cause, {
+    reasons: [],
+    frozen: true,
+    consecutiveFailures: 0,
+    cooldownUntil: undefined,
+    riskFlags: verification.riskFlags.filter((flag) => flag !== AFTER_COOLDOWN_FLAG),
+  });
+  await deps.store.transitionAttempt(verificationId, attemptId, ['processing', 'manual_review'], {
+    status: 'approved',
+    reasons: [],
+  });
+  await deps.audit.append({
+    subject: subjectOf(verificationId),
+    action: 'verification.approved',
+    actor: state.review ? `compliance_reviewer:${state.review.reviewer}` : `system:${deps.functionName ?? 'approve'}`,
+    details: { attemptId, cause, processors, frozen: true },
+  });
+  await deps.events.statusChanged({ verificationId, attemptId, status: 'approved', reasons: [] });
+  return { status: 'approved' };
+}
+
+export const handler = workflowTask('finalize-approve', finalizeApproveStep);

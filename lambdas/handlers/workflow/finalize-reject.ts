@@ -1,0 +1,71 @@
+/**
+ * Workflow step: rejects the attempt with reason codes (the policy's, or the reviewer's),
+ * records the failed outcome with the rate limiter — which counts consecutive failures and
+ * starts the cooldown at the configured limit (PRODUCT §4: 3 failures -> 24 hours) — and
+ * publishes the status change. Output: the new status and, in cooldown, its end, which the
+ * state machine's Wait state uses (`TimestampPath`).
+ */
+import type { ReasonCode } from '../../domain/reason-codes.ts';
+import type { VerificationStatus } from '../../domain/verification.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { WorkflowRecordNotFoundError } from './errors.ts';
+import { AFTER_COOLDOWN_FLAG } from './reopen.ts';
+import type { WorkflowState } from './state.ts';
+import { changeStatus, requireVerification } from './support.ts';
+import { subjectOf, workflowTask } from './task.ts';
+
+export interface RejectionOutput {
+  readonly status: VerificationStatus;
+  readonly cooldownUntil?: string;
+}
+
+export async function finalizeRejectStep(state: WorkflowState, deps: WorkflowDeps): Promise<RejectionOutput> {
+  const { verificationId, attemptId } = state;
+  const verification = await requireVerification(deps, verificationId);
+  const attempt = await deps.store.getAttempt(verificationId, attemptId);
+  if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
+  if (attempt.status === 'rejected') {
+    return {
+      status: verification.status,
+      ...(verification.status === 'cooldown' && verification.cooldownUntil
+        ? { cooldownUntil: verification.cooldownUntil }
+        : {}),
+    };
+  }
+  const fromReview = state.review?.decision === 'reject';
+  const source: readonly ReasonCode[] = fromReview ? (state.review?.reasons ?? []) : (state.decision?.reasons ?? []);
+  const reasons = source.filter((r) => r !== 'MANUAL_REVIEW_REQUIRED');
+
+  const outcome = await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'failed');
+  const status: VerificationStatus = outcome.cooldownUntil ? 'cooldown' : 'rejected';
+  const cause = verification.status === 'manual_review' ? 'review_decision' : 'automatic_decision';
+  const riskFlags = [
+    ...new Set([...verification.riskFlags.filter((f) => f !== AFTER_COOLDOWN_FLAG), ...outcome.riskFlags]),
+  ];
+  await changeStatus(deps, verificationId, status, cause, {
+    reasons: [...reasons],
+    consecutiveFailures: outcome.consecutiveFailures,
+    cooldownUntil: outcome.cooldownUntil,
+    riskFlags,
+  });
+  await deps.store.transitionAttempt(verificationId, attemptId, ['processing', 'manual_review'], {
+    status: 'rejected',
+    reasons,
+  });
+  await deps.audit.append({
+    subject: subjectOf(verificationId),
+    action: status === 'cooldown' ? 'verification.cooldown_started' : 'verification.rejected',
+    actor: fromReview ? `compliance_reviewer:${state.review?.reviewer}` : `system:${deps.functionName ?? 'reject'}`,
+    details: {
+      attemptId,
+      cause,
+      reasons: [...reasons],
+      consecutiveFailures: outcome.consecutiveFailures,
+      ...(outcome.cooldownUntil ? { cooldownUntil: outcome.cooldownUntil } : {}),
+    },
+  });
+  await deps.events.statusChanged({ verificationId, attemptId, status, reasons });
+  return { status, ...(outcome.cooldownUntil ? { cooldownUntil: outcome.cooldownUntil } : {}) };
+}
+
+export const handler = workflowTask('finalize-reject', finalizeRejectStep);

@@ -1,0 +1,49 @@
+/**
+ * Workflow step behind `.waitForTaskToken`, entered when a review ran past its SLA
+ * (`States.Timeout`): raises the task's priority, marks it escalated, sets a new due date,
+ * re-arms it with the new task token (the case stays open) and publishes an escalation event.
+ * If a reviewer's decision landed in the same instant as the timeout, the decision is handed
+ * to the new token at once, so it is never lost.
+ */
+import type { WorkflowDeps } from './deps.ts';
+import { WorkflowRecordNotFoundError } from './errors.ts';
+import { reviewDueAt } from './review-task.ts';
+import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
+import { subjectOf, workflowTask } from './task.ts';
+
+/** Highest review priority. */
+export const MAX_REVIEW_PRIORITY = 9;
+
+export async function reviewEscalateStep(
+  state: WorkflowState,
+  deps: WorkflowDeps,
+): Promise<{ escalated: true; priority: number }> {
+  const { verificationId, attemptId, taskToken } = state;
+  if (!taskToken) throw new InvalidWorkflowInputError('escalation needs $.taskToken');
+  const task = await deps.store.getReviewTask(verificationId, attemptId);
+  if (!task) throw new WorkflowRecordNotFoundError(`review task ${attemptId}`, verificationId);
+  if (task.decision) {
+    await deps.store.putReviewTask({ ...task, taskToken });
+    await deps.reviews.completeReview(taskToken, {
+      decision: task.decision,
+      reasons: [...task.reasons],
+      reviewer: task.decidedBy ?? 'unknown',
+    });
+    return { escalated: true, priority: task.priority };
+  }
+  const now = deps.clock.now();
+  const priority = Math.min(task.priority + 1, MAX_REVIEW_PRIORITY);
+  const escalations = task.escalations + 1;
+  const dueAt = reviewDueAt(now, deps.config.review.slaDays);
+  await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+  await deps.audit.append({
+    subject: subjectOf(verificationId),
+    action: 'review.escalated',
+    actor: `system:${deps.functionName ?? 'review-escalate'}`,
+    details: { attemptId, priority, escalations, previousDueAt: task.dueAt, dueAt },
+  });
+  await deps.events.reviewEscalated({ verificationId, attemptId, priority, escalations, dueAt });
+  return { escalated: true, priority };
+}
+
+export const handler = workflowTask('review-escalate', reviewEscalateStep);

@@ -1,0 +1,96 @@
+/**
+ * Workflow step behind `.waitForTaskToken`: opens (or re-arms) the manual-review task of the
+ * attempt with the state machine's task token, queue, priority, SLA due date and the causes
+ * (decision policy, or the error a failed step was caught with), moves the verification to
+ * `manual_review` and publishes the change. The state machine then waits until a reviewer's
+ * decision completes the token (`POST /v1/reviews/{verificationId}/decision`) or the SLA runs
+ * out (`States.Timeout` -> escalation).
+ */
+import type { ReasonCode } from '../../domain/reason-codes.ts';
+import type { VerificationLevel } from '../../domain/verification.ts';
+import type { ReviewTask } from '../../ports/workflow-store.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
+import { changeStatus, requireVerification } from './support.ts';
+import { subjectOf, workflowTask } from './task.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Queue and priority of a review (higher is more urgent). */
+export function reviewRouting(
+  level: VerificationLevel,
+  reasons: readonly ReasonCode[],
+  causes: readonly string[],
+): { queue: string; priority: number } {
+  if (reasons.includes('DUPLICATE_IDENTITY')) return { queue: 'duplicates', priority: 3 };
+  if (causes.some((c) => c.startsWith('task_failed:') || c.includes(':error:'))) {
+    return { queue: 'exceptions', priority: 2 };
+  }
+  if (level === 'advanced') return { queue: 'advanced', priority: 1 };
+  return { queue: 'standard', priority: 1 };
+}
+
+/** SLA due date of a review opened or re-armed at `now`. */
+export function reviewDueAt(now: Date, slaDays: number): string {
+  return new Date(now.getTime() + slaDays * DAY_MS).toISOString();
+}
+
+export async function reviewTaskStep(state: WorkflowState, deps: WorkflowDeps): Promise<{ queued: true }> {
+  const { verificationId, attemptId, taskToken } = state;
+  if (!taskToken) throw new InvalidWorkflowInputError('review task needs $.taskToken');
+  const verification = await requireVerification(deps, verificationId);
+  const reasons: ReasonCode[] = [...(state.decision?.reasons ?? [])];
+  if (!reasons.includes('MANUAL_REVIEW_REQUIRED')) reasons.push('MANUAL_REVIEW_REQUIRED');
+  const causes = [...(state.decision?.causes ?? [])];
+  if (state.error) causes.push(`task_failed:${state.error.Error}`);
+  const now = deps.clock.now();
+  const existing = await deps.store.getReviewTask(verificationId, attemptId);
+  const routing = reviewRouting(verification.level, reasons, causes);
+  const task: ReviewTask = {
+    verificationId,
+    attemptId,
+    taskToken,
+    queue: existing?.queue ?? routing.queue,
+    reasons: existing?.reasons ?? reasons,
+    causes: existing?.causes ?? causes,
+    priority: Math.max(existing?.priority ?? 0, routing.priority),
+    dueAt: existing?.dueAt ?? reviewDueAt(now, deps.config.review.slaDays),
+    escalated: existing?.escalated ?? false,
+    escalations: existing?.escalations ?? 0,
+    createdAt: existing?.createdAt ?? now.toISOString(),
+    ...(existing?.assignee ? { assignee: existing.assignee } : {}),
+    ...(existing?.decision
+      ? {
+          decision: existing.decision,
+          decidedBy: existing.decidedBy,
+          ...(existing.decidedAt ? { decidedAt: existing.decidedAt } : {}),
+        }
+      : {}),
+  };
+  await deps.store.putReviewTask(task);
+  if (existing?.decision) {
+    // Decided while this step was being retried: hand the decision to the new token at once.
+    await deps.reviews.completeReview(taskToken, {
+      decision: existing.decision,
+      reasons: [...existing.reasons],
+      reviewer: existing.decidedBy ?? 'unknown',
+    });
+    return { queued: true };
+  }
+  if (verification.status === 'processing') {
+    await changeStatus(deps, verificationId, 'manual_review', 'automatic_decision', { reasons });
+  }
+  await deps.store.transitionAttempt(verificationId, attemptId, ['processing'], { status: 'manual_review', reasons });
+  if (!existing) {
+    await deps.audit.append({
+      subject: subjectOf(verificationId),
+      action: 'review.opened',
+      actor: `system:${deps.functionName ?? 'review-task'}`,
+      details: { attemptId, queue: task.queue, priority: task.priority, dueAt: task.dueAt, causes, reasons },
+    });
+    await deps.events.statusChanged({ verificationId, attemptId, status: 'manual_review', reasons });
+  }
+  return { queued: true };
+}
+
+export const handler = workflowTask('review-task', reviewTaskStep);

@@ -1,0 +1,89 @@
+/**
+ * Helpers shared by the workflow steps: evidence lookup, audited status changes and the
+ * "which processor handled which image" record (PRODUCT §5).
+ */
+import { assertTransition, type TransitionCause } from '../../domain/status-transitions.ts';
+import type { VerificationRecord } from '../../domain/records.ts';
+import type { Slot, VerificationStatus } from '../../domain/verification.ts';
+import type { ImageRef } from '../../ports/face-service.ts';
+import type { VerificationChanges } from '../../ports/workflow-store.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { MissingEvidenceError, WorkflowRecordNotFoundError } from './errors.ts';
+import { subjectOf } from './task.ts';
+
+/** The vault object of an accepted document of the attempt, or undefined when the slot has none. */
+export async function findEvidence(
+  deps: Pick<WorkflowDeps, 'store' | 'vaultBucket'>,
+  verificationId: string,
+  attemptId: string,
+  slot: Slot,
+): Promise<ImageRef | undefined> {
+  const documents = await deps.store.listDocuments(verificationId, attemptId);
+  const document = documents.find((d) => d.slot === slot && d.result === 'accepted' && d.vaultKey);
+  if (!document?.vaultKey) return undefined;
+  return {
+    bucket: deps.vaultBucket,
+    key: document.vaultKey,
+    ...(document.vaultVersionId ? { versionId: document.vaultVersionId } : {}),
+  };
+}
+
+/** Like `findEvidence`, but a missing slot is an error. */
+export async function requireEvidence(
+  deps: Pick<WorkflowDeps, 'store' | 'vaultBucket'>,
+  verificationId: string,
+  attemptId: string,
+  slot: Slot,
+): Promise<ImageRef> {
+  const image = await findEvidence(deps, verificationId, attemptId, slot);
+  if (!image) throw new MissingEvidenceError(slot, attemptId);
+  return image;
+}
+
+export async function requireVerification(
+  deps: Pick<WorkflowDeps, 'store'>,
+  verificationId: string,
+): Promise<VerificationRecord> {
+  const verification = await deps.store.getVerification(verificationId);
+  if (!verification) throw new WorkflowRecordNotFoundError('verification', verificationId);
+  return verification;
+}
+
+/**
+ * Moves a verification to `to` (checked against the status graph), conditional on the version
+ * read; one re-read and retry when a concurrent writer changed something else meanwhile.
+ */
+export async function changeStatus(
+  deps: Pick<WorkflowDeps, 'store'>,
+  verificationId: string,
+  to: VerificationStatus,
+  cause: TransitionCause,
+  changes: VerificationChanges = {},
+): Promise<VerificationRecord> {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await requireVerification(deps, verificationId);
+    assertTransition(current.status, to, cause);
+    try {
+      return await deps.store.updateVerification(verificationId, current.version, { ...changes, status: to });
+    } catch (error) {
+      if (attempt >= 3 || (error as Error).name !== 'WorkflowConflictError') throw error;
+    }
+  }
+}
+
+/** Audits that `processor` handled the images of `slots` for a check (PRODUCT §5). */
+export async function auditProcessing(
+  deps: Pick<WorkflowDeps, 'audit' | 'functionName'>,
+  verificationId: string,
+  attemptId: string,
+  check: string,
+  processors: readonly string[],
+  outcome: Readonly<Record<string, string | number | boolean>>,
+): Promise<void> {
+  await deps.audit.append({
+    subject: subjectOf(verificationId),
+    action: `workflow.${check}.completed`,
+    actor: `system:${deps.functionName ?? check}`,
+    details: { attemptId, processors, ...outcome },
+  });
+}

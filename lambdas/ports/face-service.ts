@@ -1,0 +1,37 @@
+/**
+ * Face and text analysis of stored evidence (PRODUCT §3). In AWS: Amazon Rekognition reading
+ * the images straight from the vault bucket (`S3Object`), so no image passes through a payload.
+ * Every implementation names itself in `processor`, which the workflow records per image
+ * (PRODUCT §5: which processor handled which image).
+ */
+
+/** An object in the evidence vault. */
+export interface ImageRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export interface FaceMatch {
+  /** Similarity (0-100) of the best face match; 0 when no face of the target matches. */
+  readonly similarity: number;
+}
+
+export interface FaceSearchHit {
+  /** The user the indexed face belongs to (`ExternalImageId`). */
+  readonly userId: string;
+  readonly similarity: number;
+}
+
+export interface FaceService {
+  /** Name recorded with every image this service handles, e.g. `rekognition`. */
+  readonly processor: string;
+  /** Compares the face of `source` (the selfie) with the largest face of `target` (document portrait). */
+  compareFaces(source: ImageRef, target: ImageRef): Promise<FaceMatch>;
+  /** Faces in the collection similar to the face of `image` (at or above `threshold`, 0-100). */
+  searchFaces(image: ImageRef, threshold: number): Promise<FaceSearchHit[]>;
+  /** Adds the face of `image` to the collection for `userId`, for future duplicate searches. */
+  indexFace(image: ImageRef, userId: string): Promise<{ faceId: string }>;
+  /** Text lines detected in `image` (OCR), top to bottom. */
+  detectText(image: ImageRef): Promise<string[]>;
+}

@@ -1,0 +1,236 @@
+/**
+ * Local Rekognition: an HTTP server speaking Rekognition's JSON 1.1 protocol
+ * (`X-Amz-Target: RekognitionService.<Operation>`) for the operations the pipeline uses.
+ *
+ * - Faces: DetectFaces, CompareFaces and the collection/user operations (see
+ *   `rekognition/collection-operations.ts`) run on an injected {@link FaceEngine}; by default
+ *   the project's engine from `local/face-engine/index.ts`, loaded on first use.
+ * - Text: DetectText with tesseract.js, offline (`rekognition/text-detection.ts`).
+ * - Liveness: CreateFaceLivenessSession / GetFaceLivenessSessionResults, completed through
+ *   the LOCAL-ONLY route `POST /_local/liveness-sessions/{sessionId}/complete` with
+ *   `{ "imageBase64": "..." }` (see `rekognition/liveness.ts`). AWS has no such route.
+ * Images are `Bytes` (≤ 5 MB) or `S3Object` (≤ 15 MB) read through the injected S3 client.
+ * Collections and sessions persist as JSON under `dataDir`. No image data is ever logged.
+ */
+import { resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_REGION } from './client-config.ts';
+import { optionalNumber, optionalObject, optionalString, requiredString } from './json-input.ts';
+import { AwsServiceError, startJsonProtocolServer, type OperationHandler } from './json-protocol-server.ts';
+import { collectionOperations } from './rekognition/collection-operations.ts';
+import { CollectionStore } from './rekognition/collections.ts';
+import { imageTooLarge, invalidImageFormat, invalidParameter } from './rekognition/errors.ts';
+import {
+  attributeSelection,
+  boundingBox,
+  comparedFace,
+  faceDetail,
+  greyImage,
+  largestFace,
+} from './rekognition/face-details.ts';
+import type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
+import { imageFormat, MAX_BYTES_IMAGE, resolveImage } from './rekognition/images.ts';
+import { completeLivenessSession, LivenessSessions, referenceKey, sessionNotFound } from './rekognition/liveness.ts';
+import { TextDetector } from './rekognition/text-detection.ts';
+
+export type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
+
+/** Options of {@link startRekognitionServer}. */
+export interface RekognitionServerOptions {
+  /** Folder for collections and liveness sessions (created when missing). */
+  readonly dataDir: string;
+  /** TCP port (0 or undefined: a free port). */
+  readonly port?: number;
+  readonly region?: string;
+  /** Client of the local S3, for `S3Object` images and liveness output (default: none). */
+  readonly s3Client?: S3Client;
+  /** The face engine, or a loader called once on first use (default: `loadFaceEngine()` of `local/face-engine`). */
+  readonly faceEngine?: FaceEngine | (() => Promise<FaceEngine>);
+  /** Clock in epoch milliseconds (default Date.now), for session expiry. */
+  readonly now?: () => number;
+  /** Largest request body (default 7 MiB: a 5 MB image in base64 plus the request). */
+  readonly maxBodyBytes?: number;
+}
+
+/** A running local Rekognition. */
+export interface RekognitionServer {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Stops the server and the OCR worker. */
+  stop(): Promise<void>;
+}
+
+async function defaultFaceEngine(): Promise<FaceEngine> {
+  // Resolved at run time so this module has no hard dependency on the engine's heavy imports.
+  const modulePath = new URL('../face-engine/index.ts', import.meta.url).href;
+  const engineModule = (await import(modulePath)) as { loadFaceEngine: () => Promise<FaceEngine> };
+  return engineModule.loadFaceEngine();
+}
+
+function engineLoader(option: RekognitionServerOptions['faceEngine']): () => Promise<FaceEngine> {
+  let loading: Promise<FaceEngine> | undefined;
+  return () => {
+    if (!loading) {
+      loading = typeof option === 'function' ? option() : option ? Promise.resolve(option) : defaultFaceEngine();
+      loading.catch(() => {
+        loading = undefined;
+      });
+    }
+    return loading;
+  };
+}
+
+/**
+ * Starts the local Rekognition.
+ *
+ * @example
+ * const rekognition = await startRekognitionServer({
+ *   dataDir: '.local-data/rekognition',
+ *   s3Client: new S3Client(localS3ClientConfig(s3.endpoint)),
+ * });
+ * const client = new RekognitionClient(localClientConfig(rekognition.endpoint));
+ */
+export async function startRekognitionServer(options: RekognitionServerOptions): Promise<RekognitionServer> {
+  const dataDir = resolve(options.dataDir);
+  const region = options.region ?? LOCAL_REGION;
+  const now = options.now ?? Date.now;
+  const s3 = options.s3Client;
+  const engine = engineLoader(options.faceEngine);
+  const collections = new CollectionStore(dataDir);
+  const sessions = new LivenessSessions(dataDir, now);
+  const text = new TextDetector();
+
+  const detect = async (image: Uint8Array): Promise<EngineFace[]> => {
+    const faceEngine = await engine();
+    try {
+      return await faceEngine.detect(image);
+    } catch (error) {
+      throw new AwsServiceError('InvalidImageFormatException', 'Request has invalid image format', 400, {
+        cause: error,
+      });
+    }
+  };
+
+  const operations: Record<string, OperationHandler> = {
+    ...collectionOperations({ store: collections, engine, detect, s3, region, now }),
+    async DetectFaces(input) {
+      const attributes = attributeSelection(input.Attributes, invalidParameter);
+      const image = await resolveImage(input, 'Image', s3);
+      const faces = await detect(image);
+      const grey = await greyImage(image);
+      return { FaceDetails: faces.map((face) => faceDetail(face, grey, attributes)) };
+    },
+    async CompareFaces(input) {
+      const threshold = optionalNumber(input, 'SimilarityThreshold', 0, 100, invalidParameter) ?? 80;
+      const source = await resolveImage(input, 'SourceImage', s3);
+      const target = await resolveImage(input, 'TargetImage', s3);
+      const sourceFace = largestFace(await detect(source));
+      if (!sourceFace) throw invalidParameter('There are no faces in the source image');
+      const targetFaces = await detect(target);
+      const faceEngine = await engine();
+      const targetGrey = await greyImage(target);
+      const faceMatches: Record<string, unknown>[] = [];
+      const unmatched: Record<string, unknown>[] = [];
+      for (const face of targetFaces) {
+        const similarity = faceEngine.similarity(sourceFace.embedding, face.embedding);
+        if (similarity >= threshold) {
+          faceMatches.push({ Similarity: Number(similarity.toFixed(4)), Face: comparedFace(face, targetGrey) });
+        } else {
+          unmatched.push(comparedFace(face, targetGrey));
+        }
+      }
+      faceMatches.sort((a, b) => (b.Similarity as number) - (a.Similarity as number));
+      return {
+        SourceImageFace: {
+          BoundingBox: boundingBox(sourceFace),
+          Confidence: Number((sourceFace.confidence * 100).toFixed(3)),
+        },
+        FaceMatches: faceMatches,
+        UnmatchedFaces: unmatched,
+      };
+    },
+    async DetectText(input) {
+      const image = await resolveImage(input, 'Image', s3);
+      const wordFilter = optionalObject(
+        optionalObject(input, 'Filters', invalidParameter) ?? {},
+        'WordFilter',
+        invalidParameter,
+      );
+      const minConfidence = wordFilter
+        ? (optionalNumber(wordFilter, 'MinConfidence', 0, 100, invalidParameter) ?? 0)
+        : 0;
+      return { TextDetections: await text.detect(image, minConfidence), TextModelVersion: '3.0' };
+    },
+    CreateFaceLivenessSession(input) {
+      const settings = optionalObject(input, 'Settings', invalidParameter) ?? {};
+      const output = optionalObject(settings, 'OutputConfig', invalidParameter);
+      const auditImagesLimit = optionalNumber(settings, 'AuditImagesLimit', 0, 4, invalidParameter);
+      if (auditImagesLimit !== undefined && !Number.isInteger(auditImagesLimit))
+        throw invalidParameter('AuditImagesLimit must be 0-4');
+      const session = sessions.create({
+        kmsKeyId: optionalString(input, 'KmsKeyId', invalidParameter),
+        outputBucket: output ? requiredString(output, 'S3Bucket', invalidParameter) : undefined,
+        outputPrefix: output ? optionalString(output, 'S3KeyPrefix', invalidParameter) : undefined,
+        auditImagesLimit,
+      });
+      return { SessionId: session.SessionId };
+    },
+    GetFaceLivenessSessionResults(input) {
+      const session = sessions.get(requiredString(input, 'SessionId', invalidParameter));
+      const status = sessions.statusOf(session);
+      const result: Record<string, unknown> = { SessionId: session.SessionId, Status: status };
+      if (status === 'SUCCEEDED') {
+        result.Confidence = session.confidence;
+        const reference: Record<string, unknown> = { BoundingBox: session.referenceBox };
+        if (session.outputBucket) reference.S3Object = { Bucket: session.outputBucket, Name: referenceKey(session) };
+        else reference.Bytes = session.referenceBytes;
+        result.ReferenceImage = reference;
+        result.AuditImages = [];
+      }
+      return result;
+    },
+  };
+
+  const server = await startJsonProtocolServer({
+    name: 'local Rekognition',
+    targetPrefix: 'RekognitionService',
+    operations,
+    port: options.port,
+    maxBodyBytes: options.maxBodyBytes ?? 7 * 1024 * 1024,
+    tooLargeErrorType: 'ImageTooLargeException',
+    localRoutes: [
+      {
+        method: 'POST',
+        path: /^\/_local\/liveness-sessions\/([^/]+)\/complete$/,
+        async handle([sessionId = ''], body) {
+          if (typeof body !== 'object' || body === null) throw invalidParameter('Body must be a JSON object');
+          const encoded = (body as Record<string, unknown>).imageBase64;
+          if (typeof encoded !== 'string' || encoded === '') throw invalidParameter('imageBase64 is required');
+          const image = Buffer.from(encoded, 'base64');
+          if (image.length > MAX_BYTES_IMAGE)
+            throw imageTooLarge(`Image bytes are limited to ${MAX_BYTES_IMAGE} bytes`);
+          if (!imageFormat(image)) throw invalidImageFormat();
+          let id: string;
+          try {
+            id = decodeURIComponent(sessionId);
+          } catch {
+            throw sessionNotFound(sessionId);
+          }
+          sessions.get(id);
+          const faceEngine = await engine();
+          const checked: FaceEngine = { detect, similarity: (a, b) => faceEngine.similarity(a, b) };
+          return completeLivenessSession(sessions, id, image, checked, s3);
+        },
+      },
+    ],
+  });
+
+  return {
+    endpoint: server.endpoint,
+    port: server.port,
+    async stop() {
+      await server.stop();
+      await text.close();
+    },
+  };
+}

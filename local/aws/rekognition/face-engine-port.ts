@@ -1,0 +1,32 @@
+/**
+ * What the local Rekognition needs from a face engine. `local/face-engine/index.ts`
+ * (`loadFaceEngine()`) provides it; tests inject deterministic engines.
+ */
+
+/** One face found by the engine. */
+export interface EngineFace {
+  /** Bounding box as fractions of the image width/height (0..1). */
+  box: { left: number; top: number; width: number; height: number };
+  /** Detection confidence 0..1. */
+  confidence: number;
+  /** Face descriptor compared by {@link FaceEngine.similarity}. */
+  embedding: number[];
+  /** Head pose in degrees, when the engine estimates it. */
+  pose?: { roll?: number; yaw?: number; pitch?: number };
+  /** Occlusion estimates: booleans or scores 0..1. */
+  occlusion?: { sunglasses?: boolean | number; mask?: boolean | number };
+  /** Liveness score 0..1 (a live person in front of the camera). */
+  live?: number;
+  /** Anti-spoofing score 0..1 (a real face, not a print or screen). */
+  real?: number;
+  /** Eyes-open score 0..1, when the engine estimates it. */
+  eyesOpen?: number;
+}
+
+/** A face detector and matcher. */
+export interface FaceEngine {
+  /** Faces in a JPEG or PNG image; throws for undecodable input. */
+  detect(image: Uint8Array): Promise<EngineFace[]>;
+  /** Similarity of two embeddings, 0..100. */
+  similarity(a: number[], b: number[]): number;
+}

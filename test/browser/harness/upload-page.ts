@@ -1,0 +1,114 @@
+/**
+ * Page object for `web/index.html`: what a user does on the reference upload page, in the
+ * words of the page (labels, buttons), so tests read like the flow in PRODUCT §7.
+ */
+import type { Page } from 'playwright-core';
+
+export interface DetailsInput {
+  readonly level: 'basic' | 'advanced';
+  readonly nationality: string;
+  readonly documentType: 'passport' | 'id_card' | 'driving_licence';
+  readonly fullName: string;
+  readonly dateOfBirth: string;
+  readonly address: string;
+}
+
+export interface ShownReason {
+  readonly code: string;
+  readonly message: string;
+  readonly tip: string;
+}
+
+const PENDING = ['awaiting_upload', 'processing'];
+
+export class UploadPage {
+  public constructor(public readonly page: Page) {}
+
+  /** Opens the page and waits until its script has initialised. */
+  public async open(baseUrl: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/`);
+    await this.page.locator('body[data-ready="true"]').waitFor();
+  }
+
+  /** Fills step 1 and continues; resolves when the upload slots are shown. */
+  public async submitDetails(details: DetailsInput): Promise<void> {
+    await this.page.locator(`input[name="level"][value="${details.level}"]`).check();
+    await this.page.locator('#nationality').selectOption(details.nationality);
+    await this.page.locator('#document-type').selectOption(details.documentType);
+    await this.page.locator('#full-name').fill(details.fullName);
+    await this.page.locator('#date-of-birth').fill(details.dateOfBirth);
+    await this.page.locator('#address').fill(details.address);
+    await this.page.locator('#details-form button[type="submit"]').click();
+  }
+
+  /** Waits for the upload step and returns its slots in page order. */
+  public async slots(): Promise<string[]> {
+    await this.page.locator('#upload-step').waitFor({ state: 'visible' });
+    return this.page
+      .locator('#slots .slot')
+      .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.slot ?? ''));
+  }
+
+  public async chooseFile(slot: string, path: string): Promise<void> {
+    await this.page.locator(`#file-${slot}`).setInputFiles(path);
+  }
+
+  public async upload(): Promise<void> {
+    await this.page.locator('#upload-form button[type="submit"]').click();
+  }
+
+  /** Progress bar value (0-100) and its visible label for a slot. */
+  public async progress(slot: string): Promise<{ value: number; label: string }> {
+    const value = await this.page
+      .locator(`#progress-${slot}`)
+      .evaluate((element) => (element as HTMLProgressElement).value);
+    const label = (await this.page.locator(`#state-${slot}`).textContent()) ?? '';
+    return { value, label };
+  }
+
+  /** Waits until the status shown is no longer pending and returns it. */
+  public async waitForDecision(timeoutMs = 30_000): Promise<string> {
+    await this.page.waitForFunction(
+      (pending) => {
+        const status = document.getElementById('status-value')?.dataset.status;
+        return Boolean(status) && !pending.includes(status ?? '');
+      },
+      PENDING,
+      { timeout: timeoutMs },
+    );
+    return this.status();
+  }
+
+  public async status(): Promise<string> {
+    return (await this.page.locator('#status-value').getAttribute('data-status')) ?? '';
+  }
+
+  public async statusText(): Promise<string> {
+    return ((await this.page.locator('#status-value').textContent()) ?? '').trim();
+  }
+
+  public async switchLanguage(label: 'English' | '中文'): Promise<void> {
+    await this.page.getByRole('button', { name: label, exact: true }).click();
+  }
+
+  public async reasons(): Promise<ShownReason[]> {
+    return this.page.locator('#reasons li').evaluateAll((items) =>
+      items.map((item) => {
+        const tip = item.querySelector('.reason-tip');
+        const label = tip?.querySelector('.tip-label')?.textContent ?? '';
+        return {
+          code: (item as HTMLElement).dataset.code ?? '',
+          message: item.querySelector('.reason-message')?.textContent ?? '',
+          tip: (tip?.textContent ?? '').slice(label.length),
+        };
+      }),
+    );
+  }
+
+  /** The visible error box text, or undefined when no error is shown. */
+  public async error(): Promise<string | undefined> {
+    const box = this.page.locator('#error');
+    if (!(await box.isVisible())) return undefined;
+    return ((await box.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  }
+}

@@ -1,0 +1,187 @@
+import { PutCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
+import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbRateLimitStore } from '../../../lambdas/adapters/aws/rate-limit-store.ts';
+import { UploadPresigner } from '../../../lambdas/adapters/aws/upload-presigner.ts';
+import { VerificationRepository } from '../../../lambdas/adapters/aws/verification-repository.ts';
+import { verifyChain } from '../../../lambdas/domain/audit-chain.ts';
+import { createCreateAttemptHandler } from '../../../lambdas/handlers/http/create-attempt.ts';
+import { logger } from '../../../lambdas/handlers/shared/logger.ts';
+import { sampleVerification } from '../../unit/intake/fakes.ts';
+import { httpEvent, lambdaContext, parse } from '../../unit/intake/http-events.ts';
+import { startDynamoFixture, type DynamoFixture } from './dynamodb-fixture.ts';
+
+let fixture: DynamoFixture;
+
+beforeAll(async () => {
+  logger.setLogLevel('SILENT');
+  fixture = await startDynamoFixture();
+});
+afterAll(async () => {
+  await fixture?.server.stop();
+});
+
+function attemptsHandler(now: () => Date) {
+  const config = resolveConfig({ features: { ...DEFAULT_CONFIG.features, liveness: false } });
+  const clock = { now };
+  return createCreateAttemptHandler({
+    config,
+    clock,
+    repository: new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client, clock }),
+    rateLimits: new DynamoDbRateLimitStore({
+      tableName: fixture.tables.rateLimits,
+      limits: config.rateLimits,
+      client: fixture.client,
+      clock,
+    }),
+    audit: new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client, clock }),
+    presigner: new UploadPresigner({
+      bucket: 'kyc-intake',
+      documentsKeyId: 'doc-key',
+      uploads: config.uploads,
+      client: new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
+    }),
+  });
+}
+
+async function seedVerification(verificationId: string, userId: string): Promise<void> {
+  const repository = new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+  await repository.createVerification(sampleVerification({ verificationId, userId }));
+}
+
+const post = (verificationId: string, userId: string, idempotencyKey?: string) =>
+  httpEvent({
+    method: 'POST',
+    pathParameters: { id: verificationId },
+    userId,
+    headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+  });
+
+describe('rate limit and cooldown against DynamoDB Local', () => {
+  it('lets exactly 5 of 50 concurrent attempt creations through', async () => {
+    // Prepare
+    await seedVerification('v-conc', 'user-conc');
+    const handler = attemptsHandler(() => new Date());
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => handler(post('v-conc', 'user-conc'), lambdaContext)),
+    );
+
+    // Assess
+    const statuses = results.map((result) => result.statusCode);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(45);
+    for (const result of results.filter((r) => r.statusCode === 429)) {
+      expect(parse(result)).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect(Number(result.headers['Retry-After'])).toBeGreaterThan(3500);
+    }
+    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const events = await audit.list('verification:v-conc');
+    expect(events.map((event) => event.action)).toEqual(Array(5).fill('attempt.created'));
+    expect(verifyChain(events)).toEqual({ valid: true });
+  });
+
+  it('counts retries with the same Idempotency-Key once', async () => {
+    // Prepare
+    await seedVerification('v-idem', 'user-idem');
+    const handler = attemptsHandler(() => new Date());
+
+    // Act
+    const retries = await Promise.all(
+      Array.from({ length: 10 }, () => handler(post('v-idem', 'user-idem', 'key-1'), lambdaContext)),
+    );
+    const others = [];
+    for (let i = 0; i < 5; i += 1) others.push(await handler(post('v-idem', 'user-idem', `other-${i}`), lambdaContext));
+
+    // Assess
+    expect(retries.every((result) => result.statusCode === 201)).toBe(true);
+    expect(new Set(retries.map((result) => parse(result).attemptId)).size).toBe(1);
+    expect(others.map((result) => result.statusCode)).toEqual([201, 201, 201, 201, 429]);
+  });
+
+  it('refuses with COOLDOWN_ACTIVE and the remaining seconds after 3 recorded failures', async () => {
+    // Prepare
+    await seedVerification('v-cool', 'user-cool');
+    const failedAt = new Date('2026-03-01T10:00:00Z');
+    const store = new DynamoDbRateLimitStore({
+      tableName: fixture.tables.rateLimits,
+      limits: DEFAULT_CONFIG.rateLimits,
+      client: fixture.client,
+    });
+    for (const attemptId of ['f-1', 'f-2', 'f-3', 'f-3']) {
+      await store.recordOutcome('user-cool', attemptId, 'failed', failedAt);
+    }
+    const handler = attemptsHandler(() => new Date(failedAt.getTime() + 2 * 3600_000));
+
+    // Act
+    const result = await handler(post('v-cool', 'user-cool'), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(429);
+    expect(parse(result)).toMatchObject({ code: 'COOLDOWN_ACTIVE', retryAfterSeconds: 22 * 3600 });
+    expect(result.headers['Retry-After']).toBe(String(22 * 3600));
+  });
+
+  it('resets the failure count on a pass and records each outcome once', async () => {
+    // Prepare
+    const store = new DynamoDbRateLimitStore({
+      tableName: fixture.tables.rateLimits,
+      limits: DEFAULT_CONFIG.rateLimits,
+      client: fixture.client,
+    });
+
+    // Act
+    const first = await store.recordOutcome('user-pass', 'p-1', 'failed');
+    const repeated = await store.recordOutcome('user-pass', 'p-1', 'failed');
+    const passed = await store.recordOutcome('user-pass', 'p-2', 'passed');
+
+    // Assess
+    expect(first.consecutiveFailures).toBe(1);
+    expect(repeated.consecutiveFailures).toBe(1);
+    expect(passed.consecutiveFailures).toBe(0);
+  });
+
+  it('ignores an expired item that TTL has not deleted yet', async () => {
+    // Prepare
+    const documents = DynamoDBDocumentClient.from(fixture.client);
+    await documents.send(
+      new PutCommand({
+        TableName: fixture.tables.rateLimits,
+        Item: {
+          pk: 'USER#user-ttl',
+          attempts: [],
+          consecutiveFailures: 0,
+          cooldownUntil: Date.now() + 86_400_000,
+          riskFlags: [],
+          recordedOutcomes: [],
+          cooledDown: true,
+          version: 4,
+          expiresAt: Math.floor(Date.now() / 1000) - 10,
+        },
+      }),
+    );
+    const store = new DynamoDbRateLimitStore({
+      tableName: fixture.tables.rateLimits,
+      limits: DEFAULT_CONFIG.rateLimits,
+      client: fixture.client,
+    });
+
+    // Act
+    const decision = await store.tryStartAttempt('user-ttl', {
+      attemptId: 't-1',
+      documentType: 'passport',
+      now: new Date(),
+    });
+
+    // Assess
+    expect(decision.allowed).toBe(true);
+    const item = await documents.send(
+      new GetCommand({ TableName: fixture.tables.rateLimits, Key: { pk: 'USER#user-ttl' } }),
+    );
+    expect(item.Item).toMatchObject({ version: 5, attempts: [expect.objectContaining({ attemptId: 't-1' })] });
+    expect(item.Item?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  });
+});

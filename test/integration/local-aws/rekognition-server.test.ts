@@ -1,0 +1,442 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AssociateFacesCommand,
+  CompareFacesCommand,
+  CreateCollectionCommand,
+  CreateFaceLivenessSessionCommand,
+  CreateUserCommand,
+  DeleteCollectionCommand,
+  DeleteFacesCommand,
+  DescribeCollectionCommand,
+  DetectFacesCommand,
+  DetectTextCommand,
+  GetFaceLivenessSessionResultsCommand,
+  IndexFacesCommand,
+  ListFacesCommand,
+  RekognitionClient,
+  SearchFacesByImageCommand,
+  SearchFacesCommand,
+  SearchUsersByImageCommand,
+} from '@aws-sdk/client-rekognition';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../../local/aws/client-config.ts';
+import { startRekognitionServer, type RekognitionServer } from '../../../local/aws/rekognition-server.ts';
+import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../../../local/aws/s3.ts';
+import { face, sampleImage, TestFaceEngine } from './rekognition-test-engine.ts';
+
+const BUCKET = 'kyc-liveness-test';
+const ALICE = [1, 0, 0];
+const ALICE_AGAIN = [0.97, 0.05, 0.02];
+const BOB = [0, 1, 0];
+
+describe('local Rekognition', () => {
+  let dataDir: string;
+  let s3Server: LocalS3;
+  let s3: S3Client;
+  let server: RekognitionServer;
+  let rekognition: RekognitionClient;
+  let clock = Date.now();
+  const engine = new TestFaceEngine();
+  const images: Record<'alice' | 'aliceAgain' | 'bob' | 'group' | 'empty' | 'spoof', Buffer> = {} as never;
+
+  const complete = async (sessionId: string, image: Buffer): Promise<Response> =>
+    fetch(`${server.endpoint}/_local/liveness-sessions/${sessionId}/complete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ imageBase64: image.toString('base64') }),
+    });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kyc-rekognition-'));
+    images.alice = await sampleImage(10);
+    images.aliceAgain = await sampleImage(20, 'png');
+    images.bob = await sampleImage(30);
+    images.group = await sampleImage(40);
+    images.empty = await sampleImage(50);
+    images.spoof = await sampleImage(60);
+    engine.register(images.alice, [face(ALICE)]);
+    engine.register(images.aliceAgain, [face(ALICE_AGAIN)]);
+    engine.register(images.bob, [face(BOB, { occlusion: { sunglasses: true } })]);
+    engine.register(images.group, [
+      face(ALICE_AGAIN, { box: { left: 0.1, top: 0.1, width: 0.4, height: 0.5 } }),
+      face(BOB, { box: { left: 0.6, top: 0.2, width: 0.2, height: 0.25 } }),
+    ]);
+    engine.register(images.spoof, [face(ALICE, { live: 0.12, real: 0.3 })]);
+    s3Server = await startLocalS3({ directory: join(dataDir, 's3'), buckets: [BUCKET] });
+    s3 = new S3Client(localS3ClientConfig(s3Server.endpoint));
+    server = await startRekognitionServer({ dataDir, s3Client: s3, faceEngine: engine, now: () => clock });
+    rekognition = new RekognitionClient(localClientConfig(server.endpoint));
+  });
+
+  afterAll(async () => {
+    rekognition?.destroy();
+    await server?.stop();
+    s3?.destroy();
+    await s3Server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('DetectFaces and CompareFaces', () => {
+    it('detects faces with bounding box, confidence, pose and quality (DEFAULT)', async () => {
+      // Act
+      const { FaceDetails } = await rekognition.send(new DetectFacesCommand({ Image: { Bytes: images.alice } }));
+
+      // Assess
+      expect(FaceDetails).toHaveLength(1);
+      const [detail] = FaceDetails!;
+      expect(detail).toMatchObject({
+        BoundingBox: { Left: 0.3, Top: 0.2, Width: 0.4, Height: 0.5 },
+        Confidence: 99,
+        Pose: { Roll: 1, Yaw: -2, Pitch: 3 },
+      });
+      expect(detail?.Quality?.Brightness).toBeGreaterThan(0);
+      expect(detail?.Quality?.Sharpness).toBeGreaterThan(0);
+      expect(detail?.Sunglasses).toBeUndefined();
+    });
+
+    it('adds Sunglasses and FaceOccluded with ALL, reading the image from S3', async () => {
+      // Prepare
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'selfies/bob.jpg', Body: images.bob }));
+
+      // Act
+      const { FaceDetails } = await rekognition.send(
+        new DetectFacesCommand({
+          Image: { S3Object: { Bucket: BUCKET, Name: 'selfies/bob.jpg' } },
+          Attributes: ['ALL'],
+        }),
+      );
+
+      // Assess
+      expect(FaceDetails?.[0]?.Sunglasses).toEqual({ Value: true, Confidence: 100 });
+      expect(FaceDetails?.[0]?.FaceOccluded).toEqual({ Value: true, Confidence: 100 });
+    });
+
+    it('compares the largest source face with every target face at the default threshold of 80', async () => {
+      // Act
+      const result = await rekognition.send(
+        new CompareFacesCommand({ SourceImage: { Bytes: images.alice }, TargetImage: { Bytes: images.group } }),
+      );
+
+      // Assess
+      expect(result.SourceImageFace).toEqual({
+        BoundingBox: { Left: 0.3, Top: 0.2, Width: 0.4, Height: 0.5 },
+        Confidence: 99,
+      });
+      expect(result.FaceMatches).toHaveLength(1);
+      expect(result.FaceMatches?.[0]?.Similarity).toBeGreaterThan(99);
+      expect(result.FaceMatches?.[0]?.Face?.BoundingBox?.Left).toBe(0.1);
+      expect(result.UnmatchedFaces?.map((unmatched) => unmatched.BoundingBox?.Left)).toEqual([0.6]);
+    });
+
+    it('answers InvalidParameterException when the source image has no face', async () => {
+      // Act
+      const compare = rekognition.send(
+        new CompareFacesCommand({ SourceImage: { Bytes: images.empty }, TargetImage: { Bytes: images.alice } }),
+      );
+
+      // Assess
+      await expect(compare).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    });
+
+    it.each([
+      [
+        'bytes that are no image',
+        () => ({ Bytes: Buffer.from('definitely not a jpeg') }),
+        'InvalidImageFormatException',
+      ],
+      [
+        'a JPEG header without an image',
+        () => ({ Bytes: Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]) }),
+        'InvalidImageFormatException',
+      ],
+      [
+        'bytes over 5 MB',
+        () => ({ Bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(5 * 1024 * 1024)]) }),
+        'ImageTooLargeException',
+      ],
+      [
+        'a missing S3 object',
+        () => ({ S3Object: { Bucket: BUCKET, Name: 'missing.jpg' } }),
+        'InvalidS3ObjectException',
+      ],
+      [
+        'both Bytes and S3Object',
+        () => ({ Bytes: images.alice, S3Object: { Bucket: BUCKET, Name: 'x.jpg' } }),
+        'InvalidParameterException',
+      ],
+    ])('rejects %s', async (_name, image, errorName) => {
+      // Act
+      const detect = rekognition.send(new DetectFacesCommand({ Image: image() }));
+
+      // Assess
+      await expect(detect).rejects.toMatchObject({ name: errorName, $metadata: { httpStatusCode: 400 } });
+    });
+
+    it('rejects S3 images over 15 MB with ImageTooLargeException', async () => {
+      // Prepare
+      const big = Buffer.concat([images.alice, Buffer.alloc(15 * 1024 * 1024)]);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'big.jpg', Body: big }));
+
+      // Act
+      const detect = rekognition.send(
+        new DetectFacesCommand({ Image: { S3Object: { Bucket: BUCKET, Name: 'big.jpg' } } }),
+      );
+
+      // Assess
+      await expect(detect).rejects.toMatchObject({ name: 'ImageTooLargeException' });
+    });
+  });
+
+  describe('collections and users', () => {
+    it('indexes, searches, associates and deletes faces', async () => {
+      // Prepare
+      const CollectionId = 'kyc-faces-test';
+      await rekognition.send(new CreateCollectionCommand({ CollectionId }));
+
+      // Act
+      const duplicate = await rekognition
+        .send(new CreateCollectionCommand({ CollectionId }))
+        .catch((error: unknown) => error);
+      const indexedAlice = await rekognition.send(
+        new IndexFacesCommand({
+          CollectionId,
+          Image: { Bytes: images.alice },
+          ExternalImageId: 'verification-1',
+          MaxFaces: 1,
+        }),
+      );
+      const indexedBob = await rekognition.send(new IndexFacesCommand({ CollectionId, Image: { Bytes: images.bob } }));
+      const indexedGroup = await rekognition.send(
+        new IndexFacesCommand({ CollectionId, Image: { Bytes: images.group }, MaxFaces: 1 }),
+      );
+      const aliceFaceId = indexedAlice.FaceRecords?.[0]?.Face?.FaceId ?? '';
+      const bobFaceId = indexedBob.FaceRecords?.[0]?.Face?.FaceId ?? '';
+      const described = await rekognition.send(new DescribeCollectionCommand({ CollectionId }));
+      const byImage = await rekognition.send(
+        new SearchFacesByImageCommand({ CollectionId, Image: { Bytes: images.aliceAgain } }),
+      );
+      const byFace = await rekognition.send(new SearchFacesCommand({ CollectionId, FaceId: aliceFaceId }));
+      const listed = await rekognition.send(new ListFacesCommand({ CollectionId, MaxResults: 2 }));
+      await rekognition.send(new CreateUserCommand({ CollectionId, UserId: 'user-alice' }));
+      const associated = await rekognition.send(
+        new AssociateFacesCommand({ CollectionId, UserId: 'user-alice', FaceIds: [aliceFaceId, bobFaceId] }),
+      );
+      const users = await rekognition.send(
+        new SearchUsersByImageCommand({ CollectionId, Image: { Bytes: images.aliceAgain } }),
+      );
+      const deleted = await rekognition.send(
+        new DeleteFacesCommand({ CollectionId, FaceIds: [aliceFaceId, bobFaceId] }),
+      );
+
+      // Assess
+      expect(duplicate).toMatchObject({ name: 'ResourceAlreadyExistsException' });
+      expect(aliceFaceId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(indexedAlice.FaceRecords?.[0]?.Face).toMatchObject({ ExternalImageId: 'verification-1', Confidence: 99 });
+      expect(indexedGroup.FaceRecords).toHaveLength(1);
+      expect(indexedGroup.UnindexedFaces?.[0]?.Reasons).toEqual(['EXCEEDS_MAX_FACES']);
+      expect(described).toMatchObject({ FaceCount: 3, FaceModelVersion: '7.0' });
+      expect(byImage.FaceMatches?.map((match) => match.Face?.ExternalImageId)).toContain('verification-1');
+      expect(byImage.FaceMatches?.every((match) => (match.Similarity ?? 0) >= 80)).toBe(true);
+      expect(byFace.FaceMatches?.map((match) => match.Face?.FaceId)).not.toContain(aliceFaceId);
+      expect(byFace.FaceMatches).toHaveLength(1);
+      expect(listed.Faces).toHaveLength(2);
+      expect(listed.NextToken).toBeDefined();
+      expect(associated.AssociatedFaces).toEqual([{ FaceId: aliceFaceId }]);
+      expect(associated.UnsuccessfulFaceAssociations?.[0]).toMatchObject({
+        FaceId: bobFaceId,
+        Reasons: ['LOW_MATCH_CONFIDENCE'],
+      });
+      expect(users.UserMatches?.map((match) => match.User?.UserId)).toEqual(['user-alice']);
+      expect(deleted.DeletedFaces).toEqual([bobFaceId]);
+      expect(deleted.UnsuccessfulFaceDeletions?.[0]).toMatchObject({
+        FaceId: aliceFaceId,
+        Reasons: ['ASSOCIATED_TO_AN_EXISTING_USER'],
+      });
+    });
+
+    it('keeps collections across a restart', async () => {
+      // Prepare
+      const CollectionId = 'kyc-durable-test';
+      await rekognition.send(new CreateCollectionCommand({ CollectionId }));
+      await rekognition.send(new IndexFacesCommand({ CollectionId, Image: { Bytes: images.alice } }));
+
+      // Act
+      const restarted = await startRekognitionServer({ dataDir, s3Client: s3, faceEngine: engine });
+      const client = new RekognitionClient(localClientConfig(restarted.endpoint));
+      const found = await client.send(
+        new SearchFacesByImageCommand({ CollectionId, Image: { Bytes: images.aliceAgain } }),
+      );
+      client.destroy();
+      await restarted.stop();
+
+      // Assess
+      expect(found.FaceMatches).toHaveLength(1);
+    });
+
+    it('answers ResourceNotFoundException for an unknown or deleted collection', async () => {
+      // Prepare
+      await rekognition.send(new CreateCollectionCommand({ CollectionId: 'short-lived' }));
+      await rekognition.send(new DeleteCollectionCommand({ CollectionId: 'short-lived' }));
+
+      // Act
+      const describe = rekognition.send(new DescribeCollectionCommand({ CollectionId: 'short-lived' }));
+
+      // Assess
+      await expect(describe).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+  });
+
+  describe('Face Liveness', () => {
+    const createSession = async (): Promise<string> =>
+      (
+        await rekognition.send(
+          new CreateFaceLivenessSessionCommand({
+            KmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/6f1a9c2e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
+            Settings: { OutputConfig: { S3Bucket: BUCKET, S3KeyPrefix: 'liveness' }, AuditImagesLimit: 1 },
+          }),
+        )
+      ).SessionId!;
+
+    it('completes a session through the local route and stores the reference image in S3', async () => {
+      // Prepare
+      const SessionId = await createSession();
+      const before = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Act
+      const response = await complete(SessionId, images.aliceAgain);
+      const after = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(before.Status).toBe('CREATED');
+      expect(response.status).toBe(200);
+      expect(after).toMatchObject({ SessionId, Status: 'SUCCEEDED', Confidence: 90 });
+      expect(after.ReferenceImage?.S3Object).toEqual({ Bucket: BUCKET, Name: `liveness/${SessionId}/reference.jpg` });
+      const stored = await s3.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: `liveness/${SessionId}/reference.jpg` }),
+      );
+      const metadata = await sharp(Buffer.from(await stored.Body!.transformToByteArray())).metadata();
+      expect(metadata.format).toBe('jpeg');
+    });
+
+    it('reports a low confidence for a spoof', async () => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      await complete(SessionId, images.spoof);
+      const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(result).toMatchObject({ Status: 'SUCCEEDED', Confidence: 12 });
+    });
+
+    it.each([
+      ['no face', 'empty'],
+      ['two faces', 'group'],
+    ] as const)('fails a session whose frame shows %s', async (_name, image) => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      await complete(SessionId, images[image]);
+      const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(result.Status).toBe('FAILED');
+      expect(result.Confidence).toBeUndefined();
+    });
+
+    it('expires sessions not completed within 3 minutes and refuses to complete them', async () => {
+      // Prepare
+      const SessionId = await createSession();
+      clock += 3 * 60 * 1000 + 1;
+
+      // Act
+      const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+      const response = await complete(SessionId, images.alice);
+
+      // Assess
+      expect(result.Status).toBe('EXPIRED');
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ __type: 'InvalidParameterException' });
+    });
+
+    it('answers SessionNotFoundException for an unknown session', async () => {
+      // Act
+      const get = await rekognition
+        .send(new GetFaceLivenessSessionResultsCommand({ SessionId: '00000000-0000-4000-8000-000000000000' }))
+        .catch((error: unknown) => error);
+      const response = await complete('00000000-0000-4000-8000-000000000000', images.alice);
+
+      // Assess
+      expect(get).toMatchObject({ name: 'SessionNotFoundException' });
+      expect(response.status).toBe(400);
+    });
+  });
+
+  describe('DetectText', () => {
+    it('reads lines and words offline with their geometry', async () => {
+      // Prepare
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="220"><rect width="100%" height="100%" fill="white"/>
+        <text x="30" y="80" font-family="DejaVu Sans Mono" font-size="44">P&lt;UTOERIKSSON&lt;&lt;ANNA</text>
+        <text x="30" y="170" font-family="DejaVu Sans" font-size="40">IDENTITY CARD 2026</text></svg>`;
+      const png = await sharp(Buffer.from(svg)).png().toBuffer();
+
+      // Act
+      const { TextDetections } = await rekognition.send(new DetectTextCommand({ Image: { Bytes: png } }));
+
+      // Assess
+      const lines = TextDetections?.filter((detection) => detection.Type === 'LINE') ?? [];
+      const words = TextDetections?.filter((detection) => detection.Type === 'WORD') ?? [];
+      expect(lines.map((line) => line.DetectedText)).toEqual(['P<UTOERIKSSON<<ANNA', 'IDENTITY CARD 2026']);
+      expect(words.map((word) => word.DetectedText)).toEqual(['P<UTOERIKSSON<<ANNA', 'IDENTITY', 'CARD', '2026']);
+      expect(words.map((word) => word.ParentId)).toEqual([0, 1, 1, 1]);
+      const box = lines[1]?.Geometry?.BoundingBox;
+      expect(box?.Left).toBeGreaterThan(0.01);
+      expect(box?.Top).toBeGreaterThan(0.5);
+      expect((box?.Left ?? 0) + (box?.Width ?? 0)).toBeLessThan(1);
+      expect(lines[0]?.Confidence).toBeGreaterThan(50);
+    });
+  });
+
+  describe('protocol', () => {
+    it.each([
+      [
+        'malformed JSON',
+        { 'X-Amz-Target': 'RekognitionService.DetectFaces' },
+        '{"Image":',
+        400,
+        'SerializationException',
+      ],
+      [
+        'an unknown operation',
+        { 'X-Amz-Target': 'RekognitionService.DetectLabels' },
+        '{}',
+        400,
+        'UnknownOperationException',
+      ],
+      [
+        'an oversized body',
+        { 'X-Amz-Target': 'RekognitionService.DetectFaces' },
+        'x'.repeat(8 * 1024 * 1024),
+        413,
+        'ImageTooLargeException',
+      ],
+    ])('answers %s with an AWS-shaped error', async (_name, headers, body, status, type) => {
+      // Act
+      const response = await fetch(server.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-amz-json-1.1', ...headers },
+        body,
+      });
+
+      // Assess
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ __type: type });
+    });
+  });
+});

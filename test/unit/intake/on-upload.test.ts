@@ -1,0 +1,387 @@
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
+import { S3EvidenceStore } from '../../../lambdas/adapters/aws/s3-evidence-store.ts';
+import { SfnWorkflowStarter } from '../../../lambdas/adapters/aws/sfn-workflow-starter.ts';
+import { createOnUploadHandler, parseIntakeKey } from '../../../lambdas/handlers/events/on-upload.ts';
+import { logger } from '../../../lambdas/handlers/shared/logger.ts';
+import type { QualityGate, QualityGateVerdict } from '../../../lambdas/ports/quality-gate.ts';
+import type { Slot } from '../../../lambdas/domain/verification.ts';
+import { lambdaContext } from './http-events.ts';
+import { FakeAudit, FakeClock, FakeRateLimits, FakeRepository, sampleVerification } from './fakes.ts';
+
+const s3 = mockClient(S3Client);
+const sfn = mockClient(SFNClient);
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(200_000, 7)]);
+
+function objectEvent(key: string, versionId = 'v1'): EventBridgeEvent<'Object Created', unknown> {
+  return {
+    version: '0',
+    id: 'e-1',
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '123456789012',
+    time: '2026-03-01T10:00:00Z',
+    region: 'eu-west-1',
+    resources: ['arn:aws:s3:::kyc-intake'],
+    detail: { bucket: { name: 'kyc-intake' }, object: { key, size: JPEG.length, 'version-id': versionId } },
+  };
+}
+
+function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; size?: number; bytes?: Buffer } = {}) {
+  const repository = new FakeRepository();
+  repository.verifications.set('v-1', sampleVerification({ documentType: 'passport' }));
+  repository.attempts.set('v-1/a-1', {
+    verificationId: 'v-1',
+    attemptId: 'a-1',
+    requiredSlots: ['document_front', 'selfie'],
+    status: 'awaiting_upload',
+    reasons: [],
+    createdAt: '2026-03-01T09:59:00.000Z',
+    uploadExpiresAt: '2026-03-01T10:04:00.000Z',
+    updatedAt: '2026-03-01T09:59:00.000Z',
+  });
+  const audit = new FakeAudit();
+  const rateLimits = new FakeRateLimits();
+  const gateCalls: Slot[] = [];
+  const qualityGate: QualityGate = async (_bytes, { slot }) => {
+    gateCalls.push(slot);
+    return (
+      options.verdicts?.[slot] ?? {
+        accepted: true,
+        reasons: [],
+        metrics: { blurVariance: 140 },
+        detectedType: 'image/jpeg',
+        processors: ['quality-gate'],
+      }
+    );
+  };
+  const bytes = options.bytes ?? JPEG;
+  s3.on(HeadObjectCommand).resolves({
+    ContentLength: options.size ?? bytes.length,
+    ContentType: 'image/jpeg',
+    VersionId: 'v1',
+  });
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([bytes]) }));
+  s3.on(CopyObjectCommand).resolves({ VersionId: 'vault-1' });
+  s3.on(DeleteObjectCommand).resolves({});
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:1:execution:kyc:a-1' });
+  const onUpload = createOnUploadHandler({
+    config: DEFAULT_CONFIG,
+    repository,
+    evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: new S3Client({}) }),
+    qualityGate,
+    workflow: new SfnWorkflowStarter({
+      stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:kyc',
+      client: new SFNClient({}),
+    }),
+    rateLimits,
+    audit,
+    clock: new FakeClock(),
+  });
+  const handler = (event: unknown) => onUpload(event as EventBridgeEvent<string, unknown>, lambdaContext);
+  return { handler, repository, audit, rateLimits, gateCalls };
+}
+
+const rejected = (code: 'PHOTO_TOO_BLURRY' | 'NO_FACE_DETECTED'): QualityGateVerdict => ({
+  accepted: false,
+  reasons: [code],
+  metrics: { blurVariance: 3 },
+  detectedType: 'image/jpeg',
+});
+
+beforeAll(() => logger.setLogLevel('SILENT'));
+beforeEach(() => {
+  s3.reset();
+  sfn.reset();
+});
+
+describe('parseIntakeKey', () => {
+  it.each([
+    { key: 'intake/v-1/a-1/selfie', parsed: { verificationId: 'v-1', attemptId: 'a-1', slot: 'selfie' } },
+    { key: 'intake/v-1/a-1/passport', parsed: undefined },
+    { key: 'evidence/v-1/a-1/selfie', parsed: undefined },
+    { key: 'intake/v-1/a-1/selfie/extra', parsed: undefined },
+    { key: 'intake/../a-1/selfie', parsed: undefined },
+  ])('$key', ({ key, parsed }) => {
+    // Act + Assess
+    expect(parseIntakeKey(key)).toEqual(parsed);
+  });
+});
+
+describe('on-upload', () => {
+  it('copies an accepted upload to the vault with a checksum, records it and deletes the intake copy', async () => {
+    // Prepare
+    const { handler, repository, audit } = setup();
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
+    const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
+    expect(copy).toMatchObject({
+      Bucket: 'kyc-vault',
+      Key: 'evidence/v-1/a-1/document_front',
+      CopySource: 'kyc-intake/intake/v-1/a-1/document_front?versionId=v1',
+      ChecksumAlgorithm: 'SHA256',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'doc-key',
+    });
+    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'kyc-intake',
+      Key: 'intake/v-1/a-1/document_front',
+      VersionId: 'v1',
+    });
+    expect(repository.documents.get('v-1/a-1/document_front')).toMatchObject({
+      result: 'accepted',
+      vaultKey: 'evidence/v-1/a-1/document_front',
+      vaultVersionId: 'vault-1',
+      intakeVersionId: 'v1',
+      processors: ['quality-gate'],
+      sizeBytes: JPEG.length,
+    });
+    expect(audit.actions()).toEqual(['document.accepted']);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('rejects the attempt and the verification, remembers the hash and counts a failure', async () => {
+    // Prepare
+    const { handler, repository, audit, rateLimits } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'rejected', reasons: ['NO_FACE_DETECTED'] });
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+    expect(repository.rejectedImages.size).toBe(1);
+    expect(repository.attempts.get('v-1/a-1')).toMatchObject({ status: 'rejected', reasons: ['NO_FACE_DETECTED'] });
+    expect(repository.verifications.get('v-1')).toMatchObject({
+      status: 'rejected',
+      reasons: ['NO_FACE_DETECTED'],
+      consecutiveFailures: 1,
+    });
+    expect(rateLimits.outcomes).toEqual([{ userId: 'user-1', attemptId: 'a-1', outcome: 'failed' }]);
+    expect(audit.actions()).toEqual(['document.rejected', 'attempt.rejected']);
+  });
+
+  it('puts the verification into cooldown on the third consecutive failure', async () => {
+    // Prepare
+    const { handler, repository, rateLimits } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+    await rateLimits.recordOutcome('user-1', 'old-1', 'failed', new Date('2026-03-01T09:00:00Z'));
+    await rateLimits.recordOutcome('user-1', 'old-2', 'failed', new Date('2026-03-01T09:30:00Z'));
+
+    // Act
+    await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(repository.verifications.get('v-1')).toMatchObject({
+      status: 'cooldown',
+      cooldownUntil: expect.any(String),
+    });
+  });
+
+  it('handles a duplicate event without processing it twice', async () => {
+    // Prepare
+    const { handler, audit, gateCalls } = setup();
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Act
+    const again = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(again).toEqual({ outcome: 'duplicate' });
+    expect(gateCalls).toEqual(['document_front']);
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+    expect(audit.actions()).toEqual(['document.accepted', 'upload.duplicate']);
+  });
+
+  it.each([
+    { name: 'not an intake key', key: 'other/file.jpg', reason: 'key_not_an_attempt_slot' },
+    { name: 'unknown attempt', key: 'intake/v-1/a-999/selfie', reason: 'unknown_attempt' },
+    { name: 'unknown verification', key: 'intake/v-9/a-1/selfie', reason: 'unknown_attempt' },
+    { name: 'slot the attempt lacks', key: 'intake/v-1/a-1/document_back', reason: 'slot_not_required' },
+  ])('ignores $name with an audit event', async ({ key, reason }) => {
+    // Prepare
+    const { handler, audit, gateCalls } = setup();
+
+    // Act
+    const result = await handler(objectEvent(key));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'ignored', reason });
+    expect(gateCalls).toHaveLength(0);
+    expect(audit.events).toEqual([expect.objectContaining({ action: 'upload.ignored', reason })]);
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+
+  it('ignores an upload arriving after the attempt was rejected', async () => {
+    // Prepare
+    const { handler, gateCalls } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+    await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Act
+    const late = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(late).toEqual({ outcome: 'ignored', reason: 'attempt_closed' });
+    expect(gateCalls).toEqual(['selfie']);
+  });
+
+  it.each([
+    { name: 'oversized', size: 11 * 1024 * 1024, code: 'FILE_TOO_LARGE' },
+    { name: 'undersized', size: 50 * 1024, code: 'FILE_TOO_SMALL' },
+  ])('rejects an $name object without reading it', async ({ size, code }) => {
+    // Prepare
+    const { handler, gateCalls } = setup({ size });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'rejected', reasons: [code] });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(gateCalls).toHaveLength(0);
+  });
+
+  it('rejects an object that grew beyond the limit after the head', async () => {
+    // Prepare
+    const { handler } = setup({ bytes: Buffer.alloc(DEFAULT_CONFIG.uploads.maxFileBytes + 10), size: 200_000 });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'rejected', reasons: ['FILE_TOO_LARGE'] });
+  });
+
+  it('rejects the very same file at once when it failed before', async () => {
+    // Prepare
+    const { handler, repository, gateCalls } = setup();
+    const sha = (await import('node:crypto')).createHash('sha256').update(JPEG).digest('hex');
+    await repository.rememberRejectedImage('v-1', sha);
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'rejected', reasons: ['IMAGE_ALREADY_REJECTED'] });
+    expect(gateCalls).toHaveLength(0);
+  });
+
+  it('rejects a slot that would push the attempt over the total size limit', async () => {
+    // Prepare
+    const { handler, repository } = setup();
+    await repository.createDocument({
+      verificationId: 'v-1',
+      attemptId: 'a-1',
+      slot: 'document_front',
+      result: 'accepted',
+      reasons: [],
+      sha256: 'x',
+      sizeBytes: DEFAULT_CONFIG.uploads.maxAttemptBytes - 100_000,
+      contentType: 'image/jpeg',
+      metrics: {},
+      processors: [],
+      recordedAt: '',
+    });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'rejected', reasons: ['ATTEMPT_TOO_LARGE'] });
+  });
+
+  it('starts the workflow once when every slot is in', async () => {
+    // Prepare
+    const { handler, repository, audit } = setup();
+
+    // Act
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    const last = await handler(objectEvent('intake/v-1/a-1/selfie'));
+    const duplicate = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(last).toEqual({ outcome: 'accepted', workflowStarted: true });
+    expect(duplicate.outcome).toBe('duplicate');
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.args[0].input).toMatchObject({ name: 'a-1' });
+    expect(JSON.parse(starts[0]?.args[0].input.input ?? '{}')).toEqual({ verificationId: 'v-1', attemptId: 'a-1' });
+    expect(repository.attempts.get('v-1/a-1')?.status).toBe('processing');
+    expect(repository.verifications.get('v-1')?.status).toBe('processing');
+    expect(audit.actions()).toContain('workflow.started');
+  });
+
+  it('treats an existing execution as already started', async () => {
+    // Prepare
+    const { handler } = setup();
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
+  });
+
+  it('throws when the vault copy fails, recording and deleting nothing', async () => {
+    // Prepare
+    const { handler, repository, audit } = setup();
+    s3.on(CopyObjectCommand).rejects(new Error('SlowDown'));
+
+    // Act
+    const run = handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    await expect(run).rejects.toThrow('SlowDown');
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    expect(repository.documents.size).toBe(0);
+    expect(audit.events).toHaveLength(0);
+  });
+
+  it('processes the event again after a failed try', async () => {
+    // Prepare
+    const { handler, repository } = setup();
+    s3.on(CopyObjectCommand).rejectsOnce(new Error('SlowDown')).resolves({ VersionId: 'vault-2' });
+    await expect(handler(objectEvent('intake/v-1/a-1/document_front'))).rejects.toThrow();
+
+    // Act
+    const retry = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(retry.outcome).toBe('accepted');
+    expect(repository.documents.get('v-1/a-1/document_front')?.vaultVersionId).toBe('vault-2');
+  });
+
+  it.each([
+    { name: 'no detail', event: { source: 'aws.s3', 'detail-type': 'Object Created' } },
+    { name: 'other source', event: { ...objectEvent('intake/v-1/a-1/selfie'), source: 'custom' } },
+    { name: 'null', event: null },
+  ])('drops a malformed event ($name) without throwing', async ({ event }) => {
+    // Prepare
+    const { handler } = setup();
+
+    // Act
+    const result = await handler(event as never);
+
+    // Assess
+    expect(result).toEqual({ outcome: 'malformed', reason: 'event_shape' });
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
