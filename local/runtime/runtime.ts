@@ -18,6 +18,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { resolveConfig, type KycConfig, type PartialConfig } from '../../lib/config.ts';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
@@ -25,7 +26,8 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
 import { isPortBusy } from '../aws/free-port.ts';
 import { startKmsServer, type KmsServer, type LocalKeySpec } from '../aws/kms-server.ts';
-import { startLocalS3, type LocalS3 } from '../aws/s3.ts';
+import { startRekognitionServer } from '../aws/rekognition-server.ts';
+import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../aws/s3.ts';
 import { LocalStepFunctions } from '../stepfunctions/engine.ts';
 import type { AslDefinition } from '../stepfunctions/template.ts';
 import { loadOrCreateSigningKey } from './auth/local-signing-key.ts';
@@ -234,6 +236,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     createKeys(kms, resources);
     mark('kms', since);
 
+    since = Date.now();
+    const rekognitionS3 = new S3Client(localS3ClientConfig(s3.endpoint, region));
+    cleanups.push(() => rekognitionS3.destroy());
+    const rekognition = await startRekognitionServer({
+      dataDir: join(dataDir, 'rekognition'),
+      region,
+      s3Client: rekognitionS3,
+    });
+    cleanups.push(() => rekognition.stop());
+    mark('rekognition', since);
+
     const dynamo = await dynamoStarting;
     await createTables(dynamo, resources, region);
     mark('dynamodb', dynamoStarted);
@@ -241,6 +254,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const endpoints: LocalEndpoints = {
       s3: s3.endpoint,
       kms: kms.endpoint,
+      rekognition: rekognition.endpoint,
       dynamodb: dynamo.endpoint,
       sfn: json.endpoint,
       eventbridge: json.endpoint,
@@ -264,6 +278,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         port,
         ...(existsSync(webDir) ? { webDir } : {}),
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
+        localProxies: [{ prefix: '/_local/liveness-sessions/', target: rekognition.endpoint }],
         health: () => ({ mode: 'local', region, pendingEvents: queue.size }),
         onHandlerError: (routeKey, error) => log(`${routeKey}: ${(error as Error).name}: ${(error as Error).message}`),
       });

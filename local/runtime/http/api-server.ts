@@ -45,6 +45,11 @@ export interface ApiServerOptions {
   /** Called with each failure of a handler (for the runtime's log); never with PII. */
   readonly onHandlerError?: (routeKey: string, error: unknown) => void;
   readonly integrationTimeoutMs?: number;
+  /**
+   * Local-only routes forwarded to another local server, e.g. the liveness completion route of
+   * the Rekognition stand-in, so the upload page and `kyc demo` reach it on the API's origin.
+   */
+  readonly localProxies?: readonly { readonly prefix: string; readonly target: string }[];
 }
 
 export interface ApiServer {
@@ -147,10 +152,29 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return undefined;
   }
 
+  async function proxy(request: IncomingMessage, target: string, rawUrl: string): Promise<HttpResponse> {
+    const body = await readBody(request);
+    if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+    const contentType = request.headers['content-type'];
+    const response = await fetch(`${target}${rawUrl}`, {
+      method: request.method ?? 'GET',
+      headers: contentType ? { 'content-type': contentType } : {},
+      ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
+    });
+    return {
+      statusCode: response.status,
+      headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
+      cookies: [],
+      body: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
   async function handle(request: IncomingMessage): Promise<HttpResponse> {
     const method = (request.method ?? 'GET').toUpperCase();
     const rawUrl = request.url ?? '/';
     const url = new URL(rawUrl, 'http://local');
+    const forward = options.localProxies?.find((candidate) => url.pathname.startsWith(candidate.prefix));
+    if (forward) return proxy(request, forward.target, rawUrl);
     const local = await localRoute(method, url);
     if (local) return local;
     const match = table.match(method, url.pathname);
