@@ -99,10 +99,12 @@ export async function synthesizeTemplates(input: {
   readonly repoRoot: string;
   readonly dataDir: string;
   readonly config: KycConfig;
+  /** Where cached templates live (`$KYC_SYNTH_CACHE_DIR`, else `<dataDir>/synth-cache`). */
+  readonly cacheDir?: string;
 }): Promise<SynthResult> {
   const started = Date.now();
   const hash = templateSourceHash(input.repoRoot, input.config);
-  const cacheDir = join(input.dataDir, 'synth-cache');
+  const cacheDir = input.cacheDir ?? process.env.KYC_SYNTH_CACHE_DIR ?? join(input.dataDir, 'synth-cache');
   const cacheFile = join(cacheDir, `${hash}.json`);
   if (existsSync(cacheFile)) {
     try {
@@ -113,12 +115,24 @@ export async function synthesizeTemplates(input: {
     }
   }
   const content = await synthesizeNow(input.repoRoot, input.dataDir, input.config);
-  rmSync(cacheDir, { recursive: true, force: true });
-  mkdirSync(cacheDir, { recursive: true });
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(content));
-  renameSync(temporary, cacheFile);
+  writeCache(cacheDir, cacheFile, content);
   return { ...content, cached: false, hash, durationMs: Date.now() - started };
+}
+
+/** Best effort: a cache that cannot be written only costs the next start a synthesis. */
+function writeCache(cacheDir: string, cacheFile: string, content: CacheContent): void {
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const temporary = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(content));
+    renameSync(temporary, cacheFile);
+    for (const name of readdirSync(cacheDir)) {
+      const file = join(cacheDir, name);
+      if (file !== cacheFile && name.endsWith('.json')) rmSync(file, { force: true });
+    }
+  } catch {
+    // Another process may be writing the same cache; the templates in hand are still valid.
+  }
 }
 
 async function synthesizeNow(repoRoot: string, dataDir: string, config: KycConfig): Promise<CacheContent> {
