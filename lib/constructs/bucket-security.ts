@@ -4,6 +4,8 @@
  * its `BucketProps` and adds its own encryption, lifecycle and lock settings.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
@@ -38,4 +40,41 @@ export function tagDataClass(bucket: s3.Bucket, dataClass: DataClass): void {
 /** The underlying `CfnBucket` of an L2 bucket (for tests and nag suppressions). */
 export function cfnBucketOf(bucket: IConstruct): s3.CfnBucket {
   return bucket.node.defaultChild as s3.CfnBucket;
+}
+
+/**
+ * Adds bucket-policy statements that refuse any PutObject (uploads and copies) asking for
+ * another encryption than SSE-KMS with `key`:
+ * - `DenyUploadsWithoutSseKms`: the `x-amz-server-side-encryption` header is not `aws:kms`
+ *   (with `requireHeader`, a missing header is refused too; without, a write that names no
+ *   encryption gets the bucket default, which is SSE-KMS with `key`);
+ * - `DenyUploadsWithAnotherKmsKey`: the request names a KMS key other than `key` by its ARN.
+ * Writers that name a key must use the full key ARN (`DOCUMENTS_KEY_ARN`, `DATA_KEY_ARN`).
+ */
+export function denyForeignEncryption(bucket: s3.Bucket, key: kms.IKey, options: { requireHeader: boolean }): void {
+  const objects = bucket.arnForObjects('*');
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyUploadsWithoutSseKms',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: {
+        [options.requireHeader ? 'StringNotEquals' : 'StringNotEqualsIfExists']: {
+          's3:x-amz-server-side-encryption': 'aws:kms',
+        },
+      },
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyUploadsWithAnotherKmsKey',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn } },
+    }),
+  );
 }

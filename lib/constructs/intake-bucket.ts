@@ -3,11 +3,10 @@
  * checks each object, copies accepted evidence to the vault and deletes the intake copy.
  */
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SECURE_BUCKET_DEFAULTS, cfnBucketOf, tagDataClass } from './bucket-security.ts';
+import { SECURE_BUCKET_DEFAULTS, cfnBucketOf, denyForeignEncryption, tagDataClass } from './bucket-security.ts';
 
 export interface IntakeBucketProps {
   /** Customer-managed key that encrypts uploads (required; the documents key). */
@@ -79,28 +78,6 @@ export class IntakeBucket extends Construct {
     // while CloudFormation supports EventBridgeConfiguration natively.
     cfnBucketOf(this.bucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 
-    const objects = this.bucket.arnForObjects('*');
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyUploadsWithoutSseKms',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [objects],
-        conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
-      }),
-    );
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyUploadsWithAnotherKmsKey',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [objects],
-        conditions: {
-          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn },
-        },
-      }),
-    );
+    denyForeignEncryption(this.bucket, props.encryptionKey, { requireHeader: true });
   }
 }

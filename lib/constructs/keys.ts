@@ -34,6 +34,11 @@ export interface KycKeysProps {
  * for CloudWatch Logs on the data key, limited to log groups of this account and region
  * through the `kms:EncryptionContext:aws:logs:arn` condition.
  *
+ * Object Lock does not protect the key that decrypts the locked objects, so every key policy
+ * also denies `kms:ScheduleKeyDeletion` and `kms:DisableKey` to every principal. Deleting or
+ * disabling a key therefore takes a deliberate key-policy change first (PutKeyPolicy stays
+ * with the account administrators, logged by CloudTrail), never a single mistaken call.
+ *
  * @example
  * ```ts
  * const keys = new KycKeys(this, 'Keys', { prefix: config.prefix });
@@ -85,6 +90,23 @@ export class KycKeys extends Construct {
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
     });
+
+    for (const key of [this.documents, this.data, this.documentNumberHmac, this.auditSigning]) {
+      this.denyDeletionAndDisabling(key);
+    }
+  }
+
+  /** Makes deleting or disabling `key` need a key-policy change first. */
+  private denyDeletionAndDisabling(key: kms.Key): void {
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDeletionAndDisablingWithoutPolicyChange',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:ScheduleKeyDeletion', 'kms:DisableKey'],
+        resources: ['*'],
+      }),
+    );
   }
 
   /** Lets CloudWatch Logs use `key` for log groups of this account and region only. */

@@ -144,7 +144,6 @@ export class KycFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       onFailure: new destinations.SqsDestination(failureQueue),
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       projectRoot: PROJECT_ROOT,
@@ -177,15 +176,10 @@ export class KycFunction extends Construct {
     cfnFunction.addMetadata('kyc:entry', relative(PROJECT_ROOT, props.entry).split(sep).join('/'));
     cfnFunction.addMetadata('kyc:handler', props.handler ?? 'handler');
 
+    this.enableActiveTracing();
     NagSuppressions.addResourceSuppressions(
       this.role,
       [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so Resource "*" is the only form.',
-          appliesTo: ['Resource::*'],
-        },
         {
           id: 'AwsSolutions-IAM5',
           reason:
@@ -205,6 +199,34 @@ export class KycFunction extends Construct {
           'KycChecks (LambdaNodejsRuntimeCurrent) still rejects anything older than nodejs22.x.',
       },
     ]);
+  }
+
+  /**
+   * X-Ray active tracing, with its permissions in a policy of their own. `tracing: ACTIVE` on
+   * the L2 would put `Resource: "*"` into the role's default policy, where the justified
+   * suppression for X-Ray would also hide any wildcard a caller grants later; kept apart, every
+   * other wildcard on the role still needs its own reason.
+   */
+  private enableActiveTracing(): void {
+    const policy = new iam.Policy(this, 'TracingPolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; "*" is the only form.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+    (this.fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    this.fn.node.addDependency(policy);
   }
 }
 

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MIN_RETENTION_YEARS, retentionDays } from '../config.ts';
-import { SECURE_BUCKET_DEFAULTS, tagDataClass, type DataClass } from './bucket-security.ts';
+import { SECURE_BUCKET_DEFAULTS, denyForeignEncryption, tagDataClass, type DataClass } from './bucket-security.ts';
 
 export interface LockedBucketProps {
   /** Customer-managed key for SSE-KMS (required). */
@@ -24,11 +24,19 @@ export interface LockedBucketProps {
   readonly retentionYears: number;
   /** Data class tag checked by `KycChecks` (required: `evidence` or `audit`). */
   readonly dataClass: Extract<DataClass, 'evidence' | 'audit'>;
+  /**
+   * Days after which objects move to S3 Glacier Instant Retrieval (90: past any review SLA;
+   * still readable in milliseconds for a regulator, at a fraction of the storage price).
+   * 0 keeps them in S3 Standard.
+   */
+  readonly archiveAfterDays?: number;
 }
 
 /**
  * Versioned, SSE-KMS with a Bucket Key, Object Lock COMPLIANCE default retention, TLS only,
- * BPA, RETAIN and no auto-delete. Lifecycle removes noncurrent versions only after the
+ * BPA, RETAIN and no auto-delete; after 90 days objects move to Glacier Instant Retrieval
+ * (out of daily operations, PRODUCT §5, still readable at once). The bucket policy refuses writes that ask for another
+ * encryption or name another KMS key (a write that names none gets the bucket's key). Lifecycle removes noncurrent versions only after the
  * retention window (S3 lifecycle never deletes a version that is still locked), and cleans up
  * expired delete markers and incomplete multipart uploads.
  *
@@ -56,6 +64,7 @@ export class LockedBucket extends Construct {
       );
     }
     this.retentionDays = retentionDays(props.retentionYears);
+    const archiveAfterDays = props.archiveAfterDays ?? 90;
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...SECURE_BUCKET_DEFAULTS,
@@ -72,10 +81,20 @@ export class LockedBucket extends Construct {
           id: 'expire-noncurrent-after-retention',
           noncurrentVersionExpiration: Duration.days(this.retentionDays + 1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
+          transitions:
+            archiveAfterDays > 0
+              ? [
+                  {
+                    storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                    transitionAfter: Duration.days(archiveAfterDays),
+                  },
+                ]
+              : undefined,
         },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
     tagDataClass(this.bucket, props.dataClass);
+    denyForeignEncryption(this.bucket, props.encryptionKey, { requireHeader: false });
   }
 }

@@ -7,6 +7,8 @@ import type { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
 import type { KycConfig } from '../config.ts';
 import { FailureQueue } from '../constructs/failure-queue.ts';
+import { KycApi } from '../constructs/api.ts';
+import { IntakeProcessing } from '../constructs/intake-processing.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
 import type { KycDataResources } from './data-stack.ts';
 
@@ -32,6 +34,10 @@ export class KycAppStack extends Stack {
   public readonly failureQueue: FailureQueue;
   /** What every `KycFunction` in this stack shares. */
   public readonly functionShared: KycFunctionShared;
+  /** Cognito, the HTTP API and one function per route of `HTTP_ROUTES`. */
+  public readonly api: KycApi;
+  /** The on-upload function and its EventBridge rule; give it the workflow with `useStateMachine`. */
+  public readonly intake: IntakeProcessing;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -54,6 +60,9 @@ export class KycAppStack extends Stack {
       ],
       true,
     );
+
+    this.api = new KycApi(this, 'Api', { config, data, shared: this.functionShared });
+    this.intake = new IntakeProcessing(this, 'Intake', { config, data, shared: this.functionShared });
 
     // ------------------------------------------------------------------------------------
     // STATELESS CONSTRUCTS GO HERE. Each takes `this.functionShared` for its KycFunctions and

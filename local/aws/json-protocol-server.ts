@@ -112,6 +112,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('error', (error) => {
       if (!failed) reject(error);
     });
+    // A client that disconnects mid-body emits neither 'end' nor always 'error'.
+    req.on('close', () => {
+      if (!req.complete && !failed) {
+        failed = true;
+        reject(new Error('Client closed the connection before sending the whole body'));
+      }
+    });
   });
 }
 

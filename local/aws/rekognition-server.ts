@@ -67,13 +67,20 @@ async function defaultFaceEngine(): Promise<FaceEngine> {
   return engineModule.loadFaceEngine();
 }
 
+/** Loads the engine once; a failed load is retried on the next request and answered with a clear 500. */
 function engineLoader(option: RekognitionServerOptions['faceEngine']): () => Promise<FaceEngine> {
   let loading: Promise<FaceEngine> | undefined;
   return () => {
     if (!loading) {
-      loading = typeof option === 'function' ? option() : option ? Promise.resolve(option) : defaultFaceEngine();
-      loading.catch(() => {
+      const started = typeof option === 'function' ? option() : option ? Promise.resolve(option) : defaultFaceEngine();
+      loading = started.catch((error: unknown) => {
         loading = undefined;
+        console.error(
+          `local Rekognition: the face engine could not be loaded: ${(error as Error)?.message ?? String(error)}`,
+        );
+        throw new AwsServiceError('InternalServerError', 'The local face engine could not be loaded', 500, {
+          cause: error,
+        });
       });
     }
     return loading;

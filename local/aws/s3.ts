@@ -7,8 +7,8 @@
  * wrapper adds what the local runtime needs on top:
  * - an object-size limit (`EntityTooLarge`) and S3's rule that uploads carry Content-Length;
  * - events in the EventBridge shape with the right `reason` (PutObject, PostObject,
- *   CopyObject, CompleteMultipartUpload, DeleteObject). Multi-object delete (DeleteObjects)
- *   emits no events in s3rver and therefore none here.
+ *   CopyObject, CompleteMultipartUpload, DeleteObject), also one per key deleted by
+ *   DeleteObjects (for which s3rver itself emits nothing).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
@@ -85,7 +85,10 @@ interface S3rverInstance {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: 'event', listener: (event: { Records: S3rverRecord[] }) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
-  store: { getMetadata(bucket: string, key: string): Promise<Record<string, string>> };
+  store: {
+    getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+    deleteObject(bucket: string, key: string): Promise<void>;
+  };
   logger: { close(): void; exceptions?: { unhandle(): void } };
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
@@ -93,6 +96,8 @@ type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstanc
 interface RequestInfo {
   method: string;
   multipartComplete: boolean;
+  /** DeleteObjects (`POST /<bucket>?delete`), for which s3rver emits no events. */
+  multiDelete: boolean;
 }
 
 function corsXml(origins: readonly string[]): string {
@@ -199,6 +204,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       }
     }
   });
+  // s3rver deletes each existing key of a DeleteObjects request through the store without
+  // emitting an event; S3 sends one "Object Deleted" per key, so emit it here.
+  const deleteObject = app.store.deleteObject.bind(app.store);
+  app.store.deleteObject = async (bucket, key) => {
+    await deleteObject(bucket, key);
+    if (requests.getStore()?.multiDelete)
+      void deliver(toEventBridgeEvent({ bucket, key, reason: 'DeleteObject' }, region));
+  };
   app.on('error', () => {
     // s3rver reports every S3 error response (NoSuchKey, ...) here as well; the client gets it.
   });
@@ -228,7 +241,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     }
     normaliseCopySource(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const info: RequestInfo = { method, multipartComplete: method === 'POST' && url.searchParams.has('uploadId') };
+    const info: RequestInfo = {
+      method,
+      multipartComplete: method === 'POST' && url.searchParams.has('uploadId'),
+      multiDelete: method === 'POST' && url.searchParams.has('delete'),
+    };
     requests.run(info, () => handle(req, res));
   });
 

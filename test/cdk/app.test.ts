@@ -37,7 +37,13 @@ describe('buildKycApp', () => {
     const { appTemplate } = synthKyc();
 
     // Assess
-    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Events::EventBus']) {
+    for (const type of [
+      'AWS::S3::Bucket',
+      'AWS::DynamoDB::Table',
+      'AWS::KMS::Key',
+      'AWS::Events::EventBus',
+      'AWS::Rekognition::Collection',
+    ]) {
       appTemplate.resourceCountIs(type, 0);
     }
   });
@@ -52,6 +58,19 @@ describe('buildKycApp', () => {
   });
 });
 
+describe('FaceCollection', () => {
+  it('keeps the face collection in the data stack, named after the prefix and retained', () => {
+    // Act
+    const { dataTemplate } = synthKyc({ prefix: 'acme' });
+
+    // Assess
+    dataTemplate.hasResource('AWS::Rekognition::Collection', {
+      Properties: { CollectionId: 'acme-faces' },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
 describe('dataResourceEnvironment', () => {
   it('names every data resource under the variable names the handlers read', () => {
     // Prepare
@@ -62,7 +81,7 @@ describe('dataResourceEnvironment', () => {
 
     // Assess
     const dataVariables = Object.values(ENV).filter(
-      (name) => !['STATE_MACHINE_ARN', 'FACE_COLLECTION_ID', 'WEBHOOK_SECRET_ARN', 'KYC_CONFIG'].includes(name),
+      (name) => !['STATE_MACHINE_ARN', 'WEBHOOK_SECRET_ARN', 'KYC_CONFIG'].includes(name),
     );
     expect(Object.keys(environment).sort()).toEqual([...dataVariables].sort());
     expect(Object.values(environment).every((value) => typeof value === 'string' && value.length > 0)).toBe(true);

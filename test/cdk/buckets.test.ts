@@ -208,6 +208,41 @@ describe('EvidenceBuckets', () => {
     );
   });
 
+  it.each([
+    ['evidence', /^KeysDocuments/],
+    ['audit', /^KeysData/],
+  ])('refuses writes to the %s bucket that ask for another encryption or key', (dataClass, keyPattern) => {
+    // Prepare
+    const [logicalId] = bucketOfClass(dataTemplate, dataClass);
+
+    // Act
+    const statements = policyStatements(dataTemplate, logicalId);
+
+    // Assess
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Sid: 'DenyUploadsWithoutSseKms',
+          Effect: 'Deny',
+          Action: 's3:PutObject',
+          Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        }),
+        expect.objectContaining({
+          Sid: 'DenyUploadsWithAnotherKmsKey',
+          Effect: 'Deny',
+          Action: 's3:PutObject',
+          Condition: {
+            StringNotEqualsIfExists: {
+              's3:x-amz-server-side-encryption-aws-kms-key-id': {
+                'Fn::GetAtt': [expect.stringMatching(keyPattern), 'Arn'],
+              },
+            },
+          },
+        }),
+      ]),
+    );
+  });
+
   it('sends intake events to EventBridge, is versioned and cleans up leftovers', () => {
     // Act
     const [, bucket] = bucketOfClass(dataTemplate, 'intake');
@@ -262,6 +297,18 @@ describe('EvidenceBuckets', () => {
       ]),
     });
     expect(JSON.stringify(vault.Properties.LifecycleConfiguration)).not.toContain('ExpirationInDays');
+  });
+
+  it.each(['evidence', 'audit'])('moves %s objects to Glacier Instant Retrieval after 90 days', (dataClass) => {
+    // Act
+    const [, bucket] = bucketOfClass(dataTemplate, dataClass);
+
+    // Assess
+    expect(bucket.Properties.LifecycleConfiguration).toEqual({
+      Rules: expect.arrayContaining([
+        expect.objectContaining({ Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }] }),
+      ]),
+    });
   });
 
   it('never auto-deletes objects', () => {

@@ -64,6 +64,25 @@ describe('KycKeys', () => {
     });
   });
 
+  it('denies deletion and disabling of every key to every principal', () => {
+    // Prepare
+    const keys = Object.values(dataTemplate.findResources('AWS::KMS::Key'));
+
+    // Act
+    const guarded = keys.filter((key) =>
+      (key.Properties as { KeyPolicy: { Statement: Record<string, unknown>[] } }).KeyPolicy.Statement.some(
+        (statement) =>
+          statement.Effect === 'Deny' &&
+          JSON.stringify(statement.Principal) === JSON.stringify({ AWS: '*' }) &&
+          JSON.stringify(statement.Action) === JSON.stringify(['kms:DisableKey', 'kms:ScheduleKeyDeletion']),
+      ),
+    );
+
+    // Assess
+    expect(keys).toHaveLength(4);
+    expect(guarded).toHaveLength(4);
+  });
+
   it('grants no service principal on the documents key', () => {
     // Prepare
     const keys = dataTemplate.findResources('AWS::KMS::Key', {

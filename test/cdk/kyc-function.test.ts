@@ -146,6 +146,21 @@ describe('KycFunction', () => {
     });
   });
 
+  it('raises an alarm as soon as one failed event waits in the failure queue', () => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AsyncFailures'), 'QueueName'] } },
+      ],
+    });
+  });
+
   it('uses its own role without AWS managed policies', () => {
     // Act
     const role = template.toJSON().Resources[logicalId(plain.role)] as Resource;
@@ -153,6 +168,25 @@ describe('KycFunction', () => {
     // Assess
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('lambda.amazonaws.com');
+  });
+
+  it('keeps the X-Ray wildcard in its own policy so the default policy holds no Resource "*"', () => {
+    // Prepare
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const roleRef = { Ref: logicalId(plain.role) };
+    const ofPlain = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([roleRef]));
+
+    // Act
+    const statements = ofPlain.map(
+      (p) => (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+    );
+
+    // Assess
+    expect(ofPlain).toHaveLength(2);
+    const wildcard = statements.filter((list) => list.some((statement) => statement.Resource === '*'));
+    expect(wildcard).toEqual([
+      [{ Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }],
+    ]);
   });
 
   it('refuses an entry that does not exist', () => {

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { KycConfig } from '../../../lib/config.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
+import { RekognitionLiveness } from '../../adapters/aws/rekognition-liveness.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { intakeKey, UploadPresigner } from '../../adapters/aws/upload-presigner.ts';
 import { ConcurrentModificationError, VerificationRepository } from '../../adapters/aws/verification-repository.ts';
@@ -49,12 +50,10 @@ export interface CreateAttemptDeps {
   readonly newId?: () => string;
 }
 
-/** Default dependencies from the function's environment; `liveness` is injected by the caller. */
-export function defaultCreateAttemptDeps(
-  env: NodeJS.ProcessEnv = process.env,
-  liveness?: Pick<LivenessService, 'createSession'>,
-): CreateAttemptDeps {
+/** Default dependencies from the function's environment (Rekognition Face Liveness when the feature is on). */
+export function defaultCreateAttemptDeps(env: NodeJS.ProcessEnv = process.env): CreateAttemptDeps {
   const config = configFromEnv(env);
+  const documentsKeyId = requireEnv('documentsKeyArn', env);
   return {
     config,
     repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
@@ -64,11 +63,13 @@ export function defaultCreateAttemptDeps(
     }),
     presigner: new UploadPresigner({
       bucket: requireEnv('intakeBucket', env),
-      documentsKeyId: requireEnv('documentsKeyArn', env),
+      documentsKeyId,
       uploads: config.uploads,
     }),
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
-    ...(liveness ? { liveness } : {}),
+    ...(config.features.liveness
+      ? { liveness: new RekognitionLiveness({ vaultBucket: requireEnv('vaultBucket', env), kmsKeyId: documentsKeyId }) }
+      : {}),
   };
 }
 
@@ -237,4 +238,4 @@ function chooseContentTypes(
   return chosen;
 }
 
-export const handler = createCreateAttemptHandler(() => defaultCreateAttemptDeps());
+export const handler = createCreateAttemptHandler(defaultCreateAttemptDeps);

@@ -36,6 +36,8 @@ export interface HttpRoute {
  */
 export type RouteDependency =
   | 'verifications:read'
+  /** Query on the verifications table's indexes (byStatus, byReviewer, byUser). */
+  | 'verifications:queryIndexes'
   | 'verifications:write'
   | 'audit:append'
   | 'rateLimits:readWrite'
@@ -104,7 +106,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/list-reviews.ts',
     exportName: 'handler',
     roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
-    uses: ['verifications:read'],
+    uses: ['verifications:read', 'verifications:queryIndexes'],
   },
   {
     method: 'POST',

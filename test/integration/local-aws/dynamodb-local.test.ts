@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { connect, createServer, type Server } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeTableCommand,
@@ -16,6 +16,8 @@ import { localClientConfig } from '../../../local/aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/aws/dynamodb-local.ts';
 import { createTablesFromTemplate, type CloudFormationTemplate } from '../../../local/aws/dynamodb-tables.ts';
 import { JavaNotFoundError, PortInUseError } from '../../../local/aws/errors.ts';
+import { TABLE_KEYS } from '../../../lambdas/domain/tables.ts';
+import { synthKyc } from '../../cdk/synth.ts';
 
 /** Shaped like `cdk synth` output: a TableV2 (GlobalTable) and a Table, with the extras CDK adds. */
 const template: CloudFormationTemplate = {
@@ -79,17 +81,20 @@ const template: CloudFormationTemplate = {
 };
 
 describe('DynamoDB Local launcher', () => {
+  let dbPath: string;
   let ddb: DynamoDbLocal;
   let client: DynamoDBClient;
 
   beforeAll(async () => {
-    ddb = await startDynamoDbLocal();
+    dbPath = mkdtempSync(join(tmpdir(), 'kyc-ddb-'));
+    ddb = await startDynamoDbLocal({ dbPath });
     client = new DynamoDBClient(localClientConfig(ddb.endpoint));
   });
 
   afterAll(async () => {
     client?.destroy();
     await ddb?.stop();
+    rmSync(dbPath, { recursive: true, force: true });
   });
 
   it('creates every table of a CDK-shaped template with its keys, GSIs and TTL', async () => {
@@ -170,6 +175,56 @@ describe('DynamoDB Local launcher', () => {
     expect(byStatus.Items?.map((item) => item.pk?.S)).toEqual(['V#1']);
   });
 
+  it('creates the tables of the synthesized data stack with the key design of lambdas/domain/tables.ts', async () => {
+    // Prepare
+    const template = synthKyc().dataTemplate.toJSON() as CloudFormationTemplate;
+
+    // Act
+    const names = await createTablesFromTemplate(template, client, (logicalId) => `synth-${logicalId}`);
+
+    // Assess
+    expect(Object.keys(names)).toHaveLength(4);
+    const described = await Promise.all(
+      Object.values(names).map(async (TableName) => (await client.send(new DescribeTableCommand({ TableName }))).Table),
+    );
+    const verifications = described.find((table) => table?.GlobalSecondaryIndexes?.length);
+    const { indexes, partitionKey, sortKey } = TABLE_KEYS.verifications;
+    expect(verifications?.KeySchema).toEqual([
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(
+      Object.fromEntries(
+        (verifications?.GlobalSecondaryIndexes ?? []).map((index) => [
+          index.IndexName,
+          index.KeySchema?.map((key) => key.AttributeName),
+        ]),
+      ),
+    ).toEqual(
+      Object.fromEntries(Object.entries(indexes).map(([name, keys]) => [name, [keys.partitionKey, keys.sortKey]])),
+    );
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    // Prepare
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === 'IPv4')?.address;
+
+    // Act
+    const reachableFromOutside = external
+      ? await new Promise<boolean>((done) => {
+          const socket = connect(ddb.port, external);
+          socket.once('connect', () => (socket.destroy(), done(true)));
+          socket.once('error', () => done(false));
+        })
+      : false;
+
+    // Assess
+    expect(ddb.loopbackOnly).toBe(true);
+    expect(reachableFromOutside).toBe(false);
+  });
+
   it('throws PortInUseError when the requested port is taken', async () => {
     // Prepare
     const blocker: Server = createServer();
@@ -193,34 +248,23 @@ describe('DynamoDB Local launcher', () => {
     await expect(start).rejects.toBeInstanceOf(JavaNotFoundError);
     await expect(start).rejects.toThrow(/Java 17/);
   });
-});
 
-describe('DynamoDB Local with a database folder', () => {
+  // Runs last: restarts the shared instance on the same folder.
   it('keeps tables and items across a restart and leaves no process behind', async () => {
     // Prepare
-    const dbPath = mkdtempSync(join(tmpdir(), 'kyc-ddb-'));
-    const first = await startDynamoDbLocal({ dbPath });
-    const firstClient = new DynamoDBClient(localClientConfig(first.endpoint));
-    await createTablesFromTemplate(template, firstClient);
-    await firstClient.send(
-      new PutItemCommand({ TableName: 'kyc-rate-limits', Item: { pk: { S: 'ip#1' }, n: { N: '3' } } }),
-    );
-    firstClient.destroy();
+    await createTablesFromTemplate(template, client);
+    await client.send(new PutItemCommand({ TableName: 'kyc-rate-limits', Item: { pk: { S: 'ip#1' }, n: { N: '3' } } }));
+    const first = ddb;
+    client.destroy();
     await first.stop();
 
     // Act
-    const second = await startDynamoDbLocal({ dbPath });
-    const secondClient = new DynamoDBClient(localClientConfig(second.endpoint));
-    const item = await secondClient.send(
-      new GetItemCommand({ TableName: 'kyc-rate-limits', Key: { pk: { S: 'ip#1' } } }),
-    );
-    secondClient.destroy();
-    await second.stop();
+    ddb = await startDynamoDbLocal({ dbPath });
+    client = new DynamoDBClient(localClientConfig(ddb.endpoint));
+    const item = await client.send(new GetItemCommand({ TableName: 'kyc-rate-limits', Key: { pk: { S: 'ip#1' } } }));
 
     // Assess
     expect(item.Item?.n?.N).toBe('3');
     expect(() => process.kill(first.pid, 0)).toThrow();
-    expect(() => process.kill(second.pid, 0)).toThrow();
-    rmSync(dbPath, { recursive: true, force: true });
   });
 });

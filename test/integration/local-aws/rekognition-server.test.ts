@@ -403,6 +403,39 @@ describe('local Rekognition', () => {
     });
   });
 
+  describe('face engine failures', () => {
+    it('answers a clear InternalServerError when the engine cannot be loaded, and retries the load', async () => {
+      // Prepare
+      let attempts = 0;
+      const broken = await startRekognitionServer({
+        dataDir: join(dataDir, 'broken'),
+        faceEngine: async () => {
+          attempts += 1;
+          throw new Error('model files missing');
+        },
+      });
+      const client = new RekognitionClient({ ...localClientConfig(broken.endpoint), maxAttempts: 1 });
+
+      // Act
+      const first = await client
+        .send(new DetectFacesCommand({ Image: { Bytes: images.alice } }))
+        .catch((error: unknown) => error);
+      const second = await client
+        .send(new DetectFacesCommand({ Image: { Bytes: images.alice } }))
+        .catch((error: unknown) => error);
+      client.destroy();
+      await broken.stop();
+
+      // Assess
+      expect(first).toMatchObject({
+        name: 'InternalServerError',
+        message: 'The local face engine could not be loaded',
+      });
+      expect(second).toMatchObject({ name: 'InternalServerError' });
+      expect(attempts).toBe(2);
+    });
+  });
+
   describe('protocol', () => {
     it.each([
       [

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  UploadPartCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -139,6 +143,55 @@ describe('local S3', () => {
     expect(events[2]?.detail.object.size).toBeUndefined();
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: OTHER_BUCKET }));
     expect(listed.Contents?.map((object) => object.Key)).toContain(key);
+  });
+
+  it('fires one Object Deleted event per existing key of DeleteObjects', async () => {
+    // Prepare
+    for (const key of ['batch/one.jpg', 'batch/two words.jpg']) {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' }));
+    }
+    await waitForEvents(2);
+    events.length = 0;
+
+    // Act
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: [{ Key: 'batch/one.jpg' }, { Key: 'batch/two words.jpg' }, { Key: 'batch/missing.jpg' }] },
+      }),
+    );
+    await waitForEvents(2);
+    await new Promise((done) => setTimeout(done, 50));
+
+    // Assess
+    expect(events.map((event) => [event['detail-type'], event.detail.reason, event.detail.object.key]).sort()).toEqual([
+      ['Object Deleted', 'DeleteObject', 'batch/one.jpg'],
+      ['Object Deleted', 'DeleteObject', 'batch/two words.jpg'],
+    ]);
+  });
+
+  it('fires CompleteMultipartUpload for a multipart upload', async () => {
+    // Prepare
+    const Key = 'multipart/large file.bin';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 7) }),
+    );
+
+    // Act
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    await waitForEvents(1);
+
+    // Assess
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail).toMatchObject({ reason: 'CompleteMultipartUpload', object: { key: Key, size: 1024 } });
   });
 
   it('stores bodies without aws-chunked framing', async () => {

@@ -1,0 +1,290 @@
+/**
+ * The public HTTP API: a Cognito user pool with one group per staff role, an HTTP API with a
+ * JWT authorizer on that pool, and one `KycFunction` per entry of `HTTP_ROUTES` (the same
+ * table the local runtime routes by), each granted only what its route declares in `uses`.
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { ENV } from '../../lambdas/adapters/aws/environment.ts';
+import { HTTP_ROUTES, type HttpRoute, type RouteDependency } from '../../lambdas/handlers/http/routes.ts';
+import type { Role } from '../../lambdas/domain/verification.ts';
+import type { KycConfig } from '../config.ts';
+import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
+import { DataGrants } from './data-grants.ts';
+import { KycFunction, logRetention, type KycFunctionShared } from './kyc-function.ts';
+
+/** Cognito groups, one per staff role; a signed-in user in no group has the `user` role. */
+export const STAFF_GROUPS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
+
+export interface KycApiProps {
+  readonly config: KycConfig;
+  readonly data: KycDataResources;
+  readonly shared: KycFunctionShared;
+  /** Routes to deploy (`HTTP_ROUTES`). */
+  readonly routes?: readonly HttpRoute[];
+  /** Let anyone create an account (false: users are created by the integrating platform or an admin). */
+  readonly selfSignUp?: boolean;
+  /**
+   * Cognito feature plan (PLUS: threat protection blocks compromised credentials and risky
+   * sign-ins). ESSENTIALS is cheaper; choose it only knowingly.
+   */
+  readonly featurePlan?: cognito.FeaturePlan;
+  /** The verification workflow, for review-completing routes; can also be given later with `useStateMachine` (none). */
+  readonly stateMachine?: sfn.IStateMachine;
+  /** Steady-state requests per second across the API (50). */
+  readonly throttleRateLimit?: number;
+  /** Burst capacity in requests (100). */
+  readonly throttleBurstLimit?: number;
+}
+
+/**
+ * @example
+ * ```ts
+ * const api = new KycApi(this, 'Api', { config, data, shared: this.functionShared });
+ * api.functions.get('POST /v1/verifications'); // the KycFunction of that route
+ * ```
+ */
+export class KycApi extends Construct {
+  public readonly userPool: cognito.UserPool;
+  public readonly userPoolClient: cognito.UserPoolClient;
+  public readonly httpApi: apigw.HttpApi;
+  public readonly accessLogs: logs.LogGroup;
+  /** Function of each route, keyed `"<METHOD> <path>"`. */
+  public readonly functions: ReadonlyMap<string, KycFunction>;
+  private stateMachine: sfn.IStateMachine | undefined;
+  private readonly routes: readonly HttpRoute[];
+
+  constructor(scope: Construct, id: string, props: KycApiProps) {
+    super(scope, id);
+    const { config, data, shared } = props;
+    this.routes = props.routes ?? HTTP_ROUTES;
+    this.stateMachine = props.stateMachine;
+
+    this.userPool = new cognito.UserPool(this, 'Users', {
+      userPoolName: `${config.prefix}-users`,
+      selfSignUpEnabled: props.selfSignUp ?? false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: props.featurePlan ?? cognito.FeaturePlan.PLUS,
+      ...((props.featurePlan ?? cognito.FeaturePlan.PLUS) === cognito.FeaturePlan.PLUS
+        ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION }
+        : {}),
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const role of STAFF_GROUPS) {
+      new cognito.CfnUserPoolGroup(this, `Group-${role}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: role,
+        description: `serverless-kyc role ${role}`,
+      });
+    }
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+      enableTokenRevocation: true,
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      encryptionKey: shared.logKey,
+      retention: logRetention(config.retention.logDays),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `${config.prefix}-api`,
+      description: 'serverless-kyc public API (v1)',
+      createDefaultStage: false,
+      corsPreflight:
+        config.allowedOrigins.length === 0
+          ? undefined
+          : {
+              allowOrigins: [...config.allowedOrigins],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
+              allowHeaders: ['authorization', 'content-type', 'accept-language', 'idempotency-key'],
+              exposeHeaders: ['retry-after'],
+              maxAge: Duration.minutes(10),
+            },
+    });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRateLimit ?? 50, burstLimit: props.throttleBurstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        // Ids and outcomes only: no headers, no bodies, no tokens.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    const authorizer = new HttpUserPoolAuthorizer('CognitoJwt', this.userPool, {
+      userPoolClients: [this.userPoolClient],
+    });
+    const grants = new DataGrants(data);
+    const functions = new Map<string, KycFunction>();
+    for (const route of this.routes) {
+      const key = `${route.method} ${route.path}`;
+      const fn = new KycFunction(this, functionId(route), {
+        shared,
+        entry: fileURLToPath(new URL(`../../${route.entry}`, import.meta.url)),
+        handler: route.exportName,
+        // Names grant nothing: every function knows every data resource, and is granted only what it uses.
+        environment: dataResourceEnvironment(data),
+        description: `serverless-kyc ${key}`,
+      });
+      grantRoute(route, fn, grants, config, () => this.stateMachine);
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method as apigw.HttpMethod],
+        integration: new HttpLambdaIntegration(`${functionId(route)}Integration`, fn.fn),
+        authorizer: route.public ? new apigw.HttpNoneAuthorizer() : authorizer,
+      });
+      functions.set(key, fn);
+    }
+    this.functions = functions;
+
+    this.suppressJustifiedFindings(props.routes ?? HTTP_ROUTES);
+  }
+
+  /**
+   * Gives the routes that complete review tasks (`workflow:completeReview`) the verification
+   * workflow: `STATE_MACHINE_ARN` and states:SendTaskSuccess on that state machine only.
+   */
+  public useStateMachine(stateMachine: sfn.IStateMachine): void {
+    if (this.stateMachine) throw new Error('KycApi: the state machine is already set');
+    this.stateMachine = stateMachine;
+    for (const route of this.routes.filter((candidate) => candidate.uses.includes('workflow:completeReview'))) {
+      const fn = this.functions.get(`${route.method} ${route.path}`);
+      if (!fn) continue;
+      fn.fn.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachine.stateMachineArn] }),
+      );
+    }
+  }
+
+  /** The API's base URL. */
+  public get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+
+  private suppressJustifiedFindings(routes: readonly HttpRoute[]): void {
+    NagSuppressions.addResourceSuppressions(this.userPool, [
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL (TOTP): the pool serves end customers of the integrating platform, who verify once; ' +
+          "forcing MFA on them is the platform's choice. Threat protection (PLUS plan) is on by default.",
+      },
+    ]);
+    const stack = Stack.of(this);
+    for (const route of routes.filter((candidate) => candidate.public)) {
+      const routeConstruct = this.httpApi.node
+        .findAll()
+        .find(
+          (child) =>
+            child instanceof apigw.CfnRoute && stack.resolve(child.routeKey) === `${route.method} ${route.path}`,
+        );
+      if (routeConstruct) {
+        NagSuppressions.addResourceSuppressions(routeConstruct, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${route.method} ${route.path} is the public health probe; it reads no data and returns a constant.`,
+          },
+        ]);
+      }
+    }
+  }
+}
+
+/** Construct id of a route's function, e.g. `PostV1VerificationsIdAttempts`. */
+export function functionId(route: Pick<HttpRoute, 'method' | 'path'>): string {
+  const words = [route.method.toLowerCase(), ...route.path.split(/[^A-Za-z0-9]+/)].filter((word) => word.length > 0);
+  return words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+}
+
+/** Grants exactly what a route's `uses` declare. */
+function grantRoute(
+  route: HttpRoute,
+  fn: KycFunction,
+  grants: DataGrants,
+  config: KycConfig,
+  stateMachine: () => sfn.IStateMachine | undefined,
+): void {
+  const role = fn.role;
+  const grant: Record<RouteDependency, () => void> = {
+    'verifications:read': () => grants.verificationsRead(role),
+    'verifications:queryIndexes': () => grants.verificationsQueryIndexes(role),
+    'events:publish': () => grants.busPublish(role),
+    'workflow:completeReview': () => {
+      const machine = stateMachine();
+      if (!machine) return; // granted by `useStateMachine` once the workflow exists
+      fn.fn.addEnvironment(ENV.stateMachineArn, machine.stateMachineArn);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [machine.stateMachineArn] }),
+      );
+    },
+    'verifications:write': () => grants.verificationsWrite(role),
+    'audit:append': () => grants.auditAppend(role),
+    'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
+    'dataKey:generate': () => grants.personalDataSeal(role),
+    'intake:presign': () => grants.intakePresign(role),
+    'liveness:createSession': () => {
+      if (!config.features.liveness) return;
+      // Rekognition Face Liveness has no resource-level permissions: "*" is the only resource form.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['rekognition:CreateFaceLivenessSession'], resources: ['*'] }),
+      );
+      // The session writes its reference and audit images into the vault with the caller's rights.
+      grants.livenessImagesWrite(role);
+      NagSuppressions.addResourceSuppressions(
+        role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'rekognition:CreateFaceLivenessSession supports no resource-level permissions.',
+            appliesTo: ['Resource::*'],
+          },
+        ],
+        true,
+      );
+    },
+  };
+  for (const use of route.uses) grant[use]();
+}

@@ -1,0 +1,163 @@
+/**
+ * Least-privilege IAM statements for the data resources, spelled out action by action (no
+ * `dynamodb:*`, no `kms:GenerateDataKey*`), so a CDK assertion test can compare each function's
+ * policy with exactly what its code calls. KMS use for table and bucket encryption is limited
+ * to calls made through that service (`kms:ViaService`).
+ *
+ * @example
+ * ```ts
+ * const grants = new DataGrants(data);
+ * grants.verificationsRead(fn.role);
+ * grants.auditAppend(fn.role);
+ * ```
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { NagSuppressions } from 'cdk-nag';
+import type { KycDataResources } from '../stacks/data-stack.ts';
+
+/** KMS actions DynamoDB performs with the caller's credentials on a CMK-encrypted table. */
+const TABLE_KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const TABLE_KMS_WRITE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+export class DataGrants {
+  public constructor(private readonly data: KycDataResources) {}
+
+  /** GetItem and Query on the verifications table (base table only, no index). */
+  public verificationsRead(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:GetItem', 'dynamodb:Query'], [this.data.tables.verifications.tableArn]);
+    this.tableKms(role, TABLE_KMS_READ);
+  }
+
+  /** Query on the verifications table's indexes (dashboards and review queues). */
+  public verificationsQueryIndexes(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:Query'], [`${this.data.tables.verifications.tableArn}/index/*`]);
+    this.tableKms(role, TABLE_KMS_READ);
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Query on the indexes of the one verifications table; index names are fixed by domain/tables.ts.',
+          appliesTo: [{ regex: '/^Resource::.*Verifications.*\\/index\\/\\*$/g' }],
+        },
+      ],
+      true,
+    );
+  }
+
+  /** PutEvents on the verification event bus. */
+  public busPublish(role: iam.IRole): void {
+    this.allow(role, ['events:PutEvents'], [this.data.bus.eventBusArn]);
+  }
+
+  /** PutItem and UpdateItem on the verifications table. */
+  public verificationsWrite(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [this.data.tables.verifications.tableArn]);
+    this.tableKms(role, TABLE_KMS_WRITE);
+  }
+
+  /** Append to the audit chain: Query (chain head) and PutItem. Never UpdateItem or DeleteItem. */
+  public auditAppend(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:PutItem', 'dynamodb:Query'], [this.data.tables.auditEvents.tableArn]);
+    this.tableKms(role, TABLE_KMS_WRITE);
+  }
+
+  /** GetItem and PutItem on the rate-limit table (read-decide-conditional-write). */
+  public rateLimitsReadWrite(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:GetItem', 'dynamodb:PutItem'], [this.data.tables.rateLimits.tableArn]);
+    this.tableKms(role, TABLE_KMS_WRITE);
+  }
+
+  /** GenerateDataKey on the data key, only for envelope encryption of personal data. */
+  public personalDataSeal(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [this.data.keys.data.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': 'personal-data' } },
+      }),
+    );
+  }
+
+  /** Sign presigned POSTs for `intake/*`: PutObject there, with SSE-KMS under the documents key. */
+  public intakePresign(role: iam.IRole): void {
+    this.allow(role, ['s3:PutObject'], [this.data.buckets.intake.arnForObjects('intake/*')]);
+    this.s3Kms(role, ['kms:GenerateDataKey']);
+    suppressPrefixWildcard(role);
+  }
+
+  /** Head, read and delete uploads under `intake/` (versions included), and list for 404s. */
+  public intakeProcess(role: iam.IRole): void {
+    const intake = this.data.buckets.intake;
+    this.allow(
+      role,
+      ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      [intake.arnForObjects('intake/*')],
+    );
+    suppressPrefixWildcard(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [intake.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['intake/*'] } },
+      }),
+    );
+    this.s3Kms(role, ['kms:Decrypt']);
+  }
+
+  /** Face Liveness session images under `liveness/` in the vault, SSE-KMS with the documents key. */
+  public livenessImagesWrite(role: iam.IRole): void {
+    this.allow(role, ['s3:PutObject'], [this.data.buckets.vault.arnForObjects('liveness/*')]);
+    this.s3Kms(role, ['kms:GenerateDataKey']);
+    suppressPrefixWildcard(role);
+  }
+
+  /** Write evidence copies under `evidence/` in the vault, SSE-KMS with the documents key. */
+  public vaultWrite(role: iam.IRole): void {
+    this.allow(role, ['s3:PutObject'], [this.data.buckets.vault.arnForObjects('evidence/*')]);
+    this.s3Kms(role, ['kms:GenerateDataKey']);
+    suppressPrefixWildcard(role);
+  }
+
+  private allow(role: iam.IRole, actions: string[], resources: string[]): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+  }
+
+  private tableKms(role: iam.IRole, actions: string[]): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.data.keys.data.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(role).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  private s3Kms(role: iam.IRole, actions: string[]): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.data.keys.documents.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(role).region}.amazonaws.com` } },
+      }),
+    );
+  }
+}
+
+/** Object grants end in a key-prefix wildcard (`intake/*`, `evidence/*`): the narrowest form for per-attempt keys. */
+function suppressPrefixWildcard(role: iam.IRole): void {
+  NagSuppressions.addResourceSuppressions(
+    role,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Object grants are limited to one key prefix (intake/ of the intake bucket, evidence/ or liveness/ of the vault); keys ' +
+          'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
+        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness)\\/\\*$/g' }],
+      },
+    ],
+    true,
+  );
+}

@@ -1,0 +1,190 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { resolveConfig } from '../../lib/config.ts';
+import { buildKycApp } from '../../lib/kyc-app.ts';
+import { describe, expect, it } from 'vitest';
+import { functionId } from '../../lib/constructs/api.ts';
+import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
+import { grantsOf } from './iam-grants.ts';
+import { createTestApp, synthKyc } from './synth.ts';
+
+const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ dataKey [kms:ViaService=dynamodb]`);
+
+const EXPECTED_GRANTS: Record<string, string[]> = {
+  'GET /health': [],
+  'POST /v1/verifications': [
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:UpdateItem @ verifications',
+    'kms:GenerateDataKey @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'POST /v1/verifications/{id}/attempts': [
+    'dynamodb:GetItem @ rateLimits',
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ rateLimits',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'dynamodb:UpdateItem @ verifications',
+    'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+    'rekognition:CreateFaceLivenessSession @ *',
+    's3:PutObject @ intake/intake/*',
+    's3:PutObject @ vault/liveness/*',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'GET /v1/verifications/{id}': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:Query @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
+  'POST /v1/reviews/{verificationId}/decision': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'dynamodb:UpdateItem @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'GET /v1/reviews': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:Query @ verifications',
+    'dynamodb:Query @ verifications/index/*',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
+  'POST /v1/verifications/{id}/reset': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'dynamodb:UpdateItem @ verifications',
+    'events:PutEvents @ bus',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+};
+
+describe('KycApi', () => {
+  const { appTemplate } = synthKyc({ allowedOrigins: ['https://app.example.com'] });
+
+  it.each(HTTP_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    'routes %s through its own function with the right authorizer',
+    (routeKey, route) => {
+      // Assess
+      appTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: route.public ? 'NONE' : 'JWT',
+        ...(route.public ? {} : { AuthorizerId: Match.anyValue() }),
+      });
+      appTemplate.hasResourceProperties('AWS::Lambda::Function', {
+        Description: `serverless-kyc ${routeKey}`,
+        Handler: `index.${route.exportName}`,
+      });
+    },
+  );
+
+  it('authorizes with JWTs issued by the user pool for the web client', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ Ref: Match.stringLikeRegexp('WebClient') }],
+        Issuer: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      },
+    });
+  });
+
+  it.each(HTTP_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    'grants %s exactly what its code calls, without action wildcards',
+    (routeKey, route) => {
+      // Act
+      const grants = grantsOf(appTemplate, `Api${functionId(route)}`);
+
+      // Assess
+      expect(grants).toEqual([...(EXPECTED_GRANTS[routeKey] ?? ['<route missing from EXPECTED_GRANTS>'])].sort());
+      expect(grants.filter((grant) => grant.split(' @ ')[0]?.includes('*'))).toEqual([]);
+    },
+  );
+
+  it('creates a user pool with self sign-up off, a strong password policy, optional MFA and threat protection', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+      MfaConfiguration: 'OPTIONAL',
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      DeletionProtection: 'ACTIVE',
+    });
+  });
+
+  it.each(['support', 'compliance_reviewer', 'compliance_approver', 'admin'])(
+    'has a group for the %s role',
+    (group) => {
+      // Assess
+      appTemplate.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: group });
+    },
+  );
+
+  it('allows CORS only from the configured origins', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com'],
+        AllowHeaders: Match.arrayWith(['authorization', 'idempotency-key']),
+      }),
+    });
+    const { appTemplate: noOrigins } = synthKyc();
+    noOrigins.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  it('throttles the stage and writes access logs to a KMS-encrypted log group', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ApiAccessLogs'), 'Arn'] },
+        Format: Match.stringLikeRegexp('requestId'),
+      },
+    });
+    const logGroups = appTemplate.findResources('AWS::Logs::LogGroup');
+    const accessLogs = Object.entries(logGroups).find(([id]) => id.startsWith('ApiAccessLogs'))?.[1];
+    expect(accessLogs?.Properties.KmsKeyId).toBeDefined();
+  });
+
+  it('lets only review-completing routes send task results, to the given workflow only', () => {
+    // Prepare
+    const { appStack } = buildKycApp(createTestApp(), resolveConfig({ prefix: 'sm' }));
+    const machine = new sfn.StateMachine(appStack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(appStack, 'Noop')),
+    });
+
+    // Act
+    appStack.api.useStateMachine(machine);
+
+    // Assess
+    const template = Template.fromStack(appStack);
+    const machineRef = JSON.stringify({ Ref: template.getResourceId('AWS::StepFunctions::StateMachine') });
+    for (const route of HTTP_ROUTES) {
+      const states = grantsOf(template, `Api${functionId(route)}`).filter((grant) => grant.startsWith('states:'));
+      expect(states).toEqual(
+        route.uses.includes('workflow:completeReview') ? [`states:SendTaskSuccess @ ${machineRef}`] : [],
+      );
+    }
+    expect(() => appStack.api.useStateMachine(machine)).toThrow(/already set/);
+  });
+});
