@@ -10,6 +10,7 @@ import { FailureQueue } from '../constructs/failure-queue.ts';
 import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
+import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
 import type { KycDataResources } from './data-stack.ts';
 
 export interface KycAppStackProps extends StackProps {
@@ -38,6 +39,8 @@ export class KycAppStack extends Stack {
   public readonly api: KycApi;
   /** The on-upload function and its EventBridge rule; give it the workflow with `useStateMachine`. */
   public readonly intake: IntakeProcessing;
+  /** The verification workflow (Step Functions); its ARN goes to the intake as `STATE_MACHINE_ARN`. */
+  public readonly workflow: VerificationWorkflow;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -61,8 +64,19 @@ export class KycAppStack extends Stack {
       true,
     );
 
-    this.api = new KycApi(this, 'Api', { config, data, shared: this.functionShared });
-    this.intake = new IntakeProcessing(this, 'Intake', { config, data, shared: this.functionShared });
+    this.workflow = new VerificationWorkflow(this, 'Workflow', { config, data, shared: this.functionShared });
+    this.api = new KycApi(this, 'Api', {
+      config,
+      data,
+      shared: this.functionShared,
+      stateMachine: this.workflow.stateMachine,
+    });
+    this.intake = new IntakeProcessing(this, 'Intake', {
+      config,
+      data,
+      shared: this.functionShared,
+      stateMachine: this.workflow.stateMachine,
+    });
 
     // ------------------------------------------------------------------------------------
     // STATELESS CONSTRUCTS GO HERE. Each takes `this.functionShared` for its KycFunctions and

@@ -443,6 +443,14 @@ export class LocalStepFunctions extends EventEmitter {
       for (const [stateName, original] of Object.entries(states)) {
         const state: Record<string, unknown> = { ...original };
         stateTypes.set(stateName, String(state.Type));
+        // aws-local-stepfunctions 3.0 stores a result under a key named "$" for `ResultPath: "$"`
+        // instead of replacing the input; an absent ResultPath means the same and works.
+        if (state.ResultPath === '$') delete state.ResultPath;
+        if (Array.isArray(state.Catch)) {
+          state.Catch = (state.Catch as Array<Record<string, unknown>>).map(({ ResultPath, ...catcher }) =>
+            ResultPath === '$' ? catcher : { ...catcher, ResultPath },
+          );
+        }
         if (state.Type === 'Parallel') {
           state.Branches = (state.Branches as AslDefinition[]).map((b) => ({ ...b, States: rewriteStates(b.States) }));
         } else if (state.Type === 'Map') {

@@ -71,7 +71,12 @@ export class InvalidWorkflowInputError extends Error {
 
 /** Validates the ids every task needs; returns the state typed. */
 export function parseState(event: unknown): WorkflowState {
-  const state = event as Partial<WorkflowState> | null;
+  let state = event as Partial<WorkflowState> | null;
+  // `.waitForTaskToken` tasks receive `{taskToken, state}` (the ASL cannot merge objects).
+  const wrapped = event as { taskToken?: unknown; state?: unknown } | null;
+  if (wrapped && typeof wrapped.taskToken === 'string' && wrapped.state && typeof wrapped.state === 'object') {
+    state = { ...(wrapped.state as Partial<WorkflowState>), taskToken: wrapped.taskToken };
+  }
   const id = /^[A-Za-z0-9_-]{1,80}$/;
   if (!state || typeof state.verificationId !== 'string' || !id.test(state.verificationId)) {
     throw new InvalidWorkflowInputError('verificationId missing or malformed');

@@ -1,0 +1,203 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { samplesDir } from '../../../bench/face-engine.ts';
+import {
+  FaceEngineImageError,
+  faceEngineMemory,
+  loadFaceEngine,
+  type EngineFace,
+  type FaceEngine,
+} from '../../../local/face-engine/index.ts';
+
+/** Group photos shipped with @vladmandic/face-api and the number of people in each. */
+const GROUP_PHOTOS = [
+  ['sample1.jpg', 3],
+  ['sample2.jpg', 3],
+  ['sample3.jpg', 3],
+  ['sample4.jpg', 4],
+  ['sample5.jpg', 5],
+  ['sample6.jpg', 4],
+] as const;
+
+const readSample = (name: string): Promise<Buffer> => readFile(path.join(samplesDir(), name));
+
+/** A portrait cut around one face with a margin of `margin` box sizes on each side. */
+async function portrait(image: Buffer, face: EngineFace, margin = 0.3): Promise<Buffer> {
+  const { width = 0, height = 0 } = await sharp(image).metadata();
+  const left = Math.max(0, Math.floor((face.box.left - face.box.width * margin) * width));
+  const top = Math.max(0, Math.floor((face.box.top - face.box.height * margin) * height));
+  const right = Math.min(width, Math.ceil((face.box.left + face.box.width * (1 + margin)) * width));
+  const bottom = Math.min(height, Math.ceil((face.box.top + face.box.height * (1 + margin)) * height));
+  return sharp(image)
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+describe('offline face engine on the face-api sample photos', () => {
+  let engine: FaceEngine;
+  let sample1: Buffer;
+  let sample1Faces: EngineFace[];
+
+  beforeAll(async () => {
+    engine = await loadFaceEngine();
+    sample1 = await readSample('sample1.jpg');
+    sample1Faces = await engine.detect(sample1);
+  });
+
+  it('is a singleton: concurrent loads share one engine', async () => {
+    // Act
+    const [a, b] = await Promise.all([loadFaceEngine(), loadFaceEngine()]);
+
+    // Assess
+    expect(a).toBe(engine);
+    expect(b).toBe(engine);
+  });
+
+  it.each(GROUP_PHOTOS)('finds every person in %s (%d)', async (name, people) => {
+    // Prepare
+    const image = await readSample(name);
+
+    // Act
+    const faces = await engine.detect(image);
+
+    // Assess
+    expect(faces).toHaveLength(people);
+    for (const face of faces) {
+      expect(face.confidence).toBeGreaterThan(0.5);
+      expect(face.confidence).toBeLessThanOrEqual(1);
+      expect(face.box.left).toBeGreaterThanOrEqual(0);
+      expect(face.box.top).toBeGreaterThanOrEqual(0);
+      expect(face.box.left + face.box.width).toBeLessThanOrEqual(1);
+      expect(face.box.top + face.box.height).toBeLessThanOrEqual(1);
+      expect(face.box.width).toBeGreaterThan(0.1);
+      expect(face.box.height).toBeGreaterThan(0.1);
+      expect(face.embedding.length).toBeGreaterThan(100);
+      expect(Math.abs(face.pose?.yaw ?? 90)).toBeLessThan(45);
+      expect(face.live).toBeGreaterThanOrEqual(0);
+      expect(face.real).toBeLessThanOrEqual(1);
+      expect(face.occlusion).toBeUndefined();
+    }
+  });
+
+  it.each([0, 1, 2])('finds one centred face in a portrait cut around person %d of sample1', async (index) => {
+    // Prepare
+    const face = sample1Faces[index] as EngineFace;
+    const image = await portrait(sample1, face);
+
+    // Act
+    const faces = await engine.detect(image);
+
+    // Assess
+    expect(faces).toHaveLength(1);
+    const [found] = faces as [EngineFace];
+    // The face sits in the middle with a 0.3 margin each side: width ~1/1.6 of the portrait.
+    expect(found.box.left + found.box.width / 2).toBeCloseTo(0.5, 1);
+    expect(found.box.top + found.box.height / 2).toBeGreaterThan(0.35);
+    expect(found.box.top + found.box.height / 2).toBeLessThan(0.65);
+    expect(found.box.width).toBeGreaterThan(0.4);
+    expect(found.box.width).toBeLessThan(0.85);
+    expect(found.confidence).toBeGreaterThan(0.8);
+  });
+
+  it('scores the same person at least 95 (portrait crop and half-size copy)', async () => {
+    // Prepare
+    const face = sample1Faces[0] as EngineFace;
+    const half = await sharp(sample1).resize({ width: 960 }).jpeg({ quality: 80 }).toBuffer();
+
+    // Act
+    const [fromPortrait] = await engine.detect(await portrait(sample1, face));
+    const halfFaces = await engine.detect(half);
+
+    // Assess
+    expect(engine.similarity(face.embedding, (fromPortrait as EngineFace).embedding)).toBeGreaterThanOrEqual(95);
+    const best = Math.max(...halfFaces.map((other) => engine.similarity(face.embedding, other.embedding)));
+    expect(best).toBeGreaterThanOrEqual(95);
+  });
+
+  it('scores different people below 80', async () => {
+    // Prepare
+    const others = await engine.detect(await readSample('sample3.jpg'));
+    const people = [...sample1Faces, ...others];
+
+    // Act
+    const scores: number[] = [];
+    for (let a = 0; a < people.length; a++) {
+      for (let b = a + 1; b < people.length; b++) {
+        scores.push(engine.similarity((people[a] as EngineFace).embedding, (people[b] as EngineFace).embedding));
+      }
+    }
+
+    // Assess
+    expect(scores).toHaveLength(15);
+    expect(Math.max(...scores)).toBeLessThan(80);
+  });
+
+  it('scores mismatched or empty embeddings 0', () => {
+    // Act + Assess
+    expect(engine.similarity([], [])).toBe(0);
+    expect(engine.similarity([0.1, 0.2], [0.1])).toBe(0);
+  });
+
+  it('finds no face in a blank image', async () => {
+    // Prepare
+    const blank = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#f4f4f4' } })
+      .jpeg()
+      .toBuffer();
+
+    // Act
+    const faces = await engine.detect(blank);
+
+    // Assess
+    expect(faces).toEqual([]);
+  });
+
+  it.each([
+    ['random bytes', new Uint8Array(Array.from({ length: 2048 }, (_, i) => (i * 37) % 256))],
+    ['no bytes', new Uint8Array(0)],
+    ['a truncated JPEG', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46])],
+  ])('rejects %s with FaceEngineImageError and keeps working', async (_label, bytes) => {
+    // Act
+    const attempt = engine.detect(bytes);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(FaceEngineImageError);
+    await expect(attempt).rejects.toMatchObject({ name: 'FaceEngineImageError', byteLength: bytes.byteLength });
+    const blank = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await expect(engine.detect(blank)).resolves.toEqual([]);
+  });
+
+  it('gives the same answers to concurrent calls as to sequential ones', async () => {
+    // Prepare
+    const image = await portrait(sample1, sample1Faces[1] as EngineFace);
+    const sequential = await engine.detect(image, { embeddings: false });
+
+    // Act
+    const concurrent = await Promise.all([engine.detect(image, { embeddings: false }), engine.detect(image)]);
+
+    // Assess
+    expect(concurrent[0]).toEqual(sequential);
+    expect(concurrent[1].map((face) => face.box)).toEqual(sequential.map((face) => face.box));
+    expect(sequential[0]?.embedding).toEqual([]);
+    expect(concurrent[1][0]?.embedding.length).toBeGreaterThan(100);
+  });
+
+  it('leaks no tensors over 10 detections', async () => {
+    // Prepare
+    const image = await portrait(sample1, sample1Faces[2] as EngineFace);
+    await engine.detect(image);
+    const before = faceEngineMemory();
+
+    // Act
+    for (let i = 0; i < 10; i++) await engine.detect(image, { embeddings: i % 2 === 0 });
+    await engine.detect(new Uint8Array([1, 2, 3])).catch(() => undefined);
+
+    // Assess
+    expect(before).toBeDefined();
+    expect(faceEngineMemory()).toEqual(before);
+  });
+});

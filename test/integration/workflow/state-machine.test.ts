@@ -1,0 +1,268 @@
+/**
+ * The synthesized verification state machine, executed locally through every path, with the
+ * real step handlers over in-memory ports and the real review-decision HTTP handler.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
+import type { ReviewRouteDeps } from '../../../lambdas/handlers/http/review-deps.ts';
+import { httpEvent, lambdaContext, parse } from '../../unit/intake/http-events.ts';
+import { appTemplate, harness, passportMrz, type Harness } from './harness.ts';
+
+function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+function reviewDeps(h: Harness): ReviewRouteDeps {
+  return { store: h.store, reviews: h.reviews, audit: h.audit, events: h.events, clock: h.clock };
+}
+
+async function decideAsReviewer(h: Harness, body: Record<string, unknown>, reviewer = 'reviewer-1') {
+  const handler = createReviewDecisionHandler(reviewDeps(h));
+  const result = await handler(
+    httpEvent({
+      method: 'POST',
+      path: '/v1/reviews/ver-1/decision',
+      pathParameters: { verificationId: 'ver-1' },
+      body,
+      userId: reviewer,
+      groups: ['compliance_reviewer'],
+    }),
+    lambdaContext,
+  );
+  return { status: result.statusCode, body: parse(result) };
+}
+
+describe('verification state machine (synthesized, run locally)', () => {
+  let h: Harness | undefined;
+  beforeAll(() => {
+    appTemplate();
+  }, 120_000);
+  afterEach(() => h?.engine.close());
+
+  function prepared(options: Parameters<typeof harness>[0] = {}): Harness {
+    h = harness(options);
+    h.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    h.faces.textLines = passportMrz();
+    return h;
+  }
+
+  it('approves a clear pass: frozen, document claimed, face indexed, event published', async () => {
+    // Prepare
+    const world = prepared();
+
+    // Act
+    const done = await world.run('att-1');
+
+    // Assess
+    expect(done.status).toBe('SUCCEEDED');
+    const verification = await world.store.getVerification('ver-1');
+    expect(verification).toMatchObject({ status: 'approved', frozen: true, reasons: [] });
+    expect([...world.store.owners.values()]).toEqual([{ userId: 'user-1', verificationId: 'ver-1' }]);
+    expect(world.faces.indexed).toEqual([{ key: 'evidence/ver-1/att-1/selfie', userId: 'user-1' }]);
+    expect(world.events.changes.at(-1)).toEqual({
+      verificationId: 'ver-1',
+      attemptId: 'att-1',
+      status: 'approved',
+      reasons: [],
+    });
+    const actions = world.audit.events.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['workflow.started', 'workflow.decided', 'verification.approved']));
+    const faceAudit = world.audit.events.find((e) => e.action === 'workflow.face_match.completed');
+    expect(faceAudit?.details?.processors).toEqual([
+      'fake-rekognition:CompareFaces@selfie',
+      'fake-rekognition:CompareFaces@document_front',
+    ]);
+    expect(done.output).not.toMatch(/ERIKSSON|Eriksson|L898902C3|1974/);
+  });
+
+  it.each([
+    ['FACE_NOT_MATCH', (w: Harness) => (w.faces.similarity = 42)],
+    ['LIVENESS_CHECK_FAILED', (w: Harness) => (w.liveness.result = { status: 'SUCCEEDED', confidence: 20 })],
+    ['DOCUMENT_EXPIRED', (w: Harness) => (w.faces.textLines = passportMrz({ expiry: '200101' }))],
+    ['INFORMATION_MISMATCH', (w: Harness) => (w.faces.textLines = passportMrz({ name: 'ERIKSSON<<ANNA' }))],
+  ])('rejects with %s', async (reason, arrange) => {
+    // Prepare
+    const world = prepared();
+    arrange(world);
+
+    // Act
+    const done = await world.run('att-1');
+
+    // Assess
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await world.store.getVerification('ver-1')).toMatchObject({ status: 'rejected', reasons: [reason] });
+    expect(world.events.changes.at(-1)).toMatchObject({ status: 'rejected', reasons: [reason] });
+    expect(JSON.parse(done.output ?? '{}')).toMatchObject({ rejection: { status: 'rejected' } });
+  });
+
+  it.each([
+    ['approve', {}, 'approved', []],
+    ['reject', { reasons: ['FACE_NOT_MATCH'] }, 'rejected', ['FACE_NOT_MATCH']],
+  ])('manual review -> reviewer decides %s', async (decision, extra, status, reasons) => {
+    // Prepare
+    const world = prepared({ timeScale: 1e-4 });
+    world.faces.similarity = 88;
+    const executionArn = world.start('att-1');
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Act
+    const answer = await decideAsReviewer(world, { decision, note: 'checked the portrait by eye', ...extra });
+    const done = await world.engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await world.store.getVerification('ver-1')).toMatchObject({ status, reasons });
+    const task = await world.store.getReviewTask('ver-1', 'att-1');
+    expect(task).toMatchObject({ decision, decidedBy: 'reviewer-1', queue: 'standard' });
+    expect(world.events.changes.map((c) => c.status)).toEqual(['manual_review', status]);
+  });
+
+  it('lets exactly one of two simultaneous reviewers win (the other gets 409)', async () => {
+    // Prepare
+    const world = prepared({ timeScale: 1e-4 });
+    world.faces.similarity = 88;
+    const executionArn = world.start('att-1');
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Act
+    const answers = await Promise.all([
+      decideAsReviewer(world, { decision: 'approve', note: 'looks fine' }, 'reviewer-a'),
+      decideAsReviewer(world, { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note: 'no' }, 'reviewer-b'),
+    ]);
+    await world.engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.code).toBe('REVIEW_ALREADY_DECIDED');
+    expect(world.reviews.completed).toHaveLength(1);
+  });
+
+  it('escalates a review that ran past its SLA, keeps it open, then takes the decision', async () => {
+    // Prepare: 7-day SLA at 1e-6 scale = 0.6 s per wait.
+    const world = prepared({ timeScale: 1e-6 });
+    world.faces.similarity = 88;
+    const executionArn = world.start('att-1');
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Act
+    await world.waitForToken(executionArn, 'EscalateReview');
+    const escalated = await world.store.getReviewTask('ver-1', 'att-1');
+    const answer = await decideAsReviewer(world, { decision: 'approve', note: 'late but fine' });
+    const done = await world.engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(escalated).toMatchObject({ escalated: true, escalations: 1, priority: 2 });
+    expect(world.events.escalations[0]).toMatchObject({ verificationId: 'ver-1', priority: 2, escalations: 1 });
+    expect(world.audit.events.map((e) => e.action)).toContain('review.escalated');
+    expect(answer.status).toBe(200);
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('approved');
+  });
+
+  it('third consecutive failure -> cooldown -> accelerated wait -> reopened, next attempt goes to review', async () => {
+    // Prepare
+    const world = prepared();
+    world.faces.similarity = 10;
+    for (const attemptId of ['att-2', 'att-3'])
+      world.store.seed({ verificationId: 'ver-1', attemptId, livenessSessionId: 'session-1' });
+
+    // Act
+    const first = await world.run('att-1');
+    const second = await world.run('att-2');
+    const third = await world.run('att-3');
+
+    // Assess
+    expect(JSON.parse(first.output ?? '{}').rejection).toEqual({ status: 'rejected' });
+    expect(JSON.parse(second.output ?? '{}').rejection).toEqual({ status: 'rejected' });
+    const output = JSON.parse(third.output ?? '{}') as { rejection: { status: string; cooldownUntil: string } };
+    expect(output.rejection.status).toBe('cooldown');
+    expect(Date.parse(output.rejection.cooldownUntil) - world.clock.now().getTime()).toBeGreaterThan(23 * 3600e3);
+    expect(JSON.parse(third.output ?? '{}').reopen).toEqual({ status: 'awaiting_upload', reopened: true });
+    const history = world.engine.getExecutionHistory(third.executionArn);
+    expect(history.some((e) => e.stateName === 'CooldownWait' && e.stateType === 'Wait')).toBe(true);
+    const verification = await world.store.getVerification('ver-1');
+    expect(verification).toMatchObject({ status: 'awaiting_upload', riskFlags: ['after_cooldown'] });
+    expect(world.events.changes.map((c) => c.status)).toEqual(['rejected', 'rejected', 'cooldown', 'awaiting_upload']);
+
+    // Act: the next attempt after the cooldown passes every check but goes to a person.
+    world.faces.similarity = 99;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-4', livenessSessionId: 'session-4' });
+    const executionArn = world.start('att-4');
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Assess
+    expect((await world.store.getReviewTask('ver-1', 'att-4'))?.causes).toEqual(['after_cooldown']);
+  });
+
+  it('retries a throttled check and then succeeds', async () => {
+    // Prepare
+    const world = prepared();
+    world.faces.errors.compareFaces = [awsError('ThrottlingException', 'Rate exceeded')];
+
+    // Act
+    const done = await world.run('att-1');
+
+    // Assess
+    expect(done.status).toBe('SUCCEEDED');
+    expect(world.faces.calls.filter((c) => c === 'compareFaces')).toHaveLength(2);
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('approved');
+    const retried = world.engine.getExecutionHistory(done.executionArn).filter((e) => e.type === 'StateRetried');
+    expect(retried.map((e) => e.stateName)).toEqual(['FaceMatch']);
+  });
+
+  it.each([
+    [
+      'a check throttled beyond its retries',
+      'compareFaces',
+      'ThrottlingException',
+      'face_match:error:ThrottlingException',
+    ],
+    ['a check denied access', 'searchFaces', 'AccessDeniedException', 'duplicates:error:AccessDeniedException'],
+  ] as const)('%s -> manual review with the recorded cause', async (_name, operation, errorName, cause) => {
+    // Prepare
+    const world = prepared({ timeScale: 1e-4 });
+    world.faces.errors[operation] = Array.from({ length: 10 }, () => awsError(errorName));
+    const executionArn = world.start('att-1');
+
+    // Act
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Assess
+    const task = await world.store.getReviewTask('ver-1', 'att-1');
+    expect(task).toMatchObject({ queue: 'exceptions', causes: [cause] });
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('manual_review');
+  });
+
+  it('a step failing outside the checks -> manual review with a task_failed cause, never stuck', async () => {
+    // Prepare: the bus refuses the approval event (not a transient error, so no retry helps).
+    const world = prepared({ timeScale: 1e-4 });
+    const publish = world.events.statusChanged.bind(world.events);
+    world.events.statusChanged = async (change) => {
+      if (change.status === 'approved') throw awsError('ValidationException', 'bus refused');
+      await publish(change);
+    };
+    const executionArn = world.start('att-1');
+
+    // Act
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Assess
+    const task = await world.store.getReviewTask('ver-1', 'att-1');
+    expect(task).toMatchObject({ queue: 'exceptions', causes: ['task_failed:ValidationException'] });
+    expect(world.engine.describeExecution(executionArn).status).toBe('RUNNING');
+  });
+
+  it('fails a load of an unknown attempt into manual review instead of failing the execution', async () => {
+    // Prepare
+    const world = prepared({ timeScale: 1e-4 });
+
+    // Act
+    const executionArn = world.start('att-missing');
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Assess
+    const task = await world.store.getReviewTask('ver-1', 'att-missing');
+    expect(task?.causes).toEqual(['task_failed:WorkflowRecordNotFoundError']);
+  });
+});

@@ -1,0 +1,374 @@
+/**
+ * In-memory implementations of the workflow's ports, for unit and integration tests that run
+ * the real step handlers (and the synthesized state machine) without AWS.
+ */
+import { DEFAULT_CONFIG, type KycConfig } from '../../lib/config.ts';
+import type { OutcomeResult } from '../../lambdas/adapters/aws/rate-limit-store.ts';
+import { chainEvent } from '../../lambdas/domain/audit-chain.ts';
+import { emptyRateLimitState, recordAttemptOutcome, type RateLimitState } from '../../lambdas/domain/rate-limit.ts';
+import type {
+  AttemptRecord,
+  AttemptStatus,
+  AuditEvent,
+  AuditEventInput,
+  DocumentRecord,
+  PersonalData,
+  SealedData,
+  VerificationRecord,
+} from '../../lambdas/domain/records.ts';
+import type { ReasonCode } from '../../lambdas/domain/reason-codes.ts';
+import type { DocumentType, Slot, VerificationLevel } from '../../lambdas/domain/verification.ts';
+import type { WorkflowDeps } from '../../lambdas/handlers/workflow/deps.ts';
+import type { AuditLog } from '../../lambdas/ports/audit-log.ts';
+import type { Clock } from '../../lambdas/ports/clock.ts';
+import type { FaceSearchHit, FaceService, ImageRef } from '../../lambdas/ports/face-service.ts';
+import type { LivenessSessionResult, LivenessService } from '../../lambdas/ports/liveness.ts';
+import type { ReviewEscalation, StatusChange, StatusEvents } from '../../lambdas/ports/status-events.ts';
+import type { ReviewCompleter } from '../../lambdas/ports/workflow.ts';
+import {
+  WorkflowConflictError,
+  type CheckName,
+  type CheckRecord,
+  type DocumentOwner,
+  type ReviewDecisionInput,
+  type ReviewTask,
+  type VerificationChanges,
+  type WorkflowStore,
+} from '../../lambdas/ports/workflow-store.ts';
+
+export class FakeClock implements Clock {
+  constructor(public current = new Date()) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export class InMemoryWorkflowStore implements WorkflowStore {
+  readonly verifications = new Map<string, VerificationRecord>();
+  readonly attempts = new Map<string, AttemptRecord>();
+  readonly documents = new Map<string, DocumentRecord>();
+  readonly checks = new Map<string, CheckRecord>();
+  readonly owners = new Map<string, DocumentOwner>();
+  readonly reviews = new Map<string, ReviewTask>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async getVerification(verificationId: string) {
+    return this.verifications.get(verificationId);
+  }
+  async updateVerification(verificationId: string, expectedVersion: number, changes: VerificationChanges) {
+    const current = this.verifications.get(verificationId);
+    if (!current || current.version !== expectedVersion) {
+      throw new WorkflowConflictError('version changed', `V#${verificationId}`);
+    }
+    const next = { ...current, version: current.version + 1, updatedAt: this.clock.now().toISOString() } as Record<
+      string,
+      unknown
+    >;
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) delete next[key];
+      else next[key] = value;
+    }
+    this.verifications.set(verificationId, next as unknown as VerificationRecord);
+    return next as unknown as VerificationRecord;
+  }
+  async getAttempt(verificationId: string, attemptId: string) {
+    return this.attempts.get(`${verificationId}/${attemptId}`);
+  }
+  async transitionAttempt(
+    verificationId: string,
+    attemptId: string,
+    from: readonly AttemptStatus[],
+    change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+  ) {
+    const key = `${verificationId}/${attemptId}`;
+    const attempt = this.attempts.get(key);
+    if (!attempt || !from.includes(attempt.status)) return false;
+    this.attempts.set(key, { ...attempt, status: change.status, reasons: change.reasons ?? [] });
+    return true;
+  }
+  async listDocuments(verificationId: string, attemptId: string) {
+    return [...this.documents.values()].filter((d) => d.verificationId === verificationId && d.attemptId === attemptId);
+  }
+  async recordCheck(check: CheckRecord) {
+    this.checks.set(`${check.verificationId}/${check.attemptId}/${check.name}`, check);
+  }
+  async getCheck(verificationId: string, attemptId: string, name: CheckName) {
+    return this.checks.get(`${verificationId}/${attemptId}/${name}`);
+  }
+  async findDocumentOwner(documentHash: string) {
+    return this.owners.get(documentHash);
+  }
+  async claimDocument(documentHash: string, owner: DocumentOwner) {
+    const existing = this.owners.get(documentHash);
+    if (existing && existing.userId !== owner.userId) return false;
+    this.owners.set(documentHash, owner);
+    return true;
+  }
+  async putReviewTask(task: ReviewTask) {
+    const key = `${task.verificationId}/${task.attemptId}`;
+    if (task.decision === undefined && this.reviews.get(key)?.decision !== undefined) {
+      throw new WorkflowConflictError('decided meanwhile', key);
+    }
+    this.reviews.set(key, task);
+  }
+  async getReviewTask(verificationId: string, attemptId: string) {
+    return this.reviews.get(`${verificationId}/${attemptId}`);
+  }
+  async findOpenReviewTask(verificationId: string) {
+    return [...this.reviews.values()]
+      .filter((t) => t.verificationId === verificationId && t.decision === undefined)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  }
+  async decideReviewTask(verificationId: string, attemptId: string, taskToken: string, input: ReviewDecisionInput) {
+    const key = `${verificationId}/${attemptId}`;
+    const task = this.reviews.get(key);
+    if (!task || task.decision !== undefined || task.taskToken !== taskToken) {
+      throw new WorkflowConflictError('already decided', key);
+    }
+    const next: ReviewTask = {
+      ...task,
+      decision: input.decision,
+      decidedBy: input.decidedBy,
+      note: input.note,
+      decidedAt: input.decidedAt,
+      reasons: input.reasons,
+    };
+    this.reviews.set(key, next);
+    return next;
+  }
+  async listOpenReviewTasks(options: { assignee?: string; limit: number }) {
+    return [...this.reviews.values()]
+      .filter((t) => t.decision === undefined && (t.assignee ?? undefined) === options.assignee)
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+      .slice(0, options.limit);
+  }
+
+  /** Seeds a verification with one attempt and its accepted documents. */
+  seed(input: {
+    verificationId: string;
+    attemptId: string;
+    userId?: string;
+    level?: VerificationLevel;
+    documentType?: DocumentType;
+    nationality?: string;
+    livenessSessionId?: string;
+    slots?: Slot[];
+  }): void {
+    const now = this.clock.now().toISOString();
+    const documentType = input.documentType ?? 'passport';
+    if (!this.verifications.has(input.verificationId)) {
+      this.verifications.set(input.verificationId, {
+        verificationId: input.verificationId,
+        userId: input.userId ?? 'user-1',
+        level: input.level ?? 'basic',
+        nationality: input.nationality ?? 'GBR',
+        documentType,
+        personalData: sealFake({ fullName: 'Anna Maria Eriksson', dateOfBirth: '1974-08-12', address: 'x' }),
+        status: 'awaiting_upload',
+        reasons: [],
+        consecutiveFailures: 0,
+        frozen: false,
+        riskFlags: [],
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      });
+    }
+    this.attempts.set(`${input.verificationId}/${input.attemptId}`, {
+      verificationId: input.verificationId,
+      attemptId: input.attemptId,
+      requiredSlots: input.slots ?? ['document_front', 'selfie'],
+      status: 'awaiting_upload',
+      reasons: [],
+      ...(input.livenessSessionId ? { livenessSessionId: input.livenessSessionId } : {}),
+      createdAt: now,
+      uploadExpiresAt: now,
+      updatedAt: now,
+    });
+    for (const slot of input.slots ?? ['document_front', 'selfie']) {
+      this.documents.set(`${input.verificationId}/${input.attemptId}/${slot}`, {
+        verificationId: input.verificationId,
+        attemptId: input.attemptId,
+        slot,
+        result: 'accepted',
+        reasons: [],
+        sha256: `${slot}-sha`,
+        sizeBytes: 200_000,
+        contentType: 'image/jpeg',
+        vaultKey: `evidence/${input.verificationId}/${input.attemptId}/${slot}`,
+        metrics: {},
+        processors: ['quality-gate'],
+        recordedAt: now,
+      });
+    }
+  }
+}
+
+/** A stand-in for envelope encryption: base64 JSON (tests only). */
+export function sealFake(data: PersonalData): SealedData {
+  return {
+    keyId: 'fake',
+    encryptedDataKey: '',
+    iv: '',
+    authTag: '',
+    ciphertext: Buffer.from(JSON.stringify(data)).toString('base64'),
+  };
+}
+
+export const fakePersonalData = {
+  async open(sealed: SealedData): Promise<PersonalData> {
+    return JSON.parse(Buffer.from(sealed.ciphertext, 'base64').toString('utf8')) as PersonalData;
+  },
+};
+
+/** Face service scripted per image key; throws the queued errors first. */
+export class FakeFaceService implements FaceService {
+  readonly processor = 'fake-rekognition';
+  similarity = 99;
+  searchHits: FaceSearchHit[] = [];
+  textLines: string[] = [];
+  readonly indexed: Array<{ key: string; userId: string }> = [];
+  readonly errors: Partial<Record<'compareFaces' | 'searchFaces' | 'detectText' | 'indexFace', Error[]>> = {};
+  readonly calls: string[] = [];
+
+  private fail(op: keyof FakeFaceService['errors']): void {
+    this.calls.push(op);
+    const queue = this.errors[op];
+    const error = queue?.shift();
+    if (error) throw error;
+  }
+  async compareFaces(_source: ImageRef, _target: ImageRef) {
+    this.fail('compareFaces');
+    return { similarity: this.similarity };
+  }
+  async searchFaces(_image: ImageRef, threshold: number) {
+    this.fail('searchFaces');
+    return this.searchHits.filter((h) => h.similarity >= threshold);
+  }
+  async indexFace(image: ImageRef, userId: string) {
+    this.fail('indexFace');
+    this.indexed.push({ key: image.key, userId });
+    return { faceId: `face-${this.indexed.length}` };
+  }
+  async detectText(_image: ImageRef) {
+    this.fail('detectText');
+    return this.textLines;
+  }
+}
+
+export class FakeLiveness implements LivenessService {
+  result: Omit<LivenessSessionResult, 'sessionId'> = { status: 'SUCCEEDED', confidence: 97 };
+  async createSession() {
+    return { sessionId: 'session-1' };
+  }
+  async getResult(sessionId: string): Promise<LivenessSessionResult> {
+    return { sessionId, ...this.result };
+  }
+}
+
+export class RecordingEvents implements StatusEvents {
+  readonly changes: StatusChange[] = [];
+  readonly escalations: ReviewEscalation[] = [];
+  async statusChanged(change: StatusChange) {
+    this.changes.push(change);
+  }
+  async reviewEscalated(escalation: ReviewEscalation) {
+    this.escalations.push(escalation);
+  }
+}
+
+export class InMemoryAuditLog implements AuditLog {
+  readonly events: AuditEvent[] = [];
+  constructor(private readonly clock: Clock) {}
+  async append(input: AuditEventInput) {
+    const previous = [...this.events].reverse().find((e) => e.subject === input.subject);
+    const event = chainEvent(previous, input, this.clock.now());
+    this.events.push(event);
+    return event;
+  }
+  async list(subject: string) {
+    return this.events.filter((e) => e.subject === subject);
+  }
+}
+
+/** Rate-limit store on the intake's pure rate-limit rules. */
+export class InMemoryRateLimits {
+  readonly states = new Map<string, RateLimitState>();
+  constructor(
+    private readonly config: KycConfig,
+    private readonly clock: Clock,
+  ) {}
+  async recordOutcome(userId: string, attemptId: string, outcome: 'passed' | 'failed'): Promise<OutcomeResult> {
+    const now = this.clock.now();
+    const next = recordAttemptOutcome(
+      this.states.get(userId) ?? emptyRateLimitState(),
+      { attemptId, outcome, now },
+      this.config.rateLimits,
+    );
+    this.states.set(userId, next.state);
+    const until = next.state.cooldownUntil;
+    return {
+      consecutiveFailures: next.state.consecutiveFailures,
+      riskFlags: next.state.riskFlags,
+      ...(until !== undefined && until > now.getTime() ? { cooldownUntil: new Date(until).toISOString() } : {}),
+    };
+  }
+}
+
+export class RecordingReviewCompleter implements ReviewCompleter {
+  readonly completed: Array<{ taskToken: string; output: Readonly<Record<string, unknown>> }> = [];
+  constructor(private readonly forward?: (token: string, output: Readonly<Record<string, unknown>>) => void) {}
+  async completeReview(taskToken: string, output: Readonly<Record<string, unknown>>) {
+    this.completed.push({ taskToken, output });
+    this.forward?.(taskToken, output);
+  }
+}
+
+export interface FakeWorkflowWorld {
+  readonly deps: WorkflowDeps;
+  readonly clock: FakeClock;
+  readonly store: InMemoryWorkflowStore;
+  readonly faces: FakeFaceService;
+  readonly liveness: FakeLiveness;
+  readonly events: RecordingEvents;
+  readonly audit: InMemoryAuditLog;
+  readonly rateLimits: InMemoryRateLimits;
+  readonly reviews: RecordingReviewCompleter;
+}
+
+/** A complete set of fake ports around the real step handlers. */
+export function fakeWorkflowWorld(
+  options: {
+    config?: KycConfig;
+    forwardReview?: (token: string, output: Readonly<Record<string, unknown>>) => void;
+  } = {},
+): FakeWorkflowWorld {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const clock = new FakeClock();
+  const store = new InMemoryWorkflowStore(clock);
+  const faces = new FakeFaceService();
+  const liveness = new FakeLiveness();
+  const events = new RecordingEvents();
+  const audit = new InMemoryAuditLog(clock);
+  const rateLimits = new InMemoryRateLimits(config, clock);
+  const reviews = new RecordingReviewCompleter(options.forwardReview);
+  const deps: WorkflowDeps = {
+    config,
+    vaultBucket: 'vault',
+    store,
+    audit,
+    faces,
+    liveness,
+    hasher: { hash: async (message: string) => `hmac(${message})` },
+    personalData: fakePersonalData,
+    rateLimits,
+    events,
+    reviews,
+    clock,
+  };
+  return { deps, clock, store, faces, liveness, events, audit, rateLimits, reviews };
+}
