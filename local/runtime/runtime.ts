@@ -37,6 +37,7 @@ import { DeliveryQueue } from './events/delivery-queue.ts';
 import { LocalEventBus, rulesFromResources, type BusEvent, type RuleTarget } from './events/local-event-bus.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from './http/api-server.ts';
 import type { HttpRouteDefinition } from './http/route-matcher.ts';
+import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
@@ -176,9 +177,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       },
     });
     cleanups.push(() => queue.close());
+    cleanups.push(installEnvironmentOverlay());
     const invokeFunction = async (fn: LocalFunction, payload: unknown): Promise<unknown> => {
       const handler = await loadHandler(REPO_ROOT, fn.entry, fn.exportName);
-      return invokeHandler(handler, payload, { functionName: fn.name, timeoutMs: fn.timeoutMs, region });
+      return runWithEnvironment(fn.environment, () =>
+        invokeHandler(handler, payload, { functionName: fn.name, timeoutMs: fn.timeoutMs, region }),
+      );
     };
     const bus = new LocalEventBus({
       rules: rulesFromResources(resources),
@@ -278,6 +282,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         port,
         ...(existsSync(webDir) ? { webDir } : {}),
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
+        // Each route runs with its own function's environment, as in Lambda.
+        aroundInvocation: (route, invoke) => {
+          const fn = functions.find(
+            (candidate) => candidate.entry === route.entry && candidate.exportName === route.exportName,
+          );
+          return fn ? runWithEnvironment(fn.environment, invoke) : invoke();
+        },
         localProxies: [{ prefix: '/_local/liveness-sessions/', target: rekognition.endpoint }],
         health: () => ({ mode: 'local', region, pendingEvents: queue.size }),
         onHandlerError: (routeKey, error) => log(`${routeKey}: ${(error as Error).name}: ${(error as Error).message}`),

@@ -49,6 +49,8 @@ export interface ApiServerOptions {
    * Local-only routes forwarded to another local server, e.g. the liveness completion route of
    * the Rekognition stand-in, so the upload page and `kyc demo` reach it on the API's origin.
    */
+  /** Wraps each handler invocation (the runtime sets the route's own function environment). */
+  readonly aroundInvocation?: (route: HttpRouteDefinition, invoke: () => Promise<unknown>) => Promise<unknown>;
   readonly localProxies?: readonly { readonly prefix: string; readonly target: string }[];
 }
 
@@ -205,11 +207,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     );
     try {
       const handler = await loadHandler(options.repoRoot, match.route.entry, match.route.exportName);
-      const result = await invokeHandler(handler, event, {
-        functionName: functionNameOf(match.route),
-        timeoutMs,
-        region: options.region,
-      });
+      const invoke = (): Promise<unknown> =>
+        invokeHandler(handler, event, { functionName: functionNameOf(match.route), timeoutMs, region: options.region });
+      const result = await (options.aroundInvocation ? options.aroundInvocation(match.route, invoke) : invoke());
       return toHttpResponse(result);
     } catch (error) {
       options.onHandlerError?.(match.routeKey, error);

@@ -30,17 +30,6 @@ export interface LocalFunction {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** Two functions set one variable to different values: one process cannot hold both. */
-export class ConflictingEnvironmentError extends Error {
-  constructor(
-    public readonly variable: string,
-    public readonly functions: readonly string[],
-  ) {
-    super(`Functions ${functions.join(' and ')} set ${variable} to different values`);
-    this.name = 'ConflictingEnvironmentError';
-  }
-}
-
 /** The handler file and export of a function resource, when it has them. */
 function handlerOf(resource: LocalResource): { entry: string; exportName: string } | undefined {
   const entry = resource.metadata[ENTRY_METADATA];
@@ -87,21 +76,21 @@ export function localFunctions(resources: LocalResources): { runnable: LocalFunc
 }
 
 /**
- * The union of the functions' environments, for the one process that runs them all.
- * Per-function variables (service name, NODE_OPTIONS) are left out.
+ * The variables the functions agree on, for the one process that runs them all. Variables
+ * that differ between functions are left out of it: each invocation
+ * sees its own function's values through the per-invocation overlay (`function-environment.ts`).
  */
 export function sharedEnvironment(functions: readonly LocalFunction[]): Record<string, string> {
-  const merged: Record<string, string> = {};
-  const owner: Record<string, string> = {};
+  const values = new Map<string, Set<string>>();
   for (const fn of functions) {
     for (const [name, value] of Object.entries(fn.environment)) {
-      if (PER_FUNCTION_VARIABLES.has(name)) continue;
-      if (merged[name] !== undefined && merged[name] !== value) {
-        throw new ConflictingEnvironmentError(name, [owner[name] ?? '?', fn.logicalId]);
-      }
-      merged[name] = value;
-      owner[name] = fn.logicalId;
+      values.set(name, (values.get(name) ?? new Set()).add(value));
     }
   }
-  return merged;
+  const shared: Record<string, string> = {};
+  for (const [name, set] of values) {
+    const [value] = [...set];
+    if (set.size === 1 && value !== undefined && !PER_FUNCTION_VARIABLES.has(name)) shared[name] = value;
+  }
+  return shared;
 }
