@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CreateCollectionCommand, RekognitionClient, ResourceAlreadyExistsException } from '@aws-sdk/client-rekognition';
 import { resolveConfig, type KycConfig, type PartialConfig } from '../../lib/config.ts';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
@@ -249,6 +250,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       s3Client: rekognitionS3,
     });
     cleanups.push(() => rekognition.stop());
+    await createCollections(rekognition.endpoint, resources, region);
     mark('rekognition', since);
 
     const dynamo = await dynamoStarting;
@@ -369,6 +371,24 @@ async function startDynamoDbWithFastJvm(dbPath: string): Promise<DynamoDbLocal> 
     return await startDynamoDbLocal({ dbPath });
   } finally {
     if (previous === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+  }
+}
+
+/** Creates the template's Rekognition face collections in the local Rekognition, unless they exist. */
+async function createCollections(endpoint: string, resources: LocalResources, region: string): Promise<void> {
+  const collections = resources.ofType('AWS::Rekognition::Collection');
+  if (collections.length === 0) return;
+  const client = new RekognitionClient(localClientConfig(endpoint, region));
+  try {
+    for (const collection of collections) {
+      try {
+        await client.send(new CreateCollectionCommand({ CollectionId: collection.ref }));
+      } catch (error) {
+        if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+      }
+    }
+  } finally {
+    client.destroy();
   }
 }
 
