@@ -61,13 +61,15 @@ export function demoPerson(index: number): DemoPerson {
 type Generator = (options: Record<string, unknown>) => Promise<Buffer | Uint8Array> | Buffer | Uint8Array;
 
 /**
- * Loads the generators.
+ * Loads the generators: the quality area's when present, else the runtime's own synthetic
+ * images (`synthetic-images.ts`: sample-photo crops and rendered passport pages).
  *
- * @throws SampleImagesUnavailableError when `test/fixtures/index.ts` is missing or lacks them
+ * @throws SampleImagesUnavailableError when `test/fixtures/index.ts` exists but lacks them
  */
 export async function loadSampleImages(): Promise<SampleImages> {
   if (!existsSync(FIXTURES_MODULE)) {
-    throw new SampleImagesUnavailableError(`The sample image generators (${FIXTURES_MODULE}) are not in this checkout`);
+    const { syntheticSampleImages } = await import('./synthetic-images.ts');
+    return syntheticSampleImages(demoPerson);
   }
   const module = (await import(pathToFileURL(FIXTURES_MODULE).href)) as Record<string, unknown>;
   const renderDocument = module.renderDocument as Generator | undefined;
