@@ -46,7 +46,7 @@ async function portrait(index: number, width: number): Promise<Buffer> {
   const { width: photoWidth = 0, height: photoHeight = 0 } = await sharp(file).metadata();
   const centerX = (box.left + box.width / 2) * photoWidth;
   const centerY = (box.top + box.height / 2) * photoHeight;
-  const cropWidth = Math.min(photoWidth, box.width * photoWidth * 1.45);
+  const cropWidth = Math.min(photoWidth, box.width * photoWidth * 1.3);
   const cropHeight = Math.min(photoHeight, cropWidth * 1.3);
   const left = Math.max(0, Math.min(photoWidth - cropWidth, Math.round(centerX - cropWidth / 2)));
   const top = Math.max(0, Math.min(photoHeight - cropHeight, Math.round(centerY - cropHeight * 0.45)));
@@ -106,8 +106,8 @@ async function passportPage(person: DemoPerson, blurry: boolean): Promise<Buffer
     ${field('Document no.', person.documentNumber, 590)}
     ${field('Date of expiry', person.expiryDate, 720)}
     <rect x="0" y="930" width="1800" height="270" fill="#ffffff"/>
-    <text x="60" y="1030" font-family="DejaVu Sans Mono" font-size="62" fill="#000" xml:space="preserve">${escapeXml(line1)}</text>
-    <text x="60" y="1130" font-family="DejaVu Sans Mono" font-size="62" fill="#000" xml:space="preserve">${escapeXml(line2)}</text>
+    <text x="60" y="1030" font-family="DejaVu Sans Mono" font-size="52" font-weight="bold" letter-spacing="5" fill="#000" xml:space="preserve">${escapeXml(line1)}</text>
+    <text x="60" y="1130" font-family="DejaVu Sans Mono" font-size="52" font-weight="bold" letter-spacing="5" fill="#000" xml:space="preserve">${escapeXml(line2)}</text>
   </svg>`;
   const page = await sharp(Buffer.from(svg))
     .composite([{ input: await portrait(person.index, 540), left: 120, top: 170 }])
