@@ -1,12 +1,8 @@
 /**
- * Synthetic sample images for the demo and the end-to-end tests, from the quality area's
- * generators (`test/fixtures/index.ts`: labelled passport pages and selfies of distinct
- * people, rendered locally — nothing is downloaded). Loaded by path, like the handlers, so
- * the CLI works without a build step.
+ * Sample people and images for the demo and the end-to-end tests, made locally (nothing is
+ * downloaded): see `synthetic-images.ts` for how the selfies and passport pages are rendered.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { syntheticSampleImages } from './synthetic-images.ts';
 
 /** A synthetic person: what the user types in, and what their document shows. */
 export interface DemoPerson {
@@ -20,7 +16,7 @@ export interface DemoPerson {
 }
 
 export interface SampleImages {
-  /** The n-th synthetic person (distinct faces for distinct n). */
+  /** The n-th synthetic person (distinct faces for distinct n, up to the number of sample faces). */
   person(index: number): DemoPerson;
   /** A passport information page of the person (JPEG); `blurry` renders it out of focus. */
   document(person: DemoPerson, options?: { blurry?: boolean }): Promise<Buffer>;
@@ -28,20 +24,10 @@ export interface SampleImages {
   selfie(person: DemoPerson): Promise<Buffer>;
 }
 
-/** The generators are not in this checkout (or do not export what the demo needs). */
-export class SampleImagesUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SampleImagesUnavailableError';
-  }
-}
-
-const FIXTURES_MODULE = join(fileURLToPath(new URL('../../', import.meta.url)), 'test', 'fixtures', 'index.ts');
-
 const SURNAMES = ['MARTIN', 'OKAFOR', 'LINDQVIST', 'TANAKA', 'ROSSI', 'NOVAK', 'HASSAN', 'SILVA', 'MURPHY', 'KOWALSKI'];
 const GIVEN = ['ANNA', 'DAVID', 'SOFIA', 'KENJI', 'LUCA', 'EVA', 'OMAR', 'JOAO', 'AOIFE', 'PIOTR'];
 
-/** A deterministic person for an index. */
+/** A deterministic person for an index (valid until 2030 or later, adult, British). */
 export function demoPerson(index: number): DemoPerson {
   const pick = <T>(list: readonly T[]): T => list[index % list.length] as T;
   const year = 1960 + ((index * 7) % 40);
@@ -58,29 +44,15 @@ export function demoPerson(index: number): DemoPerson {
   };
 }
 
-type Generator = (options: Record<string, unknown>) => Promise<Buffer | Uint8Array> | Buffer | Uint8Array;
-
 /**
- * Loads the generators: the quality area's when present, else the runtime's own synthetic
- * images (`synthetic-images.ts`: sample-photo crops and rendered passport pages).
+ * The image source of the demo and the end-to-end tests.
  *
- * @throws SampleImagesUnavailableError when `test/fixtures/index.ts` exists but lacks them
+ * @example
+ * ```ts
+ * const images = await loadSampleImages();
+ * const selfie = await images.selfie(images.person(1));
+ * ```
  */
 export async function loadSampleImages(): Promise<SampleImages> {
-  if (!existsSync(FIXTURES_MODULE)) {
-    const { syntheticSampleImages } = await import('./synthetic-images.ts');
-    return syntheticSampleImages(demoPerson);
-  }
-  const module = (await import(pathToFileURL(FIXTURES_MODULE).href)) as Record<string, unknown>;
-  const renderDocument = module.renderDocument as Generator | undefined;
-  const renderSelfie = module.renderSelfie as Generator | undefined;
-  if (typeof renderDocument !== 'function' || typeof renderSelfie !== 'function') {
-    throw new SampleImagesUnavailableError('test/fixtures/index.ts does not export renderDocument and renderSelfie');
-  }
-  return {
-    person: demoPerson,
-    document: async (person, options = {}) =>
-      Buffer.from(await renderDocument({ person, ...(options.blurry ? { blur: true } : {}) })),
-    selfie: async (person) => Buffer.from(await renderSelfie({ person })),
-  };
+  return syntheticSampleImages(demoPerson);
 }
