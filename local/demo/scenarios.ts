@@ -165,7 +165,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'duplicate identity -> manual review -> approved by a reviewer',
-    expected: 'manual_review [DUPLICATE_IDENTITY] -> approved',
+    expected: 'manual_review [DUPLICATE_IDENTITY, MANUAL_REVIEW_REQUIRED] -> approved',
     async play(context) {
       const person = context.images.person(7);
       const files = { document: await context.images.document(person), selfie: await context.images.selfie(person) };
