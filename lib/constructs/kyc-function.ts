@@ -5,6 +5,7 @@
  * asynchronous invocations.
  */
 import { existsSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,6 +22,18 @@ import type { KycConfig } from '../config.ts';
 
 /** Lambda runtime of every serverless-kyc function; the code is tested on Node 22 semantics. */
 export const KYC_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/**
+ * npm settings for installing `nodeModules` into the asset: Lambda's platform (linux, arm64,
+ * glibc) whatever machine bundles, and the npm cache first, so a synth works offline once the
+ * linux-arm64 packages have been fetched (the first synth or deploy on a machine needs the registry).
+ */
+const NATIVE_MODULE_INSTALL_ENV = {
+  npm_config_os: 'linux',
+  npm_config_cpu: 'arm64',
+  npm_config_libc: 'glibc',
+  npm_config_prefer_offline: 'true',
+} as const;
 
 /** Root of the repository (holds package-lock.json; entries must lie under it). */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,8 +87,9 @@ export interface KycFunctionProps {
    * runs `npm ci` in the asset folder with `npm_config_os=linux`, `npm_config_cpu=arm64` and
    * `npm_config_libc=glibc`, which selects sharp's prebuilt `@img/sharp-linux-arm64` and
    * `@img/sharp-libvips-linux-arm64` packages regardless of the deploying machine — the same as
-   * `npm install --cpu=arm64 --os=linux --libc=glibc sharp`. This needs npm 10 or newer and the
-   * npm registry at deploy time (synth in tests skips bundling).
+   * `npm install --cpu=arm64 --os=linux --libc=glibc sharp`. This needs npm 10 or newer, and the
+   * npm registry the first time on a machine (later synths use the npm cache, offline too;
+   * synth in tests skips bundling).
    */
   readonly nodeModules?: readonly string[];
 }
@@ -163,11 +177,15 @@ export class KycFunction extends Construct {
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         externalModules: [],
         // Only when asked: an empty list would still run `npm ci` and ship package-lock.json in the asset.
-        ...(nodeModules.length > 0
-          ? { nodeModules, environment: { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' } }
-          : {}),
+        ...(nodeModules.length > 0 ? { nodeModules, environment: NATIVE_MODULE_INSTALL_ENV } : {}),
       },
     });
+
+    // The local runtime (`kyc local`) runs this function's source in-process: it finds the file
+    // and export through this metadata in the synthesized template (`local/runtime/template`).
+    const cfnFunction = this.fn.node.defaultChild as lambda.CfnFunction;
+    cfnFunction.addMetadata('kyc:entry', relative(PROJECT_ROOT, props.entry).split(sep).join('/'));
+    cfnFunction.addMetadata('kyc:handler', props.handler ?? 'handler');
 
     this.enableActiveTracing();
     NagSuppressions.addResourceSuppressions(

@@ -32,7 +32,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as rekognition from 'aws-cdk-lib/aws-rekognition';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -115,9 +114,9 @@ export class VerificationWorkflow extends Construct {
   public readonly stateMachineName: string;
   /** Its ARN, built from the name. */
   public readonly stateMachineArn: string;
-  /** Rekognition face collection for duplicate search (holds biometric vectors: retained). */
-  public readonly faceCollection: rekognition.CfnCollection;
+  /** Id of the face collection for duplicate search (stateful: it lives in the data stack). */
   public readonly faceCollectionId: string;
+  /** ARN of that collection, for the Rekognition grants. */
   public readonly faceCollectionArn: string;
   /** One function per step. */
   public readonly functions: Readonly<Record<WorkflowStepId, KycFunction>>;
@@ -135,16 +134,11 @@ export class VerificationWorkflow extends Construct {
     const { config, data, shared } = props;
     const stack = Stack.of(this);
 
-    this.faceCollectionId = `${config.prefix}-faces`;
-    this.faceCollection = new rekognition.CfnCollection(this, 'FaceCollection', {
-      collectionId: this.faceCollectionId,
-    });
-    this.faceCollection.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    this.faceCollectionArn = stack.formatArn({
-      service: 'rekognition',
-      resource: 'collection',
-      resourceName: this.faceCollectionId,
-    });
+    // The collection holds biometric vectors of verified users: stateful and retained, so it is
+    // created by the data stack; a RETAINed copy here would be orphaned by every app-stack
+    // replacement and block the next deploy with "already exists".
+    this.faceCollectionId = data.faceCollection.collectionId;
+    this.faceCollectionArn = data.faceCollection.collectionArn;
     this.stateMachineName = `${config.prefix}-verification`;
     this.stateMachineArn = stack.formatArn({
       service: 'states',
@@ -449,7 +443,21 @@ export class VerificationWorkflow extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 256,
     });
-    secret.grantRead(fn.fn);
+    // Granted on the role only: `secret.grantRead` would put the role into the data key's policy
+    // (another stack), a dependency cycle between the data and app stacks.
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secret.secretArn],
+      }),
+    );
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [data.keys.data.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     // Events hold ids, status and reason codes only, so SQS-managed encryption suffices and
     // EventBridge needs no access to a customer key to deliver failures here.
     const dlq = new sqs.Queue(this, 'WebhookDlq', {

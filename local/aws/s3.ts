@@ -205,12 +205,18 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     }
   });
   // s3rver deletes each existing key of a DeleteObjects request through the store without
-  // emitting an event; S3 sends one "Object Deleted" per key, so emit it here.
+  // emitting an event; S3 sends one "Object Deleted" per key, so emit it here. Deletes run one
+  // at a time: s3rver's store removes emptied folders afterwards and two concurrent deletes
+  // in one folder race (the loser fails with ENOENT and the client gets a 500).
   const deleteObject = app.store.deleteObject.bind(app.store);
+  let deletions: Promise<unknown> = Promise.resolve();
   app.store.deleteObject = async (bucket, key) => {
-    await deleteObject(bucket, key);
-    if (requests.getStore()?.multiDelete)
+    const deletion = deletions.then(() => deleteObject(bucket, key));
+    deletions = deletion.catch(() => undefined);
+    await deletion;
+    if (requests.getStore()?.multiDelete) {
       void deliver(toEventBridgeEvent({ bucket, key, reason: 'DeleteObject' }, region));
+    }
   };
   app.on('error', () => {
     // s3rver reports every S3 error response (NoSuchKey, ...) here as well; the client gets it.

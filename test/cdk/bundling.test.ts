@@ -2,33 +2,40 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../lib/config.ts';
+import { FailureQueue } from '../../lib/constructs/failure-queue.ts';
 import { KycFunction } from '../../lib/constructs/kyc-function.ts';
-import { buildKycApp } from '../../lib/kyc-app.ts';
 import { testContext } from './synth.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/sdk-handler.ts', import.meta.url));
 
 describe('KycFunction bundling (local esbuild, no Docker)', () => {
-  // Prepare: bundle only the app stack, which holds nothing but this one function.
+  // Prepare: a stack of its own holding only the probe function, so only it is bundled.
   const outdir = mkdtempSync(join(tmpdir(), 'kyc-bundle-'));
-  const context = testContext();
-  delete context['aws:cdk:bundling-stacks'];
+  const context = testContext({ 'aws:cdk:bundling-stacks': ['BundleProbe'] });
   const app = new App({ context, outdir });
-  const { appStack } = buildKycApp(app, resolveConfig());
-  new KycFunction(appStack, 'BundleProbe', { shared: appStack.functionShared, entry: fixture });
+  const stack = new Stack(app, 'BundleProbe', { env: { region: 'eu-west-1', account: '123456789012' } });
+  const logKey = new kms.Key(stack, 'Key');
+  const shared = {
+    config: resolveConfig(),
+    logKey,
+    failureQueue: new FailureQueue(stack, 'Failures', { encryptionKey: logKey }).queue,
+  };
+  new KycFunction(stack, 'Probe', { shared, entry: fixture });
   app.synth();
-  const assetDir = readdirSync(outdir)
+  const assetDirs = readdirSync(outdir)
     .filter((name) => name.startsWith('asset.'))
     .map((name) => join(outdir, name))
-    .find((dir) => existsSync(join(dir, 'index.mjs')));
+    .filter((dir) => existsSync(join(dir, 'index.mjs')));
+  const assetDir = assetDirs[0];
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('emits one minified ESM file with a source map and no package files', () => {
     // Assess
-    expect(assetDir).toBeDefined();
+    expect(assetDirs).toHaveLength(1);
     expect(readdirSync(assetDir!).sort()).toEqual(['index.mjs', 'index.mjs.map']);
     expect(readFileSync(join(assetDir!, 'index.mjs'), 'utf8')).toMatch(
       /^import \{ createRequire \} from 'node:module'; const require = createRequire\(import\.meta\.url\);/,

@@ -20,12 +20,15 @@ import { createHash } from 'node:crypto';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import type { KycConfig } from '../../../lib/config.ts';
-import type { RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
-import { ObjectTooLargeError, type ObjectRef, type S3EvidenceStore } from '../../adapters/aws/s3-evidence-store.ts';
+import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
+import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
+import { ObjectTooLargeError, S3EvidenceStore, type ObjectRef } from '../../adapters/aws/s3-evidence-store.ts';
+import { SfnWorkflowStarter } from '../../adapters/aws/sfn-workflow-starter.ts';
 import {
   ConcurrentModificationError,
+  VerificationRepository,
   type VerificationChanges,
-  type VerificationRepository,
 } from '../../adapters/aws/verification-repository.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
@@ -36,6 +39,8 @@ import type { QualityGate } from '../../ports/quality-gate.ts';
 import type { WorkflowStarter } from '../../ports/workflow.ts';
 import { logger } from '../shared/logger.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { lazy } from '../shared/lazy.ts';
+import { fileTypeGate } from './file-type-gate.ts';
 import { decodeEventKey, objectCreatedEventSchema } from './s3-object-created.ts';
 
 export interface OnUploadDeps {
@@ -72,6 +77,36 @@ export interface UploadResult {
 }
 
 const ACTOR = 'system:on-upload';
+
+/**
+ * Default dependencies from the function's environment. `qualityGate` defaults to the
+ * file-level checks (type by magic number, slot types, dimensions); pass the image-quality
+ * gate of `lambdas/quality` composed after them (`composeGates(fileTypeGate(...), gate)`).
+ * The workflow starter reads `STATE_MACHINE_ARN` on first use, so a function deployed before
+ * the workflow still records documents and fails (and is retried) only when it must start one.
+ */
+export function defaultOnUploadDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: { qualityGate?: QualityGate } = {},
+): OnUploadDeps {
+  const config = configFromEnv(env);
+  const starter = lazy(() => new SfnWorkflowStarter({ stateMachineArn: requireEnv('stateMachineArn', env) }));
+  return {
+    config,
+    repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
+    evidence: new S3EvidenceStore({
+      vaultBucket: requireEnv('vaultBucket', env),
+      documentsKeyId: requireEnv('documentsKeyArn', env),
+    }),
+    qualityGate: overrides.qualityGate ?? fileTypeGate(config.uploads),
+    workflow: { start: (input) => starter().start(input) },
+    rateLimits: new DynamoDbRateLimitStore({
+      tableName: requireEnv('rateLimitsTable', env),
+      limits: config.rateLimits,
+    }),
+    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
+  };
+}
 const KEY_PATTERN = new RegExp(`^intake/([\\w-]{1,64})/([\\w-]{1,64})/(${SLOTS.join('|')})$`);
 
 /** Vault key of an accepted document. */
@@ -335,3 +370,5 @@ async function updateIfLatest(
   }
   throw new ConcurrentModificationError(`V#${verificationId}`, 'META');
 }
+
+export const handler = createOnUploadHandler(() => defaultOnUploadDeps());

@@ -322,6 +322,27 @@ describe('local Rekognition', () => {
       expect(metadata.format).toBe('jpeg');
     });
 
+    it('reports IN_PROGRESS while the frame is being scored', async () => {
+      // Prepare
+      const SessionId = await createSession();
+      const release = engine.hold(images.alice);
+
+      // Act
+      const completion = complete(SessionId, images.alice);
+      let during = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+      for (let i = 0; i < 50 && during.Status === 'CREATED'; i += 1) {
+        await new Promise((done) => setTimeout(done, 20));
+        during = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+      }
+      release();
+      await completion;
+      const after = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(during.Status).toBe('IN_PROGRESS');
+      expect(after.Status).toBe('SUCCEEDED');
+    });
+
     it('reports a low confidence for a spoof', async () => {
       // Prepare
       const SessionId = await createSession();

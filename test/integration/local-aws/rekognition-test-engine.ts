@@ -10,6 +10,17 @@ const hashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 
 export class TestFaceEngine implements FaceEngine {
   private readonly faces = new Map<string, EngineFace[]>();
+  private readonly gates = new Map<string, Promise<void>>();
+
+  /** Makes detect() on this image wait until the returned function is called. */
+  hold(image: Uint8Array): () => void {
+    let release!: () => void;
+    this.gates.set(hashOf(image), new Promise<void>((done) => (release = done)));
+    return () => {
+      this.gates.delete(hashOf(image));
+      release();
+    };
+  }
 
   register(image: Uint8Array, faces: EngineFace[]): void {
     this.faces.set(hashOf(image), faces);
@@ -18,6 +29,7 @@ export class TestFaceEngine implements FaceEngine {
   async detect(image: Uint8Array): Promise<EngineFace[]> {
     // Like a real engine, fail on bytes that do not decode.
     await sharp(image).metadata();
+    await this.gates.get(hashOf(image));
     return this.faces.get(hashOf(image)) ?? [];
   }
 

@@ -43,7 +43,7 @@ describe('httpHandler middlewares', () => {
   });
 
   it.each([
-    { name: 'no identity', options: { anonymous: true }, status: 401, code: 'UNAUTHENTICATED' },
+    { name: 'no identity', options: { anonymous: true }, status: 401, code: 'UNAUTHORIZED' },
     { name: 'wrong role', options: { groups: '[support]' }, status: 403, code: 'FORBIDDEN' },
     { name: 'invalid JSON', options: { rawBody: '{nope' }, status: 400, code: 'INVALID_JSON' },
     {

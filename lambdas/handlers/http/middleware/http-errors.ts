@@ -40,7 +40,7 @@ export class BadRequestError extends HttpError {
 /** 401: no caller identity on the request. */
 export class UnauthorizedError extends HttpError {
   public constructor(message = 'Authentication required', options: Options = {}) {
-    super(401, 'UNAUTHENTICATED', message, options);
+    super(401, 'UNAUTHORIZED', message, options);
     this.name = 'UnauthorizedError';
   }
 }

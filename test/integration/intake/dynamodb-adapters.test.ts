@@ -5,7 +5,10 @@ import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { DynamoDbRateLimitStore } from '../../../lambdas/adapters/aws/rate-limit-store.ts';
 import { UploadPresigner } from '../../../lambdas/adapters/aws/upload-presigner.ts';
-import { VerificationRepository } from '../../../lambdas/adapters/aws/verification-repository.ts';
+import {
+  ConcurrentModificationError,
+  VerificationRepository,
+} from '../../../lambdas/adapters/aws/verification-repository.ts';
 import { verifyChain } from '../../../lambdas/domain/audit-chain.ts';
 import { createCreateAttemptHandler } from '../../../lambdas/handlers/http/create-attempt.ts';
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
@@ -183,5 +186,112 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
     );
     expect(item.Item).toMatchObject({ version: 5, attempts: [expect.objectContaining({ attemptId: 't-1' })] });
     expect(item.Item?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  });
+});
+
+describe('VerificationRepository against DynamoDB Local', () => {
+  const repository = () =>
+    new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+
+  it('creates once, updates by version and keeps the GSI keys in step', async () => {
+    // Prepare
+    const repo = repository();
+    await repo.createVerification(sampleVerification({ verificationId: 'v-repo', userId: 'u-repo' }));
+
+    // Act
+    const duplicate = await repo.createVerification(sampleVerification({ verificationId: 'v-repo' })).catch((e) => e);
+    const updated = await repo.updateVerification('v-repo', 1, { status: 'rejected', reasons: ['PHOTO_TOO_BLURRY'] });
+    const stale = await repo.updateVerification('v-repo', 1, { status: 'processing' }).catch((e) => e);
+
+    // Assess
+    expect(duplicate).toBeInstanceOf(ConcurrentModificationError);
+    expect(stale).toBeInstanceOf(ConcurrentModificationError);
+    expect(updated).toMatchObject({ status: 'rejected', reasons: ['PHOTO_TOO_BLURRY'], version: 2 });
+    expect(updated).not.toHaveProperty('pk');
+    const raw = await DynamoDBDocumentClient.from(fixture.client).send(
+      new GetCommand({ TableName: fixture.tables.verifications, Key: { pk: 'V#v-repo', sk: 'META' } }),
+    );
+    expect(raw.Item).toMatchObject({
+      gsi1pk: 'STATUS#rejected',
+      gsi1sk: expect.stringMatching(/#v-repo$/),
+      gsi3pk: 'USER#u-repo',
+    });
+  });
+
+  it('records attempts, documents and rejected hashes once each', async () => {
+    // Prepare
+    const repo = repository();
+    const attempt = {
+      verificationId: 'v-docs',
+      attemptId: 'a-1',
+      requiredSlots: ['document_front', 'selfie'] as const,
+      status: 'awaiting_upload' as const,
+      reasons: [],
+      createdAt: '2026-03-01T10:00:00.000Z',
+      uploadExpiresAt: '2026-03-01T10:05:00.000Z',
+      updatedAt: '2026-03-01T10:00:00.000Z',
+    };
+    const document = {
+      verificationId: 'v-docs',
+      attemptId: 'a-1',
+      slot: 'selfie' as const,
+      result: 'rejected' as const,
+      reasons: ['NO_FACE_DETECTED' as const],
+      sha256: 'f'.repeat(64),
+      sizeBytes: 150_000,
+      contentType: 'image/jpeg',
+      metrics: { faces: 0 },
+      processors: ['quality-gate'],
+      intakeVersionId: 'ver-1',
+      recordedAt: '2026-03-01T10:01:00.000Z',
+    };
+
+    // Act
+    const created = [await repo.createAttempt(attempt), await repo.createAttempt(attempt)];
+    const recorded = [await repo.createDocument(document), await repo.createDocument(document)];
+    const moved = [
+      await repo.transitionAttempt('v-docs', 'a-1', ['awaiting_upload'], {
+        status: 'rejected',
+        reasons: ['NO_FACE_DETECTED'],
+      }),
+      await repo.transitionAttempt('v-docs', 'a-1', ['awaiting_upload'], { status: 'processing' }),
+    ];
+    await repo.rememberRejectedImage('v-docs', document.sha256, {
+      attemptId: 'a-1',
+      slot: 'selfie',
+      reasons: document.reasons,
+    });
+
+    // Assess
+    expect(created).toEqual([true, false]);
+    expect(recorded).toEqual([true, false]);
+    expect(moved).toEqual([true, false]);
+    expect(await repo.isImageRejected('v-docs', document.sha256)).toBe(true);
+    expect(await repo.isImageRejected('v-other', document.sha256)).toBe(false);
+    expect(await repo.listDocuments('v-docs', 'a-1')).toEqual([document]);
+    const listed = await repo.listAttempts('v-docs');
+    expect(listed).toHaveLength(1);
+    expect(listed[0]?.attempt).toMatchObject({ attemptId: 'a-1', status: 'rejected', reasons: ['NO_FACE_DETECTED'] });
+    expect(listed[0]?.documents).toEqual([document]);
+  });
+});
+
+describe('DynamoDbAuditLog against DynamoDB Local', () => {
+  it('keeps one unbroken chain under 20 concurrent appends', async () => {
+    // Prepare
+    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+
+    // Act
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        audit.append({ subject: 'verification:v-chain', action: 'test.appended', actor: `writer-${index}` }),
+      ),
+    );
+
+    // Assess
+    const events = await audit.list('verification:v-chain');
+    expect(events.map((event) => event.sequence)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(new Set(events.map((event) => event.actor)).size).toBe(20);
+    expect(verifyChain(events)).toEqual({ valid: true });
   });
 });
