@@ -60,6 +60,30 @@ describe('quality gate on the labelled set', () => {
   );
 });
 
+describe('quality gate on the labelled selfies with the offline face engine', () => {
+  const selfies = manifest.entries.filter((e) => e.slot === 'selfie');
+
+  it.each(selfies.map((e) => [e.id, e.expected.join(',') || 'accepted', e] as const))(
+    '%s -> %s',
+    async (_id, _codes, entry) => {
+      // Prepare
+      const { FaceEngineDetector } = await import('../../../local/face-engine/face-detector.ts');
+      const bytes = await readFile(join(manifest.dir, entry.file));
+      // Act
+      const verdict = await runQualityGate(bytes, {
+        slot: entry.slot,
+        documentType: entry.documentType,
+        config: DEFAULT_CONFIG,
+        faceDetector: new FaceEngineDetector(),
+      });
+      // Assess
+      if (entry.expected.length === 0) expect(verdict.reasons).toEqual([]);
+      for (const code of entry.expected) expect(verdict.reasons).toContain(code);
+      expect(verdict.processors).toContain('local:face-engine');
+    },
+  );
+});
+
 describe('quality gate on arbitrary bytes', () => {
   it('never throws and always names a reason code when it refuses', async () => {
     await fc.assert(
