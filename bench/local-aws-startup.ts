@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MB = 1024 * 1024;
@@ -68,6 +68,21 @@ async function measure(name: string): Promise<Record<string, unknown>> {
         await client.send(new DetectTextCommand({ Image: { Bytes: png } }));
         const nextDetectTextMs = Math.round(performance.now() - t);
         const afterText = rss();
+        const { DetectFacesCommand } = await import('@aws-sdk/client-rekognition');
+        const { readFileSync: read } = await import('node:fs');
+        const { createRequire } = await import('node:module');
+        const samples = join(
+          dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')),
+          'demo',
+        );
+        const photo = read(join(samples, 'sample1.jpg'));
+        t = performance.now();
+        await client.send(new DetectFacesCommand({ Image: { Bytes: photo } }));
+        const firstDetectFacesMs = Math.round(performance.now() - t);
+        t = performance.now();
+        await client.send(new DetectFacesCommand({ Image: { Bytes: photo } }));
+        const nextDetectFacesMs = Math.round(performance.now() - t);
+        const afterFaces = rss();
         client.destroy();
         await server.stop();
         return {
@@ -78,6 +93,9 @@ async function measure(name: string): Promise<Record<string, unknown>> {
           firstDetectTextMs,
           nextDetectTextMs,
           rssAfterOcrMb: afterText,
+          firstDetectFacesMs,
+          nextDetectFacesMs,
+          rssAfterFaceEngineMb: afterFaces,
         };
       }
       default:

@@ -47,7 +47,7 @@ export interface UploadLimits {
 }
 
 export interface QualityThresholds {
-  /** Variance of the Laplacian at 1024 px below which a photo is too blurry. */
+  /** Focus measure (80th-percentile tile variance of the Laplacian at 1024 px) below which a photo is too blurry; labelled set: sharp >= 18, strong blur <= 11. */
   readonly blurMinLaplacianVariance: number;
   /** Share of the frame in clipped-white specular blobs above which glare is reported. */
   readonly glareMaxSaturatedFraction: number;
@@ -154,7 +154,7 @@ export const DEFAULT_CONFIG: KycConfig = {
     presignExpirySeconds: 300,
   },
   quality: {
-    blurMinLaplacianVariance: 60,
+    blurMinLaplacianVariance: 15,
     glareMaxSaturatedFraction: 0.012,
     darkMinMeanLuminance: 55,
     backlitMinSubjectRatio: 0.45,

@@ -5,6 +5,7 @@
  * asynchronous invocations.
  */
 import { existsSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -179,6 +180,12 @@ export class KycFunction extends Construct {
         ...(nodeModules.length > 0 ? { nodeModules, environment: NATIVE_MODULE_INSTALL_ENV } : {}),
       },
     });
+
+    // The local runtime (`kyc local`) runs this function's source in-process: it finds the file
+    // and export through this metadata in the synthesized template (`local/runtime/template`).
+    const cfnFunction = this.fn.node.defaultChild as lambda.CfnFunction;
+    cfnFunction.addMetadata('kyc:entry', relative(PROJECT_ROOT, props.entry).split(sep).join('/'));
+    cfnFunction.addMetadata('kyc:handler', props.handler ?? 'handler');
 
     this.enableActiveTracing();
     NagSuppressions.addResourceSuppressions(

@@ -61,10 +61,9 @@ export interface RekognitionServer {
 }
 
 async function defaultFaceEngine(): Promise<FaceEngine> {
-  // Resolved at run time so this module has no hard dependency on the engine's heavy imports.
-  const modulePath = new URL('../face-engine/index.ts', import.meta.url).href;
-  const engineModule = (await import(modulePath)) as { loadFaceEngine: () => Promise<FaceEngine> };
-  return engineModule.loadFaceEngine();
+  // Imported on first use: loading the engine (TensorFlow.js, models) costs time and memory.
+  const { loadFaceEngine } = await import('../face-engine/index.ts');
+  return loadFaceEngine();
 }
 
 /** Loads the engine once; a failed load is retried on the next request and answered with a clear 500. */

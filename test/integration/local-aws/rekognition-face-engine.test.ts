@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompareFacesCommand, DetectFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import {
+  CompareFacesCommand,
+  CreateFaceLivenessSessionCommand,
+  DetectFacesCommand,
+  GetFaceLivenessSessionResultsCommand,
+  RekognitionClient,
+} from '@aws-sdk/client-rekognition';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../../local/aws/client-config.ts';
@@ -83,5 +89,33 @@ describe.skipIf(!engineAvailable)('local Rekognition with the real face engine',
     expect(same.FaceMatches).toHaveLength(1);
     expect(other.FaceMatches).toHaveLength(0);
     expect(other.UnmatchedFaces).toHaveLength(1);
+  });
+
+  it.each([
+    ['one face', 'single', 'SUCCEEDED'],
+    ['a group photo', 'group', 'FAILED'],
+  ] as const)('scores a liveness frame showing %s', async (_name, frame, status) => {
+    // Prepare
+    const photo = readFileSync(join(samples, 'sample1.jpg'));
+    const { FaceDetails = [] } = await rekognition.send(new DetectFacesCommand({ Image: { Bytes: photo } }));
+    const image = frame === 'single' ? await cropFace(photo, FaceDetails[0]!.BoundingBox!, 0.5) : photo;
+    const { SessionId } = await rekognition.send(new CreateFaceLivenessSessionCommand({}));
+
+    // Act
+    const response = await fetch(`${server.endpoint}/_local/liveness-sessions/${SessionId}/complete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ imageBase64: image.toString('base64') }),
+    });
+    const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(result.Status).toBe(status);
+    if (status === 'SUCCEEDED') {
+      expect(result.Confidence).toBeGreaterThanOrEqual(0);
+      expect(result.Confidence).toBeLessThanOrEqual(100);
+      expect(result.ReferenceImage?.Bytes?.length).toBeGreaterThan(0);
+    }
   });
 });

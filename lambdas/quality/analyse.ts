@@ -1,0 +1,181 @@
+/**
+ * Image analysis on one decoded greyscale frame: document quadrilateral, blur, glare and
+ * exposure. Pure functions over `GreyImage` (see `pixels.ts`); thresholds come from the caller.
+ */
+import type { QualityThresholds } from '../../lib/config.ts';
+import type { ReasonCode } from '../domain/reason-codes.ts';
+import {
+  type Box,
+  connectedComponents,
+  convexHull,
+  cornerMargin,
+  type GreyImage,
+  histogram,
+  laplacianVariance,
+  meanLuminance,
+  minAreaRect,
+  otsuThreshold,
+  type RotatedRect,
+  tiltFromAxes,
+} from './pixels.ts';
+
+export interface DocumentRegion {
+  readonly rect: RotatedRect;
+  readonly bounds: Box;
+  readonly labels: Int32Array;
+  readonly label: number;
+  readonly area: number;
+  readonly touchesBorder: boolean;
+}
+
+/**
+ * Finds the document: Otsu threshold (the card is brighter than the surface it lies on), the
+ * largest 4-connected bright component, its convex hull and minimum-area rectangle. Returns
+ * undefined when no component covers at least 3 % of the frame.
+ */
+export function findDocument(image: GreyImage): DocumentRegion | undefined {
+  const threshold = otsuThreshold(histogram(image.data));
+  const mask = new Uint8Array(image.data.length);
+  for (let i = 0; i < mask.length; i++) mask[i] = (image.data[i] as number) > threshold ? 1 : 0;
+  const minArea = Math.round(image.width * image.height * 0.03);
+  const { labels, components } = connectedComponents(mask, image.width, image.height, minArea);
+  let best = components[0];
+  for (const component of components) if (component.area > (best?.area ?? 0)) best = component;
+  if (!best) return undefined;
+  const rect = minAreaRect(convexHull(best.extremes));
+  if (!rect) return undefined;
+  return { rect, bounds: best.bounds, labels, label: best.label, area: best.area, touchesBorder: best.touchesBorder };
+}
+
+/**
+ * Fraction of the region's pixels that lie in compact clipped blobs (>= 250): specular glare.
+ * White paper under good light stays below clipping, and thin bright strokes are not compact,
+ * so only blobs of at least `minBlobFraction` of the region, filled (>= 35 % of their box) and
+ * not line-shaped, count.
+ */
+export function glareFraction(image: GreyImage, region: Box, minBlobFraction = 0.0015): number {
+  const w = region.x1 - region.x0;
+  const h = region.y1 - region.y0;
+  if (w <= 0 || h <= 0) return 0;
+  const mask = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = (y + region.y0) * image.width + region.x0;
+    for (let x = 0; x < w; x++) mask[y * w + x] = (image.data[row + x] as number) >= 250 ? 1 : 0;
+  }
+  const minArea = Math.max(4, Math.round(w * h * minBlobFraction));
+  const { components } = connectedComponents(mask, w, h, minArea);
+  let clipped = 0;
+  for (const blob of components) {
+    const bw = blob.bounds.x1 - blob.bounds.x0;
+    const bh = blob.bounds.y1 - blob.bounds.y0;
+    // Compact: filled, and not a thin line (both sides at least 4 px and within 1:6).
+    const compact = blob.area / (bw * bh) >= 0.35 && Math.min(bw, bh) >= 4 && Math.max(bw, bh) <= 6 * Math.min(bw, bh);
+    if (compact) clipped += blob.area;
+  }
+  return clipped / (w * h);
+}
+
+export interface FrameAnalysis {
+  readonly reasons: ReasonCode[];
+  readonly metrics: Record<string, number>;
+}
+
+function shrink(box: Box, fraction: number): Box {
+  const dx = Math.round((box.x1 - box.x0) * fraction);
+  const dy = Math.round((box.y1 - box.y0) * fraction);
+  return { x0: box.x0 + dx, y0: box.y0 + dy, x1: box.x1 - dx, y1: box.y1 - dy };
+}
+
+/** Runs the pixel checks on one frame; `isDocument` adds the quadrilateral checks. */
+export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: QualityThresholds): FrameAnalysis {
+  const reasons: ReasonCode[] = [];
+  const metrics: Record<string, number> = {};
+  const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
+  const mean = meanLuminance(image);
+  metrics.meanLuminance = round(mean);
+
+  let subject: Box = shrink(whole, 0.25);
+  let subjectMean: number;
+  let surroundMean: number;
+  const region = isDocument ? findDocument(image) : undefined;
+  if (isDocument) {
+    if (!region) {
+      reasons.push('DOCUMENT_NOT_FULLY_VISIBLE');
+      metrics.documentFound = 0;
+    } else {
+      metrics.documentFound = 1;
+      const tilt = tiltFromAxes(region.rect.angleDegrees);
+      const margin = cornerMargin(region.rect.corners, image.width, image.height);
+      metrics.tiltDegrees = round(tilt);
+      metrics.cornerMargin = round(margin, 4);
+      metrics.documentAreaFraction = round(region.area / (image.width * image.height), 4);
+      if (region.touchesBorder || margin < thresholds.cornerMarginFraction) reasons.push('DOCUMENT_NOT_FULLY_VISIBLE');
+      if (tilt > thresholds.maxTiltDegrees) reasons.push('DOCUMENT_TILTED');
+      subject = region.bounds;
+    }
+  }
+  if (region) {
+    subjectMean = meanLuminance(image, region.bounds, region.labels, region.label);
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < image.data.length; i++) {
+      if (region.labels[i] === region.label) continue;
+      sum += image.data[i] as number;
+      count += 1;
+    }
+    surroundMean = count ? sum / count : subjectMean;
+  } else {
+    subjectMean = meanLuminance(image, subject);
+    const total = mean * image.width * image.height;
+    const inner = subjectMean * (subject.x1 - subject.x0) * (subject.y1 - subject.y0);
+    const outerCount = image.width * image.height - (subject.x1 - subject.x0) * (subject.y1 - subject.y0);
+    surroundMean = outerCount ? (total - inner) / outerCount : subjectMean;
+  }
+  const subjectRatio = surroundMean > 0 ? subjectMean / surroundMean : 1;
+  metrics.subjectRatio = round(subjectRatio, 3);
+  const backlit = surroundMean >= 170 && subjectRatio < thresholds.backlitMinSubjectRatio;
+  if (mean < thresholds.darkMinMeanLuminance || backlit) reasons.push('BACKGROUND_TOO_DARK');
+
+  // Blur on the document (a sharp card on a smooth surface is judged on the card), else the middle.
+  const focus = region ? shrink(region.bounds, 0.04) : shrink(whole, 0.1);
+  const blur = focusMeasure(image, focus);
+  metrics.blurVariance = round(blur);
+  if (blur < thresholds.blurMinLaplacianVariance) reasons.push('PHOTO_TOO_BLURRY');
+
+  if (region) {
+    const glare = glareFraction(image, region.bounds);
+    metrics.glareFraction = round(glare, 4);
+    if (glare > thresholds.glareMaxSaturatedFraction) reasons.push('REFLECTION_DETECTED');
+  }
+  return { reasons, metrics };
+}
+
+/**
+ * Focus measure: the 80th percentile of the Laplacian variance over a 6x6 grid of tiles of `box`.
+ * A percentile rather than the global variance so that a sharp face or card in front of a smooth
+ * wall (or a portrait-mode background) is judged on its sharp part; a uniformly blurred photo
+ * has no sharp tile.
+ */
+export function focusMeasure(image: GreyImage, box: Box, grid = 6, percentile = 0.8): number {
+  const values: number[] = [];
+  const tw = (box.x1 - box.x0) / grid;
+  const th = (box.y1 - box.y0) / grid;
+  for (let row = 0; row < grid; row++) {
+    for (let col = 0; col < grid; col++) {
+      const tile: Box = {
+        x0: Math.round(box.x0 + col * tw),
+        y0: Math.round(box.y0 + row * th),
+        x1: Math.round(box.x0 + (col + 1) * tw),
+        y1: Math.round(box.y0 + (row + 1) * th),
+      };
+      values.push(laplacianVariance(image, tile));
+    }
+  }
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.floor(values.length * percentile))] ?? 0;
+}
+
+function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

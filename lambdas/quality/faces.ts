@@ -1,0 +1,68 @@
+/**
+ * Face checks for the quality gate (PRODUCT §2): selfie with no face, several faces, a face too
+ * small, sunglasses or a covered face; a document front without a legible portrait.
+ */
+import sharp from 'sharp';
+import type { QualityThresholds } from '../../lib/config.ts';
+import type { ReasonCode } from '../domain/reason-codes.ts';
+import type { Slot } from '../domain/verification.ts';
+import type { DetectedFace, FaceDetector } from '../ports/face-detector.ts';
+
+/** Long side of the JPEG handed to the detector (well under Rekognition's 5 MB byte limit). */
+export const DETECTOR_SIDE = 1600;
+/** Detections below this confidence (0-100) are ignored, like Rekognition's default filter. */
+export const MIN_FACE_CONFIDENCE = 80;
+
+export interface FaceCheckInput {
+  readonly slot: Slot;
+  /** Oriented size of the original image in pixels. */
+  readonly width: number;
+  readonly height: number;
+  readonly detector: FaceDetector;
+  readonly thresholds: QualityThresholds;
+}
+
+/** Decides the face reasons from detections (pure, exported for tests). */
+export function judgeFaces(
+  faces: readonly DetectedFace[],
+  input: Omit<FaceCheckInput, 'detector'>,
+): { reasons: ReasonCode[]; metrics: Record<string, number> } {
+  const confident = faces.filter((face) => face.confidence >= MIN_FACE_CONFIDENCE);
+  const reasons: ReasonCode[] = [];
+  const metrics: Record<string, number> = { faceCount: confident.length };
+  const shortSide = Math.min(input.width, input.height);
+  const side = (face: DetectedFace): number => Math.min(face.box.width * input.width, face.box.height * input.height);
+  const largest = [...confident].sort((a, b) => side(b) - side(a))[0];
+  if (largest) metrics.faceSidePixels = Math.round(side(largest));
+  if (input.slot === 'selfie') {
+    if (confident.length === 0) reasons.push('NO_FACE_DETECTED');
+    else if (confident.length > 1) reasons.push('MULTIPLE_FACES');
+    if (largest) {
+      const fraction = side(largest) / shortSide;
+      metrics.faceFraction = Math.round(fraction * 1000) / 1000;
+      if (fraction < input.thresholds.minSelfieFaceFraction) reasons.push('FACE_TOO_SMALL');
+      if (largest.sunglasses || largest.occluded) reasons.push('FACE_OBSTRUCTED');
+    }
+  } else if (input.slot === 'document_front') {
+    if (!largest) reasons.push('NO_FACE_DETECTED');
+    else if (side(largest) < input.thresholds.minFacePixels) reasons.push('FACE_TOO_SMALL');
+  }
+  return { reasons, metrics };
+}
+
+/** Runs the detector on a downscaled JPEG of the image and judges the result. */
+export async function checkFaces(
+  bytes: Buffer,
+  input: FaceCheckInput,
+): Promise<{ reasons: ReasonCode[]; metrics: Record<string, number> }> {
+  const started = performance.now();
+  const jpeg = await sharp(bytes, { failOn: 'truncated' })
+    .rotate()
+    .resize(DETECTOR_SIDE, DETECTOR_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  const faces = await input.detector.detectFaces(jpeg);
+  const judged = judgeFaces(faces, input);
+  judged.metrics.faceMs = Math.round(performance.now() - started);
+  return judged;
+}

@@ -1,0 +1,217 @@
+/**
+ * File-type sniffing and container structure checks for the quality gate (PRODUCT §2: the type
+ * is decided by the bytes, never by the name or the declared content type).
+ *
+ * Walks the JPEG marker segments or PNG chunks without decoding pixels, so it costs microseconds
+ * and works on hostile input. It reports:
+ * - the sniffed type (`image/jpeg`, `image/png`, `application/pdf`) or none;
+ * - fatal structure problems: `FILE_CORRUPT` (truncated or malformed container) and
+ *   `UNSUPPORTED_FORMAT` for polyglots. A polyglot is a file that is a valid image AND carries a
+ *   second payload (ZIP, PDF, HTML, script) in its metadata segments or after the end of the image
+ *   (JPEG EOI / PNG IEND). We map it to `UNSUPPORTED_FORMAT` because the file as a whole is not
+ *   a plain JPEG or PNG, which is the only thing the pipeline accepts; the user-facing tip
+ *   ("upload a JPEG or PNG photo") is the right fix for honest users too;
+ * - the header dimensions of PNG files (IHDR), and the metadata text (EXIF, XMP, comments, PNG
+ *   text chunks) for the metadata checks.
+ *
+ * Limits: payloads compressed inside PNG zTXt chunks or PDF object streams are not inspected.
+ */
+import type { ReasonCode } from '../domain/reason-codes.ts';
+
+export type SniffedType = 'image/jpeg' | 'image/png' | 'application/pdf';
+
+export interface SniffResult {
+  /** Type decided by the magic bytes; undefined when none of the accepted formats matches. */
+  readonly type?: SniffedType;
+  /** First fatal structure problem, if any. */
+  readonly problem?: ReasonCode;
+  /** Short machine-readable explanation of `problem`, for logs and tests (no PII). */
+  readonly detail?: string;
+  /** Bytes after the end-of-image marker (JPEG EOI / PNG IEND). */
+  readonly trailingBytes?: number;
+  /** Width and height from the PNG IHDR chunk (JPEG dimensions come from sharp's header read). */
+  readonly headerWidth?: number;
+  readonly headerHeight?: number;
+  /** Concatenated metadata text (latin1) from EXIF/XMP/COM segments or PNG text chunks. */
+  readonly metadataText?: string;
+}
+
+/** Bytes of trailing data after EOI/IEND tolerated without comment (some encoders pad). */
+export const TRAILING_TOLERANCE_BYTES = 64;
+
+const EOI = Buffer.from([0xff, 0xd9]);
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Second-format signatures that make an image a polyglot when found in its metadata or trailer.
+ * Case-insensitive ASCII; `PK\x03\x04` is the ZIP local file header (also JAR, DOCX, APK).
+ */
+/* eslint-disable no-control-regex -- binary signatures are control bytes by nature */
+const PAYLOAD_SIGNATURES: readonly RegExp[] = [
+  /PK\x03\x04/,
+  /PK\x05\x06/,
+  /%PDF-/,
+  /<script/i,
+  /<html/i,
+  /<iframe/i,
+  /<\?php/i,
+  /javascript:/i,
+  /<!doctype html/i,
+  /Rar!\x1a\x07/,
+  /7z\xbc\xaf\x27\x1c/,
+  /MZ\x90\x00/,
+  /\x7fELF/,
+];
+/* eslint-enable no-control-regex */
+
+function findPayload(text: string): string | undefined {
+  for (const signature of PAYLOAD_SIGNATURES) {
+    if (signature.test(text)) return signature.source;
+  }
+  return undefined;
+}
+
+/** True when every byte is padding (0x00 or 0xFF): harmless filler some encoders write. */
+function isPadding(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x00 && byte !== 0xff) return false;
+  return true;
+}
+
+function checkTrailer(bytes: Buffer, end: number): { problem?: ReasonCode; detail?: string; trailingBytes: number } {
+  const trailer = bytes.subarray(end);
+  if (trailer.length === 0) return { trailingBytes: 0 };
+  const payload = findPayload(trailer.toString('latin1'));
+  if (payload)
+    return {
+      problem: 'UNSUPPORTED_FORMAT',
+      detail: `payload after end of image: ${payload}`,
+      trailingBytes: trailer.length,
+    };
+  if (trailer.length > TRAILING_TOLERANCE_BYTES && !isPadding(trailer)) {
+    return {
+      problem: 'UNSUPPORTED_FORMAT',
+      detail: `${trailer.length} bytes after end of image`,
+      trailingBytes: trailer.length,
+    };
+  }
+  return { trailingBytes: trailer.length };
+}
+
+/** Walks JPEG marker segments up to SOS, then scans the entropy-coded data for the EOI marker. */
+function sniffJpeg(bytes: Buffer): SniffResult {
+  const type = 'image/jpeg' as const;
+  const metadata: string[] = [];
+  let offset = 2;
+  while (true) {
+    // Markers may be preceded by any number of 0xFF fill bytes.
+    while (offset < bytes.length && bytes[offset] === 0xff && bytes[offset + 1] === 0xff) offset += 1;
+    if (offset + 4 > bytes.length) return { type, problem: 'FILE_CORRUPT', detail: 'truncated before image data' };
+    if (bytes[offset] !== 0xff) return { type, problem: 'FILE_CORRUPT', detail: 'bad marker' };
+    const marker = bytes[offset + 1] ?? 0;
+    if (marker === 0xd9) return { type, problem: 'FILE_CORRUPT', detail: 'end of image before image data' };
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      offset += 2;
+      continue;
+    }
+    const length = bytes.readUInt16BE(offset + 2);
+    if (length < 2 || offset + 2 + length > bytes.length) {
+      return { type, problem: 'FILE_CORRUPT', detail: 'segment overruns file' };
+    }
+    const segment = bytes.subarray(offset + 4, offset + 2 + length);
+    // APPn (E0-EF) and COM (FE) carry metadata; keep their text for the metadata checks.
+    if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
+      const text = segment.toString('latin1');
+      const payload = findPayload(text);
+      if (payload) return { type, problem: 'UNSUPPORTED_FORMAT', detail: `payload in metadata: ${payload}` };
+      metadata.push(text);
+    }
+    offset += 2 + length;
+    if (marker === 0xda) break; // SOS: entropy-coded data follows
+  }
+  // Entropy-coded data: 0xFF is followed by 0x00 (stuffing), RSTn, or a marker. Progressive JPEGs
+  // have several scans (more SOS/DHT segments) before EOI; only EOI ends the image.
+  const eoi = bytes.indexOf(EOI, offset);
+  if (eoi >= 0) {
+    const trailer = checkTrailer(bytes, eoi + 2);
+    return { type, ...trailer, metadataText: metadata.join('\n') };
+  }
+  return { type, problem: 'FILE_CORRUPT', detail: 'no end-of-image marker (truncated)' };
+}
+
+const PNG_TEXT_CHUNKS = new Set(['tEXt', 'iTXt', 'eXIf', 'zTXt']);
+
+/** Walks PNG chunks from the IHDR to IEND. */
+function sniffPng(bytes: Buffer): SniffResult {
+  const type = 'image/png' as const;
+  if (bytes.length < 33) return { type, problem: 'FILE_CORRUPT', detail: 'truncated header' };
+  if (bytes.toString('latin1', 12, 16) !== 'IHDR') return { type, problem: 'FILE_CORRUPT', detail: 'IHDR missing' };
+  const headerWidth = bytes.readUInt32BE(16);
+  const headerHeight = bytes.readUInt32BE(20);
+  const metadata: string[] = [];
+  let offset = 8;
+  while (offset + 12 <= bytes.length) {
+    const length = bytes.readUInt32BE(offset);
+    const chunkType = bytes.toString('latin1', offset + 4, offset + 8);
+    if (!/^[A-Za-z]{4}$/.test(chunkType))
+      return { type, headerWidth, headerHeight, problem: 'FILE_CORRUPT', detail: 'bad chunk type' };
+    const end = offset + 12 + length;
+    if (end > bytes.length) {
+      return { type, headerWidth, headerHeight, problem: 'FILE_CORRUPT', detail: 'chunk overruns file (truncated)' };
+    }
+    if (PNG_TEXT_CHUNKS.has(chunkType) || (chunkType[0] ?? 'A') >= 'a') {
+      // Ancillary chunks (lower-case first letter) are where a second payload hides.
+      const text = bytes.toString('latin1', offset + 8, offset + 8 + length);
+      if (chunkType !== 'zTXt' && !/^(IDAT|iCCP)$/.test(chunkType)) {
+        const payload = findPayload(text);
+        if (payload)
+          return {
+            type,
+            headerWidth,
+            headerHeight,
+            problem: 'UNSUPPORTED_FORMAT',
+            detail: `payload in ${chunkType}: ${payload}`,
+          };
+      }
+      if (PNG_TEXT_CHUNKS.has(chunkType)) metadata.push(text);
+    }
+    offset = end;
+    if (chunkType === 'IEND') {
+      const trailer = checkTrailer(bytes, offset);
+      return { type, headerWidth, headerHeight, ...trailer, metadataText: metadata.join('\n') };
+    }
+  }
+  return { type, headerWidth, headerHeight, problem: 'FILE_CORRUPT', detail: 'no IEND chunk (truncated)' };
+}
+
+/** PDF actions that run code or open other files; any of them refuses the document. */
+const PDF_ACTIVE_CONTENT = /\/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)(?![A-Za-z])/;
+
+/** Basic PDF structure check: header, `%%EOF` near the end, no active content in the plain text. */
+function sniffPdf(bytes: Buffer): SniffResult {
+  const type = 'application/pdf' as const;
+  const tail = bytes.toString('latin1', Math.max(0, bytes.length - 1024));
+  if (!tail.includes('%%EOF')) return { type, problem: 'FILE_CORRUPT', detail: 'no %%EOF (truncated)' };
+  // Names may hex-escape letters (`/J#61vaScript`); normalise before searching.
+  const text = bytes
+    .toString('latin1')
+    .replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const active = PDF_ACTIVE_CONTENT.exec(text);
+  if (active) return { type, problem: 'UNSUPPORTED_FORMAT', detail: `active content ${active[0]}` };
+  return { type, trailingBytes: 0 };
+}
+
+/**
+ * Decides the type of `bytes` from the magic numbers and checks the container structure.
+ *
+ * @example
+ * ```ts
+ * sniff(readFileSync('passport.jpg')); // { type: 'image/jpeg', trailingBytes: 0, metadataText: '...' }
+ * sniff(Buffer.from('GIF89a...'));     // { problem: 'UNSUPPORTED_FORMAT', detail: 'unknown magic bytes' }
+ * ```
+ */
+export function sniff(bytes: Buffer): SniffResult {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return sniffJpeg(bytes);
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return sniffPng(bytes);
+  if (bytes.length >= 5 && bytes.toString('latin1', 0, 5) === '%PDF-') return sniffPdf(bytes);
+  return { problem: 'UNSUPPORTED_FORMAT', detail: 'unknown magic bytes' };
+}

@@ -1,0 +1,263 @@
+/**
+ * The local HTTP API: an emulation of an API Gateway HTTP API with a JWT authorizer in front of
+ * Lambda integrations (payload format 2.0), plus the local-only conveniences a developer needs:
+ * the OpenAPI document, the upload page, a token endpoint and a health check.
+ *
+ *   request ──> local routes (/health, /openapi.json, /_local/token, static web/)
+ *          └──> route table ──> JWT authorizer (iss, aud, exp, signature) ──> handler
+ *
+ * What API Gateway does and this does too: most-specific route matching, 404 for unknown
+ * routes, 401 for a missing or invalid bearer token, 413 above 10 MB, a 30 s integration
+ * timeout (503), 500 without details when the handler fails. Like API Gateway's JWT authorizer
+ * it does not check roles (Cognito groups are not scopes): each handler checks the route's
+ * roles itself from the `cognito:groups` claim, here as in AWS.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { buildHttpApiEvent } from './api-gateway-event.ts';
+import { errorResponse, INTERNAL_ERROR, toHttpResponse, type HttpResponse } from './api-gateway-result.ts';
+import { RouteTable, type HttpRouteDefinition } from './route-matcher.ts';
+import { serveStatic } from './static-files.ts';
+import { InvalidTokenError, isRole, issueLocalToken, verifyLocalToken } from '../auth/local-tokens.ts';
+import type { LocalSigningKey } from '../auth/local-signing-key.ts';
+import { HandlerTimeoutError, invokeHandler, loadHandler } from '../lambda/handler-loader.ts';
+
+/** API Gateway's request payload quota (10 MB). */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** API Gateway HTTP API's maximum integration timeout. */
+export const INTEGRATION_TIMEOUT_MS = 30_000;
+
+export interface ApiServerOptions {
+  readonly routes: readonly HttpRouteDefinition[];
+  /** Repository root, against which route entries are resolved. */
+  readonly repoRoot: string;
+  readonly signingKey: LocalSigningKey;
+  readonly region: string;
+  readonly host?: string;
+  readonly port: number;
+  /** Served at `/openapi.json` when given. */
+  readonly openApiFile?: string;
+  /** Served at `/` when given. */
+  readonly webDir?: string;
+  /** Extra facts for `GET /health` (when the route table has no health route). */
+  readonly health?: () => Record<string, unknown>;
+  /** Called with each failure of a handler (for the runtime's log); never with PII. */
+  readonly onHandlerError?: (routeKey: string, error: unknown) => void;
+  readonly integrationTimeoutMs?: number;
+  /**
+   * Local-only routes forwarded to another local server, e.g. the liveness completion route of
+   * the Rekognition stand-in, so the upload page and `kyc demo` reach it on the API's origin.
+   */
+  /** Wraps each handler invocation (the runtime sets the route's own function environment). */
+  readonly aroundInvocation?: (route: HttpRouteDefinition, invoke: () => Promise<unknown>) => Promise<unknown>;
+  readonly localProxies?: readonly { readonly prefix: string; readonly target: string }[];
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The port is taken or cannot be bound. */
+export class PortUnavailableError extends Error {
+  constructor(
+    public readonly host: string,
+    public readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Port ${port} on ${host} is already in use (or not allowed)`, options);
+    this.name = 'PortUnavailableError';
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, result: HttpResponse): void {
+  const headers: Record<string, string | string[]> = { ...result.headers };
+  if (result.cookies.length > 0) headers['set-cookie'] = [...result.cookies];
+  headers['content-length'] = String(result.body.length);
+  response.writeHead(result.statusCode, headers);
+  response.end(result.body);
+}
+
+function json(statusCode: number, value: unknown): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    cookies: [],
+    body: Buffer.from(JSON.stringify(value)),
+  };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * Starts the local API on `host:port` (port 0 picks a free one).
+ *
+ * @example
+ * ```ts
+ * const api = await startApiServer({ routes: HTTP_ROUTES, repoRoot, signingKey, region: 'eu-west-1', port: 3000 });
+ * console.log(api.url); // http://127.0.0.1:3000
+ * await api.close();
+ * ```
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const host = options.host ?? '127.0.0.1';
+  const table = new RouteTable(options.routes);
+  const timeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  let domainName = host;
+
+  async function localRoute(method: string, url: URL): Promise<HttpResponse | undefined> {
+    if (method !== 'GET' && method !== 'HEAD') return undefined;
+    if (url.pathname === '/health' && !table.match(method, '/health')) {
+      return json(200, { status: 'ok', ...(options.health?.() ?? {}) });
+    }
+    if (url.pathname === '/openapi.json' && options.openApiFile) {
+      const body = await readFile(options.openApiFile);
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body };
+    }
+    if (url.pathname === '/_local/token') {
+      const user = url.searchParams.get('user') ?? '';
+      const role = url.searchParams.get('role') ?? 'user';
+      if (!/^[A-Za-z0-9._@:-]{1,128}$/.test(user)) {
+        return errorResponse(
+          400,
+          'INVALID_REQUEST',
+          'Query parameter user must be 1-128 characters of [A-Za-z0-9._@:-]',
+        );
+      }
+      if (!isRole(role)) return errorResponse(400, 'INVALID_REQUEST', `Unknown role ${role}`);
+      const token = await issueLocalToken(options.signingKey, { userId: user, role });
+      return json(200, { token, tokenType: 'Bearer', user, role });
+    }
+    if (options.webDir && !url.pathname.startsWith('/v1/') && !url.pathname.startsWith('/_local/')) {
+      return serveStatic(options.webDir, url.pathname);
+    }
+    return undefined;
+  }
+
+  async function proxy(request: IncomingMessage, target: string, rawUrl: string): Promise<HttpResponse> {
+    const body = await readBody(request);
+    if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+    const contentType = request.headers['content-type'];
+    const response = await fetch(`${target}${rawUrl}`, {
+      method: request.method ?? 'GET',
+      headers: contentType ? { 'content-type': contentType } : {},
+      ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
+    });
+    return {
+      statusCode: response.status,
+      headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
+      cookies: [],
+      body: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
+  async function handle(request: IncomingMessage): Promise<HttpResponse> {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const rawUrl = request.url ?? '/';
+    const url = new URL(rawUrl, 'http://local');
+    const forward = options.localProxies?.find((candidate) => url.pathname.startsWith(candidate.prefix));
+    if (forward) return proxy(request, forward.target, rawUrl);
+    const local = await localRoute(method, url);
+    if (local) return local;
+    const match = table.match(method, url.pathname);
+    if (!match) return errorResponse(404, 'NOT_FOUND', 'Not Found');
+    let claims: Record<string, unknown> | undefined;
+    if (!match.route.public) {
+      const token = bearerToken(request.headers.authorization);
+      const challenge = { 'www-authenticate': 'Bearer' };
+      if (!token) return errorResponse(401, 'UNAUTHORIZED', 'Missing bearer token', challenge);
+      try {
+        claims = await verifyLocalToken(options.signingKey, token);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) return errorResponse(401, 'UNAUTHORIZED', error.message, challenge);
+        throw error;
+      }
+    }
+    const body = await readBody(request);
+    if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+    const event = buildHttpApiEvent(
+      {
+        method,
+        url: rawUrl,
+        rawHeaders: request.rawHeaders,
+        body,
+        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+      },
+      { routeKey: match.routeKey, pathParameters: match.pathParameters, domainName, ...(claims ? { claims } : {}) },
+    );
+    try {
+      const handler = await loadHandler(options.repoRoot, match.route.entry, match.route.exportName);
+      const invoke = (): Promise<unknown> =>
+        invokeHandler(handler, event, { functionName: functionNameOf(match.route), timeoutMs, region: options.region });
+      const result = await (options.aroundInvocation ? options.aroundInvocation(match.route, invoke) : invoke());
+      return toHttpResponse(result);
+    } catch (error) {
+      options.onHandlerError?.(match.routeKey, error);
+      if (error instanceof HandlerTimeoutError) return errorResponse(503, 'SERVICE_UNAVAILABLE', 'Service Unavailable');
+      return INTERNAL_ERROR();
+    }
+  }
+
+  const server: Server = createServer((request, response) => {
+    handle(request).then(
+      (result) => send(response, request.method === 'HEAD' ? { ...result, body: Buffer.alloc(0) } : result),
+      (error: unknown) => {
+        options.onHandlerError?.(`${request.method} ${request.url}`, error);
+        if (!response.headersSent) send(response, INTERNAL_ERROR());
+      },
+    );
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? new PortUnavailableError(host, options.port, { cause: error })
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  domainName = `${host}:${port}`;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The Lambda function name a route's handler reports, derived from its entry file. */
+export function functionNameOf(route: HttpRouteDefinition): string {
+  const base = route.entry.split('/').pop() ?? route.entry;
+  return `kyc-${base.replace(/\.[cm]?[jt]s$/, '')}`;
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { FaceDetector } from '../../../lambdas/ports/face-detector.ts';
+import { checkCommand } from '../../../local/cli/commands/check.ts';
+import { ensureFixtures } from '../../fixtures/index.ts';
+
+const manifest = await ensureFixtures();
+const entry = (id: string) => {
+  const found = manifest.entries.find((e) => e.id === id);
+  if (!found) throw new Error(`fixture ${id} missing`);
+  return found;
+};
+
+/** Reports the faces the generator placed in `id`. */
+const detectorFor = (id: string): FaceDetector => ({
+  processorName: 'test:fixture-faces',
+  detectFaces: async () => entry(id).faces.map((box) => ({ box, confidence: 99 })),
+});
+
+async function run(args: string[], faceDetector: FaceDetector | null = null) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await checkCommand(
+    args,
+    { out: (t) => out.push(t), err: (t) => err.push(t), cwd: manifest.dir },
+    { faceDetector },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('kyc check', () => {
+  it('exits 0 and prints accepted JSON for a good passport', async () => {
+    // Act
+    const result = await run(
+      ['passport-A-dark.jpg', '--slot', 'document_front', '--document-type', 'passport', '--json'],
+      detectorFor('passport-A-dark'),
+    );
+    // Assess
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.out) as { accepted: boolean; reasons: unknown[]; metrics: Record<string, number> };
+    expect(body.accepted).toBe(true);
+    expect(body.reasons).toEqual([]);
+    expect(body.metrics.blurVariance).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['en', 'PHOTO_TOO_BLURRY', /blur/i],
+    ['zh-CN', 'PHOTO_TOO_BLURRY', /[\u4e00-\u9fff]/],
+  ])('exits 1 with code, message and tip in %s', async (lang, code, pattern) => {
+    // Act
+    const result = await run(['passport-A-blur-strong.jpg', '--slot', 'document_front', '--json', '--lang', lang]);
+    // Assess
+    expect(result.code).toBe(1);
+    const body = JSON.parse(result.out) as {
+      accepted: boolean;
+      reasons: { code: string; message: string; tip: string }[];
+    };
+    const reason = body.reasons.find((r) => r.code === code);
+    expect(reason?.message).toMatch(pattern);
+    expect(reason?.tip.length).toBeGreaterThan(10);
+  });
+
+  it('prints a readable text form without --json', async () => {
+    // Act
+    const result = await run(['wrong-type-text.jpg', '--slot', 'selfie']);
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/^REJECTED/);
+    expect(result.out).toContain('UNSUPPORTED_FORMAT');
+  });
+
+  it.each([
+    [['--slot', 'selfie']],
+    [['a.jpg', '--slot', 'nose']],
+    [['a.jpg', '--slot', 'selfie', '--lang', 'fr']],
+    [['a.jpg', '--slot', 'selfie', '--document-type', 'library_card']],
+    [['a.jpg', '--bogus']],
+    [['does-not-exist.jpg', '--slot', 'selfie']],
+  ])('exits 2 on usage or read error: %j', async (args) => {
+    // Act
+    const result = await run(args);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/kyc check/);
+  });
+});

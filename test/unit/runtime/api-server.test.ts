@@ -1,0 +1,188 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateSigningKey, type LocalSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
+import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
+import { PortUnavailableError, startApiServer, type ApiServer } from '../../../local/runtime/http/api-server.ts';
+import type { HttpRouteDefinition } from '../../../local/runtime/http/route-matcher.ts';
+
+const FIXTURE = 'test/unit/runtime/fixtures/echo-handler.ts';
+const ROUTES: HttpRouteDefinition[] = [
+  { method: 'POST', path: '/v1/things/{id}', entry: FIXTURE, exportName: 'echo', roles: ['user'] },
+  { method: 'GET', path: '/v1/plain', entry: FIXTURE, exportName: 'plain', roles: [], public: true },
+  { method: 'GET', path: '/v1/binary', entry: FIXTURE, exportName: 'binary', roles: [], public: true },
+  { method: 'GET', path: '/v1/broken', entry: FIXTURE, exportName: 'broken', roles: [], public: true },
+  { method: 'GET', path: '/v1/slow', entry: FIXTURE, exportName: 'slow', roles: [], public: true },
+  { method: 'GET', path: '/v1/missing', entry: FIXTURE, exportName: 'nope', roles: [], public: true },
+  { method: 'GET', path: '/v1/review', entry: FIXTURE, exportName: 'echo', roles: ['compliance_reviewer'] },
+];
+
+const dataDir = mkdtempSync(join(tmpdir(), 'kyc-api-'));
+let key: LocalSigningKey;
+let api: ApiServer;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  key = await loadOrCreateSigningKey(dataDir);
+  const webDir = join(dataDir, 'web');
+  mkdirSync(webDir);
+  writeFileSync(join(webDir, 'index.html'), '<h1>upload</h1>');
+  writeFileSync(join(dataDir, 'openapi.json'), '{"openapi":"3.1.0"}');
+  writeFileSync(join(dataDir, 'secret.txt'), 'do not serve');
+  api = await startApiServer({
+    routes: ROUTES,
+    repoRoot: resolve('.'),
+    signingKey: key,
+    region: 'eu-west-1',
+    port: 0,
+    webDir,
+    openApiFile: join(dataDir, 'openapi.json'),
+    integrationTimeoutMs: 200,
+    onHandlerError: (routeKey) => errors.push(routeKey),
+  });
+});
+
+afterAll(async () => {
+  await api.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const bearer = async (role: 'user' | 'compliance_reviewer' = 'user'): Promise<string> =>
+  `Bearer ${await issueLocalToken(key, { userId: 'alice', role })}`;
+
+describe('startApiServer: API Gateway HTTP API emulation', () => {
+  it('invokes the handler with a payload 2.0 event and the verified claims', async () => {
+    // Act
+    const response = await fetch(`${api.url}/v1/things/42?q=1`, {
+      method: 'POST',
+      headers: { authorization: await bearer(), 'content-type': 'application/json', cookie: 'c=1' },
+      body: JSON.stringify({ hello: 'there' }),
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-function')).toBe('kyc-echo-handler');
+    expect(response.headers.get('set-cookie')).toBe('session=abc; HttpOnly');
+    expect(await response.json()).toMatchObject({
+      routeKey: 'POST /v1/things/{id}',
+      pathParameters: { id: '42' },
+      queryStringParameters: { q: '1' },
+      cookies: ['c=1'],
+      body: '{"hello":"there"}',
+      isBase64Encoded: false,
+      claims: { sub: 'alice', 'cognito:groups': '[user]', iss: 'urn:serverless-kyc:local' },
+      stage: '$default',
+    });
+  });
+
+  it.each([
+    ['no token', undefined, 401, 'UNAUTHORIZED'],
+    ['a malformed token', 'Bearer x.y.z', 401, 'UNAUTHORIZED'],
+    ['a Basic header', 'Basic YTpi', 401, 'UNAUTHORIZED'],
+  ])('answers %s with 401 JSON', async (_label, authorization, status, code) => {
+    // Act
+    const response = await fetch(`${api.url}/v1/things/1`, {
+      method: 'POST',
+      headers: authorization ? { authorization } : {},
+    });
+
+    // Assess
+    expect(response.status).toBe(status);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await response.json()).toMatchObject({ code });
+  });
+
+  it('leaves role checks to the handler, as API Gateway does', async () => {
+    // Act
+    const response = await fetch(`${api.url}/v1/review`, { headers: { authorization: await bearer('user') } });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ claims: { 'cognito:groups': '[user]' } });
+  });
+
+  it.each([
+    ['/v1/plain', 200, 'application/json', '{"hello":"world"}'],
+    ['/v1/binary', 200, 'image/png', '\u0001\u0002\u0003'],
+    ['/v1/broken', 500, 'application/json', '{"code":"INTERNAL_ERROR","message":"Internal Server Error"}'],
+    ['/v1/missing', 500, 'application/json', '{"code":"INTERNAL_ERROR","message":"Internal Server Error"}'],
+    ['/v1/slow', 503, 'application/json', '{"code":"SERVICE_UNAVAILABLE","message":"Service Unavailable"}'],
+    ['/v1/nowhere', 404, 'application/json', '{"code":"NOT_FOUND","message":"Not Found"}'],
+  ])('GET %s -> %i', async (path, status, contentType, body) => {
+    // Act
+    const response = await fetch(`${api.url}${path}`);
+
+    // Assess
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe(contentType);
+    expect(await response.text()).toBe(body);
+  });
+
+  it('never leaks handler error details and reports them to the runtime', async () => {
+    // Act
+    const response = await fetch(`${api.url}/v1/broken`);
+
+    // Assess
+    expect(await response.text()).not.toContain('secret internal detail');
+    expect(errors).toContain('GET /v1/broken');
+  });
+
+  it.each([
+    ['/', 200, '<h1>upload</h1>'],
+    ['/openapi.json', 200, '{"openapi":"3.1.0"}'],
+    ['/../secret.txt', 404, undefined],
+    ['/%2e%2e/secret.txt', 404, undefined],
+  ])('serves local route %s -> %i', async (path, status, body) => {
+    // Act
+    const response = await fetch(`${api.url}${path}`);
+
+    // Assess
+    expect(response.status).toBe(status);
+    if (body !== undefined) expect(await response.text()).toBe(body);
+  });
+
+  it('answers GET /health', async () => {
+    // Act
+    const response = await fetch(`${api.url}/health`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('mints a token at /_local/token that the API accepts', async () => {
+    // Prepare
+    const minted = (await (await fetch(`${api.url}/_local/token?user=bob&role=user`)).json()) as { token: string };
+
+    // Act
+    const response = await fetch(`${api.url}/v1/things/1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${minted.token}` },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ claims: { sub: 'bob' } });
+  });
+
+  it.each([
+    ['user=&role=user', 400],
+    ['user=bob&role=king', 400],
+  ])('refuses /_local/token?%s', async (query, status) => {
+    // Act
+    const response = await fetch(`${api.url}/_local/token?${query}`);
+
+    // Assess
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
+  it('refuses a busy port with PortUnavailableError', async () => {
+    // Act
+    const second = startApiServer({ routes: [], repoRoot: '.', signingKey: key, region: 'eu-west-1', port: api.port });
+
+    // Assess
+    await expect(second).rejects.toBeInstanceOf(PortUnavailableError);
+  });
+});

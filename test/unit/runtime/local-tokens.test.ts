@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadOrCreateSigningKey, signingKeyFile } from '../../../local/runtime/auth/local-signing-key.ts';
+import { InvalidTokenError, issueLocalToken, verifyLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'kyc-tokens-'));
+const otherDir = mkdtempSync(join(tmpdir(), 'kyc-tokens-other-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(otherDir, { recursive: true, force: true });
+});
+
+describe('local tokens', () => {
+  it('creates one private key per data folder and reuses it', async () => {
+    // Act
+    const first = await loadOrCreateSigningKey(dataDir);
+    const second = await loadOrCreateSigningKey(dataDir);
+
+    // Assess
+    expect(second.keyId).toBe(first.keyId);
+    expect(statSync(signingKeyFile(dataDir)).mode & 0o777).toBe(0o600);
+  });
+
+  it('verifies its own token and returns the Cognito-shaped claims', async () => {
+    // Prepare
+    const key = await loadOrCreateSigningKey(dataDir);
+    const token = await issueLocalToken(key, { userId: 'alice', role: 'compliance_reviewer' });
+
+    // Act
+    const claims = await verifyLocalToken(key, token);
+
+    // Assess
+    expect(claims).toMatchObject({ sub: 'alice', 'cognito:groups': ['compliance_reviewer'], token_use: 'id' });
+  });
+
+  it('refuses a token signed by another data folder', async () => {
+    // Prepare
+    const ours = await loadOrCreateSigningKey(dataDir);
+    const theirs = await loadOrCreateSigningKey(otherDir);
+    const token = await issueLocalToken(theirs, { userId: 'mallory', role: 'admin' });
+
+    // Act / Assess
+    await expect(verifyLocalToken(ours, token)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it.each([
+    ['an expired token', -7200, 'the token has expired'],
+    ['garbage', undefined, 'the token is malformed or not signed by this runtime'],
+  ])('refuses %s', async (_label, ttlOffset, reason) => {
+    // Prepare
+    const key = await loadOrCreateSigningKey(dataDir);
+    const token =
+      ttlOffset === undefined
+        ? 'not.a.jwt'
+        : await issueLocalToken(key, {
+            userId: 'a',
+            role: 'user',
+            ttlSeconds: 60,
+            now: new Date(Date.now() + ttlOffset * 1000),
+          });
+
+    // Act / Assess
+    await expect(verifyLocalToken(key, token)).rejects.toMatchObject({ name: 'InvalidTokenError', reason });
+  });
+});

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '../../../lambdas/handlers/http/routes.ts';
+
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+  'x-kyc-roles'?: string[];
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+}
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
+
+const document = JSON.parse(readFileSync(new URL('../../../openapi/openapi.json', import.meta.url), 'utf8')) as OpenApi;
+
+function collectRefs(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((item) => collectRefs(item, found));
+  else if (node !== null && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') found.push(value);
+      else collectRefs(value, found);
+    }
+  }
+  return found;
+}
+
+describe('openapi/openapi.json: the API contract the local mode serves', () => {
+  it('is an OpenAPI 3.1 document', () => {
+    // Assess
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it.each(HTTP_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    'describes %s with its roles and security',
+    (_key, route) => {
+      // Act
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+
+      // Assess
+      expect(operation, `${route.method} ${route.path} is missing from openapi.json`).toBeDefined();
+      expect(operation?.['x-kyc-roles']).toEqual([...route.roles]);
+      expect(operation?.security !== undefined && operation.security.length === 0).toBe(route.public === true);
+    },
+  );
+
+  it('answers every error with the { code, message } shape', () => {
+    // Act
+    const errorResponses = Object.values(document.paths)
+      .flatMap((operations) => Object.values(operations))
+      .flatMap((operation) => Object.entries(operation.responses ?? {}).filter(([status]) => Number(status) >= 400))
+      .map(([, response]) => response.content?.['application/json']?.schema);
+
+    // Assess
+    expect(errorResponses.length).toBeGreaterThan(0);
+    expect(errorResponses.every((schema) => JSON.stringify(schema) === '{"$ref":"#/components/schemas/Error"}')).toBe(
+      true,
+    );
+    expect(document.components.schemas.Error).toMatchObject({ required: ['code', 'message'] });
+  });
+
+  it('resolves every $ref', () => {
+    // Act
+    const missing = collectRefs(document).filter(
+      (ref) => !(ref.replace('#/components/schemas/', '') in document.components.schemas),
+    );
+
+    // Assess
+    expect(missing).toEqual([]);
+  });
+});
