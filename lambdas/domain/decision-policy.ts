@@ -28,6 +28,13 @@ import type { IdentityThresholds, RateLimitConfig } from '../../lib/config.ts';
 import type { ReasonCode } from './reason-codes.ts';
 import type { VerificationLevel } from './verification.ts';
 
+/**
+ * Risk flag on a verification whose cooldown ended: its next attempt goes to manual review when
+ * `rateLimits.manualReviewAfterCooldown` is on. Set by whoever ends the cooldown (the workflow's
+ * Reopen step, or a lazy end at the next attempt request); cleared by the next final decision.
+ */
+export const AFTER_COOLDOWN_FLAG = 'after_cooldown';
+
 /** A check task that could not produce a result (after its retries); `cause` is recorded. */
 export interface CheckError {
   readonly kind: 'error';

@@ -443,21 +443,7 @@ export class VerificationWorkflow extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 256,
     });
-    // Granted on the role only: `secret.grantRead` would put the role into the data key's policy
-    // (another stack), a dependency cycle between the data and app stacks.
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [secret.secretArn],
-      }),
-    );
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [data.keys.data.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
+    secret.grantRead(fn.fn);
     // Events hold ids, status and reason codes only, so SQS-managed encryption suffices and
     // EventBridge needs no access to a customer key to deliver failures here.
     const dlq = new sqs.Queue(this, 'WebhookDlq', {

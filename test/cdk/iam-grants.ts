@@ -15,6 +15,7 @@ const RESOURCE_LABELS: Array<[RegExp, string]> = [
   [/BucketsIntake/, 'intake'],
   [/BucketsVault/, 'vault'],
   [/EventsBus|VerificationEvents|EventBus/, 'bus'],
+  [/WorkflowStateMachine/, 'workflow'],
 ];
 
 interface Statement {

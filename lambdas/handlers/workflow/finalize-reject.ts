@@ -9,7 +9,7 @@ import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
-import { AFTER_COOLDOWN_FLAG } from './reopen.ts';
+import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';

@@ -3,7 +3,7 @@
  * follows a cooldown), moves the attempt to `processing` and audits the start. Output: ids and
  * flags only (`AttemptContext`).
  */
-import { AFTER_COOLDOWN_FLAG } from './reopen.ts';
+import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
 import type { AttemptContext, WorkflowState } from './state.ts';

@@ -5,14 +5,12 @@
  * decision goes to a person (PRODUCT §4: after the cooldown, the case may be routed to manual
  * review). A no-op when the cooldown already ended another way (lazily at the next request).
  */
+import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import type { WorkflowDeps } from './deps.ts';
 import type { WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
-
-/** Risk flag that routes the next attempt to manual review; cleared by its final decision. */
-export const AFTER_COOLDOWN_FLAG = 'after_cooldown';
 
 export async function reopenStep(
   state: WorkflowState,
@@ -20,7 +18,16 @@ export async function reopenStep(
 ): Promise<{ status: VerificationStatus; reopened: boolean }> {
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);
-  if (verification.status !== 'cooldown') return { status: verification.status, reopened: false };
+  if (verification.status !== 'cooldown') {
+    // Ended lazily by the next attempt request: still route that attempt to a person.
+    const flagMissing = !verification.riskFlags.includes(AFTER_COOLDOWN_FLAG);
+    if (verification.status === 'awaiting_upload' && flagMissing && deps.config.rateLimits.manualReviewAfterCooldown) {
+      await deps.store.updateVerification(verificationId, verification.version, {
+        riskFlags: [...verification.riskFlags, AFTER_COOLDOWN_FLAG],
+      });
+    }
+    return { status: verification.status, reopened: false };
+  }
   const flags = deps.config.rateLimits.manualReviewAfterCooldown
     ? [...new Set([...verification.riskFlags, AFTER_COOLDOWN_FLAG])]
     : [...verification.riskFlags];

@@ -3,7 +3,6 @@
  * Functions engine, with the real step handlers over in-memory ports.
  */
 import { DEFAULT_CONFIG, type KycConfig } from '../../../lib/config.ts';
-import { mrzCheckDigit } from '../../../lambdas/domain/mrz.ts';
 import { LocalStepFunctions, type ExecutionDescription } from '../../../local/stepfunctions/engine.ts';
 import {
   stateMachinesFromTemplate,
@@ -75,14 +74,4 @@ export function harness(options: { config?: KycConfig; timeScale?: number } = {}
   };
 }
 
-/** TD3 MRZ lines for the seeded declared identity (Anna Maria Eriksson, GBR, 1974-08-12). */
-export function passportMrz(options: { expiry?: string; name?: string; number?: string } = {}): string[] {
-  const number = (options.number ?? 'L898902C3').padEnd(9, '<');
-  const dob = '740812';
-  const expiry = options.expiry ?? '340415';
-  const personal = 'ZE184226B<<<<<';
-  const line1 = `P<GBR${options.name ?? 'ERIKSSON<<ANNA<MARIA'}`.padEnd(44, '<');
-  const fields = `${number}${mrzCheckDigit(number)}GBR${dob}${mrzCheckDigit(dob)}F${expiry}${mrzCheckDigit(expiry)}${personal}${mrzCheckDigit(personal)}`;
-  const composite = `${number}${mrzCheckDigit(number)}${dob}${mrzCheckDigit(dob)}${expiry}${mrzCheckDigit(expiry)}${personal}${mrzCheckDigit(personal)}`;
-  return ['PASSPORT', line1, `${fields}${mrzCheckDigit(composite)}`];
-}
+export { passportMrz } from '../../support/mrz-samples.ts';

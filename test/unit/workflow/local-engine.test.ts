@@ -209,6 +209,33 @@ describe('LocalStepFunctions', () => {
     expect(done.error).toBe('BrokenError');
   });
 
+  it('replaces the state with a task result for ResultPath "$" (library quirk worked around)', async () => {
+    // Prepare
+    engine = new LocalStepFunctions();
+    const states = {
+      Go: {
+        Type: 'Parallel',
+        ResultPath: '$.out',
+        ResultSelector: { 'first.$': '$[0]' },
+        End: true,
+        Branches: [
+          {
+            StartAt: 'Inner',
+            States: { Inner: { Type: 'Task', Resource: '__FN_Check__', ResultPath: '$', End: true } },
+          },
+        ],
+      },
+    };
+    const arn = engine.addStateMachineFromTemplate(template(states, 'Go'), { Check: () => ({ kind: 'scored' }) });
+
+    // Act
+    const { executionArn } = engine.startExecution({ stateMachineArn: arn, name: 'rp', input: { id: 'v' } });
+    const done = await engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(JSON.parse(done.output ?? '{}')).toEqual({ id: 'v', out: { first: { kind: 'scored' } } });
+  });
+
   it('refuses a definition calling a function without a local handler', () => {
     // Prepare
     engine = new LocalStepFunctions();

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { createListReviewsHandler } from '../../../lambdas/handlers/http/list-reviews.ts';
+import { createResetVerificationHandler } from '../../../lambdas/handlers/http/reset-verification.ts';
+import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
+import type { ReviewRouteDeps } from '../../../lambdas/handlers/http/review-deps.ts';
+import { loadAttemptStep } from '../../../lambdas/handlers/workflow/load-attempt.ts';
+import { reviewTaskStep } from '../../../lambdas/handlers/workflow/review-task.ts';
+import { fakeWorkflowWorld, type FakeWorkflowWorld } from '../../support/workflow-fakes.ts';
+import { httpEvent, lambdaContext, parse } from '../intake/http-events.ts';
+
+const ids = { verificationId: 'ver-1', attemptId: 'att-1' };
+
+function deps(w: FakeWorkflowWorld): ReviewRouteDeps {
+  return { store: w.store, reviews: w.reviews, audit: w.audit, events: w.events, clock: w.clock };
+}
+
+async function withOpenReview(): Promise<FakeWorkflowWorld> {
+  const w = fakeWorkflowWorld();
+  w.store.seed(ids);
+  await loadAttemptStep(ids, w.deps);
+  await reviewTaskStep({ ...ids, taskToken: 'tok-1' }, w.deps);
+  return w;
+}
+
+describe('POST /v1/reviews/{verificationId}/decision', () => {
+  const call = (w: FakeWorkflowWorld, body: unknown, options: { userId?: string; groups?: string[] } = {}) =>
+    createReviewDecisionHandler(deps(w))(
+      httpEvent({
+        method: 'POST',
+        body,
+        pathParameters: { verificationId: 'ver-1' },
+        userId: options.userId ?? 'reviewer-1',
+        groups: options.groups ?? ['compliance_reviewer'],
+      }),
+      lambdaContext,
+    );
+
+  it('records the decision and completes the task token without the note', async () => {
+    // Prepare
+    const w = await withOpenReview();
+
+    // Act
+    const result = await call(w, { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note: 'Portrait differs' });
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(w.reviews.completed).toEqual([
+      { taskToken: 'tok-1', output: { decision: 'reject', reasons: ['FACE_NOT_MATCH'], reviewer: 'reviewer-1' } },
+    ]);
+    expect(await w.store.getReviewTask('ver-1', 'att-1')).toMatchObject({
+      note: 'Portrait differs',
+      decision: 'reject',
+    });
+    const audit = w.audit.events.find((e) => e.action === 'review.decided');
+    expect(audit).toMatchObject({ actor: 'compliance_reviewer:reviewer-1', origin: '192.0.2.10' });
+    expect(JSON.stringify(audit)).not.toContain('Portrait differs');
+  });
+
+  it.each([
+    ['a rejection without reasons', { decision: 'reject', note: 'x' }],
+    ['an approval with reasons', { decision: 'approve', reasons: ['FACE_NOT_MATCH'], note: 'x' }],
+    ['an unknown reason code', { decision: 'reject', reasons: ['NOPE'], note: 'x' }],
+    ['a file reason code', { decision: 'reject', reasons: ['FILE_TOO_LARGE'], note: 'x' }],
+    ['no note', { decision: 'approve' }],
+    ['an unknown decision', { decision: 'maybe', note: 'x' }],
+  ])('answers 400 to %s', async (_name, body) => {
+    // Prepare
+    const w = await withOpenReview();
+
+    // Act
+    const result = await call(w, body);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result).code).toBe('VALIDATION_ERROR');
+    expect(w.reviews.completed).toEqual([]);
+  });
+
+  it.each([
+    ['a support user', { groups: ['support'] }, 403],
+    ['the verified user themself', { userId: 'user-1' }, 403],
+  ])('refuses %s', async (_name, options, status) => {
+    // Prepare
+    const w = await withOpenReview();
+
+    // Act
+    const result = await call(w, { decision: 'approve', note: 'x' }, options);
+
+    // Assess
+    expect(result.statusCode).toBe(status);
+  });
+
+  it('answers 409 when no review is open', async () => {
+    // Prepare
+    const w = fakeWorkflowWorld();
+    w.store.seed(ids);
+
+    // Act
+    const result = await call(w, { decision: 'approve', note: 'x' });
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(parse(result).code).toBe('REVIEW_NOT_OPEN');
+  });
+
+  it('answers 202 when the task had just timed out (escalation hands the decision on)', async () => {
+    // Prepare
+    const w = await withOpenReview();
+    w.reviews.completeReview = async () => {
+      throw Object.assign(new Error('timed out'), { name: 'TaskTimedOut' });
+    };
+
+    // Act
+    const result = await call(w, { decision: 'approve', note: 'x' });
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect((await w.store.getReviewTask('ver-1', 'att-1'))?.decision).toBe('approve');
+  });
+});
+
+describe('GET /v1/reviews', () => {
+  const call = (w: FakeWorkflowWorld, query: Record<string, string> = {}) => {
+    const event = httpEvent({ method: 'GET', userId: 'reviewer-1', groups: ['compliance_reviewer'] });
+    return createListReviewsHandler(deps(w))({ ...event, queryStringParameters: query }, lambdaContext);
+  };
+
+  it('lists open reviews by due date without tokens or notes', async () => {
+    // Prepare
+    const w = await withOpenReview();
+
+    // Act
+    const result = await call(w, { status: 'open' });
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const body = parse(result) as { items: Array<Record<string, unknown>> };
+    expect(body.items).toHaveLength(1);
+    expect(body.items[0]).toMatchObject({ ...ids, queue: 'standard', priority: 1, overdue: false });
+    expect(JSON.stringify(body)).not.toContain('tok-1');
+  });
+
+  it.each([[{ status: 'closed' }], [{ limit: '0' }], [{ limit: 'many' }], [{ assignee: 'a b' }]])(
+    'answers 400 to %j',
+    async (query) => {
+      // Prepare
+      const w = fakeWorkflowWorld();
+
+      // Act / Assess
+      expect((await call(w, query)).statusCode).toBe(400);
+    },
+  );
+});
+
+describe('POST /v1/verifications/{id}/reset', () => {
+  const call = (w: FakeWorkflowWorld, body: unknown, groups = ['support']) =>
+    createResetVerificationHandler(deps(w))(
+      httpEvent({ method: 'POST', body, pathParameters: { id: 'ver-1' }, userId: 'support-1', groups }),
+      lambdaContext,
+    );
+
+  it('reopens an approved, frozen verification with an audited reason', async () => {
+    // Prepare
+    const w = fakeWorkflowWorld();
+    w.store.seed(ids);
+    const v = await w.store.getVerification('ver-1');
+    await w.store.updateVerification('ver-1', v!.version, { status: 'approved', frozen: true });
+
+    // Act
+    const result = await call(w, { reason: 'Customer legally changed their name (ticket 4711)' });
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(await w.store.getVerification('ver-1')).toMatchObject({ status: 'awaiting_upload', frozen: false });
+    expect(w.audit.events.at(-1)).toMatchObject({
+      action: 'verification.reset',
+      actor: 'support:support-1',
+      reason: 'Customer legally changed their name (ticket 4711)',
+      origin: '192.0.2.10',
+    });
+    expect(w.events.changes.at(-1)).toEqual({ verificationId: 'ver-1', status: 'awaiting_upload', reasons: [] });
+  });
+
+  it.each([
+    ['a verification that is not approved', { reason: 'a sufficiently long reason' }, ['support'], 409],
+    ['a missing reason', {}, ['support'], 400],
+    ['a compliance reviewer', { reason: 'a sufficiently long reason' }, ['compliance_reviewer'], 403],
+  ])('refuses %s', async (_name, body, groups, status) => {
+    // Prepare
+    const w = fakeWorkflowWorld();
+    w.store.seed(ids);
+
+    // Act / Assess
+    expect((await call(w, body, groups)).statusCode).toBe(status);
+  });
+});
