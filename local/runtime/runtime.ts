@@ -19,7 +19,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { CreateCollectionCommand, RekognitionClient, ResourceAlreadyExistsException } from '@aws-sdk/client-rekognition';
+import {
+  CreateCollectionCommand,
+  RekognitionClient,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-rekognition';
 import { resolveConfig, type KycConfig, type PartialConfig } from '../../lib/config.ts';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
