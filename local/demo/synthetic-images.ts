@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { DemoPerson, SampleImages } from './sample-images.ts';
+import { finish, toRaw } from '../../scripts/fixtures/raster.ts';
 
 /** One face in one sample photo (box as fractions of the photo, from the local face engine). */
 interface SampleFace {
@@ -57,6 +58,19 @@ async function portrait(index: number, width: number): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * A selfie: the portrait re-sharpened after upscaling, with the faint sensor noise of a real
+ * camera and camera EXIF (the fixtures' finishing step), so it passes the quality gate.
+ */
+async function selfiePhoto(index: number): Promise<Buffer> {
+  const raw = await toRaw(
+    sharp(await portrait(index, 1100))
+      .normalise({ lower: 1, upper: 98 })
+      .sharpen({ sigma: 1.2 }),
+  );
+  return finish(raw, { seed: index + 1, noise: 6 });
+}
+
 /** ICAO 9303 check digit (weights 7, 3, 1; `<` = 0, A-Z = 10-35). */
 export function mrzCheckDigit(text: string): string {
   const weights = [7, 3, 1];
@@ -99,18 +113,27 @@ async function passportPage(person: DemoPerson, blurry: boolean): Promise<Buffer
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1800" height="1200">
     <rect width="1800" height="1200" rx="40" fill="#f4f1e8"/>
     <rect x="0" y="0" width="1800" height="120" rx="40" fill="#1f3b63"/>
-    <text x="80" y="82" font-family="DejaVu Sans" font-size="52" fill="#fff">PASSPORT  ${escapeXml(person.nationality)}</text>
+    <text x="80" y="82" font-family="DejaVu Sans" font-size="52" fill="#ecebe4">PASSPORT  ${escapeXml(person.nationality)}</text>
     ${field('Surname', rest.join(' '), 200)}
     ${field('Given names', given, 330)}
     ${field('Date of birth', person.dateOfBirth, 460)}
     ${field('Document no.', person.documentNumber, 590)}
     ${field('Date of expiry', person.expiryDate, 720)}
-    <rect x="0" y="930" width="1800" height="270" fill="#ffffff"/>
+    <rect x="0" y="930" width="1800" height="270" fill="#efeee8"/>
     <text x="60" y="1030" font-family="DejaVu Sans Mono" font-size="52" font-weight="bold" letter-spacing="5" fill="#000" xml:space="preserve">${escapeXml(line1)}</text>
     <text x="60" y="1130" font-family="DejaVu Sans Mono" font-size="52" font-weight="bold" letter-spacing="5" fill="#000" xml:space="preserve">${escapeXml(line2)}</text>
   </svg>`;
   const page = await sharp(Buffer.from(svg))
-    .composite([{ input: await portrait(person.index, 540), left: 120, top: 170 }])
+    // Printed portraits have no clipped whites (the sample photos' bright backdrops would read as glare).
+    .composite([
+      {
+        input: await sharp(await portrait(person.index, 540))
+          .linear(0.9, 6)
+          .toBuffer(),
+        left: 120,
+        top: 170,
+      },
+    ])
     .png()
     .toBuffer();
   // The page lies flat on a dark, plain surface, fully visible, as the fix tips ask.
@@ -134,6 +157,6 @@ export function syntheticSampleImages(person: (index: number) => DemoPerson): Sa
   return {
     person,
     document: (subject, options = {}) => passportPage(subject, options.blurry === true),
-    selfie: (subject) => portrait(subject.index, 1100),
+    selfie: (subject) => selfiePhoto(subject.index),
   };
 }
