@@ -99,6 +99,11 @@ export function mrzCandidateLines(ocrLines: readonly string[]): string[] {
       .replace(/«/g, '<<')
       .replace(/\s+/g, '')
       .replace(/[^A-Z0-9<]/g, '');
+    const name = normaliseNameLine(line);
+    if (name !== undefined) {
+      if (name !== '') out.push(name);
+      continue;
+    }
     for (const length of [TD3_LENGTH, TD1_LENGTH]) {
       if (line.length === length) out.push(line);
       else if (line.length < length && line.length >= length - 2 && line.endsWith('<')) {
@@ -107,6 +112,29 @@ export function mrzCandidateLines(ocrLines: readonly string[]): string[] {
     }
   }
   return out;
+}
+
+/**
+ * OCR often reads the filler `<` of a name line as `K`, `I`, `L` or splits it into extra
+ * characters. A name never holds `<<<` (`<<` separates surname and given names, `<` the parts
+ * of a name), so everything after the first `<<<` of a name line is filler: it is rewritten as
+ * `<` to the line's length. Name lines are a TD3 line 1 (`P` + state + name, 44) and a TD1
+ * line 3 (letters and `<` only, 30). Other lines are left alone: their check digits guard them.
+ */
+function normaliseNameLine(line: string): string | undefined {
+  const filler = line.indexOf('<<<');
+  if (filler < 0) return undefined;
+  // Digits never occur in a name: OCR misread it (0 for O, 1 for I), and no check digit can tell
+  // which letters are right. Such a line is dropped, so the document reads as unreadable and goes
+  // to a person instead of being rejected for a mismatch the OCR made up.
+  if (/^P[A-Z<]{4}/.test(line) && /[0-9]/.test(line.slice(5, filler))) return '';
+  if (/^P[A-Z<][A-Z<]{3}/.test(line) && filler >= 7 && line.length >= TD3_LENGTH - 2) {
+    return line.slice(0, filler).padEnd(TD3_LENGTH, '<').slice(0, TD3_LENGTH);
+  }
+  if (/^[A-Z<]+$/.test(line) && line.includes('<<') && filler >= 2 && Math.abs(line.length - TD1_LENGTH) <= 6) {
+    return line.slice(0, filler).padEnd(TD1_LENGTH, '<').slice(0, TD1_LENGTH);
+  }
+  return undefined;
 }
 
 /** Finds and parses the MRZ in OCR lines; undefined when no window has valid check digits. */

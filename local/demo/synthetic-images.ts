@@ -119,7 +119,7 @@ async function passportPage(person: DemoPerson, blurry: boolean): Promise<Buffer
     ${field('Date of birth', person.dateOfBirth, 460)}
     ${field('Document no.', person.documentNumber, 590)}
     ${field('Date of expiry', person.expiryDate, 720)}
-    <rect x="0" y="930" width="1800" height="270" fill="#efeee8"/>
+    <rect x="0" y="930" width="1800" height="270" fill="#ffffff"/>
     <text x="60" y="1030" font-family="DejaVu Sans Mono" font-size="52" font-weight="bold" letter-spacing="5" fill="#000" xml:space="preserve">${escapeXml(line1)}</text>
     <text x="60" y="1130" font-family="DejaVu Sans Mono" font-size="52" font-weight="bold" letter-spacing="5" fill="#000" xml:space="preserve">${escapeXml(line2)}</text>
   </svg>`;

@@ -126,6 +126,36 @@ describe('readMrz', () => {
   });
 });
 
+describe('readMrz: OCR noise in the filler of a name line', () => {
+  it.each([
+    ['stray K in the filler, line too long', 'P<GBROKAFOR<<DAVID<<<<<<<<<<<<<<<<<<<<<K<<<K<<'],
+    ['I, L and K read for <', 'P<GBROKAFOR<<DAVID<<<<<<<<<<<<I<I<I<<I<I<<<<I<KI<I<<<<L<'],
+  ])('reads the MRZ despite %s', (_label, noisyFirstLine) => {
+    // Prepare: the second line is exact, its check digits guard the data.
+    const second = '9100079198GBR6706120F3106121<<<<<<<<<<<<<<02';
+
+    // Act
+    const mrz = readMrz(['PASSPORT GBR', noisyFirstLine, second]);
+
+    // Assess
+    expect(mrz?.nameField).toBe('OKAFOR<<DAVID');
+    expect(mrz?.documentNumber).toBe('910007919');
+  });
+});
+
+describe('readMrz: a name the OCR misread with digits', () => {
+  it('reads nothing (unreadable -> manual review) rather than a made-up name', () => {
+    // Act
+    const mrz = readMrz([
+      'P<GBRSILVA<<J0AD<<<<<<<<<<<<<<I<I<<<I<I<KI<<ILILK<K<<<',
+      '9100554336GBR6912222F3212220<<<<<<<<<<<<<<02',
+    ]);
+
+    // Assess
+    expect(mrz).toBeUndefined();
+  });
+});
+
 describe('mrzNameForm (ICAO 9303 transliteration)', () => {
   it.each([
     ['Anna Maria Eriksson', 'ANNA<MARIA<ERIKSSON'],
