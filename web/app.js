@@ -500,6 +500,11 @@ async function startAttempt() {
       {},
     );
     state.attemptId = attempt.attemptId;
+    // The previous attempt's decision no longer applies: the new attempt awaits its uploads.
+    const badge = $('status-value');
+    badge.dataset.status = 'awaiting_upload';
+    badge.textContent = t('status.awaiting_upload');
+    badge.className = 'badge badge-awaiting_upload';
     state.uploads = attempt.uploads ?? {};
     state.files.clear();
     state.uploaded.clear();
