@@ -12,7 +12,7 @@
  * Request signatures are not verified: the servers only listen on loopback.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PortInUseError } from './errors.ts';
 
 /** An error answered in the AWS JSON shape with its status code (400 unless given). */
@@ -205,17 +205,7 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
     });
   });
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' ? new PortInUseError(options.name, options.port ?? 0, { cause: error }) : error,
-      ),
-    );
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : 0);
-    });
-  });
+  const port = await listenOnLoopback(server, options.name, options.port);
 
   let stopped = false;
   return {
@@ -230,4 +220,20 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
       });
     },
   };
+}
+
+/**
+ * Listens on 127.0.0.1 (`port` 0 or undefined: a free port) and resolves with the port;
+ * a busy port rejects with `PortInUseError` naming the server.
+ */
+export function listenOnLoopback(server: Server, name: string, port?: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(name, port ?? 0, { cause: error }) : error),
+    );
+    server.listen(port ?? 0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : 0);
+    });
+  });
 }

@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { localClientConfig, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
-import { PortInUseError } from './errors.ts';
+import { listenOnLoopback } from './json-protocol-server.ts';
 import { toEventBridgeEvent, type S3ObjectEvent, type S3ObjectEventReason } from './s3-events.ts';
 
 export type { S3ObjectEvent } from './s3-events.ts';
@@ -255,15 +255,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     requests.run(info, () => handle(req, res));
   });
 
-  const port = await new Promise<number>((done, fail) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      fail(error.code === 'EADDRINUSE' ? new PortInUseError('local S3', options.port ?? 0, { cause: error }) : error),
-    );
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      const address = server.address();
-      done(typeof address === 'object' && address !== null ? address.port : 0);
-    });
-  });
+  const port = await listenOnLoopback(server, 'local S3', options.port);
 
   let stopped = false;
   return {
