@@ -174,4 +174,14 @@ describe('kyc audit verify on the local runtime', () => {
     expect(missing).toBe(2);
     expect(lines.join('\n')).toMatch(/holds no local runtime data/);
   });
+
+  it('verifies the same data folder after the runtime stopped, starting its own local servers', async () => {
+    // Prepare
+    await e2e.runtime.stop();
+    // Act
+    const result = await kycAudit('verify');
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Audit trail intact/);
+  }, 120_000);
 });
