@@ -17,6 +17,8 @@ import type { LocalEndpoints } from './runtime-environment.ts';
 export interface RuntimeManifest {
   readonly pid: number;
   readonly startedAt: string;
+  /** Set when the runtime stopped cleanly (its servers are gone, even if its process lives on). */
+  readonly stoppedAt?: string;
   readonly region: string;
   readonly endpoints: LocalEndpoints;
   readonly environment: Readonly<Record<string, string>>;
@@ -35,6 +37,16 @@ export function writeRuntimeManifest(
   renameSync(temporary, file);
 }
 
+/** Records a clean stop, so commands start their own servers instead of calling stopped ones. */
+export function markRuntimeStopped(dataDir: string): void {
+  const manifest = readRuntimeManifest(dataDir);
+  if (!manifest || manifest.pid !== process.pid) return;
+  const file = join(dataDir, RUNTIME_MANIFEST);
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ ...manifest, stoppedAt: new Date().toISOString() }, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
 /** The manifest of the last runtime started on `dataDir`, or undefined when none ever ran there. */
 export function readRuntimeManifest(dataDir: string): RuntimeManifest | undefined {
   const file = join(dataDir, RUNTIME_MANIFEST);
@@ -44,6 +56,7 @@ export function readRuntimeManifest(dataDir: string): RuntimeManifest | undefine
 
 /** True when the process that wrote the manifest is still alive (its servers are then up). */
 export function isRuntimeAlive(manifest: RuntimeManifest): boolean {
+  if (manifest.stoppedAt) return false;
   try {
     process.kill(manifest.pid, 0);
     return true;

@@ -46,7 +46,7 @@ import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
-import { writeRuntimeManifest } from './runtime-manifest.ts';
+import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
@@ -298,6 +298,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     });
     cleanups.push(() => Promise.all(streamPollers.map((poller) => poller.stop())).then(() => undefined));
     writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region });
+    cleanups.push(() => markRuntimeStopped(dataDir));
 
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
