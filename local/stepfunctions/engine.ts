@@ -152,6 +152,8 @@ interface ExecutionRecord {
   detached: boolean;
   /** The library run is going. */
   launched: boolean;
+  /** Settles when the history of the current run is complete. */
+  collecting: Promise<void>;
 }
 
 interface MachineRecord {
@@ -603,7 +605,7 @@ export class LocalStepFunctions extends EventEmitter {
       } as never,
     });
     record.abort = execution.abort;
-    void this.collectHistory(record, execution.eventLogs, machine, resuming);
+    record.collecting = this.collectHistory(record, execution.eventLogs, machine, resuming).catch(() => undefined);
     execution.result.then(
       (output) => this.finish(record, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
       (error: unknown) => this.finish(record, failure(error, record.description)),
@@ -626,9 +628,14 @@ export class LocalStepFunctions extends EventEmitter {
     record.description = { ...record.description, ...result, stopDate: new Date() };
     record.tokens = [];
     record.waits = {};
-    this.persist(record);
     this.emit('execution', { ...record.description });
-    record.resolveDone({ ...record.description });
+    // The history's last events arrive a moment after the result: record them too.
+    let timer: NodeJS.Timeout | undefined;
+    void Promise.race([record.collecting, new Promise((resolve) => (timer = setTimeout(resolve, 100)))]).then(() => {
+      clearTimeout(timer);
+      this.persist(record, true);
+      record.resolveDone({ ...record.description });
+    });
   }
 
   private async collectHistory(
@@ -1012,6 +1019,7 @@ function newRecord(
     resolveDone,
     detached: false,
     launched: false,
+    collecting: Promise.resolve(),
   };
 }
 
