@@ -45,6 +45,7 @@ import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
+import { writeRuntimeState } from './runtime-state.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
@@ -317,6 +318,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     }
     cleanups.push(() => api.close());
     mark('api', since);
+    cleanups.push(
+      writeRuntimeState(dataDir, {
+        pid: process.pid,
+        apiUrl: api.url,
+        region,
+        endpoints,
+        resources: Object.fromEntries(
+          Object.values(ENV)
+            .filter((name) => environment[name] !== undefined && name !== ENV.config)
+            .map((name) => [name, environment[name]!]),
+        ),
+      }),
+    );
     timings.total = Date.now() - started;
 
     return {
