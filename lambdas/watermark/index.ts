@@ -14,12 +14,11 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { convolutionalEncode, viterbiDecode } from './convolutional-code.ts';
-import { accessTag, fromBits, layoutFor, TAG_BYTES, toBits, type TileLayout } from './layout.ts';
+import { accessTag, fromBits, GRID, layoutFor, TAG_BYTES, toBits, type TileLayout } from './layout.ts';
 import {
   codedSoftValues,
   DEFAULT_STRENGTH,
   fold,
-  GRID_BINS_MAX,
   markPlane,
   matchSync,
   periodCandidates,
@@ -47,7 +46,19 @@ export const DETECT_WINDOW = 1024;
 
 const MESSAGE_BITS = (ACCESS_ID_BYTES + TAG_BYTES) * 8;
 const PERIOD_CANDIDATES = 4;
-const SCALE_STEPS = [0, -0.001, 0.001, -0.002, 0.002, -0.003, 0.003, -0.004, 0.004];
+/** Relative error of the autocorrelation's period estimate that the fold search covers. */
+const PERIOD_SLACK = 0.004;
+
+/**
+ * Relative period corrections to try: steps small enough that the fold drifts by at most a third
+ * of a cell across the window, over +-PERIOD_SLACK.
+ */
+function periodSteps(cellPx: number, extent: number): { steps: number[]; step: number } {
+  const step = Math.min(PERIOD_SLACK, Math.max(0.0004, cellPx / (3 * extent)));
+  const steps = [0];
+  for (let offset = step; offset <= PERIOD_SLACK + 1e-9; offset += step) steps.push(-offset, offset);
+  return { steps, step };
+}
 
 /** The image could not be decoded, or is too small to carry or read a mark. */
 export class WatermarkImageError extends Error {
@@ -265,16 +276,22 @@ export async function analyseWatermark(image: Buffer, key: WatermarkKey): Promis
   if (luma.width < 48 || luma.height < 48) return best;
   const residual = whitenedResidual(luma);
   for (const candidate of periodCandidates(residual, PERIOD_CANDIDATES)) {
-    const binsPerCell = Math.max(
-      1,
-      Math.min(GRID_BINS_MAX, Math.floor(Math.min(candidate.periodX, candidate.periodY) / 32)),
-    );
+    const period = Math.min(candidate.periodX, candidate.periodY);
+    const binsPerCell = period >= 4 * GRID ? 4 : period >= 2 * GRID ? 2 : 1;
+    const { steps, step } = periodSteps(period / GRID, Math.max(residual.width, residual.height));
     let local: { score: number; cells: Float64Array; periodX: number; periodY: number } | null = null;
-    for (const step of SCALE_STEPS) {
-      const periodX = candidate.periodX * (1 + step);
-      const periodY = candidate.periodY * (1 + step);
+    const tryStep = (offset: number): void => {
+      const periodX = candidate.periodX * (1 + offset);
+      const periodY = candidate.periodY * (1 + offset);
       const match = matchSync(fold(residual, periodX, periodY, binsPerCell), layout);
       if (!local || match.score > local.score) local = { ...match, periodX, periodY };
+    };
+    steps.forEach(tryStep);
+    const coarse = local as { periodX: number } | null;
+    if (coarse) {
+      const found = coarse.periodX / candidate.periodX - 1;
+      tryStep(found - step / 2);
+      tryStep(found + step / 2);
     }
     if (!local) continue;
     const soft = codedSoftValues(local.cells, layout);

@@ -23,8 +23,6 @@ export const TILE_PX = GRID * CELL_PX;
 /** Smallest and largest rescaling (relative to the marked image) the detector looks for. */
 export const MIN_SCALE = 0.3;
 export const MAX_SCALE = 2.5;
-/** Most fold bins per cell side (finer bins locate the tile origin to a quarter cell). */
-export const GRID_BINS_MAX = 4;
 
 export interface Plane {
   readonly data: Float32Array;
@@ -362,22 +360,22 @@ export function fold(residual: Plane, periodX: number, periodY: number, binsPerC
   return { bins, values: sums };
 }
 
-/** In-place 2-D FFT of a GRID x GRID complex array (interleaved re, im). */
-function fft2d(data: Float64Array, inverse: boolean): Float64Array {
-  const fft = fftOfSize(GRID);
-  const line = new Float64Array(GRID * 2);
-  const out = new Float64Array(GRID * 2);
+/** In-place 2-D FFT of an n x n complex array (interleaved re, im), n a power of two. */
+function fft2d(data: Float64Array, n: number, inverse: boolean): Float64Array {
+  const fft = fftOfSize(n);
+  const line = new Float64Array(n * 2);
+  const out = new Float64Array(n * 2);
   const pass = (rows: boolean): void => {
-    for (let a = 0; a < GRID; a += 1) {
-      for (let b = 0; b < GRID; b += 1) {
-        const index = rows ? a * GRID + b : b * GRID + a;
+    for (let a = 0; a < n; a += 1) {
+      for (let b = 0; b < n; b += 1) {
+        const index = rows ? a * n + b : b * n + a;
         line[2 * b] = data[2 * index] as number;
         line[2 * b + 1] = data[2 * index + 1] as number;
       }
       if (inverse) fft.inverseTransform(out, line);
       else fft.transform(out, line);
-      for (let b = 0; b < GRID; b += 1) {
-        const index = rows ? a * GRID + b : b * GRID + a;
+      for (let b = 0; b < n; b += 1) {
+        const index = rows ? a * n + b : b * n + a;
         data[2 * index] = out[2 * b] as number;
         data[2 * index + 1] = out[2 * b + 1] as number;
       }
@@ -388,95 +386,28 @@ function fft2d(data: Float64Array, inverse: boolean): Float64Array {
   return data;
 }
 
-const syncSpectra = new WeakMap<TileLayout, Float64Array>();
-function syncSpectrum(layout: TileLayout): Float64Array {
-  let spectrum = syncSpectra.get(layout);
-  if (!spectrum) {
-    spectrum = new Float64Array(CELLS * 2);
-    for (let cell = 0; cell < CELLS; cell += 1) spectrum[2 * cell] = layout.sync[cell] as number;
-    fft2d(spectrum, false);
-    syncSpectra.set(layout, spectrum);
+/** Spectrum of the sync pattern drawn at `binsPerCell` bins per cell (cached per layout). */
+const syncSpectra = new WeakMap<TileLayout, Map<number, Float64Array>>();
+function syncSpectrum(layout: TileLayout, binsPerCell: number): Float64Array {
+  let perLayout = syncSpectra.get(layout);
+  if (!perLayout) {
+    perLayout = new Map();
+    syncSpectra.set(layout, perLayout);
   }
-  return spectrum;
-}
-
-/** Where the tile starts in the folded tile, and how sure we are. */
-export interface SyncMatch {
-  /** Peak of the normalised circular correlation with the sync pattern (about N(0,1) when unmarked). */
-  readonly score: number;
-  /** Cell values (zero mean, unit root-mean-square) in tile order, tile origin aligned. */
-  readonly cells: Float64Array;
-}
-
-/**
- * Finds the tile origin in a folded tile: for every sub-cell phase, sums the bins of each cell,
- * correlates the cell grid circularly with the sync pattern (FFT), and keeps the highest peak.
- */
-export function matchSync(folded: FoldedTile, layout: TileLayout): SyncMatch {
-  const k = folded.bins / GRID;
-  const spectrum = syncSpectrum(layout);
-  let best: SyncMatch = { score: Number.NEGATIVE_INFINITY, cells: new Float64Array(CELLS) };
-  const grid = new Float64Array(CELLS);
-  const work = new Float64Array(CELLS * 2);
-  // cellOf[phase][bin]: the cell (along one axis) a bin falls in when the tile starts `phase` bins in
-  const cellOf = Array.from({ length: k }, (_, phase) =>
-    Int32Array.from({ length: folded.bins }, (_, bin) =>
-      Math.floor(((((bin - phase) % folded.bins) + folded.bins) % folded.bins) / k),
-    ),
-  );
-  for (let phaseY = 0; phaseY < k; phaseY += 1) {
-    const rowCells = cellOf[phaseY] as Int32Array;
-    for (let phaseX = 0; phaseX < k; phaseX += 1) {
-      const columnCells = cellOf[phaseX] as Int32Array;
-      grid.fill(0);
-      for (let row = 0; row < folded.bins; row += 1) {
-        const base = (rowCells[row] as number) * GRID;
-        const offset = row * folded.bins;
-        for (let column = 0; column < folded.bins; column += 1) {
-          const cell = base + (columnCells[column] as number);
-          grid[cell] = (grid[cell] as number) + (folded.values[offset + column] as number);
-        }
-      }
-      let mean = 0;
-      for (let cell = 0; cell < CELLS; cell += 1) mean += grid[cell] as number;
-      mean /= CELLS;
-      let energy = 0;
-      for (let cell = 0; cell < CELLS; cell += 1) {
-        grid[cell] = (grid[cell] as number) - mean;
-        energy += (grid[cell] as number) ** 2;
-      }
-      const rms = Math.sqrt(energy / CELLS);
-      if (rms === 0) continue;
-      work.fill(0);
-      for (let cell = 0; cell < CELLS; cell += 1) work[2 * cell] = (grid[cell] as number) / rms;
-      fft2d(work, false);
-      for (let i = 0; i < CELLS; i += 1) {
-        const gr = work[2 * i] as number;
-        const gi = work[2 * i + 1] as number;
-        const sr = spectrum[2 * i] as number;
-        const si = -(spectrum[2 * i + 1] as number);
-        work[2 * i] = gr * sr - gi * si;
-        work[2 * i + 1] = gr * si + gi * sr;
-      }
-      fft2d(work, true);
-      let bestShift = 0;
-      for (let shift = 1; shift < CELLS; shift += 1)
-        if ((work[2 * shift] as number) > (work[2 * bestShift] as number)) bestShift = shift;
-      const score = (work[2 * bestShift] as number) / Math.sqrt(countSync(layout));
-      if (score > best.score) {
-        const shiftY = Math.floor(bestShift / GRID);
-        const shiftX = bestShift % GRID;
-        const cells = new Float64Array(CELLS);
-        for (let cell = 0; cell < CELLS; cell += 1) {
-          const row = (Math.floor(cell / GRID) + shiftY) % GRID;
-          const column = ((cell % GRID) + shiftX) % GRID;
-          cells[cell] = (grid[row * GRID + column] as number) / rms;
-        }
-        best = { score, cells };
+  let spectrum = perLayout.get(binsPerCell);
+  if (!spectrum) {
+    const bins = GRID * binsPerCell;
+    spectrum = new Float64Array(bins * bins * 2);
+    for (let row = 0; row < bins; row += 1) {
+      for (let column = 0; column < bins; column += 1) {
+        const cell = Math.floor(row / binsPerCell) * GRID + Math.floor(column / binsPerCell);
+        spectrum[2 * (row * bins + column)] = layout.sync[cell] as number;
       }
     }
+    fft2d(spectrum, bins, false);
+    perLayout.set(binsPerCell, spectrum);
   }
-  return best;
+  return spectrum;
 }
 
 const syncCounts = new WeakMap<TileLayout, number>();
@@ -487,6 +418,90 @@ function countSync(layout: TileLayout): number {
     syncCounts.set(layout, count);
   }
   return count;
+}
+
+/** Where the tile starts in the folded tile, and how sure we are. */
+export interface SyncMatch {
+  /** Normalised correlation with the sync pattern at the tile origin (about N(0,1) when unmarked). */
+  readonly score: number;
+  /** Cell values (zero mean, unit root-mean-square) in tile order, tile origin aligned. */
+  readonly cells: Float64Array;
+}
+
+/** Peaks of the bin-level correlation examined exactly (cell sums at their sub-cell phase). */
+const PEAKS_EXAMINED = 6;
+
+/** Indices of the `count` largest real parts of an interleaved complex array (linear scan). */
+function topIndices(values: Float64Array, length: number, count: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < length; i += 1) {
+    const value = values[2 * i] as number;
+    if (top.length === count && value <= (values[2 * (top[count - 1] as number)] as number)) continue;
+    let position = top.length;
+    while (position > 0 && (values[2 * (top[position - 1] as number)] as number) < value) position -= 1;
+    top.splice(position, 0, i);
+    if (top.length > count) top.length = count;
+  }
+  return top;
+}
+
+/**
+ * Finds the tile origin in a folded tile. One circular correlation (FFT) of the folded bins with
+ * the sync pattern drawn at bin resolution gives every offset at once; the highest few are then
+ * scored exactly: the bins summed into cells at that sub-cell phase, normalised to zero mean and
+ * unit root-mean-square, and correlated with the sync signs at that cell shift, divided by the
+ * square root of the number of sync cells. For a fixed image and random keyed signs that score
+ * has mean 0 and variance 1, so it reads as a z-score.
+ */
+export function matchSync(folded: FoldedTile, layout: TileLayout): SyncMatch {
+  const { bins } = folded;
+  const k = bins / GRID;
+  const spectrum = syncSpectrum(layout, k);
+  let mean = 0;
+  for (let i = 0; i < folded.values.length; i += 1) mean += folded.values[i] as number;
+  mean /= folded.values.length;
+  const work = new Float64Array(bins * bins * 2);
+  for (let i = 0; i < folded.values.length; i += 1) work[2 * i] = (folded.values[i] as number) - mean;
+  fft2d(work, bins, false);
+  for (let i = 0; i < bins * bins; i += 1) {
+    const fr = work[2 * i] as number;
+    const fi = work[2 * i + 1] as number;
+    const sr = spectrum[2 * i] as number;
+    const si = -(spectrum[2 * i + 1] as number);
+    work[2 * i] = fr * sr - fi * si;
+    work[2 * i + 1] = fr * si + fi * sr;
+  }
+  fft2d(work, bins, true);
+  const offsets = topIndices(work, bins * bins, PEAKS_EXAMINED);
+  let best: SyncMatch = { score: Number.NEGATIVE_INFINITY, cells: new Float64Array(CELLS) };
+  const grid = new Float64Array(CELLS);
+  const syncCount = Math.sqrt(countSync(layout));
+  for (const offset of offsets) {
+    const offsetY = Math.floor(offset / bins);
+    const offsetX = offset % bins;
+    // cells[c] = sum of the k x k bins of cell c when the tile starts at (offsetY, offsetX)
+    grid.fill(0);
+    for (let row = 0; row < bins; row += 1) {
+      const cellRow = Math.floor(((((row - offsetY) % bins) + bins) % bins) / k) * GRID;
+      for (let column = 0; column < bins; column += 1) {
+        const cell = cellRow + Math.floor(((((column - offsetX) % bins) + bins) % bins) / k);
+        grid[cell] = (grid[cell] as number) + (folded.values[row * bins + column] as number);
+      }
+    }
+    let cellMean = 0;
+    for (let cell = 0; cell < CELLS; cell += 1) cellMean += grid[cell] as number;
+    cellMean /= CELLS;
+    let energy = 0;
+    for (let cell = 0; cell < CELLS; cell += 1) energy += ((grid[cell] as number) - cellMean) ** 2;
+    const rms = Math.sqrt(energy / CELLS);
+    if (rms === 0) continue;
+    const cells = grid.map((value) => (value - cellMean) / rms);
+    let correlation = 0;
+    for (let cell = 0; cell < CELLS; cell += 1) correlation += (cells[cell] as number) * (layout.sync[cell] as number);
+    const score = correlation / syncCount;
+    if (score > best.score) best = { score, cells };
+  }
+  return best;
 }
 
 /** Soft values of the coded bits (positive: 0) from aligned cell values. */

@@ -93,7 +93,9 @@ export function faceApiDemoDir(): string {
 /** Folder of the human package's assets (screenshots and sample sheets). */
 export function humanAssetsDir(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@vladmandic/human/package.json')), 'assets');
+  const entry = require.resolve('@vladmandic/human'); // the package exports no package.json
+  const marker = join('node_modules', '@vladmandic', 'human');
+  return join(entry.slice(0, entry.lastIndexOf(marker) + marker.length), 'assets');
 }
 
 /** Every JPEG / PNG photo or screenshot the two packages ship (the small icons left out). */
@@ -141,10 +143,27 @@ export async function documentRendition(width = 1400, personIndex = 0): Promise<
   return card.png;
 }
 
+/** A decoded RGB raster. */
+interface Raster {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+async function toRaster(image: Buffer, maxSide: number): Promise<Raster> {
+  const { data, info } = await sharp(image)
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
 /**
- * `count` cheap unmarked images of several kinds, deterministic for a seed: crops and rescaled
- * copies of the package photos (re-encoded at several JPEG qualities), rendered documents,
- * flat colours, gradients, and uniform / Gaussian / blocky noise.
+ * `count` cheap unmarked images of several kinds, deterministic for a seed: crops of the package
+ * photos and of rendered documents at several scales, re-encoded at several JPEG qualities; flat
+ * colours; gradients; uniform / blocky noise of several strengths. Sides up to `maxSide` px.
  */
 export async function unmarkedImages(
   count: number,
@@ -152,8 +171,10 @@ export async function unmarkedImages(
   maxSide = 384,
 ): Promise<{ kind: string; image: Buffer }[]> {
   const random = prng(seed);
-  const photos = await packagePhotos();
-  const documents = await Promise.all([0, 1, 2].map((i) => documentRendition(900, i + seed)));
+  const photos = await Promise.all((await packagePhotos()).map((photo) => toRaster(photo, 1280)));
+  const documents = await Promise.all(
+    [0, 1, 2].map(async (i) => toRaster(await documentRendition(1200, i + seed), 1200)),
+  );
   const out: { kind: string; image: Buffer }[] = [];
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const side = (): number => Math.round(maxSide * (0.55 + 0.45 * random()));
@@ -163,40 +184,34 @@ export async function unmarkedImages(
     const height = side();
     if (kind === 'photo' || kind === 'document') {
       const source = kind === 'photo' ? pick(photos) : pick(documents);
-      const meta = await sharp(source).metadata();
-      const scale = 0.3 + 0.7 * random();
-      const scaledWidth = Math.max(width, Math.round((meta.width ?? 0) * scale));
-      const scaled = await sharp(source).resize({ width: scaledWidth }).png().toBuffer();
-      const scaledMeta = await sharp(scaled).metadata();
-      const w = Math.min(width, scaledMeta.width ?? width);
-      const h = Math.min(height, scaledMeta.height ?? height);
-      const left = Math.floor(random() * ((scaledMeta.width ?? w) - w + 1));
-      const top = Math.floor(random() * ((scaledMeta.height ?? h) - h + 1));
+      // a region of the source, (1 / scale) times the output size, resized to the output size
+      const scale = Math.max(width / source.width, height / source.height, 0.25 + 0.75 * random());
+      const regionWidth = Math.min(source.width, Math.round(width / scale));
+      const regionHeight = Math.min(source.height, Math.round(height / scale));
+      const left = Math.floor(random() * (source.width - regionWidth + 1));
+      const top = Math.floor(random() * (source.height - regionHeight + 1));
       const quality = pick([50, 60, 75, 85, 95]);
-      out.push({
-        kind,
-        image: await sharp(scaled).extract({ left, top, width: w, height: h }).jpeg({ quality }).toBuffer(),
-      });
+      const image = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } })
+        .extract({ left, top, width: regionWidth, height: regionHeight })
+        .resize({ width: Math.min(width, regionWidth), height: Math.min(height, regionHeight), fit: 'fill' })
+        .jpeg({ quality })
+        .toBuffer();
+      out.push({ kind, image });
       continue;
     }
     const pixels = Buffer.alloc(width * height * 3);
     const base = [random() * 255, random() * 255, random() * 255];
     const sigma = 2 + random() * 40;
     const block = 1 + Math.floor(random() * 6);
-    const blockValues = new Map<number, number>();
+    const columns = Math.ceil(width / block);
+    const blockValues = new Float32Array(columns * Math.ceil(height / block)).map(
+      () => (random() + random() + random() - 1.5) * sigma * 2,
+    );
     for (let y = 0; y < height; y += 1) {
       for (let x = 0; x < width; x += 1) {
         let delta = 0;
-        if (kind === 'gradient') delta = ((x / width) * 120 + (y / height) * 60) * (random() < 0.5 ? 1 : 1);
-        if (kind === 'noise') {
-          const cell = Math.floor(y / block) * 10_000 + Math.floor(x / block);
-          let value = blockValues.get(cell);
-          if (value === undefined) {
-            value = (random() + random() + random() - 1.5) * sigma * 2;
-            blockValues.set(cell, value);
-          }
-          delta = value;
-        }
+        if (kind === 'gradient') delta = (x / width) * 120 + (y / height) * 60 - 90;
+        if (kind === 'noise') delta = blockValues[Math.floor(y / block) * columns + Math.floor(x / block)] as number;
         for (let c = 0; c < 3; c += 1) {
           pixels[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round((base[c] as number) + delta)));
         }
