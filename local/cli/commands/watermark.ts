@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import sharp from 'sharp';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { ENV } from '../../../lambdas/adapters/aws/environment.ts';
 import { EvidenceAccessRepository } from '../../../lambdas/adapters/aws/evidence-access-repository.ts';
@@ -121,6 +122,13 @@ export async function watermarkCommand(args: readonly string[], io: CliIo): Prom
     image = readFileSync(file);
   } catch (error) {
     io.err(`kyc watermark: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    return EXIT.usage;
+  }
+
+  try {
+    await sharp(image).metadata();
+  } catch {
+    io.err(`kyc watermark: ${file} is not an image (JPEG, PNG or another format sharp decodes)`);
     return EXIT.usage;
   }
 
