@@ -227,11 +227,24 @@ async function localSources(dataDir: string): Promise<TraceSources> {
   };
 }
 
-async function awsSources(region: string, prefix: string): Promise<TraceSources> {
+/**
+ * Record sources in AWS for `region`: the caller's credentials, the data stack's tables found by
+ * their CloudFormation names (`<prefix>-data-TablesVerifications...`), the HMAC key by alias.
+ *
+ * @example
+ * ```ts
+ * const sources = await awsSources('eu-west-1', 'kyc');
+ * ```
+ */
+export async function awsSources(
+  region: string,
+  prefix: string,
+  clients: { kms?: KMSClient; dynamodb?: DynamoDBClient } = {},
+): Promise<TraceSources> {
   if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new UsageError(`--region "${region}" is not a region`);
   if (!/^[a-z][a-z0-9-]{1,20}$/.test(prefix)) throw new UsageError(`--prefix "${prefix}" is not a prefix`);
-  const kms = new KMSClient({ region });
-  const dynamodb = new DynamoDBClient({ region });
+  const kms = clients.kms ?? new KMSClient({ region });
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({ region });
   const tables = await listTables(dynamodb, `${prefix}-data-`);
   const find = (logicalPrefix: string): string => {
     const matches = tables.filter((name) => name.startsWith(`${prefix}-data-${logicalPrefix}`));
