@@ -48,6 +48,7 @@ import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
 import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts';
+import { writeRuntimeState } from './runtime-state.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
@@ -399,6 +400,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       );
     }
     mark('recovery', since);
+    cleanups.push(
+      writeRuntimeState(dataDir, {
+        pid: process.pid,
+        apiUrl: api.url,
+        region,
+        endpoints,
+        resources: Object.fromEntries(
+          Object.values(ENV)
+            .filter((name) => environment[name] !== undefined && name !== ENV.config)
+            .map((name) => [name, environment[name]!]),
+        ),
+      }),
+    );
     timings.total = Date.now() - started;
 
     const graceMs = options.stopGraceMs ?? 10_000;
