@@ -48,7 +48,6 @@ import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
 import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts';
-import { writeRuntimeState } from './runtime-state.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
@@ -330,8 +329,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       log,
     });
     cleanups.push(() => Promise.all(streamPollers.map((poller) => poller.stop())).then(() => undefined));
-    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region });
-    cleanups.push(() => markRuntimeStopped(dataDir));
 
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
@@ -400,19 +397,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       );
     }
     mark('recovery', since);
-    cleanups.push(
-      writeRuntimeState(dataDir, {
-        pid: process.pid,
-        apiUrl: api.url,
-        region,
-        endpoints,
-        resources: Object.fromEntries(
-          Object.values(ENV)
-            .filter((name) => environment[name] !== undefined && name !== ENV.config)
-            .map((name) => [name, environment[name]!]),
-        ),
-      }),
-    );
+    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region, apiUrl: api.url });
+    cleanups.push(() => markRuntimeStopped(dataDir));
     timings.total = Date.now() - started;
 
     const graceMs = options.stopGraceMs ?? 10_000;
