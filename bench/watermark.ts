@@ -16,7 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import {
   accessIdFromHex,
   analyseWatermark,
@@ -47,7 +47,7 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-async function resizeBy(image: Buffer, factor: number): Promise<sharp.Sharp> {
+async function resizeBy(image: Buffer, factor: number): Promise<Sharp> {
   const { width = 0 } = await sharp(image).metadata();
   return sharp(image).resize({ width: Math.round(width * factor) });
 }
