@@ -7,7 +7,8 @@
  * - per transformation: decoded share, bit error rate of the coded bits before error correction
  *   (mean and worst), sync score (lowest) and trace time (p50 / max). The transformations the
  *   issue requires come first; the "beyond" ones show where the mark stops (they are not promises);
- * - false positives on a larger unmarked set (other seeds than the unit test's) at two sizes:
+ * - false positives on a larger unmarked set (other seeds than the unit test's): 1,000 images up
+ *   to 384 px and 100 up to 900 px:
  *   attributed count and rate, highest sync score per kind, and the margin to SYNC_THRESHOLD.
  *   This set is where SYNC_THRESHOLD was chosen; `test/unit/watermark/false-attribution.test.ts`
  *   checks it on images it was not tuned on.
