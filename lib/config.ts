@@ -115,6 +115,20 @@ export interface FeatureSwitches {
   readonly webhooks: boolean;
 }
 
+/** Audited access to evidence: document views and two-person exports (PRODUCT §5). */
+export interface EvidenceAccessConfig {
+  /** Seconds a document view's presigned GET stays valid (PRODUCT §7: at most 60). */
+  readonly viewUrlSeconds: number;
+  /** Longest side of a rendition in pixels; larger originals are scaled down before marking. */
+  readonly renditionMaxSidePixels: number;
+  /** Hours an export request waits for a second person's approval before it expires (24). */
+  readonly exportApprovalHours: number;
+  /** Seconds an approved export's one-time download link stays valid (PRODUCT §7: at most 600). */
+  readonly exportDownloadSeconds: number;
+  /** Most verifications one export may hold (the package is built within one API call). */
+  readonly exportMaxVerifications: number;
+}
+
 export interface KycConfig {
   /** Region the stack is deployed to; identity data never leaves it. */
   readonly region: string;
@@ -133,6 +147,7 @@ export interface KycConfig {
   readonly rateLimits: RateLimitConfig;
   readonly review: ReviewConfig;
   readonly features: FeatureSwitches;
+  readonly evidenceAccess: EvidenceAccessConfig;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
 }
@@ -195,6 +210,13 @@ export const DEFAULT_CONFIG: KycConfig = {
   },
   review: { slaDays: 7 },
   features: { liveness: true, ocr: true, webhooks: false },
+  evidenceAccess: {
+    viewUrlSeconds: 60,
+    renditionMaxSidePixels: 2400,
+    exportApprovalHours: 24,
+    exportDownloadSeconds: 600,
+    exportMaxVerifications: 10,
+  },
 };
 
 /** A configuration value that cannot be deployed; the message names the setting and the rule. */
@@ -228,6 +250,7 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     rateLimits: { ...DEFAULT_CONFIG.rateLimits, ...partial.rateLimits },
     review: { ...DEFAULT_CONFIG.review, ...partial.review },
     features: { ...DEFAULT_CONFIG.features, ...partial.features },
+    evidenceAccess: { ...DEFAULT_CONFIG.evidenceAccess, ...partial.evidenceAccess },
   } as KycConfig;
   validateConfig(merged);
   return merged;
@@ -310,6 +333,16 @@ export function validateConfig(config: KycConfig): void {
   positive('review.slaDays', review.slaDays);
   if (review.slaDays > 365)
     problems.push('review.slaDays must be at most 365 (a Step Functions task token lives at most a year)');
+
+  const access = config.evidenceAccess;
+  for (const [key, value] of Object.entries(access)) positive(`evidenceAccess.${key}`, value as number);
+  if (access.viewUrlSeconds > 60) problems.push('evidenceAccess.viewUrlSeconds must be at most 60 (PRODUCT §7)');
+  if (access.exportDownloadSeconds > 600) {
+    problems.push('evidenceAccess.exportDownloadSeconds must be at most 600 (PRODUCT §7: 10 minutes)');
+  }
+  if (!Number.isInteger(access.exportMaxVerifications) || access.exportMaxVerifications > 50) {
+    problems.push('evidenceAccess.exportMaxVerifications must be an integer of at most 50');
+  }
 
   if (config.features.webhooks && !config.webhookUrl) problems.push('features.webhooks needs webhookUrl');
   if (config.webhookUrl && !/^https:\/\//.test(config.webhookUrl)) problems.push('webhookUrl must use https');

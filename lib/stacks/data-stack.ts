@@ -35,6 +35,8 @@ export interface KycDataResources {
     readonly vault: s3.IBucket;
     readonly auditArchive: s3.IBucket;
     readonly accessLogs: s3.IBucket;
+    /** Watermarked views and export packages; lifecycle deletes them after a day. */
+    readonly renditions: s3.IBucket;
   };
   readonly tables: {
     readonly verifications: dynamodb.ITable;
@@ -136,6 +138,7 @@ export function dataResourceEnvironment(data: KycDataResources): Record<string, 
     [ENV.intakeBucket]: data.buckets.intake.bucketName,
     [ENV.vaultBucket]: data.buckets.vault.bucketName,
     [ENV.auditArchiveBucket]: data.buckets.auditArchive.bucketName,
+    [ENV.renditionsBucket]: data.buckets.renditions.bucketName,
     [ENV.documentsKeyArn]: data.keys.documents.keyArn,
     [ENV.dataKeyArn]: data.keys.data.keyArn,
     [ENV.hmacKeyArn]: data.keys.documentNumberHmac.keyArn,
