@@ -126,7 +126,7 @@ describe('embedWatermark', () => {
   });
 });
 
-describe('detectWatermark', () => {
+describe('detectWatermark', { timeout: 120_000 }, () => {
   it.each(TRANSFORMATIONS.map((transformation) => [transformation.name, transformation] as const))(
     'recovers the access id after: %s',
     async (_name, transformation) => {
