@@ -29,6 +29,12 @@ export interface RetentionConfig {
   readonly intakeLeftoverDays: number;
   /** Days CloudWatch keeps Lambda and workflow logs. */
   readonly logDays: number;
+  /** Minutes between signed audit-archive digests (hourly, as CloudTrail delivers digest files). */
+  readonly auditDigestMinutes: number;
+  /** Days daily table backups stay in the locked backup vault (35: the PITR window, for a restore point older than it). */
+  readonly backupDailyDays: number;
+  /** Years yearly table backups are kept (at least the AML minimum, like the evidence). */
+  readonly backupYearlyYears: number;
 }
 
 export interface UploadLimits {
@@ -159,7 +165,15 @@ export const DEFAULT_CONFIG: KycConfig = {
   allowedRegions: ['eu-west-1'],
   prefix: 'kyc',
   allowedOrigins: [],
-  retention: { evidenceYears: 5, auditYears: 5, intakeLeftoverDays: 1, logDays: 365 },
+  retention: {
+    evidenceYears: 5,
+    auditYears: 5,
+    intakeLeftoverDays: 1,
+    logDays: 365,
+    auditDigestMinutes: 60,
+    backupDailyDays: 35,
+    backupYearlyYears: 5,
+  },
   uploads: {
     maxFileBytes: 10 * 1024 * 1024,
     minFileBytes: 100 * 1024,
@@ -278,6 +292,7 @@ export function validateConfig(config: KycConfig): void {
   for (const [key, years] of [
     ['retention.evidenceYears', retention.evidenceYears],
     ['retention.auditYears', retention.auditYears],
+    ['retention.backupYearlyYears', retention.backupYearlyYears],
   ] as const) {
     if (typeof years !== 'number' || !(years >= MIN_RETENTION_YEARS)) {
       problems.push(
@@ -287,6 +302,8 @@ export function validateConfig(config: KycConfig): void {
   }
   positive('retention.intakeLeftoverDays', retention.intakeLeftoverDays);
   positive('retention.logDays', retention.logDays);
+  positive('retention.auditDigestMinutes', retention.auditDigestMinutes);
+  positive('retention.backupDailyDays', retention.backupDailyDays);
 
   for (const [key, value] of Object.entries(uploads)) positive(`uploads.${key}`, value as number);
   if (uploads.minFileBytes >= uploads.maxFileBytes)
