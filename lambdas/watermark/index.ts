@@ -279,7 +279,7 @@ export async function analyseWatermark(image: Buffer, key: WatermarkKey): Promis
     const period = Math.min(candidate.periodX, candidate.periodY);
     const binsPerCell = period >= 4 * GRID ? 4 : period >= 2 * GRID ? 2 : 1;
     const { steps, step } = periodSteps(period / GRID, Math.max(residual.width, residual.height));
-    let local: { score: number; cells: Float64Array; periodX: number; periodY: number } | null = null;
+    let local = null as { score: number; cells: Float64Array; periodX: number; periodY: number } | null;
     const tryStep = (offset: number): void => {
       const periodX = candidate.periodX * (1 + offset);
       const periodY = candidate.periodY * (1 + offset);
