@@ -20,6 +20,8 @@ export interface RuntimeManifest {
   /** Set when the runtime stopped cleanly (its servers are gone, even if its process lives on). */
   readonly stoppedAt?: string;
   readonly region: string;
+  /** The API's base URL. */
+  readonly apiUrl?: string;
   readonly endpoints: LocalEndpoints;
   readonly environment: Readonly<Record<string, string>>;
 }
@@ -28,7 +30,12 @@ export const RUNTIME_MANIFEST = 'runtime.json';
 
 export function writeRuntimeManifest(
   dataDir: string,
-  input: { endpoints: LocalEndpoints; environment: Readonly<Record<string, string>>; region: string },
+  input: {
+    endpoints: LocalEndpoints;
+    environment: Readonly<Record<string, string>>;
+    region: string;
+    apiUrl?: string;
+  },
 ): void {
   const manifest: RuntimeManifest = { pid: process.pid, startedAt: new Date().toISOString(), ...input };
   const file = join(dataDir, RUNTIME_MANIFEST);

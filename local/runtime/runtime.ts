@@ -329,8 +329,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       log,
     });
     cleanups.push(() => Promise.all(streamPollers.map((poller) => poller.stop())).then(() => undefined));
-    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region });
-    cleanups.push(() => markRuntimeStopped(dataDir));
 
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
@@ -399,6 +397,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       );
     }
     mark('recovery', since);
+    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region, apiUrl: api.url });
+    cleanups.push(() => markRuntimeStopped(dataDir));
     timings.total = Date.now() - started;
 
     const graceMs = options.stopGraceMs ?? 10_000;
