@@ -274,6 +274,7 @@ function grantRoute(
     'renditions:readExports': () => grants.renditionsPresign(role, 'exports'),
     'watermark:mac': () => grants.watermarkMac(role),
     'personalData:open': () => grants.personalDataOpen(role),
+    'vault:lockEvidence': () => grants.vaultLockEvidence(role),
     'audit:append': () => grants.auditAppend(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
     'dataKey:generate': () => grants.personalDataSeal(role),

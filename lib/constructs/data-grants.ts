@@ -134,6 +134,19 @@ export class DataGrants {
   }
 
   /**
+   * Object Lock of vault evidence: read and extend COMPLIANCE retention, set and lift legal holds
+   * (account closure, legal hold). No delete and no `s3:BypassGovernanceRetention`.
+   */
+  public vaultLockEvidence(role: iam.IRole): void {
+    this.allow(
+      role,
+      ['s3:GetObjectRetention', 's3:PutObjectRetention', 's3:GetObjectLegalHold', 's3:PutObjectLegalHold'],
+      [this.data.buckets.vault.arnForObjects('evidence/*'), this.data.buckets.vault.arnForObjects('liveness/*')],
+    );
+    suppressPrefixWildcard(role);
+  }
+
+  /**
    * Write renditions under `prefix` (`views/` or `exports/`) of the renditions bucket, SSE-KMS
    * with the documents key.
    */

@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { localClientConfig, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
 import { listenOnLoopback } from './json-protocol-server.ts';
 import { toEventBridgeEvent, type S3ObjectEvent, type S3ObjectEventReason } from './s3-events.ts';
+import { LocalObjectLock } from './s3-object-lock.ts';
 
 export type { S3ObjectEvent } from './s3-events.ts';
 
@@ -37,6 +38,11 @@ export interface LocalS3Options {
   readonly maxObjectBytes?: number;
   /** Receives every object event; errors it throws or rejects with are logged, never fatal. */
   readonly onObjectEvent?: (event: S3ObjectEvent) => void | Promise<void>;
+  /** Object Lock of the locked buckets (retention and legal hold kept in `stateFile`); none by default. */
+  readonly objectLock?: {
+    readonly stateFile: string;
+    readonly buckets: Readonly<Record<string, { readonly days: number }>>;
+  };
 }
 
 /** A running local S3. */
@@ -157,6 +163,14 @@ function normaliseCopySource(req: IncomingMessage): void {
  *   onObjectEvent: (event) => router.dispatch(event),
  * });
  */
+function requestInfo(method: string, url: URL): RequestInfo {
+  return {
+    method,
+    multipartComplete: method === 'POST' && url.searchParams.has('uploadId'),
+    multiDelete: method === 'POST' && url.searchParams.has('delete'),
+  };
+}
+
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const region = options.region ?? LOCAL_REGION;
   const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
@@ -184,6 +198,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       );
     }
   };
+  const objectLock = options.objectLock
+    ? new LocalObjectLock(options.objectLock.stateFile, options.objectLock.buckets)
+    : undefined;
   app.on('event', ({ Records }) => {
     const request = requests.getStore();
     for (const record of Records) {
@@ -191,6 +208,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       if (!reason) continue;
       const bucket = record.s3.bucket.name;
       const { key, size, eTag } = record.s3.object;
+      if (reason !== 'DeleteObject') objectLock?.objectCreated(bucket, key);
       const sourceIp = record.requestParameters?.sourceIPAddress?.replace(/^::ffff:/, '');
       if (reason === 'CopyObject') {
         // s3rver's Copy records carry no ETag: read it from the stored metadata.
@@ -247,12 +265,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     }
     normaliseCopySource(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const info: RequestInfo = {
-      method,
-      multipartComplete: method === 'POST' && url.searchParams.has('uploadId'),
-      multiDelete: method === 'POST' && url.searchParams.has('delete'),
-    };
-    requests.run(info, () => handle(req, res));
+    if (objectLock && (url.search !== '' || method === 'DELETE')) {
+      void objectLock.intercept(req, res, url).then((answered) => {
+        if (!answered) requests.run(requestInfo(method, url), () => handle(req, res));
+      });
+      return;
+    }
+    requests.run(requestInfo(method, url), () => handle(req, res));
   });
 
   const port = await listenOnLoopback(server, 'local S3', options.port);

@@ -280,6 +280,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       directory: join(dataDir, 's3'),
       buckets,
       region,
+      objectLock: { stateFile: join(dataDir, 's3-object-lock.json'), buckets: objectLockedBuckets(resources) },
       onObjectEvent: (event) => {
         bus.put('default', event as unknown as BusEvent);
       },
@@ -442,6 +443,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     await stopAll();
     throw error;
   }
+}
+
+/** Buckets the template creates with Object Lock, and their default COMPLIANCE retention in days. */
+function objectLockedBuckets(resources: LocalResources): Record<string, { days: number }> {
+  const locked: Record<string, { days: number }> = {};
+  for (const bucket of resources.ofType('AWS::S3::Bucket')) {
+    const configuration = bucket.properties.ObjectLockConfiguration as
+      { ObjectLockEnabled?: string; Rule?: { DefaultRetention?: { Days?: number; Years?: number } } } | undefined;
+    if (configuration?.ObjectLockEnabled !== 'Enabled') continue;
+    const retention = configuration.Rule?.DefaultRetention;
+    const days = Number(retention?.Days ?? 0) + Math.ceil(Number(retention?.Years ?? 0) * 365.25);
+    locked[bucket.ref] = { days };
+  }
+  return locked;
 }
 
 /** Variables every function gets from the data stack, plus the state machine's ARN. */

@@ -18,6 +18,11 @@ const RECORDS_AND_AUDIT = [
   ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
 ];
 
+/** Object Lock of vault evidence: retention and legal hold read and set, never a delete. */
+const VAULT_LOCKS = ['GetObjectLegalHold', 'GetObjectRetention', 'PutObjectLegalHold', 'PutObjectRetention'].flatMap(
+  (action) => [`s3:${action} @ vault/evidence/*`, `s3:${action} @ vault/liveness/*`],
+);
+
 const EXPECTED_GRANTS: Record<string, string[]> = {
   'GET /health': [],
   'POST /v1/verifications': [
@@ -103,6 +108,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
     's3:GetObject @ renditions/exports/*',
   ],
+  'POST /v1/accounts/{userId}/close': [...RECORDS_AND_AUDIT, 'dynamodb:Query @ verifications/index/*', ...VAULT_LOCKS],
+  'POST /v1/cases/{verificationId}/legal-hold': [...RECORDS_AND_AUDIT, ...VAULT_LOCKS],
 };
 
 describe('KycApi', () => {

@@ -68,7 +68,9 @@ export type RouteDependency =
   /** kms:GenerateMac on the HMAC key: the invisible watermark's keyed MAC. */
   | 'watermark:mac'
   /** kms:Decrypt of sealed personal data (encryption context purpose = personal-data). */
-  | 'personalData:open';
+  | 'personalData:open'
+  /** Get/PutObjectRetention and Get/PutObjectLegalHold on the vault's evidence (never delete). */
+  | 'vault:lockEvidence';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 /** Compliance roles (PRODUCT §7: document views, exports). */
@@ -209,6 +211,28 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'One-time export download: the link carries a 256-bit single-use token (only its SHA-256 is stored), valid at ' +
       'most 10 minutes, consumed atomically and audited before the redirect; a browser download cannot send a JWT.',
     uses: ['verifications:read', 'verifications:write', 'audit:append', 'renditions:readExports'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/accounts/{userId}/close',
+    entry: 'lambdas/handlers/http/close-account.ts',
+    exportName: 'handler',
+    roles: ['admin'],
+    uses: [
+      'verifications:read',
+      'verifications:queryIndexes',
+      'verifications:write',
+      'audit:append',
+      'vault:lockEvidence',
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/legal-hold',
+    entry: 'lambdas/handlers/http/legal-hold.ts',
+    exportName: 'handler',
+    roles: ['compliance_approver', 'admin'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'vault:lockEvidence'],
   },
 ];
 

@@ -218,6 +218,16 @@ const MATRIX: Record<string, MatrixCase> = {
     path: () => `/v1/exports/${state.exportForApproval}/download?token=${'x'.repeat(43)}`,
     allowed: 404, // public route: without the one-time token nobody gets anything
   },
+  'POST /v1/accounts/{userId}/close': {
+    path: () => '/v1/accounts/matrix-closed-account/close',
+    body: () => ({ reason: 'authorization matrix' }),
+    allowed: 200,
+  },
+  'POST /v1/cases/{verificationId}/legal-hold': {
+    path: () => `/v1/cases/${matrixCaseId}/legal-hold`,
+    body: () => ({ on: false, reason: 'authorization matrix' }),
+    allowed: 200,
+  },
 };
 
 describe('authorization matrix: every route x every role', () => {

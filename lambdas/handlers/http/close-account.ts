@@ -1,0 +1,101 @@
+/**
+ * `POST /v1/accounts/{userId}/close` `{ "reason" }` (admin): records that the business
+ * relationship ended and extends the Object Lock COMPLIANCE retention of every piece of the
+ * person's evidence to `relationshipEndedAt + retention.evidenceYears` (31 CFR 1020.220,
+ * EU AMLD art. 40: 5 years after the relationship ends). Retention is only ever lengthened:
+ * evidence already locked longer keeps its date. Idempotent: a second closure keeps the first
+ * date and re-applies it (an interrupted closure is finished by calling again).
+ *
+ *   closure record (first date wins) ─> for each verification of the user
+ *       for each vault object: current = GetObjectRetention; extend when shorter
+ *       audit `account.closed` on the verification's chain (objects, retainUntil)
+ *   audit `account.closed` on `account:<userId>`
+ */
+import { z } from 'zod';
+import { planRetention } from '../../domain/evidence-retention.ts';
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { requestOrigin } from './evidence-deps.ts';
+import { NotFoundError } from './middleware/http-errors.ts';
+import { httpHandler } from './middleware/http-handler.ts';
+import { jsonResponse } from './middleware/types.ts';
+import { validateBody } from './middleware/validate.ts';
+import { defaultRecordsLifecycleDeps, type RecordsLifecycleDeps } from './records-lifecycle-deps.ts';
+import { routeFor } from './routes.ts';
+
+export const closeAccountSchema = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+
+/** User ids as the identity provider issues them (Cognito `sub`, local ids). */
+const USER_ID_PATTERN = /^[A-Za-z0-9._@:-]{1,128}$/;
+
+export function createCloseAccountHandler(
+  source: DepsSource<RecordsLifecycleDeps> = () => defaultRecordsLifecycleDeps(),
+) {
+  const getDeps = resolveDeps(source);
+  return httpHandler(routeFor('POST', '/v1/accounts/{userId}/close'), async (event) => {
+    const { records, locks, audit, clock, evidenceYears } = getDeps();
+    const caller = event.caller!;
+    const body = validateBody(closeAccountSchema, event.parsedBody);
+    const userId = event.pathParameters?.userId ?? '';
+    if (!USER_ID_PATTERN.test(userId)) throw new NotFoundError('Account not found');
+    const origin = requestOrigin(event);
+    const closure = await records.recordClosure(userId, clock.now(), body.reason, `admin:${caller.userId}`);
+    let objects = 0;
+    let latest: Date | undefined;
+    const verificationIds = await records.verificationIdsOf(userId);
+    for (const verificationId of verificationIds) {
+      let retainUntil: Date | undefined;
+      let extended = 0;
+      const evidence = await records.evidenceOf(verificationId);
+      for (const object of evidence) {
+        const current = await locks.getRetention(object);
+        const plan = planRetention({
+          recordedAt: object.recordedAt,
+          relationshipEndedAt: closure.relationshipEndedAt,
+          years: evidenceYears,
+          ...(current ? { current } : {}),
+        });
+        if (plan.extend) {
+          await locks.extendRetention(object, plan.until);
+          extended += 1;
+        }
+        if (!retainUntil || plan.until > retainUntil) retainUntil = plan.until;
+      }
+      objects += evidence.length;
+      if (retainUntil && (!latest || retainUntil > latest)) latest = retainUntil;
+      await audit.append({
+        subject: `verification:${verificationId}`,
+        action: 'account.closed',
+        actor: `admin:${caller.userId}`,
+        reason: body.reason,
+        ...(origin.sourceIp ? { origin: origin.sourceIp } : {}),
+        details: {
+          relationshipEndedAt: closure.relationshipEndedAt,
+          evidenceObjects: evidence.length,
+          retentionExtended: extended,
+          ...(retainUntil ? { retainUntil: retainUntil.toISOString() } : {}),
+        },
+      });
+    }
+    await audit.append({
+      subject: `account:${userId}`,
+      action: 'account.closed',
+      actor: `admin:${caller.userId}`,
+      reason: body.reason,
+      ...(origin.sourceIp ? { origin: origin.sourceIp } : {}),
+      details: {
+        relationshipEndedAt: closure.relationshipEndedAt,
+        verifications: verificationIds.length,
+        evidenceObjects: objects,
+      },
+    });
+    return jsonResponse(200, {
+      userId,
+      relationshipEndedAt: closure.relationshipEndedAt,
+      verifications: verificationIds.length,
+      evidenceObjects: objects,
+      ...(latest ? { retainUntil: latest.toISOString() } : {}),
+    });
+  });
+}
+
+export const handler = createCloseAccountHandler();
