@@ -208,6 +208,13 @@ export function estimateBlur(image: GreyImage, box?: Box, options: BlurOptions =
   const noise = estimateNoise(image, region);
   if (w < 16 || h < 16) return { sigma: MAX_SIGMA, noise, edges: 0 };
 
+  // A step of height H blurred to total sigma S has a peak gradient of H / (sqrt(2 pi) S). The
+  // edge's own sigma is not known yet, so candidates need the gradient a wanted step has at a
+  // 6 px blur (well past the rejection threshold at every working scale) and a clear margin over
+  // the noise; the step height is re-checked once the edge's sigma is known.
+  const minStep = Math.max(options.minStep ?? 40, (options.noiseFactor ?? 10) * noise);
+  const floor = 8 * Math.max(minStep / (Math.sqrt(2 * Math.PI) * 6), 0.5 * Math.sqrt(12) * noise);
+  const halfFloor = floor / Math.SQRT2;
   // Candidate edges: Sobel maxima along the gradient (integer arithmetic, one pass). Sobel is
   // a [1 2 1] smoothing across and a central difference along: 8x the gradient, noise gain sqrt(12).
   const { data, width } = image;
@@ -227,23 +234,19 @@ export function estimateBlur(image: GreyImage, box?: Box, options: BlurOptions =
       const l = data[i + width + 1] as number;
       const gx = c + 2 * f + l - a - 2 * d - g;
       const gy = g + 2 * k + l - a - 2 * b - c;
+      const ax = gx < 0 ? -gx : gx;
+      const ay = gy < 0 ? -gy : gy;
+      // |g| >= max(|gx|, |gy|): flat pixels (most of them) are settled without a square root.
+      if (ax < halfFloor && ay < halfFloor) continue;
       const j = y * w + x;
       magnitude[j] = Math.sqrt(gx * gx + gy * gy);
       // Orientation bin of the gradient: 0 = horizontal, 1 = 45 deg, 2 = vertical, 3 = 135 deg.
-      const ax = gx < 0 ? -gx : gx;
-      const ay = gy < 0 ? -gy : gy;
       if (ay <= ax * 0.4142) direction[j] = 0;
       else if (ax <= ay * 0.4142) direction[j] = 2;
       else direction[j] = gx * gy > 0 ? 1 : 3;
     }
   }
 
-  // A step of height H blurred to total sigma S has a peak gradient of H / (sqrt(2 pi) S). The
-  // edge's own sigma is not known yet, so candidates need the gradient a wanted step has at a
-  // 6 px blur (well past the rejection threshold at every working scale) and a clear margin over
-  // the noise; the step height is re-checked once the edge's sigma is known.
-  const minStep = Math.max(options.minStep ?? 40, (options.noiseFactor ?? 10) * noise);
-  const floor = 8 * Math.max(minStep / (Math.sqrt(2 * Math.PI) * 6), 0.5 * Math.sqrt(12) * noise);
   const offsets = [1, w + 1, w, w - 1];
   const candidates: number[] = [];
   for (let y = 2; y < h - 2; y++) {
