@@ -53,8 +53,10 @@ export interface UploadLimits {
 }
 
 export interface QualityThresholds {
-  /** Focus measure (80th-percentile tile variance of the Laplacian at 1024 px) below which a photo is too blurry; labelled set: sharp >= 18, strong blur <= 11. */
-  readonly blurMinLaplacianVariance: number;
+  /** Edge blur of a document (Gaussian sigma, millimetres of the document) above which it is too blurry; contract: >= 0.15 mm refused, <= 0.05 mm accepted. */
+  readonly blurMaxMm: number;
+  /** Edge blur of a selfie (Gaussian sigma / face-box width) above which it is too blurry; contract: >= 3 % refused, <= 0.8 % accepted. */
+  readonly blurMaxFaceRatio: number;
   /** Share of the frame in clipped-white specular blobs above which glare is reported. */
   readonly glareMaxSaturatedFraction: number;
   /** Mean luminance (0-255) below which the photo is too dark. */
@@ -183,7 +185,8 @@ export const DEFAULT_CONFIG: KycConfig = {
     presignExpirySeconds: 300,
   },
   quality: {
-    blurMinLaplacianVariance: 15,
+    blurMaxMm: 0.085,
+    blurMaxFaceRatio: 0.016,
     glareMaxSaturatedFraction: 0.012,
     darkMinMeanLuminance: 55,
     backlitMinSubjectRatio: 0.45,

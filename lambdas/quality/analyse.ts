@@ -1,6 +1,8 @@
 /**
- * Image analysis on one decoded greyscale frame: document quadrilateral, blur, glare and
- * exposure. Pure functions over `GreyImage` (see `pixels.ts`); thresholds come from the caller.
+ * Image analysis on one decoded greyscale frame (about 1024 px long side): document
+ * quadrilateral, glare and exposure. Pure functions over `GreyImage` (see `pixels.ts`);
+ * thresholds come from the caller. Blur is measured apart, at a resolution chosen from the
+ * document's size (`blur.ts`, `gate.ts`).
  */
 import type { QualityThresholds } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
@@ -11,7 +13,6 @@ import {
   cornerMargin,
   type GreyImage,
   histogram,
-  laplacianVariance,
   meanLuminance,
   minAreaRect,
   otsuThreshold,
@@ -78,6 +79,8 @@ export function glareFraction(image: GreyImage, region: Box, minBlobFraction = 0
 export interface FrameAnalysis {
   readonly reasons: ReasonCode[];
   readonly metrics: Record<string, number>;
+  /** The document found on a document slot, in frame pixels. */
+  readonly region?: DocumentRegion;
 }
 
 function shrink(box: Box, fraction: number): Box {
@@ -134,45 +137,17 @@ export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: 
   const subjectRatio = surroundMean > 0 ? subjectMean / surroundMean : 1;
   metrics.subjectRatio = round(subjectRatio, 3);
   const backlit = surroundMean >= 170 && subjectRatio < thresholds.backlitMinSubjectRatio;
-  if (mean < thresholds.darkMinMeanLuminance || backlit) reasons.push('BACKGROUND_TOO_DARK');
-
-  // Blur on the document (a sharp card on a smooth surface is judged on the card), else the middle.
-  const focus = region ? shrink(region.bounds, 0.04) : shrink(whole, 0.1);
-  const blur = focusMeasure(image, focus);
-  metrics.blurVariance = round(blur);
-  if (blur < thresholds.blurMinLaplacianVariance) reasons.push('PHOTO_TOO_BLURRY');
+  // A document is judged on its own light (a well-lit card on a dark table is readable); any
+  // other photo on the whole frame.
+  const exposure = region ? subjectMean : mean;
+  if (exposure < thresholds.darkMinMeanLuminance || backlit) reasons.push('BACKGROUND_TOO_DARK');
 
   if (region) {
     const glare = glareFraction(image, region.bounds);
     metrics.glareFraction = round(glare, 4);
     if (glare > thresholds.glareMaxSaturatedFraction) reasons.push('REFLECTION_DETECTED');
   }
-  return { reasons, metrics };
-}
-
-/**
- * Focus measure: the 80th percentile of the Laplacian variance over a 6x6 grid of tiles of `box`.
- * A percentile rather than the global variance so that a sharp face or card in front of a smooth
- * wall (or a portrait-mode background) is judged on its sharp part; a uniformly blurred photo
- * has no sharp tile.
- */
-export function focusMeasure(image: GreyImage, box: Box, grid = 6, percentile = 0.8): number {
-  const values: number[] = [];
-  const tw = (box.x1 - box.x0) / grid;
-  const th = (box.y1 - box.y0) / grid;
-  for (let row = 0; row < grid; row++) {
-    for (let col = 0; col < grid; col++) {
-      const tile: Box = {
-        x0: Math.round(box.x0 + col * tw),
-        y0: Math.round(box.y0 + row * th),
-        x1: Math.round(box.x0 + (col + 1) * tw),
-        y1: Math.round(box.y0 + (row + 1) * th),
-      };
-      values.push(laplacianVariance(image, tile));
-    }
-  }
-  values.sort((a, b) => a - b);
-  return values[Math.min(values.length - 1, Math.floor(values.length * percentile))] ?? 0;
+  return { reasons, metrics, ...(region ? { region } : {}) };
 }
 
 function round(value: number, digits = 2): number {

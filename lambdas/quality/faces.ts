@@ -23,10 +23,7 @@ export interface FaceCheckInput {
 }
 
 /** Decides the face reasons from detections (pure, exported for tests). */
-export function judgeFaces(
-  faces: readonly DetectedFace[],
-  input: Omit<FaceCheckInput, 'detector'>,
-): { reasons: ReasonCode[]; metrics: Record<string, number> } {
+export function judgeFaces(faces: readonly DetectedFace[], input: Omit<FaceCheckInput, 'detector'>): FaceJudgement {
   const confident = faces.filter((face) => face.confidence >= MIN_FACE_CONFIDENCE);
   const reasons: ReasonCode[] = [];
   const metrics: Record<string, number> = { faceCount: confident.length };
@@ -47,14 +44,18 @@ export function judgeFaces(
     if (!largest) reasons.push('NO_FACE_DETECTED');
     else if (side(largest) < input.thresholds.minFacePixels) reasons.push('FACE_TOO_SMALL');
   }
-  return { reasons, metrics };
+  return { reasons, metrics, ...(largest ? { largest: largest.box } : {}) };
+}
+
+export interface FaceJudgement {
+  readonly reasons: ReasonCode[];
+  readonly metrics: Record<string, number>;
+  /** The largest confident face (fractions of the oriented image), when any. */
+  readonly largest?: DetectedFace['box'];
 }
 
 /** Runs the detector on a downscaled JPEG of the image and judges the result. */
-export async function checkFaces(
-  bytes: Buffer,
-  input: FaceCheckInput,
-): Promise<{ reasons: ReasonCode[]; metrics: Record<string, number> }> {
+export async function checkFaces(bytes: Buffer, input: FaceCheckInput): Promise<FaceJudgement> {
   const started = performance.now();
   const jpeg = await sharp(bytes, { failOn: 'truncated' })
     .rotate()

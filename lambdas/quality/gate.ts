@@ -1,10 +1,19 @@
 /**
  * The upload quality gate (PRODUCT §2): decides from the bytes alone whether an upload is usable
- * evidence for its slot. Cheapest checks first, stopping at the first fatal file problem:
- * magic bytes and container structure -> size -> header dimensions (no decode: a pixel bomb is
- * refused in about a millisecond) -> metadata -> ONE decode (EXIF-rotated, greyscale, 1024 px
- * long side) for blur, glare, exposure and the document quadrilateral -> faces (when a detector
- * is given). Never throws: anything unexpected becomes `FILE_CORRUPT`.
+ * evidence for its slot, in one pass over the upload. Cheapest checks first, stopping at the
+ * first fatal file problem:
+ *
+ *   magic bytes, slot types, container structure (JPEG markers, PNG chunks and CRCs, IHDR)
+ *   -> size -> header dimensions (no decode: a pixel bomb is refused in about a millisecond)
+ *   -> PNG data length against the IHDR -> metadata
+ *   -> ONE decode, EXIF-rotated, JPEG shrink-on-load to about 1/3 of a 12 MP frame, any libjpeg
+ *      or libpng complaint = FILE_CORRUPT
+ *   -> exposure, glare, document quadrilateral (corners, tilt) on a ~1024 px frame
+ *   -> faces (when a detector is given)
+ *   -> blur in physical units inside the document (or the face), at a resolution chosen from
+ *      the document's size in pixels; a second, cropped decode only when the first was too coarse.
+ *
+ * Never throws: anything unexpected becomes `FILE_CORRUPT`.
  *
  * @example
  * ```ts
@@ -17,17 +26,20 @@
 import sharp from 'sharp';
 import type { KycConfig } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
-import type { DocumentType, Slot } from '../domain/verification.ts';
+import { allowedContentTypes, type DocumentType, type Slot } from '../domain/verification.ts';
 import type { FaceDetector } from '../ports/face-detector.ts';
 import type { QualityGate, QualityGateVerdict } from '../ports/quality-gate.ts';
 import { analyseFrame } from './analyse.ts';
-import { checkFaces } from './faces.ts';
+import { measureBlur } from './sharpness.ts';
+import { checkFaces, type FaceJudgement } from './faces.ts';
 import { inspectMetadata } from './metadata.ts';
+import { checkPngData } from './png-data.ts';
+import { decodeLuma, downsample, firstPassShrink } from './decode.ts';
 import { sniff } from './sniff.ts';
 
 /** Processor name recorded for the gate itself (PRODUCT §5). */
 export const QUALITY_GATE_PROCESSOR = 'quality-gate';
-/** Long side of the analysis frame; thresholds are calibrated at this size. */
+/** Longest side of the frame exposure, glare and the document quadrilateral are judged on. */
 export const ANALYSIS_SIDE = 1024;
 
 export interface QualityGateOptions {
@@ -57,8 +69,7 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     const sniffed = sniff(bytes);
     const detectedType = sniffed.type;
     const typed = detectedType ? { detectedType } : {};
-    if (!detectedType) return reject('UNSUPPORTED_FORMAT', metrics);
-    if (detectedType === 'application/pdf' && slot !== 'proof_of_address')
+    if (!detectedType || !allowedContentTypes(slot).includes(detectedType))
       return reject('UNSUPPORTED_FORMAT', metrics, typed);
     if (bytes.length > limits.maxFileBytes) return reject('FILE_TOO_LARGE', metrics, typed);
     // PDFs are vector documents: the 100 KB floor is about photo resolution and applies to images.
@@ -72,43 +83,41 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     // Header only: sharp reads the dimensions without decoding pixels.
     let width = sniffed.headerWidth ?? 0;
     let height = sniffed.headerHeight ?? 0;
-    if (detectedType === 'image/jpeg') {
+    const jpeg = detectedType === 'image/jpeg';
+    if (jpeg) {
       const header = await sharp(bytes, { limitInputPixels: false }).metadata();
       width = header.autoOrient?.width ?? header.width ?? 0;
       height = header.autoOrient?.height ?? header.height ?? 0;
     }
     metrics.width = width;
     metrics.height = height;
+    metrics.megapixels = Math.round((width * height) / 10_000) / 100;
     const sized = { ...typed, width, height };
     if (Math.min(width, height) < limits.minSidePixels || width * height > limits.maxPixels) {
       return reject('IMAGE_DIMENSIONS_INVALID', metrics, sized);
     }
+    if (sniffed.pngHeader && (await checkPngData(bytes, sniffed.pngHeader)))
+      return reject('FILE_CORRUPT', metrics, sized);
 
     const metadata = await inspectMetadata(bytes, { metadataText: sniffed.metadataText, width, height });
     const reasons: ReasonCode[] = [...metadata.reasons];
 
-    // The one decode: EXIF orientation applied, shrink-on-load to the analysis size, greyscale.
+    // The one decode: EXIF orientation applied, shrink-on-load, luma.
     const decodeStart = performance.now();
-    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated' })
-      .rotate()
-      .resize(ANALYSIS_SIDE, ANALYSIS_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .removeAlpha()
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const shrink = firstPassShrink(Math.max(width, height), jpeg);
+    const first = await decodeLuma(bytes, { width, height }, shrink, limits.maxPixels);
     metrics.decodeMs = Math.round(performance.now() - decodeStart);
-    const grey = {
-      data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
-      width: info.width,
-      height: info.height,
-    };
-    const frame = analyseFrame(grey, DOCUMENT_SLOTS.has(slot), config.quality);
-    reasons.push(...frame.reasons);
-    Object.assign(metrics, frame.metrics);
+    const factor = Math.max(1, Math.ceil(Math.max(first.width, first.height) / ANALYSIS_SIDE));
+    const frame = downsample(first, factor);
+    const isDocument = DOCUMENT_SLOTS.has(slot);
+    const analysis = analyseFrame(frame, isDocument, config.quality);
+    reasons.push(...analysis.reasons);
+    Object.assign(metrics, analysis.metrics);
 
     const processors = [QUALITY_GATE_PROCESSOR];
+    let faces: FaceJudgement | undefined;
     if (options.faceDetector && (slot === 'selfie' || slot === 'document_front')) {
-      const faces = await checkFaces(bytes, {
+      faces = await checkFaces(bytes, {
         slot,
         width,
         height,
@@ -119,6 +128,25 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
       Object.assign(metrics, faces.metrics);
       processors.push(options.faceDetector.processorName);
     }
+
+    const blurStart = performance.now();
+    const blur = await measureBlur({
+      bytes,
+      size: { width, height },
+      first,
+      frameScale: first.scale * factor,
+      frameWidth: frame.width,
+      slot,
+      documentType: options.documentType,
+      ...(analysis.region ? { region: analysis.region } : {}),
+      ...(faces?.largest ? { face: faces.largest } : {}),
+      maxPixels: limits.maxPixels,
+      thresholds: config.quality,
+    });
+    reasons.push(...blur.reasons);
+    Object.assign(metrics, blur.metrics);
+    metrics.blurMs = Math.round(performance.now() - blurStart);
+
     metrics.gateMs = Math.round(performance.now() - started);
     const unique = [...new Set(reasons)];
     return { accepted: unique.length === 0, reasons: unique, metrics, ...sized, processors };

@@ -133,6 +133,11 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
   const labels = new Int32Array(width * height);
   const components: Component[] = [];
   const stack = new Int32Array(width * height);
+  // Leftmost and rightmost pixel per row of the component being filled; a row's entry is valid
+  // when its stamp is the component's label (no per-component allocation).
+  const rowMin = new Int32Array(height);
+  const rowMax = new Int32Array(height);
+  const rowStamp = new Int32Array(height);
   let next = 0;
   for (let start = 0; start < mask.length; start++) {
     if (!mask[start] || labels[start]) continue;
@@ -145,8 +150,6 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
     let y0 = height;
     let x1 = 0;
     let y1 = 0;
-    const rowMin = new Map<number, number>();
-    const rowMax = new Map<number, number>();
     while (top > 0) {
       const index = stack[--top] as number;
       const x = index % width;
@@ -156,10 +159,12 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
-      const min = rowMin.get(y);
-      if (min === undefined || x < min) rowMin.set(y, x);
-      const max = rowMax.get(y);
-      if (max === undefined || x > max) rowMax.set(y, x);
+      if (rowStamp[y] !== next) {
+        rowStamp[y] = next;
+        rowMin[y] = x;
+        rowMax[y] = x;
+      } else if (x < (rowMin[y] as number)) rowMin[y] = x;
+      else if (x > (rowMax[y] as number)) rowMax[y] = x;
       if (x > 0 && mask[index - 1] && !labels[index - 1]) {
         labels[index - 1] = next;
         stack[top++] = index - 1;
@@ -179,13 +184,11 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
     }
     if (area < minArea) continue;
     const extremes: Point[] = [];
-    for (const [y, x] of rowMin) {
-      extremes.push(
-        { x, y },
-        { x: (rowMax.get(y) as number) + 1, y },
-        { x, y: y + 1 },
-        { x: (rowMax.get(y) as number) + 1, y: y + 1 },
-      );
+    for (let y = y0; y <= y1; y++) {
+      if (rowStamp[y] !== next) continue;
+      const x = rowMin[y] as number;
+      const right = (rowMax[y] as number) + 1;
+      extremes.push({ x, y }, { x: right, y }, { x, y: y + 1 }, { x: right, y: y + 1 });
     }
     components.push({
       area,

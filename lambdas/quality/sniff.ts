@@ -16,6 +16,7 @@
  *
  * Limits: payloads compressed inside PNG zTXt chunks or PDF object streams are not inspected.
  */
+import { crc32 } from 'node:zlib';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 
 export type SniffedType = 'image/jpeg' | 'image/png' | 'application/pdf';
@@ -34,7 +35,27 @@ export interface SniffResult {
   readonly headerHeight?: number;
   /** Concatenated metadata text (latin1) from EXIF/XMP/COM segments or PNG text chunks. */
   readonly metadataText?: string;
+  /** PNG only: the IHDR fields the data-length check needs. */
+  readonly pngHeader?: PngHeader;
 }
+
+/** The IHDR of a PNG (ISO/IEC 15948 section 11.2.2). */
+export interface PngHeader {
+  readonly width: number;
+  readonly height: number;
+  readonly bitDepth: number;
+  readonly colourType: number;
+  readonly interlace: number;
+}
+
+/** Bit depths allowed per colour type (ISO/IEC 15948 table 11.1). */
+const PNG_BIT_DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 
 /** Bytes of trailing data after EOI/IEND tolerated without comment (some encoders pad). */
 export const TRAILING_TOLERANCE_BYTES = 64;
@@ -147,8 +168,30 @@ function sniffPng(bytes: Buffer): SniffResult {
   if (bytes.toString('latin1', 12, 16) !== 'IHDR') return { type, problem: 'FILE_CORRUPT', detail: 'IHDR missing' };
   const headerWidth = bytes.readUInt32BE(16);
   const headerHeight = bytes.readUInt32BE(20);
+  const pngHeader: PngHeader = {
+    width: headerWidth,
+    height: headerHeight,
+    bitDepth: bytes[24] as number,
+    colourType: bytes[25] as number,
+    interlace: bytes[28] as number,
+  };
+  const corrupt = (detail: string): SniffResult => ({
+    type,
+    headerWidth,
+    headerHeight,
+    problem: 'FILE_CORRUPT',
+    detail,
+  });
+  if (bytes.readUInt32BE(8) !== 13) return corrupt('IHDR length');
+  if (headerWidth === 0 || headerHeight === 0 || headerWidth > 0x7fffffff || headerHeight > 0x7fffffff)
+    return corrupt('IHDR dimensions');
+  if (!PNG_BIT_DEPTHS[pngHeader.colourType]?.includes(pngHeader.bitDepth))
+    return corrupt('IHDR colour type / bit depth');
+  if (bytes[26] !== 0 || bytes[27] !== 0 || pngHeader.interlace > 1) return corrupt('IHDR method fields');
   const metadata: string[] = [];
   let offset = 8;
+  let sawData = false;
+  let dataEnded = false;
   while (offset + 12 <= bytes.length) {
     const length = bytes.readUInt32BE(offset);
     const chunkType = bytes.toString('latin1', offset + 4, offset + 8);
@@ -158,6 +201,14 @@ function sniffPng(bytes: Buffer): SniffResult {
     if (end > bytes.length) {
       return { type, headerWidth, headerHeight, problem: 'FILE_CORRUPT', detail: 'chunk overruns file (truncated)' };
     }
+    // Every chunk carries a CRC-32 of its type and data; a mismatch is damage (or tampering).
+    if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== bytes.readUInt32BE(offset + 8 + length))
+      return corrupt(`${chunkType} CRC mismatch`);
+    if (chunkType === 'IDAT') {
+      // The image data chunks must be consecutive (ISO/IEC 15948 section 5.6).
+      if (dataEnded) return corrupt('IDAT chunks not consecutive');
+      sawData = true;
+    } else if (sawData) dataEnded = true;
     if (PNG_TEXT_CHUNKS.has(chunkType) || (chunkType[0] ?? 'A') >= 'a') {
       // Ancillary chunks (lower-case first letter) are where a second payload hides.
       const text = bytes.toString('latin1', offset + 8, offset + 8 + length);
@@ -176,8 +227,9 @@ function sniffPng(bytes: Buffer): SniffResult {
     }
     offset = end;
     if (chunkType === 'IEND') {
+      if (!sawData) return corrupt('no IDAT chunk');
       const trailer = checkTrailer(bytes, offset);
-      return { type, headerWidth, headerHeight, ...trailer, metadataText: metadata.join('\n') };
+      return { type, headerWidth, headerHeight, ...trailer, metadataText: metadata.join('\n'), pngHeader };
     }
   }
   return { type, headerWidth, headerHeight, problem: 'FILE_CORRUPT', detail: 'no IEND chunk (truncated)' };

@@ -44,7 +44,6 @@ import { lazy } from '../shared/lazy.ts';
 import { RekognitionFaceDetector, type ProcessedObject } from '../../adapters/aws/rekognition-face-detector.ts';
 import { AuditProcessorLog } from '../../adapters/aws/audit-processor-log.ts';
 import { createQualityGate } from '../../quality/index.ts';
-import { composeGates, fileTypeGate } from './file-type-gate.ts';
 import { decodeEventKey, objectCreatedEventSchema } from './s3-object-created.ts';
 
 export interface OnUploadDeps {
@@ -86,9 +85,10 @@ const ACTOR = 'system:on-upload';
 const processedObject = new AsyncLocalStorage<ProcessedObject>();
 
 /**
- * Default dependencies from the function's environment. `qualityGate` is the file-level checks
- * (type by magic number, slot types, dimensions) followed by the image-quality gate of
- * `lambdas/quality` with Rekognition DetectFaces as its face detector (the local runtime points
+ * Default dependencies from the function's environment. `qualityGate` is the quality gate of
+ * `lambdas/quality`, one pass over the bytes (type by magic number, slot types, container
+ * structure, dimensions from the header, then the pixel checks) with Rekognition DetectFaces as
+ * its face detector (the local runtime points
  * the same client at its Rekognition stand-in through `AWS_ENDPOINT_URL_REKOGNITION`).
  * The workflow starter reads `STATE_MACHINE_ARN` on first use, so a function deployed before
  * the workflow still records documents and fails (and is retried) only when it must start one.
@@ -111,8 +111,7 @@ export function defaultOnUploadDeps(
       vaultBucket: requireEnv('vaultBucket', env),
       documentsKeyId: requireEnv('documentsKeyArn', env),
     }),
-    qualityGate:
-      overrides.qualityGate ?? composeGates(fileTypeGate(config.uploads), createQualityGate({ config, faceDetector })),
+    qualityGate: overrides.qualityGate ?? createQualityGate({ config, faceDetector }),
     workflow: { start: (input) => starter().start(input) },
     rateLimits: new DynamoDbRateLimitStore({
       tableName: requireEnv('rateLimitsTable', env),

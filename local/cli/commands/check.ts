@@ -131,7 +131,9 @@ export async function checkCommand(
     const shown = [
       'width',
       'height',
-      'blurVariance',
+      'blurMm',
+      'blurFaceRatio',
+      'noiseSigma',
       'glareFraction',
       'meanLuminance',
       'tiltDegrees',

@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { describe, expect, it } from 'vitest';
 import type { FaceDetector } from '../../../lambdas/ports/face-detector.ts';
 import { checkCommand } from '../../../local/cli/commands/check.ts';
@@ -39,7 +40,9 @@ describe('kyc check', () => {
     const body = JSON.parse(result.out) as { accepted: boolean; reasons: unknown[]; metrics: Record<string, number> };
     expect(body.accepted).toBe(true);
     expect(body.reasons).toEqual([]);
-    expect(body.metrics.blurVariance).toBeGreaterThan(0);
+    // Blur in millimetres of the document: sharp print is well under the 0.085 mm threshold.
+    expect(body.metrics.blurMm).toBeGreaterThanOrEqual(0);
+    expect(body.metrics.blurMm).toBeLessThan(DEFAULT_CONFIG.quality.blurMaxMm);
   });
 
   it.each([

@@ -60,7 +60,7 @@ function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; 
       options.verdicts?.[slot] ?? {
         accepted: true,
         reasons: [],
-        metrics: { blurVariance: 140 },
+        metrics: { blurMm: 0.03 },
         detectedType: 'image/jpeg',
         processors: ['quality-gate'],
       }
@@ -96,7 +96,7 @@ function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; 
 const rejected = (code: 'PHOTO_TOO_BLURRY' | 'NO_FACE_DETECTED'): QualityGateVerdict => ({
   accepted: false,
   reasons: [code],
-  metrics: { blurVariance: 3 },
+  metrics: { blurMm: 0.4 },
   detectedType: 'image/jpeg',
 });
 

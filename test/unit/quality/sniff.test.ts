@@ -1,6 +1,19 @@
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { checkPngData, expectedPngDataLength } from '../../../lambdas/quality/png-data.ts';
 import { sniff } from '../../../lambdas/quality/sniff.ts';
-import { gifFile, pdfDocument, pixelBombPng, textFile, zipArchive } from '../../../scripts/fixtures/hostile.ts';
+import {
+  gifFile,
+  pdfDocument,
+  pixelBombPng,
+  pngChunk,
+  pngChunks,
+  pngLyingIhdr,
+  pngTruncatedIdat,
+  pngWithBadCrc,
+  textFile,
+  zipArchive,
+} from '../../../scripts/fixtures/hostile.ts';
 import { isScreenResolution, namesEditingSoftware } from '../../../lambdas/quality/metadata.ts';
 
 /** A minimal structurally valid JPEG: SOI, one COM segment, SOS, a few data bytes, EOI. */
@@ -71,5 +84,68 @@ describe('metadata heuristics', () => {
     [1600, 1200, false],
   ])('isScreenResolution(%d, %d) = %s', (width, height, screen) => {
     expect(isScreenResolution(width, height)).toBe(screen);
+  });
+});
+
+describe('sniff on damaged PNG structure', () => {
+  const png = (): Buffer => {
+    // A 4x2 RGB PNG built by hand (valid CRCs) as the base of each damage.
+    const rows = Buffer.concat([0, 1].map(() => Buffer.concat([Buffer.from([0]), Buffer.alloc(12, 200)])));
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(4, 0);
+    header.writeUInt32BE(2, 4);
+    header.set([8, 2, 0, 0, 0], 8);
+    return Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      pngChunk('IHDR', header),
+      pngChunk('IDAT', deflateSync(rows)),
+      pngChunk('IEND', Buffer.alloc(0)),
+    ]);
+  };
+  const withHeaderByte = (index: number, value: number): Buffer => {
+    const chunks = pngChunks(png());
+    const header = Buffer.from((chunks[0] as { data: Buffer }).data);
+    header[index] = value;
+    return Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      ...chunks.map((c, i) => pngChunk(c.type, i === 0 ? header : c.data)),
+    ]);
+  };
+
+  it.each([
+    ['intact', png(), undefined],
+    ['bad IDAT CRC', pngWithBadCrc(png()), 'FILE_CORRUPT'],
+    ['bit depth 7', withHeaderByte(8, 7), 'FILE_CORRUPT'],
+    ['colour type 5', withHeaderByte(9, 5), 'FILE_CORRUPT'],
+    ['interlace method 2', withHeaderByte(12, 2), 'FILE_CORRUPT'],
+    ['zero width', withHeaderByte(3, 0), 'FILE_CORRUPT'],
+  ])('%s', (_name, bytes, problem) => {
+    // Act
+    const result = sniff(bytes);
+    // Assess
+    expect(result.type).toBe('image/png');
+    expect(result.problem).toBe(problem);
+  });
+
+  it.each([
+    ['intact', png(), undefined],
+    ['truncated stream', pngTruncatedIdat(png(), 0.5), 'damaged or truncated zlib stream'],
+    ['IHDR claims fewer rows', pngLyingIhdr(png(), 4, 1), 'data longer than IHDR'],
+    ['IHDR claims more rows', pngLyingIhdr(png(), 4, 3), 'data shorter than IHDR'],
+    ['IHDR claims wider rows', pngLyingIhdr(png(), 5, 2), 'data shorter than IHDR'],
+  ])('image data against the IHDR: %s', async (_name, bytes, problem) => {
+    // Prepare
+    const header = sniff(bytes).pngHeader;
+    // Act
+    const found = header ? await checkPngData(bytes, header) : 'no header';
+    // Assess
+    expect(found).toBe(problem);
+  });
+
+  it('counts Adam7 passes for interlaced images', () => {
+    // Act + Assess: 8x8 RGB, passes of 1x1, 1x1, 2x1, 2x2, 4x2, 4x4, 8x4 pixels.
+    expect(expectedPngDataLength({ width: 8, height: 8, bitDepth: 8, colourType: 2, interlace: 1 })).toBe(
+      1 * (1 + 3) + 1 * (1 + 3) + 1 * (1 + 6) + 2 * (1 + 6) + 2 * (1 + 12) + 4 * (1 + 12) + 4 * (1 + 24),
+    );
   });
 });

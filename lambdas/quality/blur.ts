@@ -1,0 +1,307 @@
+/**
+ * Blur width of the edges in an image region, in pixels, robust to sensor noise and JPEG
+ * artefacts. Pure functions over `GreyImage`; no I/O.
+ *
+ * Energy measures (Laplacian variance, gradient energy, FFT energy) add up high-frequency
+ * power, and camera noise is high-frequency power: a blurred but noisy photo reads sharp.
+ * This module measures the WIDTH of strong edges instead:
+ *
+ *   region -> noise sigma (Immerkaer's 3x3 operator, median form: text and edges are outliers)
+ *          -> A = Gaussian(s1) * image; |grad A|; non-maximum suppression along the gradient
+ *          -> keep maxima whose step height clears a noise-scaled threshold (and an absolute floor)
+ *          -> per edge: |grad A| / |grad B| with B = Gaussian(s2) * image (computed only there)
+ *             gives the edge's own Gaussian sigma (re-blur gradient ratio, Zhuo & Sim 2011):
+ *               R^2 = (sigma^2 + s2^2) / (sigma^2 + s1^2)  =>  sigma^2 = (s2^2 - R^2 s1^2) / (R^2 - 1)
+ *          -> median sigma per gradient orientation (4 bins); the result is the largest bin
+ *             median, so motion blur (which widens only the edges across its direction) counts.
+ *
+ * Small scales (0.5 and 1 working pixel) keep the two flanks of a thin text stroke apart; the
+ * pre-smoothing with s1 before taking the ratio averages the noise out of both gradients, and
+ * the threshold keeps only edges far above the noise, so the noise bias of the maxima is small.
+ * JPEG block edges are weak steps and fall under the contrast floor.
+ */
+import type { Box, GreyImage } from './pixels.ts';
+
+/** Scale of the first (noise-removing) smoothing, working pixels. */
+export const SMOOTH_SIGMA = 0.5;
+/** Scale of the re-blur; the ratio of the two gradients measures the edge's own width. */
+export const REBLUR_SIGMA = 1;
+/** Largest blur reported, working pixels (an edge this wide is unreadable anyway). */
+export const MAX_SIGMA = 24;
+
+export interface BlurEstimate {
+  /** Edge blur as a Gaussian sigma in working pixels; `MAX_SIGMA` when no usable edge was found. */
+  readonly sigma: number;
+  /** Sensor noise sigma in grey levels (Immerkaer). */
+  readonly noise: number;
+  /** Edge points the sigma is the median of. */
+  readonly edges: number;
+  /** Per orientation bin (0, 45, 90, 135 degrees of the gradient): edge count and percentile sigma. */
+  readonly bins?: readonly { readonly count: number; readonly sigma: number }[];
+}
+
+export interface BlurOptions {
+  /** Only pixels where this returns true are measured (e.g. inside the document mask). */
+  readonly inside?: (x: number, y: number) => boolean;
+  /** Percentile of the per-edge sigmas in each orientation bin (default 0.5, the median). */
+  readonly percentile?: number;
+  /** Smallest step height, grey levels, for an edge to count (default 40). */
+  readonly minStep?: number;
+  /** Step height as a multiple of the noise sigma (default 10). */
+  readonly noiseFactor?: number;
+  /** First and second smoothing scales, working pixels (default `SMOOTH_SIGMA`, `REBLUR_SIGMA`). */
+  readonly scales?: readonly [number, number];
+  /** At most this many edge points are measured (evenly thinned), to bound the cost. */
+  readonly maxEdges?: number;
+}
+
+/** 1-D Gaussian kernel, normalised, radius ceil(3 sigma). */
+export function gaussianKernel(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    const value = Math.exp(-(i * i) / (2 * sigma * sigma));
+    kernel[i + radius] = value;
+    sum += value;
+  }
+  for (let i = 0; i < kernel.length; i++) kernel[i] = (kernel[i] as number) / sum;
+  return kernel;
+}
+
+/**
+ * Immerkaer's fast noise estimate (1996) in its robust form: the 3x3 operator
+ * [1 -2 1; -2 4 -2; 1 -2 1] cancels locally linear image content; on pure Gaussian noise its
+ * output has sigma 6 * noise, so the noise is median(|L|) / (0.6745 * 6). The median ignores
+ * the minority of pixels on edges and text, where the operator also responds to the image.
+ *
+ * @example
+ * ```ts
+ * estimateNoise({ data: new Uint8Array(64 * 64).fill(128), width: 64, height: 64 }); // 0
+ * ```
+ */
+export function estimateNoise(image: GreyImage, box?: Box): number {
+  const { data, width } = image;
+  const x0 = Math.max(1, box?.x0 ?? 1);
+  const y0 = Math.max(1, box?.y0 ?? 1);
+  const x1 = Math.min(image.width - 1, box?.x1 ?? image.width - 1);
+  const y1 = Math.min(image.height - 1, box?.y1 ?? image.height - 1);
+  // Histogram of |L| (0..2040 in steps of 1) for an exact median without sorting.
+  const bins = new Uint32Array(2041);
+  let count = 0;
+  const step = (x1 - x0) * (y1 - y0) > 400_000 ? 2 : 1;
+  for (let y = y0; y < y1; y += step) {
+    const row = y * width;
+    for (let x = x0; x < x1; x += step) {
+      const i = row + x;
+      const value =
+        (data[i - width - 1] as number) -
+        2 * (data[i - width] as number) +
+        (data[i - width + 1] as number) -
+        2 * (data[i - 1] as number) +
+        4 * (data[i] as number) -
+        2 * (data[i + 1] as number) +
+        (data[i + width - 1] as number) -
+        2 * (data[i + width] as number) +
+        (data[i + width + 1] as number);
+      const bin = value < 0 ? -value : value;
+      bins[bin] = (bins[bin] as number) + 1;
+      count += 1;
+    }
+  }
+  if (count === 0) return 0;
+  let seen = 0;
+  let median = 0;
+  for (let bin = 0; bin < bins.length; bin++) {
+    seen += bins[bin] as number;
+    if (seen * 2 >= count) {
+      median = bin;
+      break;
+    }
+  }
+  return median / (0.6745 * 6);
+}
+
+/**
+ * Taps for the gradient of the Gaussian-smoothed image at one pixel: the smoothing kernel and
+ * its copies shifted by one pixel either way, over [-radius - 1, radius + 1].
+ */
+interface GradientTaps {
+  readonly radius: number;
+  readonly centre: Float32Array;
+  readonly minus: Float32Array;
+  readonly plus: Float32Array;
+}
+
+function gradientTaps(sigma: number): GradientTaps {
+  const kernel = gaussianKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
+  const size = 2 * radius + 3;
+  const centre = new Float32Array(size);
+  const minus = new Float32Array(size);
+  const plus = new Float32Array(size);
+  for (let d = -radius - 1; d <= radius + 1; d++) {
+    const at = (k: number): number => (Math.abs(k) <= radius ? (kernel[k + radius] as number) : 0);
+    centre[d + radius + 1] = at(d);
+    minus[d + radius + 1] = at(d + 1); // weight of the smoothed value one pixel before
+    plus[d + radius + 1] = at(d - 1); // weight of the smoothed value one pixel after
+  }
+  return { radius, centre, minus, plus };
+}
+
+/** Gradient (central differences) of the Gaussian-smoothed image at one pixel, computed directly. */
+function gradientAt(image: GreyImage, x: number, y: number, taps: GradientTaps): [number, number] {
+  const { radius, centre, minus, plus } = taps;
+  const { data, width, height } = image;
+  let left = 0;
+  let right = 0;
+  let up = 0;
+  let down = 0;
+  const x0 = x - radius - 1;
+  const inside = x0 >= 0 && x + radius + 1 < width;
+  for (let k = 0; k < centre.length; k++) {
+    const yy = Math.min(height - 1, Math.max(0, y - radius - 1 + k));
+    const row = yy * width;
+    let rowCentre = 0;
+    let rowMinus = 0;
+    let rowPlus = 0;
+    for (let j = 0; j < centre.length; j++) {
+      const xx = inside ? x0 + j : Math.min(width - 1, Math.max(0, x0 + j));
+      const value = data[row + xx] as number;
+      rowCentre += value * (centre[j] as number);
+      rowMinus += value * (minus[j] as number);
+      rowPlus += value * (plus[j] as number);
+    }
+    const wy = centre[k] as number;
+    left += rowMinus * wy;
+    right += rowPlus * wy;
+    up += rowCentre * (minus[k] as number);
+    down += rowCentre * (plus[k] as number);
+  }
+  return [(right - left) / 2, (down - up) / 2];
+}
+
+function percentileOf(values: Float32Array, count: number, p: number): number {
+  const sorted = values.slice(0, count).sort();
+  return sorted[Math.min(count - 1, Math.max(0, Math.floor(count * p)))] as number;
+}
+
+/**
+ * Estimates the blur of the strong edges in `box` (default: the whole image).
+ *
+ * @example
+ * ```ts
+ * const { sigma, noise, edges } = estimateBlur(grey, documentBox, { inside: (x, y) => mask(x, y) });
+ * const sigmaMm = (sigma / scale) * (85.6 / cardWidthPixels);
+ * ```
+ */
+export function estimateBlur(image: GreyImage, box?: Box, options: BlurOptions = {}): BlurEstimate {
+  const margin = Math.ceil(3 * (options.scales?.[1] ?? REBLUR_SIGMA)) + 2;
+  const region: Box = {
+    x0: Math.max(margin, box?.x0 ?? 0),
+    y0: Math.max(margin, box?.y0 ?? 0),
+    x1: Math.min(image.width - margin, box?.x1 ?? image.width),
+    y1: Math.min(image.height - margin, box?.y1 ?? image.height),
+  };
+  const w = region.x1 - region.x0;
+  const h = region.y1 - region.y0;
+  const noise = estimateNoise(image, region);
+  if (w < 16 || h < 16) return { sigma: MAX_SIGMA, noise, edges: 0 };
+
+  // A step of height H blurred to total sigma S has a peak gradient of H / (sqrt(2 pi) S). The
+  // edge's own sigma is not known yet, so candidates need the gradient a wanted step has at a
+  // 6 px blur (well past the rejection threshold at every working scale) and a clear margin over
+  // the noise; the step height is re-checked once the edge's sigma is known.
+  const minStep = Math.max(options.minStep ?? 40, (options.noiseFactor ?? 10) * noise);
+  const floor = 8 * Math.max(minStep / (Math.sqrt(2 * Math.PI) * 6), 0.5 * Math.sqrt(12) * noise);
+  const halfFloor = floor / Math.SQRT2;
+  // Candidate edges: Sobel maxima along the gradient (integer arithmetic, one pass). Sobel is
+  // a [1 2 1] smoothing across and a central difference along: 8x the gradient, noise gain sqrt(12).
+  const { data, width } = image;
+  const magnitude = new Float32Array(w * h);
+  const direction = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    const row = (y + region.y0) * width + region.x0;
+    for (let x = 1; x < w - 1; x++) {
+      const i = row + x;
+      const a = data[i - width - 1] as number;
+      const b = data[i - width] as number;
+      const c = data[i - width + 1] as number;
+      const d = data[i - 1] as number;
+      const f = data[i + 1] as number;
+      const g = data[i + width - 1] as number;
+      const k = data[i + width] as number;
+      const l = data[i + width + 1] as number;
+      const gx = c + 2 * f + l - a - 2 * d - g;
+      const gy = g + 2 * k + l - a - 2 * b - c;
+      const ax = gx < 0 ? -gx : gx;
+      const ay = gy < 0 ? -gy : gy;
+      // |g| >= max(|gx|, |gy|): flat pixels (most of them) are settled without a square root.
+      if (ax < halfFloor && ay < halfFloor) continue;
+      const j = y * w + x;
+      magnitude[j] = Math.sqrt(gx * gx + gy * gy);
+      // Orientation bin of the gradient: 0 = horizontal, 1 = 45 deg, 2 = vertical, 3 = 135 deg.
+      if (ay <= ax * 0.4142) direction[j] = 0;
+      else if (ax <= ay * 0.4142) direction[j] = 2;
+      else direction[j] = gx * gy > 0 ? 1 : 3;
+    }
+  }
+
+  const offsets = [1, w + 1, w, w - 1];
+  const candidates: number[] = [];
+  for (let y = 2; y < h - 2; y++) {
+    for (let x = 2; x < w - 2; x++) {
+      const i = y * w + x;
+      const m = magnitude[i] as number;
+      if (m < floor) continue;
+      const o = offsets[direction[i] as number] as number;
+      if (m < (magnitude[i - o] as number) || m <= (magnitude[i + o] as number)) continue;
+      if (options.inside && !options.inside(x + region.x0, y + region.y0)) continue;
+      candidates.push(i);
+    }
+  }
+  const maxEdges = options.maxEdges ?? 4000;
+  const stride = Math.max(1, Math.floor(candidates.length / maxEdges));
+  const [first, second] = options.scales ?? [SMOOTH_SIGMA, REBLUR_SIGMA];
+  const tapsA = gradientTaps(first);
+  const tapsB = gradientTaps(second);
+  const s1 = first * first;
+  const s2 = second * second;
+  const sigmas = [0, 1, 2, 3].map(() => new Float32Array(Math.ceil(candidates.length / stride) + 1));
+  const counts = [0, 0, 0, 0];
+  let edges = 0;
+  for (let c = 0; c < candidates.length; c += stride) {
+    const i = candidates[c] as number;
+    const x = (i % w) + region.x0;
+    const y = Math.floor(i / w) + region.y0;
+    const [ax, ay] = gradientAt(image, x, y, tapsA);
+    const ga = Math.sqrt(ax * ax + ay * ay);
+    const [bx, by] = gradientAt(image, x, y, tapsB);
+    const gb = Math.sqrt(bx * bx + by * by);
+    const r2 = gb > 0 ? (ga / gb) ** 2 : Infinity;
+    // R <= 1 is not a blurred step (a thin line's flank, a JPEG block corner): no estimate.
+    if (!(r2 > 1.0001)) continue;
+    const sigma = Math.min(MAX_SIGMA, Math.sqrt(Math.max(0, (s2 - r2 * s1) / (r2 - 1))));
+    // The step height implied by the peak gradient and the edge's total width.
+    const step = ga * Math.sqrt(2 * Math.PI) * Math.sqrt(sigma * sigma + s1);
+    if (step < minStep) continue;
+    const bin = direction[i] as number;
+    (sigmas[bin] as Float32Array)[counts[bin] as number] = sigma;
+    counts[bin] = (counts[bin] as number) + 1;
+    edges += 1;
+  }
+  if (edges < 40) return { sigma: MAX_SIGMA, noise, edges };
+  const p = options.percentile ?? 0.5;
+  const bins = counts.map((count, bin) => ({
+    count,
+    sigma: count > 0 ? percentileOf(sigmas[bin] as Float32Array, count, p) : 0,
+  }));
+  // A bin with few edges says little; it counts when it holds a tenth of them (and at least 20).
+  const usable = bins.filter((bin) => bin.count >= Math.max(20, edges * 0.1));
+  const all = new Float32Array(edges);
+  let k = 0;
+  for (let bin = 0; bin < 4; bin++)
+    for (let j = 0; j < (counts[bin] as number); j++) all[k++] = (sigmas[bin] as Float32Array)[j] as number;
+  const sigma = usable.length > 0 ? Math.max(...usable.map((bin) => bin.sigma)) : percentileOf(all, edges, p);
+  return { sigma, noise, edges, bins };
+}

@@ -1,0 +1,83 @@
+/**
+ * Decoding for the quality gate: luma frames at a chosen integer shrink (JPEG shrink-on-load),
+ * optionally cropped, with EXIF orientation applied; libjpeg and libpng warnings are errors, so
+ * a damaged scan or stream never yields a half-grey picture that passes.
+ */
+import sharp from 'sharp';
+import type { GreyImage } from './pixels.ts';
+
+/** The first decode aims at about this long side (a 4000 px frame decodes at 1/3). */
+export const FIRST_PASS_SIDE = 1280;
+
+/** A decoded luma frame and its scale: one frame pixel is `scale` original pixels. */
+export interface DecodedFrame extends GreyImage {
+  readonly scale: number;
+}
+
+/** Luma (BT.601, integer) of a raw interleaved buffer; grey inputs are copied through. */
+export function toLuma(data: Buffer, width: number, height: number, channels: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  if (channels < 3) {
+    for (let i = 0, j = 0; i < out.length; i++, j += channels) out[i] = data[j] as number;
+    return out;
+  }
+  for (let i = 0, j = 0; i < out.length; i++, j += channels) {
+    out[i] = ((data[j] as number) * 77 + (data[j + 1] as number) * 150 + (data[j + 2] as number) * 29) >> 8;
+  }
+  return out;
+}
+
+/**
+ * The integer shrink for the first decode of a `longSide` frame. JPEG shrink-on-load decodes at
+ * 1/2, 1/4 or 1/8 and sharp always leaves some of the shrink to its resize kernel, so a shrink
+ * of exactly 2 would be a full decode plus a resize: it is not used for JPEG.
+ */
+export function firstPassShrink(longSide: number, jpeg: boolean): number {
+  const shrink = Math.max(1, Math.floor(longSide / FIRST_PASS_SIDE));
+  return jpeg && shrink === 2 ? 1 : shrink;
+}
+
+/** Decodes `bytes` (EXIF orientation applied) at 1/`shrink`, optionally cropped (box in that scale). */
+export async function decodeLuma(
+  bytes: Buffer,
+  size: { readonly width: number; readonly height: number },
+  shrink: number,
+  maxPixels: number,
+  crop?: { readonly left: number; readonly top: number; readonly width: number; readonly height: number },
+): Promise<DecodedFrame> {
+  let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' }).rotate();
+  const width = Math.max(1, Math.round(size.width / shrink));
+  const height = Math.max(1, Math.round(size.height / shrink));
+  if (shrink > 1) pipeline = pipeline.resize(width, height, { fit: 'fill', kernel: 'linear' });
+  if (crop) pipeline = pipeline.extract(crop);
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return {
+    data: toLuma(data, info.width, info.height, info.channels),
+    width: info.width,
+    height: info.height,
+    scale: size.width / width,
+  };
+}
+
+/** Box-average downsampling by an integer factor (the analysis frame from the first decode). */
+export function downsample(image: GreyImage, factor: number): GreyImage {
+  if (factor <= 1) return image;
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Uint8Array(width * height);
+  const sums = new Uint32Array(width);
+  const area = factor * factor;
+  for (let y = 0; y < height; y++) {
+    sums.fill(0);
+    for (let dy = 0; dy < factor; dy++) {
+      const row = (y * factor + dy) * image.width;
+      for (let x = 0, sx = 0; x < width; x++) {
+        let sum = 0;
+        for (let dx = 0; dx < factor; dx++, sx++) sum += image.data[row + sx] as number;
+        sums[x] = (sums[x] as number) + sum;
+      }
+    }
+    for (let x = 0; x < width; x++) data[y * width + x] = Math.round((sums[x] as number) / area);
+  }
+  return { data, width, height };
+}

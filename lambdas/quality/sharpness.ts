@@ -1,0 +1,274 @@
+/**
+ * Blur in physical units for the quality gate: `blurMm` on documents (Gaussian sigma in
+ * millimetres of the document: ID-1 card 85.6 mm wide, passport data page 125 mm) and
+ * `blurFaceRatio` on selfies (sigma / face-box width).
+ *
+ * The edge widths are measured (`blur.ts`) inside the detected document (its mask, eroded so
+ * the card's outline and the surface around it do not count) or inside the face box, at a
+ * resolution chosen from the document's size in pixels: the first decode of the gate when it
+ * already has at least `MIN_DOCUMENT_PIXELS` across the document, otherwise a second decode of
+ * just that region at a finer scale (full resolution, or JPEG shrink-on-load when the document
+ * is very large). The pixel grid and the resampling blur every edge a little (`GRID_SIGMA`);
+ * that part is taken off in quadrature, so the figures describe the photo, not the decoder.
+ */
+import type { QualityThresholds } from '../../lib/config.ts';
+import type { ReasonCode } from '../domain/reason-codes.ts';
+import type { DocumentType, Slot } from '../domain/verification.ts';
+import type { DocumentRegion } from './analyse.ts';
+import { estimateBlur, MAX_SIGMA } from './blur.ts';
+import { decodeLuma, type DecodedFrame, downsample } from './decode.ts';
+import type { Box, GreyImage, Point } from './pixels.ts';
+
+/** Physical width of each document's long side in millimetres (ISO/IEC 7810 ID-1; ICAO 9303 TD3). */
+export const DOCUMENT_WIDTH_MM: Readonly<Record<DocumentType, number>> = {
+  passport: 125,
+  id_card: 85.6,
+  driving_licence: 85.6,
+};
+/** A4 width: a photographed proof of address. */
+export const PAGE_WIDTH_MM = 210;
+/** The document must span at least this many working pixels for the measure to resolve 0.05 mm. */
+export const MIN_DOCUMENT_PIXELS = 780;
+/** A finer second decode aims at about this many pixels across the document. */
+export const TARGET_DOCUMENT_PIXELS = 1100;
+/** The face must span at least this many working pixels. */
+export const MIN_FACE_PIXELS = 160;
+/** Faces wider than this many working pixels are box-averaged down to it (a 3 % blur is then ~3.6 px, measured with re-blur scales of 1 and 2 px). */
+export const FACE_WORKING_PIXELS = 120;
+/** Blur of a perfectly sharp edge after sampling and resampling, working pixels (calibrated). */
+export const GRID_SIGMA = 0.5;
+/** Re-blur scales on documents, working pixels: small, so thin text strokes' two flanks stay apart. */
+export const DOCUMENT_SCALES: readonly [number, number] = [0.5, 1];
+/** The document rectangle is inset by this share of its short side before measuring. */
+export const INSET_FRACTION = 0.03;
+/** Per-edge sigma percentile used for faces (calibrated): skin shading is soft by nature, eyes, lashes and hair are not. */
+export const FACE_PERCENTILE = 0.15;
+
+export interface BlurInput {
+  readonly bytes: Buffer;
+  /** Oriented size of the original image. */
+  readonly size: { readonly width: number; readonly height: number };
+  /** The gate's first decode. */
+  readonly first: DecodedFrame;
+  /** Original pixels per analysis-frame pixel (where `region` lives). */
+  readonly frameScale: number;
+  /** Width of the analysis frame (the row length of `region.labels`). */
+  readonly frameWidth: number;
+  readonly slot: Slot;
+  readonly documentType: DocumentType;
+  readonly region?: DocumentRegion;
+  /** Largest face, fractions of the oriented image. */
+  readonly face?: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
+  readonly maxPixels: number;
+  readonly thresholds: QualityThresholds;
+}
+
+export interface BlurVerdict {
+  readonly reasons: ReasonCode[];
+  readonly metrics: Record<string, number>;
+}
+
+interface Target {
+  /** Region to measure, original pixels. */
+  readonly box: Box;
+  /** Reference length (document long side or face width), original pixels. */
+  readonly referencePixels: number;
+  /** Smallest reference length in working pixels the measure needs. */
+  readonly minWorking: number;
+  readonly percentile: number;
+  /** Re-blur scales, working pixels. */
+  readonly scales: readonly [number, number];
+}
+
+const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function clampBox(box: Box, width: number, height: number): Box {
+  const x0 = Math.max(0, Math.floor(box.x0));
+  const y0 = Math.max(0, Math.floor(box.y0));
+  return {
+    x0,
+    y0,
+    x1: Math.max(x0 + 1, Math.min(width, Math.ceil(box.x1))),
+    y1: Math.max(y0 + 1, Math.min(height, Math.ceil(box.y1))),
+  };
+}
+
+function scaleBox(box: Box, factor: number): Box {
+  return { x0: box.x0 * factor, y0: box.y0 * factor, x1: box.x1 * factor, y1: box.y1 * factor };
+}
+
+/**
+ * Point-in-rectangle test for a convex quadrilateral (corners in order), inset by `inset`
+ * pixels, after mapping the point with `map`.
+ */
+export function insideRect(
+  corners: readonly Point[],
+  inset: number,
+  map: (x: number, y: number) => [number, number],
+): (x: number, y: number) => boolean {
+  const edges = corners.map((a, i) => {
+    const b = corners[(i + 1) % corners.length] as Point;
+    const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    return { ax: a.x, ay: a.y, nx: -(b.y - a.y) / length, ny: (b.x - a.x) / length };
+  });
+  // Orientation: the centre must be on the positive side of every edge.
+  const cx = corners.reduce((sum, p) => sum + p.x, 0) / corners.length;
+  const cy = corners.reduce((sum, p) => sum + p.y, 0) / corners.length;
+  const sign = edges.every((e) => (cx - e.ax) * e.nx + (cy - e.ay) * e.ny >= 0) ? 1 : -1;
+  return (x, y) => {
+    const [px, py] = map(x, y);
+    for (const e of edges) if (sign * ((px - e.ax) * e.nx + (py - e.ay) * e.ny) < inset) return false;
+    return true;
+  };
+}
+
+/** Copies `box` of an image. */
+function cropImage(image: GreyImage, box: Box): GreyImage {
+  const width = box.x1 - box.x0;
+  const height = box.y1 - box.y0;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const from = (box.y0 + y) * image.width + box.x0;
+    data.set(image.data.subarray(from, from + width), y * width);
+  }
+  return { data, width, height };
+}
+
+/** What to measure for the slot, in original pixels. */
+function targetFor(input: BlurInput): Target {
+  const { width, height } = input.size;
+  if (input.slot === 'selfie') {
+    const face = input.face ?? { left: 0.3, top: 0.22, width: 0.4, height: 0.45 };
+    const faceWidth = face.width * width;
+    const grow = 0.1 * faceWidth;
+    return {
+      box: {
+        x0: face.left * width - grow,
+        y0: face.top * height - grow,
+        x1: (face.left + face.width) * width + grow,
+        y1: (face.top + face.height) * height + grow,
+      },
+      referencePixels: faceWidth,
+      minWorking: MIN_FACE_PIXELS,
+      percentile: FACE_PERCENTILE,
+      scales: [1, 2],
+    };
+  }
+  if (input.region) {
+    return {
+      box: scaleBox(input.region.bounds, input.frameScale),
+      referencePixels: input.region.rect.long * input.frameScale,
+      minWorking: MIN_DOCUMENT_PIXELS,
+      percentile: 0.5,
+      scales: DOCUMENT_SCALES,
+    };
+  }
+  // No document outline (already refused as not fully visible) or a page: the middle of the frame.
+  return {
+    box: { x0: width * 0.1, y0: height * 0.1, x1: width * 0.9, y1: height * 0.9 },
+    referencePixels: Math.max(width, height) * 0.8,
+    minWorking: MIN_DOCUMENT_PIXELS,
+    percentile: 0.5,
+    scales: DOCUMENT_SCALES,
+  };
+}
+
+/**
+ * Measures the blur of the slot's subject and judges it against the thresholds.
+ *
+ * @example
+ * ```ts
+ * const { reasons, metrics } = await measureBlur({ bytes, size, first, frameScale, slot, documentType, region, maxPixels, thresholds });
+ * metrics.blurMm; // 0.031
+ * ```
+ */
+export async function measureBlur(input: BlurInput): Promise<BlurVerdict> {
+  const { first, size } = input;
+  const target = targetFor(input);
+  let work: DecodedFrame = first;
+  let offsetX = 0;
+  let offsetY = 0;
+  let box = clampBox(scaleBox(target.box, 1 / first.scale), first.width, first.height);
+  if (target.referencePixels / first.scale < target.minWorking && first.scale > 1.01) {
+    // Too coarse: decode only the region again, at the scale that gives the target resolution.
+    const wanted = Math.floor(target.referencePixels / TARGET_DOCUMENT_PIXELS);
+    // JPEG shrink-on-load only helps from a shrink of 3 (see `firstPassShrink`).
+    const shrink = wanted >= 3 ? wanted : 1;
+    const scaledWidth = Math.round(size.width / shrink);
+    const scaledHeight = Math.round(size.height / shrink);
+    const margin = 8;
+    const crop = clampBox(
+      {
+        x0: target.box.x0 / shrink - margin,
+        y0: target.box.y0 / shrink - margin,
+        x1: target.box.x1 / shrink + margin,
+        y1: target.box.y1 / shrink + margin,
+      },
+      scaledWidth,
+      scaledHeight,
+    );
+    work = await decodeLuma(input.bytes, size, shrink, input.maxPixels, {
+      left: crop.x0,
+      top: crop.y0,
+      width: crop.x1 - crop.x0,
+      height: crop.y1 - crop.y0,
+    });
+    offsetX = crop.x0;
+    offsetY = crop.y0;
+    box = { x0: margin, y0: margin, x1: work.width - margin, y1: work.height - margin };
+  }
+
+  if (input.slot === 'selfie') {
+    // Faces: bring the face to about FACE_WORKING_PIXELS across, so the re-blur scales suit its blur.
+    const factor = Math.floor(target.referencePixels / work.scale / FACE_WORKING_PIXELS);
+    if (factor >= 2) {
+      const cropped = cropImage(work, box);
+      const small = downsample(cropped, factor);
+      work = { ...small, scale: work.scale * factor };
+      box = { x0: 0, y0: 0, x1: small.width, y1: small.height };
+    }
+  }
+
+  let inside: ((x: number, y: number) => boolean) | undefined;
+  const region = input.region;
+  if (region && input.slot !== 'selfie') {
+    // Inside the document's rectangle (text and portrait are holes in its bright mask, the
+    // rectangle has none), inset so the card's outline and the surface do not count.
+    const ratio = work.scale / input.frameScale;
+    inside = insideRect(region.rect.corners, INSET_FRACTION * region.rect.short, (x, y) => [
+      (x + offsetX) * ratio,
+      (y + offsetY) * ratio,
+    ]);
+  }
+  // Coarse to fine the other way round: when the edges are wide compared with the re-blur
+  // scales, the ratio flattens towards 1 and thin strokes pull it down, so measure again with
+  // scales matched to the blur found (the larger reading wins: it is the one in its range).
+  let scales = target.scales;
+  let estimate = estimateBlur(work, box, { ...(inside ? { inside } : {}), percentile: target.percentile, scales });
+  for (let round = 0; round < 3 && estimate.sigma > 2 * scales[0] && estimate.sigma < MAX_SIGMA; round++) {
+    scales = [scales[0] * 2, scales[1] * 2];
+    const wider = estimateBlur(work, box, { ...(inside ? { inside } : {}), percentile: target.percentile, scales });
+    if (wider.edges < 40 || wider.sigma <= estimate.sigma) break;
+    estimate = wider;
+  }
+  const sigmaWorking = Math.sqrt(Math.max(0, estimate.sigma ** 2 - GRID_SIGMA ** 2));
+  const sigmaPixels = estimate.sigma >= MAX_SIGMA ? Infinity : sigmaWorking * work.scale;
+  const metrics: Record<string, number> = {
+    blurScale: round(work.scale, 2),
+    blurEdges: estimate.edges,
+    noiseSigma: round(estimate.noise, 2),
+    blurSigmaPixels: Number.isFinite(sigmaPixels) ? round(sigmaPixels, 2) : -1,
+  };
+  const reasons: ReasonCode[] = [];
+  if (input.slot === 'selfie') {
+    const ratio = sigmaPixels / Math.max(1, target.referencePixels);
+    metrics.blurFaceRatio = Number.isFinite(ratio) ? round(ratio, 4) : 1;
+    if (!(ratio <= input.thresholds.blurMaxFaceRatio)) reasons.push('PHOTO_TOO_BLURRY');
+  } else {
+    const millimetres = input.slot === 'proof_of_address' ? PAGE_WIDTH_MM : DOCUMENT_WIDTH_MM[input.documentType];
+    const mm = (sigmaPixels * millimetres) / Math.max(1, target.referencePixels);
+    metrics.blurMm = Number.isFinite(mm) ? round(mm, 3) : 99;
+    if (!(mm <= input.thresholds.blurMaxMm)) reasons.push('PHOTO_TOO_BLURRY');
+  }
+  return { reasons, metrics };
+}

@@ -1,0 +1,91 @@
+/**
+ * The blur contract (PRODUCT §2, quality gate v2) on a generated sweep, not on the fixtures:
+ * documents (passport, identity card front and back, driving licence) 1,000-2,400 px wide in a
+ * 12 MP frame, Gaussian sensor noise 0 / 2.5 / 4, JPEG 70 / 85 / 95, three surfaces and three
+ * lightings, Gaussian and motion blur: sigma >= 0.15 mm -> PHOTO_TOO_BLURRY, <= 0.05 mm ->
+ * accepted; selfies: sigma >= 3 % of the face width refused, <= 0.8 % accepted.
+ *
+ * The thresholds were tuned on the sweep's `tune` family (the fixtures' card layout, people
+ * A-C, seeds 1000+: `scripts/sweep/tune.ts`); this test renders the `assert` family (another
+ * card layout, people D-E, other seeds and selfie framing). CI runs a seeded subset that
+ * covers every value of every axis; `npm run bench` runs the whole sweep.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { runQualityGate } from '../../../lambdas/quality/gate.ts';
+import { knownFaces, sampleCases, SWEEP_CONFIG, sweepCases, type SweepCase } from '../../../scripts/sweep/cases.ts';
+
+const blurCases = sweepCases('assert').filter((c) => c.label === 'sharp' || c.label === 'blurry');
+const documents = sampleCases(
+  blurCases.filter((c) => c.slot !== 'selfie'),
+  14,
+  20261130,
+);
+const selfies = sampleCases(
+  blurCases.filter((c) => c.slot === 'selfie'),
+  6,
+  20261130,
+);
+
+/** Rows: truth (blurry / sharp); columns: the gate's verdict on blur. */
+const matrix = { blurry: { refused: 0, passed: 0 }, sharp: { refused: 0, passed: 0 } };
+const lines: string[] = [];
+
+async function judge(c: SweepCase) {
+  const shot = await c.render();
+  const verdict = await runQualityGate(shot.bytes, {
+    slot: c.slot,
+    documentType: c.documentType,
+    config: SWEEP_CONFIG,
+    ...(c.slot === 'selfie' ? { faceDetector: knownFaces(shot.faces) } : {}),
+  });
+  const refused = verdict.reasons.includes('PHOTO_TOO_BLURRY');
+  const row = matrix[c.label as 'blurry' | 'sharp'];
+  if (refused) row.refused += 1;
+  else row.passed += 1;
+  const measure =
+    c.slot === 'selfie' ? `blurFaceRatio=${verdict.metrics.blurFaceRatio}` : `blurMm=${verdict.metrics.blurMm}`;
+  lines.push(`${c.id}  ${measure}  ${verdict.reasons.join(',') || 'accepted'}`);
+  return verdict;
+}
+
+describe('blur contract on the assert sweep', () => {
+  afterAll(() => {
+    console.log(
+      [
+        `blur sweep (assert family, ${documents.length} documents + ${selfies.length} selfies)`,
+        ...lines,
+        '                 refused  accepted',
+        `truth blurry     ${String(matrix.blurry.refused).padStart(7)}  ${String(matrix.blurry.passed).padStart(8)}`,
+        `truth sharp      ${String(matrix.sharp.refused).padStart(7)}  ${String(matrix.sharp.passed).padStart(8)}`,
+      ].join('\n'),
+    );
+  });
+
+  it('samples every value of every axis', () => {
+    // Assess
+    for (const pool of [documents, selfies]) {
+      const all = blurCases.filter((c) => (c.slot === 'selfie') === (pool[0]?.slot === 'selfie'));
+      const wanted = new Set(all.flatMap((c) => Object.entries(c.axes).map(([k, v]) => `${k}=${v}`)));
+      const covered = new Set(pool.flatMap((c) => Object.entries(c.axes).map(([k, v]) => `${k}=${v}`)));
+      expect([...wanted].filter((value) => !covered.has(value))).toEqual([]);
+    }
+  });
+
+  it.each(documents.map((c) => [c.id, c] as const))('document %s', async (_id, c) => {
+    // Act
+    const verdict = await judge(c);
+    // Assess: blurry -> refused for blur; sharp -> accepted (no other defect is present).
+    if (c.label === 'blurry') expect(verdict.reasons).toContain('PHOTO_TOO_BLURRY');
+    else expect(verdict.reasons).toEqual([]);
+    expect(verdict.metrics.blurMm).toBeGreaterThanOrEqual(0);
+  });
+
+  it.each(selfies.map((c) => [c.id, c] as const))('selfie %s', async (_id, c) => {
+    // Act
+    const verdict = await judge(c);
+    // Assess
+    if (c.label === 'blurry') expect(verdict.reasons).toContain('PHOTO_TOO_BLURRY');
+    else expect(verdict.reasons).toEqual([]);
+    expect(verdict.metrics.blurFaceRatio).toBeGreaterThanOrEqual(0);
+  });
+});
