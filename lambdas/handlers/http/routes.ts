@@ -67,7 +67,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/create-verification.ts',
     exportName: 'handler',
     roles: ['user'],
-    uses: ['verifications:write', 'audit:append', 'dataKey:generate'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'dataKey:generate', 'rateLimits:readWrite'],
   },
   {
     method: 'POST',
