@@ -24,6 +24,7 @@ import {
   periodCandidates,
   type Plane,
   strengthMap,
+  type SyncMatch,
   tileCells,
   whitenedResidual,
 } from './signal.ts';
@@ -58,6 +59,14 @@ function periodSteps(cellPx: number, extent: number): { steps: number[]; step: n
   const steps = [0];
   for (let offset = step; offset <= PERIOD_SLACK + 1e-9; offset += step) steps.push(-offset, offset);
   return { steps, step };
+}
+
+/** One fold of the residual at a candidate period, scored against the sync pattern. */
+interface FoldResult extends SyncMatch {
+  readonly periodX: number;
+  readonly periodY: number;
+  /** Relative correction applied to the candidate period. */
+  readonly offset: number;
 }
 
 /** The image could not be decoded, or is too small to carry or read a mark. */
@@ -279,21 +288,14 @@ export async function analyseWatermark(image: Buffer, key: WatermarkKey): Promis
     const period = Math.min(candidate.periodX, candidate.periodY);
     const binsPerCell = period >= 4 * GRID ? 4 : period >= 2 * GRID ? 2 : 1;
     const { steps, step } = periodSteps(period / GRID, Math.max(residual.width, residual.height));
-    let local = null as { score: number; cells: Float64Array; periodX: number; periodY: number } | null;
-    const tryStep = (offset: number): void => {
+    const tryStep = (offset: number): FoldResult => {
       const periodX = candidate.periodX * (1 + offset);
       const periodY = candidate.periodY * (1 + offset);
-      const match = matchSync(fold(residual, periodX, periodY, binsPerCell), layout);
-      if (!local || match.score > local.score) local = { ...match, periodX, periodY };
+      return { ...matchSync(fold(residual, periodX, periodY, binsPerCell), layout), periodX, periodY, offset };
     };
-    steps.forEach(tryStep);
-    const coarse = local as { periodX: number } | null;
-    if (coarse) {
-      const found = coarse.periodX / candidate.periodX - 1;
-      tryStep(found - step / 2);
-      tryStep(found + step / 2);
-    }
-    if (!local) continue;
+    const better = (a: FoldResult, b: FoldResult): FoldResult => (b.score > a.score ? b : a);
+    const coarse = steps.map(tryStep).reduce(better);
+    const local = [tryStep(coarse.offset - step / 2), tryStep(coarse.offset + step / 2)].reduce(better, coarse);
     const soft = codedSoftValues(local.cells, layout);
     if (local.score > best.syncScore)
       best = { ...best, syncScore: local.score, periodX: local.periodX, periodY: local.periodY, soft };

@@ -62,18 +62,6 @@ export function boxMean(plane: Plane, radius: number): Float32Array {
   return out;
 }
 
-/** Local standard deviation over the (2r+1)^2 box: the texture that hides the mark. */
-export function localDeviation(plane: Plane, radius: number): Float32Array {
-  const mean = boxMean(plane, radius);
-  const squares = new Float32Array(plane.data.length);
-  for (let i = 0; i < squares.length; i += 1) squares[i] = (plane.data[i] as number) ** 2;
-  const meanSquares = boxMean({ ...plane, data: squares }, radius);
-  const out = new Float32Array(plane.data.length);
-  for (let i = 0; i < out.length; i += 1)
-    out[i] = Math.sqrt(Math.max(0, (meanSquares[i] as number) - (mean[i] as number) ** 2));
-  return out;
-}
-
 /* ------------------------------------------------------------------ embedding */
 
 /** Strength map settings. */
@@ -82,43 +70,80 @@ export interface StrengthOptions {
   readonly targetRms: number;
   /** Largest change at any pixel. */
   readonly maxAmplitude: number;
-  /** Largest gain (change per grey level of local deviation): keeps smooth images clean. */
+  /** Largest gain (change per grey level of local texture): keeps smooth images clean. */
   readonly maxGain: number;
-  /** Amplitude on perfectly flat areas (below the visibility of such a fine pattern). */
-  readonly floor: number;
+  /** Amplitude on flat areas when the texture alone carries the target. */
+  readonly minFloor: number;
+  /** Highest amplitude on flat areas, for images with almost no texture (flat renders). */
+  readonly maxFloor: number;
 }
 
-export const DEFAULT_STRENGTH: StrengthOptions = { targetRms: 2.2, maxAmplitude: 6, maxGain: 0.45, floor: 1.5 };
+export const DEFAULT_STRENGTH: StrengthOptions = {
+  targetRms: 2.2,
+  maxAmplitude: 6,
+  maxGain: 1.2,
+  minFloor: 0.5,
+  maxFloor: 1.5,
+};
 
 /**
- * Per-pixel amplitude of the mark: proportional to the local deviation (texture masks the
- * pattern, flat areas get almost nothing), capped, with the gain chosen so the root-mean-square
- * change meets `targetRms` when the image has the texture for it.
+ * Local texture: root-mean-square of the fine detail (luma minus its 3x3 mean) over a 7x7
+ * neighbourhood. Noise, hair, fabric and print are texture; smooth gradients and flat paint are
+ * not, and those are where a pattern would show.
+ */
+export function localTexture(luma: Plane): Float32Array {
+  const mean = boxMean(luma, 1);
+  const detail = new Float32Array(luma.data.length);
+  for (let i = 0; i < detail.length; i += 1) detail[i] = ((luma.data[i] as number) - (mean[i] as number)) ** 2;
+  const energy = boxMean({ ...luma, data: detail }, 3);
+  for (let i = 0; i < energy.length; i += 1) energy[i] = Math.sqrt(Math.max(0, energy[i] as number));
+  return energy;
+}
+
+/** Texture below which a pixel counts as perfectly flat (a synthetic render, not a photo). */
+const FLAT_TEXTURE = 0.25;
+
+function bisect(low: number, high: number, tooStrong: (value: number) => boolean): number {
+  let lo = low;
+  let hi = high;
+  for (let iteration = 0; iteration < 24; iteration += 1) {
+    const mid = (lo + hi) / 2;
+    if (tooStrong(mid)) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+/**
+ * Per-pixel amplitude of the mark: a floor plus a gain times the local texture (texture masks
+ * the pattern), capped; the gain is lowered until the root-mean-square change meets `targetRms`.
+ * The floor is `minFloor` on photographs; it rises to `maxFloor` on images that are mostly
+ * perfectly flat (rendered documents), where text edges alone would not carry a mark through
+ * re-encoding, so that such renders still carry a readable one.
  */
 export function strengthMap(luma: Plane, options: StrengthOptions = DEFAULT_STRENGTH): Float32Array {
-  const deviation = localDeviation(luma, 3);
-  const rmsFor = (gain: number): number => {
+  const texture = localTexture(luma);
+  const rmsFor = (floor: number, gain: number): number => {
     let sum = 0;
     let count = 0;
-    for (let i = 0; i < deviation.length; i += 7) {
-      sum += Math.min(options.maxAmplitude, options.floor + gain * (deviation[i] as number)) ** 2;
+    for (let i = 0; i < texture.length; i += 7) {
+      sum += Math.min(options.maxAmplitude, floor + gain * (texture[i] as number)) ** 2;
       count += 1;
     }
     return Math.sqrt(sum / Math.max(1, count));
   };
-  let low = 0;
-  let high = options.maxGain;
-  if (rmsFor(high) > options.targetRms) {
-    for (let iteration = 0; iteration < 24; iteration += 1) {
-      const mid = (low + high) / 2;
-      if (rmsFor(mid) > options.targetRms) high = mid;
-      else low = mid;
-    }
-  }
-  const gain = high;
-  const out = new Float32Array(deviation.length);
+  let flat = 0;
+  for (let i = 0; i < texture.length; i += 7) if ((texture[i] as number) < FLAT_TEXTURE) flat += 1;
+  const flatShare = flat / Math.ceil(texture.length / 7);
+  const floor =
+    options.minFloor + (options.maxFloor - options.minFloor) * Math.max(0, Math.min(1, (flatShare - 0.25) / 0.25));
+  const gain =
+    rmsFor(floor, options.maxGain) > options.targetRms
+      ? bisect(0, options.maxGain, (value) => rmsFor(floor, value) > options.targetRms)
+      : options.maxGain;
+  const out = new Float32Array(texture.length);
   for (let i = 0; i < out.length; i += 1)
-    out[i] = Math.min(options.maxAmplitude, options.floor + gain * (deviation[i] as number));
+    out[i] = Math.min(options.maxAmplitude, floor + gain * (texture[i] as number));
   return out;
 }
 

@@ -6,8 +6,8 @@
  *
  * Where the records come from:
  * - locally (default): the runtime running on `--data-dir` (`.local-data`), through the
- *   endpoints in its `runtime.json`; when none runs there, the command starts one on that
- *   folder for the lookup and stops it afterwards;
+ *   endpoints in its `runtime.json`; when it is stopped, DynamoDB Local and the KMS server are
+ *   started on that folder for the lookup (`openDataDirServices`, shared with `kyc audit`);
  * - in AWS (`--region`): the caller's credentials, the data stack's verifications and audit
  *   tables (`<prefix>-data-TablesVerifications...`, `...TablesAuditEvents...`) and the HMAC key
  *   `alias/<prefix>/document-number-hmac`. The caller needs dynamodb:GetItem/Query/ListTables on
@@ -33,7 +33,7 @@ import type { AuditEvent } from '../../../lambdas/domain/records.ts';
 import { KeyedWatermarker } from '../../../lambdas/rendition/kms-watermarker.ts';
 import { WatermarkImageError } from '../../../lambdas/watermark/index.ts';
 import { localClientConfig } from '../../aws/client-config.ts';
-import { readRuntimeState } from '../../runtime/runtime-state.ts';
+import { NoLocalDataError, openDataDirServices } from '../../runtime/data-dir-services.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
@@ -44,7 +44,7 @@ Names the access (who, which document of which case, when, why) whose invisible 
 image carries, or says that it carries none of ours. Exit 0 found, 1 not found, 2 error.
 
 Options:
-  --data-dir <dir>   Local data folder (.local-data); uses the runtime running there, or starts one
+  --data-dir <dir>   Local data folder (.local-data); uses the runtime running there, or its files
   --region <region>  Look up in AWS with your credentials instead of the local runtime
   --prefix <prefix>  Installation prefix of the stacks in AWS (kyc)
   --json             Print the result as JSON`;
@@ -192,37 +192,26 @@ export function describe(result: TraceResult): string {
 }
 
 async function localSources(dataDir: string): Promise<TraceSources> {
-  const running = readRuntimeState(dataDir);
-  if (running) {
-    const kms = new KMSClient(localClientConfig(requireEndpoint(running.endpoints.kms), running.region));
-    const dynamodb = new DynamoDBClient(localClientConfig(running.endpoints.dynamodb, running.region));
-    return {
-      kms,
-      dynamodb,
-      hmacKeyId: requireResource(running.resources, ENV.hmacKeyArn),
-      verificationsTable: requireResource(running.resources, ENV.verificationsTable),
-      auditTable: requireResource(running.resources, ENV.auditTable),
-      close: async () => {
-        kms.destroy();
-        dynamodb.destroy();
-      },
-    };
+  // The runtime's own servers when it runs on that folder, else DynamoDB Local and KMS on it.
+  let services;
+  try {
+    services = await openDataDirServices(dataDir);
+  } catch (error) {
+    if (error instanceof NoLocalDataError) throw new UsageError(error.message, { cause: error });
+    throw error;
   }
-  // Nothing runs on that folder: start the runtime on it for the lookup (its records, its keys).
-  const { startRuntime } = await import('../../runtime/runtime.ts');
-  const runtime = await startRuntime({ port: 0, dataDir });
-  const kms = new KMSClient(localClientConfig(requireEndpoint(runtime.endpoints.kms), runtime.config.region));
-  const dynamodb = new DynamoDBClient(localClientConfig(runtime.endpoints.dynamodb, runtime.config.region));
+  const kms = new KMSClient(localClientConfig(services.endpoints.kms, services.region));
+  const dynamodb = new DynamoDBClient(localClientConfig(services.endpoints.dynamodb, services.region));
   return {
     kms,
     dynamodb,
-    hmacKeyId: requireResource(runtime.environment, ENV.hmacKeyArn),
-    verificationsTable: requireResource(runtime.environment, ENV.verificationsTable),
-    auditTable: requireResource(runtime.environment, ENV.auditTable),
+    hmacKeyId: requireResource(services.environment, ENV.hmacKeyArn),
+    verificationsTable: requireResource(services.environment, ENV.verificationsTable),
+    auditTable: requireResource(services.environment, ENV.auditTable),
     close: async () => {
       kms.destroy();
       dynamodb.destroy();
-      await runtime.stop();
+      await services.close();
     },
   };
 }
@@ -275,11 +264,6 @@ async function listTables(client: DynamoDBClient, startingWith: string): Promise
     start = output.LastEvaluatedTableName;
   } while (start);
   return names;
-}
-
-function requireEndpoint(endpoint: string | undefined): string {
-  if (!endpoint) throw new Error('the local runtime runs no KMS server');
-  return endpoint;
 }
 
 function requireResource(resources: Readonly<Record<string, string>>, name: string): string {

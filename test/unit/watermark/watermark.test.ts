@@ -17,6 +17,7 @@ import {
   SYNC_THRESHOLD,
   WatermarkImageError,
 } from '../../../lambdas/watermark/index.ts';
+import { localTexture } from '../../../lambdas/watermark/signal.ts';
 import {
   bitErrorRate,
   documentRendition,
@@ -68,6 +69,30 @@ describe('embedWatermark', () => {
     }
   });
 
+  it('changes the smooth areas of a photo by less than one grey level (root mean square)', async () => {
+    // Prepare
+    const item = marked[0] as Marked;
+    const decode = async (image: Buffer): Promise<Float32Array> =>
+      Float32Array.from(await sharp(image).greyscale().raw().toBuffer());
+    const { width = 0, height = 0 } = await sharp(item.original).metadata();
+    const before = await decode(item.original);
+
+    // Act
+    const after = await decode(item.marked);
+
+    // Assess: where the photo has no fine texture, the pattern stays below visibility
+    const texture = localTexture({ data: before, width, height });
+    let smooth = 0;
+    let squares = 0;
+    for (let i = 0; i < before.length; i += 1) {
+      if ((texture[i] as number) >= 0.5) continue;
+      smooth += 1;
+      squares += ((after[i] as number) - (before[i] as number)) ** 2;
+    }
+    expect(smooth / before.length).toBeGreaterThan(0.2);
+    expect(Math.sqrt(squares / smooth)).toBeLessThan(1);
+  });
+
   it('writes PNG on request, alpha kept', async () => {
     // Prepare
     const withAlpha = await sharp(await selfiePhoto(400))
@@ -101,7 +126,7 @@ describe('embedWatermark', () => {
   });
 });
 
-describe('detectWatermark', () => {
+describe('detectWatermark', { timeout: 120_000 }, () => {
   it.each(TRANSFORMATIONS.map((transformation) => [transformation.name, transformation] as const))(
     'recovers the access id after: %s',
     async (_name, transformation) => {
