@@ -101,6 +101,23 @@ export interface RateLimitConfig {
   readonly riskCooldownMultiplier: number;
   /** After a cooldown ends, send the next attempt to manual review instead of automation. */
   readonly manualReviewAfterCooldown: boolean;
+  /** Verification creations per user in the rolling window; each seals data with a new KMS data key. */
+  readonly verificationsPerWindow: number;
+}
+
+export interface ApplicantRules {
+  /** Youngest age, in whole years, at which a person may verify (`UNDERAGE` below it). */
+  readonly minimumAge: number;
+}
+
+export interface AuthConfig {
+  /**
+   * OAuth callback URLs of the app client (authorization code grant with PKCE). None: the
+   * client has no OAuth flows at all (sign-in through the Cognito API with SRP only).
+   */
+  readonly callbackUrls: readonly string[];
+  /** Sign-out URLs of the app client (only with callback URLs). */
+  readonly logoutUrls: readonly string[];
 }
 
 export interface ReviewConfig {
@@ -149,6 +166,8 @@ export interface KycConfig {
   readonly rateLimits: RateLimitConfig;
   readonly review: ReviewConfig;
   readonly features: FeatureSwitches;
+  readonly applicants: ApplicantRules;
+  readonly auth: AuthConfig;
   readonly evidenceAccess: EvidenceAccessConfig;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
@@ -210,9 +229,12 @@ export const DEFAULT_CONFIG: KycConfig = {
     documentSwitchesForRiskFlag: 3,
     riskCooldownMultiplier: 2,
     manualReviewAfterCooldown: true,
+    verificationsPerWindow: 5,
   },
   review: { slaDays: 7 },
   features: { liveness: true, ocr: true, webhooks: false },
+  applicants: { minimumAge: 18 },
+  auth: { callbackUrls: [], logoutUrls: [] },
   evidenceAccess: {
     viewUrlSeconds: 60,
     renditionMaxSidePixels: 2400,
@@ -253,6 +275,8 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     rateLimits: { ...DEFAULT_CONFIG.rateLimits, ...partial.rateLimits },
     review: { ...DEFAULT_CONFIG.review, ...partial.review },
     features: { ...DEFAULT_CONFIG.features, ...partial.features },
+    applicants: { ...DEFAULT_CONFIG.applicants, ...partial.applicants },
+    auth: { ...DEFAULT_CONFIG.auth, ...partial.auth },
     evidenceAccess: { ...DEFAULT_CONFIG.evidenceAccess, ...partial.evidenceAccess },
   } as KycConfig;
   validateConfig(merged);
@@ -337,6 +361,26 @@ export function validateConfig(config: KycConfig): void {
   if (review.slaDays > 365)
     problems.push('review.slaDays must be at most 365 (a Step Functions task token lives at most a year)');
 
+  if (!Number.isInteger(rateLimits.verificationsPerWindow))
+    problems.push('rateLimits.verificationsPerWindow must be an integer');
+  const { minimumAge } = config.applicants;
+  if (!Number.isInteger(minimumAge) || minimumAge < 0 || minimumAge > 120) {
+    problems.push(`applicants.minimumAge must be a whole number of years from 0 to 120 (got ${String(minimumAge)})`);
+  }
+  for (const [key, urls] of [
+    ['auth.callbackUrls', config.auth.callbackUrls],
+    ['auth.logoutUrls', config.auth.logoutUrls],
+  ] as const) {
+    for (const url of urls) {
+      // RFC 6749 §3.1.2 / Cognito: https only, except http://localhost for development.
+      if (!/^https:\/\/[^\s#*]+$/.test(url) && !/^http:\/\/localhost(:\d+)?(\/[^\s#*]*)?$/.test(url)) {
+        problems.push(`${key} entry "${url}" must be an https URL (or http://localhost) without fragment or wildcard`);
+      }
+    }
+  }
+  if (config.auth.logoutUrls.length > 0 && config.auth.callbackUrls.length === 0) {
+    problems.push('auth.logoutUrls need auth.callbackUrls (no OAuth flow is enabled without them)');
+  }
   const access = config.evidenceAccess;
   for (const [key, value] of Object.entries(access)) positive(`evidenceAccess.${key}`, value as number);
   if (access.viewUrlSeconds > 60) problems.push('evidenceAccess.viewUrlSeconds must be at most 60 (PRODUCT §7)');

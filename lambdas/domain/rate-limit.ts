@@ -183,3 +183,32 @@ function withoutUndefined(state: RateLimitState): RateLimitState {
   const { cooldownUntil: _omit, ...rest } = state;
   return rest;
 }
+
+/** Outcome of `decideCreation`: the creation times to store, or how long to wait. */
+export type CreationDecision =
+  | { readonly allowed: true; readonly createdAt: readonly number[] }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/**
+ * Whether a user may create another verification now: at most
+ * `limits.verificationsPerWindow` creations in the rolling `limits.windowSeconds`. `createdAt`
+ * are the epoch milliseconds of earlier creations (older ones are dropped).
+ *
+ * @example
+ * ```ts
+ * decideCreation([], Date.now(), config.rateLimits); // { allowed: true, createdAt: [now] }
+ * ```
+ */
+export function decideCreation(
+  createdAt: readonly number[],
+  nowMs: number,
+  limits: Pick<RateLimitConfig, 'verificationsPerWindow' | 'windowSeconds'>,
+): CreationDecision {
+  const windowMs = limits.windowSeconds * 1000;
+  const recent = createdAt.filter((at) => at > nowMs - windowMs && at <= nowMs).sort((a, b) => a - b);
+  if (recent.length >= limits.verificationsPerWindow) {
+    const freedAt = (recent[recent.length - limits.verificationsPerWindow] ?? nowMs) + windowMs;
+    return { allowed: false, retryAfterSeconds: secondsUntil(freedAt, nowMs) };
+  }
+  return { allowed: true, createdAt: [...recent, nowMs] };
+}

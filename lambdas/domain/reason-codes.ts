@@ -33,6 +33,8 @@ export const IDENTITY_REASON_CODES = [
   'INFORMATION_MISMATCH',
   'DUPLICATE_IDENTITY',
   'UNSUPPORTED_DOCUMENT_TYPE',
+  /** The declared date of birth is below `applicants.minimumAge`. */
+  'UNDERAGE',
 ] as const;
 
 export const FLOW_REASON_CODES = ['RATE_LIMITED', 'COOLDOWN_ACTIVE', 'MANUAL_REVIEW_REQUIRED'] as const;

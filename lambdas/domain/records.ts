@@ -52,6 +52,8 @@ export interface AttemptRecord {
   readonly status: AttemptStatus;
   readonly reasons: readonly ReasonCode[];
   readonly livenessSessionId?: string;
+  /** SHA-256 of the request that created the attempt under an `Idempotency-Key` (a replay must match it). */
+  readonly requestHash?: string;
   readonly createdAt: string;
   /** ISO time after which the presigned uploads are no longer valid. */
   readonly uploadExpiresAt: string;

@@ -8,6 +8,8 @@
  *   V#<verificationId> | A#<attemptId>#D#<slot>     a document of an attempt
  *   V#<verificationId> | R#<attemptId>              a manual-review task
  *   V#<verificationId> | REJ#<sha256>               an image that failed before
+ *   V#<verificationId> | RESET#<requestId>          a support reset request (four eyes)
+ *   USER#<userId>      | LEVEL#<level>             the user's one verification of a level
  *   UNIQ#DOC#<hmac>    | UNIQ                      document-number uniqueness record
  *   ACCESS#<accessId>  | ACCESS                    an audited access to evidence (watermark -> who, why)
  *   EXPORT#<exportId>  | EXPORT                    a two-person export request

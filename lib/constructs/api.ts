@@ -2,6 +2,17 @@
  * The public HTTP API: a Cognito user pool with one group per staff role, an HTTP API with a
  * JWT authorizer on that pool, and one `KycFunction` per entry of `HTTP_ROUTES` (the same
  * table the local runtime routes by), each granted only what its route declares in `uses`.
+ *
+ * Identity choices (see README, Security):
+ * - **Staff MFA by enforcement**: one pool, MFA optional for end customers (TOTP only, no
+ *   SMS); a pre-token-generation trigger (event v2) removes the staff groups from the ID and
+ *   access tokens of any user without TOTP enabled, so no staff token exists without MFA.
+ * - **App client**: public (no secret), SRP sign-in; OAuth only with `auth.callbackUrls`
+ *   configured, then authorization code grant only (PKCE; never implicit), otherwise no OAuth
+ *   flows at all. Users may write `locale` only.
+ * - **Access tokens only**: the authorizer's audience is the app client id (an access token's
+ *   `client_id`); the handlers refuse any `token_use` other than `access` (an ID token carries
+ *   the same issuer and `aud` = client id, so the authorizer alone would accept it).
  */
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -100,9 +111,44 @@ export class KycApi extends Construct {
         description: `serverless-kyc role ${role}`,
       });
     }
+    const preTokenGeneration = new KycFunction(this, 'PreTokenGeneration', {
+      shared,
+      entry: fileURLToPath(new URL('../../lambdas/handlers/auth/pre-token-generation.ts', import.meta.url)),
+      description: 'serverless-kyc staff groups only with MFA (Cognito pre token generation v2)',
+    });
+    this.userPool.addTrigger(
+      cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      preTokenGeneration.fn,
+      cognito.LambdaVersion.V2_0,
+    );
+    // A separate policy (not the role's default policy, on which the function depends): the
+    // pool depends on the function, and this policy on the pool, without a cycle.
+    new iam.Policy(this, 'PreTokenGenerationLookup', {
+      roles: [preTokenGeneration.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['cognito-idp:AdminGetUser'], resources: [this.userPool.userPoolArn] }),
+      ],
+    });
+    const { callbackUrls, logoutUrls } = config.auth;
     this.userPoolClient = this.userPool.addClient('WebClient', {
       generateSecret: false,
       authFlows: { userSrp: true },
+      ...(callbackUrls.length === 0
+        ? { disableOAuth: true }
+        : {
+            oAuth: {
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+              scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+              callbackUrls: [...callbackUrls],
+              ...(logoutUrls.length > 0 ? { logoutUrls: [...logoutUrls] } : {}),
+            },
+          }),
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({
+        email: true,
+        emailVerified: true,
+        locale: true,
+      }),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true }),
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
@@ -211,8 +257,9 @@ export class KycApi extends Construct {
       {
         id: 'AwsSolutions-COG2',
         reason:
-          'MFA is OPTIONAL (TOTP): the pool serves end customers of the integrating platform, who verify once; ' +
-          "forcing MFA on them is the platform's choice. Threat protection (PLUS plan) is on by default.",
+          'MFA is OPTIONAL (TOTP) for end customers of the integrating platform, who verify once; ' +
+          'staff groups are withheld from every token of a user without TOTP by the pre-token-generation trigger. ' +
+          'Threat protection (PLUS plan) is on by default.',
       },
     ]);
     const stack = Stack.of(this);

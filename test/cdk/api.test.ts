@@ -26,9 +26,13 @@ const VAULT_LOCKS = ['GetObjectLegalHold', 'GetObjectRetention', 'PutObjectLegal
 const EXPECTED_GRANTS: Record<string, string[]> = {
   'GET /health': [],
   'POST /v1/verifications': [
+    'dynamodb:GetItem @ rateLimits',
+    'dynamodb:GetItem @ verifications',
     'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ rateLimits',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
     'dynamodb:UpdateItem @ verifications',
     'kms:GenerateDataKey @ dataKey [kms:EncryptionContext:purpose=personal-data]',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
@@ -70,6 +74,15 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
   ],
   'POST /v1/verifications/{id}/reset': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PutItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'dynamodb:UpdateItem @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'POST /v1/verifications/{id}/reset-requests/{requestId}/decision': [
     'dynamodb:GetItem @ verifications',
     'dynamodb:PutItem @ auditEvents',
     'dynamodb:PutItem @ verifications',
@@ -172,6 +185,67 @@ describe('KycApi', () => {
       UserPoolTier: 'PLUS',
       UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
       DeletionProtection: 'ACTIVE',
+    });
+  });
+
+  it('gives no staff token without MFA: TOTP only, and a v2 pre-token-generation trigger that can look up MFA', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      LambdaConfig: {
+        PreTokenGenerationConfig: {
+          LambdaArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ApiPreTokenGeneration'), 'Arn'] },
+          LambdaVersion: 'V2_0',
+        },
+      },
+    });
+    appTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Description: Match.stringLikeRegexp('staff groups only with MFA'),
+    });
+    appTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'cognito-idp:AdminGetUser',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ApiUsers'), 'Arn'] },
+          },
+        ],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('ApiPreTokenGeneration') }],
+    });
+  });
+
+  it('has a public app client without OAuth flows by default, SRP sign-in, and users writing only locale', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AllowedOAuthFlowsUserPoolClient: false,
+      AllowedOAuthFlows: Match.absent(),
+      CallbackURLs: Match.absent(),
+      WriteAttributes: ['locale'],
+      EnableTokenRevocation: true,
+    });
+  });
+
+  it('enables only the authorization code grant, with the configured callback URLs, when they are set', () => {
+    // Prepare
+    const { appTemplate: withCallbacks } = synthKyc({
+      auth: { callbackUrls: ['https://app.example.com/callback'], logoutUrls: ['https://app.example.com/'] },
+    });
+
+    // Assess
+    withCallbacks.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email'],
+      CallbackURLs: ['https://app.example.com/callback'],
+      LogoutURLs: ['https://app.example.com/'],
+      GenerateSecret: false,
+      WriteAttributes: ['locale'],
     });
   });
 

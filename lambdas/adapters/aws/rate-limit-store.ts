@@ -34,12 +34,14 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import type { RateLimitConfig } from '../../../lib/config.ts';
 import {
   decideAttempt,
+  decideCreation,
   emptyRateLimitState,
   recordAttemptOutcome,
   stateExpiresAt,
   type AttemptDecision,
   type AttemptOutcome,
   type AttemptRequest,
+  type CreationDecision,
   type RateLimitState,
 } from '../../domain/rate-limit.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -68,6 +70,8 @@ export interface OutcomeResult {
 /** The operations the handlers and the workflow need. */
 export interface RateLimitStore {
   tryStartAttempt(userId: string, request: AttemptRequest): Promise<AttemptDecision>;
+  /** Counts a verification creation of the user, or refuses it (`rateLimits.verificationsPerWindow`). */
+  tryCreateVerification(userId: string, now: Date): Promise<CreationDecision>;
   recordOutcome(userId: string, attemptId: string, outcome: AttemptOutcome, now?: Date): Promise<OutcomeResult>;
 }
 
@@ -123,6 +127,52 @@ export class DynamoDbRateLimitStore implements RateLimitStore {
       };
       return { result, write: next.changed ? next.state : undefined };
     });
+  }
+
+  /**
+   * Counts one verification creation in item `CREATE#<userId>` (creation times in the rolling
+   * window), or refuses it without a write; same read -> decide -> conditional write cycle.
+   */
+  public async tryCreateVerification(userId: string, now: Date): Promise<CreationDecision> {
+    const pk = `CREATE#${userId}`;
+    for (let attempt = 1; attempt <= this.maxTries; attempt += 1) {
+      const output = await this.documents.send(
+        new GetCommand({ TableName: this.options.tableName, Key: { pk }, ConsistentRead: true }),
+      );
+      const item = output.Item;
+      const version = typeof item?.version === 'number' ? item.version : undefined;
+      const createdAt = Array.isArray(item?.createdAt)
+        ? (item.createdAt as unknown[]).filter((at): at is number => typeof at === 'number')
+        : [];
+      const decision = decideCreation(createdAt, now.getTime(), this.options.limits);
+      if (!decision.allowed) return decision;
+      try {
+        await this.documents.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: {
+              pk,
+              createdAt: decision.createdAt,
+              version: (version ?? 0) + 1,
+              expiresAt: Math.ceil(now.getTime() / 1000) + this.options.limits.windowSeconds,
+            },
+            ConditionExpression: version === undefined ? 'attribute_not_exists(pk)' : '#version = :version',
+            ...(version === undefined
+              ? {}
+              : {
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': version },
+                }),
+          }),
+        );
+        return decision;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (attempt === this.maxTries) throw new RateLimitContentionError(userId, attempt, { cause: error });
+        await jitter(attempt);
+      }
+    }
+    throw new RateLimitContentionError(userId, this.maxTries);
   }
 
   /** Runs read -> decide -> conditional write until the write lands or no write is needed. */

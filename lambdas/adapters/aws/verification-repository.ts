@@ -12,10 +12,17 @@
  * ```
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
-import type { Slot, VerificationStatus } from '../../domain/verification.ts';
+import type { Slot, VerificationLevel, VerificationStatus } from '../../domain/verification.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { systemClock } from '../../ports/clock.ts';
 
@@ -36,6 +43,15 @@ export const VERIFICATION_SK = 'META';
 export const attemptSk = (attemptId: string): string => `A#${attemptId}`;
 export const documentSk = (attemptId: string, slot: Slot): string => `A#${attemptId}#D#${slot}`;
 export const rejectedImageSk = (sha256: string): string => `REJ#${sha256}`;
+/** The one verification a user holds at a level (`USER#<userId>` | `LEVEL#<level>`). */
+export const userLevelKey = (userId: string, level: VerificationLevel) => ({
+  pk: `USER#${userId}`,
+  sk: `LEVEL#${level}`,
+});
+
+/** What `createUserVerification` did: created, or found the user's verification of that level. */
+export type UserVerificationCreation =
+  { readonly created: true } | { readonly created: false; readonly existingVerificationId: string | undefined };
 
 /** Fields of a verification that change after creation. */
 export type VerificationChanges = Partial<
@@ -74,6 +90,59 @@ export class VerificationRepository {
       gsi3pk: `USER#${record.userId}`,
       gsi3sk: `${record.createdAt}#${record.verificationId}`,
     });
+  }
+
+  /**
+   * Stores a new verification and, in the same transaction, the user's claim on its level
+   * (one verification per user and level: open, or approved and frozen). When the user already
+   * holds one, nothing is written and its id is returned.
+   */
+  public async createUserVerification(record: VerificationRecord): Promise<UserVerificationCreation> {
+    const pk = verificationPk(record.verificationId);
+    const claim = userLevelKey(record.userId, record.level);
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...claim,
+                  entity: 'userLevel',
+                  verificationId: record.verificationId,
+                  createdAt: record.createdAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...record,
+                  pk,
+                  sk: VERIFICATION_SK,
+                  entity: 'verification',
+                  ...statusIndexKeys(record.status, record.updatedAt, record.verificationId),
+                  gsi3pk: `USER#${record.userId}`,
+                  gsi3sk: `${record.createdAt}#${record.verificationId}`,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+      if ((error as Error).name !== 'TransactionCanceledException' || reasons?.[0]?.Code !== 'ConditionalCheckFailed') {
+        throw error;
+      }
+      const existing = await this.get<{ verificationId?: string }>(claim.pk, claim.sk);
+      return { created: false, existingVerificationId: existing?.verificationId };
+    }
   }
 
   public async getVerification(verificationId: string): Promise<VerificationRecord | undefined> {

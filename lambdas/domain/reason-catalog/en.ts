@@ -105,6 +105,10 @@ export const en: ReasonCatalog = {
     message: 'Document type not supported',
     tip: 'Upload a passport, national ID card or driving licence that matches the document type you selected.',
   },
+  UNDERAGE: {
+    message: 'Below the minimum age',
+    tip: 'You must have reached the minimum age to verify your identity. Check that your date of birth is entered correctly (YYYY-MM-DD).',
+  },
   // Flow
   RATE_LIMITED: {
     message: 'Too many attempts',

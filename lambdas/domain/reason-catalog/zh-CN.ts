@@ -104,6 +104,10 @@ export const zhCN: ReasonCatalog = {
     message: '不支持该证件类型',
     tip: '请上传与所选证件类型一致的护照、身份证或驾驶证。',
   },
+  UNDERAGE: {
+    message: '未达到最低年龄',
+    tip: '您必须达到最低年龄才能进行身份认证。请检查出生日期是否填写正确。',
+  },
   // Flow
   RATE_LIMITED: {
     message: '尝试次数过多',

@@ -6,7 +6,8 @@
  *
  * Another user's verification id answers 404 (not 403), so ids cannot be probed. An
  * `Idempotency-Key` header derives the attempt id, so a retried request returns the same
- * attempt and is counted once.
+ * attempt and is counted once; the same key with a different body is a client bug or a replay
+ * and answers 422 `IDEMPOTENCY_KEY_REUSED` instead of the first answer.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -24,7 +25,13 @@ import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { LivenessService } from '../../ports/liveness.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { logger } from '../shared/logger.ts';
-import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError } from './middleware/http-errors.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  HttpError,
+  NotFoundError,
+  TooManyRequestsError,
+} from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { headerValue, jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
@@ -85,6 +92,14 @@ export function attemptIdFor(userId: string, verificationId: string, idempotency
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** SHA-256 of the request's meaning (content types by slot, keys sorted), to detect a reused idempotency key. */
+export function attemptRequestHash(contentTypes: Partial<Record<Slot, string>>): string {
+  const canonical = Object.entries(contentTypes)
+    .filter(([, type]) => type !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
 export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>) {
   const deps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/verifications/{id}/attempts'), async (event) => {
@@ -114,8 +129,16 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
     }
     const attemptId = idempotencyKey ? attemptIdFor(caller.userId, verificationId, idempotencyKey) : newId();
 
+    const requestHash = attemptRequestHash(body?.contentTypes ?? {});
     const existing = idempotencyKey ? await repository.getAttempt(verificationId, attemptId) : undefined;
     const attempt = existing ?? (await startAttempt());
+    if (attempt.requestHash !== undefined && attempt.requestHash !== requestHash) {
+      throw new HttpError(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request body; use a new key',
+      );
+    }
 
     const uploads: Record<string, { url: string; fields: Record<string, string> }> = {};
     for (const slot of attempt.requiredSlots) {
@@ -174,6 +197,7 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
         status: 'awaiting_upload',
         reasons: [],
         ...(livenessSessionId ? { livenessSessionId } : {}),
+        ...(idempotencyKey ? { requestHash } : {}),
         createdAt: now.toISOString(),
         uploadExpiresAt: new Date(now.getTime() + presigner.expiresInSeconds * 1000).toISOString(),
         updatedAt: now.toISOString(),

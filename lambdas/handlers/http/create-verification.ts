@@ -2,24 +2,37 @@
  * `POST /v1/verifications`: validates the request, seals the personal data (envelope
  * encryption under the data key), stores the verification as `awaiting_upload`, audits it and
  * answers 201 `{ verificationId, status }`. Personal data never reaches a log or an event.
+ *
+ * Refusals, cheapest first: 400 with a specific code for malformed personal data (see
+ * `verification-schema.ts`); 422 `UNDERAGE` (message and tip in the caller's language) below
+ * `applicants.minimumAge`; 429 `RATE_LIMITED` with `retryAfterSeconds` beyond
+ * `rateLimits.verificationsPerWindow` creations per window (each one costs a KMS data key);
+ * 409 `VERIFICATION_EXISTS` when the user already holds a verification of that level (one per
+ * user and level, decided atomically with the write).
  */
 import { randomUUID } from 'node:crypto';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
 import { VerificationRepository } from '../../adapters/aws/verification-repository.ts';
+import type { KycConfig } from '../../../lib/config.ts';
+import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
+import { describeReasons, isLanguage, DEFAULT_LANGUAGE } from '../../domain/reason-catalog/index.ts';
 import type { PersonalData, SealedData, VerificationRecord } from '../../domain/records.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { ConflictError, HttpError, TooManyRequestsError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
-import { createVerificationSchema } from './verification-schema.ts';
+import { ageOn, createVerificationSchema } from './verification-schema.ts';
 
 export interface CreateVerificationDeps {
-  readonly repository: Pick<VerificationRepository, 'createVerification'>;
+  readonly config: Pick<KycConfig, 'applicants'>;
+  readonly repository: Pick<VerificationRepository, 'createUserVerification'>;
+  readonly rateLimits: Pick<RateLimitStore, 'tryCreateVerification'>;
   readonly crypto: { seal(data: PersonalData, context: { verificationId: string }): Promise<SealedData> };
   readonly audit: Pick<AuditLog, 'append'>;
   readonly clock?: Clock;
@@ -28,9 +41,14 @@ export interface CreateVerificationDeps {
 
 /** Default dependencies from the function's environment. */
 export function defaultCreateVerificationDeps(env: NodeJS.ProcessEnv = process.env): CreateVerificationDeps {
-  configFromEnv(env);
+  const config = configFromEnv(env);
   return {
+    config,
     repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
+    rateLimits: new DynamoDbRateLimitStore({
+      tableName: requireEnv('rateLimitsTable', env),
+      limits: config.rateLimits,
+    }),
     crypto: new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }),
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
   };
@@ -39,12 +57,28 @@ export function defaultCreateVerificationDeps(env: NodeJS.ProcessEnv = process.e
 export function createCreateVerificationHandler(source: DepsSource<CreateVerificationDeps>) {
   const deps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/verifications'), async (event) => {
-    const { repository, crypto, audit, clock = systemClock, newId = randomUUID } = deps();
+    const { config, repository, rateLimits, crypto, audit, clock = systemClock, newId = randomUUID } = deps();
     const caller = event.caller!;
     const body = validateBody(
       createVerificationSchema(() => clock.now()),
       event.parsedBody,
     );
+    const today = clock.now().toISOString().slice(0, 10);
+    if (ageOn(body.personalData.dateOfBirth, today) < config.applicants.minimumAge) {
+      const language = isLanguage(event.language) ? event.language : DEFAULT_LANGUAGE;
+      const [reason] = describeReasons(['UNDERAGE'], language);
+      throw new HttpError(422, 'UNDERAGE', reason!.message, {
+        details: { tip: reason!.tip, minimumAge: config.applicants.minimumAge },
+      });
+    }
+    const creation = await rateLimits.tryCreateVerification(caller.userId, clock.now());
+    if (!creation.allowed) {
+      throw new TooManyRequestsError(
+        'RATE_LIMITED',
+        'Too many verifications created; please wait before trying again',
+        creation.retryAfterSeconds,
+      );
+    }
     const verificationId = newId();
     const personalData = await crypto.seal(body.personalData, { verificationId });
     const now = clock.now().toISOString();
@@ -64,7 +98,12 @@ export function createCreateVerificationHandler(source: DepsSource<CreateVerific
       updatedAt: now,
       version: 1,
     };
-    await repository.createVerification(record);
+    const created = await repository.createUserVerification(record);
+    if (!created.created) {
+      throw new ConflictError('VERIFICATION_EXISTS', `You already have a ${body.level} verification`, {
+        details: created.existingVerificationId ? { verificationId: created.existingVerificationId } : {},
+      });
+    }
     await audit.append({
       subject: `verification:${verificationId}`,
       action: 'verification.created',

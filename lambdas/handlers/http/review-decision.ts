@@ -9,9 +9,10 @@
  * escalation step finds the recorded decision and hands it on by itself.
  */
 import { z } from 'zod';
+import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from './middleware/http-errors.ts';
+import { ConflictError, FourEyesError, NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
@@ -48,9 +49,8 @@ export function createReviewDecisionHandler(deps: DepsSource<ReviewRouteDeps> = 
     const verificationId = event.pathParameters?.verificationId ?? '';
     const verification = await store.getVerification(verificationId);
     if (!verification) throw new NotFoundError('Verification not found');
-    if (verification.userId === caller.userId) {
-      throw new ForbiddenError('A reviewer cannot decide their own verification');
-    }
+    const refusal = staffActionRefusal({ actorId: caller.userId, verificationOwnerId: verification.userId });
+    if (refusal) throw new FourEyesError(refusal);
     const task = await store.findOpenReviewTask(verificationId);
     if (!task) throw new ConflictError('REVIEW_NOT_OPEN', 'This verification has no open review');
     const reasons = body.decision === 'reject' ? (body.reasons ?? []) : [];

@@ -92,7 +92,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/create-verification.ts',
     exportName: 'handler',
     roles: ['user'],
-    uses: ['verifications:write', 'audit:append', 'dataKey:generate'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'dataKey:generate', 'rateLimits:readWrite'],
   },
   {
     method: 'POST',
@@ -139,6 +139,16 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/reset-verification.ts',
     exportName: 'handler',
     roles: ['support'],
+    // Records a pending reset request (PutItem); the verification itself is not written.
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/verifications/{id}/reset-requests/{requestId}/decision',
+    entry: 'lambdas/handlers/http/reset-verification.ts',
+    exportName: 'decisionHandler',
+    // Four eyes: never the support member who asked (checked by user id in the handler).
+    roles: ['compliance_approver'],
     uses: ['verifications:read', 'verifications:write', 'audit:append', 'events:publish'],
   },
   {

@@ -12,9 +12,9 @@
  * it does not check roles (Cognito groups are not scopes): each handler checks the route's
  * roles itself from the `cognito:groups` claim, here as in AWS.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { buildHttpApiEvent } from './api-gateway-event.ts';
 import { errorResponse, INTERNAL_ERROR, toHttpResponse, type HttpResponse } from './api-gateway-result.ts';
 import { RouteTable, type HttpRouteDefinition } from './route-matcher.ts';
@@ -102,6 +102,27 @@ function json(statusCode: number, value: unknown): HttpResponse {
     cookies: [],
     body: Buffer.from(JSON.stringify(value)),
   };
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before any handler saw it (headers above
+ * Node's 16 KiB limit -> 431, anything else unparsable -> 400) with the API's JSON error
+ * shape instead of Node's bare status line, then closes the connection.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request header fields are too large']
+      : [400, 'BAD_REQUEST', 'The request could not be parsed'];
+  const body = JSON.stringify({ code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function bearerToken(header: string | undefined): string | undefined {
@@ -228,6 +249,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     );
   });
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {

@@ -169,8 +169,9 @@ const MATRIX: Record<string, MatrixCase> = {
   'GET /health': { path: () => '/health', allowed: 200 },
   'POST /v1/verifications': {
     path: () => '/v1/verifications',
+    // matrix-user already holds a basic verification (one per user and level): ask for advanced.
     body: () => ({
-      level: 'basic',
+      level: 'advanced',
       nationality: 'GBR',
       documentType: 'passport',
       personalData: { fullName: 'ANNA MARTIN', dateOfBirth: '1990-01-01', address: '1 High St' },
@@ -193,6 +194,11 @@ const MATRIX: Record<string, MatrixCase> = {
     path: () => `/v1/verifications/${matrixCaseId}/reset`,
     body: () => ({ reason: 'matrix walk of every role' }),
     allowed: 409, // not approved: nothing to reset
+  },
+  'POST /v1/verifications/{id}/reset-requests/{requestId}/decision': {
+    path: () => `/v1/verifications/${matrixCaseId}/reset-requests/no-such-request/decision`,
+    body: () => ({ decision: 'approve', note: 'matrix walk of every role' }),
+    allowed: 404, // the role passes; there is no such reset request
   },
   'POST /v1/cases/{verificationId}/documents/{slot}/view': {
     path: () => `/v1/cases/${matrixCaseId}/documents/document_front/view`,

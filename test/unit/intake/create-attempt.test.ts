@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
 import { createCreateAttemptHandler, type CreateAttemptDeps } from '../../../lambdas/handlers/http/create-attempt.ts';
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
@@ -126,7 +126,6 @@ describe('POST /v1/verifications/{id}/attempts', () => {
   it.each([
     { name: "another user's verification", userId: 'user-2', id: 'v-1' },
     { name: 'an unknown verification', userId: 'user-1', id: 'v-404' },
-    { name: 'a malformed id', userId: 'user-1', id: '../etc' },
   ])('answers 404 for $name', async ({ userId, id }) => {
     // Prepare
     const { handler } = setup();
@@ -214,6 +213,51 @@ describe('POST /v1/verifications/{id}/attempts', () => {
     expect(rateLimits.states.get('user-1')?.attempts).toHaveLength(2);
     expect(liveness.sessions).toHaveLength(2);
     expect(repository.attempts.size).toBe(2);
+  });
+
+  it.each([
+    { name: 'a malformed id', id: '../etc' },
+    { name: 'a 2,100-character id', id: 'v'.repeat(2100) },
+  ])('answers 400 INVALID_PATH_PARAMETER for $name before reading anything', async ({ id }) => {
+    // Prepare
+    const { handler, repository } = setup();
+    const getVerification = vi.spyOn(repository, 'getVerification');
+
+    // Act
+    const result = await handler(attemptEvent({ id }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ code: 'INVALID_PATH_PARAMETER', message: expect.any(String) });
+    expect(getVerification).not.toHaveBeenCalled();
+  });
+
+  it('answers 422 IDEMPOTENCY_KEY_REUSED when a key is replayed with a different body, creating nothing', async () => {
+    // Prepare
+    const { handler, rateLimits, repository } = setup();
+    const first = await handler(
+      attemptEvent({ idempotencyKey: 'k-1', body: { contentTypes: { selfie: 'image/jpeg' } } }),
+      lambdaContext,
+    );
+
+    // Act
+    const replay = await handler(
+      attemptEvent({ idempotencyKey: 'k-1', body: { contentTypes: { selfie: 'image/png' } } }),
+      lambdaContext,
+    );
+    const same = await handler(
+      attemptEvent({ idempotencyKey: 'k-1', body: { contentTypes: { selfie: 'image/jpeg' } } }),
+      lambdaContext,
+    );
+
+    // Assess
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(422);
+    expect(parse(replay)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) });
+    expect(same.statusCode).toBe(201);
+    expect(parse(same).attemptId).toBe(parse(first).attemptId);
+    expect(repository.attempts.size).toBe(1);
+    expect(rateLimits.states.get('user-1')?.attempts).toHaveLength(1);
   });
 
   it('omits the liveness session when the feature is off', async () => {

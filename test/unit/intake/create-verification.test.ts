@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCreateVerificationHandler } from '../../../lambdas/handlers/http/create-verification.ts';
 import type { PersonalData, SealedData } from '../../../lambdas/domain/records.ts';
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
-import { FakeAudit, FakeClock, FakeRepository } from './fakes.ts';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
+import { FakeAudit, FakeClock, FakeRateLimits, FakeRepository } from './fakes.ts';
 import { httpEvent, lambdaContext, parse } from './http-events.ts';
 
 const validBody = {
@@ -12,8 +13,11 @@ const validBody = {
   personalData: { fullName: 'Ada Lovelace', dateOfBirth: '1990-12-10', address: '1 Example Street, London' },
 };
 
-function setup() {
+function setup(options: { minimumAge?: number; clock?: FakeClock } = {}) {
   const repository = new FakeRepository();
+  const rateLimits = new FakeRateLimits();
+  const clock = options.clock ?? new FakeClock();
+  let ids = 0;
   const audit = new FakeAudit();
   const sealed: Array<{ data: PersonalData; verificationId: string }> = [];
   const crypto = {
@@ -23,13 +27,15 @@ function setup() {
     },
   };
   const handler = createCreateVerificationHandler({
+    config: { applicants: { minimumAge: options.minimumAge ?? 18 } },
     repository,
+    rateLimits,
     crypto,
     audit,
-    clock: new FakeClock(),
-    newId: () => 'v-new',
+    clock,
+    newId: () => (ids++ === 0 ? 'v-new' : `v-new-${ids}`),
   });
-  return { handler, repository, audit, sealed };
+  return { handler, repository, audit, sealed, clock };
 }
 
 beforeAll(() => logger.setLogLevel('SILENT'));
@@ -67,10 +73,6 @@ describe('POST /v1/verifications', () => {
       body: { ...validBody, personalData: { ...validBody.personalData, dateOfBirth: '1990-02-30' } },
     },
     {
-      name: 'future date',
-      body: { ...validBody, personalData: { ...validBody.personalData, dateOfBirth: '2030-01-01' } },
-    },
-    {
       name: 'wrong date format',
       body: { ...validBody, personalData: { ...validBody.personalData, dateOfBirth: '10/12/1990' } },
     },
@@ -100,5 +102,164 @@ describe('POST /v1/verifications', () => {
 
     // Assess
     expect(result.statusCode).toBe(403);
+  });
+});
+
+describe('POST /v1/verifications: strict personal data', () => {
+  const withName = (fullName: string) => ({ ...validBody, personalData: { ...validBody.personalData, fullName } });
+  const withBirth = (dateOfBirth: string) => ({
+    ...validBody,
+    personalData: { ...validBody.personalData, dateOfBirth },
+  });
+
+  it.each([
+    { name: 'right-to-left override (U+202E)', fullName: 'Ada \u202Eecalevol', code: 'BIDI_CONTROL_CHARACTER' },
+    { name: 'left-to-right embedding (U+202A)', fullName: 'Ada \u202ALovelace', code: 'BIDI_CONTROL_CHARACTER' },
+    { name: 'first strong isolate (U+2068)', fullName: 'Ada \u2068Lovelace\u2069', code: 'BIDI_CONTROL_CHARACTER' },
+    { name: 'zero-width space', fullName: 'Ada Love\u200Blace', code: 'ZERO_WIDTH_CHARACTER' },
+    { name: 'zero-width joiner', fullName: 'Ada Love\u200Dlace', code: 'ZERO_WIDTH_CHARACTER' },
+    { name: 'byte order mark', fullName: '\uFEFFAda Lovelace', code: 'ZERO_WIDTH_CHARACTER' },
+    { name: 'a lone high surrogate', fullName: 'Ada \uD800Lovelace', code: 'INVALID_UNICODE' },
+    { name: 'a lone low surrogate', fullName: 'Ada Lovelace\uDC00', code: 'INVALID_UNICODE' },
+  ])('refuses a name with $name: 400 $code, nothing stored', async ({ fullName, code }) => {
+    // Prepare
+    const { handler, repository, sealed } = setup();
+
+    // Act
+    const result = await handler(httpEvent({ method: 'POST', body: withName(fullName) }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ code, message: expect.any(String) });
+    expect(repository.verifications.size).toBe(0);
+    expect(sealed).toEqual([]);
+  });
+
+  it('refuses a lone surrogate sent as a JSON escape', async () => {
+    // Prepare
+    const { handler } = setup();
+    const rawBody = JSON.stringify(validBody).replace('Ada Lovelace', 'Ada \\ud83dLovelace');
+
+    // Act
+    const result = await handler(httpEvent({ method: 'POST', rawBody }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result).code).toBe('INVALID_UNICODE');
+  });
+
+  it('stores names in NFC (a decomposed é is sealed as one code point) and accepts a valid surrogate pair', async () => {
+    // Prepare
+    const { handler, sealed } = setup();
+    const decomposed = 'Zoe\u0301 \u{1F600}Brontë';
+
+    // Act
+    const result = await handler(httpEvent({ method: 'POST', body: withName(decomposed) }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(sealed[0]?.data.fullName).toBe('Zo\u00E9 \u{1F600}Bront\u00EB');
+    expect(sealed[0]?.data.fullName).toBe(decomposed.normalize('NFC'));
+  });
+
+  it.each([
+    { name: 'tomorrow', dateOfBirth: '2026-01-02' },
+    { name: 'today', dateOfBirth: '2026-01-01' },
+    { name: 'next century', dateOfBirth: '2126-01-01' },
+  ])('refuses a date of birth $name with 400 DATE_IN_FUTURE', async ({ dateOfBirth }) => {
+    // Prepare
+    const { handler, repository } = setup({ clock: new FakeClock(new Date('2026-01-01T12:00:00Z')) });
+
+    // Act
+    const result = await handler(httpEvent({ method: 'POST', body: withBirth(dateOfBirth) }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ code: 'DATE_IN_FUTURE' });
+    expect(repository.verifications.size).toBe(0);
+  });
+
+  it.each([
+    { language: 'en', dateOfBirth: '2008-01-02', message: 'Below the minimum age' },
+    { language: 'zh-CN', dateOfBirth: '2008-01-02', message: '未达到最低年龄' },
+  ])('refuses someone a day short of 18 with 422 UNDERAGE in $language', async ({ language, dateOfBirth, message }) => {
+    // Prepare
+    const { handler, repository, sealed } = setup({ clock: new FakeClock(new Date('2026-01-01T12:00:00Z')) });
+
+    // Act
+    const result = await handler(
+      httpEvent({ method: 'POST', body: withBirth(dateOfBirth), headers: { 'accept-language': language } }),
+      lambdaContext,
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(422);
+    expect(parse(result)).toMatchObject({ code: 'UNDERAGE', message, tip: expect.any(String), minimumAge: 18 });
+    expect(repository.verifications.size).toBe(0);
+    expect(sealed).toEqual([]);
+  });
+
+  it.each([
+    { minimumAge: 18, dateOfBirth: '2008-01-01', status: 201 },
+    { minimumAge: 21, dateOfBirth: '2008-01-01', status: 422 },
+    { minimumAge: 16, dateOfBirth: '2010-01-01', status: 201 },
+  ])(
+    'minimum age $minimumAge (configurable), born $dateOfBirth -> $status',
+    async ({ minimumAge, dateOfBirth, status }) => {
+      // Prepare
+      const { handler } = setup({ minimumAge, clock: new FakeClock(new Date('2026-01-01T12:00:00Z')) });
+
+      // Act
+      const result = await handler(httpEvent({ method: 'POST', body: withBirth(dateOfBirth) }), lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+    },
+  );
+});
+
+describe('POST /v1/verifications: per-user limits', () => {
+  it('allows one verification per level: a second basic one is 409 VERIFICATION_EXISTS naming the first', async () => {
+    // Prepare
+    const { handler, repository } = setup();
+    await handler(httpEvent({ method: 'POST', body: validBody }), lambdaContext);
+
+    // Act
+    const second = await handler(httpEvent({ method: 'POST', body: validBody }), lambdaContext);
+    const advanced = await handler(
+      httpEvent({ method: 'POST', body: { ...validBody, level: 'advanced' } }),
+      lambdaContext,
+    );
+    const otherUser = await handler(httpEvent({ method: 'POST', body: validBody, userId: 'user-2' }), lambdaContext);
+
+    // Assess
+    expect(second.statusCode).toBe(409);
+    expect(parse(second)).toMatchObject({ code: 'VERIFICATION_EXISTS', verificationId: 'v-new' });
+    expect(advanced.statusCode).toBe(201);
+    expect(otherUser.statusCode).toBe(201);
+    expect(repository.verifications.size).toBe(3);
+  });
+
+  it(`limits creations to ${DEFAULT_CONFIG.rateLimits.verificationsPerWindow} per window with 429 RATE_LIMITED and retryAfterSeconds`, async () => {
+    // Prepare
+    const { handler, clock } = setup();
+    const statuses: number[] = [];
+    for (let i = 0; i < DEFAULT_CONFIG.rateLimits.verificationsPerWindow; i += 1) {
+      statuses.push((await handler(httpEvent({ method: 'POST', body: validBody }), lambdaContext)).statusCode);
+      clock.advance(60);
+    }
+
+    // Act
+    const refused = await handler(httpEvent({ method: 'POST', body: validBody }), lambdaContext);
+
+    // Assess
+    expect(statuses[0]).toBe(201);
+    expect(refused.statusCode).toBe(429);
+    const body = parse(refused);
+    expect(body).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
+    expect(body.retryAfterSeconds).toBe(
+      DEFAULT_CONFIG.rateLimits.windowSeconds - DEFAULT_CONFIG.rateLimits.verificationsPerWindow * 60,
+    );
+    expect(refused.headers['Retry-After']).toBe(String(body.retryAfterSeconds));
   });
 });

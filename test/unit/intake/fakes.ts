@@ -2,16 +2,19 @@
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import {
   ConcurrentModificationError,
+  type UserVerificationCreation,
   type VerificationChanges,
 } from '../../../lambdas/adapters/aws/verification-repository.ts';
 import type { RateLimitStore } from '../../../lambdas/adapters/aws/rate-limit-store.ts';
 import {
   decideAttempt,
+  decideCreation,
   emptyRateLimitState,
   recordAttemptOutcome,
   type AttemptDecision,
   type AttemptOutcome,
   type AttemptRequest,
+  type CreationDecision,
   type RateLimitState,
 } from '../../../lambdas/domain/rate-limit.ts';
 import type {
@@ -62,6 +65,14 @@ export class FakeRepository {
   public async createVerification(record: VerificationRecord): Promise<void> {
     if (this.verifications.has(record.verificationId)) throw new ConcurrentModificationError('V', 'META');
     this.verifications.set(record.verificationId, record);
+  }
+  public async createUserVerification(record: VerificationRecord): Promise<UserVerificationCreation> {
+    const existing = [...this.verifications.values()].find(
+      (candidate) => candidate.userId === record.userId && candidate.level === record.level,
+    );
+    if (existing) return { created: false, existingVerificationId: existing.verificationId };
+    await this.createVerification(record);
+    return { created: true };
   }
   public async getVerification(id: string): Promise<VerificationRecord | undefined> {
     return this.verifications.get(id);
@@ -134,7 +145,13 @@ export class FakeRepository {
 export class FakeRateLimits implements RateLimitStore {
   public readonly states = new Map<string, RateLimitState>();
   public readonly outcomes: Array<{ userId: string; attemptId: string; outcome: AttemptOutcome }> = [];
+  public readonly creations = new Map<string, readonly number[]>();
   public constructor(private readonly limits = DEFAULT_CONFIG.rateLimits) {}
+  public async tryCreateVerification(userId: string, now: Date): Promise<CreationDecision> {
+    const decision = decideCreation(this.creations.get(userId) ?? [], now.getTime(), this.limits);
+    if (decision.allowed) this.creations.set(userId, decision.createdAt);
+    return decision;
+  }
   public async tryStartAttempt(userId: string, request: AttemptRequest): Promise<AttemptDecision> {
     const decision = decideAttempt(this.states.get(userId) ?? emptyRateLimitState(), request, this.limits);
     if (decision.allowed) this.states.set(userId, decision.state);

@@ -9,7 +9,10 @@ export interface EventOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   userId?: string;
+  /** An array is rendered as API Gateway passes it (`[a b]`); anything else is passed as is. */
   groups?: unknown;
+  /** `token_use` claim (`access`); `null` leaves it out. */
+  tokenUse?: string | null;
   pathParameters?: Record<string, string>;
   anonymous?: boolean;
 }
@@ -17,7 +20,10 @@ export interface EventOptions {
 export function httpEvent(options: EventOptions = {}): KycHttpEvent {
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const claims: Record<string, unknown> = { sub: options.userId ?? 'user-1' };
-  if (options.groups !== undefined) claims['cognito:groups'] = options.groups;
+  if (options.tokenUse !== null) claims.token_use = options.tokenUse ?? 'access';
+  if (options.groups !== undefined) {
+    claims['cognito:groups'] = Array.isArray(options.groups) ? `[${options.groups.join(' ')}]` : options.groups;
+  }
   return {
     version: '2.0',
     routeKey: `${options.method ?? 'GET'} ${options.path ?? '/'}`,

@@ -12,12 +12,13 @@ const echo = httpHandler({ roles: ['user'] }, async (event: KycHttpEvent) =>
 
 describe('parseGroups', () => {
   it.each([
-    { claim: ['support', 'admin'], groups: ['support', 'admin'] },
     { claim: '[support admin]', groups: ['support', 'admin'] },
-    { claim: '["support","admin"]', groups: ['support', 'admin'] },
-    { claim: 'support,admin', groups: ['support', 'admin'] },
+    { claim: '[user,admin]', groups: ['user,admin'] },
+    { claim: 'support,admin', groups: ['support,admin'] },
+    { claim: 'x admin', groups: ['x admin'] },
     { claim: 'support', groups: ['support'] },
     { claim: '[]', groups: [] },
+    { claim: ['support', 'admin'], groups: [] },
     { claim: undefined, groups: [] },
     { claim: 42, groups: [] },
   ])('$claim -> $groups', ({ claim, groups }) => {
@@ -26,6 +27,74 @@ describe('parseGroups', () => {
 
     // Assess
     expect(parsed).toEqual(groups);
+  });
+});
+
+describe('group claims grant only exactly named roles', () => {
+  const adminOnly = httpHandler({ roles: ['admin'] }, async (event: KycHttpEvent) =>
+    jsonResponse(200, { roles: event.caller?.roles }),
+  );
+
+  it.each([
+    { name: 'a group named user,admin', claim: '[user,admin]' },
+    { name: 'a comma-separated string', claim: 'user,admin' },
+    { name: 'a string claim "x admin"', claim: 'x admin' },
+    { name: 'a JSON array string', claim: '["user","admin"]' },
+    { name: 'a group named Admin', claim: '[Admin]' },
+    { name: 'a group named admin with padding', claim: '[ admin_ ]' },
+  ])('$name gives no admin rights (403)', async ({ claim }) => {
+    // Act
+    const result = await adminOnly(httpEvent({ groups: claim }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(parse(result)).toMatchObject({ code: 'FORBIDDEN', message: expect.any(String) });
+  });
+
+  it('grants admin for the API Gateway rendering [user admin]', async () => {
+    // Act
+    const result = await adminOnly(httpEvent({ groups: '[user admin]' }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toEqual({ roles: ['user', 'admin'] });
+  });
+});
+
+describe('only access tokens', () => {
+  it.each([
+    { name: 'an ID token', tokenUse: 'id' },
+    { name: 'a token without token_use', tokenUse: null },
+    { name: 'a refresh-like token_use', tokenUse: 'refresh' },
+  ])('refuses $name with 401', async ({ tokenUse }) => {
+    // Act
+    const result = await echo(httpEvent({ tokenUse }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(parse(result)).toMatchObject({ code: 'UNAUTHORIZED', message: expect.any(String) });
+  });
+});
+
+describe('path parameters', () => {
+  const byId = httpHandler({ roles: ['user'] }, async () => {
+    throw new Error('the handler must not run for a malformed id');
+  });
+
+  it.each([
+    { name: 'a 2,100-character id', id: 'a'.repeat(2100) },
+    { name: 'a 65-character id', id: 'a'.repeat(65) },
+    { name: 'a slash', id: 'a/b' },
+    { name: 'a key separator', id: 'v#META' },
+    { name: 'an empty id', id: '' },
+    { name: 'a non-ASCII id', id: 'vé' },
+  ])('refuses $name with 400 INVALID_PATH_PARAMETER before the handler', async ({ id }) => {
+    // Act
+    const result = await byId(httpEvent({ pathParameters: { id } }), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ code: 'INVALID_PATH_PARAMETER', parameter: 'id' });
   });
 });
 

@@ -1,9 +1,16 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, type LocalSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
-import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
+import { SignJWT } from 'jose';
+import { LOCAL_TOKEN_ALGORITHM } from '../../../local/runtime/auth/local-signing-key.ts';
+import {
+  issueLocalToken,
+  LOCAL_TOKEN_CLIENT_ID,
+  LOCAL_TOKEN_ISSUER,
+} from '../../../local/runtime/auth/local-tokens.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from '../../../local/runtime/http/api-server.ts';
 import type { HttpRouteDefinition } from '../../../local/runtime/http/route-matcher.ts';
 
@@ -91,6 +98,62 @@ describe('startApiServer: API Gateway HTTP API emulation', () => {
     expect(response.status).toBe(status);
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect(await response.json()).toMatchObject({ code });
+  });
+
+  it('refuses an ID token signed with the runtime key (the API accepts access tokens only)', async () => {
+    // Prepare
+    const idToken = await new SignJWT({ 'cognito:groups': ['admin'], token_use: 'id' })
+      .setProtectedHeader({ alg: LOCAL_TOKEN_ALGORITHM, kid: key.keyId })
+      .setSubject('mallory')
+      .setIssuer(LOCAL_TOKEN_ISSUER)
+      .setAudience(LOCAL_TOKEN_CLIENT_ID)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key.privateKey);
+
+    // Act
+    const response = await fetch(`${api.url}/v1/things/1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}` },
+    });
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'Invalid token: only access tokens are accepted (token_use must be access)',
+    });
+  });
+
+  it('answers huge headers with 431 { code, message }', async () => {
+    // Act
+    const response = await fetch(`${api.url}/v1/plain`, { headers: { 'x-padding': 'a'.repeat(20_000) } });
+
+    // Assess
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({
+      code: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+      message: 'Request header fields are too large',
+    });
+  });
+
+  it('answers an unparsable request with 400 { code, message }', async () => {
+    // Act
+    const raw = await new Promise<string>((resolveRaw, rejectRaw) => {
+      const socket = connect(api.port, '127.0.0.1', () => socket.write('NOT A REQUEST\r\n\r\n'));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('end', () => resolveRaw(received));
+      socket.on('error', rejectRaw);
+    });
+
+    // Assess
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'The request could not be parsed',
+    });
   });
 
   it('leaves role checks to the handler, as API Gateway does', async () => {

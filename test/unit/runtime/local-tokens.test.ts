@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, signingKeyFile } from '../../../local/runtime/auth/local-signing-key.ts';
-import { InvalidTokenError, issueLocalToken, verifyLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
+import { SignJWT } from 'jose';
+import { LOCAL_TOKEN_ALGORITHM } from '../../../local/runtime/auth/local-signing-key.ts';
+import {
+  InvalidTokenError,
+  issueLocalToken,
+  LOCAL_TOKEN_CLIENT_ID,
+  LOCAL_TOKEN_ISSUER,
+  verifyLocalToken,
+} from '../../../local/runtime/auth/local-tokens.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kyc-tokens-'));
 const otherDir = mkdtempSync(join(tmpdir(), 'kyc-tokens-other-'));
@@ -32,7 +40,13 @@ describe('local tokens', () => {
     const claims = await verifyLocalToken(key, token);
 
     // Assess
-    expect(claims).toMatchObject({ sub: 'alice', 'cognito:groups': ['compliance_reviewer'], token_use: 'id' });
+    expect(claims).toMatchObject({
+      sub: 'alice',
+      'cognito:groups': ['compliance_reviewer'],
+      token_use: 'access',
+      client_id: 'serverless-kyc-local',
+    });
+    expect(claims.aud).toBeUndefined();
   });
 
   it('refuses a token signed by another data folder', async () => {
@@ -63,5 +77,28 @@ describe('local tokens', () => {
 
     // Act / Assess
     await expect(verifyLocalToken(key, token)).rejects.toMatchObject({ name: 'InvalidTokenError', reason });
+  });
+
+  it.each([
+    ['an ID token for the app client', { token_use: 'id', aud: LOCAL_TOKEN_CLIENT_ID }, /only access tokens/],
+    ['a token without token_use', { client_id: LOCAL_TOKEN_CLIENT_ID }, /only access tokens/],
+    ['an access token of another app client', { token_use: 'access', client_id: 'other-client' }, /aud/],
+    ['an access token without a client', { token_use: 'access' }, /aud/],
+  ])('refuses %s signed with the right key', async (_label, claims, reason) => {
+    // Prepare
+    const key = await loadOrCreateSigningKey(dataDir);
+    const token = await new SignJWT({ 'cognito:groups': ['admin'], ...claims })
+      .setProtectedHeader({ alg: LOCAL_TOKEN_ALGORITHM, kid: key.keyId })
+      .setSubject('mallory')
+      .setIssuer(LOCAL_TOKEN_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key.privateKey);
+
+    // Act / Assess
+    await expect(verifyLocalToken(key, token)).rejects.toMatchObject({
+      name: 'InvalidTokenError',
+      reason: expect.stringMatching(reason),
+    });
   });
 });

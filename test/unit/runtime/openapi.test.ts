@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PATH_ID_PATTERN } from '../../../lambdas/handlers/http/middleware/path-parameters.ts';
 import { HTTP_ROUTES } from '../../../lambdas/handlers/http/routes.ts';
 
 interface Operation {
   operationId?: string;
+  parameters?: Array<{ name: string; in: string; schema?: { pattern?: string; $ref?: string } }>;
   security?: unknown[];
   'x-kyc-roles'?: string[];
   responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -43,6 +45,34 @@ describe('openapi/openapi.json: the API contract the local mode serves', () => {
       expect(operation, `${route.method} ${route.path} is missing from openapi.json`).toBeDefined();
       expect(operation?.['x-kyc-roles']).toEqual([...route.roles]);
       expect(operation?.security !== undefined && operation.security.length === 0).toBe(route.public === true);
+    },
+  );
+
+  it.each(
+    HTTP_ROUTES.filter((route) => route.path.includes('{')).map(
+      (route) => [`${route.method} ${route.path}`, route] as const,
+    ),
+  )(
+    'declares every path parameter of %s with the pattern the handlers enforce (or an enum within it)',
+    (_key, route) => {
+      // Prepare
+      const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+
+      // Act
+      const parameters = document.paths[route.path]?.[route.method.toLowerCase()]?.parameters ?? [];
+
+      // Assess
+      for (const name of names) {
+        const parameter = parameters.find((candidate) => candidate.in === 'path' && candidate.name === name);
+        const ref = parameter?.schema?.$ref?.replace('#/components/schemas/', '');
+        const values = ref ? (document.components.schemas[ref] as { enum?: string[] }).enum : undefined;
+        if (values)
+          expect(
+            values.every((value) => PATH_ID_PATTERN.test(value)),
+            `${name} of ${route.path}`,
+          ).toBe(true);
+        else expect(parameter?.schema?.pattern, `${name} of ${route.path}`).toBe(PATH_ID_PATTERN.source);
+      }
     },
   );
 

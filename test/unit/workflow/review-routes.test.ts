@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createListReviewsHandler } from '../../../lambdas/handlers/http/list-reviews.ts';
-import { createResetVerificationHandler } from '../../../lambdas/handlers/http/reset-verification.ts';
 import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
 import type { ReviewRouteDeps } from '../../../lambdas/handlers/http/review-deps.ts';
 import { loadAttemptStep } from '../../../lambdas/handlers/workflow/load-attempt.ts';
@@ -78,7 +77,7 @@ describe('POST /v1/reviews/{verificationId}/decision', () => {
 
   it.each([
     ['a support user', { groups: ['support'] }, 403],
-    ['the verified user themself', { userId: 'user-1' }, 403],
+    ['the verified user themself (a reviewer who owns the verification)', { userId: 'user-1' }, 403],
   ])('refuses %s', async (_name, options, status) => {
     // Prepare
     const w = await withOpenReview();
@@ -150,47 +149,4 @@ describe('GET /v1/reviews', () => {
       expect((await call(w, query)).statusCode).toBe(400);
     },
   );
-});
-
-describe('POST /v1/verifications/{id}/reset', () => {
-  const call = (w: FakeWorkflowWorld, body: unknown, groups = ['support']) =>
-    createResetVerificationHandler(deps(w))(
-      httpEvent({ method: 'POST', body, pathParameters: { id: 'ver-1' }, userId: 'support-1', groups }),
-      lambdaContext,
-    );
-
-  it('reopens an approved, frozen verification with an audited reason', async () => {
-    // Prepare
-    const w = fakeWorkflowWorld();
-    w.store.seed(ids);
-    const v = await w.store.getVerification('ver-1');
-    await w.store.updateVerification('ver-1', v!.version, { status: 'approved', frozen: true });
-
-    // Act
-    const result = await call(w, { reason: 'Customer legally changed their name (ticket 4711)' });
-
-    // Assess
-    expect(result.statusCode).toBe(200);
-    expect(await w.store.getVerification('ver-1')).toMatchObject({ status: 'awaiting_upload', frozen: false });
-    expect(w.audit.events.at(-1)).toMatchObject({
-      action: 'verification.reset',
-      actor: 'support:support-1',
-      reason: 'Customer legally changed their name (ticket 4711)',
-      origin: '192.0.2.10',
-    });
-    expect(w.events.changes.at(-1)).toEqual({ verificationId: 'ver-1', status: 'awaiting_upload', reasons: [] });
-  });
-
-  it.each([
-    ['a verification that is not approved', { reason: 'a sufficiently long reason' }, ['support'], 409],
-    ['a missing reason', {}, ['support'], 400],
-    ['a compliance reviewer', { reason: 'a sufficiently long reason' }, ['compliance_reviewer'], 403],
-  ])('refuses %s', async (_name, body, groups, status) => {
-    // Prepare
-    const w = fakeWorkflowWorld();
-    w.store.seed(ids);
-
-    // Act / Assess
-    expect((await call(w, body, groups)).statusCode).toBe(status);
-  });
 });

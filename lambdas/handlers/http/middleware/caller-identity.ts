@@ -1,10 +1,18 @@
 /**
  * Reads the caller from the API Gateway v2 JWT authorizer context
  * (`requestContext.authorizer.jwt.claims`): `sub` is the user id, `cognito:groups` the roles.
- * HTTP APIs pass array claims as strings such as `[support admin]`; a real array, a JSON array
- * string and comma- or space-separated strings are accepted too. A caller in no known group
- * has the `user` role. Then checks the route's allowed roles (401 without identity, 403 when
- * no role matches).
+ *
+ * Only Cognito **access tokens** are accepted (`token_use` = `access`): the authorizer checks
+ * signature, issuer, expiry and that `client_id` is our app client; an ID token (`token_use`
+ * = `id`, same issuer, `aud` = the client) would pass the authorizer, so it is refused here
+ * with 401.
+ *
+ * Group claims are parsed exactly as an HTTP API passes them: an array claim becomes the
+ * string `[a b]` (elements joined by one space), any other claim is one string. Cognito group
+ * names cannot contain whitespace, so splitting on spaces inside brackets is exact; commas are
+ * never separators, and a role is granted only for a group named exactly like it (a group
+ * `user,admin` or a claim `x admin` grants nothing). A caller in no known group has the `user`
+ * role. Then checks the route's allowed roles (401 without identity, 403 when no role matches).
  *
  * @example
  * ```ts
@@ -21,36 +29,41 @@ export interface CallerIdentityOptions {
   readonly roles?: readonly Role[];
 }
 
-/** Parses the `cognito:groups` claim in any of the shapes API Gateway and Cognito produce. */
+/** The only token type the API accepts (`token_use` claim). */
+export const ACCEPTED_TOKEN_USE = 'access';
+
+/**
+ * Parses the `cognito:groups` claim as API Gateway passes it: `[a b]` for an array, otherwise
+ * one group. Anything that is not a string (API Gateway never passes one) is no group.
+ *
+ * @example
+ * ```ts
+ * parseGroups('[support admin]'); // ['support', 'admin']
+ * parseGroups('user,admin');      // ['user,admin'] (one group, no known role)
+ * ```
+ */
 export function parseGroups(claim: unknown): string[] {
-  if (Array.isArray(claim)) return claim.filter((group): group is string => typeof group === 'string');
   if (typeof claim !== 'string') return [];
-  const trimmed = claim.trim();
-  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (Array.isArray(parsed)) return parsed.filter((group): group is string => typeof group === 'string');
-    } catch {
-      // `[a b]`: the HTTP API rendering of a string array, not JSON.
-    }
-    return splitGroups(trimmed.slice(1, -1));
+  if (claim.startsWith('[') && claim.endsWith(']')) {
+    return claim
+      .slice(1, -1)
+      .split(' ')
+      .filter((group) => group.length > 0);
   }
-  return splitGroups(trimmed);
+  return claim.length > 0 ? [claim] : [];
 }
 
-function splitGroups(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((group) => group.replace(/^"|"$/g, ''))
-    .filter((group) => group.length > 0);
-}
-
-/** The caller of an event, or `undefined` when the authorizer context carries no subject. */
-export function callerFromEvent(event: KycHttpEvent): Caller | undefined {
+function claimsOf(event: KycHttpEvent): Record<string, unknown> | undefined {
   const claims: unknown = (event as { requestContext?: { authorizer?: { jwt?: { claims?: unknown } } } }).requestContext
     ?.authorizer?.jwt?.claims;
-  if (!claims || typeof claims !== 'object') return undefined;
-  const record = claims as Record<string, unknown>;
+  return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
+}
+
+/** The caller of an event, or `undefined` when the authorizer context carries no subject or the token is not an access token. */
+export function callerFromEvent(event: KycHttpEvent): Caller | undefined {
+  const record = claimsOf(event);
+  if (!record) return undefined;
+  if (record.token_use !== ACCEPTED_TOKEN_USE) return undefined;
   const sub = record.sub;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) return undefined;
   const groups = parseGroups(record['cognito:groups']);
@@ -62,6 +75,10 @@ export function callerIdentity(options: CallerIdentityOptions = {}): MiddlewareO
   const allowed = options.roles ?? [];
 
   const callerIdentityMiddlewareBefore = (request: Request<KycHttpEvent>): void => {
+    const claims = claimsOf(request.event);
+    if (claims && claims.token_use !== undefined && claims.token_use !== ACCEPTED_TOKEN_USE) {
+      throw new UnauthorizedError('Only access tokens are accepted');
+    }
     const caller = callerFromEvent(request.event);
     if (!caller) throw new UnauthorizedError();
     if (allowed.length > 0 && !caller.roles.some((role) => allowed.includes(role))) throw new ForbiddenError();

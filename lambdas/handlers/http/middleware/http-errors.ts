@@ -8,6 +8,8 @@
  * throw new NotFoundError('verification not found', { cause: error });
  * ```
  */
+import { STAFF_REFUSAL_MESSAGES, type StaffRefusal } from '../../../domain/four-eyes.ts';
+
 export class HttpError extends Error {
   /** Extra members of the JSON body (e.g. `retryAfterSeconds`). */
   public readonly details: Readonly<Record<string, unknown>>;
@@ -50,6 +52,14 @@ export class ForbiddenError extends HttpError {
   public constructor(message = 'Not allowed for your role', options: Options = {}) {
     super(403, 'FORBIDDEN', message, options);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** 403: a four-eyes rule refuses the staff action (`OWN_VERIFICATION`, `SELF_APPROVAL_FORBIDDEN`). */
+export class FourEyesError extends HttpError {
+  public constructor(code: StaffRefusal) {
+    super(403, code, STAFF_REFUSAL_MESSAGES[code]);
+    this.name = 'FourEyesError';
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Composes the shared HTTP middlewares around a handler function, in this order:
  * error mapping (outermost), caller identity and role check (unless the route is public),
- * JSON body, language.
+ * path parameters (the OpenAPI id pattern, before any AWS call), JSON body, language.
  *
  * @example
  * ```ts
@@ -16,6 +16,7 @@ import { acceptLanguage } from './accept-language.ts';
 import { callerIdentity } from './caller-identity.ts';
 import { httpErrorHandler } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
+import { pathParameters } from './path-parameters.ts';
 import type { HttpResult, KycHttpEvent } from './types.ts';
 
 export interface HttpHandlerOptions {
@@ -35,6 +36,7 @@ export function httpHandler(
   const handler = middy<KycHttpEvent, HttpResult>(fn).use(httpErrorHandler());
   if (!route.public) handler.use(callerIdentity({ roles: route.roles }));
   return handler
+    .use(pathParameters())
     .use(jsonBody(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }))
     .use(acceptLanguage({ negotiate: options.negotiate ?? negotiateLanguage }));
 }

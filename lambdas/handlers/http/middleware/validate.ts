@@ -1,6 +1,8 @@
 /**
- * Validates a parsed body with a zod schema; failures become 400 `VALIDATION_ERROR` listing
- * each problem's path and message (zod messages name the rule, never the value sent).
+ * Validates a parsed body with a zod schema; failures become 400 listing each problem's path,
+ * message and, where the schema names one, a specific code (zod messages name the rule, never
+ * the value sent). The answer's `code` is the first specific code found, else
+ * `VALIDATION_ERROR`, so a client can tell e.g. `BIDI_CONTROL_CHARACTER` from a typo.
  *
  * @example
  * ```ts
@@ -13,9 +15,19 @@ import { BadRequestError } from './http-errors.ts';
 export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const issues = result.error.issues.slice(0, 20).map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  throw new BadRequestError('VALIDATION_ERROR', 'The request body is invalid', { details: { issues } });
+  const issues = result.error.issues.slice(0, 20).map((issue) => {
+    const specific = specificCode(issue);
+    return {
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+      ...(specific ? { code: specific } : {}),
+    };
+  });
+  const code = issues.find((issue) => issue.code !== undefined)?.code ?? 'VALIDATION_ERROR';
+  throw new BadRequestError(code, 'The request body is invalid', { details: { issues } });
+}
+
+function specificCode(issue: z.core.$ZodIssue): string | undefined {
+  const params = (issue as { params?: { code?: unknown } }).params;
+  return typeof params?.code === 'string' ? params.code : undefined;
 }

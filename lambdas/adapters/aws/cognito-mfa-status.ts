@@ -1,0 +1,31 @@
+/**
+ * Whether a Cognito user has a second factor enabled (AdminGetUser's `UserMFASettingList`).
+ * Used by the pre-token-generation trigger to withhold staff groups from users without MFA.
+ *
+ * @example
+ * ```ts
+ * const mfa = new CognitoMfaStatus();
+ * await mfa.hasMfa('eu-west-1_abc', 'alice'); // true when TOTP is enabled
+ * ```
+ */
+import { AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+
+/** Second factors that count as MFA for staff (SMS is disabled on the pool). */
+export const STAFF_MFA_METHODS: readonly string[] = ['SOFTWARE_TOKEN_MFA'];
+
+export interface MfaStatus {
+  hasMfa(userPoolId: string, userName: string): Promise<boolean>;
+}
+
+export class CognitoMfaStatus implements MfaStatus {
+  private readonly client: CognitoIdentityProviderClient;
+
+  constructor(options: { client?: CognitoIdentityProviderClient } = {}) {
+    this.client = options.client ?? new CognitoIdentityProviderClient({});
+  }
+
+  async hasMfa(userPoolId: string, userName: string): Promise<boolean> {
+    const output = await this.client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: userName }));
+    return (output.UserMFASettingList ?? []).some((method) => STAFF_MFA_METHODS.includes(method));
+  }
+}
