@@ -784,7 +784,7 @@ async function runLiveness() {
       if (!(error instanceof CameraError)) throw error;
       setLivenessStatus('');
       $('liveness-error').textContent =
-        `${t(error.kind === 'denied' ? 'camera.denied' : 'camera.unavailable')} ${t('liveness.skipWarning')}`;
+        `${t(error.kind === 'denied' ? 'liveness.denied' : 'camera.unavailable')} ${t('liveness.skipWarning')}`;
       $('liveness-skip').hidden = false;
       return;
     }

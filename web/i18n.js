@@ -51,6 +51,8 @@ export const MESSAGES = {
     'liveness.start': 'Start the liveness check',
     'liveness.skip': 'Continue without the liveness check',
     'liveness.skipWarning': 'Without the liveness check this attempt will not be approved.',
+    'liveness.denied':
+      'Camera access was refused. The liveness check needs the camera: allow it for this site in your browser settings (the camera icon in the address bar), then start the check again.',
     'liveness.prompt.centre': 'Look straight at the camera',
     'liveness.prompt.turn_left': 'Slowly turn your head to the left',
     'liveness.prompt.turn_right': 'Slowly turn your head to the right',
@@ -159,6 +161,8 @@ export const MESSAGES = {
     'liveness.start': '开始活体检测',
     'liveness.skip': '跳过活体检测继续',
     'liveness.skipWarning': '未完成活体检测，本次提交将无法通过。',
+    'liveness.denied':
+      '摄像头访问被拒绝。活体检测需要使用摄像头：请在浏览器设置中允许本网站使用摄像头（地址栏中的摄像头图标），然后重新开始检测。',
     'liveness.prompt.centre': '请正视摄像头',
     'liveness.prompt.turn_left': '请慢慢向左转头',
     'liveness.prompt.turn_right': '请慢慢向右转头',
