@@ -38,10 +38,10 @@ const turning = (override: Partial<Parameters<typeof face>[0]> = {}): DetectedFr
 describe('local liveness: combining the challenge frames', () => {
   it.each([
     [0, 0],
-    [0.3, 40],
-    [0.45, 60],
-    [0.6, 85],
-    [0.8, 92.5],
+    [0.15, 30],
+    [0.3, 60],
+    [0.45, 85],
+    [0.725, 92.5],
     [1, 100],
     [Number.NaN, 0],
   ])('calibrates raw %f to %f', (raw, expected) => {
@@ -60,7 +60,7 @@ describe('local liveness: combining the challenge frames', () => {
 
     // Assess
     expect(verdict).toMatchObject({ status: 'SUCCEEDED', referenceFrame: 0, evidence: { rawScore: 0.7 } });
-    expect(verdict.confidence).toBeCloseTo(88.75, 3);
+    expect(verdict.confidence).toBeCloseTo(85 + (0.25 / 0.55) * 15, 3);
     expect(verdict.finding).toBeUndefined();
   });
 
