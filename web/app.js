@@ -8,6 +8,9 @@
 // No framework, no build step, no third-party code. Files are held in memory only until their
 // upload ends: never written to localStorage, IndexedDB, Cache Storage or object URLs.
 import { LANGUAGES, countryOptions, detectLanguage, formatDuration, isLanguage, translate } from './i18n.js';
+import { withCameraExif } from './exif.js';
+import { CARD_GUIDE, FACE_GUIDE, precheckFrame } from './prechecks.js';
+import { REASONS } from './reasons.js';
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024; // PRODUCT §2: each file under 10 MB (the server checks again)
 const POLL_INTERVAL_MS = 1000;
@@ -18,6 +21,14 @@ const TOKEN_KEY = 'kyc.token';
 const LANGUAGE_KEY = 'kyc.language';
 const SLOT_ORDER = ['document_front', 'document_back', 'selfie', 'proof_of_address'];
 const IMAGE_TYPES = ['image/jpeg', 'image/png'];
+const MIN_FILE_BYTES = 100 * 1024; // PRODUCT §2: smaller files are refused as too low resolution
+/** The local liveness challenge: what the person is asked to do, in order. */
+const LIVENESS_PROMPTS = ['centre', 'turn_left', 'turn_right', 'centre'];
+const LIVENESS_FRAMES_PER_PROMPT = 1;
+const LIVENESS_SETTLE_MS = 1500; // time to follow a prompt before its frames are taken
+const LIVENESS_FRAME_GAP_MS = 350;
+const LIVENESS_FRAME_WIDTH = 640;
+const PRECHECK_WIDTH = 640;
 
 /** An API or upload failure, already in the `{ code, message }` shape the page shows. */
 class PageError extends Error {
@@ -58,6 +69,16 @@ const state = {
   retry: undefined,
   pollGeneration: 0,
   timedOut: false,
+  /** @type {string | undefined} Face Liveness session of the current attempt */
+  livenessSessionId: undefined,
+  /** @type {MediaStream | undefined} the open camera, stopped whenever it is not on screen */
+  stream: undefined,
+  /** @type {string | undefined} slot the camera dialog is taking a photo for */
+  cameraSlot: undefined,
+  /** @type {string[]} pre-check hints of the photo in the camera dialog */
+  cameraHints: [],
+  /** @type {Promise<boolean> | undefined} */
+  localRuntime: undefined,
 };
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -239,6 +260,7 @@ function applyTranslations() {
   }
   renderCountries();
   renderSlotTexts();
+  renderCameraDialog();
   renderStatus();
   renderError();
 }
@@ -334,7 +356,29 @@ function renderSlots() {
       const meter = document.createElement('div');
       meter.className = 'meter';
       meter.append(progress, status);
-      item.append(label, hint, input, meter, error);
+
+      const pick = document.createElement('div');
+      pick.className = 'pick';
+      if (slot !== 'proof_of_address') {
+        const camera = document.createElement('button');
+        camera.type = 'button';
+        camera.id = `camera-button-${slot}`;
+        camera.className = 'camera-button';
+        camera.setAttribute('aria-describedby', `hint-${slot} error-${slot}`);
+        camera.addEventListener('click', () => void openCameraDialog(slot));
+        const or = document.createElement('span');
+        or.className = 'or-choose';
+        or.id = `or-${slot}`;
+        pick.append(camera, or);
+      }
+      pick.append(input);
+
+      const thumb = document.createElement('canvas');
+      thumb.id = `thumb-${slot}`;
+      thumb.className = 'thumb';
+      thumb.setAttribute('role', 'img');
+      thumb.hidden = true;
+      item.append(label, hint, pick, thumb, meter, error);
       return item;
     }),
   );
@@ -348,6 +392,12 @@ function renderSlotTexts() {
     item.querySelector('.slot-hint').textContent = t(`slot.hint.${slot}`);
     const progress = /** @type {HTMLProgressElement} */ (item.querySelector('progress'));
     progress.setAttribute('aria-label', t('upload.progress', { slot: t(`slot.${slot}`) }));
+    const camera = item.querySelector('.camera-button');
+    const thumb = item.querySelector('.thumb');
+    if (camera) camera.textContent = t(thumb && !thumb.hidden ? 'camera.retake' : 'camera.use');
+    const or = item.querySelector('.or-choose');
+    if (or) or.textContent = t('camera.orChoose');
+    thumb?.setAttribute('aria-label', t('camera.preview', { slot: t(`slot.${slot}`) }));
     setSlotState(slot, Number(progress.value));
   }
 }
@@ -367,7 +417,9 @@ function setSlotState(slot, percent, failed = false) {
       ? t('upload.failed')
       : percent > 0
         ? t('upload.uploading', { percent })
-        : t('upload.waiting');
+        : state.files.get(slot)?.name === `${slot}.jpg` && !document.getElementById(`thumb-${slot}`)?.hidden
+          ? t('camera.taken')
+          : t('upload.waiting');
 }
 
 /** @param {string} slot @param {string} message */
@@ -381,6 +433,9 @@ function onFileChosen(slot, input) {
   const file = input.files?.[0];
   setSlotError(slot, '');
   state.files.delete(slot);
+  const thumb = document.getElementById(`thumb-${slot}`);
+  if (thumb) thumb.hidden = true; // a chosen file replaces a photo taken with the camera
+  renderSlotTexts();
   if (!file) return;
   const accepted = acceptFor(slot);
   // A hint only: the server decides the type from the bytes and checks the size again.
@@ -455,6 +510,348 @@ function renderStatus() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Camera: capture per slot, and the local liveness challenge
+// ---------------------------------------------------------------------------------------------
+
+/** The camera could not be opened: `denied` (the user or the browser refused) or `unavailable`. */
+class CameraError extends Error {
+  /** @param {'denied' | 'unavailable'} kind */
+  constructor(kind) {
+    super(kind);
+    this.name = 'CameraError';
+    this.kind = kind;
+  }
+}
+
+/**
+ * Opens the camera: the rear one for documents (`environment`), the front one for faces (`user`).
+ * @param {'user' | 'environment'} facingMode
+ * @returns {Promise<MediaStream>}
+ */
+async function openCamera(facingMode) {
+  stopCamera();
+  if (!navigator.mediaDevices?.getUserMedia) throw new CameraError('unavailable');
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: { ideal: facingMode }, width: { ideal: 1920 }, height: { ideal: 1080 } },
+    });
+    return state.stream;
+  } catch (error) {
+    const name = /** @type {{ name?: string }} */ (error)?.name;
+    throw new CameraError(name === 'NotAllowedError' || name === 'SecurityError' ? 'denied' : 'unavailable');
+  }
+}
+
+function stopCamera() {
+  for (const track of state.stream?.getTracks() ?? []) track.stop();
+  state.stream = undefined;
+}
+
+/**
+ * Shows a stream in a video element and waits for its first frame.
+ * @param {HTMLVideoElement} video
+ * @param {MediaStream} stream
+ */
+async function playStream(video, stream) {
+  video.srcObject = stream;
+  await video.play();
+  if (video.videoWidth === 0)
+    await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+}
+
+/**
+ * Draws the current video frame into a canvas, scaled to `width` pixels wide (native size when omitted).
+ * @param {HTMLVideoElement} video
+ * @param {HTMLCanvasElement} canvas
+ * @param {number} [width]
+ */
+function drawFrame(video, canvas, width) {
+  const scale = width ? Math.min(1, width / video.videoWidth) : 1;
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
+  context.drawImage(video, 0, 0, canvas.width, canvas.height);
+  return context;
+}
+
+/** @param {string} slot */
+const kindOf = (slot) => (slot === 'selfie' ? 'selfie' : 'document');
+
+/** A reason of the shared catalog in the page's language. @param {string} code */
+function reasonText(code) {
+  return REASONS[state.language]?.[code] ?? REASONS.en[code] ?? { code, message: code, tip: '' };
+}
+
+/** @param {string} slot */
+async function openCameraDialog(slot) {
+  const dialog = /** @type {HTMLDialogElement} */ ($('camera'));
+  const video = /** @type {HTMLVideoElement} */ ($('camera-video'));
+  setSlotError(slot, '');
+  try {
+    const stream = await openCamera(slot === 'selfie' ? 'user' : 'environment');
+    state.cameraSlot = slot;
+    state.cameraHints = [];
+    renderCameraDialog();
+    dialog.showModal();
+    await playStream(video, stream);
+    setCameraMode('live');
+    $('camera-status').textContent = t('camera.ready');
+    $('camera-shutter').focus();
+  } catch (error) {
+    stopCamera();
+    if (dialog.open) dialog.close();
+    if (!(error instanceof CameraError)) throw error;
+    // The camera is refused or missing: explain why, and hand over to the file picker.
+    setSlotError(slot, t(error.kind === 'denied' ? 'camera.denied' : 'camera.unavailable'));
+    const item = document.querySelector(`#slots .slot[data-slot="${slot}"]`);
+    item?.classList.add('no-camera');
+    /** @type {HTMLElement | null} */ (document.getElementById(`file-${slot}`))?.focus();
+  }
+}
+
+/**
+ * Puts a guide overlay where the pre-checks look (same fractions of the frame).
+ * @param {HTMLElement} guide
+ * @param {{ left: number, top: number, width: number, height: number }} box
+ */
+function placeGuide(guide, box) {
+  guide.style.left = `${box.left * 100}%`;
+  guide.style.top = `${box.top * 100}%`;
+  guide.style.width = `${box.width * 100}%`;
+  guide.style.height = `${box.height * 100}%`;
+}
+
+/** @param {'live' | 'still'} mode */
+function setCameraMode(mode) {
+  const still = mode === 'still';
+  $('camera-video').hidden = still;
+  $('camera-still').hidden = !still;
+  $('camera-shutter').hidden = still;
+  $('camera-retake').hidden = !still;
+  $('camera-use').hidden = !still;
+}
+
+function renderCameraDialog() {
+  const slot = state.cameraSlot;
+  if (!slot) return;
+  const kind = kindOf(slot);
+  $('camera-heading').textContent = t('camera.heading', { slot: t(`slot.${slot}`) });
+  $('camera-instructions').textContent = t(`camera.instructions.${kind}`);
+  const guide = $('camera-guide');
+  guide.className = `guide ${kind === 'selfie' ? 'guide-oval' : 'guide-card'}`;
+  placeGuide(guide, kind === 'selfie' ? FACE_GUIDE : CARD_GUIDE);
+  $('camera-viewfinder').className = `viewfinder ${kind}`;
+  $('camera-hints').replaceChildren(
+    ...state.cameraHints.map((code) => {
+      const { message, tip } = reasonText(code);
+      const item = document.createElement('li');
+      item.dataset.code = code;
+      const strong = document.createElement('strong');
+      strong.className = 'reason-message';
+      strong.textContent = message;
+      const text = document.createElement('p');
+      text.className = 'reason-tip';
+      text.textContent = tip;
+      item.append(strong, text);
+      return item;
+    }),
+  );
+}
+
+/** Counts faces with the browser's FaceDetector where it has one (Shape Detection API). */
+async function detectFaces(canvas) {
+  const Detector = /** @type {any} */ (window).FaceDetector;
+  if (typeof Detector !== 'function') return undefined;
+  try {
+    const faces = await new Detector({ fastMode: true, maxDetectedFaces: 5 }).detect(canvas);
+    const largest = Math.max(0, ...faces.map((face) => face.boundingBox.width / canvas.width));
+    return { faces: faces.length, largestFaceShare: largest };
+  } catch {
+    return undefined;
+  }
+}
+
+async function takePhoto() {
+  const slot = state.cameraSlot;
+  if (!slot) return;
+  const video = /** @type {HTMLVideoElement} */ ($('camera-video'));
+  const still = /** @type {HTMLCanvasElement} */ ($('camera-still'));
+  drawFrame(video, still);
+  video.pause();
+  setCameraMode('still');
+  const small = document.createElement('canvas');
+  const context = drawFrame(video, small, PRECHECK_WIDTH);
+  const pixels = context.getImageData(0, 0, small.width, small.height);
+  const faces = kindOf(slot) === 'selfie' ? await detectFaces(small) : undefined;
+  state.cameraHints = precheckFrame(pixels, kindOf(slot), faces);
+  renderCameraDialog();
+  const hints = state.cameraHints.map((code) => reasonText(code).message).join('. ');
+  $('camera-status').textContent = hints ? `${t('camera.hints')} ${hints}.` : t('camera.looksGood');
+  $('camera-use').focus();
+}
+
+async function retakePhoto() {
+  state.cameraHints = [];
+  renderCameraDialog();
+  setCameraMode('live');
+  await /** @type {HTMLVideoElement} */ ($('camera-video')).play();
+  $('camera-status').textContent = t('camera.ready');
+  $('camera-shutter').focus();
+}
+
+/** JPEG bytes of a canvas, at a quality that keeps the file above the server's minimum size. */
+async function canvasJpeg(canvas) {
+  let blob;
+  for (const quality of [0.92, 0.97, 1]) {
+    blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
+    if (blob && blob.size >= MIN_FILE_BYTES) break;
+  }
+  return /** @type {Blob} */ (blob);
+}
+
+async function usePhoto() {
+  const slot = state.cameraSlot;
+  if (!slot) return;
+  const still = /** @type {HTMLCanvasElement} */ ($('camera-still'));
+  const blob = await canvasJpeg(still);
+  const label = state.stream?.getVideoTracks()[0]?.label ?? '';
+  const bytes = withCameraExif(new Uint8Array(await blob.arrayBuffer()), {
+    make: 'Web camera',
+    model: label || 'Web camera',
+    software: 'serverless-kyc reference page',
+  });
+  const file = new window.File([bytes], `${slot}.jpg`, { type: 'image/jpeg' });
+  const input = /** @type {HTMLInputElement | null} */ (document.getElementById(`file-${slot}`));
+  if (input) input.value = '';
+  state.files.set(slot, file);
+  const thumb = /** @type {HTMLCanvasElement | null} */ (document.getElementById(`thumb-${slot}`));
+  if (thumb) {
+    const scale = 160 / still.width;
+    thumb.width = 160;
+    thumb.height = Math.round(still.height * scale);
+    thumb.getContext('2d')?.drawImage(still, 0, 0, thumb.width, thumb.height);
+    thumb.hidden = false;
+  }
+  setSlotError(slot, file.size < MIN_FILE_BYTES ? reasonText('FILE_TOO_SMALL').message : '');
+  closeCameraDialog();
+  renderSlotTexts();
+  document.getElementById(`camera-button-${slot}`)?.focus();
+}
+
+function closeCameraDialog() {
+  stopCamera();
+  const dialog = /** @type {HTMLDialogElement} */ ($('camera'));
+  if (dialog.open) dialog.close();
+  /** @type {HTMLVideoElement} */ ($('camera-video')).srcObject = null;
+  $('camera-status').textContent = '';
+}
+
+// ==== LOCAL MODE ONLY =========================================================================
+// The liveness challenge below runs against the local runtime's stand-in for Rekognition Face
+// Liveness: it takes camera frames while the person follows the prompts and posts them to
+// POST /_local/liveness-sessions/{sessionId}/complete with the user's token. AWS has no such
+// route: there the app runs the AWS Amplify FaceLivenessDetector with the same session id
+// (README, "Reference page"), and this page says so instead of running the challenge.
+
+/** True when the page is served by the local runtime (`kyc local`). */
+function isLocalRuntime() {
+  state.localRuntime ??= fetch('/_local/token?user=liveness-probe&role=user', { cache: 'no-store' })
+    .then((response) => response.ok)
+    .catch(() => false);
+  return state.localRuntime;
+}
+
+/** @param {string} text */
+function setLivenessStatus(text) {
+  $('liveness-status').textContent = text;
+}
+
+async function runLiveness() {
+  const sessionId = state.livenessSessionId;
+  if (!sessionId) return;
+  const start = /** @type {HTMLButtonElement} */ ($('liveness-start'));
+  const video = /** @type {HTMLVideoElement} */ ($('liveness-video'));
+  start.disabled = true;
+  $('liveness-error').textContent = '';
+  $('liveness-skip').hidden = true;
+  setLivenessStatus(t('liveness.starting'));
+  try {
+    let stream;
+    try {
+      stream = await openCamera('user');
+    } catch (error) {
+      if (!(error instanceof CameraError)) throw error;
+      setLivenessStatus('');
+      $('liveness-error').textContent =
+        `${t(error.kind === 'denied' ? 'liveness.denied' : 'camera.unavailable')} ${t('liveness.skipWarning')}`;
+      $('liveness-skip').hidden = false;
+      return;
+    }
+    $('liveness-viewfinder').hidden = false;
+    await playStream(video, stream);
+    const canvas = document.createElement('canvas');
+    const frames = [];
+    for (const [index, prompt] of LIVENESS_PROMPTS.entries()) {
+      const text = t(`liveness.prompt.${prompt}`);
+      $('liveness-prompt').textContent = text;
+      setLivenessStatus(t('liveness.step', { step: index + 1, steps: LIVENESS_PROMPTS.length, prompt: text }));
+      await sleep(LIVENESS_SETTLE_MS);
+      for (let k = 0; k < LIVENESS_FRAMES_PER_PROMPT; k++) {
+        drawFrame(video, canvas, LIVENESS_FRAME_WIDTH);
+        // A data URL lives in memory only, like every image on this page.
+        frames.push({ prompt, imageBase64: canvas.toDataURL('image/jpeg', 0.9).split(',')[1] });
+        await sleep(LIVENESS_FRAME_GAP_MS);
+      }
+    }
+    stopCamera();
+    video.srcObject = null;
+    $('liveness-viewfinder').hidden = true;
+    setLivenessStatus(t('liveness.sending'));
+    await completeLiveness(sessionId, frames);
+    setLivenessStatus(t('liveness.done'));
+    showUploadStep();
+  } catch (error) {
+    stopCamera();
+    $('liveness-viewfinder').hidden = true;
+    setLivenessStatus('');
+    // A failed or expired session cannot be completed again: "Try again" starts a new attempt.
+    showError(toPageError(error), startAttempt);
+  } finally {
+    start.disabled = false;
+  }
+}
+
+/**
+ * @param {string} sessionId
+ * @param {{ prompt: string, imageBase64: string }[]} frames
+ */
+async function completeLiveness(sessionId, frames) {
+  let response;
+  try {
+    response = await fetch(`/_local/liveness-sessions/${encodeURIComponent(sessionId)}/complete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await getToken()}` },
+      body: JSON.stringify({ frames }),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new PageError('NETWORK_ERROR', undefined, { messageKey: 'error.network' });
+  }
+  if (response.ok) return;
+  const body = await response.json().catch(() => undefined);
+  const code = typeof body?.code === 'string' ? body.code : (body?.__type ?? `HTTP_${response.status}`);
+  throw new PageError(String(code), undefined, { messageKey: 'liveness.failed' });
+}
+// ==== END LOCAL MODE ONLY =====================================================================
+
+function showUploadStep() {
+  $('liveness-step').hidden = true;
+  $('upload-step').hidden = false;
+  $('upload-heading').focus();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Flow
 // ---------------------------------------------------------------------------------------------
 
@@ -508,13 +905,25 @@ async function startAttempt() {
     state.uploads = attempt.uploads ?? {};
     state.files.clear();
     state.uploaded.clear();
-    $('liveness-note').hidden = !attempt.livenessSessionId;
+    state.livenessSessionId = attempt.livenessSessionId;
     setUploadFormEnabled(true);
     $('upload-form').querySelector('button[type=submit]')?.removeAttribute('hidden');
     renderSlots();
-    $('upload-step').hidden = false;
     $('status-step').hidden = true;
-    $('upload-heading').focus();
+    // Liveness first: the workflow starts as soon as the last photo is in and reads the
+    // session's result at once, and a session expires 3 minutes after the attempt is created.
+    const local = attempt.livenessSessionId ? await isLocalRuntime() : false;
+    $('liveness-note').hidden = !attempt.livenessSessionId || local;
+    if (attempt.livenessSessionId && local) {
+      $('upload-step').hidden = true;
+      $('liveness-step').hidden = false;
+      $('liveness-error').textContent = '';
+      $('liveness-skip').hidden = true;
+      setLivenessStatus('');
+      $('liveness-heading').focus();
+    } else {
+      showUploadStep();
+    }
   } catch (error) {
     showError(toPageError(error), startAttempt);
   } finally {
@@ -655,6 +1064,15 @@ function init() {
   $('try-again').addEventListener('click', () => void startAttempt());
   $('check-again').addEventListener('click', () => void pollStatus());
   $('error-retry').addEventListener('click', () => void state.retry?.());
+  placeGuide(/** @type {HTMLElement} */ (document.querySelector('#liveness-viewfinder .guide')), FACE_GUIDE);
+  $('liveness-start').addEventListener('click', () => void runLiveness());
+  $('liveness-skip').addEventListener('click', () => showUploadStep());
+  $('camera-shutter').addEventListener('click', () => void takePhoto());
+  $('camera-retake').addEventListener('click', () => void retakePhoto());
+  $('camera-use').addEventListener('click', () => void usePhoto());
+  $('camera-cancel').addEventListener('click', () => closeCameraDialog());
+  // Escape closes the dialog natively: release the camera then too.
+  $('camera').addEventListener('close', () => stopCamera());
   applyTranslations();
   document.body.dataset.ready = 'true';
 }

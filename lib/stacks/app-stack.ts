@@ -10,6 +10,7 @@ import { AuditArchive } from '../constructs/audit-archive.ts';
 import { FailureQueue } from '../constructs/failure-queue.ts';
 import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
+import { LivenessIdentity } from '../constructs/liveness-identity.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
 import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
 import type { KycDataResources } from './data-stack.ts';
@@ -38,6 +39,8 @@ export class KycAppStack extends Stack {
   public readonly functionShared: KycFunctionShared;
   /** Cognito, the HTTP API and one function per route of `HTTP_ROUTES`. */
   public readonly api: KycApi;
+  /** Browser credentials for Face Liveness (present when `features.liveness` is on). */
+  public readonly livenessIdentity?: LivenessIdentity;
   /** The on-upload function and its EventBridge rule; give it the workflow with `useStateMachine`. */
   public readonly intake: IntakeProcessing;
   /** The verification workflow (Step Functions); its ARN goes to the intake as `STATE_MACHINE_ARN`. */
@@ -74,6 +77,13 @@ export class KycAppStack extends Stack {
       shared: this.functionShared,
       stateMachine: this.workflow.stateMachine,
     });
+    if (config.features.liveness) {
+      this.livenessIdentity = new LivenessIdentity(this, 'LivenessIdentity', {
+        config,
+        userPool: this.api.userPool,
+        userPoolClient: this.api.userPoolClient,
+      });
+    }
     this.intake = new IntakeProcessing(this, 'Intake', {
       config,
       data,

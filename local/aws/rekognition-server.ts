@@ -7,8 +7,9 @@
  *   the project's engine from `local/face-engine/index.ts`, loaded on first use.
  * - Text: DetectText with tesseract.js, offline (`rekognition/text-detection.ts`).
  * - Liveness: CreateFaceLivenessSession / GetFaceLivenessSessionResults, completed through
- *   the LOCAL-ONLY route `POST /_local/liveness-sessions/{sessionId}/complete` with
- *   `{ "imageBase64": "..." }` (see `rekognition/liveness.ts`). AWS has no such route.
+ *   the LOCAL-ONLY route `POST /_local/liveness-sessions/{sessionId}/complete` with the
+ *   challenge's frames `{ "frames": [{ "prompt", "imageBase64" }] }` (see `rekognition/liveness.ts`).
+ *   AWS has no such route.
  * Images are `Bytes` (≤ 5 MB) or `S3Object` (≤ 15 MB) read through the injected S3 client.
  * Collections and sessions persist as JSON under `dataDir`. No image data is ever logged.
  */
@@ -30,7 +31,14 @@ import {
 } from './rekognition/face-details.ts';
 import type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
 import { imageFormat, MAX_BYTES_IMAGE, resolveImage } from './rekognition/images.ts';
-import { completeLivenessSession, LivenessSessions, referenceKey, sessionNotFound } from './rekognition/liveness.ts';
+import {
+  completeLivenessSession,
+  LivenessSessions,
+  referenceKey,
+  sessionNotFound,
+  type LivenessFrame,
+} from './rekognition/liveness.ts';
+import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
 export type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
@@ -209,13 +217,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
         method: 'POST',
         path: /^\/_local\/liveness-sessions\/([^/]+)\/complete$/,
         async handle([sessionId = ''], body) {
-          if (typeof body !== 'object' || body === null) throw invalidParameter('Body must be a JSON object');
-          const encoded = (body as Record<string, unknown>).imageBase64;
-          if (typeof encoded !== 'string' || encoded === '') throw invalidParameter('imageBase64 is required');
-          const image = Buffer.from(encoded, 'base64');
-          if (image.length > MAX_BYTES_IMAGE)
-            throw imageTooLarge(`Image bytes are limited to ${MAX_BYTES_IMAGE} bytes`);
-          if (!imageFormat(image)) throw invalidImageFormat();
+          const frames = livenessFrames(body);
           let id: string;
           try {
             id = decodeURIComponent(sessionId);
@@ -225,7 +227,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
           sessions.get(id);
           const faceEngine = await engine();
           const checked: FaceEngine = { detect, similarity: (a, b) => faceEngine.similarity(a, b) };
-          return completeLivenessSession(sessions, id, image, checked, s3);
+          return completeLivenessSession(sessions, id, frames, checked, s3);
         },
       },
     ],
@@ -239,4 +241,37 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       await text.close();
     },
   };
+}
+
+/** Most frames one challenge may post. */
+export const MAX_LIVENESS_FRAMES = 16;
+
+/**
+ * The frames of a completion request: `{ frames: [{ prompt, imageBase64 }] }`, or the single
+ * centre frame `{ imageBase64 }`. Each must be a JPEG or PNG within Rekognition's image limit.
+ */
+function livenessFrames(body: unknown): LivenessFrame[] {
+  if (typeof body !== 'object' || body === null) throw invalidParameter('Body must be a JSON object');
+  const record = body as Record<string, unknown>;
+  const entries: unknown[] = Array.isArray(record.frames)
+    ? record.frames
+    : record.imageBase64 === undefined
+      ? []
+      : [{ prompt: 'centre', imageBase64: record.imageBase64 }];
+  if (entries.length === 0) throw invalidParameter('frames is required: [{ "prompt", "imageBase64" }]');
+  if (entries.length > MAX_LIVENESS_FRAMES) throw invalidParameter(`At most ${MAX_LIVENESS_FRAMES} frames`);
+  return entries.map((entry, index) => {
+    const { prompt, imageBase64 } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+      string,
+      unknown
+    >;
+    if (typeof prompt !== 'string' || !LIVENESS_PROMPTS.includes(prompt as LivenessPrompt))
+      throw invalidParameter(`frames[${index}].prompt must be one of ${LIVENESS_PROMPTS.join(', ')}`);
+    if (typeof imageBase64 !== 'string' || imageBase64 === '')
+      throw invalidParameter(`frames[${index}].imageBase64 is required`);
+    const image = Buffer.from(imageBase64, 'base64');
+    if (image.length > MAX_BYTES_IMAGE) throw imageTooLarge(`Image bytes are limited to ${MAX_BYTES_IMAGE} bytes`);
+    if (!imageFormat(image)) throw invalidImageFormat();
+    return { prompt: prompt as LivenessPrompt, image };
+  });
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { KycApiError, KycClient, type CreatedAttempt, type VerificationView } from './kyc-client.ts';
 import { decideReview } from './review-client.ts';
 import { loadSampleImages, type DemoPerson, type SampleImages } from './sample-images.ts';
+import { challengeFrames, type ChallengeFrame } from './liveness-frames.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -44,7 +45,12 @@ interface Scenario {
 export async function submitAttempt(
   client: KycClient,
   verificationId: string,
-  files: { readonly document: Buffer; readonly selfie: Buffer; readonly liveness?: Buffer },
+  files: {
+    readonly document: Buffer;
+    readonly selfie: Buffer;
+    /** The person in front of the camera for the liveness challenge. */
+    readonly camera: DemoPerson;
+  },
 ): Promise<CreatedAttempt> {
   const attempt = await client.createAttempt(verificationId);
   for (const [slot, post] of Object.entries(attempt.uploads)) {
@@ -52,19 +58,26 @@ export async function submitAttempt(
     await client.upload(post, file, 'image/jpeg', `${slot}.jpg`);
   }
   if (attempt.livenessSessionId)
-    await completeLiveness(client.apiUrl, attempt.livenessSessionId, files.liveness ?? files.selfie);
+    await completeLiveness(client.apiUrl, attempt.livenessSessionId, await challengeFrames(files.camera.index));
   return attempt;
 }
 
 /**
- * Completes a Face Liveness session through the local Rekognition's control route, as the
- * challenge UI would in AWS. The runtime proxies `/_local/liveness-sessions/{id}/complete`.
+ * Completes a Face Liveness session through the local Rekognition's control route with the
+ * frames of the local challenge, as the reference page does (in AWS the FaceLivenessDetector
+ * runs the challenge). The runtime proxies `/_local/liveness-sessions/{id}/complete`.
  */
-export async function completeLiveness(apiUrl: string, sessionId: string, frame: Buffer): Promise<void> {
+export async function completeLiveness(
+  apiUrl: string,
+  sessionId: string,
+  frames: readonly ChallengeFrame[],
+): Promise<void> {
   const response = await fetch(`${apiUrl}/_local/liveness-sessions/${encodeURIComponent(sessionId)}/complete`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ imageBase64: frame.toString('base64') }),
+    body: JSON.stringify({
+      frames: frames.map((frame) => ({ prompt: frame.prompt, imageBase64: frame.image.toString('base64') })),
+    }),
   });
   if (!response.ok) throw new Error(`Liveness completion refused: ${response.status} ${await response.text()}`);
 }
@@ -87,7 +100,7 @@ async function verifyOnce(
   context: ScenarioContext,
   client: KycClient,
   person: DemoPerson,
-  files: { document: Buffer; selfie: Buffer },
+  files: { document: Buffer; selfie: Buffer; camera: DemoPerson },
 ): Promise<{ verificationId: string; view: VerificationView }> {
   const { verificationId } = await client.createVerification(newVerification(person));
   await submitAttempt(client, verificationId, files);
@@ -102,7 +115,11 @@ const SCENARIOS: readonly Scenario[] = [
     async play(context) {
       const person = context.images.person(1);
       const client = await KycClient.forUser(context.apiUrl, `demo-${context.run}-happy`);
-      const files = { document: await context.images.document(person), selfie: await context.images.selfie(person) };
+      const files = {
+        document: await context.images.document(person),
+        selfie: await context.images.selfie(person),
+        camera: person,
+      };
       return describeOutcome((await verifyOnce(context, client, person, files)).view);
     },
   },
@@ -113,7 +130,11 @@ const SCENARIOS: readonly Scenario[] = [
       const holder = context.images.person(2);
       const impostor = context.images.person(3);
       const client = await KycClient.forUser(context.apiUrl, `demo-${context.run}-mismatch`);
-      const files = { document: await context.images.document(holder), selfie: await context.images.selfie(impostor) };
+      const files = {
+        document: await context.images.document(holder),
+        selfie: await context.images.selfie(impostor),
+        camera: impostor,
+      };
       return describeOutcome((await verifyOnce(context, client, holder, files)).view);
     },
   },
@@ -127,8 +148,13 @@ const SCENARIOS: readonly Scenario[] = [
       const first = await verifyOnce(context, client, person, {
         document: await context.images.document(person, { blurry: true }),
         selfie,
+        camera: person,
       });
-      await submitAttempt(client, first.verificationId, { document: await context.images.document(person), selfie });
+      await submitAttempt(client, first.verificationId, {
+        document: await context.images.document(person),
+        selfie,
+        camera: person,
+      });
       const second = await client.waitForStatus(first.verificationId, {
         until: ['approved', 'manual_review', 'cooldown'],
         timeoutMs: context.settleTimeoutMs,
@@ -144,7 +170,11 @@ const SCENARIOS: readonly Scenario[] = [
       const other = context.images.person(6);
       const client = await KycClient.forUser(context.apiUrl, `demo-${context.run}-cooldown`);
       const { verificationId } = await client.createVerification(newVerification(holder));
-      const files = { document: await context.images.document(holder), selfie: await context.images.selfie(other) };
+      const files = {
+        document: await context.images.document(holder),
+        selfie: await context.images.selfie(other),
+        camera: other,
+      };
       let view: VerificationView | undefined;
       for (let failure = 1; failure <= 3; failure += 1) {
         await submitAttempt(client, verificationId, files);
@@ -168,7 +198,11 @@ const SCENARIOS: readonly Scenario[] = [
     expected: 'manual_review [DUPLICATE_IDENTITY, MANUAL_REVIEW_REQUIRED] -> approved',
     async play(context) {
       const person = context.images.person(7);
-      const files = { document: await context.images.document(person), selfie: await context.images.selfie(person) };
+      const files = {
+        document: await context.images.document(person),
+        selfie: await context.images.selfie(person),
+        camera: person,
+      };
       const first = await KycClient.forUser(context.apiUrl, `demo-${context.run}-original`);
       const reviewer = await KycClient.forUser(context.apiUrl, `demo-${context.run}-reviewer`, 'compliance_reviewer');
       const original = await verifyOnce(context, first, person, files);

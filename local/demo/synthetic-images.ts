@@ -40,8 +40,8 @@ function face(index: number): SampleFace {
   return FACES[index % FACES.length] as SampleFace;
 }
 
-/** A head-and-shoulders crop around the face, `width` pixels wide (JPEG). */
-async function portrait(index: number, width: number): Promise<Buffer> {
+/** A head-and-shoulders crop around the face of sample person `index`, `width` pixels wide (JPEG). */
+export async function portrait(index: number, width: number): Promise<Buffer> {
   const { photo, box } = face(index);
   const file = readFileSync(join(PHOTO_DIR, `sample${photo}.jpg`));
   const { width: photoWidth = 0, height: photoHeight = 0 } = await sharp(file).metadata();

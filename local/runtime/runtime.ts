@@ -140,15 +140,6 @@ async function loadRoutes(): Promise<HttpRouteDefinition[]> {
 }
 
 /**
- * Liveness bands for the offline stand-in, used unless the caller's configuration sets them.
- * The local engine scores genuine frames of the sample photos 0.58-0.83 (the lower of human's
- * liveness and anti-spoofing scores), well below what Rekognition Face Liveness reports for a
- * live user, so the AWS defaults (approve >= 85, reject < 60) would send every local case to
- * manual review. Deployed stacks never read these.
- */
-export const LOCAL_IDENTITY_DEFAULTS = { livenessApprove: 55, livenessReject: 30 } as const;
-
-/**
  * Starts everything and resolves once the API answers.
  *
  * @example
@@ -167,10 +158,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const log = options.log ?? (() => undefined);
   const port = options.port ?? 3000;
   const dataDir = resolve(options.dataDir ?? '.local-data');
-  const config = resolveConfig({
-    ...options.config,
-    identity: { ...LOCAL_IDENTITY_DEFAULTS, ...options.config?.identity },
-  });
+  // The same bands as a deployment: the local liveness engine is calibrated to Rekognition's scale.
+  const config = resolveConfig(options.config ?? {});
   const region = config.region;
   mkdirSync(dataDir, { recursive: true });
 

@@ -96,6 +96,7 @@ describe('kyc local survives kill -9 of its process group', () => {
     const files = async (holder: DemoPerson, face: DemoPerson) => ({
       document: await images.document(holder),
       selfie: await images.selfie(face),
+      camera: face,
     });
     const newVerification = (person: DemoPerson) => ({
       level: 'basic' as const,

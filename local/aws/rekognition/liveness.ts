@@ -2,18 +2,22 @@
  * Face Liveness sessions of the local Rekognition.
  *
  * AWS runs the liveness challenge in its own UI (Amplify FaceLivenessDetector) and the
- * backend only calls CreateFaceLivenessSession and GetFaceLivenessSessionResults. Locally
- * there is no challenge UI, so the server has a local-only control route:
+ * backend only calls CreateFaceLivenessSession and GetFaceLivenessSessionResults. Locally the
+ * reference page runs a short challenge (centre, turn left, turn right, centre) and posts the
+ * camera frames to a local-only control route:
  *
- *   POST /_local/liveness-sessions/{sessionId}/complete   { "imageBase64": "<JPEG or PNG>" }
+ *   POST /_local/liveness-sessions/{sessionId}/complete
+ *   { "frames": [{ "prompt": "centre" | "turn_left" | "turn_right", "imageBase64": "<JPEG or PNG>" }, ...] }
  *
- * The page (or `kyc demo`) posts one selfie frame there. The frame must show exactly one
- * face, else the session ends FAILED. Otherwise the face engine's liveness scores (`live`,
- * `real`; the lower one counts) become the 0–100 Confidence, the frame is stored as
- * `<S3KeyPrefix><sessionId>/reference.jpg` (plus `audit_images/0.jpg` when
- * AuditImagesLimit > 0) in the session's OutputConfig bucket through the injected S3 client,
- * and the session is SUCCEEDED. Deciding pass/fail from Confidence is the caller's job, as
- * in AWS. Sessions not completed within 3 minutes of creation are EXPIRED.
+ * (`{ "imageBase64" }` alone is one centre frame: it cannot show movement, so it scores 0.)
+ * The face engine detects every frame and `judgeLiveness` (`local/face-engine/liveness-score.ts`)
+ * combines them: several faces or too many frames without a face -> FAILED; another person
+ * in some frame or no movement -> Confidence 0; otherwise the calibrated score on the AWS
+ * scale, so the deployed bands (85 / 60) apply. The best centre frame is stored as
+ * `<S3KeyPrefix><sessionId>/reference.jpg` (plus `audit_images/<n>.jpg`, up to
+ * AuditImagesLimit) in the session's OutputConfig bucket through the injected S3 client, and
+ * the session is SUCCEEDED. Deciding pass/fail from Confidence is the caller's job, as in AWS.
+ * Sessions not completed within 3 minutes of creation are EXPIRED.
  *
  *   CreateFaceLivenessSession ─► CREATED ──complete──► IN_PROGRESS ──► SUCCEEDED | FAILED
  *                                   └──── 3 min without completion ───► EXPIRED
@@ -26,6 +30,13 @@ import sharp from 'sharp';
 import { AwsServiceError } from '../json-protocol-server.ts';
 import { boundingBox, type BoundingBox } from './face-details.ts';
 import type { FaceEngine } from './face-engine-port.ts';
+import {
+  judgeLiveness,
+  type DetectedFrame,
+  type LivenessFinding,
+  type LivenessPrompt,
+  type LivenessVerdict,
+} from '../../face-engine/liveness-score.ts';
 import { invalidParameter } from './errors.ts';
 
 /** A session expires 3 minutes after creation unless completed (AWS behaviour). */
@@ -47,6 +58,16 @@ export interface LivenessSession {
   /** Base64 JPEG, kept only when the session has no OutputConfig (returned as Bytes). */
   referenceBytes?: string;
   failureReason?: string;
+  /** Why the confidence was forced to 0, when it was. */
+  finding?: LivenessFinding;
+  /** The numbers behind the verdict (no image data). */
+  evidence?: LivenessVerdict['evidence'];
+}
+
+/** One frame of the challenge as posted to the completion route. */
+export interface LivenessFrame {
+  readonly prompt: LivenessPrompt;
+  readonly image: Uint8Array;
 }
 
 export const sessionNotFound = (sessionId: string): AwsServiceError =>
@@ -115,14 +136,16 @@ export const referenceKey = (session: LivenessSession): string =>
   `${session.outputPrefix}${session.SessionId}/reference.jpg`;
 
 /**
- * Completes a session with one selfie frame (see the module comment).
+ * Completes a session with the frames of a challenge (see the module comment).
  *
+ * @example
+ * await completeLivenessSession(sessions, id, [{ prompt: 'centre', image }, ...], engine, s3);
  * @returns the resulting status and confidence
  */
 export async function completeLivenessSession(
   sessions: LivenessSessions,
   sessionId: string,
-  image: Uint8Array,
+  frames: readonly LivenessFrame[],
   engine: FaceEngine,
   s3: S3Client | undefined,
 ): Promise<{ SessionId: string; Status: LivenessStatus; Confidence?: number }> {
@@ -133,45 +156,44 @@ export async function completeLivenessSession(
   session.status = 'IN_PROGRESS';
   sessions.save(session);
   try {
-    const faces = await engine.detect(image);
-    const [face] = faces;
-    if (faces.length !== 1 || !face) {
+    const detected: DetectedFrame[] = [];
+    for (const frame of frames) detected.push({ prompt: frame.prompt, faces: await engine.detect(frame.image) });
+    const verdict = judgeLiveness(detected, (a, b) => engine.similarity(a, b));
+    session.evidence = verdict.evidence;
+    if (verdict.finding) session.finding = verdict.finding;
+    const reference = verdict.referenceFrame === undefined ? undefined : frames[verdict.referenceFrame];
+    const face = verdict.referenceFrame === undefined ? undefined : detected[verdict.referenceFrame]?.faces[0];
+    if (verdict.status === 'FAILED' || !reference || !face) {
       session.status = 'FAILED';
-      session.failureReason = faces.length === 0 ? 'NO_FACE' : 'MULTIPLE_FACES';
+      session.failureReason = verdict.finding ?? 'NO_FACE';
       sessions.save(session);
       return { SessionId: sessionId, Status: 'FAILED' };
     }
-    const scores = [face.live, face.real].filter((value): value is number => typeof value === 'number');
-    const confidence = scores.length === 0 ? 0 : Math.min(...scores.map((value) => Math.min(1, Math.max(0, value))));
-    const jpeg = await sharp(image).rotate().jpeg({ quality: 92 }).toBuffer();
+    const jpeg = await sharp(reference.image).rotate().jpeg({ quality: 92 }).toBuffer();
     if (session.outputBucket && s3) {
       const sse = session.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: session.kmsKeyId } : {};
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: session.outputBucket,
-          Key: referenceKey(session),
-          Body: jpeg,
-          ContentType: 'image/jpeg',
-          ...sse,
-        }),
-      );
-      if (session.auditImagesLimit > 0) {
-        const auditKey = `${session.outputPrefix}${session.SessionId}/audit_images/0.jpg`;
-        await s3.send(
+      const put = (key: string, body: Buffer) =>
+        s3.send(
           new PutObjectCommand({
             Bucket: session.outputBucket,
-            Key: auditKey,
-            Body: jpeg,
+            Key: key,
+            Body: body,
             ContentType: 'image/jpeg',
             ...sse,
           }),
         );
-      }
+      await put(referenceKey(session), jpeg);
+      const audit = frames.filter((frame) => frame !== reference).slice(0, session.auditImagesLimit);
+      for (const [index, frame] of audit.entries())
+        await put(
+          `${session.outputPrefix}${session.SessionId}/audit_images/${index}.jpg`,
+          await sharp(frame.image).rotate().jpeg({ quality: 90 }).toBuffer(),
+        );
     } else {
       session.referenceBytes = jpeg.toString('base64');
     }
     session.status = 'SUCCEEDED';
-    session.confidence = Number((confidence * 100).toFixed(3));
+    session.confidence = verdict.confidence ?? 0;
     session.referenceBox = boundingBox(face);
     sessions.save(session);
     return { SessionId: sessionId, Status: 'SUCCEEDED', Confidence: session.confidence };

@@ -44,15 +44,35 @@ export interface TestBrowser {
  * await browser.close();
  * ```
  */
-export async function launchBrowser(options: { locale?: string } = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: {
+    locale?: string;
+    viewport?: { width: number; height: number };
+    /**
+     * Camera: a Y4M file the fake camera plays (access granted without a prompt), or `'refused'`
+     * for a camera whose permission the user refuses. Default: no camera flags at all.
+     */
+    camera?: string | 'refused';
+  } = {},
+): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'kyc-chromium-'));
+  const camera =
+    options.camera === undefined
+      ? []
+      : options.camera === 'refused'
+        ? ['--use-fake-device-for-media-stream', '--deny-permission-prompts']
+        : [
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            `--use-file-for-fake-video-capture=${options.camera}`,
+          ];
   try {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [...CHROMIUM_ARGS],
+      args: [...CHROMIUM_ARGS, ...camera],
       locale: options.locale ?? 'en-GB',
-      viewport: { width: 900, height: 1000 },
+      viewport: options.viewport ?? { width: 900, height: 1000 },
     });
     return {
       context,

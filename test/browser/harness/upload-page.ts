@@ -105,6 +105,34 @@ export class UploadPage {
     );
   }
 
+  /** Runs the local liveness challenge and waits until the upload step is shown. */
+  public async doLivenessCheck(timeoutMs = 90_000): Promise<void> {
+    await this.page.locator('#liveness-step').waitFor({ state: 'visible' });
+    await this.page.locator('#liveness-start').click();
+    await this.page.locator('#upload-step').waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** Opens the camera dialog of a slot and waits until the camera shows a picture. */
+  public async openCamera(slot: string): Promise<void> {
+    await this.page.locator(`#camera-button-${slot}`).click();
+    await this.page.locator('#camera-status', { hasText: /Camera ready|摄像头已就绪/ }).waitFor();
+  }
+
+  /** Presses the shutter and returns the pre-check hints shown (reason codes). */
+  public async takePhoto(): Promise<string[]> {
+    await this.page.locator('#camera-shutter').click();
+    await this.page.locator('#camera-use').waitFor({ state: 'visible' });
+    await this.page.waitForFunction(() => document.getElementById('camera-status')?.textContent !== '');
+    return this.page
+      .locator('#camera-hints li')
+      .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.code ?? ''));
+  }
+
+  /** Text of a region by id, whitespace collapsed. */
+  public async text(id: string): Promise<string> {
+    return ((await this.page.locator(`#${id}`).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  }
+
   /** The visible error box text, or undefined when no error is shown. */
   public async error(): Promise<string | undefined> {
     const box = this.page.locator('#error');

@@ -70,6 +70,7 @@ describe('verification pipeline', () => {
     const attempt = await submitAttempt(client, verificationId, {
       document: await images.document(person),
       selfie: await images.selfie(person),
+      camera: person,
     });
     const decided = await client.waitForStatus(verificationId, { timeoutMs: 120_000 });
     // The local liveness stand-in scores sample photos between the approve and reject bands, so
@@ -143,6 +144,7 @@ describe('verification pipeline', () => {
     await submitAttempt(client, verificationId, {
       document: await images.document(holder),
       selfie: await images.selfie(impostor),
+      camera: impostor,
     });
     const view = await client.waitForStatus(verificationId, { timeoutMs: 120_000 });
 
@@ -193,7 +195,7 @@ describe('verification pipeline', () => {
       documentType: 'passport',
       personalData: { fullName: holder.fullName, dateOfBirth: holder.dateOfBirth, address: holder.address },
     });
-    const files = { document: await images.document(holder), selfie: await images.selfie(other) };
+    const files = { document: await images.document(holder), selfie: await images.selfie(other), camera: other };
     for (let failure = 0; failure < 3; failure += 1) {
       await submitAttempt(client, verificationId, files);
       await client.waitForStatus(verificationId, { until: ['rejected', 'cooldown'], timeoutMs: 90_000 });

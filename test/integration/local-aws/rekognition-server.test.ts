@@ -41,14 +41,22 @@ describe('local Rekognition', () => {
   let rekognition: RekognitionClient;
   let clock = Date.now();
   const engine = new TestFaceEngine();
-  const images: Record<'alice' | 'aliceAgain' | 'bob' | 'group' | 'empty' | 'spoof', Buffer> = {} as never;
+  const images: Record<
+    'alice' | 'aliceAgain' | 'aliceTurned' | 'bob' | 'group' | 'empty' | 'spoof' | 'spoofTurned',
+    Buffer
+  > = {} as never;
 
-  const complete = async (sessionId: string, image: Buffer): Promise<Response> =>
-    fetch(`${server.endpoint}/_local/liveness-sessions/${sessionId}/complete`, {
+  /** Posts the frames of a challenge (centre, turn_left, turn_right, ...); one image = one centre frame. */
+  const complete = async (sessionId: string, ...frames: Buffer[]): Promise<Response> => {
+    const prompts = ['centre', 'turn_left', 'turn_right', 'centre'];
+    return fetch(`${server.endpoint}/_local/liveness-sessions/${sessionId}/complete`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ imageBase64: image.toString('base64') }),
+      body: JSON.stringify({
+        frames: frames.map((image, index) => ({ prompt: prompts[index % 4], imageBase64: image.toString('base64') })),
+      }),
     });
+  };
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kyc-rekognition-'));
@@ -58,6 +66,8 @@ describe('local Rekognition', () => {
     images.group = await sampleImage(40);
     images.empty = await sampleImage(50);
     images.spoof = await sampleImage(60);
+    images.aliceTurned = await sampleImage(70);
+    images.spoofTurned = await sampleImage(80);
     engine.register(images.alice, [face(ALICE)]);
     engine.register(images.aliceAgain, [face(ALICE_AGAIN)]);
     engine.register(images.bob, [face(BOB, { occlusion: { sunglasses: true } })]);
@@ -66,6 +76,10 @@ describe('local Rekognition', () => {
       face(BOB, { box: { left: 0.6, top: 0.2, width: 0.2, height: 0.25 } }),
     ]);
     engine.register(images.spoof, [face(ALICE, { live: 0.12, real: 0.3 })]);
+    // The same faces moved across the frame, as in a head turn.
+    const moved = { box: { left: 0.45, top: 0.2, width: 0.4, height: 0.5 } };
+    engine.register(images.aliceTurned, [face(ALICE, moved)]);
+    engine.register(images.spoofTurned, [face(ALICE, { live: 0.12, real: 0.3, ...moved })]);
     s3Server = await startLocalS3({ directory: join(dataDir, 's3'), buckets: [BUCKET] });
     s3 = new S3Client(localS3ClientConfig(s3Server.endpoint));
     server = await startRekognitionServer({ dataDir, s3Client: s3, faceEngine: engine, now: () => clock });
@@ -307,19 +321,20 @@ describe('local Rekognition', () => {
       const before = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
 
       // Act
-      const response = await complete(SessionId, images.aliceAgain);
+      const response = await complete(SessionId, images.aliceAgain, images.aliceTurned);
       const after = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
 
-      // Assess
+      // Assess: raw 0.9 (lower of live 0.95 and real 0.9) on the calibrated scale; the centre
+      // frame is the reference, the other one the audit image (AuditImagesLimit 1)
       expect(before.Status).toBe('CREATED');
       expect(response.status).toBe(200);
-      expect(after).toMatchObject({ SessionId, Status: 'SUCCEEDED', Confidence: 90 });
+      expect(after).toMatchObject({ SessionId, Status: 'SUCCEEDED', Confidence: 97.273 });
       expect(after.ReferenceImage?.S3Object).toEqual({ Bucket: BUCKET, Name: `liveness/${SessionId}/reference.jpg` });
-      const stored = await s3.send(
-        new GetObjectCommand({ Bucket: BUCKET, Key: `liveness/${SessionId}/reference.jpg` }),
-      );
-      const metadata = await sharp(Buffer.from(await stored.Body!.transformToByteArray())).metadata();
-      expect(metadata.format).toBe('jpeg');
+      for (const key of [`liveness/${SessionId}/reference.jpg`, `liveness/${SessionId}/audit_images/0.jpg`]) {
+        const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        const metadata = await sharp(Buffer.from(await stored.Body!.transformToByteArray())).metadata();
+        expect(metadata.format).toBe('jpeg');
+      }
     });
 
     it('reports IN_PROGRESS while the frame is being scored', async () => {
@@ -348,11 +363,50 @@ describe('local Rekognition', () => {
       const SessionId = await createSession();
 
       // Act
-      await complete(SessionId, images.spoof);
+      await complete(SessionId, images.spoof, images.spoofTurned);
+      const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess: raw 0.12 -> 24 on the calibrated scale, under the reject band
+      expect(result).toMatchObject({ Status: 'SUCCEEDED', Confidence: 24 });
+    });
+
+    it.each([
+      ['a single frame (no movement can be seen)', ['alice']],
+      ['the same frame twice (a still photo)', ['alice', 'alice']],
+      ['another person in the turn frame', ['alice', 'bob']],
+    ] as const)('scores 0 for %s', async (_name, frames) => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      const response = await complete(SessionId, ...frames.map((name) => images[name]));
       const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
 
       // Assess
-      expect(result).toMatchObject({ Status: 'SUCCEEDED', Confidence: 12 });
+      expect(response.status).toBe(200);
+      expect(result).toMatchObject({ Status: 'SUCCEEDED', Confidence: 0 });
+    });
+
+    it.each([
+      ['no frames', { frames: [] }],
+      ['an unknown prompt', { frames: [{ prompt: 'jump', imageBase64: 'aGVsbG8=' }] }],
+      ['17 frames', { frames: Array.from({ length: 17 }, () => ({ prompt: 'centre', imageBase64: 'aGVsbG8=' })) }],
+      ['bytes that are no image', { frames: [{ prompt: 'centre', imageBase64: 'aGVsbG8=' }] }],
+    ])('refuses a completion with %s (400) and leaves the session open', async (_name, body) => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      const response = await fetch(`${server.endpoint}/_local/liveness-sessions/${SessionId}/complete`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(result.Status).toBe('CREATED');
     });
 
     it.each([
