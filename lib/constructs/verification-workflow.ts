@@ -409,10 +409,10 @@ export class VerificationWorkflow extends Construct {
     rekognitionAny(fns.Liveness, ['rekognition:GetFaceLivenessSessionResults', 'rekognition:CompareFaces']);
     rekognitionCollection(fns.Liveness, ['rekognition:SearchFacesByImage']);
     // Session images: read from the short-lived intake prefix, copied into the vault (the attempt
-    // is going to a decision), both under the documents key.
+    // is going to a decision) and deleted from intake, all under the documents key.
     fns.Liveness.fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject'],
         resources: [data.buckets.intake.arnForObjects('liveness/*')],
       }),
     );

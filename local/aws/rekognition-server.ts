@@ -30,10 +30,23 @@ import {
 } from './rekognition/face-details.ts';
 import type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
 import { imageFormat, MAX_BYTES_IMAGE, resolveImage } from './rekognition/images.ts';
-import { completeLivenessSession, LivenessSessions, referenceKey, sessionNotFound } from './rekognition/liveness.ts';
+import {
+  auditImageKey,
+  completeLivenessSession,
+  livenessRouteError,
+  LivenessSessions,
+  referenceKey,
+  sessionNotFound,
+  type LivenessCompletionAuthorizer,
+} from './rekognition/liveness.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
 export type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
+export {
+  fixedTokenAuthorizer,
+  LivenessCompletionDeniedError,
+  type LivenessCompletionAuthorizer,
+} from './rekognition/liveness.ts';
 
 /** Options of {@link startRekognitionServer}. */
 export interface RekognitionServerOptions {
@@ -50,6 +63,11 @@ export interface RekognitionServerOptions {
   readonly now?: () => number;
   /** Largest request body (default 7 MiB: a 5 MB image in base64 plus the request). */
   readonly maxBodyBytes?: number;
+  /**
+   * Who may complete a liveness session through the local route (required): the runtime checks
+   * the applicant's bearer token and that the session is theirs.
+   */
+  readonly authorizeLivenessCompletion: LivenessCompletionAuthorizer;
 }
 
 /** A running local Rekognition. */
@@ -191,7 +209,15 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
         if (session.outputBucket) reference.S3Object = { Bucket: session.outputBucket, Name: referenceKey(session) };
         else reference.Bytes = session.referenceBytes;
         result.ReferenceImage = reference;
-        result.AuditImages = [];
+        result.AuditImages =
+          session.outputBucket && session.auditImagesLimit > 0
+            ? [
+                {
+                  S3Object: { Bucket: session.outputBucket, Name: auditImageKey(session) },
+                  BoundingBox: session.referenceBox,
+                },
+              ]
+            : [];
       }
       return result;
     },
@@ -208,6 +234,20 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       {
         method: 'POST',
         path: /^\/_local\/liveness-sessions\/([^/]+)\/complete$/,
+        errorResponse: livenessRouteError,
+        async authorize([sessionId = ''], headers) {
+          let id: string | undefined;
+          try {
+            id = decodeURIComponent(sessionId);
+          } catch {
+            id = undefined;
+          }
+          await options.authorizeLivenessCompletion({
+            sessionId: id ?? sessionId,
+            outputPrefix: id === undefined ? undefined : sessions.find(id)?.outputPrefix,
+            authorization: typeof headers.authorization === 'string' ? headers.authorization : undefined,
+          });
+        },
         async handle([sessionId = ''], body) {
           if (typeof body !== 'object' || body === null) throw invalidParameter('Body must be a JSON object');
           const encoded = (body as Record<string, unknown>).imageBase64;

@@ -52,21 +52,8 @@ export async function submitAttempt(
     await client.upload(post, file, 'image/jpeg', `${slot}.jpg`);
   }
   if (attempt.livenessSessionId)
-    await completeLiveness(client.apiUrl, attempt.livenessSessionId, files.liveness ?? files.selfie);
+    await client.completeLiveness(attempt.livenessSessionId, files.liveness ?? files.selfie);
   return attempt;
-}
-
-/**
- * Completes a Face Liveness session through the local Rekognition's control route, as the
- * challenge UI would in AWS. The runtime proxies `/_local/liveness-sessions/{id}/complete`.
- */
-export async function completeLiveness(apiUrl: string, sessionId: string, frame: Buffer): Promise<void> {
-  const response = await fetch(`${apiUrl}/_local/liveness-sessions/${encodeURIComponent(sessionId)}/complete`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ imageBase64: frame.toString('base64') }),
-  });
-  if (!response.ok) throw new Error(`Liveness completion refused: ${response.status} ${await response.text()}`);
 }
 
 function describeOutcome(view: VerificationView): string {

@@ -302,6 +302,10 @@ export class RecordingEvidenceVault implements EvidenceVault {
     this.copies.push({ from: source, to: vaultKey });
     return { versionId: `v${this.copies.length}` };
   }
+  readonly deleted: ImageRef[] = [];
+  async deleteObject(source: ImageRef) {
+    this.deleted.push(source);
+  }
 }
 
 export class RecordingEvents implements StatusEvents {

@@ -6,8 +6,8 @@
  * - the session must be the attempt's own: its images lie under the attempt's prefix
  *   (`liveness/<verificationId>/<attemptId>/`) of the liveness output bucket, else
  *   `LivenessSessionMismatchError` (the check fails and the case goes to a person);
- * - its images are copied from the short-lived intake bucket into the vault (the attempt is
- *   going to a decision; images of abandoned attempts expire in intake);
+ * - its images are copied from the short-lived intake bucket into the vault and deleted from
+ *   intake (the attempt is going to a decision; images of abandoned attempts expire in intake);
  * - the reference face is compared with the document portrait and with the uploaded selfie
  *   (CompareFaces, judged by the decision policy with the face-match bands), and searched in the
  *   face collection for another account (duplicate identity).
@@ -120,6 +120,9 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
         }
       : {}),
   });
+  // Vaulted and recorded: the intake copies go now rather than at lifecycle expiry (last, so a
+  // retried step still finds them).
+  for (const image of images) await deps.evidence.deleteObject(image);
   return result;
 }
 

@@ -158,9 +158,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const body = await readBody(request);
     if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
     const contentType = request.headers['content-type'];
+    const authorization = request.headers.authorization;
     const response = await fetch(`${target}${rawUrl}`, {
       method: request.method ?? 'GET',
-      headers: contentType ? { 'content-type': contentType } : {},
+      // The bearer token goes along: the target decides who may use the route.
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(authorization ? { authorization } : {}),
+      },
       ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
     });
     return {

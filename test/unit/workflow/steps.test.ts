@@ -178,6 +178,10 @@ describe('workflow steps', () => {
       { from: { bucket: 'intake', key: reference }, to: reference },
       { from: { bucket: 'intake', key: audit }, to: audit },
     ]);
+    expect(w.vault.deleted).toEqual([
+      { bucket: 'intake', key: reference },
+      { bucket: 'intake', key: audit },
+    ]);
     const check = await w.store.getCheck('ver-1', 'att-1', 'liveness');
     expect(check?.result).toMatchObject({ referenceImageKey: reference, auditImageKeys: [audit] });
     expect(check?.processors).toContain('fake-rekognition:SearchFacesByImage@liveness_reference');
