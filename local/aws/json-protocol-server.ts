@@ -255,11 +255,19 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
   };
 }
 
+/** Idle keep-alive of the local servers: well above the clients' own (undici closes after 4 s). */
+export const LOCAL_KEEP_ALIVE_MS = 65_000;
+
 /**
  * Listens on 127.0.0.1 (`port` 0 or undefined: a free port) and resolves with the port;
  * a busy port rejects with `PortInUseError` naming the server.
  */
 export function listenOnLoopback(server: Server, name: string, port?: number): Promise<number> {
+  // Keep idle connections open longer than clients do (undici: 4 s): otherwise, when a busy
+  // event loop (the face engine) delays both timers, the server may close a socket just as a
+  // client reuses it, and the client sees "fetch failed".
+  server.keepAliveTimeout = LOCAL_KEEP_ALIVE_MS;
+  server.headersTimeout = LOCAL_KEEP_ALIVE_MS + 1_000;
   return new Promise<number>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(name, port ?? 0, { cause: error }) : error),

@@ -12,6 +12,7 @@
  * Images are `Bytes` (≤ 5 MB) or `S3Object` (≤ 15 MB) read through the injected S3 client.
  * Collections and sessions persist as JSON under `dataDir`. No image data is ever logged.
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_REGION } from './client-config.ts';
@@ -78,6 +79,9 @@ export interface RekognitionServer {
   stop(): Promise<void>;
 }
 
+/** Distinct images whose detections are kept in memory. */
+const DETECTION_CACHE_SIZE = 64;
+
 async function defaultFaceEngine(): Promise<FaceEngine> {
   // Imported on first use: loading the engine (TensorFlow.js, models) costs time and memory.
   const { loadFaceEngine } = await import('../face-engine/index.ts');
@@ -124,7 +128,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const sessions = new LivenessSessions(dataDir, now);
   const text = new TextDetector();
 
-  const detect = async (image: Uint8Array): Promise<EngineFace[]> => {
+  const detectUncached = async (image: Uint8Array): Promise<EngineFace[]> => {
     const faceEngine = await engine();
     try {
       return await faceEngine.detect(image);
@@ -133,6 +137,27 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
         cause: error,
       });
     }
+  };
+  // The pipeline sends the same image several times per case (face match, liveness binding,
+  // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory).
+  const detections = new Map<string, Promise<EngineFace[]>>();
+  const detect = (image: Uint8Array): Promise<EngineFace[]> => {
+    const digest = createHash('sha256').update(image).digest('hex');
+    const cached = detections.get(digest);
+    if (cached) {
+      detections.delete(digest);
+      detections.set(digest, cached);
+      return cached;
+    }
+    const running = detectUncached(image);
+    detections.set(digest, running);
+    running.catch(() => detections.delete(digest));
+    while (detections.size > DETECTION_CACHE_SIZE) {
+      const oldest = detections.keys().next().value;
+      if (oldest === undefined) break;
+      detections.delete(oldest);
+    }
+    return running;
   };
 
   const operations: Record<string, OperationHandler> = {

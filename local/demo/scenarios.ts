@@ -228,7 +228,9 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     try {
       actual = await scenario.play(context);
     } catch (error) {
-      actual = `error: ${(error as Error).message}`;
+      // A network failure says why in its cause (e.g. a reset connection); show it.
+      const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+      actual = `error: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message ?? String(cause)})` : ''}`;
     }
     const passed = actual === scenario.expected;
     if (!passed) actual = `${actual}${await reviewCauses(context, actual)}`;

@@ -232,7 +232,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     );
   });
-  server.keepAliveTimeout = 5_000;
+  // Longer than the clients' idle timeout (undici: 4 s), so the server never closes a socket a
+  // client is about to reuse (a "fetch failed" when the face engine keeps the event loop busy).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
