@@ -12,6 +12,8 @@ export interface LivenessSessionResult {
   readonly referenceImage?: { readonly bucket: string; readonly key: string };
   /** Where the audit images were written, when the session stored any. */
   readonly auditImages?: readonly { readonly bucket: string; readonly key: string }[];
+  /** The service's request id of the result read (processor log). */
+  readonly requestId?: string;
 }
 
 export interface LivenessService {

@@ -88,6 +88,7 @@ export class RekognitionLiveness implements LivenessService {
         ? { referenceImage: { bucket: reference.Bucket, key: reference.Name } }
         : {}),
       ...(auditImages.length > 0 ? { auditImages } : {}),
+      ...(output.$metadata?.requestId ? { requestId: output.$metadata.requestId } : {}),
     };
   }
 }

@@ -25,6 +25,8 @@ import type { LivenessService } from '../../ports/liveness.ts';
 import type { StatusEvents } from '../../ports/status-events.ts';
 import type { ReviewCompleter } from '../../ports/workflow.ts';
 import type { WorkflowStore } from '../../ports/workflow-store.ts';
+import type { ProcessorLog } from '../../ports/processor-log.ts';
+import { AuditProcessorLog } from '../../adapters/aws/audit-processor-log.ts';
 
 export interface WorkflowDeps {
   readonly config: KycConfig;
@@ -46,6 +48,8 @@ export interface WorkflowDeps {
   readonly clock: Clock;
   /** Name of the function, recorded as the audit actor `system:<name>`. */
   readonly functionName?: string;
+  /** Records images handed to processors outside `faces` (Face Liveness results); none: not recorded. */
+  readonly processorLog?: ProcessorLog;
 }
 
 /** AWS adapters named by the function's environment (all workflow functions get the same variables). */
@@ -54,14 +58,18 @@ export function defaultWorkflowDeps(env: NodeJS.ProcessEnv = process.env): Workf
   const vaultBucket = requireEnv('vaultBucket', env);
   const livenessBucket = requireEnv('intakeBucket', env);
   const documentsKeyId = requireEnv('documentsKeyArn', env);
+  const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+  // Every image handed to Rekognition is recorded on the case's audit chain (PRODUCT §5).
+  const processorLog = new AuditProcessorLog({ audit, actor: `system:${env.AWS_LAMBDA_FUNCTION_NAME ?? 'workflow'}` });
   return {
     config,
     vaultBucket,
     livenessBucket,
     evidence: new S3EvidenceStore({ vaultBucket, documentsKeyId }),
     store: new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) }),
-    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
-    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env) }),
+    audit,
+    processorLog,
+    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog }),
     liveness: new RekognitionLiveness({ outputBucket: livenessBucket, kmsKeyId: documentsKeyId }),
     hasher: new KmsKeyedHasher({ keyId: requireEnv('hmacKeyArn', env) }),
     personalData: new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }),
