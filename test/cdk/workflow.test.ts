@@ -372,6 +372,7 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
       // Assess
       expect(liveness).toEqual(
         [
+          's3:DeleteObject @ intake/liveness/*',
           's3:GetObject @ intake/liveness/*',
           's3:GetObjectVersion @ intake/liveness/*',
           's3:GetObject @ vault/*',
