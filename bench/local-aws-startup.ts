@@ -51,11 +51,14 @@ async function measure(name: string): Promise<Record<string, unknown>> {
         return { name, startMs, rssBeforeMb: before, rssAfterMb: after };
       }
       case 'rekognition': {
-        const { startRekognitionServer } = await import('../local/aws/rekognition-server.ts');
+        const { startRekognitionServer, fixedTokenAuthorizer } = await import('../local/aws/rekognition-server.ts');
         const { RekognitionClient, DetectTextCommand } = await import('@aws-sdk/client-rekognition');
         const { localClientConfig } = await import('../local/aws/client-config.ts');
         const sharp = (await import('sharp')).default;
-        const server = await startRekognitionServer({ dataDir: dir });
+        const server = await startRekognitionServer({
+          dataDir: dir,
+          authorizeLivenessCompletion: fixedTokenAuthorizer('bench'),
+        });
         const startMs = Math.round(performance.now() - started);
         const afterStart = rss();
         const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="100"><rect width="100%" height="100%" fill="white"/><text x="20" y="60" font-family="DejaVu Sans" font-size="36">LOCAL TEXT 2026</text></svg>`;

@@ -4,13 +4,16 @@
  * Pure: the workflow's check tasks produce the inputs, the decide task calls `decide`.
  *
  * Order of the rules (first match wins):
- * 1. A duplicate hit (same face or same document on another account) -> manual review with
+ * 1. A duplicate hit (same face — selfie or liveness reference — or same document on another
+ *    account) -> manual review with
  *    `DUPLICATE_IDENTITY`: a possible fraud ring is a person's call, and the flag must stay.
  * 2. Advanced level -> manual review, always (PRODUCT §4); clear failures ride along as reasons.
- * 3. Any clear failure -> reject with every failing reason: face similarity below
- *    `faceMatchReject` (`FACE_NOT_MATCH`), liveness failed/expired/incomplete or below
- *    `livenessReject` (`LIVENESS_CHECK_FAILED`), document expired (`DOCUMENT_EXPIRED`),
- *    declared data differs from the document (`INFORMATION_MISMATCH`).
+ * 3. Any clear failure -> reject with every failing reason and its recorded cause: face
+ *    similarity below `faceMatchReject` (`FACE_NOT_MATCH`), liveness failed/expired/incomplete
+ *    or below `livenessReject` (`LIVENESS_CHECK_FAILED`), the live face of the liveness session
+ *    not the person on the document or in the selfie (`FACE_NOT_MATCH`, same bands as face
+ *    match: a live stand-in cannot lend their liveness to a photo of someone else), document
+ *    expired (`DOCUMENT_EXPIRED`), declared data differs from the document (`INFORMATION_MISMATCH`).
  * 4. Anything uncertain -> manual review with a recorded cause: a score between the bands, a
  *    check task that failed (the workflow's Catch), unreadable document data (never a
  *    rejection: the user did nothing wrong that a reason code could explain), and the first
@@ -43,9 +46,28 @@ export interface CheckError {
 
 export type FaceMatchInput = { readonly kind: 'scored'; readonly similarity: number } | CheckError;
 
+/**
+ * The liveness reference image (the live face the session saw) compared with the applicant's
+ * other evidence: the session must belong to the person on the document and in the selfie.
+ */
+export interface LivenessBinding {
+  /** Similarity (0-100) of the reference face with the document portrait. */
+  readonly portraitSimilarity: number;
+  /** Similarity (0-100) of the reference face with the uploaded selfie. */
+  readonly selfieSimilarity: number;
+  /** The reference face matches an indexed face of another account (duplicate search). */
+  readonly faceHit: boolean;
+}
+
 export type LivenessInput =
   | { readonly kind: 'disabled' }
-  | { readonly kind: 'scored'; readonly status: string; readonly confidence?: number }
+  | {
+      readonly kind: 'scored';
+      readonly status: string;
+      readonly confidence?: number;
+      /** Present when the session stored a reference image (always, for a SUCCEEDED session in AWS). */
+      readonly binding?: LivenessBinding;
+    }
   | CheckError;
 
 export type DocumentDataInput =
@@ -90,43 +112,76 @@ export interface PolicyConfig {
 export function decide(input: DecisionInput, config: PolicyConfig): Decision {
   const { identity } = config;
   const failures: ReasonCode[] = [];
+  /** Causes of the failures, recorded with a rejection (e.g. `liveness_reference:selfie:below_reject`). */
+  const failureCauses: string[] = [];
   const causes: string[] = [];
+  const fail = (reason: ReasonCode, cause: string) => {
+    if (!failures.includes(reason)) failures.push(reason);
+    failureCauses.push(cause);
+  };
 
   const face = input.faceMatch;
   if (face.kind === 'error') causes.push(`face_match:error:${face.cause}`);
   else if (!Number.isFinite(face.similarity)) causes.push('face_match:invalid_score');
-  else if (face.similarity < identity.faceMatchReject) failures.push('FACE_NOT_MATCH');
+  else if (face.similarity < identity.faceMatchReject) fail('FACE_NOT_MATCH', 'face_match:below_reject');
   else if (face.similarity < identity.faceMatchApprove) causes.push('face_match:between_bands');
 
   const live = input.liveness;
+  let livenessFaceHit = false;
   if (live.kind === 'error') causes.push(`liveness:error:${live.cause}`);
   else if (live.kind === 'scored') {
-    if (live.status !== 'SUCCEEDED') failures.push('LIVENESS_CHECK_FAILED');
+    if (live.status !== 'SUCCEEDED') fail('LIVENESS_CHECK_FAILED', `liveness:status:${live.status}`);
     else if (live.confidence === undefined || !Number.isFinite(live.confidence)) causes.push('liveness:no_confidence');
-    else if (live.confidence < identity.livenessReject) failures.push('LIVENESS_CHECK_FAILED');
+    else if (live.confidence < identity.livenessReject) fail('LIVENESS_CHECK_FAILED', 'liveness:below_reject');
     else if (live.confidence < identity.livenessApprove) causes.push('liveness:between_bands');
+    if (live.status === 'SUCCEEDED') {
+      if (!live.binding) causes.push('liveness_reference:missing');
+      else {
+        livenessFaceHit = live.binding.faceHit;
+        const compared = [
+          ['portrait', live.binding.portraitSimilarity],
+          ['selfie', live.binding.selfieSimilarity],
+        ] as const;
+        for (const [against, similarity] of compared) {
+          if (!Number.isFinite(similarity)) causes.push(`liveness_reference:${against}:invalid_score`);
+          else if (similarity < identity.faceMatchReject) {
+            fail('FACE_NOT_MATCH', `liveness_reference:${against}:below_reject`);
+          } else if (similarity < identity.faceMatchApprove) {
+            causes.push(`liveness_reference:${against}:between_bands`);
+          }
+        }
+      }
+    }
   }
 
   const doc = input.document;
   if (doc.kind === 'error') causes.push(`document:error:${doc.cause}`);
   else if (doc.kind === 'unreadable') causes.push(`document:unreadable:${doc.detail}`);
   else if (doc.kind === 'read') {
-    if (doc.expired) failures.push('DOCUMENT_EXPIRED');
-    if (doc.mismatches.length > 0) failures.push('INFORMATION_MISMATCH');
+    if (doc.expired) fail('DOCUMENT_EXPIRED', 'document:expired');
+    if (doc.mismatches.length > 0) fail('INFORMATION_MISMATCH', 'document:mismatch');
   }
 
   const dup = input.duplicates;
-  const duplicate = dup.kind === 'checked' && (dup.faceHit || dup.documentHit);
+  const faceHit = (dup.kind === 'checked' && dup.faceHit) || livenessFaceHit;
+  const documentHit = dup.kind === 'checked' && dup.documentHit;
   if (dup.kind === 'error') causes.push(`duplicates:error:${dup.cause}`);
 
-  if (duplicate) {
-    const which = dup.kind === 'checked' ? [dup.faceHit ? 'face' : '', dup.documentHit ? 'document' : ''] : [];
-    return review(['DUPLICATE_IDENTITY', ...failures], [`duplicate:${which.filter(Boolean).join('+')}`, ...causes]);
+  if (faceHit || documentHit) {
+    const which = [
+      dup.kind === 'checked' && dup.faceHit ? 'face' : '',
+      livenessFaceHit ? 'liveness_face' : '',
+      documentHit ? 'document' : '',
+    ];
+    return review(
+      ['DUPLICATE_IDENTITY', ...failures],
+      [`duplicate:${which.filter(Boolean).join('+')}`, ...failureCauses, ...causes],
+    );
   }
-  if (input.level === 'advanced') return review(failures, ['level:advanced', ...causes]);
+  if (input.level === 'advanced') return review(failures, ['level:advanced', ...failureCauses, ...causes]);
   if (failures.length > 0) {
     const cooldown = startsCooldown(input.consecutiveFailures + 1, config.rateLimits);
-    return { outcome: 'reject', reasons: failures, causes: [], startsCooldown: cooldown };
+    return { outcome: 'reject', reasons: failures, causes: failureCauses, startsCooldown: cooldown };
   }
   if (input.afterCooldown && config.rateLimits.manualReviewAfterCooldown) causes.push('after_cooldown');
   if (causes.length > 0) return review([], causes);

@@ -43,7 +43,9 @@ export interface VerificationRecord {
   readonly version: number;
 }
 
-export type AttemptStatus = 'awaiting_upload' | 'processing' | 'manual_review' | 'approved' | 'rejected' | 'failed';
+/** `superseded`: a newer attempt was opened before this one's uploads were complete (closed for good). */
+export type AttemptStatus =
+  'awaiting_upload' | 'processing' | 'manual_review' | 'approved' | 'rejected' | 'failed' | 'superseded';
 
 export interface AttemptRecord {
   readonly verificationId: string;

@@ -8,8 +8,10 @@ export interface LivenessSessionResult {
   readonly status: string;
   /** 0-100 */
   readonly confidence?: number;
-  /** Where the reference image was written (vault bucket), when the service stored one. */
+  /** Where the reference image was written (the session's output bucket and prefix), when stored. */
   readonly referenceImage?: { readonly bucket: string; readonly key: string };
+  /** Where the audit images were written, when the session stored any. */
+  readonly auditImages?: readonly { readonly bucket: string; readonly key: string }[];
   /** The service's request id of the result read (processor log). */
   readonly requestId?: string;
 }

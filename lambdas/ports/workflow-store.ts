@@ -25,7 +25,7 @@ export interface CheckRecord {
   readonly processors: readonly string[];
   /** Keyed hash of the document number (document_data only); never the number itself. */
   readonly documentHash?: string;
-  /** Other users whose indexed face matched (duplicates only), for the reviewer. */
+  /** Other users whose indexed face matched (duplicates and liveness), for the reviewer. */
   readonly matchedUserIds?: readonly string[];
   readonly recordedAt: string;
 }

@@ -109,9 +109,13 @@ export class DataGrants {
     this.s3Kms(role, ['kms:Decrypt']);
   }
 
-  /** Face Liveness session images under `liveness/` in the vault, SSE-KMS with the documents key. */
+  /**
+   * Face Liveness session images under `liveness/` in the short-lived intake bucket (lifecycle
+   * expiry), SSE-KMS with the documents key; the workflow copies them into the vault only for
+   * attempts that go to a decision.
+   */
   public livenessImagesWrite(role: iam.IRole): void {
-    this.allow(role, ['s3:PutObject'], [this.data.buckets.vault.arnForObjects('liveness/*')]);
+    this.allow(role, ['s3:PutObject'], [this.data.buckets.intake.arnForObjects('liveness/*')]);
     this.s3Kms(role, ['kms:GenerateDataKey']);
     suppressPrefixWildcard(role);
   }
@@ -215,8 +219,8 @@ function suppressPrefixWildcard(role: iam.IRole): void {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'Object grants are limited to one key prefix (intake/ of the intake bucket, evidence/ or liveness/ of the vault, ' +
-          'views/ or exports/ of the renditions bucket); keys ' +
+          'Object grants are limited to one key prefix (intake/ or liveness/ of the intake bucket, evidence/ or liveness/ ' +
+          'of the vault, views/ or exports/ of the renditions bucket); keys ' +
           'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
         appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports)\\/\\*$/g' }],
       },

@@ -2,7 +2,7 @@
  * The verification workflow (PRODUCT §3, §4): a Standard Step Functions state machine
  * (task tokens and 24-hour waits need Standard) over one small Lambda function per step.
  *
- *   LoadAttempt -> Checks (Parallel: FaceMatch | Liveness | DocumentData | Duplicates)
+ *   Start -> LoadAttempt -> Checks (Parallel: FaceMatch | Liveness | DocumentData | Duplicates)
  *     -> Decide -> Outcome? approve -> FinalizeApprove -> Approved
  *                           reject  -> FinalizeReject -> InCooldown? yes -> CooldownWait -> Reopen -> Reopened
  *                                                                    no  -> Rejected
@@ -14,6 +14,14 @@
  * jitter; a check that still fails becomes `{kind: 'error', cause}` for the decision policy
  * (manual review with a recorded cause), and any other step that still fails is caught into
  * AwaitReview with `$.error` — so no verification is ever left in `processing`.
+ *
+ * No path loops without bound: every Catch that leads back to review passes `CountFailure`
+ * (`$.failures.count`, set to 0 by `Start`), and the `maxFailures`-th caught failure ends the
+ * execution in the terminal `Exceptions` state instead (the review task is already in the
+ * `exceptions` queue for an operator). A load of an attempt that is no longer the live one
+ * (`StaleAttemptError`: superseded by a newer attempt, or the verification is approved and
+ * frozen) ends at once in the terminal `StaleAttempt` state: nothing of it is decided. The only
+ * other cycle is the SLA escalation, which waits a whole SLA per round.
  *
  * The payload is ids, scores and reason codes only (JSONPath, `payloadResponseOnly` for the
  * request-response tasks, so each result is the function's return value). Execution logs go to
@@ -105,6 +113,8 @@ export interface VerificationWorkflowProps {
   readonly retryInterval?: Duration;
   /** Largest retry interval (1 minute). */
   readonly maxRetryDelay?: Duration;
+  /** Caught step failures after which an execution ends in `Exceptions` instead of review (3). */
+  readonly maxFailures?: number;
 }
 
 export class VerificationWorkflow extends Construct {
@@ -210,25 +220,6 @@ export class VerificationWorkflow extends Construct {
     });
   }
 
-  /**
-   * Lets `grantee` create Face Liveness sessions whose images Rekognition writes into the vault
-   * under `liveness/` with the documents key (the create-attempt route).
-   */
-  public grantCreateLivenessSession(grantee: iam.IGrantable, data: KycDataResources): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      // CreateFaceLivenessSession supports no resource-level permissions.
-      actions: ['rekognition:CreateFaceLivenessSession'],
-      resourceArns: ['*'],
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:PutObject'],
-      resourceArns: [data.buckets.vault.arnForObjects('liveness/*')],
-    });
-    data.keys.documents.grant(grantee, 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt');
-  }
-
   private definition(props: VerificationWorkflowProps): sfn.IChainable {
     const { config } = props;
     const fns = this.functions;
@@ -271,8 +262,24 @@ export class VerificationWorkflow extends Construct {
       task.addCatch(escalate, { errors: ['States.Timeout'], resultPath: '$.timeout' });
       task.addCatch(reviewUnavailable, { errors: ['States.ALL'], resultPath: '$.error' });
     }
+    // Every failure that leads back to review is counted; a few of them end the execution.
+    const maxFailures = props.maxFailures ?? 3;
+    const exceptions = new sfn.Fail(this, 'Exceptions', {
+      error: 'WorkflowExceptions',
+      cause: `Steps failed ${maxFailures} times; the case is in the exceptions review queue for an operator`,
+    });
+    const countFailure = new sfn.Pass(this, 'CountFailure', {
+      parameters: { 'count.$': 'States.MathAdd($.failures.count, 1)' },
+      resultPath: '$.failures',
+      comment: 'Counts caught step failures so that no catch can loop back to review for ever',
+    });
+    countFailure.next(
+      new sfn.Choice(this, 'FailureBudget')
+        .when(sfn.Condition.numberGreaterThanEquals('$.failures.count', maxFailures), exceptions)
+        .otherwise(awaitReview),
+    );
     const toReview = (task: sfn.TaskStateBase) =>
-      task.addCatch(awaitReview, { errors: ['States.ALL'], resultPath: '$.error' });
+      task.addCatch(countFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const finalizeApprove = toReview(invoke('FinalizeApprove', 'FinalizeApprove', '$.approval'));
     finalizeApprove.next(new sfn.Succeed(this, 'Approved'));
@@ -316,7 +323,7 @@ export class VerificationWorkflow extends Construct {
       .branch(check('Liveness', 'Liveness'))
       .branch(check('DocumentData', 'DocumentData'))
       .branch(check('Duplicates', 'Duplicates'));
-    checks.addCatch(awaitReview, { errors: ['States.ALL'], resultPath: '$.error' });
+    checks.addCatch(countFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const decideTask = toReview(invoke('Decide', 'Decide', '$.decision'));
     const outcome = new sfn.Choice(this, 'Outcome')
@@ -324,8 +331,22 @@ export class VerificationWorkflow extends Construct {
       .when(sfn.Condition.stringEquals('$.decision.outcome', 'reject'), finalizeReject)
       .otherwise(awaitReview);
 
-    const load = toReview(invoke('LoadAttempt', 'LoadAttempt', '$.context'));
-    return load.next(checks).next(decideTask).next(outcome);
+    const stale = new sfn.Fail(this, 'StaleAttempt', {
+      error: 'StaleAttemptError',
+      cause: 'The attempt is no longer the live one (superseded, or the verification is approved); nothing is decided',
+    });
+    const load = toReview(
+      invoke('LoadAttempt', 'LoadAttempt', '$.context').addCatch(stale, {
+        errors: ['StaleAttemptError'],
+        resultPath: '$.error',
+      }),
+    );
+    const start = new sfn.Pass(this, 'Start', {
+      result: sfn.Result.fromObject({ count: 0 }),
+      resultPath: '$.failures',
+      comment: 'No caught step failure yet',
+    });
+    return start.next(load).next(checks).next(decideTask).next(outcome);
   }
 
   /** Least-privilege grants of each step function. */
@@ -384,7 +405,24 @@ export class VerificationWorkflow extends Construct {
 
     table(fns.Liveness, [...READ, 'dynamodb:PutItem']);
     audit(fns.Liveness);
-    rekognitionAny(fns.Liveness, ['rekognition:GetFaceLivenessSessionResults']);
+    readVault(fns.Liveness);
+    rekognitionAny(fns.Liveness, ['rekognition:GetFaceLivenessSessionResults', 'rekognition:CompareFaces']);
+    rekognitionCollection(fns.Liveness, ['rekognition:SearchFacesByImage']);
+    // Session images: read from the short-lived intake prefix, copied into the vault (the attempt
+    // is going to a decision) and deleted from intake, all under the documents key.
+    fns.Liveness.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject'],
+        resources: [data.buckets.intake.arnForObjects('liveness/*')],
+      }),
+    );
+    fns.Liveness.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [data.buckets.vault.arnForObjects('liveness/*')],
+      }),
+    );
+    data.keys.documents.grant(fns.Liveness.fn, 'kms:GenerateDataKey');
 
     table(fns.DocumentData, [...READ, 'dynamodb:PutItem']);
     audit(fns.DocumentData);

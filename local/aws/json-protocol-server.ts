@@ -12,7 +12,13 @@
  * Request signatures are not verified: the servers only listen on loopback.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { PortInUseError } from './errors.ts';
 
 /** An error answered in the AWS JSON shape with its status code (400 unless given). */
@@ -36,7 +42,11 @@ export interface LocalRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Matched against the URL path; capture groups are passed to `handle`. */
   readonly path: RegExp;
-  handle(params: string[], body: unknown): Promise<unknown> | unknown;
+  /** Runs before the body is read (e.g. a bearer-token check); throws to refuse the request. */
+  authorize?(params: string[], headers: IncomingHttpHeaders): Promise<void> | void;
+  handle(params: string[], body: unknown, headers: IncomingHttpHeaders): Promise<unknown> | unknown;
+  /** The answer to any failure of this route, body included (default: the AWS JSON error shape). */
+  errorResponse?(error: unknown): { readonly status: number; readonly body: unknown };
 }
 
 /** Options of {@link startJsonProtocolServer}. */
@@ -71,6 +81,17 @@ function send(res: ServerResponse, status: number, body: unknown, errorType?: st
   };
   if (errorType) headers['x-amzn-ErrorType'] = errorType;
   res.writeHead(status, headers);
+  res.end(payload);
+}
+
+/** A plain JSON answer (local routes speak `{ code, message }`, not the AWS protocol). */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body ?? {});
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(payload),
+    'Cache-Control': 'no-store',
+  });
   res.end(payload);
 }
 
@@ -154,8 +175,20 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
     for (const route of options.localRoutes ?? []) {
       const match = route.path.exec(url.pathname);
       if (!match || route.method !== method) continue;
-      const body = parseJson(await readBody(req, options.maxBodyBytes), true);
-      send(res, 200, await route.handle(match.slice(1), body));
+      try {
+        await route.authorize?.(match.slice(1), req.headers);
+        const body = parseJson(await readBody(req, options.maxBodyBytes), true);
+        send(res, 200, await route.handle(match.slice(1), body, req.headers));
+      } catch (error) {
+        if (!route.errorResponse) throw error;
+        const answer = route.errorResponse(error instanceof BodyTooLargeError ? tooLarge : error);
+        if (!req.complete) {
+          // Refused before the body was read: do not read an unauthenticated upload.
+          res.setHeader('Connection', 'close');
+          res.on('finish', () => req.destroy());
+        }
+        sendJson(res, answer.status, answer.body);
+      }
       return;
     }
 
@@ -222,11 +255,19 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
   };
 }
 
+/** Idle keep-alive of the local servers: well above the clients' own (undici closes after 4 s). */
+export const LOCAL_KEEP_ALIVE_MS = 65_000;
+
 /**
  * Listens on 127.0.0.1 (`port` 0 or undefined: a free port) and resolves with the port;
  * a busy port rejects with `PortInUseError` naming the server.
  */
 export function listenOnLoopback(server: Server, name: string, port?: number): Promise<number> {
+  // Keep idle connections open longer than clients do (undici: 4 s): otherwise, when a busy
+  // event loop (the face engine) delays both timers, the server may close a socket just as a
+  // client reuses it, and the client sees "fetch failed".
+  server.keepAliveTimeout = LOCAL_KEEP_ALIVE_MS;
+  server.headersTimeout = LOCAL_KEEP_ALIVE_MS + 1_000;
   return new Promise<number>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(name, port ?? 0, { cause: error }) : error),

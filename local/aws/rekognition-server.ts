@@ -13,6 +13,7 @@
  * Images are `Bytes` (≤ 5 MB) or `S3Object` (≤ 15 MB) read through the injected S3 client.
  * Collections and sessions persist as JSON under `dataDir`. No image data is ever logged.
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_REGION } from './client-config.ts';
@@ -32,16 +33,24 @@ import {
 import type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
 import { imageFormat, MAX_BYTES_IMAGE, resolveImage } from './rekognition/images.ts';
 import {
+  auditImageKey,
   completeLivenessSession,
+  livenessRouteError,
   LivenessSessions,
   referenceKey,
   sessionNotFound,
+  type LivenessCompletionAuthorizer,
   type LivenessFrame,
 } from './rekognition/liveness.ts';
 import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
 export type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
+export {
+  fixedTokenAuthorizer,
+  LivenessCompletionDeniedError,
+  type LivenessCompletionAuthorizer,
+} from './rekognition/liveness.ts';
 
 /** Options of {@link startRekognitionServer}. */
 export interface RekognitionServerOptions {
@@ -58,6 +67,11 @@ export interface RekognitionServerOptions {
   readonly now?: () => number;
   /** Largest request body (default 7 MiB: a 5 MB image in base64 plus the request). */
   readonly maxBodyBytes?: number;
+  /**
+   * Who may complete a liveness session through the local route (required): the runtime checks
+   * the applicant's bearer token and that the session is theirs.
+   */
+  readonly authorizeLivenessCompletion: LivenessCompletionAuthorizer;
 }
 
 /** A running local Rekognition. */
@@ -67,6 +81,9 @@ export interface RekognitionServer {
   /** Stops the server and the OCR worker. */
   stop(): Promise<void>;
 }
+
+/** Distinct images whose detections are kept in memory. */
+const DETECTION_CACHE_SIZE = 64;
 
 async function defaultFaceEngine(): Promise<FaceEngine> {
   // Imported on first use: loading the engine (TensorFlow.js, models) costs time and memory.
@@ -114,7 +131,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const sessions = new LivenessSessions(dataDir, now);
   const text = new TextDetector();
 
-  const detect = async (image: Uint8Array): Promise<EngineFace[]> => {
+  const detectUncached = async (image: Uint8Array): Promise<EngineFace[]> => {
     const faceEngine = await engine();
     try {
       return await faceEngine.detect(image);
@@ -123,6 +140,27 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
         cause: error,
       });
     }
+  };
+  // The pipeline sends the same image several times per case (face match, liveness binding,
+  // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory).
+  const detections = new Map<string, Promise<EngineFace[]>>();
+  const detect = (image: Uint8Array): Promise<EngineFace[]> => {
+    const digest = createHash('sha256').update(image).digest('hex');
+    const cached = detections.get(digest);
+    if (cached) {
+      detections.delete(digest);
+      detections.set(digest, cached);
+      return cached;
+    }
+    const running = detectUncached(image);
+    detections.set(digest, running);
+    running.catch(() => detections.delete(digest));
+    while (detections.size > DETECTION_CACHE_SIZE) {
+      const oldest = detections.keys().next().value;
+      if (oldest === undefined) break;
+      detections.delete(oldest);
+    }
+    return running;
   };
 
   const operations: Record<string, OperationHandler> = {
@@ -199,7 +237,15 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
         if (session.outputBucket) reference.S3Object = { Bucket: session.outputBucket, Name: referenceKey(session) };
         else reference.Bytes = session.referenceBytes;
         result.ReferenceImage = reference;
-        result.AuditImages = [];
+        result.AuditImages =
+          session.outputBucket && session.auditImagesLimit > 0
+            ? [
+                {
+                  S3Object: { Bucket: session.outputBucket, Name: auditImageKey(session) },
+                  BoundingBox: session.referenceBox,
+                },
+              ]
+            : [];
       }
       return result;
     },
@@ -216,6 +262,20 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       {
         method: 'POST',
         path: /^\/_local\/liveness-sessions\/([^/]+)\/complete$/,
+        errorResponse: livenessRouteError,
+        async authorize([sessionId = ''], headers) {
+          let id: string | undefined;
+          try {
+            id = decodeURIComponent(sessionId);
+          } catch {
+            id = undefined;
+          }
+          await options.authorizeLivenessCompletion({
+            sessionId: id ?? sessionId,
+            outputPrefix: id === undefined ? undefined : sessions.find(id)?.outputPrefix,
+            authorization: typeof headers.authorization === 'string' ? headers.authorization : undefined,
+          });
+        },
         async handle([sessionId = ''], body) {
           const frames = livenessFrames(body);
           let id: string;

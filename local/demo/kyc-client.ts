@@ -125,6 +125,34 @@ export class KycClient {
   }
 
   /**
+   * Completes a Face Liveness session through the local Rekognition's control route (proxied by
+   * the runtime at `/_local/liveness-sessions/{id}/complete`), as the challenge UI would in AWS.
+   * The route belongs to the session's owner: it gets this client's bearer token.
+   */
+  async completeLiveness(
+    sessionId: string,
+    frames: readonly { readonly prompt: string; readonly image: Buffer }[],
+  ): Promise<void> {
+    const response = await fetch(`${this.apiUrl}/_local/liveness-sessions/${encodeURIComponent(sessionId)}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify({
+        frames: frames.map((frame) => ({ prompt: frame.prompt, imageBase64: frame.image.toString('base64') })),
+      }),
+    });
+    if (!response.ok) {
+      const text = await response.text();
+      let body: ApiErrorBody;
+      try {
+        body = JSON.parse(text) as ApiErrorBody;
+      } catch {
+        body = { code: 'UNKNOWN', message: text.slice(0, 300) };
+      }
+      throw new KycApiError(response.status, body, 'complete liveness');
+    }
+  }
+
+  /**
    * Polls the verification until its status is one of `until` (default: any settled status
    * other than `awaiting_upload`), or throws after `timeoutMs`.
    */

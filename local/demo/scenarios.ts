@@ -58,28 +58,8 @@ export async function submitAttempt(
     await client.upload(post, file, 'image/jpeg', `${slot}.jpg`);
   }
   if (attempt.livenessSessionId)
-    await completeLiveness(client.apiUrl, attempt.livenessSessionId, await challengeFrames(files.camera.index));
+    await client.completeLiveness(attempt.livenessSessionId, await challengeFrames(files.camera.index));
   return attempt;
-}
-
-/**
- * Completes a Face Liveness session through the local Rekognition's control route with the
- * frames of the local challenge, as the reference page does (in AWS the FaceLivenessDetector
- * runs the challenge). The runtime proxies `/_local/liveness-sessions/{id}/complete`.
- */
-export async function completeLiveness(
-  apiUrl: string,
-  sessionId: string,
-  frames: readonly ChallengeFrame[],
-): Promise<void> {
-  const response = await fetch(`${apiUrl}/_local/liveness-sessions/${encodeURIComponent(sessionId)}/complete`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      frames: frames.map((frame) => ({ prompt: frame.prompt, imageBase64: frame.image.toString('base64') })),
-    }),
-  });
-  if (!response.ok) throw new Error(`Liveness completion refused: ${response.status} ${await response.text()}`);
 }
 
 function describeOutcome(view: VerificationView): string {
@@ -275,7 +255,9 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     try {
       actual = await scenario.play(context);
     } catch (error) {
-      actual = `error: ${(error as Error).message}`;
+      // A network failure says why in its cause (e.g. a reset connection); show it.
+      const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+      actual = `error: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message ?? String(cause)})` : ''}`;
     }
     const passed = actual === scenario.expected;
     if (!passed) actual = `${actual}${await reviewCauses(context, actual)}`;

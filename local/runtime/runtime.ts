@@ -31,10 +31,16 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
 import { isPortBusy } from '../aws/free-port.ts';
 import { startKmsServer, type KmsServer, type LocalKeySpec } from '../aws/kms-server.ts';
-import { startRekognitionServer } from '../aws/rekognition-server.ts';
+import {
+  LivenessCompletionDeniedError,
+  startRekognitionServer,
+  type LivenessCompletionAuthorizer,
+} from '../aws/rekognition-server.ts';
 import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../aws/s3.ts';
 import { LocalStepFunctions } from '../stepfunctions/engine.ts';
 import type { AslDefinition } from '../stepfunctions/template.ts';
+import { VerificationRepository } from '../../lambdas/adapters/aws/verification-repository.ts';
+import { livenessOwnerAuthorizer } from './auth/liveness-owner.ts';
 import { loadOrCreateSigningKey } from './auth/local-signing-key.ts';
 import { startJsonProtocolServer, type JsonProtocolServer } from './aws-json/json-protocol-server.ts';
 import { stepFunctionsOperations } from './aws-json/step-functions-service.ts';
@@ -286,10 +292,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     since = Date.now();
     const rekognitionS3 = new S3Client(localS3ClientConfig(s3.endpoint, region));
     cleanups.push(() => rekognitionS3.destroy());
+    // Only the applicant may complete their liveness session (bearer token, owner from the attempt).
+    const livenessOwner: { authorize?: LivenessCompletionAuthorizer } = {};
     const rekognition = await startRekognitionServer({
       dataDir: join(dataDir, 'rekognition'),
       region,
       s3Client: rekognitionS3,
+      authorizeLivenessCompletion: (input) => {
+        if (!livenessOwner.authorize) {
+          throw new LivenessCompletionDeniedError(401, 'The local runtime is still starting');
+        }
+        return livenessOwner.authorize(input);
+      },
     });
     cleanups.push(() => rekognition.stop());
     await createCollections(rekognition.endpoint, resources, region);
@@ -322,6 +336,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
+    const ownerDynamo = new DynamoDBClient(localClientConfig(dynamo.endpoint, region));
+    cleanups.push(() => ownerDynamo.destroy());
+    livenessOwner.authorize = livenessOwnerAuthorizer({
+      signingKey,
+      repository: new VerificationRepository({
+        tableName: environment[ENV.verificationsTable] ?? '',
+        client: ownerDynamo,
+      }),
+    });
     const webDir = join(REPO_ROOT, 'web');
     const openApiFile = join(REPO_ROOT, 'openapi', 'openapi.json');
     let api: ApiServer;
@@ -548,12 +571,14 @@ function uploadFallback(
   functions: readonly LocalFunction[],
 ): RuleTarget[] {
   const intake = environment[ENV.intakeBucket];
-  const detail = event.detail as { bucket?: { name?: string } } | undefined;
+  const detail = event.detail as { bucket?: { name?: string }; object?: { key?: string } } | undefined;
   if (
     busName !== 'default' ||
     event['detail-type'] !== 'Object Created' ||
     !intake ||
-    detail?.bucket?.name !== intake
+    detail?.bucket?.name !== intake ||
+    // Like the template's rule: uploads only, never the liveness images under `liveness/`.
+    !detail.object?.key?.startsWith('intake/')
   ) {
     return [];
   }

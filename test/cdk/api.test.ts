@@ -49,7 +49,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
     'rekognition:CreateFaceLivenessSession @ *',
     's3:PutObject @ intake/intake/*',
-    's3:PutObject @ vault/liveness/*',
+    's3:PutObject @ intake/liveness/*',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   'GET /v1/verifications/{id}': [

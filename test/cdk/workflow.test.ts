@@ -7,6 +7,7 @@ import { resolveConfig } from '../../lib/config.ts';
 import { TRANSIENT_ERRORS, WORKFLOW_STEPS } from '../../lib/constructs/verification-workflow.ts';
 import { buildKycApp } from '../../lib/kyc-app.ts';
 import { stateMachinesFromTemplate, type CfnTemplate } from '../../local/stepfunctions/template.ts';
+import { grantsOf } from './iam-grants.ts';
 import { createTestApp, synthKyc } from './synth.ts';
 
 const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
@@ -138,10 +139,72 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
         ? 'ReviewUnavailable'
         : ['FaceMatch', 'Liveness', 'DocumentData', 'Duplicates'].includes(name)
           ? `${name}Failed`
-          : 'AwaitReview';
+          : 'CountFailure';
       expect(all?.Next, name).toBe(expected);
     }
-    expect((definition.States.Checks as { Catch: Array<{ Next: string }> }).Catch[0]?.Next).toBe('AwaitReview');
+    expect((definition.States.Checks as { Catch: Array<{ Next: string }> }).Catch[0]?.Next).toBe('CountFailure');
+  });
+
+  it('counts every caught failure and ends in the terminal Exceptions state after three', () => {
+    // Assess
+    expect(definition.StartAt).toBe('Start');
+    expect(definition.States.Start).toMatchObject({ Type: 'Pass', Result: { count: 0 }, ResultPath: '$.failures' });
+    expect(definition.States.CountFailure).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'count.$': 'States.MathAdd($.failures.count, 1)' },
+      ResultPath: '$.failures',
+      Next: 'FailureBudget',
+    });
+    expect(definition.States.FailureBudget).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.failures.count', NumericGreaterThanEquals: 3, Next: 'Exceptions' }],
+      Default: 'AwaitReview',
+    });
+    expect(definition.States.Exceptions).toMatchObject({ Type: 'Fail', Error: 'WorkflowExceptions' });
+  });
+
+  it('ends a load of a stale attempt in the terminal StaleAttempt state, before any review', () => {
+    // Prepare
+    const load = definition.States.LoadAttempt as State;
+    const catchers = load.Catch as Array<{ ErrorEquals: string[]; Next: string }>;
+
+    // Assess
+    expect(catchers[0]).toMatchObject({ ErrorEquals: ['StaleAttemptError'], Next: 'StaleAttempt' });
+    expect(definition.States.StaleAttempt).toMatchObject({ Type: 'Fail', Error: 'StaleAttemptError' });
+  });
+
+  it('has no cycle that neither counts failures nor waits a whole SLA (no unbounded loop)', () => {
+    // Prepare: the top-level graph (Parallel branches end inside their state).
+    const top = definition.States as Record<string, State>;
+    const successors = (state: State): string[] => [
+      ...(typeof state.Next === 'string' ? [state.Next] : []),
+      ...(typeof state.Default === 'string' ? [state.Default] : []),
+      ...((state.Choices as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+      ...((state.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+    ];
+    const cycles: string[][] = [];
+    const walk = (name: string, path: string[]) => {
+      const at = path.indexOf(name);
+      if (at >= 0) {
+        cycles.push(path.slice(at));
+        return;
+      }
+      for (const next of successors(top[name] as State)) walk(next, [...path, name]);
+    };
+
+    // Act
+    walk(definition.StartAt, []);
+
+    // Assess
+    expect(cycles.length).toBeGreaterThan(0);
+    const slaSeconds = config.review.slaDays * 24 * 3600;
+    for (const cycle of cycles) {
+      const counted = cycle.includes('CountFailure');
+      const waitsSla = cycle.every((name) => !['AwaitReview', 'FinalizeApprove', 'FinalizeReject'].includes(name))
+        ? cycle.some((name) => (top[name] as State).TimeoutSeconds === slaSeconds)
+        : false;
+      expect(counted || waitsSla, cycle.join(' -> ')).toBe(true);
+    }
   });
 
   it('waits for a reviewer with a task token, times out after the SLA and escalates in a loop', () => {
@@ -240,7 +303,7 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
       );
 
       // Assess
-      expect(collection).toHaveLength(2);
+      expect(collection).toHaveLength(3);
       const collectionArn = synthKyc().dataStack.faceCollection.collectionArn;
       for (const s of collection) {
         expect(s.Resource).not.toBe('*');
@@ -286,6 +349,45 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
 
       // Assess
       expect(auditWrites).toEqual([]);
+    });
+
+    it('keeps liveness images short-lived: read from intake liveness/, copied to the vault only by the workflow', () => {
+      // Act
+      const liveness = grantsOf(appTemplate, 'WorkflowStepsLiveness').filter((g) => g.startsWith('s3:'));
+      const vaultLivenessWriters = Object.entries(template.Resources ?? {})
+        .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+        .filter(([, r]) =>
+          (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement.some(
+            (s) => actionsOf(s).includes('s3:PutObject') && /Vault.*liveness\/\*/.test(JSON.stringify(s.Resource)),
+          ),
+        )
+        .map(([id]) => id);
+      const intake = synthKyc().dataTemplate.findResources('AWS::S3::Bucket', {
+        Properties: { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } },
+      });
+      const rules = Object.values(intake).flatMap(
+        (bucket) => (bucket.Properties.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules,
+      );
+
+      // Assess
+      expect(liveness).toEqual(
+        [
+          's3:DeleteObject @ intake/liveness/*',
+          's3:GetObject @ intake/liveness/*',
+          's3:GetObjectVersion @ intake/liveness/*',
+          's3:GetObject @ vault/*',
+          's3:GetObjectVersion @ vault/*',
+          's3:PutObject @ vault/liveness/*',
+        ].sort(),
+      );
+      expect(vaultLivenessWriters).toHaveLength(1);
+      expect(vaultLivenessWriters[0]).toMatch(/^WorkflowStepsLiveness/);
+      // The intake lifecycle rule has no prefix filter: liveness/ images expire with every upload.
+      expect(rules).toEqual([
+        expect.objectContaining({ Status: 'Enabled', ExpirationInDays: config.retention.intakeLeftoverDays }),
+      ]);
+      expect(rules[0]).not.toHaveProperty('Prefix');
+      expect(rules[0]).not.toHaveProperty('Filter');
     });
 
     it('retries on the errors the handlers and Lambda raise', () => {

@@ -21,6 +21,7 @@ import type { DocumentType, Slot, VerificationLevel } from '../../lambdas/domain
 import type { WorkflowDeps } from '../../lambdas/handlers/workflow/deps.ts';
 import type { AuditLog } from '../../lambdas/ports/audit-log.ts';
 import type { Clock } from '../../lambdas/ports/clock.ts';
+import type { EvidenceVault } from '../../lambdas/ports/evidence-vault.ts';
 import type { FaceSearchHit, FaceService, ImageRef } from '../../lambdas/ports/face-service.ts';
 import type { LivenessSessionResult, LivenessService } from '../../lambdas/ports/liveness.ts';
 import type { ReviewEscalation, StatusChange, StatusEvents } from '../../lambdas/ports/status-events.ts';
@@ -241,13 +242,17 @@ export class FakeFaceService implements FaceService {
     const error = queue?.shift();
     if (error) throw error;
   }
-  async compareFaces(_source: ImageRef, _target: ImageRef) {
+  /** Per-pair similarity (e.g. a liveness stand-in); `undefined` falls back to `similarity`. */
+  similarityFor: (source: ImageRef, target: ImageRef) => number | undefined = () => undefined;
+  /** Per-image search hits; `undefined` falls back to `searchHits`. */
+  searchHitsFor: (image: ImageRef) => FaceSearchHit[] | undefined = () => undefined;
+  async compareFaces(source: ImageRef, target: ImageRef) {
     this.fail('compareFaces');
-    return { similarity: this.similarity };
+    return { similarity: this.similarityFor(source, target) ?? this.similarity };
   }
-  async searchFaces(_image: ImageRef, threshold: number) {
+  async searchFaces(image: ImageRef, threshold: number) {
     this.fail('searchFaces');
-    return this.searchHits.filter((h) => h.similarity >= threshold);
+    return (this.searchHitsFor(image) ?? this.searchHits).filter((h) => h.similarity >= threshold);
   }
   async indexFace(image: ImageRef, userId: string) {
     this.fail('indexFace');
@@ -260,13 +265,46 @@ export class FakeFaceService implements FaceService {
   }
 }
 
+/** Bucket the fake liveness sessions write their images to. */
+export const FAKE_LIVENESS_BUCKET = 'intake';
+
+/**
+ * Face Liveness sessions: a SUCCEEDED session stores its reference image under the prefix of the
+ * attempt that holds its id (as Rekognition does with the attempt's OutputConfig).
+ */
 export class FakeLiveness implements LivenessService {
   result: Omit<LivenessSessionResult, 'sessionId'> = { status: 'SUCCEEDED', confidence: 97 };
+  constructor(
+    private readonly locate: (sessionId: string) => { verificationId: string; attemptId: string } | undefined,
+  ) {}
   async createSession() {
     return { sessionId: 'session-1' };
   }
   async getResult(sessionId: string): Promise<LivenessSessionResult> {
-    return { sessionId, ...this.result };
+    const owner = this.locate(sessionId);
+    const reference =
+      this.result.status === 'SUCCEEDED' && owner && !('referenceImage' in this.result)
+        ? {
+            referenceImage: {
+              bucket: FAKE_LIVENESS_BUCKET,
+              key: `liveness/${owner.verificationId}/${owner.attemptId}/${sessionId}/reference.jpg`,
+            },
+          }
+        : {};
+    return { sessionId, ...reference, ...this.result };
+  }
+}
+
+/** The vault's copy operation, recording what was copied. */
+export class RecordingEvidenceVault implements EvidenceVault {
+  readonly copies: Array<{ from: ImageRef; to: string }> = [];
+  async copyToVault(source: ImageRef, vaultKey: string) {
+    this.copies.push({ from: source, to: vaultKey });
+    return { versionId: `v${this.copies.length}` };
+  }
+  readonly deleted: ImageRef[] = [];
+  async deleteObject(source: ImageRef) {
+    this.deleted.push(source);
   }
 }
 
@@ -334,6 +372,7 @@ export interface FakeWorkflowWorld {
   readonly store: InMemoryWorkflowStore;
   readonly faces: FakeFaceService;
   readonly liveness: FakeLiveness;
+  readonly vault: RecordingEvidenceVault;
   readonly events: RecordingEvents;
   readonly audit: InMemoryAuditLog;
   readonly rateLimits: InMemoryRateLimits;
@@ -351,7 +390,11 @@ export function fakeWorkflowWorld(
   const clock = new FakeClock();
   const store = new InMemoryWorkflowStore(clock);
   const faces = new FakeFaceService();
-  const liveness = new FakeLiveness();
+  const liveness = new FakeLiveness((sessionId) => {
+    const attempts = [...store.attempts.values()].filter((a) => a.livenessSessionId === sessionId);
+    return attempts.length === 1 ? attempts[0] : undefined;
+  });
+  const vault = new RecordingEvidenceVault();
   const events = new RecordingEvents();
   const audit = new InMemoryAuditLog(clock);
   const rateLimits = new InMemoryRateLimits(config, clock);
@@ -359,6 +402,8 @@ export function fakeWorkflowWorld(
   const deps: WorkflowDeps = {
     config,
     vaultBucket: 'vault',
+    livenessBucket: FAKE_LIVENESS_BUCKET,
+    evidence: vault,
     store,
     audit,
     faces,
@@ -370,5 +415,5 @@ export function fakeWorkflowWorld(
     reviews,
     clock,
   };
-  return { deps, clock, store, faces, liveness, events, audit, rateLimits, reviews };
+  return { deps, clock, store, faces, liveness, vault, events, audit, rateLimits, reviews };
 }

@@ -1,12 +1,15 @@
 /**
- * `LivenessService` over Amazon Rekognition Face Liveness (PRODUCT §3). Sessions write their
- * reference and audit images into the vault bucket under `liveness/<verificationId>/<attemptId>/`
- * encrypted with our documents key, so the evidence stays under Object Lock with the rest.
+ * `LivenessService` over Amazon Rekognition Face Liveness (PRODUCT §3). A session belongs to one
+ * attempt: it writes its reference and audit images into the short-lived intake bucket under the
+ * attempt's own prefix `liveness/<verificationId>/<attemptId>/`, encrypted with our documents
+ * key. The workflow reads a session's result only for the attempt whose prefix it carries, and
+ * copies the images into the vault (Object Lock) only when the attempt goes to a decision;
+ * images of abandoned attempts expire with the intake lifecycle.
  * `ClientRequestToken` is the attempt id: a retried create returns the same session.
  *
  * @example
  * ```ts
- * const liveness = new RekognitionLiveness({ vaultBucket: 'kyc-vault', kmsKeyId: documentsKeyArn });
+ * const liveness = new RekognitionLiveness({ outputBucket: 'kyc-intake', kmsKeyId: documentsKeyArn });
  * const { sessionId } = await liveness.createSession({ verificationId, attemptId });
  * ```
  */
@@ -18,8 +21,8 @@ import {
 import type { LivenessService, LivenessSessionResult } from '../../ports/liveness.ts';
 
 export interface RekognitionLivenessOptions {
-  /** Vault bucket that receives session images. */
-  readonly vaultBucket: string;
+  /** Bucket that receives session images (the intake bucket: short-lived, lifecycle-expired). */
+  readonly outputBucket: string;
   /** KMS key (ARN or id) that encrypts the session images. */
   readonly kmsKeyId: string;
   /** Audit images kept per session, 0-4 (1). */
@@ -39,7 +42,7 @@ export class LivenessServiceError extends Error {
   }
 }
 
-/** Key prefix of a session's images in the vault. */
+/** Key prefix of an attempt's session images (the same key in intake and, once copied, in the vault). */
 export function livenessPrefix(verificationId: string, attemptId: string): string {
   return `liveness/${verificationId}/${attemptId}/`;
 }
@@ -58,7 +61,7 @@ export class RekognitionLiveness implements LivenessService {
         ClientRequestToken: input.attemptId,
         Settings: {
           OutputConfig: {
-            S3Bucket: this.options.vaultBucket,
+            S3Bucket: this.options.outputBucket,
             S3KeyPrefix: livenessPrefix(input.verificationId, input.attemptId),
           },
           AuditImagesLimit: this.options.auditImagesLimit ?? 1,
@@ -73,6 +76,10 @@ export class RekognitionLiveness implements LivenessService {
     const output = await this.client.send(new GetFaceLivenessSessionResultsCommand({ SessionId: sessionId }));
     if (!output.Status) throw new LivenessServiceError('GetFaceLivenessSessionResults returned no Status', sessionId);
     const reference = output.ReferenceImage?.S3Object;
+    const auditImages = (output.AuditImages ?? [])
+      .map((image) => image.S3Object)
+      .filter((object) => object?.Bucket && object.Name)
+      .map((object) => ({ bucket: object?.Bucket as string, key: object?.Name as string }));
     return {
       sessionId,
       status: output.Status,
@@ -80,6 +87,7 @@ export class RekognitionLiveness implements LivenessService {
       ...(reference?.Bucket && reference.Name
         ? { referenceImage: { bucket: reference.Bucket, key: reference.Name } }
         : {}),
+      ...(auditImages.length > 0 ? { auditImages } : {}),
       ...(output.$metadata?.requestId ? { requestId: output.$metadata.requestId } : {}),
     };
   }

@@ -2,7 +2,8 @@
  * On-upload: reacts to the intake bucket's `Object Created` events (S3 -> EventBridge), one
  * object at a time, and turns an upload into a recorded document:
  *
- *   parse key -> live attempt slot? -> head -> size limits -> bounded read -> sha256 failed
+ *   parse key -> live attempt slot? (refused and destroyed when the verification is approved and
+ *   frozen or the attempt is not the newest: never copied to the vault) -> head -> size limits -> bounded read -> sha256 failed
  *   before? -> quality gate -> record the document -> accepted: server-side copy to the vault,
  *   rejected: remember the hash -> delete the intake copy -> every slot accepted: start the
  *   workflow; a slot rejected: reject the attempt and the verification, count a failure.
@@ -70,7 +71,7 @@ export interface OnUploadDeps {
 }
 
 /** What happened to one event; returned for tests and the local runtime, logged in AWS. */
-export type UploadOutcome = 'malformed' | 'ignored' | 'duplicate' | 'missing' | 'accepted' | 'rejected';
+export type UploadOutcome = 'malformed' | 'ignored' | 'refused' | 'duplicate' | 'missing' | 'accepted' | 'rejected';
 
 export interface UploadResult {
   readonly outcome: UploadOutcome;
@@ -183,6 +184,19 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
     repository.getAttempt(verificationId, attemptId),
   ]);
   if (!verification || !attempt) return ignore('unknown_attempt', `intake:${ref.bucket}`);
+  const stale = await staleReason(deps, verification, attempt);
+  if (stale) {
+    await audit.append({
+      subject,
+      action: 'upload.refused',
+      actor: ACTOR,
+      origin,
+      reason: stale,
+      details: { key: ref.key, attemptId, slot, attemptStatus: attempt.status },
+    });
+    await evidence.deleteObject(ref);
+    return { outcome: 'refused', reason: stale };
+  }
   if (!attempt.requiredSlots.includes(slot)) return ignore('slot_not_required', subject, { attemptId, slot });
 
   const existing = await repository.getDocument(verificationId, attemptId, slot);
@@ -289,6 +303,23 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   }
   const workflowStarted = await startWhenComplete(deps, attempt, origin);
   return { outcome: 'accepted', workflowStarted };
+}
+
+/**
+ * Why an upload to this attempt must not count (an upload to a stale attempt could otherwise
+ * reopen, reject or re-decide a verification that was already decided): the verification is
+ * approved and frozen, or the attempt was superseded, or a newer attempt exists.
+ */
+async function staleReason(
+  deps: OnUploadDeps,
+  verification: VerificationRecord,
+  attempt: AttemptRecord,
+): Promise<'verification_frozen' | 'attempt_superseded' | undefined> {
+  if (verification.frozen || verification.status === 'approved') return 'verification_frozen';
+  if (attempt.status === 'superseded') return 'attempt_superseded';
+  const attempts = await deps.repository.listAttempts(verification.verificationId);
+  const latest = attempts.at(-1)?.attempt.attemptId;
+  return latest !== undefined && latest !== attempt.attemptId ? 'attempt_superseded' : undefined;
 }
 
 /** Rejects the attempt and the verification with the slot's reasons and counts a failure. */

@@ -4,7 +4,8 @@
  * attempt with the slots its level and document type need, and answers 201 with one presigned
  * POST per slot and, when liveness is on, a Face Liveness session id.
  *
- * Another user's verification id answers 404 (not 403), so ids cannot be probed. An
+ * Opening an attempt closes the earlier ones still awaiting uploads (`superseded`): one live
+ * attempt per verification. Another user's verification id answers 404 (not 403), so ids cannot be probed. An
  * `Idempotency-Key` header derives the attempt id, so a retried request returns the same
  * attempt and is counted once; the same key with a different body is a client bug or a replay
  * and answers 422 `IDEMPOTENCY_KEY_REUSED` instead of the first answer.
@@ -46,7 +47,7 @@ export interface CreateAttemptDeps {
   readonly config: KycConfig;
   readonly repository: Pick<
     VerificationRepository,
-    'getVerification' | 'updateVerification' | 'createAttempt' | 'getAttempt'
+    'getVerification' | 'updateVerification' | 'createAttempt' | 'getAttempt' | 'listAttempts' | 'transitionAttempt'
   >;
   readonly rateLimits: Pick<RateLimitStore, 'tryStartAttempt'>;
   readonly presigner: Pick<UploadPresigner, 'presign' | 'expiresInSeconds'>;
@@ -75,7 +76,12 @@ export function defaultCreateAttemptDeps(env: NodeJS.ProcessEnv = process.env): 
     }),
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
     ...(config.features.liveness
-      ? { liveness: new RekognitionLiveness({ vaultBucket: requireEnv('vaultBucket', env), kmsKeyId: documentsKeyId }) }
+      ? {
+          liveness: new RekognitionLiveness({
+            outputBucket: requireEnv('intakeBucket', env),
+            kmsKeyId: documentsKeyId,
+          }),
+        }
       : {}),
   };
 }
@@ -209,14 +215,37 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
         return winner;
       }
       await reopen(verification!);
+      const superseded = await supersedeEarlierAttempts(attemptId);
       await audit.append({
         subject: `verification:${verificationId}`,
         action: 'attempt.created',
         actor: caller.userId,
         origin: event.requestContext?.http?.sourceIp ?? 'unknown',
-        details: { attemptId, slots, liveness: livenessSessionId !== undefined, riskFlags: decision.state.riskFlags },
+        details: {
+          attemptId,
+          slots,
+          liveness: livenessSessionId !== undefined,
+          riskFlags: decision.state.riskFlags,
+          ...(superseded.length > 0 ? { supersededAttemptIds: superseded } : {}),
+        },
       });
       return record;
+    }
+
+    /**
+     * Closes every earlier attempt still awaiting uploads: only the newest attempt is live, so a
+     * late upload to an older one (its POST policy still valid) is refused and destroyed.
+     */
+    async function supersedeEarlierAttempts(liveAttemptId: string): Promise<string[]> {
+      const closed: string[] = [];
+      for (const { attempt } of await repository.listAttempts(verificationId)) {
+        if (attempt.attemptId === liveAttemptId || attempt.status !== 'awaiting_upload') continue;
+        const moved = await repository.transitionAttempt(verificationId, attempt.attemptId, ['awaiting_upload'], {
+          status: 'superseded',
+        });
+        if (moved) closed.push(attempt.attemptId);
+      }
+      return closed;
     }
 
     /** Puts the verification back to `awaiting_upload` (after a rejection or an expired cooldown). */

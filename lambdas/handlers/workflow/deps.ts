@@ -12,10 +12,12 @@ import { KmsKeyedHasher } from '../../adapters/aws/kms-keyed-hasher.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { RekognitionFaceService } from '../../adapters/aws/rekognition-face-service.ts';
 import { RekognitionLiveness } from '../../adapters/aws/rekognition-liveness.ts';
+import { S3EvidenceStore } from '../../adapters/aws/s3-evidence-store.ts';
 import { SfnReviewCompleter } from '../../adapters/aws/sfn-review-completer.ts';
 import { DynamoDbWorkflowStore } from '../../adapters/aws/workflow-repository.ts';
 import type { PersonalData, SealedData } from '../../domain/records.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
+import type { EvidenceVault } from '../../ports/evidence-vault.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { FaceService } from '../../ports/face-service.ts';
 import type { KeyedHasher } from '../../ports/keyed-hash.ts';
@@ -30,6 +32,10 @@ export interface WorkflowDeps {
   readonly config: KycConfig;
   /** Bucket holding accepted evidence (Object Lock). */
   readonly vaultBucket: string;
+  /** Bucket Face Liveness sessions write their images to (the short-lived intake bucket). */
+  readonly livenessBucket: string;
+  /** Copies liveness images of an attempt that goes to a decision into the vault. */
+  readonly evidence: EvidenceVault;
   readonly store: WorkflowStore;
   readonly audit: Pick<AuditLog, 'append'>;
   readonly faces: FaceService;
@@ -50,17 +56,21 @@ export interface WorkflowDeps {
 export function defaultWorkflowDeps(env: NodeJS.ProcessEnv = process.env): WorkflowDeps {
   const config = configFromEnv(env);
   const vaultBucket = requireEnv('vaultBucket', env);
+  const livenessBucket = requireEnv('intakeBucket', env);
+  const documentsKeyId = requireEnv('documentsKeyArn', env);
   const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
   // Every image handed to Rekognition is recorded on the case's audit chain (PRODUCT §5).
   const processorLog = new AuditProcessorLog({ audit, actor: `system:${env.AWS_LAMBDA_FUNCTION_NAME ?? 'workflow'}` });
   return {
     config,
     vaultBucket,
+    livenessBucket,
+    evidence: new S3EvidenceStore({ vaultBucket, documentsKeyId }),
     store: new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) }),
     audit,
     processorLog,
     faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog }),
-    liveness: new RekognitionLiveness({ vaultBucket, kmsKeyId: requireEnv('documentsKeyArn', env) }),
+    liveness: new RekognitionLiveness({ outputBucket: livenessBucket, kmsKeyId: documentsKeyId }),
     hasher: new KmsKeyedHasher({ keyId: requireEnv('hmacKeyArn', env) }),
     personalData: new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }),
     rateLimits: new DynamoDbRateLimitStore({

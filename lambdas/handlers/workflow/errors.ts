@@ -41,3 +41,18 @@ export class DocumentAlreadyClaimedError extends Error {
     this.name = 'DocumentAlreadyClaimedError';
   }
 }
+
+/**
+ * The attempt is no longer the live one: a newer attempt superseded it, or the verification is
+ * approved and frozen. The state machine ends such an execution in `StaleAttempt`, deciding nothing.
+ */
+export class StaleAttemptError extends Error {
+  constructor(
+    public readonly verificationId: string,
+    public readonly attemptId: string,
+    public readonly reason: 'verification_frozen' | 'attempt_closed',
+  ) {
+    super(`Attempt ${attemptId} of verification ${verificationId} is not live (${reason})`);
+    this.name = 'StaleAttemptError';
+  }
+}

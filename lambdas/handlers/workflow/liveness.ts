@@ -1,13 +1,25 @@
 /**
- * Workflow check: reads the Face Liveness session result of the attempt and persists it at
- * once (the service keeps session results only for a short time). Output: status and
- * confidence, or `disabled` when the liveness feature is off.
+ * Workflow check: reads the Face Liveness session result of the attempt, binds it to the
+ * applicant and persists it at once (the service keeps session results only for a short time).
+ *
+ * Binding (a live stand-in must not lend their liveness to a photo of someone else):
+ * - the session must be the attempt's own: its images lie under the attempt's prefix
+ *   (`liveness/<verificationId>/<attemptId>/`) of the liveness output bucket, else
+ *   `LivenessSessionMismatchError` (the check fails and the case goes to a person);
+ * - its images are copied from the short-lived intake bucket into the vault and deleted from
+ *   intake (the attempt is going to a decision; images of abandoned attempts expire in intake);
+ * - the reference face is compared with the document portrait and with the uploaded selfie
+ *   (CompareFaces, judged by the decision policy with the face-match bands), and searched in the
+ *   face collection for another account (duplicate identity).
+ * Output: status, confidence and the binding scores, or `disabled` when the feature is off.
  */
-import type { LivenessInput } from '../../domain/decision-policy.ts';
+import { livenessPrefix } from '../../adapters/aws/rekognition-liveness.ts';
+import type { LivenessBinding, LivenessInput } from '../../domain/decision-policy.ts';
+import type { ImageRef } from '../../ports/face-service.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import type { WorkflowState } from './state.ts';
-import { auditProcessing } from './support.ts';
+import { auditProcessing, requireEvidence, requireVerification } from './support.ts';
 import { workflowTask } from './task.ts';
 
 /** Liveness is on but the attempt has no session id: a defect of attempt creation. */
@@ -18,6 +30,17 @@ export class MissingLivenessSessionError extends Error {
   }
 }
 
+/** The session's images are not under this attempt's prefix: it is not this attempt's session. */
+export class LivenessSessionMismatchError extends Error {
+  constructor(
+    public readonly attemptId: string,
+    public readonly sessionId: string,
+  ) {
+    super(`Face Liveness session ${sessionId} does not belong to attempt ${attemptId}`);
+    this.name = 'LivenessSessionMismatchError';
+  }
+}
+
 export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Promise<LivenessInput> {
   if (!deps.config.features.liveness) return { kind: 'disabled' };
   const { verificationId, attemptId } = state;
@@ -25,12 +48,53 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   if (!attempt.livenessSessionId) throw new MissingLivenessSessionError(attemptId);
   const session = await deps.liveness.getResult(attempt.livenessSessionId);
+
+  const prefix = livenessPrefix(verificationId, attemptId);
+  const images = [...(session.referenceImage ? [session.referenceImage] : []), ...(session.auditImages ?? [])];
+  for (const image of images) {
+    if (image.bucket !== deps.livenessBucket || !image.key.startsWith(prefix) || image.key.includes('..')) {
+      throw new LivenessSessionMismatchError(attemptId, session.sessionId);
+    }
+  }
+  const vaulted: ImageRef[] = [];
+  for (const image of images) {
+    const { versionId } = await deps.evidence.copyToVault(image, image.key);
+    vaulted.push({ bucket: deps.vaultBucket, key: image.key, ...(versionId ? { versionId } : {}) });
+  }
+  const reference = session.referenceImage ? vaulted[0] : undefined;
+
+  const processors = ['rekognition:FaceLiveness@liveness_session'];
+  let binding: LivenessBinding | undefined;
+  let matchedUserIds: string[] = [];
+  if (session.status === 'SUCCEEDED' && reference) {
+    const verification = await requireVerification(deps, verificationId);
+    const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
+    const portrait = await requireEvidence(deps, verificationId, attemptId, 'document_front');
+    const [toPortrait, toSelfie, hits] = await Promise.all([
+      deps.faces.compareFaces(reference, portrait),
+      deps.faces.compareFaces(reference, selfie),
+      deps.faces.searchFaces(reference, deps.config.identity.duplicateFaceSimilarity),
+    ]);
+    matchedUserIds = [...new Set(hits.filter((h) => h.userId !== verification.userId).map((h) => h.userId))];
+    binding = {
+      portraitSimilarity: Math.round(toPortrait.similarity * 100) / 100,
+      selfieSimilarity: Math.round(toSelfie.similarity * 100) / 100,
+      faceHit: matchedUserIds.length > 0,
+    };
+    processors.push(
+      `${deps.faces.processor}:CompareFaces@liveness_reference`,
+      `${deps.faces.processor}:CompareFaces@document_front`,
+      `${deps.faces.processor}:CompareFaces@selfie`,
+      `${deps.faces.processor}:SearchFacesByImage@liveness_reference`,
+    );
+  }
+
   const result: LivenessInput = {
     kind: 'scored',
     status: session.status,
     ...(session.confidence !== undefined ? { confidence: Math.round(session.confidence * 100) / 100 } : {}),
+    ...(binding ? { binding } : {}),
   };
-  const processors = ['rekognition:FaceLiveness@liveness_session'];
   // The user's frames went to Rekognition Face Liveness; its reference image is in the vault.
   await deps.processorLog?.record({
     processor: 'rekognition',
@@ -38,7 +102,7 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
     purpose: 'liveness',
     verificationId,
     attemptId,
-    objectKey: session.referenceImage?.key ?? `liveness-session:${attempt.livenessSessionId}`,
+    objectKey: reference?.key ?? `liveness-session:${attempt.livenessSessionId}`,
     ...(session.requestId ? { requestId: session.requestId } : {}),
     succeeded: session.status === 'SUCCEEDED',
     at: deps.clock.now().toISOString(),
@@ -47,14 +111,30 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
     verificationId,
     attemptId,
     name: 'liveness',
-    result: { ...result, ...(session.referenceImage ? { referenceImageKey: session.referenceImage.key } : {}) },
+    result: {
+      ...result,
+      ...(reference ? { referenceImageKey: reference.key } : {}),
+      ...(vaulted.length > 1 ? { auditImageKeys: vaulted.slice(reference ? 1 : 0).map((image) => image.key) } : {}),
+    },
     processors,
+    ...(matchedUserIds.length > 0 ? { matchedUserIds } : {}),
     recordedAt: deps.clock.now().toISOString(),
   });
   await auditProcessing(deps, verificationId, attemptId, 'liveness', processors, {
     status: session.status,
     confidence: result.confidence ?? -1,
+    imagesVaulted: vaulted.length,
+    ...(binding
+      ? {
+          portraitSimilarity: binding.portraitSimilarity,
+          selfieSimilarity: binding.selfieSimilarity,
+          faceHit: binding.faceHit,
+        }
+      : {}),
   });
+  // Vaulted and recorded: the intake copies go now rather than at lifecycle expiry (last, so a
+  // retried step still finds them).
+  for (const image of images) await deps.evidence.deleteObject(image);
   return result;
 }
 

@@ -2,10 +2,14 @@
  * Workflow step 1: loads the attempt's context (level, document type, failure count, whether it
  * follows a cooldown), moves the attempt to `processing` and audits the start. Output: ids and
  * flags only (`AttemptContext`).
+ *
+ * Only the live attempt is processed: a frozen (approved) verification, or an attempt that is no
+ * longer awaiting upload or processing (e.g. `superseded` by a newer one), is refused with
+ * `StaleAttemptError` (audited), which ends the execution without a decision.
  */
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowDeps } from './deps.ts';
-import { UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
+import { StaleAttemptError, UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
 import type { AttemptContext, WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
@@ -15,6 +19,22 @@ export async function loadAttemptStep(state: WorkflowState, deps: WorkflowDeps):
   let verification = await requireVerification(deps, verificationId);
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
+  const stale =
+    verification.frozen || verification.status === 'approved'
+      ? ('verification_frozen' as const)
+      : attempt.status !== 'awaiting_upload' && attempt.status !== 'processing'
+        ? ('attempt_closed' as const)
+        : undefined;
+  if (stale) {
+    await deps.audit.append({
+      subject: subjectOf(verificationId),
+      action: 'workflow.refused',
+      actor: `system:${deps.functionName ?? 'load-attempt'}`,
+      reason: stale,
+      details: { attemptId, attemptStatus: attempt.status, verificationStatus: verification.status },
+    });
+    throw new StaleAttemptError(verificationId, attemptId, stale);
+  }
   if (verification.status === 'awaiting_upload' || verification.status === 'rejected') {
     verification = await changeStatus(deps, verificationId, 'processing', 'uploads_complete');
   } else if (verification.status !== 'processing') {

@@ -9,6 +9,13 @@
  *   POST /_local/liveness-sessions/{sessionId}/complete
  *   { "frames": [{ "prompt": "centre" | "turn_left" | "turn_right", "imageBase64": "<JPEG or PNG>" }, ...] }
  *
+ * The route belongs to the session's owner only: before the body is read, the injected
+ * {@link LivenessCompletionAuthorizer} checks the caller's bearer token (the same JWTs as the
+ * API) and that the session is theirs (the runtime resolves the owner from the attempt whose
+ * output prefix the session carries); no or an invalid token is 401, another user's or an
+ * unknown session 404, so nobody but the applicant can complete (and so "win") a session.
+ * Every error of the route is JSON `{ code, message }` (see {@link livenessRouteError}).
+ *
  * (`{ "imageBase64" }` alone is one centre frame: it cannot show movement, so it scores 0.)
  * The face engine detects every frame and `judgeLiveness` (`local/face-engine/liveness-score.ts`)
  * combines them: several faces or too many frames without a face -> FAILED; another person
@@ -38,6 +45,81 @@ import {
   type LivenessVerdict,
 } from '../../face-engine/liveness-score.ts';
 import { invalidParameter } from './errors.ts';
+
+/** The completion route refuses the caller: 401 (no or invalid token) or 404 (not their session). */
+export class LivenessCompletionDeniedError extends Error {
+  constructor(
+    public readonly status: 401 | 404,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LivenessCompletionDeniedError';
+  }
+}
+
+/**
+ * Decides whether the caller may complete a session: resolves when they own it, throws
+ * {@link LivenessCompletionDeniedError} otherwise. `outputPrefix` is undefined for an unknown session.
+ */
+export type LivenessCompletionAuthorizer = (input: {
+  readonly sessionId: string;
+  readonly outputPrefix: string | undefined;
+  readonly authorization: string | undefined;
+}) => Promise<void>;
+
+/**
+ * An authorizer for a stand-alone local Rekognition (its tests, benchmarks): the holder of one
+ * fixed bearer token owns every existing session.
+ *
+ * @example
+ * ```ts
+ * const rekognition = await startRekognitionServer({ dataDir, authorizeLivenessCompletion: fixedTokenAuthorizer('t0k3n') });
+ * ```
+ */
+export function fixedTokenAuthorizer(token: string): LivenessCompletionAuthorizer {
+  return async ({ outputPrefix, authorization }) => {
+    if (authorization !== `Bearer ${token}`)
+      throw new LivenessCompletionDeniedError(401, 'Missing or invalid bearer token');
+    if (outputPrefix === undefined) throw new LivenessCompletionDeniedError(404, 'Liveness session not found');
+  };
+}
+
+const AWS_TO_ROUTE_ERRORS: Readonly<Record<string, { status: number; code: string }>> = {
+  SessionNotFoundException: { status: 404, code: 'NOT_FOUND' },
+  InvalidParameterException: { status: 400, code: 'INVALID_REQUEST' },
+  SerializationException: { status: 400, code: 'INVALID_REQUEST' },
+  InvalidImageFormatException: { status: 400, code: 'INVALID_IMAGE_FORMAT' },
+  ImageTooLargeException: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+};
+
+/** The `{ code, message }` answer of the completion route to any failure. */
+export function livenessRouteError(error: unknown): { status: number; body: { code: string; message: string } } {
+  if (error instanceof LivenessCompletionDeniedError) {
+    return {
+      status: error.status,
+      body: { code: error.status === 401 ? 'UNAUTHORIZED' : 'NOT_FOUND', message: error.message },
+    };
+  }
+  if (error instanceof LivenessSessionClosedError) {
+    return { status: 409, body: { code: 'LIVENESS_SESSION_CLOSED', message: error.message } };
+  }
+  if (error instanceof AwsServiceError) {
+    const mapped = AWS_TO_ROUTE_ERRORS[error.type];
+    if (mapped) return { status: mapped.status, body: { code: mapped.code, message: error.message } };
+  }
+  return { status: 500, body: { code: 'INTERNAL_ERROR', message: 'The liveness session could not be completed' } };
+}
+
+/** The session is no longer CREATED (completed, failed or expired): it cannot be completed again. */
+export class LivenessSessionClosedError extends Error {
+  constructor(
+    public readonly sessionId: string,
+    public readonly status: string,
+  ) {
+    super(`Session ${sessionId} is ${status} and cannot be completed`);
+    this.name = 'LivenessSessionClosedError';
+  }
+}
 
 /** A session expires 3 minutes after creation unless completed (AWS behaviour). */
 export const LIVENESS_SESSION_TTL_MS = 3 * 60 * 1000;
@@ -111,6 +193,11 @@ export class LivenessSessions {
     return session;
   }
 
+  /** The session, or undefined when there is none with this id. */
+  find(sessionId: string): LivenessSession | undefined {
+    return this.sessions.get(sessionId);
+  }
+
   get(sessionId: string): LivenessSession {
     const session = this.sessions.get(sessionId);
     if (!session) throw sessionNotFound(sessionId);
@@ -135,6 +222,10 @@ export class LivenessSessions {
 export const referenceKey = (session: LivenessSession): string =>
   `${session.outputPrefix}${session.SessionId}/reference.jpg`;
 
+/** The S3 key of a session's (single) audit image. */
+export const auditImageKey = (session: LivenessSession): string =>
+  `${session.outputPrefix}${session.SessionId}/audit_images/0.jpg`;
+
 /**
  * Completes a session with the frames of a challenge (see the module comment).
  *
@@ -151,7 +242,7 @@ export async function completeLivenessSession(
 ): Promise<{ SessionId: string; Status: LivenessStatus; Confidence?: number }> {
   const session = sessions.get(sessionId);
   const status = sessions.statusOf(session);
-  if (status !== 'CREATED') throw invalidParameter(`Session ${sessionId} is ${status} and cannot be completed`);
+  if (status !== 'CREATED') throw new LivenessSessionClosedError(sessionId, status);
   if (session.outputBucket && !s3) throw invalidParameter('This local Rekognition has no S3 client for OutputConfig');
   session.status = 'IN_PROGRESS';
   sessions.save(session);

@@ -179,9 +179,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const body = await readBody(request);
     if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
     const contentType = request.headers['content-type'];
+    const authorization = request.headers.authorization;
     const response = await fetch(`${target}${rawUrl}`, {
       method: request.method ?? 'GET',
-      headers: contentType ? { 'content-type': contentType } : {},
+      // The bearer token goes along: the target decides who may use the route.
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(authorization ? { authorization } : {}),
+      },
       ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
     });
     return {
@@ -248,7 +253,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     );
   });
-  server.keepAliveTimeout = 5_000;
+  // Longer than the clients' idle timeout (undici: 4 s), so the server never closes a socket a
+  // client is about to reuse (a "fetch failed" when the face engine keeps the event loop busy).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { KycApiError, KycClient } from '../../../local/demo/kyc-client.ts';
 import { loadSampleImages, type SampleImages } from '../../../local/demo/sample-images.ts';
 import { decideReview } from '../../../local/demo/review-client.ts';
 import { submitAttempt } from '../../../local/demo/scenarios.ts';
+import { challengeFrames } from '../../../local/demo/liveness-frames.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
 
 // The whole pipeline through the local runtime, driven exactly like a frontend (fetch, FormData
@@ -215,6 +216,95 @@ describe('verification pipeline', () => {
       retryAfterSeconds: expect.any(Number),
     });
   }, 300_000);
+});
+
+describe('identity assurance: liveness bound to the applicant', () => {
+  const open = async (userId: string, person: ReturnType<SampleImages['person']>) => {
+    const client = await KycClient.forUser(e2e.runtime.apiUrl, userId);
+    const { verificationId } = await client.createVerification({
+      level: 'basic',
+      nationality: person.nationality,
+      documentType: 'passport',
+      personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
+    });
+    return { client, verificationId };
+  };
+
+  it('does not approve a live stand-in: victim document and photo, another person passing liveness', async () => {
+    // Prepare: the victim's document and a still photo of the victim as selfie; the attacker's
+    // accomplice does the liveness challenge with their own face.
+    const victim = images.person(8);
+    const standIn = images.person(9);
+    const { client, verificationId } = await open('e2e-stand-in', victim);
+
+    // Act
+    const attempt = await submitAttempt(client, verificationId, {
+      document: await images.document(victim),
+      selfie: await images.selfie(victim),
+      camera: standIn,
+    });
+    const view = await client.waitForStatus(verificationId, { timeoutMs: 120_000 });
+    await e2e.runtime.eventsIdle();
+
+    // Assess
+    expect(view.status).toBe('rejected');
+    expect(view.reasons.map((reason) => reason.code)).toContain('FACE_NOT_MATCH');
+    const check = await e2e.dynamo.send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk and begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': `V#${verificationId}`, ':sk': `A#${attempt.attemptId}#C#` },
+      }),
+    );
+    const decision = (check.Items ?? []).find((item) => JSON.stringify(item).includes('"outcome"'));
+    expect(JSON.stringify(decision)).toMatch(/liveness_reference:selfie:below_reject/);
+    // The liveness images of a decided attempt are in the vault, no longer in intake.
+    const prefix = `liveness/${verificationId}/${attempt.attemptId}/`;
+    const vault = await e2e.s3.send(new ListObjectsV2Command({ Bucket: e2e.env.VAULT_BUCKET, Prefix: prefix }));
+    const intake = await e2e.s3.send(new ListObjectsV2Command({ Bucket: e2e.env.INTAKE_BUCKET, Prefix: prefix }));
+    expect((vault.Contents ?? []).map((object) => object.Key)).toContain(
+      `${prefix}${attempt.livenessSessionId}/reference.jpg`,
+    );
+    expect(intake.Contents ?? []).toEqual([]);
+  }, 300_000);
+
+  it('lets only the applicant complete their liveness session (404 for another user, 401 without a token)', async () => {
+    // Prepare
+    const person = images.person(10);
+    const { client, verificationId } = await open('e2e-session-owner', person);
+    const attacker = await KycClient.forUser(e2e.runtime.apiUrl, 'e2e-session-thief');
+    const attempt = await client.createAttempt(verificationId);
+    const sessionId = attempt.livenessSessionId ?? '';
+    const frame = await images.selfie(images.person(11));
+    const url = `${e2e.runtime.apiUrl}/_local/liveness-sessions/${encodeURIComponent(sessionId)}/complete`;
+    const post = (headers: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ imageBase64: frame.toString('base64') }),
+      });
+
+    // Act
+    const stolen = await attacker.completeLiveness(sessionId, [{ prompt: 'centre', image: frame }]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const anonymous = await post({});
+    const forged = await post({ authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' });
+    await client.completeLiveness(sessionId, await challengeFrames(person.index));
+    const again = await client.completeLiveness(sessionId, [{ prompt: 'centre', image: frame }]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(sessionId).not.toBe('');
+    expect(stolen).toMatchObject({ status: 404, body: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.any(String) });
+    expect(forged.status).toBe(401);
+    expect(again).toMatchObject({ status: 409, body: { code: 'LIVENESS_SESSION_CLOSED' } });
+  }, 120_000);
 });
 
 describe('event delivery', () => {

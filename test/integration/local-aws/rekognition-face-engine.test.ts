@@ -13,7 +13,11 @@ import {
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../../local/aws/client-config.ts';
-import { startRekognitionServer, type RekognitionServer } from '../../../local/aws/rekognition-server.ts';
+import {
+  fixedTokenAuthorizer,
+  startRekognitionServer,
+  type RekognitionServer,
+} from '../../../local/aws/rekognition-server.ts';
 
 // The real face engine lives on branch `quality` (local/face-engine); until it is merged there is nothing to run.
 const engineAvailable = existsSync(fileURLToPath(new URL('../../../local/face-engine/index.ts', import.meta.url)));
@@ -48,7 +52,7 @@ describe.skipIf(!engineAvailable)('local Rekognition with the real face engine',
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kyc-rekognition-engine-'));
-    server = await startRekognitionServer({ dataDir });
+    server = await startRekognitionServer({ dataDir, authorizeLivenessCompletion: fixedTokenAuthorizer('owner') });
     rekognition = new RekognitionClient(localClientConfig(server.endpoint));
   });
 
@@ -104,7 +108,7 @@ describe.skipIf(!engineAvailable)('local Rekognition with the real face engine',
     // Act
     const response = await fetch(`${server.endpoint}/_local/liveness-sessions/${SessionId}/complete`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer owner' },
       body: JSON.stringify({ imageBase64: image.toString('base64') }),
     });
     const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));

@@ -24,11 +24,16 @@ import {
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../../local/aws/client-config.ts';
-import { startRekognitionServer, type RekognitionServer } from '../../../local/aws/rekognition-server.ts';
+import {
+  fixedTokenAuthorizer,
+  startRekognitionServer,
+  type RekognitionServer,
+} from '../../../local/aws/rekognition-server.ts';
 import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../../../local/aws/s3.ts';
 import { face, sampleImage, TestFaceEngine } from './rekognition-test-engine.ts';
 
 const BUCKET = 'kyc-liveness-test';
+const OWNER_TOKEN = 'owner-token';
 const ALICE = [1, 0, 0];
 const ALICE_AGAIN = [0.97, 0.05, 0.02];
 const BOB = [0, 1, 0];
@@ -47,16 +52,19 @@ describe('local Rekognition', () => {
   > = {} as never;
 
   /** Posts the frames of a challenge (centre, turn_left, turn_right, ...); one image = one centre frame. */
-  const complete = async (sessionId: string, ...frames: Buffer[]): Promise<Response> => {
+  const completeAs = async (token: string | null, sessionId: string, ...frames: Buffer[]): Promise<Response> => {
     const prompts = ['centre', 'turn_left', 'turn_right', 'centre'];
     return fetch(`${server.endpoint}/_local/liveness-sessions/${sessionId}/complete`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({
         frames: frames.map((image, index) => ({ prompt: prompts[index % 4], imageBase64: image.toString('base64') })),
       }),
     });
   };
+
+  const complete = (sessionId: string, ...frames: Buffer[]): Promise<Response> =>
+    completeAs(OWNER_TOKEN, sessionId, ...frames);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kyc-rekognition-'));
@@ -82,7 +90,13 @@ describe('local Rekognition', () => {
     engine.register(images.spoofTurned, [face(ALICE, { live: 0.12, real: 0.3, ...moved })]);
     s3Server = await startLocalS3({ directory: join(dataDir, 's3'), buckets: [BUCKET] });
     s3 = new S3Client(localS3ClientConfig(s3Server.endpoint));
-    server = await startRekognitionServer({ dataDir, s3Client: s3, faceEngine: engine, now: () => clock });
+    server = await startRekognitionServer({
+      dataDir,
+      s3Client: s3,
+      faceEngine: engine,
+      now: () => clock,
+      authorizeLivenessCompletion: fixedTokenAuthorizer(OWNER_TOKEN),
+    });
     rekognition = new RekognitionClient(localClientConfig(server.endpoint));
   });
 
@@ -279,7 +293,12 @@ describe('local Rekognition', () => {
       await rekognition.send(new IndexFacesCommand({ CollectionId, Image: { Bytes: images.alice } }));
 
       // Act
-      const restarted = await startRekognitionServer({ dataDir, s3Client: s3, faceEngine: engine });
+      const restarted = await startRekognitionServer({
+        dataDir,
+        s3Client: s3,
+        faceEngine: engine,
+        authorizeLivenessCompletion: fixedTokenAuthorizer(OWNER_TOKEN),
+      });
       const client = new RekognitionClient(localClientConfig(restarted.endpoint));
       const found = await client.send(
         new SearchFacesByImageCommand({ CollectionId, Image: { Bytes: images.aliceAgain } }),
@@ -436,8 +455,49 @@ describe('local Rekognition', () => {
 
       // Assess
       expect(result.Status).toBe('EXPIRED');
-      expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ __type: 'InvalidParameterException' });
+      expect(response.status).toBe(409);
+      expect(await response.json()).toEqual({
+        code: 'LIVENESS_SESSION_CLOSED',
+        message: `Session ${SessionId} is EXPIRED and cannot be completed`,
+      });
+    });
+
+    it.each([
+      ['no token', null],
+      ['a wrong token', 'someone-else'],
+    ])('refuses a completion with %s: 401 { code, message }, the session untouched', async (_name, token) => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      const response = await completeAs(token, SessionId, images.alice);
+      const after = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.any(String) });
+      expect(after.Status).toBe('CREATED');
+    });
+
+    it.each([
+      ['a body that is not JSON', '{', 400, 'INVALID_REQUEST'],
+      ['no image', '{}', 400, 'INVALID_REQUEST'],
+      ['an image that is not JPEG or PNG', JSON.stringify({ imageBase64: 'aGVsbG8=' }), 400, 'INVALID_IMAGE_FORMAT'],
+    ])('answers %s with %i %s', async (_name, body, status, code) => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      const response = await fetch(`${server.endpoint}/_local/liveness-sessions/${SessionId}/complete`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${OWNER_TOKEN}` },
+        body,
+      });
+
+      // Assess
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ code, message: expect.any(String) });
     });
 
     it('answers SessionNotFoundException for an unknown session', async () => {
@@ -449,7 +509,8 @@ describe('local Rekognition', () => {
 
       // Assess
       expect(get).toMatchObject({ name: 'SessionNotFoundException' });
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
     });
   });
 
@@ -484,6 +545,7 @@ describe('local Rekognition', () => {
       let attempts = 0;
       const broken = await startRekognitionServer({
         dataDir: join(dataDir, 'broken'),
+        authorizeLivenessCompletion: fixedTokenAuthorizer(OWNER_TOKEN),
         faceEngine: async () => {
           attempts += 1;
           throw new Error('model files missing');

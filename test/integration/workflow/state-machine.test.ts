@@ -3,10 +3,18 @@
  * real step handlers over in-memory ports and the real review-decision HTTP handler.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
 import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
 import type { ReviewRouteDeps } from '../../../lambdas/handlers/http/review-deps.ts';
 import { httpEvent, lambdaContext, parse } from '../../unit/intake/http-events.ts';
-import { appTemplate, harness, passportMrz, type Harness } from './harness.ts';
+import { LocalStepFunctions } from '../../../local/stepfunctions/engine.ts';
+import { workflowHandlersFromTemplate } from '../../../local/stepfunctions/workflow-handlers.ts';
+import { appTemplate, harness, passportMrz, retryingStates, type Harness } from './harness.ts';
+
+const retryOverrides = (template: ReturnType<typeof appTemplate>) =>
+  Object.fromEntries(retryingStates(template).map((name) => [name, 1]));
+
+const withoutLiveness = resolveConfig({ features: { ...DEFAULT_CONFIG.features, liveness: false } });
 
 function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name });
@@ -165,7 +173,7 @@ describe('verification state machine (synthesized, run locally)', () => {
     const world = prepared();
     world.faces.similarity = 10;
     for (const attemptId of ['att-2', 'att-3'])
-      world.store.seed({ verificationId: 'ver-1', attemptId, livenessSessionId: 'session-1' });
+      world.store.seed({ verificationId: 'ver-1', attemptId, livenessSessionId: `session-${attemptId}` });
 
     // Act
     const first = await world.run('att-1');
@@ -196,8 +204,8 @@ describe('verification state machine (synthesized, run locally)', () => {
   });
 
   it('retries a throttled check and then succeeds', async () => {
-    // Prepare
-    const world = prepared();
+    // Prepare: liveness off, so the face match alone calls CompareFaces.
+    const world = prepared({ config: withoutLiveness });
     world.faces.errors.compareFaces = [awsError('ThrottlingException', 'Rate exceeded')];
 
     // Act
@@ -220,8 +228,8 @@ describe('verification state machine (synthesized, run locally)', () => {
     ],
     ['a check denied access', 'searchFaces', 'AccessDeniedException', 'duplicates:error:AccessDeniedException'],
   ] as const)('%s -> manual review with the recorded cause', async (_name, operation, errorName, cause) => {
-    // Prepare
-    const world = prepared({ timeScale: 1e-4 });
+    // Prepare: liveness off, so one check alone calls the failing operation.
+    const world = prepared({ timeScale: 1e-4, config: withoutLiveness });
     world.faces.errors[operation] = Array.from({ length: 10 }, () => awsError(errorName));
     const executionArn = world.start('att-1');
 
@@ -265,4 +273,132 @@ describe('verification state machine (synthesized, run locally)', () => {
     const task = await world.store.getReviewTask('ver-1', 'att-missing');
     expect(task?.causes).toEqual(['task_failed:WorkflowRecordNotFoundError']);
   });
+});
+
+describe('verification state machine: identity assurance and bounded loops', () => {
+  let h: Harness | undefined;
+  beforeAll(() => {
+    appTemplate();
+  }, 120_000);
+  afterEach(() => h?.engine.close());
+
+  /** Decides every review the execution waits for (as a reviewer would), until it ends. */
+  async function reviewUntilDone(world: Harness, executionArn: string, decision: 'approve' | 'reject') {
+    for (let i = 0; i < 4000; i += 1) {
+      const status = world.engine.describeExecution(executionArn).status;
+      if (status !== 'RUNNING') return world.engine.describeExecution(executionArn);
+      for (const pending of world.engine.listPendingTaskTokens(executionArn)) {
+        world.engine.sendTaskSuccess(pending.taskToken, {
+          decision,
+          reasons: decision === 'reject' ? ['FACE_NOT_MATCH'] : [],
+          reviewer: 'reviewer-1',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('execution did not end');
+  }
+
+  it('rejects a live stand-in: liveness passed by another face than the selfie and document', async () => {
+    // Prepare: the selfie is a still photo of the victim and matches the document; the live face does not.
+    h = harness();
+    h.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    h.faces.textLines = passportMrz();
+    h.faces.similarityFor = (source) => (source.key.startsWith('liveness/') ? 14 : 99);
+
+    // Act
+    const done = await h.run('att-1');
+
+    // Assess
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await h.store.getVerification('ver-1')).toMatchObject({ status: 'rejected', reasons: ['FACE_NOT_MATCH'] });
+    expect((await h.store.getCheck('ver-1', 'att-1', 'decision'))?.result).toMatchObject({
+      outcome: 'reject',
+      causes: ['liveness_reference:portrait:below_reject', 'liveness_reference:selfie:below_reject'],
+    });
+    expect(h.faces.indexed).toEqual([]);
+    expect(h.vault.copies.map((c) => c.to)).toEqual(['liveness/ver-1/att-1/session-1/reference.jpg']);
+  });
+
+  it('the reported stale-attempt scenario ends terminal, bounded, and the approval stays', async () => {
+    // Prepare: two attempts were open; the first is approved; the second then receives files
+    // and its execution is started anyway (as before uploads to stale attempts were refused).
+    h = harness({ timeScale: 1e-4 });
+    h.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    h.store.seed({ verificationId: 'ver-1', attemptId: 'att-2', livenessSessionId: 'session-2' });
+    h.faces.textLines = passportMrz();
+    expect((await h.run('att-1')).status).toBe('SUCCEEDED');
+    const approved = await h.store.getVerification('ver-1');
+
+    // Act: the late execution, then a reviewer trying to reject the case.
+    const late = await reviewUntilDone(h, h.start('att-2'), 'reject');
+    const rejection = await decideAsReviewer(h, { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note: 'late' });
+
+    // Assess
+    expect(late).toMatchObject({ status: 'FAILED', error: 'StaleAttemptError' });
+    expect(h.engine.getExecutionHistory(late.executionArn).length).toBeLessThan(20);
+    expect(rejection).toMatchObject({ status: 409, body: { code: 'REVIEW_NOT_OPEN' } });
+    expect(await h.store.getVerification('ver-1')).toEqual(approved);
+    expect(approved).toMatchObject({ status: 'approved', frozen: true });
+    expect(await h.store.getReviewTask('ver-1', 'att-2')).toBeUndefined();
+    expect(h.audit.events.map((e) => e.action)).toContain('workflow.refused');
+  });
+
+  it('a decision that cannot be applied ends in Exceptions after three rounds instead of looping', async () => {
+    // Prepare: the case goes to review; applying the reviewer's rejection fails every time.
+    h = harness({ timeScale: 1e-4 });
+    h.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    h.faces.textLines = passportMrz();
+    h.faces.similarity = 88;
+    h.rateLimits.recordOutcome = async () => {
+      throw awsError('ValidationException', 'refused');
+    };
+
+    // Act
+    const done = await reviewUntilDone(h, h.start('att-1'), 'reject');
+
+    // Assess
+    expect(done).toMatchObject({ status: 'FAILED', error: 'WorkflowExceptions' });
+    const history = h.engine.getExecutionHistory(done.executionArn);
+    expect(history.filter((e) => e.stateName === 'CountFailure' && /Enter/.test(e.type))).toHaveLength(3);
+    expect(history.length).toBeLessThan(200);
+    expect((await h.store.getReviewTask('ver-1', 'att-1'))?.queue).toBe('standard');
+  });
+
+  it.each(['load-attempt', 'face-match', 'decide', 'finalize-approve', 'finalize-reject', 'review-task'])(
+    'a step (%s) that always fails ends the execution with a bounded history',
+    async (step) => {
+      // Prepare: that step throws a non-transient error on every call; reviewers decide at once.
+      const template = appTemplate();
+      h = harness({ timeScale: 1e-4 });
+      h.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+      h.faces.textLines = passportMrz();
+      if (step === 'finalize-reject') h.faces.similarity = 10;
+      const failing = Object.entries(template.Resources ?? {}).find(
+        ([, r]) =>
+          (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+            ?.KYC_WORKFLOW_TASK === step,
+      )?.[0];
+      expect(failing).toBeDefined();
+      const engine = new LocalStepFunctions({ timeScale: 1e-4, retryIntervalOverridesMs: retryOverrides(template) });
+      const handlers = workflowHandlersFromTemplate(template, () => h!.deps);
+      handlers[failing as string] = () => {
+        throw awsError('ValidationException', `${step} always fails`);
+      };
+      const arn = engine.addStateMachineFromTemplate(template, handlers);
+      const world = { ...h, engine };
+
+      // Act
+      const executionArn = engine.startExecution({
+        stateMachineArn: arn,
+        input: { verificationId: 'ver-1', attemptId: 'att-1' },
+      }).executionArn;
+      const done = await reviewUntilDone(world, executionArn, step === 'finalize-reject' ? 'reject' : 'approve');
+      engine.close();
+
+      // Assess
+      expect(done.status).not.toBe('RUNNING');
+      expect(engine.getExecutionHistory(executionArn).length).toBeLessThan(200);
+    },
+  );
 });

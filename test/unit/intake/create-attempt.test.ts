@@ -165,6 +165,25 @@ describe('POST /v1/verifications/{id}/attempts', () => {
     expect(repository.verifications.get('v-1')).toMatchObject({ status: 'awaiting_upload', reasons: [], version: 2 });
   });
 
+  it('closes the earlier attempts still awaiting uploads: only the newest is live', async () => {
+    // Prepare
+    const { handler, repository, audit, clock } = setup();
+    await handler(attemptEvent(), lambdaContext);
+    clock.advance(1000);
+
+    // Act
+    const second = parse(await handler(attemptEvent(), lambdaContext));
+
+    // Assess
+    expect(second.attemptId).toBe('a-2');
+    expect((await repository.getAttempt('v-1', 'a-1'))?.status).toBe('superseded');
+    expect((await repository.getAttempt('v-1', 'a-2'))?.status).toBe('awaiting_upload');
+    expect(audit.events.at(-1)).toMatchObject({
+      action: 'attempt.created',
+      details: { attemptId: 'a-2', supersededAttemptIds: ['a-1'] },
+    });
+  });
+
   it('answers 429 RATE_LIMITED with Retry-After after 5 attempts in an hour', async () => {
     // Prepare
     const { handler, clock, audit } = setup();

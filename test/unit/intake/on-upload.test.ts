@@ -242,6 +242,57 @@ describe('on-upload', () => {
   });
 
   it.each([
+    {
+      name: 'the verification is approved and frozen',
+      arrange: (repository: FakeRepository) =>
+        repository.verifications.set('v-1', {
+          ...sampleVerification({ documentType: 'passport' }),
+          status: 'approved',
+          frozen: true,
+        }),
+      reason: 'verification_frozen',
+    },
+    {
+      name: 'the attempt was superseded',
+      arrange: (repository: FakeRepository) =>
+        repository.attempts.set('v-1/a-1', { ...repository.attempts.get('v-1/a-1')!, status: 'superseded' }),
+      reason: 'attempt_superseded',
+    },
+    {
+      name: 'a newer attempt exists',
+      arrange: (repository: FakeRepository) =>
+        repository.attempts.set('v-1/a-2', {
+          ...repository.attempts.get('v-1/a-1')!,
+          attemptId: 'a-2',
+          createdAt: '2026-03-01T10:01:00.000Z',
+        }),
+      reason: 'attempt_superseded',
+    },
+  ])('refuses and destroys a late upload when $name: audited, never vaulted', async ({ arrange, reason }) => {
+    // Prepare
+    const { handler, repository, audit, gateCalls } = setup();
+    arrange(repository);
+    const before = await repository.getVerification('v-1');
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'refused', reason });
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'kyc-intake',
+      Key: 'intake/v-1/a-1/selfie',
+      VersionId: 'v1',
+    });
+    expect(audit.events.at(-1)).toMatchObject({ action: 'upload.refused', reason });
+    expect(gateCalls).toEqual([]);
+    expect(await repository.getDocument('v-1', 'a-1', 'selfie')).toBeUndefined();
+    expect(await repository.getVerification('v-1')).toEqual(before);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
     { name: 'oversized', size: 11 * 1024 * 1024, code: 'FILE_TOO_LARGE' },
     { name: 'undersized', size: 50 * 1024, code: 'FILE_TOO_SMALL' },
   ])('rejects an $name object without reading it', async ({ size, code }) => {

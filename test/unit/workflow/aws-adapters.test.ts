@@ -125,12 +125,12 @@ describe('RekognitionFaceService', () => {
 
 describe('RekognitionLiveness', () => {
   const liveness = new RekognitionLiveness({
-    vaultBucket: 'vault',
+    outputBucket: 'intake',
     kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/docs',
     client: new RekognitionClient({}),
   });
 
-  it('creates a session writing into the vault under liveness/<verification>/<attempt>/ with our key', async () => {
+  it('creates a session bound to its attempt: images go to intake under liveness/<verification>/<attempt>/ with our key', async () => {
     // Prepare
     rekognition.on(CreateFaceLivenessSessionCommand).resolves({ SessionId: 's-1' });
 
@@ -142,17 +142,18 @@ describe('RekognitionLiveness', () => {
     expect(rekognition.commandCalls(CreateFaceLivenessSessionCommand)[0]?.args[0].input).toEqual({
       KmsKeyId: 'arn:aws:kms:eu-west-1:1:key/docs',
       ClientRequestToken: 'a-1',
-      Settings: { OutputConfig: { S3Bucket: 'vault', S3KeyPrefix: 'liveness/v-1/a-1/' }, AuditImagesLimit: 1 },
+      Settings: { OutputConfig: { S3Bucket: 'intake', S3KeyPrefix: 'liveness/v-1/a-1/' }, AuditImagesLimit: 1 },
     });
   });
 
-  it('reads status, confidence and the reference image location', async () => {
+  it('reads status, confidence and the reference and audit image locations', async () => {
     // Prepare
     rekognition.on(GetFaceLivenessSessionResultsCommand).resolves({
       SessionId: 's-1',
       Status: 'SUCCEEDED',
       Confidence: 93.2,
-      ReferenceImage: { S3Object: { Bucket: 'vault', Name: 'liveness/v-1/a-1/reference.jpg' } },
+      ReferenceImage: { S3Object: { Bucket: 'intake', Name: 'liveness/v-1/a-1/s-1/reference.jpg' } },
+      AuditImages: [{ S3Object: { Bucket: 'intake', Name: 'liveness/v-1/a-1/s-1/audit_images/0.jpg' } }],
     });
 
     // Act / Assess
@@ -160,7 +161,8 @@ describe('RekognitionLiveness', () => {
       sessionId: 's-1',
       status: 'SUCCEEDED',
       confidence: 93.2,
-      referenceImage: { bucket: 'vault', key: 'liveness/v-1/a-1/reference.jpg' },
+      referenceImage: { bucket: 'intake', key: 'liveness/v-1/a-1/s-1/reference.jpg' },
+      auditImages: [{ bucket: 'intake', key: 'liveness/v-1/a-1/s-1/audit_images/0.jpg' }],
     });
   });
 });

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { cooldownEnd, decide, type DecisionInput } from '../../../lambdas/domain/decision-policy.ts';
 
+const bound = { portraitSimilarity: 98, selfieSimilarity: 99, faceHit: false };
+
 const clean: DecisionInput = {
   level: 'basic',
   faceMatch: { kind: 'scored', similarity: 99 },
-  liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 97 },
+  liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 97, binding: bound },
   document: { kind: 'read', expired: false, mismatches: [] },
   duplicates: { kind: 'checked', faceHit: false, documentHit: false },
   consecutiveFailures: 0,
@@ -42,14 +44,55 @@ describe('decide', () => {
     ],
     ['liveness disabled', { liveness: { kind: 'disabled' } }, 'approve', []],
     [
+      'a live stand-in: the liveness face is not the selfie',
+      {
+        liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 97, binding: { ...bound, selfieSimilarity: 12 } },
+      },
+      'reject',
+      ['FACE_NOT_MATCH'],
+    ],
+    [
+      'a live stand-in: the liveness face is not the document portrait',
+      {
+        liveness: {
+          kind: 'scored',
+          status: 'SUCCEEDED',
+          confidence: 97,
+          binding: { ...bound, portraitSimilarity: 30 },
+        },
+      },
+      'reject',
+      ['FACE_NOT_MATCH'],
+    ],
+    [
+      'liveness face between the face-match bands',
+      {
+        liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 97, binding: { ...bound, selfieSimilarity: 88 } },
+      },
+      'manual_review',
+      ['MANUAL_REVIEW_REQUIRED'],
+    ],
+    [
+      'liveness face found on another account',
+      { liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 97, binding: { ...bound, faceHit: true } } },
+      'manual_review',
+      ['DUPLICATE_IDENTITY', 'MANUAL_REVIEW_REQUIRED'],
+    ],
+    [
+      'liveness succeeded without a reference image to compare',
+      { liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 97 } },
+      'manual_review',
+      ['MANUAL_REVIEW_REQUIRED'],
+    ],
+    [
       'liveness between the bands',
-      { liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 70 } },
+      { liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 70, binding: bound } },
       'manual_review',
       ['MANUAL_REVIEW_REQUIRED'],
     ],
     [
       'liveness below the reject threshold',
-      { liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 30 } },
+      { liveness: { kind: 'scored', status: 'SUCCEEDED', confidence: 30, binding: bound } },
       'reject',
       ['LIVENESS_CHECK_FAILED'],
     ],
@@ -142,6 +185,25 @@ describe('decide', () => {
 
     // Assess
     expect(decision.causes).toEqual(['face_match:error:Lambda.ServiceException']);
+  });
+
+  it.each([
+    ['selfie', { selfieSimilarity: 12 }, ['liveness_reference:selfie:below_reject']],
+    ['portrait', { portraitSimilarity: 40 }, ['liveness_reference:portrait:below_reject']],
+    [
+      'both',
+      { portraitSimilarity: 40, selfieSimilarity: 12 },
+      ['liveness_reference:portrait:below_reject', 'liveness_reference:selfie:below_reject'],
+    ],
+  ])('records why a live stand-in (%s) is rejected', (_name, scores, causes) => {
+    // Prepare
+    const liveness = { kind: 'scored' as const, status: 'SUCCEEDED', confidence: 99, binding: { ...bound, ...scores } };
+
+    // Act
+    const decision = decide({ ...clean, liveness }, DEFAULT_CONFIG);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'reject', reasons: ['FACE_NOT_MATCH'], causes });
   });
 
   it('does not route to review after a cooldown when the switch is off', () => {

@@ -59,14 +59,31 @@ describe('workflow steps', () => {
     expect((await w.store.getAttempt('ver-1', 'att-1'))?.status).toBe('processing');
   });
 
-  it('load-attempt refuses an approved verification (stale execution)', async () => {
+  it('load-attempt refuses an approved verification (stale execution), audited', async () => {
     // Prepare
     const w = world();
     const v = await w.store.getVerification('ver-1');
-    await w.store.updateVerification('ver-1', v!.version, { status: 'approved' });
+    await w.store.updateVerification('ver-1', v!.version, { status: 'approved', frozen: true });
 
     // Act / Assess
-    await expect(loadAttemptStep(ids, w.deps)).rejects.toMatchObject({ name: 'UnexpectedStatusError' });
+    await expect(loadAttemptStep(ids, w.deps)).rejects.toMatchObject({
+      name: 'StaleAttemptError',
+      reason: 'verification_frozen',
+    });
+    expect(w.audit.events.at(-1)).toMatchObject({ action: 'workflow.refused', reason: 'verification_frozen' });
+    expect((await w.store.getVerification('ver-1'))?.status).toBe('approved');
+  });
+
+  it('load-attempt refuses a superseded attempt', async () => {
+    // Prepare
+    const w = world();
+    await w.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'superseded' });
+
+    // Act / Assess
+    await expect(loadAttemptStep(ids, w.deps)).rejects.toMatchObject({
+      name: 'StaleAttemptError',
+      reason: 'attempt_closed',
+    });
   });
 
   it('document-data never returns or records the name, birth date or document number', async () => {
@@ -133,23 +150,71 @@ describe('workflow steps', () => {
     expect(await step(ids, w.deps)).toEqual({ kind: 'disabled' });
   });
 
-  it('liveness persists the session result at once', async () => {
+  it('liveness persists the session result at once, bound to the applicant, images copied to the vault', async () => {
     // Prepare
     const w = world();
+    const reference = 'liveness/ver-1/att-1/session-1/reference.jpg';
+    const audit = 'liveness/ver-1/att-1/session-1/audit_images/0.jpg';
     w.liveness.result = {
       status: 'SUCCEEDED',
       confidence: 88.123,
-      referenceImage: { bucket: 'vault', key: 'liveness/r.jpg' },
+      referenceImage: { bucket: 'intake', key: reference },
+      auditImages: [{ bucket: 'intake', key: audit }],
     };
+    w.faces.similarityFor = (source, target) =>
+      source.key === reference && target.key.endsWith('selfie') ? 97.456 : 96;
 
     // Act
     const result = await livenessStep(ids, w.deps);
 
     // Assess
-    expect(result).toEqual({ kind: 'scored', status: 'SUCCEEDED', confidence: 88.12 });
-    expect((await w.store.getCheck('ver-1', 'att-1', 'liveness'))?.result).toMatchObject({
-      referenceImageKey: 'liveness/r.jpg',
+    expect(result).toEqual({
+      kind: 'scored',
+      status: 'SUCCEEDED',
+      confidence: 88.12,
+      binding: { portraitSimilarity: 96, selfieSimilarity: 97.46, faceHit: false },
     });
+    expect(w.vault.copies).toEqual([
+      { from: { bucket: 'intake', key: reference }, to: reference },
+      { from: { bucket: 'intake', key: audit }, to: audit },
+    ]);
+    expect(w.vault.deleted).toEqual([
+      { bucket: 'intake', key: reference },
+      { bucket: 'intake', key: audit },
+    ]);
+    const check = await w.store.getCheck('ver-1', 'att-1', 'liveness');
+    expect(check?.result).toMatchObject({ referenceImageKey: reference, auditImageKeys: [audit] });
+    expect(check?.processors).toContain('fake-rekognition:SearchFacesByImage@liveness_reference');
+  });
+
+  it('liveness finds the live face on another account (duplicate search on the liveness image)', async () => {
+    // Prepare
+    const w = world();
+    w.faces.searchHitsFor = (image) =>
+      image.key.startsWith('liveness/') ? [{ userId: 'user-9', similarity: 99 }] : [];
+
+    // Act
+    const result = await livenessStep(ids, w.deps);
+
+    // Assess
+    expect(result).toMatchObject({ binding: { faceHit: true } });
+    expect((await w.store.getCheck('ver-1', 'att-1', 'liveness'))?.matchedUserIds).toEqual(['user-9']);
+  });
+
+  it.each([
+    ['another attempt', { bucket: 'intake', key: 'liveness/ver-1/att-0/session-1/reference.jpg' }],
+    ['another verification', { bucket: 'intake', key: 'liveness/ver-2/att-1/session-1/reference.jpg' }],
+    ['another bucket', { bucket: 'elsewhere', key: 'liveness/ver-1/att-1/session-1/reference.jpg' }],
+    ['a path escape', { bucket: 'intake', key: 'liveness/ver-1/att-1/../../ver-2/x/reference.jpg' }],
+  ])('liveness reads a session only for its own attempt: refuses images of %s', async (_name, referenceImage) => {
+    // Prepare
+    const w = world();
+    w.liveness.result = { status: 'SUCCEEDED', confidence: 99, referenceImage };
+
+    // Act / Assess
+    await expect(livenessStep(ids, w.deps)).rejects.toMatchObject({ name: 'LivenessSessionMismatchError' });
+    expect(w.vault.copies).toEqual([]);
+    expect(await w.store.getCheck('ver-1', 'att-1', 'liveness')).toBeUndefined();
   });
 
   it('duplicates ignores the user’s own indexed face and keeps other user ids out of the output', async () => {
