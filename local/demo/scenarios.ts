@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { KycApiError, KycClient, type CreatedAttempt, type VerificationView } from './kyc-client.ts';
 import { decideReview } from './review-client.ts';
 import { loadSampleImages, type DemoPerson, type SampleImages } from './sample-images.ts';
-import { challengeFrames, type ChallengeFrame } from './liveness-frames.ts';
+import { challengeFrames } from './liveness-frames.ts';
 
 export interface ScenarioResult {
   readonly name: string;
