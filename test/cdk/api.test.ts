@@ -5,12 +5,12 @@ import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
 import { grantsOf } from './iam-grants.ts';
 import { synthKyc } from './synth.ts';
 
-const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ dataKey [kms:ViaService=dynamodb]`);
+const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ serviceKey [kms:ViaService=dynamodb]`);
 
 const EXPECTED_GRANTS: Record<string, string[]> = {
   'GET /health': [],
   'POST /v1/verifications': [
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:UpdateItem @ verifications',
@@ -20,7 +20,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'POST /v1/verifications/{id}/attempts': [
     'dynamodb:GetItem @ rateLimits',
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ rateLimits',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
@@ -39,7 +39,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/reviews/{verificationId}/decision': [
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
@@ -55,12 +55,12 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/verifications/{id}/reset': [
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
     'dynamodb:UpdateItem @ verifications',
-    'events:PutEvents @ bus',
+    'events:PutEvents @ bus [events:source=serverless-kyc, events:detail-type=["Verification Status Changed"]]',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
 };
