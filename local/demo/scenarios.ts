@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { KycApiError, KycClient, type CreatedAttempt, type VerificationView } from './kyc-client.ts';
 import { decideReview } from './review-client.ts';
 import { loadSampleImages, type DemoPerson, type SampleImages } from './sample-images.ts';
+import type { LocalSigningKey } from '../runtime/auth/local-signing-key.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -20,6 +21,8 @@ export interface ScenarioResult {
 
 export interface ScenarioOptions {
   readonly apiUrl: string;
+  /** The runtime's token signing key (its data folder's), for the reviewer's staff token. */
+  readonly signingKey: LocalSigningKey;
   readonly report: (line: string) => void;
   /** Only run the scenarios with these names (all by default). */
   readonly only?: readonly string[];
@@ -29,6 +32,7 @@ export interface ScenarioOptions {
 
 interface ScenarioContext {
   readonly apiUrl: string;
+  readonly signingKey: LocalSigningKey;
   readonly images: SampleImages;
   readonly run: string;
   readonly settleTimeoutMs: number;
@@ -170,7 +174,12 @@ const SCENARIOS: readonly Scenario[] = [
       const person = context.images.person(7);
       const files = { document: await context.images.document(person), selfie: await context.images.selfie(person) };
       const first = await KycClient.forUser(context.apiUrl, `demo-${context.run}-original`);
-      const reviewer = await KycClient.forUser(context.apiUrl, `demo-${context.run}-reviewer`, 'compliance_reviewer');
+      const reviewer = await KycClient.forStaff(
+        context.apiUrl,
+        `demo-${context.run}-reviewer`,
+        'compliance_reviewer',
+        context.signingKey,
+      );
       const original = await verifyOnce(context, first, person, files);
       // The original account must be verified first; locally a reviewer may have to confirm it
       // (see the happy path), exactly as compliance would.
@@ -206,7 +215,12 @@ const SCENARIOS: readonly Scenario[] = [
 async function reviewCauses(context: ScenarioContext, actual: string): Promise<string> {
   if (!actual.includes('manual_review')) return '';
   try {
-    const reviewer = await KycClient.forUser(context.apiUrl, `demo-${context.run}-auditor`, 'compliance_reviewer');
+    const reviewer = await KycClient.forStaff(
+      context.apiUrl,
+      `demo-${context.run}-auditor`,
+      'compliance_reviewer',
+      context.signingKey,
+    );
     const { items } = await reviewer.call<{ items: { causes?: string[] }[] }>('GET', '/v1/reviews?limit=100');
     const causes = [...new Set(items.flatMap((item) => item.causes ?? []))];
     return causes.length > 0 ? ` (open review causes: ${causes.join(', ')})` : '';
@@ -223,12 +237,14 @@ export const SCENARIO_NAMES = SCENARIOS.map((scenario) => scenario.name);
  *
  * @example
  * ```ts
- * const results = await runScenarios({ apiUrl: 'http://127.0.0.1:3000', report: console.log });
+ * const signingKey = await loadOrCreateSigningKey('.local-data');
+ * const results = await runScenarios({ apiUrl: 'http://127.0.0.1:3000', signingKey, report: console.log });
  * ```
  */
 export async function runScenarios(options: ScenarioOptions): Promise<ScenarioResult[]> {
   const context: ScenarioContext = {
     apiUrl: options.apiUrl,
+    signingKey: options.signingKey,
     images: await loadSampleImages(),
     run: randomUUID().slice(0, 8),
     settleTimeoutMs: options.settleTimeoutMs ?? 90_000,

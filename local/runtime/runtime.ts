@@ -67,6 +67,8 @@ export interface RuntimeOptions {
   readonly log?: (line: string) => void;
   /** Retry policy of event deliveries (EventBridge-like defaults). */
   readonly eventRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Let `GET /_local/token` mint staff-role tokens (false: `user` only; `kyc local --dev-tokens`). */
+  readonly devTokens?: boolean;
 }
 
 export interface RuntimeEndpoints extends LocalEndpoints {
@@ -298,6 +300,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         signingKey,
         region,
         port,
+        devTokens: options.devTokens ?? false,
         ...(existsSync(webDir) ? { webDir } : {}),
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
         // Each route runs with its own function's environment, as in Lambda.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { loadOrCreateSigningKey, type LocalSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
 import { startRuntime, type RunningRuntime } from '../../../local/runtime/runtime.ts';
 
 export interface E2eRuntime {
@@ -18,6 +19,8 @@ export interface E2eRuntime {
   /** Table and bucket names as the handlers see them. */
   readonly env: Readonly<Record<string, string>>;
   readonly logs: string[];
+  /** The runtime's token signing key, for staff tokens (the API mints only `user` tokens over HTTP). */
+  readonly signingKey: LocalSigningKey;
   stop(): Promise<void>;
 }
 
@@ -53,8 +56,10 @@ export async function startE2eRuntime(options: { timeScale?: number } = {}): Pro
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  const signingKey = await loadOrCreateSigningKey(dataDir);
   return {
     runtime,
+    signingKey,
     dynamo: DynamoDBDocumentClient.from(dynamoClient),
     s3,
     env: runtime.environment,
