@@ -29,7 +29,7 @@ import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts';
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
-import { isPortBusy } from '../aws/free-port.ts';
+import { findFreePort, isPortBusy } from '../aws/free-port.ts';
 import { startKmsServer, type KmsServer, type LocalKeySpec } from '../aws/kms-server.ts';
 import { startRekognitionServer } from '../aws/rekognition-server.ts';
 import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../aws/s3.ts';
@@ -148,6 +148,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   if (port !== 0 && (await isPortBusy(port, '127.0.0.1'))) {
     throw new RuntimeStartError(`Port ${port} on 127.0.0.1 is already in use: stop the other process or pass --port`);
   }
+  // Known before S3 starts: the intake bucket's CORS rule names the upload page's origin.
+  const apiPort = port === 0 ? await findFreePort('127.0.0.1') : port;
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -241,11 +243,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     mark('stepfunctions', since);
 
     since = Date.now();
-    const buckets = resources.ofType('AWS::S3::Bucket').map((bucket) => bucket.ref);
+    const bucketResources = resources.ofType('AWS::S3::Bucket');
+    const buckets = bucketResources.map((bucket) => bucket.ref);
+    // CORS as in AWS: the intake bucket only (tagged kyc:data-class=intake), for the upload
+    // page's own origin (the API's) and the configured origins.
+    const intakeBuckets = bucketResources
+      .filter((bucket) => JSON.stringify(bucket.properties.Tags ?? []).includes('"Value":"intake"'))
+      .map((bucket) => bucket.ref);
     const s3: LocalS3 = await startLocalS3({
       directory: join(dataDir, 's3'),
       buckets,
       region,
+      cors: {
+        buckets: intakeBuckets,
+        origins: [`http://127.0.0.1:${apiPort}`, `http://localhost:${apiPort}`, ...config.allowedOrigins],
+      },
       onObjectEvent: (event) => {
         bus.put('default', event as unknown as BusEvent);
       },
@@ -299,7 +311,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         repoRoot: REPO_ROOT,
         signingKey,
         region,
-        port,
+        port: apiPort,
         devTokens: options.devTokens ?? false,
         ...(existsSync(webDir) ? { webDir } : {}),
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
