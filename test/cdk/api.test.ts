@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { functionId } from '../../lib/constructs/api.ts';
+import { functionId, ROUTE_THROTTLES } from '../../lib/constructs/api.ts';
 import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
 import { grantsOf } from './iam-grants.ts';
 import { synthKyc } from './synth.ts';
@@ -181,5 +181,26 @@ describe('KycApi', () => {
       );
     }
     expect(() => appStack.api.useStateMachine(appStack.workflow.stateMachine)).toThrow(/already set/);
+  });
+
+  it('throttles the expensive routes tighter than the stage default, route by route', () => {
+    // Act
+    const stage = Object.values(appTemplate.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: {
+        DefaultRouteSettings: Record<string, number>;
+        RouteSettings: Record<string, Record<string, number>>;
+      };
+      DependsOn: string[];
+    };
+
+    // Assess
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(Object.keys(ROUTE_THROTTLES).sort());
+    for (const [routeKey, limit] of Object.entries(ROUTE_THROTTLES)) {
+      expect(stage.Properties.RouteSettings[routeKey]).toEqual({
+        ThrottlingRateLimit: limit.rateLimit,
+        ThrottlingBurstLimit: limit.burstLimit,
+      });
+      expect(limit.rateLimit).toBeLessThan(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit!);
+    }
   });
 });
