@@ -119,6 +119,11 @@ export class EvidenceAccess extends Construct {
 
   /** Admits `role` to decrypt documents-key objects outside the vault (the intake bucket). */
   public allowIntakeRead(role: iam.IRole): void {
+    this.allowDocumentsKeyDecrypt(role);
+  }
+
+  /** Admits `role` to Decrypt with the documents key (intake uploads, renditions). */
+  public allowDocumentsKeyDecrypt(role: iam.IRole): void {
     this.lists.documentsDecrypt.add(this.fixedArn(role));
   }
 

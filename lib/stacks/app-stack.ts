@@ -6,6 +6,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
 import type { KycConfig } from '../config.ts';
+import { AuditArchive } from '../constructs/audit-archive.ts';
 import { FailureQueue } from '../constructs/failure-queue.ts';
 import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
@@ -41,6 +42,8 @@ export class KycAppStack extends Stack {
   public readonly intake: IntakeProcessing;
   /** The verification workflow (Step Functions); its ARN goes to the intake as `STATE_MACHINE_ARN`. */
   public readonly workflow: VerificationWorkflow;
+  /** The audit table's stream -> locked archive files, and signed hourly digests of them. */
+  public readonly auditArchive: AuditArchive;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -77,6 +80,7 @@ export class KycAppStack extends Stack {
       shared: this.functionShared,
       stateMachine: this.workflow.stateMachine,
     });
+    this.auditArchive = new AuditArchive(this, 'AuditArchive', { config, data, shared: this.functionShared });
 
     // ------------------------------------------------------------------------------------
     // STATELESS CONSTRUCTS GO HERE. Each takes `this.functionShared` for its KycFunctions and

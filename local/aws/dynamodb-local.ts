@@ -147,7 +147,18 @@ async function launch(port: number, options: DynamoDbLocalOptions): Promise<Dyna
     args.push('-dbPath', dbPath);
   }
 
-  const child = spawn(java, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // Java starts with SIGINT and SIGTERM ignored (a shell sets them to SIG_IGN, exec keeps that,
+  // and the JVM leaves ignored shutdown signals alone): a Ctrl-C or a SIGTERM sent to the whole
+  // process group must not take the database away while the runtime lets running steps finish.
+  // The runtime stops it with SIGKILL, which SQLite-backed DynamoDB Local survives by design.
+  const ignoreSignals = process.platform !== 'win32';
+  const child = ignoreSignals
+    ? spawn('/bin/sh', ['-c', 'trap "" INT TERM; exec "$0" "$@"', java, ...args], {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: false,
+      })
+    : spawn(java, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
@@ -167,14 +178,16 @@ async function launch(port: number, options: DynamoDbLocalOptions): Promise<Dyna
     if (failure) return;
     failure = /BindException|Address already in use/.test(output)
       ? new PortInUseError(SERVICE, port)
-      : new LocalServerStartError(SERVICE, `exited during start-up (code ${code}, signal ${signal})`, output);
+      : ignoreSignals && (code === 127 || code === 126)
+        ? new JavaNotFoundError(java, { cause: new Error(output.trim()) })
+        : new LocalServerStartError(SERVICE, `exited during start-up (code ${code}, signal ${signal})`, output);
   });
   const release = killOnParentExit(child);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
+      child.kill(ignoreSignals ? 'SIGKILL' : 'SIGTERM');
       if (!(await waitForExit(child, 5_000))) {
         child.kill('SIGKILL');
         await waitForExit(child, 5_000);

@@ -19,10 +19,12 @@ function killAllChildren(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  killAllChildren();
-  // When nobody else handles the signal, keep the default behaviour (terminate) by
+  // When another handler takes the signal (kyc local stops gracefully and stops its children
+  // itself), the children stay up meanwhile; the 'exit' hook still kills any left over.
+  // When nobody else handles it, kill them and keep the default behaviour (terminate) by
   // removing our handler and re-raising it.
   if (process.listenerCount(signal) === 1) {
+    killAllChildren();
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);
   }

@@ -39,12 +39,15 @@ import { loadOrCreateSigningKey } from './auth/local-signing-key.ts';
 import { startJsonProtocolServer, type JsonProtocolServer } from './aws-json/json-protocol-server.ts';
 import { stepFunctionsOperations } from './aws-json/step-functions-service.ts';
 import { DeliveryQueue } from './events/delivery-queue.ts';
+import { startStreamPollers } from './events/event-source-mappings.ts';
+import { redriveIntakeObjects, replayDeadLetters } from './events/recovery.ts';
 import { LocalEventBus, rulesFromResources, type BusEvent, type RuleTarget } from './events/local-event-bus.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from './http/api-server.ts';
 import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
+import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
@@ -69,6 +72,25 @@ export interface RuntimeOptions {
   readonly eventRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /** Let `GET /_local/token` mint staff-role tokens (false: `user` only; `kyc local --dev-tokens`). */
   readonly devTokens?: boolean;
+  /**
+   * How long `stop()` lets workflow steps and event deliveries already running finish after
+   * intake has stopped (10 000 ms). What is left is persisted and continues on the next start.
+   */
+  readonly stopGraceMs?: number;
+  /** Deliver the events of `<data>/dlq/events.jsonl` again at start (`kyc local --replay-dlq`). */
+  readonly replayDeadLetters?: boolean;
+}
+
+/** What the runtime recovered at start from the data folder (see the README's durability section). */
+export interface RuntimeRecovery {
+  /** Workflow executions that were RUNNING when the previous process stopped, now continuing. */
+  readonly resumedExecutions: number;
+  /** RUNNING executions whose state machine no longer exists (kept RUNNING in the store). */
+  readonly unresumableExecutions: number;
+  /** Intake objects whose upload event was delivered again. */
+  readonly intakeRedriven: number;
+  /** Dead letters delivered again (with `replayDeadLetters`). */
+  readonly deadLettersReplayed: number;
 }
 
 export interface RuntimeEndpoints extends LocalEndpoints {
@@ -86,10 +108,19 @@ export interface RunningRuntime {
   readonly stepFunctions: LocalStepFunctions;
   /** Resolves when every event delivery has finished (delivered or dead-lettered). */
   eventsIdle(): Promise<void>;
+  /** Resolves when every DynamoDB stream record written so far reached its function (e.g. the audit archiver). */
+  drainStreams(): Promise<void>;
   /** Where undeliverable events are written. */
   readonly deadLetterFile: string;
   /** Milliseconds from call to ready, and which phases took how long. */
   readonly timings: Readonly<Record<string, number>>;
+  /** What was recovered from the data folder at start. */
+  readonly recovery: RuntimeRecovery;
+  /**
+   * Stops gracefully: intake first (the HTTP API), then lets running workflow steps and event
+   * deliveries finish within `stopGraceMs`, persists every execution still running, then stops
+   * every server and the Java child.
+   */
   stop(): Promise<void>;
 }
 
@@ -182,7 +213,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
     // Workflow engine and the JSON-protocol endpoint (Step Functions + EventBridge).
     since = Date.now();
-    const engine = new LocalStepFunctions({ timeScale: options.timeScale ?? 1, region, accountId: LOCAL_ACCOUNT });
+    const engine = new LocalStepFunctions({
+      timeScale: options.timeScale ?? 1,
+      region,
+      accountId: LOCAL_ACCOUNT,
+      storeDir: join(dataDir, 'stepfunctions', 'executions'),
+    });
     cleanups.push(() => engine.close());
     const deadLetterFile = join(dataDir, 'dlq', 'events.jsonl');
     const queue = new DeliveryQueue({
@@ -300,6 +336,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const restoreEnvironment = applyEnvironment(environment);
     cleanups.push(restoreEnvironment);
 
+    const streamPollers = startStreamPollers(resources, functions, invokeFunction, {
+      endpoint: dynamo.endpoint,
+      region,
+      stateDir: join(dataDir, 'streams'),
+      log,
+    });
+    cleanups.push(() => Promise.all(streamPollers.map((poller) => poller.stop())).then(() => undefined));
+
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
     const webDir = join(REPO_ROOT, 'web');
@@ -330,9 +374,68 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       if (error instanceof PortUnavailableError) throw new RuntimeStartError(error.message, { cause: error });
       throw error;
     }
-    cleanups.push(() => api.close());
+    let apiClosed = false;
+    const closeApi = async (): Promise<void> => {
+      if (apiClosed) return;
+      apiClosed = true;
+      await api.close();
+    };
+    cleanups.push(closeApi);
     mark('api', since);
+
+    // Recovery from the data folder: running executions continue, lost upload events are re-sent.
+    since = Date.now();
+    const { resumed, unresumable } = engine.resume();
+    if (unresumable.length > 0) {
+      log(`${unresumable.length} running execution(s) have no state machine of that name here; kept RUNNING`);
+    }
+    const intake = functionEnvironment[ENV.intakeBucket];
+    const recoveryS3 = new S3Client(localS3ClientConfig(s3.endpoint, region));
+    cleanups.push(() => recoveryS3.destroy());
+    const intakeRedriven = intake ? await redriveIntakeObjects({ s3: recoveryS3, bucket: intake, region, bus }) : 0;
+    let deadLettersReplayed = 0;
+    if (options.replayDeadLetters) {
+      const replay = replayDeadLetters(deadLetterFile, (target, event) => bus.redeliver(target, event));
+      deadLettersReplayed = replay.replayed;
+      if (replay.skipped > 0)
+        log(`${replay.skipped} dead letter(s) name a target that no longer exists; kept in ${replay.archivedAs}`);
+    }
+    const recovery: RuntimeRecovery = {
+      resumedExecutions: resumed.length,
+      unresumableExecutions: unresumable.length,
+      intakeRedriven,
+      deadLettersReplayed,
+    };
+    if (resumed.length + intakeRedriven + deadLettersReplayed > 0) {
+      log(
+        `recovered: ${resumed.length} running execution(s) resumed, ${intakeRedriven} intake object(s) re-sent, ${deadLettersReplayed} dead letter(s) replayed`,
+      );
+    }
+    mark('recovery', since);
+    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region, apiUrl: api.url });
+    cleanups.push(() => markRuntimeStopped(dataDir));
     timings.total = Date.now() - started;
+
+    const graceMs = options.stopGraceMs ?? 10_000;
+    let stopping: Promise<void> | undefined;
+    const stopGracefully = async (): Promise<void> => {
+      // Intake first, then let what is running finish within the bound, then persist and stop.
+      await closeApi().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+      let timer: NodeJS.Timeout | undefined;
+      const [report] = await Promise.all([
+        engine.shutdown(graceMs),
+        Promise.race([queue.idle(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]),
+      ]);
+      clearTimeout(timer);
+      if (report.interruptedSteps > 0 || queue.size > 0) {
+        log(
+          `stop: after ${graceMs} ms, ${report.interruptedSteps} step(s) and ${queue.size} event(s) were still running; they run again on the next start`,
+        );
+      }
+      if (report.persistedRunning > 0)
+        log(`stop: ${report.persistedRunning} running execution(s) saved for the next start`);
+      await stopAll();
+    };
 
     return {
       apiUrl: api.url,
@@ -344,7 +447,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       deadLetterFile,
       timings,
       eventsIdle: () => queue.idle(),
-      stop: stopAll,
+      drainStreams: async () => {
+        for (const poller of streamPollers) await poller.drain();
+      },
+      recovery,
+      stop: () => (stopping ??= stopGracefully()),
     };
   } catch (error) {
     await stopAll();

@@ -41,6 +41,7 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { StepFunctionsApiError, TaskFailedError } from './errors.ts';
+import { ExecutionStore, type ExecutionSnapshot, type StoredTaskToken } from './execution-store.ts';
 import {
   lambdaLogicalIdFromName,
   lambdaNameIndex,
@@ -107,6 +108,12 @@ export interface LocalStepFunctionsOptions {
   readonly retryIntervalOverridesMs?: Readonly<Record<string, number | number[]>>;
   readonly region?: string;
   readonly accountId?: string;
+  /**
+   * Folder where every execution is persisted (see `execution-store.ts`). Without it executions
+   * live in memory only. With it, executions found there are listed at once and the running
+   * ones continue when `resume()` is called.
+   */
+  readonly storeDir?: string;
 }
 
 export interface AddStateMachineInput {
@@ -118,24 +125,50 @@ export interface AddStateMachineInput {
   readonly lambdaIndex?: ReadonlyMap<string, string>;
 }
 
+/** What `shutdown` did. */
+export interface ShutdownReport {
+  /** Steps that were still running when the bound elapsed (they run again on the next start). */
+  readonly interruptedSteps: number;
+  /** Executions left RUNNING in the store, to resume on the next start. */
+  readonly persistedRunning: number;
+}
+
 interface ExecutionRecord {
   description: ExecutionDescription;
   history: ExecutionHistoryEvent[];
+  definition: AslDefinition;
+  parsedInput: unknown;
+  machine?: MachineRecord;
+  position?: { stateName: string; input: unknown; enteredAt: string };
+  retries: number[];
+  tokens: StoredTaskToken[];
+  waits: Record<string, number>;
+  settledTokens: string[];
   abort: () => void;
   abortController: AbortController;
   done: Promise<ExecutionDescription>;
+  resolveDone: (description: ExecutionDescription) => void;
+  /** Set when the process lets go of the execution (shutdown): nothing it does is recorded any more. */
+  detached: boolean;
+  /** The library run is going. */
+  launched: boolean;
+  /** Settles when the history of the current run is complete. */
+  collecting: Promise<void>;
 }
 
 interface MachineRecord {
   readonly arn: string;
   readonly name: string;
   readonly original: AslDefinition;
+  readonly rewritten: AslDefinition;
   readonly machine: StateMachine;
   readonly taskHandlers: Record<
     string,
     (input: unknown, executionArn: string, signal: AbortSignal) => Promise<unknown>
   >;
   readonly stateTypes: Map<string, string>;
+  readonly topLevel: ReadonlySet<string>;
+  readonly input: AddStateMachineInput;
 }
 
 interface TokenRecord extends PendingTaskToken {
@@ -158,9 +191,12 @@ export class LocalStepFunctions extends EventEmitter {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly closedTokens = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly timeScale: number;
   private readonly region: string;
   private readonly accountId: string;
+  private readonly store?: ExecutionStore;
+  private draining = false;
 
   constructor(private readonly options: LocalStepFunctionsOptions = {}) {
     super();
@@ -168,6 +204,10 @@ export class LocalStepFunctions extends EventEmitter {
     if (!(this.timeScale >= 0)) throw new RangeError('timeScale must be zero or positive');
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
+    if (options.storeDir) {
+      this.store = new ExecutionStore(options.storeDir);
+      for (const snapshot of this.store.loadAll()) this.restore(snapshot);
+    }
   }
 
   /**
@@ -195,23 +235,9 @@ export class LocalStepFunctions extends EventEmitter {
 
   /** Registers a state machine; throws `InvalidDefinition` for tasks the engine cannot run. */
   addStateMachine(input: AddStateMachineInput): string {
-    const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${input.name}`;
-    try {
-      // Validate the definition as written (JSONPath and ARNs) before rewriting it.
-      new StateMachine(input.definition as unknown as StateMachineDefinition, {
-        validationOptions: { checkArn: true, checkPaths: true },
-      });
-    } catch (error) {
-      throw new StepFunctionsApiError('InvalidDefinition', (error as Error).message, { cause: error });
-    }
-    const taskHandlers: MachineRecord['taskHandlers'] = {};
-    const stateTypes = new Map<string, string>();
-    const rewritten = this.rewrite(input, taskHandlers, stateTypes);
-    const machine = new StateMachine(rewritten as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: true },
-    });
-    this.machines.set(arn, { arn, name: input.name, original: input.definition, machine, taskHandlers, stateTypes });
-    return arn;
+    const record = this.buildMachine(input);
+    this.machines.set(record.arn, record);
+    return record.arn;
   }
 
   /** ARNs of the registered state machines. */
@@ -220,7 +246,34 @@ export class LocalStepFunctions extends EventEmitter {
   }
 
   /**
-   * Starts an execution, idempotent by name (see the module comment).
+   * Continues every stored RUNNING execution where it was: the top-level state it was in runs
+   * again with the same input (a step interrupted mid-run runs twice: handlers are idempotent),
+   * retries already spent there stay spent, a `.waitForTaskToken` state re-arms the same token
+   * with its original deadline (and replays a callback that arrived just before the stop), a
+   * Wait keeps its deadline (one passed while stopped fires at once). An execution keeps the
+   * definition it started with. Returns the ARNs resumed and those that could not be (no state
+   * machine of that name is registered; they stay RUNNING in the store).
+   */
+  resume(): { resumed: string[]; unresumable: string[] } {
+    const resumed: string[] = [];
+    const unresumable: string[] = [];
+    for (const record of this.executions.values()) {
+      if (record.description.status !== 'RUNNING' || record.launched) continue;
+      const machine = this.machineFor(record);
+      if (!machine) {
+        unresumable.push(record.description.executionArn);
+        continue;
+      }
+      record.machine = machine;
+      this.launch(record);
+      resumed.push(record.description.executionArn);
+    }
+    return { resumed, unresumable };
+  }
+
+  /**
+   * Starts an execution, idempotent by name (see the module comment). While the engine shuts
+   * down, the execution is recorded as RUNNING and starts on the next `resume()`.
    */
   startExecution(input: { stateMachineArn: string; name?: string; input?: unknown }): {
     executionArn: string;
@@ -247,7 +300,19 @@ export class LocalStepFunctions extends EventEmitter {
       }
       throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution ${name} already exists`);
     }
-    return this.run(machine, executionArn, name, inputText, parsedInput);
+    const startDate = new Date();
+    const record = newRecord(
+      { executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', input: inputText, startDate },
+      machine.original,
+      parsedInput,
+    );
+    record.machine = machine;
+    record.position = { stateName: machine.original.StartAt, input: parsedInput, enteredAt: startDate.toISOString() };
+    this.executions.set(executionArn, record);
+    this.persist(record);
+    if (!this.draining) this.launch(record);
+    this.emit('execution', { ...record.description });
+    return { executionArn, startDate };
   }
 
   /** Status, input and (when finished) output or error of an execution. */
@@ -278,8 +343,12 @@ export class LocalStepFunctions extends EventEmitter {
     const record = this.execution(executionArn);
     if (record.description.status === 'RUNNING') {
       record.description = { ...record.description, error, cause };
-      record.abortController.abort();
-      record.abort();
+      if (record.launched) {
+        record.abortController.abort();
+        record.abort();
+      } else {
+        this.finish(record, { status: 'ABORTED', error, cause });
+      }
     }
     return { stopDate: record.description.stopDate ?? new Date() };
   }
@@ -296,9 +365,12 @@ export class LocalStepFunctions extends EventEmitter {
       }));
   }
 
-  /** Completes a waiting task with `output` (a JSON string or a JSON value). */
+  /**
+   * Completes a waiting task with `output` (a JSON string or a JSON value). A token of an
+   * execution that is stored but not running in this process yet (between a restart and its
+   * resumption, or during shutdown) is accepted and applied when the execution continues.
+   */
   sendTaskSuccess(taskToken: string, output: unknown): void {
-    const record = this.token(taskToken);
     let value: unknown = output;
     if (typeof output === 'string') {
       try {
@@ -307,27 +379,86 @@ export class LocalStepFunctions extends EventEmitter {
         throw new StepFunctionsApiError('InvalidOutput', 'Task output is not JSON', { cause: error });
       }
     }
-    this.settleToken(record);
+    const record = this.tokens.get(taskToken);
+    if (!record) return this.settleStored(taskToken, { output: value });
+    this.settleToken(record, { output: value });
     record.resolve(value);
   }
 
   /** Fails a waiting task with an ASL error name (default `States.TaskFailed`) and cause. */
   sendTaskFailure(taskToken: string, error?: string, cause?: string): void {
-    const record = this.token(taskToken);
-    this.settleToken(record);
-    record.reject(new TaskFailedError(error ?? 'States.TaskFailed', cause ?? ''));
+    const settled = { error: error ?? 'States.TaskFailed', cause: cause ?? '' };
+    const record = this.tokens.get(taskToken);
+    if (!record) return this.settleStored(taskToken, settled);
+    this.settleToken(record, settled);
+    record.reject(new TaskFailedError(settled.error, settled.cause));
   }
 
   /** Resets the heartbeat timer of a waiting task. */
   sendTaskHeartbeat(taskToken: string): void {
-    this.token(taskToken).heartbeat?.();
+    const record = this.tokens.get(taskToken);
+    if (record) {
+      record.heartbeat?.();
+      return;
+    }
+    this.storedToken(taskToken);
   }
 
-  /** Aborts every running execution (call when the runtime or a test shuts down). */
+  /**
+   * Stops gracefully: no new step starts (executions started meanwhile are recorded and wait for
+   * the next start), steps already running get up to `graceMs` to finish, then every execution
+   * still RUNNING is persisted where it is and let go of. Nothing is marked ABORTED: the next
+   * engine on the same store resumes them.
+   */
+  async shutdown(graceMs = 10_000): Promise<ShutdownReport> {
+    this.draining = true;
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
+      ]);
+      clearTimeout(timer);
+      // Let the library move on to the next state (which parks) before looking again.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const interruptedSteps = this.inFlight.size;
+    return { interruptedSteps, persistedRunning: this.detachAll() };
+  }
+
+  /**
+   * Lets go of every running execution at once. With a store they stay RUNNING there (to resume
+   * on the next start); without one they are aborted.
+   */
   close(): void {
+    if (this.store) {
+      this.draining = true;
+      this.detachAll();
+      return;
+    }
     for (const [arn, record] of this.executions) {
       if (record.description.status === 'RUNNING') this.stopExecution(arn, 'Engine.Closed', 'local engine closed');
     }
+  }
+
+  private detachAll(): number {
+    let count = 0;
+    for (const record of this.executions.values()) {
+      if (record.description.status !== 'RUNNING' || record.detached) continue;
+      this.persist(record);
+      record.detached = true;
+      count += 1;
+      if (record.launched) {
+        record.abortController.abort();
+        record.abort();
+      }
+    }
+    for (const token of [...this.tokens.values()]) {
+      this.tokens.delete(token.taskToken);
+    }
+    return count;
   }
 
   private execution(executionArn: string): ExecutionRecord {
@@ -336,30 +467,114 @@ export class LocalStepFunctions extends EventEmitter {
     return record;
   }
 
-  private token(taskToken: string): TokenRecord {
-    const record = this.tokens.get(taskToken);
-    if (record) return record;
+  /** A token not armed in memory: one stored with a RUNNING execution, or an error like AWS's. */
+  private storedToken(taskToken: string): { record: ExecutionRecord; token: StoredTaskToken } {
+    for (const record of this.executions.values()) {
+      if (record.description.status !== 'RUNNING') continue;
+      const token = record.tokens.find((t) => t.taskToken === taskToken && !t.settled);
+      if (token) return { record, token };
+    }
     if (this.closedTokens.has(taskToken)) {
       throw new StepFunctionsApiError('TaskTimedOut', 'Task is no longer waiting (completed, timed out or aborted)');
     }
     throw new StepFunctionsApiError('TaskDoesNotExist', 'Unknown task token');
   }
 
-  private settleToken(record: TokenRecord): void {
-    this.tokens.delete(record.taskToken);
-    this.closedTokens.add(record.taskToken);
+  private settleStored(taskToken: string, settled: NonNullable<StoredTaskToken['settled']>): void {
+    const { record, token } = this.storedToken(taskToken);
+    token.settled = settled;
+    this.closedTokens.add(taskToken);
+    record.settledTokens.push(taskToken);
+    // Written even while detached: the next start replays it.
+    this.persist(record, true);
   }
 
-  private run(
-    machine: MachineRecord,
-    executionArn: string,
-    name: string,
-    inputText: string,
-    parsedInput: unknown,
-  ): { executionArn: string; startDate: Date } {
-    const startDate = new Date();
+  private settleToken(token: TokenRecord, settled: NonNullable<StoredTaskToken['settled']>): void {
+    this.tokens.delete(token.taskToken);
+    this.closedTokens.add(token.taskToken);
+    const record = this.executions.get(token.executionArn);
+    if (!record || record.detached) return;
+    const stored = record.tokens.find((t) => t.taskToken === token.taskToken);
+    if (stored) stored.settled = settled;
+    record.settledTokens.push(token.taskToken);
+    this.persist(record);
+  }
+
+  /** Rebuilds an execution from its snapshot (RUNNING ones wait for `resume()`). */
+  private restore(snapshot: ExecutionSnapshot): void {
+    const record = newRecord(
+      {
+        executionArn: snapshot.executionArn,
+        stateMachineArn: snapshot.stateMachineArn,
+        name: snapshot.name,
+        status: snapshot.status as ExecutionStatus,
+        input: snapshot.input,
+        startDate: new Date(snapshot.startDate),
+        ...(snapshot.output !== undefined ? { output: snapshot.output } : {}),
+        ...(snapshot.error !== undefined ? { error: snapshot.error } : {}),
+        ...(snapshot.cause !== undefined ? { cause: snapshot.cause } : {}),
+        ...(snapshot.stopDate !== undefined ? { stopDate: new Date(snapshot.stopDate) } : {}),
+      },
+      snapshot.definition,
+      JSON.parse(snapshot.input) as unknown,
+    );
+    record.history = snapshot.history.map((event) => ({ ...event, timestamp: new Date(event.timestamp) }));
+    if (snapshot.position) record.position = { ...snapshot.position };
+    record.retries = [...snapshot.retries];
+    record.tokens = snapshot.tokens.map((token) => ({ ...token }));
+    record.waits = { ...snapshot.waits };
+    record.settledTokens = [...snapshot.settledTokens];
+    for (const token of snapshot.settledTokens) this.closedTokens.add(token);
+    if (record.description.status !== 'RUNNING') record.resolveDone({ ...record.description });
+    this.executions.set(snapshot.executionArn, record);
+  }
+
+  /** The registered machine an execution resumes with, or one built from its own definition. */
+  private machineFor(record: ExecutionRecord): MachineRecord | undefined {
+    const registered = this.machines.get(record.description.stateMachineArn);
+    if (!registered) return undefined;
+    if (JSON.stringify(registered.original) === JSON.stringify(record.definition)) return registered;
+    try {
+      return this.buildMachine({ ...registered.input, definition: record.definition });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private persist(record: ExecutionRecord, evenDetached = false): void {
+    if (!this.store || (record.detached && !evenDetached)) return;
+    const d = record.description;
+    this.store.save({
+      version: 1,
+      executionArn: d.executionArn,
+      stateMachineArn: d.stateMachineArn,
+      stateMachineName: d.stateMachineArn.split(':').pop() ?? '',
+      name: d.name,
+      status: d.status,
+      input: d.input,
+      ...(d.output !== undefined ? { output: d.output } : {}),
+      ...(d.error !== undefined ? { error: d.error } : {}),
+      ...(d.cause !== undefined ? { cause: d.cause } : {}),
+      startDate: d.startDate.toISOString(),
+      ...(d.stopDate ? { stopDate: d.stopDate.toISOString() } : {}),
+      definition: record.definition,
+      ...(record.position ? { position: record.position } : {}),
+      retries: record.retries,
+      tokens: record.tokens,
+      waits: record.waits,
+      settledTokens: record.settledTokens,
+      history: record.history.map((event) => ({ ...event, timestamp: event.timestamp.toISOString() })),
+    });
+  }
+
+  /** Runs (or continues, from `record.position`) an execution in the library. */
+  private launch(record: ExecutionRecord): void {
+    const machine = record.machine as MachineRecord;
+    const resuming = record.history.length > 0;
     const abortController = new AbortController();
-    const history: ExecutionHistoryEvent[] = [];
+    record.abortController = abortController;
+    record.launched = true;
+    const executionArn = record.description.executionArn;
     const overrides = {
       taskResourceLocalHandlers: Object.fromEntries(
         Object.entries(machine.taskHandlers).map(([state, handler]) => [
@@ -369,62 +584,156 @@ export class LocalStepFunctions extends EventEmitter {
       ),
       retryIntervalOverrides: this.options.retryIntervalOverridesMs,
     };
-    const execution = machine.machine.run(parsedInput as never, {
+    const position = record.position;
+    const runner =
+      resuming && position
+        ? new StateMachine(resumedDefinition(machine.rewritten, position.stateName, record.retries) as never, {
+            validationOptions: { noValidate: true },
+          })
+        : machine.machine;
+    const execution = runner.run((resuming && position ? position.input : record.parsedInput) as never, {
       overrides: overrides as never,
       context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${this.accountId}:role/local` },
+        Execution: {
+          Id: executionArn,
+          Name: record.description.name,
+          Input: record.parsedInput,
+          StartTime: record.description.startDate.toISOString(),
+          RoleArn: `arn:aws:iam::${this.accountId}:role/local`,
+        },
         StateMachine: { Id: machine.arn, Name: machine.name },
       } as never,
     });
-    const record: ExecutionRecord = {
-      description: { executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', input: inputText, startDate },
-      history,
-      abort: execution.abort,
-      abortController,
-      done: undefined as unknown as Promise<ExecutionDescription>,
-    };
-    this.executions.set(executionArn, record);
-    void this.collectHistory(execution.eventLogs, history, machine.stateTypes);
-    record.done = execution.result.then(
+    record.abort = execution.abort;
+    record.collecting = this.collectHistory(record, execution.eventLogs, machine, resuming).catch(() => undefined);
+    execution.result.then(
       (output) => this.finish(record, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
       (error: unknown) => this.finish(record, failure(error, record.description)),
     );
-    this.emit('execution', { ...record.description });
-    return { executionArn, startDate };
   }
 
   private finish(
     record: ExecutionRecord,
     result: { status: ExecutionStatus; output?: string; error?: string; cause?: string },
-  ): ExecutionDescription {
-    abortController(record).abort();
-    for (const token of this.tokens.values()) {
+  ): void {
+    if (record.detached || record.description.status !== 'RUNNING') return;
+    record.abortController.abort();
+    for (const token of [...this.tokens.values()]) {
       if (token.executionArn === record.description.executionArn) {
-        this.settleToken(token);
+        this.tokens.delete(token.taskToken);
+        this.closedTokens.add(token.taskToken);
         token.reject(new TaskFailedError('States.Runtime', 'execution finished'));
       }
     }
     record.description = { ...record.description, ...result, stopDate: new Date() };
+    record.tokens = [];
+    record.waits = {};
     this.emit('execution', { ...record.description });
-    return { ...record.description };
+    // The history's last events arrive a moment after the result: record them too.
+    let timer: NodeJS.Timeout | undefined;
+    void Promise.race([record.collecting, new Promise((resolve) => (timer = setTimeout(resolve, 100)))]).then(() => {
+      clearTimeout(timer);
+      this.persist(record, true);
+      record.resolveDone({ ...record.description });
+    });
   }
 
   private async collectHistory(
-    events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; type: string } } & object>,
-    history: ExecutionHistoryEvent[],
-    stateTypes: ReadonlyMap<string, string>,
+    record: ExecutionRecord,
+    events: AsyncGenerator<
+      { type: string; timestamp: number; state?: { name: string; type: string; input?: unknown } } & object
+    >,
+    machine: MachineRecord,
+    resuming: boolean,
   ): Promise<void> {
+    let firstEnter = resuming;
     for await (const event of events) {
-      const info = event as { Error?: string; Cause?: unknown };
+      if (record.detached) continue;
+      if (resuming && event.type === 'ExecutionStarted') continue;
+      const info = event as { Error?: string; Cause?: unknown; retry?: { retrier?: { ErrorEquals?: string[] } } };
       const stateName = event.state?.name;
-      history.push({
-        id: history.length + 1,
+      record.history.push({
+        id: record.history.length + 1,
         type: event.type,
         timestamp: new Date(event.timestamp),
-        ...(stateName ? { stateName, stateType: stateTypes.get(stateName) ?? event.state?.type } : {}),
+        ...(stateName ? { stateName, stateType: machine.stateTypes.get(stateName) ?? event.state?.type } : {}),
         ...(info.Error ? { error: info.Error, cause: String(info.Cause ?? '') } : {}),
       });
+      if (!stateName || !machine.topLevel.has(stateName)) continue;
+      if (event.type === 'StateEntered') {
+        if (firstEnter) {
+          // The resumed state itself: its tokens, waits and spent retries still apply.
+          firstEnter = false;
+        } else {
+          record.position = {
+            stateName,
+            input: event.state?.input ?? null,
+            enteredAt: new Date(event.timestamp).toISOString(),
+          };
+          record.retries = [];
+          record.waits = {};
+          record.tokens = record.tokens.filter((t) => t.stateName === stateName && !t.settled);
+        }
+        this.persist(record);
+      } else if (event.type === 'StateRetried' && stateName === record.position?.stateName) {
+        const retry = (machine.rewritten.States[stateName]?.Retry ?? []) as Array<{ ErrorEquals?: string[] }>;
+        const wanted = JSON.stringify(info.retry?.retrier?.ErrorEquals ?? []);
+        const index = retry.findIndex((r) => JSON.stringify(r.ErrorEquals ?? []) === wanted);
+        if (index >= 0) record.retries[index] = (record.retries[index] ?? 0) + 1;
+        this.persist(record);
+      }
     }
+  }
+
+  /** Before a step runs: the history has caught up and the position is on disk. */
+  private async checkpoint(record: ExecutionRecord | undefined): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (record) this.persist(record);
+  }
+
+  /** During shutdown a step does not start; the execution stays where it is until the next start. */
+  private parked(signal: AbortSignal): Promise<never> {
+    return new Promise((_, reject) => {
+      const onAbort = () => reject(new TaskFailedError('States.Runtime', 'engine stopped'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const remove = () => this.inFlight.delete(promise);
+    promise.then(remove, remove);
+    return promise;
+  }
+
+  private buildMachine(input: AddStateMachineInput): MachineRecord {
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${input.name}`;
+    try {
+      // Validate the definition as written (JSONPath and ARNs) before rewriting it.
+      new StateMachine(input.definition as unknown as StateMachineDefinition, {
+        validationOptions: { checkArn: true, checkPaths: true },
+      });
+    } catch (error) {
+      throw new StepFunctionsApiError('InvalidDefinition', (error as Error).message, { cause: error });
+    }
+    const taskHandlers: MachineRecord['taskHandlers'] = {};
+    const stateTypes = new Map<string, string>();
+    const rewritten = this.rewrite(input, taskHandlers, stateTypes);
+    const machine = new StateMachine(rewritten as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+    });
+    return {
+      arn,
+      name: input.name,
+      original: input.definition,
+      rewritten,
+      machine,
+      taskHandlers,
+      stateTypes,
+      topLevel: new Set(Object.keys(input.definition.States)),
+      input,
+    };
   }
 
   /**
@@ -476,22 +785,33 @@ export class LocalStepFunctions extends EventEmitter {
     taskHandlers: MachineRecord['taskHandlers'],
   ): Record<string, unknown> {
     const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _type, ...rest } = original;
-    taskHandlers[stateName] = async (waitInput, _arn, signal) => {
-      let ms: number;
-      const fixed = this.options.waitOverridesMs?.[stateName];
-      if (fixed !== undefined) ms = fixed;
-      else {
-        if (typeof Seconds === 'number') ms = Seconds * 1000;
-        else if (typeof Timestamp === 'string') ms = Date.parse(Timestamp) - Date.now();
-        else if (typeof SecondsPath === 'string') ms = Number(readPath(waitInput, SecondsPath, stateName)) * 1000;
-        else if (typeof TimestampPath === 'string') {
-          const at = Date.parse(String(readPath(waitInput, TimestampPath, stateName)));
-          if (Number.isNaN(at)) throw new TaskFailedError('States.Runtime', `${TimestampPath} is not a timestamp`);
-          ms = at - Date.now();
-        } else throw new TaskFailedError('States.Runtime', `Wait state ${stateName} has no duration`);
-        ms = Math.max(0, ms) * this.timeScale;
+    taskHandlers[stateName] = async (waitInput, executionArn, signal) => {
+      const record = this.executions.get(executionArn);
+      await this.checkpoint(record);
+      if (this.draining) return this.parked(signal);
+      let deadline = record?.waits[stateName];
+      if (deadline === undefined) {
+        let ms: number;
+        const fixed = this.options.waitOverridesMs?.[stateName];
+        if (fixed !== undefined) ms = fixed;
+        else {
+          if (typeof Seconds === 'number') ms = Seconds * 1000;
+          else if (typeof Timestamp === 'string') ms = Date.parse(Timestamp) - Date.now();
+          else if (typeof SecondsPath === 'string') ms = Number(readPath(waitInput, SecondsPath, stateName)) * 1000;
+          else if (typeof TimestampPath === 'string') {
+            const at = Date.parse(String(readPath(waitInput, TimestampPath, stateName)));
+            if (Number.isNaN(at)) throw new TaskFailedError('States.Runtime', `${TimestampPath} is not a timestamp`);
+            ms = at - Date.now();
+          } else throw new TaskFailedError('States.Runtime', `Wait state ${stateName} has no duration`);
+          ms = Math.max(0, ms) * this.timeScale;
+        }
+        deadline = Date.now() + ms;
+        if (record) {
+          record.waits[stateName] = deadline;
+          this.persist(record);
+        }
       }
-      await sleep(ms, signal);
+      await sleep(deadline - Date.now(), signal);
       return waitInput;
     };
     return {
@@ -531,18 +851,21 @@ export class LocalStepFunctions extends EventEmitter {
         `Task ${stateName} calls ${String(functionName)}, which has no local handler`,
       );
     }
-    const invoke = async (payload: unknown, context: LocalTaskContext): Promise<unknown> => {
-      try {
-        return await handler(payload, context);
-      } catch (error) {
-        const err = error as { name?: string; message?: string };
-        const errorType = err?.name && err.name !== 'Error' ? err.name : 'Error';
-        throw new TaskFailedError(
-          errorType,
-          JSON.stringify({ errorType, errorMessage: err?.message ?? String(error) }),
-        );
-      }
-    };
+    const invoke = (payload: unknown, context: LocalTaskContext): Promise<unknown> =>
+      this.track(
+        (async () => {
+          try {
+            return await handler(payload, context);
+          } catch (error) {
+            const err = error as { name?: string; message?: string };
+            const errorType = err?.name && err.name !== 'Error' ? err.name : 'Error';
+            throw new TaskFailedError(
+              errorType,
+              JSON.stringify({ errorType, errorMessage: err?.message ?? String(error) }),
+            );
+          }
+        })(),
+      );
     const asLambdaInvokeResult = (payload: unknown) => ({
       StatusCode: 200,
       ExecutedVersion: '$LATEST',
@@ -550,7 +873,9 @@ export class LocalStepFunctions extends EventEmitter {
     });
 
     if (!waitForToken) {
-      taskHandlers[stateName] = async (taskInput, executionArn) => {
+      taskHandlers[stateName] = async (taskInput, executionArn, signal) => {
+        await this.checkpoint(this.executions.get(executionArn));
+        if (this.draining) return this.parked(signal);
         const context = { executionArn, stateName };
         if (!integration) return invoke(taskInput, context);
         return asLambdaInvokeResult(await invoke((taskInput as { Payload?: unknown }).Payload ?? null, context));
@@ -560,8 +885,32 @@ export class LocalStepFunctions extends EventEmitter {
 
     const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
     const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
-    taskHandlers[stateName] = (taskInput, executionArn, signal) => {
-      const taskToken = `${randomBytes(24).toString('base64url')}.${randomUUID()}`;
+    taskHandlers[stateName] = async (taskInput, executionArn, signal) => {
+      const execution = this.executions.get(executionArn);
+      await this.checkpoint(execution);
+      if (this.draining) return this.parked(signal);
+      // A token armed before a restart is re-armed as it was; a callback it got meanwhile is replayed.
+      const previous = execution?.tokens.find((t) => t.stateName === stateName);
+      if (previous?.settled) {
+        if (previous.settled.error !== undefined) {
+          throw new TaskFailedError(previous.settled.error, previous.settled.cause ?? '');
+        }
+        return previous.settled.output;
+      }
+      const now = Date.now();
+      const stored: StoredTaskToken = previous ?? {
+        taskToken: `${randomBytes(24).toString('base64url')}.${randomUUID()}`,
+        stateName,
+        createdAt: new Date(now).toISOString(),
+        ...(timeoutSeconds !== undefined ? { timeoutAt: now + timeoutSeconds * 1000 * this.timeScale } : {}),
+        ...(heartbeatSeconds !== undefined ? { heartbeatAt: now + heartbeatSeconds * 1000 * this.timeScale } : {}),
+        delivered: false,
+      };
+      const taskToken = stored.taskToken;
+      if (execution && !previous) {
+        execution.tokens.push(stored);
+        this.persist(execution);
+      }
       const payload = replaceDeep((taskInput as { Payload?: unknown }).Payload ?? null, TOKEN_PLACEHOLDER, taskToken);
       let resolve!: (value: unknown) => void;
       let reject!: (error: Error) => void;
@@ -575,7 +924,7 @@ export class LocalStepFunctions extends EventEmitter {
         taskToken,
         executionArn,
         stateName,
-        createdAt: new Date(),
+        createdAt: new Date(stored.createdAt),
         resolve: (value) => {
           cleanup();
           resolve(value);
@@ -587,34 +936,56 @@ export class LocalStepFunctions extends EventEmitter {
       };
       const expire = (errorName: string) => () => {
         if (!this.tokens.has(taskToken)) return;
-        this.settleToken(record);
-        record.reject(new TaskFailedError(errorName, `${stateName} did not receive a callback in time`));
+        const cause = `${stateName} did not receive a callback in time`;
+        this.settleToken(record, { error: errorName, cause });
+        record.reject(new TaskFailedError(errorName, cause));
       };
-      if (timeoutSeconds !== undefined) {
-        timers.push(longTimeout(expire('States.Timeout'), timeoutSeconds * 1000 * this.timeScale));
+      if (stored.timeoutAt !== undefined) {
+        timers.push(longTimeout(expire('States.Timeout'), stored.timeoutAt - Date.now()));
       }
       if (heartbeatSeconds !== undefined) {
-        let clearHeartbeat = longTimeout(expire('States.HeartbeatTimeout'), heartbeatSeconds * 1000 * this.timeScale);
+        let clearHeartbeat = longTimeout(
+          expire('States.HeartbeatTimeout'),
+          (stored.heartbeatAt ?? Date.now()) - Date.now(),
+        );
         record.heartbeat = () => {
           clearHeartbeat();
-          clearHeartbeat = longTimeout(expire('States.HeartbeatTimeout'), heartbeatSeconds * 1000 * this.timeScale);
+          stored.heartbeatAt = Date.now() + heartbeatSeconds * 1000 * this.timeScale;
+          if (execution) this.persist(execution);
+          clearHeartbeat = longTimeout(expire('States.HeartbeatTimeout'), stored.heartbeatAt - Date.now());
         };
         timers.push(() => clearHeartbeat());
       }
       const onAbort = () => {
         if (!this.tokens.has(taskToken)) return;
-        this.settleToken(record);
+        if (execution?.detached) {
+          this.tokens.delete(taskToken);
+        } else {
+          this.settleToken(record, { error: 'States.Runtime', cause: 'execution aborted' });
+        }
         record.reject(new TaskFailedError('States.Runtime', 'execution aborted'));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       timers.push(() => signal.removeEventListener('abort', onAbort));
       this.tokens.set(taskToken, record);
       this.emit('taskToken', { taskToken, executionArn, stateName, createdAt: record.createdAt });
-      invoke(payload, { executionArn, stateName, taskToken }).catch((error: Error) => {
-        if (!this.tokens.has(taskToken)) return;
-        this.settleToken(record);
-        record.reject(error);
-      });
+      if (!stored.delivered) {
+        invoke(payload, { executionArn, stateName, taskToken }).then(
+          () => {
+            stored.delivered = true;
+            if (execution && this.tokens.has(taskToken)) this.persist(execution);
+          },
+          (error: Error) => {
+            if (!this.tokens.has(taskToken)) return;
+            this.tokens.delete(taskToken);
+            // A handler failure is an ordinary task failure (Retry/Catch); the token is retired.
+            if (execution) execution.tokens = execution.tokens.filter((t) => t.taskToken !== taskToken);
+            this.closedTokens.add(taskToken);
+            if (execution) this.persist(execution);
+            record.reject(error);
+          },
+        );
+      }
       return promise;
     };
     return {
@@ -626,8 +997,50 @@ export class LocalStepFunctions extends EventEmitter {
   }
 }
 
-function abortController(record: ExecutionRecord): AbortController {
-  return record.abortController;
+function newRecord(
+  description: ExecutionDescription,
+  definition: AslDefinition,
+  parsedInput: unknown,
+): ExecutionRecord {
+  let resolveDone!: (description: ExecutionDescription) => void;
+  const done = new Promise<ExecutionDescription>((resolve) => (resolveDone = resolve));
+  return {
+    description,
+    history: [],
+    definition,
+    parsedInput,
+    retries: [],
+    tokens: [],
+    waits: {},
+    settledTokens: [],
+    abort: () => undefined,
+    abortController: new AbortController(),
+    done,
+    resolveDone,
+    detached: false,
+    launched: false,
+    collecting: Promise.resolve(),
+  };
+}
+
+/** The rewritten definition starting at `stateName`, with the retries already spent there deducted. */
+function resumedDefinition(rewritten: AslDefinition, stateName: string, retries: readonly number[]): AslDefinition {
+  const state = rewritten.States[stateName];
+  if (!state) throw new StepFunctionsApiError('InvalidDefinition', `State ${stateName} is not in the definition`);
+  const retry = Array.isArray(state.Retry)
+    ? (state.Retry as Array<Record<string, unknown>>).map((retrier, index) => ({
+        ...retrier,
+        MaxAttempts: Math.max(
+          0,
+          (typeof retrier.MaxAttempts === 'number' ? retrier.MaxAttempts : 3) - (retries[index] ?? 0),
+        ),
+      }))
+    : undefined;
+  return {
+    ...rewritten,
+    StartAt: stateName,
+    States: { ...rewritten.States, [stateName]: retry ? { ...state, Retry: retry } : state },
+  };
 }
 
 function failure(

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { integerOption, numberOption, parseCommandArgs } from '../args.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
-export const LOCAL_USAGE = `Usage: kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--dev-tokens]
+export const LOCAL_USAGE = `Usage: kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--replay-dlq] [--stop-timeout 10] [--dev-tokens]
 
 Starts the whole pipeline on this machine (no AWS account, no Docker, no network):
 DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and the HTTP API.
@@ -17,7 +17,10 @@ DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and 
   --time-scale  multiply workflow waits and timeouts by N (default 1; 0.001 turns 24 h into 86 s)
   --dev-tokens  let GET /_local/token mint staff-role tokens too (default: user tokens only;
                 staff tokens come from \`npx kyc token\`)
-Stop with Ctrl-C.`;
+  --replay-dlq  deliver the events in <data-dir>/dlq/events.jsonl again at start
+  --stop-timeout  seconds running workflow steps get to finish on Ctrl-C/SIGTERM (default 10)
+Running workflows, their review tasks and waits continue after a restart on the same data folder.
+Stop with Ctrl-C (or SIGTERM): intake stops first, running steps finish, the rest is saved; exit 0.`;
 
 /** Runs `kyc local`; resolves after a signal stopped the runtime. */
 export async function localCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -26,6 +29,8 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
     'data-dir': { type: 'string' },
     'time-scale': { type: 'string' },
     'dev-tokens': { type: 'boolean' },
+    'replay-dlq': { type: 'boolean' },
+    'stop-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -34,6 +39,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
   }
   const port = integerOption('port', values.port, 3000, 0, 65535);
   const timeScale = numberOption('time-scale', values['time-scale'], 1, 0.000001, 1000);
+  const stopGraceMs = numberOption('stop-timeout', values['stop-timeout'], 10, 0, 3600) * 1000;
   const dataDir = resolve(io.cwd, values['data-dir'] ?? '.local-data');
   const { startRuntime } = await import('../../runtime/runtime.ts');
   io.err(`Starting the local runtime (data in ${dataDir}) ...`);
@@ -42,6 +48,8 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
     dataDir,
     timeScale,
     devTokens: values['dev-tokens'] === true,
+    stopGraceMs,
+    replayDeadLetters: values['replay-dlq'] === true,
     log: (line) => io.err(`[local] ${line}`),
   });
   const { endpoints } = runtime;

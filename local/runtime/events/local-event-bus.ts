@@ -140,6 +140,23 @@ export class LocalEventBus {
     return delivered;
   }
 
+  /**
+   * Delivers `payload` again to a target named as a dead letter names it (a function's logical
+   * id or a state machine ARN); false when no such target exists here.
+   */
+  redeliver(target: string, payload: unknown): boolean {
+    const fn = this.options.functions.find((candidate) => candidate.logicalId === target);
+    if (fn) {
+      this.options.queue.deliver(fn.logicalId, payload, (body) => this.options.delivery.invokeFunction(fn, body));
+      return true;
+    }
+    if (target.includes(':states:') && target.includes(':stateMachine:')) {
+      this.options.queue.deliver(target, payload, (body) => this.options.delivery.startExecution(target, body));
+      return true;
+    }
+    return false;
+  }
+
   /** PutEvents entries (`Source`, `DetailType`, `Detail`, `EventBusName`, `Resources`, `Time`) as bus events. */
   putEntries(
     entries: readonly Record<string, unknown>[],
