@@ -257,7 +257,8 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     try {
       actual = await scenario.play(context);
     } catch (error) {
-      actual = `error: ${(error as Error).message}`;
+      const cause = (error as Error).cause as Error | undefined;
+      actual = `error: ${(error as Error).message}${cause ? ` (${cause.name}: ${cause.message})` : ''}`;
     }
     const passed = actual === scenario.expected;
     if (!passed) actual = `${actual}${await reviewCauses(context, actual)}`;

@@ -10,7 +10,7 @@ const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ se
 /** Read and write the verifications table (access and export records) and append audit events. */
 const RECORDS_AND_AUDIT = [
   'dynamodb:GetItem @ verifications',
-  'dynamodb:PutItem @ auditEvents',
+  'dynamodb:PartiQLInsert @ auditEvents',
   'dynamodb:PutItem @ verifications',
   'dynamodb:Query @ auditEvents',
   'dynamodb:Query @ verifications',
