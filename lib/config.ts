@@ -171,6 +171,12 @@ export interface KycConfig {
   readonly evidenceAccess: EvidenceAccessConfig;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
+  /**
+   * IAM role admitted to every evidence allow-list (vault and audit-archive reads, Decrypt on
+   * the documents and personal-data keys) and to key-policy changes, for incidents and
+   * regulator requests (default `arn:<partition>:iam::<account>:role/<prefix>-break-glass`).
+   */
+  readonly breakGlassRoleArn?: string;
 }
 
 /** Smallest retention the AML rules allow (31 CFR 1020.220; EU AMLD art. 40; AMLR 2024/1624 art. 77). */
@@ -393,6 +399,12 @@ export function validateConfig(config: KycConfig): void {
 
   if (config.features.webhooks && !config.webhookUrl) problems.push('features.webhooks needs webhookUrl');
   if (config.webhookUrl && !/^https:\/\//.test(config.webhookUrl)) problems.push('webhookUrl must use https');
+  if (
+    config.breakGlassRoleArn !== undefined &&
+    !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(config.breakGlassRoleArn)
+  ) {
+    problems.push('breakGlassRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -7,7 +7,8 @@ import type { ImageRef } from './face-service.ts';
 
 export interface EvidenceVault {
   /** Copies `source` to `vaultKey` in the vault; returns the vault version id. */
-  copyToVault(source: ImageRef, vaultKey: string): Promise<{ versionId?: string }>;
+  /** Server-side copy into the vault; `contentType` is the type read from the bytes (never the client's). */
+  copyToVault(source: ImageRef, vaultKey: string, contentType: string): Promise<{ versionId?: string }>;
   /** Deletes the (short-lived) source once it is in the vault; a missing object is not an error. */
   deleteObject(source: ImageRef): Promise<void>;
 }

@@ -37,6 +37,17 @@ import { KycFunction, logRetention, type KycFunctionShared } from './kyc-functio
 /** Cognito groups, one per staff role; a signed-in user in no group has the `user` role. */
 export const STAFF_GROUPS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 
+/**
+ * API Gateway throttling of the routes that cost most per call (KMS, DynamoDB writes, presigned
+ * uploads, a Face Liveness session), tighter than the stage default so a flood on them cannot
+ * take the whole API's quota. Per user, the attempts route is also limited in code
+ * (`rateLimits.attemptsPerWindow`, DynamoDB rate-limit table).
+ */
+export const ROUTE_THROTTLES: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>> = {
+  'POST /v1/verifications': { rateLimit: 10, burstLimit: 20 },
+  'POST /v1/verifications/{id}/attempts': { rateLimit: 10, burstLimit: 20 },
+};
+
 export interface KycApiProps {
   readonly config: KycConfig;
   readonly data: KycDataResources;
@@ -56,6 +67,8 @@ export interface KycApiProps {
   readonly throttleRateLimit?: number;
   /** Burst capacity in requests (100). */
   readonly throttleBurstLimit?: number;
+  /** Tighter throttling of single routes, keyed `"<METHOD> <path>"` (`ROUTE_THROTTLES`). */
+  readonly routeThrottles?: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>;
 }
 
 /**
@@ -176,7 +189,7 @@ export class KycApi extends Construct {
               maxAge: Duration.minutes(10),
             },
     });
-    new apigw.HttpStage(this, 'DefaultStage', {
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -226,6 +239,7 @@ export class KycApi extends Construct {
       functions.set(key, fn);
     }
     this.functions = functions;
+    this.throttleRoutes(stage, props.routeThrottles ?? ROUTE_THROTTLES);
 
     this.suppressJustifiedFindings(props.routes ?? HTTP_ROUTES);
   }
@@ -245,6 +259,24 @@ export class KycApi extends Construct {
         new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [stateMachine.stateMachineArn] }),
       );
     }
+  }
+
+  /** Writes per-route throttling into the stage; the stage then depends on those routes. */
+  private throttleRoutes(
+    stage: apigw.HttpStage,
+    throttles: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>,
+  ): void {
+    const stack = Stack.of(this);
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const [routeKey, limit] of Object.entries(throttles)) {
+      const route = this.httpApi.node
+        .findAll()
+        .find((child) => child instanceof apigw.CfnRoute && stack.resolve(child.routeKey) === routeKey);
+      if (!route) continue;
+      routeSettings[routeKey] = { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit };
+      stage.node.addDependency(route);
+    }
+    (stage.node.defaultChild as apigw.CfnStage).addPropertyOverride('RouteSettings', routeSettings);
   }
 
   /** The API's base URL. */

@@ -24,7 +24,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
@@ -54,8 +54,9 @@ export class AuditArchive extends Construct {
     const bucket = data.buckets.auditArchive;
     this.bucket = bucket;
     // The archive bucket's own key (whatever key the data stack gives it).
-    this.bucketKey = bucket.encryptionKey ?? data.keys.data;
+    this.bucketKey = bucket.encryptionKey ?? data.keys.service;
     const table = data.tables.auditEvents;
+    const failureQueue = props.failureQueue ?? shared.failureQueue;
     if (!table.tableStreamArn) throw new Error('AuditArchive: the audit table needs a stream (NEW_IMAGE)');
 
     this.archiver = new KycFunction(this, 'Archiver', {
@@ -74,9 +75,20 @@ export class AuditArchive extends Construct {
         bisectBatchOnError: true,
         retryAttempts: 20,
         maxRecordAge: Duration.days(1),
-        onFailure: new sources.SqsDlq(props.failureQueue ?? shared.failureQueue),
+        // Imported by ARN: the destination grants sqs:SendMessage only; the queue key is granted
+        // below through SQS only (no unconditioned kms:GenerateDataKey*/ReEncrypt*).
+        onFailure: new sources.SqsDlq(sqs.Queue.fromQueueArn(this, 'StreamFailureQueue', failureQueue.queueArn)),
       }),
     );
+    if (failureQueue.encryptionMasterKey) {
+      this.archiver.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [failureQueue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     this.allowPut(this.archiver.role, `${ARCHIVE_EVENTS_PREFIX}*`);
 
     this.digester = new KycFunction(this, 'Digester', {
@@ -108,6 +120,8 @@ export class AuditArchive extends Construct {
       }),
     );
     this.allowPut(digestRole, `${ARCHIVE_DIGESTS_PREFIX}*`, ['kms:Decrypt']);
+    // The archive's bucket policy refuses reads to every role not on its allow-list.
+    data.access.allowAuditArchiveRead(digestRole);
     digestRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [data.keys.auditSigning.keyArn] }),
     );

@@ -2,7 +2,9 @@
  * Least-privilege IAM statements for the data resources, spelled out action by action (no
  * `dynamodb:*`, no `kms:GenerateDataKey*`), so a CDK assertion test can compare each function's
  * policy with exactly what its code calls. KMS use for table and bucket encryption is limited
- * to calls made through that service (`kms:ViaService`).
+ * to calls made through that service (`kms:ViaService`); reads of the vault and of personal
+ * data also put the role on the data stack's allow-lists (`EvidenceAccess`), without which the
+ * bucket and key policies refuse it whatever its IAM policy says.
  *
  * @example
  * ```ts
@@ -14,7 +16,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NagSuppressions } from 'cdk-nag';
+import { EVENT_SOURCE, STATUS_CHANGED } from '../../lambdas/adapters/aws/eventbridge-status-events.ts';
 import type { KycDataResources } from '../stacks/data-stack.ts';
+import { PERSONAL_DATA_CONTEXT } from './keys.ts';
 
 /** KMS actions DynamoDB performs with the caller's credentials on a CMK-encrypted table. */
 const TABLE_KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
@@ -49,9 +53,21 @@ export class DataGrants {
     );
   }
 
-  /** PutEvents on the verification event bus. */
-  public busPublish(role: iam.IRole): void {
-    this.allow(role, ['events:PutEvents'], [this.data.bus.eventBusArn]);
+  /**
+   * PutEvents on the verification event bus, only with our source and our detail types
+   * (`events:source`, `events:detail-type`), so a role cannot forge another system's events.
+   */
+  public busPublish(role: iam.IRole, detailTypes: readonly string[] = [STATUS_CHANGED]): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.data.bus.eventBusArn],
+        conditions: {
+          StringEquals: { 'events:source': EVENT_SOURCE },
+          'ForAllValues:StringEquals': { 'events:detail-type': [...detailTypes] },
+        },
+      }),
+    );
   }
 
   /** PutItem and UpdateItem on the verifications table. */
@@ -60,10 +76,20 @@ export class DataGrants {
     this.tableKms(role, TABLE_KMS_WRITE);
   }
 
-  /** Append to the audit chain: Query (chain head) and PutItem. Never UpdateItem or DeleteItem. */
+  /**
+   * Append to the audit chain: Query (chain head) and PartiQL INSERT, which DynamoDB refuses
+   * with `DuplicateItemException` when the key exists, so no holder of this grant can overwrite
+   * an event. Never PutItem, UpdateItem, DeleteItem, BatchWriteItem or PartiQL UPDATE/DELETE.
+   */
   public auditAppend(role: iam.IRole): void {
-    this.allow(role, ['dynamodb:PutItem', 'dynamodb:Query'], [this.data.tables.auditEvents.tableArn]);
+    this.allow(role, ['dynamodb:PartiQLInsert', 'dynamodb:Query'], [this.data.tables.auditEvents.tableArn]);
     this.tableKms(role, TABLE_KMS_WRITE);
+  }
+
+  /** Read the audit chain (Query only). */
+  public auditRead(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:Query'], [this.data.tables.auditEvents.tableArn]);
+    this.tableKms(role, TABLE_KMS_READ);
   }
 
   /** GetItem and PutItem on the rate-limit table (read-decide-conditional-write). */
@@ -72,13 +98,41 @@ export class DataGrants {
     this.tableKms(role, TABLE_KMS_WRITE);
   }
 
+  /**
+   * Decrypt on the personal-data key, only under `purpose=personal-data`, and the role's place
+   * on the key policy's allow-list (the only way any principal can decrypt personal data).
+   */
+  public personalDataOpen(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.data.keys.data.keyArn],
+        conditions: { StringEquals: { [PERSONAL_DATA_CONTEXT.key]: PERSONAL_DATA_CONTEXT.value } },
+      }),
+    );
+    this.data.access.allowPersonalDataDecrypt(role);
+  }
+
+  /**
+   * Read evidence in the vault (GetObject, GetObjectVersion), Decrypt on the documents key
+   * through S3 (Rekognition reads S3Object images with the caller's rights, through S3 too),
+   * and the role's place on the vault's and the documents key's allow-lists.
+   */
+  public vaultRead(role: iam.IRole): void {
+    this.allow(role, ['s3:GetObject', 's3:GetObjectVersion'], [this.data.buckets.vault.arnForObjects('evidence/*')]);
+    this.allow(role, ['s3:GetObject', 's3:GetObjectVersion'], [this.data.buckets.vault.arnForObjects('liveness/*')]);
+    this.s3Kms(role, ['kms:Decrypt']);
+    suppressPrefixWildcard(role);
+    this.data.access.allowVaultRead(role);
+  }
+
   /** GenerateDataKey on the data key, only for envelope encryption of personal data. */
   public personalDataSeal(role: iam.IRole): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey'],
         resources: [this.data.keys.data.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': 'personal-data' } },
+        conditions: { StringEquals: { [PERSONAL_DATA_CONTEXT.key]: PERSONAL_DATA_CONTEXT.value } },
       }),
     );
   }
@@ -135,6 +189,7 @@ export class DataGrants {
     this.allow(role, ['s3:GetObject', 's3:GetObjectVersion'], [this.data.buckets.vault.arnForObjects('evidence/*')]);
     this.s3Kms(role, ['kms:Decrypt']);
     suppressPrefixWildcard(role);
+    this.data.access.allowVaultRead(role);
   }
 
   /**
@@ -168,22 +223,13 @@ export class DataGrants {
     this.allow(role, ['s3:GetObject'], [this.data.buckets.renditions.arnForObjects(`${prefix}/*`)]);
     this.s3Kms(role, ['kms:Decrypt']);
     suppressPrefixWildcard(role);
+    // Renditions are under the documents key, whose policy admits named decrypters only.
+    this.data.access.allowDocumentsKeyDecrypt(role);
   }
 
   /** GenerateMac on the HMAC key: the invisible watermark's MAC (embedding and tracing). */
   public watermarkMac(role: iam.IRole): void {
     this.allow(role, ['kms:GenerateMac'], [this.data.keys.documentNumberHmac.keyArn]);
-  }
-
-  /** Decrypt personal data sealed for a verification (envelope encryption context `purpose`). */
-  public personalDataOpen(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [this.data.keys.data.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': 'personal-data' } },
-      }),
-    );
   }
 
   private allow(role: iam.IRole, actions: string[], resources: string[]): void {
@@ -194,7 +240,7 @@ export class DataGrants {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions,
-        resources: [this.data.keys.data.keyArn],
+        resources: [this.data.keys.service.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(role).region}.amazonaws.com` } },
       }),
     );

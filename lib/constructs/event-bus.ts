@@ -20,7 +20,7 @@ export interface VerificationEventBusProps {
  * @example
  * ```ts
  * const bus = new VerificationEventBus(this, 'Events', { eventBusName: 'kyc-verification-events' });
- * bus.bus.grantPutEventsTo(workflowFunction);
+ * new DataGrants(data).busPublish(workflowFunction.role); // PutEvents with our source and detail types only
  * ```
  */
 export class VerificationEventBus extends Construct {

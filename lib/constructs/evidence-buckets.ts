@@ -14,7 +14,7 @@ import { RenditionsBucket } from './renditions-bucket.ts';
 export interface EvidenceBucketsProps {
   /** Key for identity evidence: intake and vault (required). */
   readonly documentsKey: kms.IKey;
-  /** Key for the audit archive (required; the data key). */
+  /** Key for the audit archive (required; the service key). */
   readonly auditKey: kms.IKey;
   /** Retention settings from `KycConfig.retention` (required). */
   readonly retention: RetentionConfig;
@@ -30,7 +30,7 @@ export interface EvidenceBucketsProps {
  * @example
  * ```ts
  * const buckets = new EvidenceBuckets(this, 'Buckets', {
- *   documentsKey: keys.documents, auditKey: keys.data, retention: config.retention,
+ *   documentsKey: keys.documents, auditKey: keys.service, retention: config.retention,
  * });
  * buckets.vault.grantPut(copyFunction); // also grants kms:GenerateDataKey on the documents key
  * ```

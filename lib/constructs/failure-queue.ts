@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface FailureQueueProps {
-  /** Customer-managed key that encrypts messages (required; the data key). */
+  /** Customer-managed key that encrypts messages (required; the service key). */
   readonly encryptionKey: kms.IKey;
   /** Days a failed event is kept for inspection and redrive (14, the SQS maximum). */
   readonly retentionDays?: number;
@@ -23,7 +23,7 @@ export interface FailureQueueProps {
  *
  * @example
  * ```ts
- * const failures = new FailureQueue(this, 'AsyncFailures', { encryptionKey: data.keys.data });
+ * const failures = new FailureQueue(this, 'AsyncFailures', { encryptionKey: data.keys.service });
  * ```
  */
 export class FailureQueue extends Construct {

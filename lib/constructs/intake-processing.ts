@@ -78,6 +78,7 @@ export class IntakeProcessing extends Construct {
     const role = this.onUpload.role;
     const grants = new DataGrants(data);
     grants.intakeProcess(role);
+    data.access.allowIntakeRead(role);
     grants.vaultWrite(role);
     grants.verificationsRead(role);
     grants.verificationsWrite(role);
@@ -86,7 +87,7 @@ export class IntakeProcessing extends Construct {
     // DetectFaces on image bytes has no resource-level permissions: "*" is the only form.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['rekognition:DetectFaces'], resources: ['*'] }));
 
-    this.deadLetterQueue = new FailureQueue(this, 'UndeliveredUploads', { encryptionKey: data.keys.data });
+    this.deadLetterQueue = new FailureQueue(this, 'UndeliveredUploads', { encryptionKey: data.keys.service });
     this.allowEventBridgeToUseKey(data);
     this.rule = new events.Rule(this, 'ObjectCreated', {
       description: 'Uploads into the intake bucket -> on-upload',
@@ -121,10 +122,10 @@ export class IntakeProcessing extends Construct {
     );
   }
 
-  /** The DLQ is encrypted with the data key: EventBridge rules of this account may use it for SQS. */
+  /** The DLQ is encrypted with the service key: EventBridge rules of this account may use it for SQS. */
   private allowEventBridgeToUseKey(data: KycDataResources): void {
-    const keyStack = Stack.of(data.keys.data);
-    data.keys.data.addToResourcePolicy(
+    const keyStack = Stack.of(data.keys.service);
+    data.keys.service.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeDeadLetterQueues',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],

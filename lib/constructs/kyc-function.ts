@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
@@ -54,7 +54,7 @@ export function handlerEntry(name: string): string {
 export interface KycFunctionShared {
   /** Resolved configuration, passed to the code as JSON in `KYC_CONFIG`. */
   readonly config: KycConfig;
-  /** Key that encrypts the function's log group (the data key; its policy admits CloudWatch Logs). */
+  /** Key that encrypts the function's log group (the service key; its policy admits CloudWatch Logs). */
   readonly logKey: kms.IKey;
   /** Destination of asynchronous invocations that failed after Lambda's retries. */
   readonly failureQueue: sqs.IQueue;
@@ -102,7 +102,8 @@ export interface KycFunctionProps {
  * - ESM output (`index.mjs`) with a `createRequire` banner so bundled CommonJS dependencies
  *   can still `require` Node built-ins; minified, with source maps (`--enable-source-maps`).
  * - Its own role: CloudWatch write on its own log group only (no AWSLambdaBasicExecutionRole),
- *   X-Ray, and SendMessage on the failure queue; callers add data grants (`bucket.grantRead(fn.fn)`).
+ *   X-Ray, and SendMessage on the failure queue with the queue key's GenerateDataKey/Decrypt only
+ *   through SQS (`kms:ViaService`); callers add data grants (`DataGrants`).
  * - Explicit log group, KMS-encrypted, retention `config.retention.logDays`, RETAIN removal
  *   (logs of identity checks are audit evidence too).
  *
@@ -157,7 +158,8 @@ export class KycFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
-      onFailure: new destinations.SqsDestination(failureQueue),
+      // The queue imported by ARN: its grant is sqs:SendMessage only; KMS use is granted below, through SQS only.
+      onFailure: new destinations.SqsDestination(sqs.Queue.fromQueueArn(this, 'FailureQueue', failureQueue.queueArn)),
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       projectRoot: PROJECT_ROOT,
       environment: {
@@ -187,20 +189,19 @@ export class KycFunction extends Construct {
     cfnFunction.addMetadata('kyc:entry', relative(PROJECT_ROOT, props.entry).split(sep).join('/'));
     cfnFunction.addMetadata('kyc:handler', props.handler ?? 'handler');
 
+    const queueKey = failureQueue.encryptionMasterKey;
+    if (queueKey) {
+      // SendMessage to an SSE-KMS queue: SQS generates and decrypts data keys with the caller's rights.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queueKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+
     this.enableActiveTracing();
-    NagSuppressions.addResourceSuppressions(
-      this.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            "CDK's grant for sending to the KMS-encrypted failure queue: kms:GenerateDataKey* and kms:ReEncrypt* " +
-            'are limited to the one data key ARN; the wildcard only covers the action variants SQS calls.',
-          appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
-        },
-      ],
-      true,
-    );
     NagSuppressions.addResourceSuppressions(this.fn, [
       {
         id: 'AwsSolutions-L1',

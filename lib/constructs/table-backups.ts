@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * new TableBackups(this, 'Backups', { tables: [tables.verifications], encryptionKey: keys.data, config });
+ * new TableBackups(this, 'Backups', { tables: [tables.verifications], encryptionKey: keys.service, config });
  * ```
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';

@@ -6,9 +6,9 @@
  * creates its tables from the synthesized template, whose `AWS::DynamoDB::Table` properties
  * map one-to-one onto the CreateTable API.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../lambdas/domain/tables.ts';
@@ -26,13 +26,13 @@ const string = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.Att
  * - `verifications` (pk, sk) with GSIs `byStatus`, `byReviewer`, `byUser` (projection ALL: the
  *   dashboards list whole items; personal data inside is field-encrypted anyway);
  * - `rateLimits` (pk), TTL `expiresAt`;
- * - `auditEvents` (subject, sequence NUMBER), append-only by IAM: writers get PutItem, GetItem
- *   and Query through `grantAppendAudit`, never UpdateItem or DeleteItem;
+ * - `auditEvents` (subject, sequence NUMBER), append-only by IAM: writers get PartiQL INSERT
+ *   (refused on an existing key) and Query through `grantAppendAudit`, never PutItem, UpdateItem or DeleteItem;
  * - `idempotency` (id), TTL `expiration` (Powertools idempotency layout).
  *
  * @example
  * ```ts
- * const tables = new KycTables(this, 'Tables', { encryptionKey: keys.data });
+ * const tables = new KycTables(this, 'Tables', { encryptionKey: keys.service });
  * tables.verifications.grantReadWriteData(api.fn);
  * ```
  */
@@ -92,12 +92,17 @@ export class KycTables extends Construct {
   }
 
   /**
-   * Lets `grantee` append to the audit table and read it (PutItem, GetItem, Query, and the
-   * table key), but never update or delete an event: the hash chain stays tamper-evident.
-   * Writers must still use `attribute_not_exists(subject)` so an append never overwrites.
+   * Lets `grantee` append to the audit table and read it (PartiQL INSERT, which fails on an
+   * existing key, and Query; the table key only through DynamoDB), but never put over, update
+   * or delete an event: the hash chain stays tamper-evident.
    */
   public grantAppendAudit(grantee: iam.IGrantable): iam.Grant {
-    this.encryptionKey.grantEncryptDecrypt(grantee);
-    return this.auditEvents.grant(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query');
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+    });
+    return this.auditEvents.grant(grantee, 'dynamodb:PartiQLInsert', 'dynamodb:Query');
   }
 }

@@ -47,9 +47,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
-import { EVENT_SOURCE, STATUS_CHANGED } from '../../lambdas/adapters/aws/eventbridge-status-events.ts';
+import {
+  EVENT_SOURCE,
+  REVIEW_ESCALATED,
+  STATUS_CHANGED,
+} from '../../lambdas/adapters/aws/eventbridge-status-events.ts';
 import type { KycConfig } from '../config.ts';
 import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
+import { DataGrants } from './data-grants.ts';
 import { handlerEntry, KycFunction, logRetention, type KycFunctionShared } from './kyc-function.ts';
 
 /** Environment variable naming the workflow step a function runs (the local runtime maps by it). */
@@ -178,7 +183,7 @@ export class VerificationWorkflow extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
-      encryptionKey: data.keys.data,
+      encryptionKey: data.keys.service,
       retention: logRetention(config.retention.logDays),
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -353,31 +358,25 @@ export class VerificationWorkflow extends Construct {
   private grantSteps(props: VerificationWorkflowProps): void {
     const { data } = props;
     const fns = this.functions;
+    const grants = new DataGrants(data);
+    const region = Stack.of(this).region;
     const verifications = data.tables.verifications;
     const tableResources = [verifications.tableArn, `${verifications.tableArn}/index/*`];
     const table = (fn: KycFunction, actions: string[]) => {
       fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: tableResources }));
-      data.keys.data.grantEncryptDecrypt(fn.fn);
-    };
-    const audit = (fn: KycFunction) => {
+      // The table's key, only through DynamoDB.
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({
-          // Append-only: no UpdateItem or DeleteItem on audit events.
-          actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
-          resources: [data.tables.auditEvents.tableArn],
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [data.keys.service.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
         }),
       );
     };
-    const readVault = (fn: KycFunction) => {
-      // Rekognition reads S3Object images with the caller's permissions, through the documents key.
-      fn.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [data.buckets.vault.arnForObjects('*')],
-        }),
-      );
-      data.keys.documents.grantDecrypt(fn.fn);
-    };
+    // Append-only through PartiQL INSERT: no role of the workflow can overwrite an audit event.
+    const audit = (fn: KycFunction) => grants.auditAppend(fn.role);
+    // Rekognition reads S3Object images with the caller's permissions, through the documents key.
+    const readVault = (fn: KycFunction) => grants.vaultRead(fn.role);
     const rekognitionAny = (fn: KycFunction, actions: string[]) =>
       // These Rekognition actions support no resource-level permissions (Service Authorization Reference).
       fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: ['*'] }));
@@ -391,7 +390,8 @@ export class VerificationWorkflow extends Construct {
         }),
       );
     };
-    const publish = (fn: KycFunction) => data.bus.grantPutEventsTo(fn.fn);
+    const publish = (fn: KycFunction, detailTypes: readonly string[] = [STATUS_CHANGED]) =>
+      grants.busPublish(fn.role, detailTypes);
     const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
     const WRITE = [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
@@ -429,14 +429,8 @@ export class VerificationWorkflow extends Construct {
     readVault(fns.DocumentData);
     rekognitionAny(fns.DocumentData, ['rekognition:DetectText']);
     data.keys.documentNumberHmac.grant(fns.DocumentData.fn, 'kms:GenerateMac');
-    fns.DocumentData.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        // Personal data is decrypted here only, and only under its encryption context.
-        actions: ['kms:Decrypt'],
-        resources: [data.keys.data.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': 'personal-data' } },
-      }),
-    );
+    // Personal data is decrypted here only, and only under its encryption context.
+    grants.personalDataOpen(fns.DocumentData.role);
 
     table(fns.Duplicates, [...READ, 'dynamodb:PutItem']);
     audit(fns.Duplicates);
@@ -461,8 +455,10 @@ export class VerificationWorkflow extends Construct {
     for (const fn of [fns.ReviewTask, fns.ReviewEscalate, fns.Reopen]) {
       table(fn, WRITE);
       audit(fn);
-      publish(fn);
     }
+    publish(fns.ReviewTask);
+    publish(fns.ReviewEscalate, [REVIEW_ESCALATED, STATUS_CHANGED]);
+    publish(fns.Reopen);
   }
 
   /** Signed webhook delivery of status changes (EventBridge rule -> function, retries, DLQ). */
@@ -470,7 +466,7 @@ export class VerificationWorkflow extends Construct {
     const { data, shared } = props;
     const secret = new secretsmanager.Secret(this, 'WebhookSecret', {
       description: 'serverless-kyc webhook signing secret (HMAC-SHA256); share with the webhook receiver',
-      encryptionKey: data.keys.data,
+      encryptionKey: data.keys.service,
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -492,7 +488,7 @@ export class VerificationWorkflow extends Construct {
     fn.fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
-        resources: [data.keys.data.keyArn],
+        resources: [data.keys.service.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );

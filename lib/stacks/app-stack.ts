@@ -55,8 +55,8 @@ export class KycAppStack extends Stack {
     });
     const { config, data } = props;
 
-    this.failureQueue = new FailureQueue(this, 'AsyncFailures', { encryptionKey: data.keys.data });
-    this.functionShared = { config, logKey: data.keys.data, failureQueue: this.failureQueue.queue };
+    this.failureQueue = new FailureQueue(this, 'AsyncFailures', { encryptionKey: data.keys.service });
+    this.functionShared = { config, logKey: data.keys.service, failureQueue: this.failureQueue.queue };
 
     NagSuppressions.addResourceSuppressions(
       this.failureQueue,

@@ -2,7 +2,7 @@
  * The stateful stack: keys, buckets, tables and the event bus. Termination protection is on
  * and every resource is RETAINed, so deleting the stack never deletes identity evidence.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,6 +12,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import type { KycConfig } from '../config.ts';
 import { VerificationEventBus } from '../constructs/event-bus.ts';
+import { EvidenceAccess } from '../constructs/evidence-access.ts';
 import { EvidenceBuckets } from '../constructs/evidence-buckets.ts';
 import { FaceCollection } from '../constructs/face-collection.ts';
 import { KycKeys } from '../constructs/keys.ts';
@@ -23,8 +24,10 @@ export interface KycDataResources {
   readonly keys: {
     /** Symmetric CMK for S3 evidence (intake and vault). */
     readonly documents: kms.IKey;
-    /** Symmetric CMK for DynamoDB, logs, queues and envelope encryption of personal data. */
+    /** Symmetric CMK for envelope encryption of personal data only (`purpose=personal-data`). */
     readonly data: kms.IKey;
+    /** Symmetric CMK for DynamoDB tables, log groups, queues, secrets and the audit archive. */
+    readonly service: kms.IKey;
     /** HMAC_256 key for keyed hashes of document numbers. */
     readonly documentNumberHmac: kms.IKey;
     /** ECC_NIST_P256 key that signs audit digests. */
@@ -48,6 +51,8 @@ export interface KycDataResources {
   readonly bus: events.IEventBus;
   /** Rekognition face collection for duplicate-identity search. */
   readonly faceCollection: { readonly collectionId: string; readonly collectionArn: string };
+  /** Allow-lists of the roles that may read the vault, the audit archive and personal data. */
+  readonly access: EvidenceAccess;
 }
 
 export interface KycDataStackProps extends StackProps {
@@ -56,7 +61,7 @@ export interface KycDataStackProps extends StackProps {
 }
 
 /**
- * Keys, the four buckets, the four tables, the verification event bus and the face collection.
+ * Keys, the four buckets (vault and audit archive readable only by the roles on `access`), the four tables, the verification event bus and the face collection.
  *
  * @example
  * ```ts
@@ -74,6 +79,7 @@ export class KycDataStack extends Stack {
   public readonly backups: TableBackups;
   public readonly eventBus: VerificationEventBus;
   public readonly faceCollection: FaceCollection;
+  public readonly access: EvidenceAccess;
 
   constructor(scope: Construct, id: string, props: KycDataStackProps) {
     super(scope, id, {
@@ -83,23 +89,39 @@ export class KycDataStack extends Stack {
     });
     const { config } = props;
 
-    this.keys = new KycKeys(this, 'Keys', { prefix: config.prefix });
+    const breakGlassRoleArn =
+      config.breakGlassRoleArn ?? `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${config.prefix}-break-glass`;
+    this.keys = new KycKeys(this, 'Keys', {
+      prefix: config.prefix,
+      keyPolicyEditors: [
+        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-*-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+        breakGlassRoleArn,
+      ],
+    });
     this.buckets = new EvidenceBuckets(this, 'Buckets', {
       documentsKey: this.keys.documents,
-      auditKey: this.keys.data,
+      auditKey: this.keys.service,
       retention: config.retention,
       allowedOrigins: config.allowedOrigins,
     });
-    this.tables = new KycTables(this, 'Tables', { encryptionKey: this.keys.data });
+    this.tables = new KycTables(this, 'Tables', { encryptionKey: this.keys.service });
     this.backups = new TableBackups(this, 'Backups', {
       config,
-      encryptionKey: this.keys.data,
+      encryptionKey: this.keys.service,
       tables: [this.tables.verifications, this.tables.rateLimits, this.tables.auditEvents, this.tables.idempotency],
     });
     this.eventBus = new VerificationEventBus(this, 'Events', {
       eventBusName: `${config.prefix}-verification-events`,
     });
     this.faceCollection = new FaceCollection(this, 'Faces', { collectionId: `${config.prefix}-faces` });
+    this.access = new EvidenceAccess(this, 'Access', {
+      prefix: config.prefix,
+      breakGlassRoleArn,
+      vault: this.buckets.vault,
+      auditArchive: this.buckets.auditArchive,
+      documentsKey: this.keys.documents,
+      personalDataKey: this.keys.data,
+    });
 
     this.resources = {
       keys: this.keys,
@@ -107,6 +129,7 @@ export class KycDataStack extends Stack {
       tables: this.tables,
       bus: this.eventBus.bus,
       faceCollection: this.faceCollection,
+      access: this.access,
     };
 
     NagSuppressions.addResourceSuppressions(this.buckets.accessLogs, [

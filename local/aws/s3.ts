@@ -1,10 +1,13 @@
 /**
- * Local S3: `s3rver` in-process, on 127.0.0.1, storing objects in a folder, with CORS for the
- * upload page and S3 → EventBridge-shaped object events.
+ * Local S3: `s3rver` in-process, on 127.0.0.1, storing objects in a folder, with CORS on the
+ * intake bucket only and S3 → EventBridge-shaped object events.
  *
- * s3rver enforces presigned-URL expiry but not SigV4 signatures, POST policy conditions, SSE,
- * versioning or Object Lock: the on-upload handler re-checks size and type itself. This
- * wrapper adds what the local runtime needs on top:
+ * s3rver checks neither SigV4 signatures nor POST policies; this wrapper does, before s3rver
+ * sees a request (`s3-auth.ts`): every request must be signed with the local credentials
+ * (unsigned → `AccessDenied`), presigned URLs expire, and a browser POST needs a policy signed
+ * with those credentials, unexpired, whose every condition holds (key, content-length-range,
+ * Content-Type, SSE fields, bucket). Errors are S3's XML with S3's status. SSE, versioning and
+ * Object Lock are still not emulated. The wrapper also adds:
  * - an object-size limit (`EntityTooLarge`) and S3's rule that uploads carry Content-Length;
  * - events in the EventBridge shape with the right `reason` (PutObject, PostObject,
  *   CopyObject, CompleteMultipartUpload, DeleteObject), also one per key deleted by
@@ -15,8 +18,10 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { localClientConfig, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
+import { Readable } from 'node:stream';
+import { localClientConfig, localCredentials, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
 import { listenOnLoopback } from './json-protocol-server.ts';
+import { readPostForm, S3AuthError, verifyPostPolicy, verifySigV4, type S3Credentials } from './s3-auth.ts';
 import { toEventBridgeEvent, type S3ObjectEvent, type S3ObjectEventReason } from './s3-events.ts';
 import { LocalObjectLock } from './s3-object-lock.ts';
 
@@ -30,8 +35,16 @@ export interface LocalS3Options {
   readonly buckets: readonly string[];
   /** TCP port (0 or undefined: a free port). */
   readonly port?: number;
-  /** Origins allowed by the buckets' CORS rules, one `*` wildcard each (default: any port on 127.0.0.1 and localhost). */
-  readonly allowedOrigins?: readonly string[];
+  /**
+   * Browser uploads: the buckets that answer CORS (POST only) and the origins they allow, as the
+   * intake bucket's CORS rule in AWS (default: none, so no bucket answers a cross-origin request).
+   */
+  readonly cors?: { readonly buckets: readonly string[]; readonly origins: readonly string[] };
+  /**
+   * Credentials every request must be signed with (SigV4), and POST policies too (default: the
+   * local credentials, `S3RVER`/`S3RVER`).
+   */
+  readonly credentials?: S3Credentials;
   /** Region put into events (default us-east-1). */
   readonly region?: string;
   /** Largest accepted request body in bytes (default 100 MiB). */
@@ -77,7 +90,6 @@ export function localS3ClientConfig(endpoint: string, region: string = LOCAL_REG
   };
 }
 
-const DEFAULT_ORIGINS = ['http://127.0.0.1:*', 'http://localhost:*'];
 const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
 
 /** The parts of s3rver this module uses (it ships no types). */
@@ -106,15 +118,55 @@ interface RequestInfo {
   multiDelete: boolean;
 }
 
+/** The intake bucket's CORS rule (`lib/constructs/intake-bucket.ts`): POST from the given origins. */
 function corsXml(origins: readonly string[]): string {
   const escape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return [
     '<CORSConfiguration><CORSRule>',
     ...origins.map((origin) => `<AllowedOrigin>${escape(origin)}</AllowedOrigin>`),
-    ...['GET', 'HEAD', 'PUT', 'POST'].map((method) => `<AllowedMethod>${method}</AllowedMethod>`),
-    '<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>',
+    '<AllowedMethod>POST</AllowedMethod>',
+    '<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds>',
     '</CORSRule></CORSConfiguration>',
   ].join('');
+}
+
+/** A copy of `req` whose body is `body` (already read), for s3rver after the POST policy check. */
+function replayRequest(req: IncomingMessage, body: Buffer): IncomingMessage {
+  return Object.assign(Readable.from([body]), {
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    method: req.method,
+    url: req.url,
+    socket: req.socket,
+    connection: req.socket,
+    httpVersion: req.httpVersion,
+    httpVersionMajor: req.httpVersionMajor,
+    httpVersionMinor: req.httpVersionMinor,
+    complete: true,
+    aborted: false,
+  }) as unknown as IncomingMessage;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        reject(
+          new S3AuthError(
+            400,
+            'EntityTooLarge',
+            `Your proposed upload exceeds the maximum allowed size (${limit} bytes).`,
+          ),
+        );
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 function s3ErrorXml(code: string, message: string): string {
@@ -163,14 +215,6 @@ function normaliseCopySource(req: IncomingMessage): void {
  *   onObjectEvent: (event) => router.dispatch(event),
  * });
  */
-function requestInfo(method: string, url: URL): RequestInfo {
-  return {
-    method,
-    multipartComplete: method === 'POST' && url.searchParams.has('uploadId'),
-    multiDelete: method === 'POST' && url.searchParams.has('delete'),
-  };
-}
-
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const region = options.region ?? LOCAL_REGION;
   const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
@@ -179,11 +223,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 
   const require = createRequire(import.meta.url);
   const S3rver = require('s3rver') as S3rverConstructor;
-  const cors = corsXml(options.allowedOrigins ?? DEFAULT_ORIGINS);
+  const corsBuckets = new Set(options.cors?.origins.length ? options.cors.buckets : []);
+  const cors = corsXml(options.cors?.origins ?? []);
+  const credentials = options.credentials ?? localCredentials;
   const app = new S3rver({
     directory,
     silent: true,
-    configureBuckets: options.buckets.map((name) => ({ name, configs: [cors] })),
+    configureBuckets: options.buckets.map((name) => ({ name, configs: corsBuckets.has(name) ? [cors] : [] })),
   });
   await app.configureBuckets();
 
@@ -263,15 +309,58 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         return;
       }
     }
-    normaliseCopySource(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const info: RequestInfo = {
+      method,
+      multipartComplete: method === 'POST' && url.searchParams.has('uploadId'),
+      multiDelete: method === 'POST' && url.searchParams.has('delete'),
+    };
+    const fail = (error: unknown): void => {
+      const known = error instanceof S3AuthError ? error : new S3AuthError(400, 'InvalidRequest', 'Bad request');
+      if (!res.headersSent) {
+        res.writeHead(known.status, { 'Content-Type': 'application/xml', Connection: 'close' });
+        res.on('finish', () => req.destroy());
+        res.end(s3ErrorXml(known.code, known.message));
+      }
+    };
+    // CORS preflights carry no credentials in AWS either; s3rver answers them from the bucket's rule.
+    if (method === 'OPTIONS') {
+      requests.run(info, () => handle(req, res));
+      return;
+    }
+    const bucketPath = /^\/([^/?]+)\/?$/.exec(url.pathname);
+    const isFormPost =
+      method === 'POST' &&
+      bucketPath !== null &&
+      url.search === '' &&
+      req.headers.authorization === undefined &&
+      /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    if (isFormPost) {
+      const bucket = decodeURIComponent(bucketPath[1]!);
+      readBody(req, maxObjectBytes + 1024 * 1024)
+        .then(async (body) => {
+          verifyPostPolicy(bucket, await readPostForm(body, req.headers), credentials);
+          const replay = replayRequest(req, body);
+          requests.run(info, () => handle(replay, res));
+        })
+        .catch(fail);
+      return;
+    }
+    try {
+      verifySigV4({ method, rawUrl: req.url ?? '/', headers: req.headers }, credentials);
+    } catch (error) {
+      req.resume();
+      fail(error);
+      return;
+    }
+    normaliseCopySource(req);
     if (objectLock && (url.search !== '' || method === 'DELETE')) {
       void objectLock.intercept(req, res, url).then((answered) => {
-        if (!answered) requests.run(requestInfo(method, url), () => handle(req, res));
+        if (!answered) requests.run(info, () => handle(req, res));
       });
       return;
     }
-    requests.run(requestInfo(method, url), () => handle(req, res));
+    requests.run(info, () => handle(req, res));
   });
 
   const port = await listenOnLoopback(server, 'local S3', options.port);

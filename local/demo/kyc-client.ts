@@ -7,6 +7,8 @@
  * frontend's Face Liveness component does the challenge).
  */
 import type { Role } from '../../lambdas/domain/verification.ts';
+import type { LocalSigningKey } from '../runtime/auth/local-signing-key.ts';
+import { issueLocalToken } from '../runtime/auth/local-tokens.ts';
 
 export interface ApiErrorBody {
   readonly code: string;
@@ -71,12 +73,23 @@ export class KycClient {
     private readonly language = 'en',
   ) {}
 
-  /** A client holding a token from the local runtime's `/_local/token` route. */
-  static async forUser(apiUrl: string, userId: string, role: Role = 'user'): Promise<KycClient> {
-    const response = await fetch(`${apiUrl}/_local/token?user=${encodeURIComponent(userId)}&role=${role}`);
+  /**
+   * A client holding a `user` token from the local runtime's `/_local/token` route (the route
+   * mints staff roles only under `kyc local --dev-tokens`; use `forStaff` for those).
+   */
+  static async forUser(apiUrl: string, userId: string): Promise<KycClient> {
+    const response = await fetch(`${apiUrl}/_local/token?user=${encodeURIComponent(userId)}&role=user`);
     if (!response.ok) throw new KycApiError(response.status, (await response.json()) as ApiErrorBody, 'token');
     const { token } = (await response.json()) as { token: string };
     return new KycClient(apiUrl, token);
+  }
+
+  /**
+   * A client holding a staff-role token signed with the runtime's key from its data folder,
+   * as `npx kyc token` issues them (never over HTTP).
+   */
+  static async forStaff(apiUrl: string, userId: string, role: Role, signingKey: LocalSigningKey): Promise<KycClient> {
+    return new KycClient(apiUrl, await issueLocalToken(signingKey, { userId, role }));
   }
 
   /** Calls the API; resolves to the JSON body of a 2xx answer, throws `KycApiError` otherwise. */

@@ -10,6 +10,7 @@ import { KycApiError, KycClient, type CreatedAttempt, type VerificationView } fr
 import { decideReview } from './review-client.ts';
 import { loadSampleImages, type DemoPerson, type SampleImages } from './sample-images.ts';
 import { challengeFrames } from './liveness-frames.ts';
+import type { LocalSigningKey } from '../runtime/auth/local-signing-key.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface ScenarioResult {
 
 export interface ScenarioOptions {
   readonly apiUrl: string;
+  /** The runtime's token signing key (its data folder's), for the reviewer's staff token. */
+  readonly signingKey: LocalSigningKey;
   readonly report: (line: string) => void;
   /** Only run the scenarios with these names (all by default). */
   readonly only?: readonly string[];
@@ -30,6 +33,7 @@ export interface ScenarioOptions {
 
 interface ScenarioContext {
   readonly apiUrl: string;
+  readonly signingKey: LocalSigningKey;
   readonly images: SampleImages;
   readonly run: string;
   readonly settleTimeoutMs: number;
@@ -184,7 +188,12 @@ const SCENARIOS: readonly Scenario[] = [
         camera: person,
       };
       const first = await KycClient.forUser(context.apiUrl, `demo-${context.run}-original`);
-      const reviewer = await KycClient.forUser(context.apiUrl, `demo-${context.run}-reviewer`, 'compliance_reviewer');
+      const reviewer = await KycClient.forStaff(
+        context.apiUrl,
+        `demo-${context.run}-reviewer`,
+        'compliance_reviewer',
+        context.signingKey,
+      );
       const original = await verifyOnce(context, first, person, files);
       // The original account must be verified first; locally a reviewer may have to confirm it
       // (see the happy path), exactly as compliance would.
@@ -220,7 +229,12 @@ const SCENARIOS: readonly Scenario[] = [
 async function reviewCauses(context: ScenarioContext, actual: string): Promise<string> {
   if (!actual.includes('manual_review')) return '';
   try {
-    const reviewer = await KycClient.forUser(context.apiUrl, `demo-${context.run}-auditor`, 'compliance_reviewer');
+    const reviewer = await KycClient.forStaff(
+      context.apiUrl,
+      `demo-${context.run}-auditor`,
+      'compliance_reviewer',
+      context.signingKey,
+    );
     const { items } = await reviewer.call<{ items: { causes?: string[] }[] }>('GET', '/v1/reviews?limit=100');
     const causes = [...new Set(items.flatMap((item) => item.causes ?? []))];
     return causes.length > 0 ? ` (open review causes: ${causes.join(', ')})` : '';
@@ -237,12 +251,14 @@ export const SCENARIO_NAMES = SCENARIOS.map((scenario) => scenario.name);
  *
  * @example
  * ```ts
- * const results = await runScenarios({ apiUrl: 'http://127.0.0.1:3000', report: console.log });
+ * const signingKey = await loadOrCreateSigningKey('.local-data');
+ * const results = await runScenarios({ apiUrl: 'http://127.0.0.1:3000', signingKey, report: console.log });
  * ```
  */
 export async function runScenarios(options: ScenarioOptions): Promise<ScenarioResult[]> {
   const context: ScenarioContext = {
     apiUrl: options.apiUrl,
+    signingKey: options.signingKey,
     images: await loadSampleImages(),
     run: randomUUID().slice(0, 8),
     settleTimeoutMs: options.settleTimeoutMs ?? 90_000,
@@ -255,9 +271,8 @@ export async function runScenarios(options: ScenarioOptions): Promise<ScenarioRe
     try {
       actual = await scenario.play(context);
     } catch (error) {
-      // A network failure says why in its cause (e.g. a reset connection); show it.
-      const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
-      actual = `error: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message ?? String(cause)})` : ''}`;
+      const cause = (error as Error).cause as Error | undefined;
+      actual = `error: ${(error as Error).message}${cause ? ` (${cause.name}: ${cause.message})` : ''}`;
     }
     const passed = actual === scenario.expected;
     if (!passed) actual = `${actual}${await reviewCauses(context, actual)}`;

@@ -29,7 +29,7 @@ import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts';
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
-import { isPortBusy } from '../aws/free-port.ts';
+import { findFreePort, isPortBusy } from '../aws/free-port.ts';
 import { startKmsServer, type KmsServer, type LocalKeySpec } from '../aws/kms-server.ts';
 import {
   LivenessCompletionDeniedError,
@@ -76,6 +76,8 @@ export interface RuntimeOptions {
   readonly log?: (line: string) => void;
   /** Retry policy of event deliveries (EventBridge-like defaults). */
   readonly eventRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Let `GET /_local/token` mint staff-role tokens (false: `user` only; `kyc local --dev-tokens`). */
+  readonly devTokens?: boolean;
   /**
    * How long `stop()` lets workflow steps and event deliveries already running finish after
    * intake has stopped (10 000 ms). What is left is persisted and continues on the next start.
@@ -172,6 +174,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   if (port !== 0 && (await isPortBusy(port, '127.0.0.1'))) {
     throw new RuntimeStartError(`Port ${port} on 127.0.0.1 is already in use: stop the other process or pass --port`);
   }
+  // Known before S3 starts: the intake bucket's CORS rule names the upload page's origin.
+  const apiPort = port === 0 ? await findFreePort('127.0.0.1') : port;
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -270,12 +274,22 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     mark('stepfunctions', since);
 
     since = Date.now();
-    const buckets = resources.ofType('AWS::S3::Bucket').map((bucket) => bucket.ref);
+    const bucketResources = resources.ofType('AWS::S3::Bucket');
+    const buckets = bucketResources.map((bucket) => bucket.ref);
+    // CORS as in AWS: the intake bucket only (tagged kyc:data-class=intake), for the upload
+    // page's own origin (the API's) and the configured origins.
+    const intakeBuckets = bucketResources
+      .filter((bucket) => JSON.stringify(bucket.properties.Tags ?? []).includes('"Value":"intake"'))
+      .map((bucket) => bucket.ref);
     const s3: LocalS3 = await startLocalS3({
       directory: join(dataDir, 's3'),
       buckets,
       region,
       objectLock: { stateFile: join(dataDir, 's3-object-lock.json'), buckets: objectLockedBuckets(resources) },
+      cors: {
+        buckets: intakeBuckets,
+        origins: [`http://127.0.0.1:${apiPort}`, `http://localhost:${apiPort}`, ...config.allowedOrigins],
+      },
       onObjectEvent: (event) => {
         bus.put('default', event as unknown as BusEvent);
       },
@@ -354,7 +368,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         repoRoot: REPO_ROOT,
         signingKey,
         region,
-        port,
+        port: apiPort,
+        devTokens: options.devTokens ?? false,
         ...(existsSync(webDir) ? { webDir } : {}),
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
         // Each route runs with its own function's environment, as in Lambda.

@@ -1,16 +1,16 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { functionId } from '../../lib/constructs/api.ts';
+import { functionId, ROUTE_THROTTLES } from '../../lib/constructs/api.ts';
 import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
 import { grantsOf } from './iam-grants.ts';
 import { synthKyc } from './synth.ts';
 
-const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ dataKey [kms:ViaService=dynamodb]`);
+const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ serviceKey [kms:ViaService=dynamodb]`);
 
 /** Read and write the verifications table (access and export records) and append audit events. */
 const RECORDS_AND_AUDIT = [
   'dynamodb:GetItem @ verifications',
-  'dynamodb:PutItem @ auditEvents',
+  'dynamodb:PartiQLInsert @ auditEvents',
   'dynamodb:PutItem @ verifications',
   'dynamodb:Query @ auditEvents',
   'dynamodb:Query @ verifications',
@@ -30,6 +30,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:GetItem @ verifications',
     'dynamodb:PutItem @ auditEvents',
     'dynamodb:PutItem @ rateLimits',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
@@ -40,7 +41,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'POST /v1/verifications/{id}/attempts': [
     'dynamodb:GetItem @ rateLimits',
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ rateLimits',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
@@ -59,7 +60,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/reviews/{verificationId}/decision': [
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
@@ -75,7 +76,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/verifications/{id}/reset': [
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
@@ -90,6 +91,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:Query @ verifications',
     'dynamodb:UpdateItem @ verifications',
     'events:PutEvents @ bus',
+    'events:PutEvents @ bus [events:source=serverless-kyc, events:detail-type=["Verification Status Changed"]]',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   // The view function reads vault originals and writes (and presigns) renditions, nothing else.
@@ -302,5 +304,26 @@ describe('KycApi', () => {
       );
     }
     expect(() => appStack.api.useStateMachine(appStack.workflow.stateMachine)).toThrow(/already set/);
+  });
+
+  it('throttles the expensive routes tighter than the stage default, route by route', () => {
+    // Act
+    const stage = Object.values(appTemplate.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: {
+        DefaultRouteSettings: Record<string, number>;
+        RouteSettings: Record<string, Record<string, number>>;
+      };
+      DependsOn: string[];
+    };
+
+    // Assess
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(Object.keys(ROUTE_THROTTLES).sort());
+    for (const [routeKey, limit] of Object.entries(ROUTE_THROTTLES)) {
+      expect(stage.Properties.RouteSettings[routeKey]).toEqual({
+        ThrottlingRateLimit: limit.rateLimit,
+        ThrottlingBurstLimit: limit.burstLimit,
+      });
+      expect(limit.rateLimit).toBeLessThan(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit!);
+    }
   });
 });

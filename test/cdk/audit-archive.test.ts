@@ -82,7 +82,7 @@ describe('AuditArchive and TableBackups', () => {
   it('backs the four tables up daily (35 days) and yearly (5 years) into a KMS-encrypted, compliance-locked vault', () => {
     // Assess
     dataTemplate.hasResourceProperties('AWS::Backup::BackupVault', {
-      EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysData'), 'Arn'] },
+      EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysService'), 'Arn'] },
       LockConfiguration: { MinRetentionDays: 35, MaxRetentionDays: 1827, ChangeableForDays: 3 },
     });
     dataTemplate.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });

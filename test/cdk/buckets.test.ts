@@ -210,7 +210,7 @@ describe('EvidenceBuckets', () => {
 
   it.each([
     ['evidence', /^KeysDocuments/],
-    ['audit', /^KeysData/],
+    ['audit', /^KeysService/],
   ])('refuses writes to the %s bucket that ask for another encryption or key', (dataClass, keyPattern) => {
     // Prepare
     const [logicalId] = bucketOfClass(dataTemplate, dataClass);

@@ -1,6 +1,6 @@
 /**
  * Reads a function role's IAM policy from a template as `action @ resource [condition]` lines,
- * minus the baseline every `KycFunction` has (own log group, X-Ray, failure queue and its key),
+ * minus the baseline every `KycFunction` has (own log group, X-Ray, failure queue and its key through SQS),
  * so tests can compare what a construct granted with exactly what its code calls.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -11,6 +11,7 @@ const RESOURCE_LABELS: Array<[RegExp, string]> = [
   [/TablesRateLimits/, 'rateLimits'],
   [/TablesIdempotency/, 'idempotency'],
   [/KeysData/, 'dataKey'],
+  [/KeysService/, 'serviceKey'],
   [/KeysDocuments/, 'documentsKey'],
   [/BucketsIntake/, 'intake'],
   [/BucketsVault/, 'vault'],
@@ -51,9 +52,9 @@ function isBaseline(action: string, resource: string, condition: string): boolea
   if (action.startsWith('logs:') || action.startsWith('xray:')) return true;
   if (action.startsWith('sqs:')) return true;
   return (
-    resource === 'dataKey' &&
-    condition === '' &&
-    ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'].includes(action)
+    resource === 'serviceKey' &&
+    condition === ' [kms:ViaService=sqs]' &&
+    ['kms:Decrypt', 'kms:GenerateDataKey'].includes(action)
   );
 }
 

@@ -7,13 +7,13 @@ import { grantsOf } from './iam-grants.ts';
 import { createTestApp, synthKyc } from './synth.ts';
 
 const TABLE_KMS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'].map(
-  (action) => `${action} @ dataKey [kms:ViaService=dynamodb]`,
+  (action) => `${action} @ serviceKey [kms:ViaService=dynamodb]`,
 );
 
 const ON_UPLOAD_GRANTS = [
   'dynamodb:GetItem @ rateLimits',
   'dynamodb:GetItem @ verifications',
-  'dynamodb:PutItem @ auditEvents',
+  'dynamodb:PartiQLInsert @ auditEvents',
   'dynamodb:PutItem @ rateLimits',
   'dynamodb:PutItem @ verifications',
   'dynamodb:Query @ auditEvents',
@@ -56,10 +56,10 @@ describe('IntakeProcessing', () => {
     });
   });
 
-  it('encrypts the DLQ with the data key and lets EventBridge rules of this account use that key', () => {
+  it('encrypts the DLQ with the service key and lets EventBridge rules of this account use that key', () => {
     // Assess
     appTemplate.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('KeysData') },
+      KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('KeysService') },
     });
     dataTemplate.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {

@@ -8,6 +8,7 @@ describe('KycKeys', () => {
   it.each([
     ['documents', 'alias/kyc/documents'],
     ['data', 'alias/kyc/data'],
+    ['service', 'alias/kyc/service'],
   ])('the %s key is symmetric, rotates and is retained', (_name, alias) => {
     // Prepare
     const aliases = dataTemplate.findResources('AWS::KMS::Alias', { Properties: { AliasName: alias } });
@@ -42,7 +43,7 @@ describe('KycKeys', () => {
     });
   });
 
-  it('lets CloudWatch Logs use the data key only for log groups of this account and region', () => {
+  it('lets CloudWatch Logs use the service key only for log groups of this account and region', () => {
     // Assess
     dataTemplate.hasResourceProperties('AWS::KMS::Key', {
       Description: Match.stringLikeRegexp('DynamoDB tables, log groups'),
@@ -79,8 +80,8 @@ describe('KycKeys', () => {
     );
 
     // Assess
-    expect(keys).toHaveLength(4);
-    expect(guarded).toHaveLength(4);
+    expect(keys).toHaveLength(5);
+    expect(guarded).toHaveLength(5);
   });
 
   it('grants no service principal on the documents key', () => {

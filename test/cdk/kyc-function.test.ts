@@ -60,7 +60,7 @@ describe('KycFunction', () => {
       expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       const logGroupRef = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       const logGroup = logGroups[logGroupRef];
-      expect(logGroup?.Properties.KmsKeyId, id).toEqual({ 'Fn::ImportValue': expect.stringMatching(/KeysData/) });
+      expect(logGroup?.Properties.KmsKeyId, id).toEqual({ 'Fn::ImportValue': expect.stringMatching(/KeysService/) });
     }
   });
 
@@ -135,7 +135,7 @@ describe('KycFunction', () => {
       },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('KeysData') },
+      KmsMasterKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('KeysService') },
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {

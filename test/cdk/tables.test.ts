@@ -34,7 +34,7 @@ describe('KycTables', () => {
       expect(table.Properties.SSESpecification).toEqual({
         SSEEnabled: true,
         SSEType: 'KMS',
-        KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysData/), 'Arn'] },
+        KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysService/), 'Arn'] },
       });
       expect(table.Properties.DeletionProtectionEnabled).toBe(true);
       expect(table.DeletionPolicy).toBe('Retain');
@@ -90,7 +90,7 @@ describe('KycTables', () => {
     );
   });
 
-  it('grants audit writers append and read but never update or delete', () => {
+  it('grants audit writers INSERT and read but never put, update or delete', () => {
     // Prepare
     const stack = createTestStack();
     const tables = new KycTables(stack, 'Tables', { encryptionKey: new kms.Key(stack, 'Key') });
@@ -103,9 +103,11 @@ describe('KycTables', () => {
     );
 
     // Assess
-    expect(actions).toContain('dynamodb:PutItem');
+    expect(actions).toContain('dynamodb:PartiQLInsert');
     expect(actions).toContain('dynamodb:Query');
-    expect(actions).not.toMatch(/dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|\*)/);
-    expect(actions).toContain('kms:Decrypt');
+    expect(actions).not.toMatch(
+      /dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQLUpdate|PartiQLDelete|\*)/,
+    );
+    expect(actions).toContain('kms:ViaService');
   });
 });

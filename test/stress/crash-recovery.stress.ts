@@ -23,6 +23,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../lambdas/domain/audit-chain.ts';
 import type { AuditEvent } from '../../lambdas/domain/records.ts';
 import { findFreePort } from '../../local/aws/free-port.ts';
+import { loadOrCreateSigningKey } from '../../local/runtime/auth/local-signing-key.ts';
 import { KycClient, type VerificationView } from '../../local/demo/kyc-client.ts';
 import { decideReview } from '../../local/demo/review-client.ts';
 import { loadSampleImages, type DemoPerson } from '../../local/demo/sample-images.ts';
@@ -117,7 +118,12 @@ describe('kyc local survives kill -9 of its process group', () => {
     const rejectUser = await KycClient.forUser(current.apiUrl, 'crash-reject');
     const cooldownUser = await KycClient.forUser(current.apiUrl, 'crash-cooldown');
     const duplicateUser = await KycClient.forUser(current.apiUrl, 'crash-duplicate');
-    const reviewer = await KycClient.forUser(current.apiUrl, 'crash-reviewer', 'compliance_reviewer');
+    const reviewer = await KycClient.forStaff(
+      current.apiUrl,
+      'crash-reviewer',
+      'compliance_reviewer',
+      await loadOrCreateSigningKey(dataDir),
+    );
     const approve = (await approveUser.createVerification(newVerification(alice))).verificationId;
     const reject = (await rejectUser.createVerification(newVerification(holder))).verificationId;
     const cooldown = (await cooldownUser.createVerification(newVerification(carol))).verificationId;

@@ -1,7 +1,10 @@
 /**
  * `AuditLog` over the auditEvents table (pk `subject`, sk `sequence`): append-only and
  * tamper-evident. Each append reads the head of the subject's chain, links the new event to it
- * with `chainEvent` and writes it with `attribute_not_exists(sequence)`. Two writers that read
+ * with `chainEvent` and writes it with a PartiQL `INSERT`, which DynamoDB refuses with
+ * `DuplicateItemException` when the key exists. Writers hold `dynamodb:PartiQLInsert` and
+ * `dynamodb:Query` only (no PutItem), so no role, whatever its code does, can overwrite an
+ * event: append-only is enforced by IAM, not by this class. Two writers that read
  * the same head race for the same sequence number; the loser re-reads and links to the
  * winner, so the chain never forks:
  *
@@ -9,13 +12,13 @@
  *   writer A                         table (subject S)               writer B
  *   Query head (consistent) -------> seq 4, hash h4 <--------------- Query head
  *   e5 = chain(h4)                                                    e5' = chain(h4)
- *   Put seq 5 if absent ----------->  seq 5 (A)
- *                                     ConditionalCheckFailed <------- Put seq 5 if absent
+ *   INSERT seq 5 ------------------>  seq 5 (A)
+ *                                     DuplicateItem <---------------- INSERT seq 5
  *                                     seq 5, hash h5 <--------------- retry: Query head
- *                                     seq 6 (B) <-------------------- Put seq 6 = chain(h5) if absent
+ *                                     seq 6 (B) <-------------------- INSERT seq 6 = chain(h5)
  * ```
  *
- * No function gets UpdateItem or DeleteItem on this table.
+ * No function gets PutItem, UpdateItem or DeleteItem on this table (`DataGrants.auditAppend`).
  *
  * @example
  * ```ts
@@ -23,8 +26,8 @@
  * await audit.append({ subject: `verification:${id}`, action: 'verification.created', actor: userId });
  * ```
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DuplicateItemException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ExecuteStatementCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { chainEvent } from '../../domain/audit-chain.ts';
 import type { AuditEvent, AuditEventInput } from '../../domain/records.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
@@ -70,19 +73,10 @@ export class DynamoDbAuditLog implements AuditLog {
       const head = await this.head(input.subject);
       const event = chainEvent(head, input, this.clock.now());
       try {
-        await this.documents.send(
-          new PutCommand({
-            TableName: this.options.tableName,
-            Item: event,
-            ConditionExpression: 'attribute_not_exists(#sequence)',
-            ExpressionAttributeNames: { '#sequence': 'sequence' },
-          }),
-        );
+        await this.documents.send(insertStatement(this.options.tableName, event));
         return event;
       } catch (error) {
-        const conflict =
-          error instanceof ConditionalCheckFailedException ||
-          (error as Error).name === 'ConditionalCheckFailedException';
+        const conflict = isDuplicateItem(error);
         if (!conflict) throw error;
         if (attempt === this.maxTries) throw new AuditAppendError(input.subject, input.action, { cause: error });
         // The winner has just written: re-read soon. A short jitter keeps colliding writers apart.
@@ -126,4 +120,26 @@ export class DynamoDbAuditLog implements AuditLog {
     );
     return output.Items?.[0] as AuditEvent | undefined;
   }
+}
+
+/** DynamoDB answers `DuplicateItemException`; DynamoDB Local names the same error `DuplicateItem`. */
+export function isDuplicateItem(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return error instanceof DuplicateItemException || name === 'DuplicateItemException' || name === 'DuplicateItem';
+}
+
+/**
+ * `INSERT INTO "<table>" VALUE {'a': ?, 'b': ?}` with the event's defined attributes as
+ * parameters: PartiQL INSERT never replaces an item (DuplicateItemException instead).
+ */
+export function insertStatement(tableName: string, item: object): ExecuteStatementCommand {
+  const entries = Object.entries(item).filter(([, value]) => value !== undefined);
+  const names = entries.map(([name]) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new TypeError(`Audit attribute name ${name} is not allowed`);
+    return `'${name}': ?`;
+  });
+  return new ExecuteStatementCommand({
+    Statement: `INSERT INTO "${tableName.replace(/"/g, '""')}" VALUE {${names.join(', ')}}`,
+    Parameters: entries.map(([, value]) => value as unknown),
+  });
 }

@@ -11,7 +11,7 @@
  * const store = new S3EvidenceStore({ vaultBucket, documentsKeyId });
  * const head = await store.head({ bucket, key, versionId });
  * const bytes = await store.read({ bucket, key, versionId }, 10 * 1024 * 1024);
- * const { versionId } = await store.copyToVault({ bucket, key, versionId }, `evidence/${v}/${a}/selfie`);
+ * const { versionId } = await store.copyToVault({ bucket, key, versionId }, `evidence/${v}/${a}/selfie`, 'image/jpeg');
  * await store.deleteObject({ bucket, key, versionId });
  * ```
  */
@@ -104,8 +104,12 @@ export class S3EvidenceStore {
     return Buffer.concat(chunks, total);
   }
 
-  /** Server-side copy into the vault with a SHA-256 checksum and SSE-KMS; returns the vault version id. */
-  public async copyToVault(source: ObjectRef, vaultKey: string): Promise<{ versionId?: string }> {
+  /**
+   * Server-side copy into the vault with a SHA-256 checksum and SSE-KMS; the copy's
+   * Content-Type is `contentType` (the type sniffed from the bytes), never the uploader's, and
+   * no client metadata is carried over. Returns the vault version id.
+   */
+  public async copyToVault(source: ObjectRef, vaultKey: string, contentType: string): Promise<{ versionId?: string }> {
     const copySource =
       `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}` +
       (source.versionId ? `?versionId=${encodeURIComponent(source.versionId)}` : '');
@@ -118,7 +122,8 @@ export class S3EvidenceStore {
         ServerSideEncryption: 'aws:kms',
         SSEKMSKeyId: this.options.documentsKeyId,
         BucketKeyEnabled: true,
-        MetadataDirective: 'COPY',
+        MetadataDirective: 'REPLACE',
+        ContentType: contentType,
       }),
     );
     return output.VersionId ? { versionId: output.VersionId } : {};

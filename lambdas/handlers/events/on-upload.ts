@@ -247,6 +247,7 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   let metrics: Readonly<Record<string, number>> = {};
   let processors: readonly string[] = [];
   let contentType = head.contentType;
+  let sniffedType: string | undefined;
   if (bytes && reasons.length === 0) {
     const checked = { verificationId, attemptId, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
     const data = bytes;
@@ -255,15 +256,18 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
     );
     metrics = verdict.metrics;
     processors = verdict.processors ?? ['quality-gate'];
-    contentType = verdict.detectedType ?? contentType;
+    sniffedType = verdict.detectedType;
+    contentType = sniffedType ?? contentType;
     if (!verdict.accepted) reasons = verdict.reasons.length > 0 ? [...verdict.reasons] : ['FILE_CORRUPT'];
+    // The vault copy carries the type read from the bytes, never the client's: no type, no copy.
+    else if (!sniffedType) reasons = ['FILE_CORRUPT'];
   }
   const accepted = reasons.length === 0;
 
   let vault: { key: string; versionId?: string } | undefined;
   if (accepted) {
     const key = evidenceKey(verificationId, attemptId, slot);
-    vault = { key, ...(await evidence.copyToVault(ref, key)) };
+    vault = { key, ...(await evidence.copyToVault(ref, key, sniffedType!)) };
   } else if (sha256) {
     await repository.rememberRejectedImage(verificationId, sha256, { attemptId, slot, reasons });
   }

@@ -13,6 +13,7 @@ import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { EVENT_SOURCE, STATUS_CHANGED } from '../../adapters/aws/eventbridge-status-events.ts';
 import { signatureHeaders } from '../../domain/webhook-signature.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { logger } from '../shared/logger.ts';
@@ -80,9 +81,38 @@ export function webhookBody(event: EventBridgeEvent<string, Record<string, unkno
   });
 }
 
+/**
+ * Why an event is not ours to sign, or undefined when it is: only source `serverless-kyc`,
+ * detail type `Verification Status Changed`, and a detail of ids, a status and reason codes.
+ * The rule already filters on source and type; this check holds even if the rule is widened or
+ * the function is invoked directly, so the deliverer never signs a forged event.
+ */
+export function foreignEventReason(event: EventBridgeEvent<string, Record<string, unknown>>): string | undefined {
+  if (event.source !== EVENT_SOURCE) return 'FOREIGN_SOURCE';
+  if (event['detail-type'] !== STATUS_CHANGED) return 'FOREIGN_DETAIL_TYPE';
+  const detail = event.detail as Record<string, unknown> | undefined;
+  const id = /^[A-Za-z0-9_-]{1,64}$/;
+  if (typeof detail?.verificationId !== 'string' || !id.test(detail.verificationId)) return 'INVALID_DETAIL';
+  if (detail.attemptId !== undefined && (typeof detail.attemptId !== 'string' || !id.test(detail.attemptId))) {
+    return 'INVALID_DETAIL';
+  }
+  if (typeof detail.status !== 'string' || !/^[a-z_]{1,32}$/.test(detail.status)) return 'INVALID_DETAIL';
+  const reasons = detail.reasons ?? [];
+  if (!Array.isArray(reasons) || !reasons.every((code) => typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code))) {
+    return 'INVALID_DETAIL';
+  }
+  return undefined;
+}
+
 export function createWebhookDeliverer(deps: DepsSource<WebhookDeps> = () => defaultDeps()) {
   const getDeps = resolveDeps(deps);
   return middy(async function deliverWebhook(event: EventBridgeEvent<string, Record<string, unknown>>) {
+    const refused = foreignEventReason(event);
+    if (refused) {
+      // Not retried: a forged or malformed event never becomes valid. Logged with ids and a code only.
+      logger.warn('webhook event refused', { eventId: event.id, code: refused });
+      return { delivered: false, refused };
+    }
     const d = getDeps();
     const body = webhookBody(event);
     const secret = await d.secret();

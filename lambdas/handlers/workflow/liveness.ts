@@ -58,7 +58,7 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
   }
   const vaulted: ImageRef[] = [];
   for (const image of images) {
-    const { versionId } = await deps.evidence.copyToVault(image, image.key);
+    const { versionId } = await deps.evidence.copyToVault(image, image.key, 'image/jpeg');
     vaulted.push({ bucket: deps.vaultBucket, key: image.key, ...(versionId ? { versionId } : {}) });
   }
   const reference = session.referenceImage ? vaulted[0] : undefined;

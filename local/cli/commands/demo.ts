@@ -15,7 +15,9 @@ export const DEMO_USAGE = `Usage: kyc demo [--api-url URL] [--data-dir DIR]
 Runs the demo scenarios (happy path, face mismatch, blurry document then a fixed resubmission,
 three failures -> cooldown, duplicate identity -> manual review -> approved by a reviewer)
 against the local runtime at --api-url, or against one it starts itself (fresh data folder,
-accelerated time) when --api-url is not given. Exit code 0 when every scenario gave its
+accelerated time) when --api-url is not given. With --api-url, --data-dir names that runtime's
+data folder (default .local-data): the reviewer's staff token is signed with its key, as
+\`npx kyc token\` does (the runtime mints only user tokens over HTTP). Exit code 0 when every scenario gave its
 expected outcome, 1 otherwise.`;
 
 /** Runs `kyc demo`; resolves to the exit code. */
@@ -33,8 +35,15 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
   if (apiUrl !== undefined && !/^https?:\/\/[^/]+/.test(apiUrl))
     throw new UsageError('--api-url must be an http(s) URL');
   const { runScenarios } = await import('../../demo/scenarios.ts');
+  const { loadOrCreateSigningKey } = await import('../../runtime/auth/local-signing-key.ts');
   if (apiUrl) {
-    const results = await runScenarios({ apiUrl: apiUrl.replace(/\/$/, ''), report: (line) => io.out(line) });
+    // The reviewer's staff token is signed with the running runtime's key, as `kyc token` does.
+    const signingKey = await loadOrCreateSigningKey(resolve(io.cwd, values['data-dir'] ?? '.local-data'));
+    const results = await runScenarios({
+      apiUrl: apiUrl.replace(/\/$/, ''),
+      signingKey,
+      report: (line) => io.out(line),
+    });
     return results.every((result) => result.passed) ? EXIT.ok : EXIT.failure;
   }
   const { startRuntime } = await import('../../runtime/runtime.ts');
@@ -44,7 +53,8 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
   const runtime = await startRuntime({ port: 0, dataDir, timeScale: 0.001, log: (line) => io.err(`[local] ${line}`) });
   try {
     io.err(`Runtime ready in ${runtime.timings.total} ms at ${runtime.apiUrl}`);
-    const results = await runScenarios({ apiUrl: runtime.apiUrl, report: (line) => io.out(line) });
+    const signingKey = await loadOrCreateSigningKey(dataDir);
+    const results = await runScenarios({ apiUrl: runtime.apiUrl, signingKey, report: (line) => io.out(line) });
     return results.every((result) => result.passed) ? EXIT.ok : EXIT.failure;
   } finally {
     await runtime.stop();

@@ -1,5 +1,5 @@
 /**
- * `kyc local [--port 3000] [--data-dir .local-data] [--time-scale N]`: starts the embedded
+ * `kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--dev-tokens]`: starts the embedded
  * runtime, prints its URLs, and runs until SIGINT/SIGTERM, then stops every server and child
  * process (DynamoDB Local's Java included). A busy port or a missing Java is a clear message
  * and exit code 1.
@@ -8,13 +8,15 @@ import { resolve } from 'node:path';
 import { integerOption, numberOption, parseCommandArgs } from '../args.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
-export const LOCAL_USAGE = `Usage: kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--replay-dlq] [--stop-timeout 10]
+export const LOCAL_USAGE = `Usage: kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--replay-dlq] [--stop-timeout 10] [--dev-tokens]
 
 Starts the whole pipeline on this machine (no AWS account, no Docker, no network):
 DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and the HTTP API.
   --port        API port on 127.0.0.1 (default 3000; 0 picks a free one)
   --data-dir    folder for all local state (default .local-data)
   --time-scale  multiply workflow waits and timeouts by N (default 1; 0.001 turns 24 h into 86 s)
+  --dev-tokens  let GET /_local/token mint staff-role tokens too (default: user tokens only;
+                staff tokens come from \`npx kyc token\`)
   --replay-dlq  deliver the events in <data-dir>/dlq/events.jsonl again at start
   --stop-timeout  seconds running workflow steps get to finish on Ctrl-C/SIGTERM (default 10)
 Running workflows, their review tasks and waits continue after a restart on the same data folder.
@@ -26,6 +28,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
     port: { type: 'string' },
     'data-dir': { type: 'string' },
     'time-scale': { type: 'string' },
+    'dev-tokens': { type: 'boolean' },
     'replay-dlq': { type: 'boolean' },
     'stop-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -44,6 +47,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
     port,
     dataDir,
     timeScale,
+    devTokens: values['dev-tokens'] === true,
     stopGraceMs,
     replayDeadLetters: values['replay-dlq'] === true,
     log: (line) => io.err(`[local] ${line}`),

@@ -1,7 +1,9 @@
 /**
  * The local HTTP API: an emulation of an API Gateway HTTP API with a JWT authorizer in front of
  * Lambda integrations (payload format 2.0), plus the local-only conveniences a developer needs:
- * the OpenAPI document, the upload page, a token endpoint and a health check.
+ * the OpenAPI document, the upload page, a token endpoint and a health check. `/_local/*`
+ * answers only loopback `Host`s and this server's own `Origin` (no DNS rebinding, no cross-site
+ * minting), and `/_local/token` mints `user` tokens only unless `devTokens` is set.
  *
  *   request ──> local routes (/health, /openapi.json, /_local/token, static web/)
  *          └──> route table ──> JWT authorizer (iss, aud, exp, signature) ──> handler
@@ -52,6 +54,11 @@ export interface ApiServerOptions {
   /** Wraps each handler invocation (the runtime sets the route's own function environment). */
   readonly aroundInvocation?: (route: HttpRouteDefinition, invoke: () => Promise<unknown>) => Promise<unknown>;
   readonly localProxies?: readonly { readonly prefix: string; readonly target: string }[];
+  /**
+   * Let `/_local/token` mint staff-role tokens over HTTP (`kyc local --dev-tokens`; false: only
+   * `user` tokens, what the upload page needs; staff tokens come from `kyc token`).
+   */
+  readonly devTokens?: boolean;
 }
 
 export interface ApiServer {
@@ -125,6 +132,26 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   );
 }
 
+/** Host names that can only be this machine (never a DNS name an attacker could point here). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Why a request to a `/_local/*` route is refused, or undefined when it may go on: its `Host`
+ * must be a loopback name (a DNS-rebinding page sends its own host name) and its `Origin`, when
+ * present, this server's own (a cross-site page sends its origin with every fetch).
+ */
+export function localRouteRefusal(headers: IncomingMessage['headers'], port: number): string | undefined {
+  const host = (headers.host ?? '').toLowerCase();
+  const hostName = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  if (!LOOPBACK_HOSTS.has(hostName)) return 'Local routes answer only requests addressed to a loopback host';
+  const origin = headers.origin;
+  if (origin !== undefined) {
+    const own = [...LOOPBACK_HOSTS].map((name) => `http://${name}:${port}`);
+    if (!own.includes(origin.toLowerCase())) return "Local routes answer only requests from this server's own origin";
+  }
+  return undefined;
+}
+
 function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1];
@@ -145,6 +172,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const table = new RouteTable(options.routes);
   const timeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
   let domainName = host;
+  let port = options.port;
 
   async function localRoute(method: string, url: URL): Promise<HttpResponse | undefined> {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
@@ -166,6 +194,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         );
       }
       if (!isRole(role)) return errorResponse(400, 'INVALID_REQUEST', `Unknown role ${role}`);
+      if (role !== 'user' && !options.devTokens) {
+        return errorResponse(
+          403,
+          'FORBIDDEN',
+          `Role ${role} tokens are issued by \`npx kyc token\` only (or start \`kyc local --dev-tokens\`)`,
+        );
+      }
       const token = await issueLocalToken(options.signingKey, { userId: user, role });
       return json(200, { token, tokenType: 'Bearer', user, role });
     }
@@ -201,6 +236,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const method = (request.method ?? 'GET').toUpperCase();
     const rawUrl = request.url ?? '/';
     const url = new URL(rawUrl, 'http://local');
+    if (url.pathname.startsWith('/_local/')) {
+      const refusal = localRouteRefusal(request.headers, port);
+      if (refusal) return errorResponse(403, 'FORBIDDEN', refusal);
+    }
     const forward = options.localProxies?.find((candidate) => url.pathname.startsWith(candidate.prefix));
     if (forward) return proxy(request, forward.target, rawUrl);
     const local = await localRoute(method, url);
@@ -273,7 +312,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   domainName = `${host}:${port}`;
   return {
     url: `http://${host}:${port}`,

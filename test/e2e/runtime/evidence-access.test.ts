@@ -12,6 +12,7 @@ import { HTTP_ROUTES, type HttpRoute } from '../../../lambdas/handlers/http/rout
 import { ROLES, type Role } from '../../../lambdas/domain/verification.ts';
 import { main } from '../../../local/cli/main.ts';
 import { KycClient } from '../../../local/demo/kyc-client.ts';
+import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
 import { loadSampleImages, type SampleImages } from '../../../local/demo/sample-images.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
 
@@ -28,7 +29,9 @@ let otherUsersCaseId: string;
 let documentJpeg: Buffer;
 const work = mkdtempSync(join(tmpdir(), 'kyc-evidence-'));
 
+/** A user token over HTTP, as the upload page gets one; staff tokens signed with the runtime's key, as `kyc token` does. */
 async function tokenFor(user: string, role: Role): Promise<string> {
+  if (role !== 'user') return issueLocalToken(e2e.signingKey, { userId: user, role });
   const response = await fetch(`${e2e.runtime.apiUrl}/_local/token?user=${user}&role=${role}`);
   return ((await response.json()) as { token: string }).token;
 }

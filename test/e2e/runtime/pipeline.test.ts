@@ -59,7 +59,12 @@ describe('verification pipeline', () => {
     // Prepare
     const person = images.person(0);
     const client = await KycClient.forUser(e2e.runtime.apiUrl, 'e2e-happy');
-    const reviewer = await KycClient.forUser(e2e.runtime.apiUrl, 'e2e-reviewer', 'compliance_reviewer');
+    const reviewer = await KycClient.forStaff(
+      e2e.runtime.apiUrl,
+      'e2e-reviewer',
+      'compliance_reviewer',
+      e2e.signingKey,
+    );
     const { verificationId } = await client.createVerification({
       level: 'basic',
       nationality: person.nationality,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { loadOrCreateSigningKey, type LocalSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
 import type { PartialConfig } from '../../../lib/config.ts';
 import { startRuntime, type RunningRuntime } from '../../../local/runtime/runtime.ts';
 
@@ -19,6 +20,8 @@ export interface E2eRuntime {
   /** Table and bucket names as the handlers see them. */
   readonly env: Readonly<Record<string, string>>;
   readonly logs: string[];
+  /** The runtime's token signing key, for staff tokens (the API mints only `user` tokens over HTTP). */
+  readonly signingKey: LocalSigningKey;
   stop(): Promise<void>;
 }
 
@@ -57,8 +60,10 @@ export async function startE2eRuntime(
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  const signingKey = await loadOrCreateSigningKey(dataDir);
   return {
     runtime,
+    signingKey,
     dynamo: DynamoDBDocumentClient.from(dynamoClient),
     s3,
     env: runtime.environment,

@@ -2,7 +2,11 @@ import { PutCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dyn
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
-import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
+import {
+  DynamoDbAuditLog,
+  insertStatement,
+  isDuplicateItem,
+} from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { DynamoDbRateLimitStore } from '../../../lambdas/adapters/aws/rate-limit-store.ts';
 import { UploadPresigner } from '../../../lambdas/adapters/aws/upload-presigner.ts';
 import {
@@ -293,5 +297,27 @@ describe('DynamoDbAuditLog against DynamoDB Local', () => {
     expect(events.map((event) => event.sequence)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
     expect(new Set(events.map((event) => event.actor)).size).toBe(20);
     expect(verifyChain(events)).toEqual({ valid: true });
+  });
+
+  it('refuses the append-only writer a second event with an existing key (the only audit write IAM grants)', async () => {
+    // Prepare
+    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const original = await audit.append({ subject: 'verification:v-forge', action: 'test.original', actor: 'a' });
+    const documents = DynamoDBDocumentClient.from(fixture.client);
+
+    // Act
+    const overwrite = documents.send(
+      insertStatement(fixture.tables.auditEvents, { ...original, action: 'test.forged', actor: 'mallory' }),
+    );
+
+    // Assess
+    await expect(
+      overwrite.then(
+        () => 'written',
+        (error: unknown) => isDuplicateItem(error),
+      ),
+    ).resolves.toBe(true);
+    const events = await audit.list('verification:v-forge');
+    expect(events).toEqual([original]);
   });
 });

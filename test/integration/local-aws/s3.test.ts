@@ -37,7 +37,7 @@ describe('local S3', () => {
     server = await startLocalS3({
       directory,
       buckets: [BUCKET, OTHER_BUCKET],
-      allowedOrigins: [PAGE_ORIGIN],
+      cors: { buckets: [BUCKET], origins: [PAGE_ORIGIN] },
       maxObjectBytes: 1024 * 1024,
       onObjectEvent: (event) => {
         events.push(event);

@@ -137,6 +137,8 @@ describe('on-upload', () => {
       ChecksumAlgorithm: 'SHA256',
       ServerSideEncryption: 'aws:kms',
       SSEKMSKeyId: 'doc-key',
+      MetadataDirective: 'REPLACE',
+      ContentType: 'image/jpeg',
     });
     expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({
       Bucket: 'kyc-intake',
@@ -153,6 +155,22 @@ describe('on-upload', () => {
     });
     expect(audit.actions()).toEqual(['document.accepted']);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ["the sniffed type over the uploader's", 'image/png', 'accepted', 'image/png'],
+    ['no copy at all when the bytes have no recognised type', undefined, 'rejected', undefined],
+  ])('gives the vault copy %s', async (_name, detectedType, outcome, copiedType) => {
+    // Prepare
+    const verdict = { accepted: true, reasons: [], metrics: {}, processors: ['quality-gate'], detectedType };
+    const { handler } = setup({ verdicts: { document_front: verdict } });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(result).toMatchObject({ outcome });
+    expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.ContentType).toBe(copiedType);
   });
 
   it('rejects the attempt and the verification, remembers the hash and counts a failure', async () => {

@@ -1,5 +1,6 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,25 @@ const ROUTES: HttpRouteDefinition[] = [
 const dataDir = mkdtempSync(join(tmpdir(), 'kyc-api-'));
 let key: LocalSigningKey;
 let api: ApiServer;
+
+/** GET with exactly the given Host/Origin headers (fetch does not let a caller set Host). */
+function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolveResponse, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolveResponse({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
 const errors: string[] = [];
 
 beforeAll(async () => {
@@ -239,6 +259,47 @@ describe('startApiServer: API Gateway HTTP API emulation', () => {
     // Assess
     expect(response.status).toBe(status);
     expect(await response.json()).toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
+  it.each(['support', 'compliance_reviewer', 'compliance_approver', 'admin'])(
+    'refuses to mint a %s token over HTTP (staff tokens come from kyc token)',
+    async (role) => {
+      // Act
+      const response = await fetch(`${api.url}/_local/token?user=mallory&role=${role}`);
+
+      // Assess
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({ code: 'FORBIDDEN' });
+    },
+  );
+
+  it.each([
+    ['a foreign Host (DNS rebinding)', { host: 'attacker.example:80' }],
+    ['a foreign Origin (cross-site page)', { origin: 'http://attacker.example' }],
+    ['another loopback port as Origin', { origin: 'http://127.0.0.1:1' }],
+  ])('refuses /_local/token with %s', async (_name, headers) => {
+    // Act
+    const { status, body } = await rawGet(api.port, '/_local/token?user=bob&role=user', headers);
+
+    // Assess
+    expect(status).toBe(403);
+    expect(JSON.parse(body)).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it.each([
+    ['localhost', { host: 'localhost' }],
+    ['its own origin', { origin: 'ORIGIN' }],
+  ])('answers /_local/token for %s', async (_name, headers) => {
+    // Prepare
+    const sent = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, value === 'ORIGIN' ? api.url : value]),
+    );
+
+    // Act
+    const { status } = await rawGet(api.port, '/_local/token?user=bob&role=user', sent);
+
+    // Assess
+    expect(status).toBe(200);
   });
 
   it('refuses a busy port with PortUnavailableError', async () => {

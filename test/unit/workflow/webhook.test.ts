@@ -9,6 +9,7 @@ const now = new Date('2026-01-01T00:00:00Z');
 
 const event = {
   id: 'evt-1',
+  source: 'serverless-kyc',
   'detail-type': 'Verification Status Changed',
   time: '2026-01-01T00:00:00Z',
   detail: { verificationId: 'v-1', attemptId: 'a-1', status: 'rejected', reasons: ['FACE_NOT_MATCH'] },
@@ -92,5 +93,33 @@ describe('webhook deliverer', () => {
 
     // Act / Assess
     expect(verifyWebhookSignature(SECRET, receivedBody, timestamp, signature, now)).toBe(false);
+  });
+
+  it.each([
+    ['another source', { source: 'attacker.app' }, 'FOREIGN_SOURCE'],
+    ['another detail type', { 'detail-type': 'Verification Review Escalated' }, 'FOREIGN_DETAIL_TYPE'],
+    [
+      'a detail with personal data in place of a status',
+      { detail: { verificationId: 'v-1', status: 'Jane Doe 1990' } },
+      'INVALID_DETAIL',
+    ],
+    ['a detail without verification id', { detail: { status: 'approved', reasons: [] } }, 'INVALID_DETAIL'],
+    [
+      'reasons that are not codes',
+      { detail: { verificationId: 'v-1', status: 'approved', reasons: [{ a: 1 }] } },
+      'INVALID_DETAIL',
+    ],
+  ])('refuses to sign or send an event with %s', async (_name, override, code) => {
+    // Prepare
+    const sent: Array<{ headers: Record<string, string>; body: string }> = [];
+    const deliver = createWebhookDeliverer(() => deps([200], sent));
+    const forged = { ...event, ...override } as EventBridgeEvent<string, Record<string, unknown>>;
+
+    // Act
+    const result = await deliver(forged, lambdaContext);
+
+    // Assess
+    expect(result).toEqual({ delivered: false, refused: code });
+    expect(sent).toEqual([]);
   });
 });
