@@ -100,6 +100,20 @@ export interface ReviewConfig {
   readonly slaDays: number;
 }
 
+/** The reconciler: the safety net that finds work a lost event or a stopped workflow left behind. */
+export interface ReconcilerConfig {
+  /** Minutes between runs (EventBridge Scheduler in AWS, a timer locally; default 15). */
+  readonly everyMinutes: number;
+  /** An intake object older than this with no document record is re-driven through on-upload (15). */
+  readonly intakeAgeMinutes: number;
+  /** An attempt in `processing` this long whose execution is not running is restarted (30). */
+  readonly processingAgeMinutes: number;
+  /** Restarts of one attempt before it is routed to manual review instead (2). */
+  readonly maxRestarts: number;
+  /** A cooldown past its end by this much is ended by the reconciler (the workflow's Wait normally does it) (5). */
+  readonly cooldownGraceMinutes: number;
+}
+
 export interface FeatureSwitches {
   /** Require a Rekognition Face Liveness session with every attempt. */
   readonly liveness: boolean;
@@ -126,6 +140,7 @@ export interface KycConfig {
   readonly identity: IdentityThresholds;
   readonly rateLimits: RateLimitConfig;
   readonly review: ReviewConfig;
+  readonly reconciler: ReconcilerConfig;
   readonly features: FeatureSwitches;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
@@ -180,6 +195,13 @@ export const DEFAULT_CONFIG: KycConfig = {
     manualReviewAfterCooldown: true,
   },
   review: { slaDays: 7 },
+  reconciler: {
+    everyMinutes: 15,
+    intakeAgeMinutes: 15,
+    processingAgeMinutes: 30,
+    maxRestarts: 2,
+    cooldownGraceMinutes: 5,
+  },
   features: { liveness: true, ocr: true, webhooks: false },
 };
 
@@ -213,6 +235,7 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     identity: { ...DEFAULT_CONFIG.identity, ...partial.identity },
     rateLimits: { ...DEFAULT_CONFIG.rateLimits, ...partial.rateLimits },
     review: { ...DEFAULT_CONFIG.review, ...partial.review },
+    reconciler: { ...DEFAULT_CONFIG.reconciler, ...partial.reconciler },
     features: { ...DEFAULT_CONFIG.features, ...partial.features },
   } as KycConfig;
   validateConfig(merged);
@@ -293,6 +316,14 @@ export function validateConfig(config: KycConfig): void {
   positive('review.slaDays', review.slaDays);
   if (review.slaDays > 365)
     problems.push('review.slaDays must be at most 365 (a Step Functions task token lives at most a year)');
+
+  for (const [key, value] of Object.entries(config.reconciler)) {
+    if (key === 'maxRestarts') {
+      if (!Number.isInteger(value) || value < 0) problems.push('reconciler.maxRestarts must be an integer >= 0');
+    } else positive(`reconciler.${key}`, value);
+  }
+  if (!Number.isInteger(config.reconciler.everyMinutes) || config.reconciler.everyMinutes > 1440)
+    problems.push('reconciler.everyMinutes must be a whole number of minutes up to 1440');
 
   if (config.features.webhooks && !config.webhookUrl) problems.push('features.webhooks needs webhookUrl');
   if (config.webhookUrl && !/^https:\/\//.test(config.webhookUrl)) problems.push('webhookUrl must use https');

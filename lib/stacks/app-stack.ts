@@ -10,6 +10,7 @@ import { FailureQueue } from '../constructs/failure-queue.ts';
 import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
+import { Reconciler } from '../constructs/reconciler.ts';
 import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
 import type { KycDataResources } from './data-stack.ts';
 
@@ -41,6 +42,8 @@ export class KycAppStack extends Stack {
   public readonly intake: IntakeProcessing;
   /** The verification workflow (Step Functions); its ARN goes to the intake as `STATE_MACHINE_ARN`. */
   public readonly workflow: VerificationWorkflow;
+  /** The scheduled reconciler (lost uploads, stalled workflows, lost review tokens, ended cooldowns). */
+  public readonly reconciler: Reconciler;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -76,6 +79,14 @@ export class KycAppStack extends Stack {
       data,
       shared: this.functionShared,
       stateMachine: this.workflow.stateMachine,
+    });
+
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      config,
+      data,
+      shared: this.functionShared,
+      stateMachineArn: this.workflow.stateMachineArn,
+      failureQueue: this.failureQueue.queue,
     });
 
     // ------------------------------------------------------------------------------------

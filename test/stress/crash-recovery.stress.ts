@@ -85,6 +85,8 @@ describe('kyc local survives kill -9 of its process group', () => {
   const log: string[] = [];
   let current: Started | undefined;
   afterAll(async () => {
+    // What the runtime said (ids and codes only), to explain a failure.
+    console.log(log.filter((line) => /\[local\]|recovered|stop|reconciler|failed/i.test(line)).join('\n'));
     if (current && current.child.exitCode === null) await killGroup(current).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   });
