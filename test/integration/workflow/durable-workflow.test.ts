@@ -67,6 +67,7 @@ async function recordsOf(h: Harness) {
       auditActions: [...new Set(h.audit.events.map((e) => e.action))],
     })
       .replace(/"taskToken":"[^"]+"/g, '"taskToken":"<token>"')
+      .replace(/:1\d{12}\b/g, ':"<epoch ms>"')
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>'),
   ) as unknown;
 }
