@@ -29,6 +29,12 @@ export interface RetentionConfig {
   readonly intakeLeftoverDays: number;
   /** Days CloudWatch keeps Lambda and workflow logs. */
   readonly logDays: number;
+  /** Minutes between signed audit-archive digests (hourly, as CloudTrail delivers digest files). */
+  readonly auditDigestMinutes: number;
+  /** Days daily table backups stay in the locked backup vault (35: the PITR window, for a restore point older than it). */
+  readonly backupDailyDays: number;
+  /** Years yearly table backups are kept (at least the AML minimum, like the evidence). */
+  readonly backupYearlyYears: number;
 }
 
 export interface UploadLimits {
@@ -123,6 +129,20 @@ export interface FeatureSwitches {
   readonly webhooks: boolean;
 }
 
+/** Audited access to evidence: document views and two-person exports (PRODUCT §5). */
+export interface EvidenceAccessConfig {
+  /** Seconds a document view's presigned GET stays valid (PRODUCT §7: at most 60). */
+  readonly viewUrlSeconds: number;
+  /** Longest side of a rendition in pixels; larger originals are scaled down before marking. */
+  readonly renditionMaxSidePixels: number;
+  /** Hours an export request waits for a second person's approval before it expires (24). */
+  readonly exportApprovalHours: number;
+  /** Seconds an approved export's one-time download link stays valid (PRODUCT §7: at most 600). */
+  readonly exportDownloadSeconds: number;
+  /** Most verifications one export may hold (the package is built within one API call). */
+  readonly exportMaxVerifications: number;
+}
+
 export interface KycConfig {
   /** Region the stack is deployed to; identity data never leaves it. */
   readonly region: string;
@@ -142,6 +162,7 @@ export interface KycConfig {
   readonly review: ReviewConfig;
   readonly reconciler: ReconcilerConfig;
   readonly features: FeatureSwitches;
+  readonly evidenceAccess: EvidenceAccessConfig;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
 }
@@ -159,7 +180,15 @@ export const DEFAULT_CONFIG: KycConfig = {
   allowedRegions: ['eu-west-1'],
   prefix: 'kyc',
   allowedOrigins: [],
-  retention: { evidenceYears: 5, auditYears: 5, intakeLeftoverDays: 1, logDays: 365 },
+  retention: {
+    evidenceYears: 5,
+    auditYears: 5,
+    intakeLeftoverDays: 1,
+    logDays: 365,
+    auditDigestMinutes: 60,
+    backupDailyDays: 35,
+    backupYearlyYears: 5,
+  },
   uploads: {
     maxFileBytes: 10 * 1024 * 1024,
     minFileBytes: 100 * 1024,
@@ -203,6 +232,13 @@ export const DEFAULT_CONFIG: KycConfig = {
     cooldownGraceMinutes: 5,
   },
   features: { liveness: true, ocr: true, webhooks: false },
+  evidenceAccess: {
+    viewUrlSeconds: 60,
+    renditionMaxSidePixels: 2400,
+    exportApprovalHours: 24,
+    exportDownloadSeconds: 600,
+    exportMaxVerifications: 10,
+  },
 };
 
 /** A configuration value that cannot be deployed; the message names the setting and the rule. */
@@ -237,6 +273,7 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     review: { ...DEFAULT_CONFIG.review, ...partial.review },
     reconciler: { ...DEFAULT_CONFIG.reconciler, ...partial.reconciler },
     features: { ...DEFAULT_CONFIG.features, ...partial.features },
+    evidenceAccess: { ...DEFAULT_CONFIG.evidenceAccess, ...partial.evidenceAccess },
   } as KycConfig;
   validateConfig(merged);
   return merged;
@@ -278,6 +315,7 @@ export function validateConfig(config: KycConfig): void {
   for (const [key, years] of [
     ['retention.evidenceYears', retention.evidenceYears],
     ['retention.auditYears', retention.auditYears],
+    ['retention.backupYearlyYears', retention.backupYearlyYears],
   ] as const) {
     if (typeof years !== 'number' || !(years >= MIN_RETENTION_YEARS)) {
       problems.push(
@@ -287,6 +325,8 @@ export function validateConfig(config: KycConfig): void {
   }
   positive('retention.intakeLeftoverDays', retention.intakeLeftoverDays);
   positive('retention.logDays', retention.logDays);
+  positive('retention.auditDigestMinutes', retention.auditDigestMinutes);
+  positive('retention.backupDailyDays', retention.backupDailyDays);
 
   for (const [key, value] of Object.entries(uploads)) positive(`uploads.${key}`, value as number);
   if (uploads.minFileBytes >= uploads.maxFileBytes)
@@ -324,6 +364,15 @@ export function validateConfig(config: KycConfig): void {
   }
   if (!Number.isInteger(config.reconciler.everyMinutes) || config.reconciler.everyMinutes > 1440)
     problems.push('reconciler.everyMinutes must be a whole number of minutes up to 1440');
+  const access = config.evidenceAccess;
+  for (const [key, value] of Object.entries(access)) positive(`evidenceAccess.${key}`, value as number);
+  if (access.viewUrlSeconds > 60) problems.push('evidenceAccess.viewUrlSeconds must be at most 60 (PRODUCT §7)');
+  if (access.exportDownloadSeconds > 600) {
+    problems.push('evidenceAccess.exportDownloadSeconds must be at most 600 (PRODUCT §7: 10 minutes)');
+  }
+  if (!Number.isInteger(access.exportMaxVerifications) || access.exportMaxVerifications > 50) {
+    problems.push('evidenceAccess.exportMaxVerifications must be an integer of at most 50');
+  }
 
   if (config.features.webhooks && !config.webhookUrl) problems.push('features.webhooks needs webhookUrl');
   if (config.webhookUrl && !/^https:\/\//.test(config.webhookUrl)) problems.push('webhookUrl must use https');

@@ -9,6 +9,8 @@
  *   V#<verificationId> | R#<attemptId>              a manual-review task
  *   V#<verificationId> | REJ#<sha256>               an image that failed before
  *   UNIQ#DOC#<hmac>    | UNIQ                      document-number uniqueness record
+ *   ACCESS#<accessId>  | ACCESS                    an audited access to evidence (watermark -> who, why)
+ *   EXPORT#<exportId>  | EXPORT                    a two-person export request
  *   GSI byStatus   (gsi1pk = STATUS#<status>,  gsi1sk = <updatedAt>#<verificationId>)
  *   GSI byReviewer (gsi2pk = REVIEWER#<assignee or UNASSIGNED>, gsi2sk = <dueAt>#<verificationId>)
  *   GSI byUser     (gsi3pk = USER#<userId>,     gsi3sk = <createdAt>#<verificationId>)
@@ -30,3 +32,13 @@ export const TABLE_KEYS = {
   auditEvents: { partitionKey: 'subject', sortKey: 'sequence' },
   idempotency: { partitionKey: 'id', ttlAttribute: 'expiration' },
 } as const;
+
+/** Key of an access record (document view or export) in the verifications table. */
+export function accessItemKey(accessId: string): { pk: string; sk: string } {
+  return { pk: `ACCESS#${accessId}`, sk: 'ACCESS' };
+}
+
+/** Key of an export request in the verifications table. */
+export function exportItemKey(exportId: string): { pk: string; sk: string } {
+  return { pk: `EXPORT#${exportId}`, sk: 'EXPORT' };
+}

@@ -10,6 +10,8 @@ export interface LivenessSessionResult {
   readonly confidence?: number;
   /** Where the reference image was written (vault bucket), when the service stored one. */
   readonly referenceImage?: { readonly bucket: string; readonly key: string };
+  /** The service's request id of the result read (processor log). */
+  readonly requestId?: string;
 }
 
 export interface LivenessService {

@@ -167,6 +167,8 @@ export class KycApi extends Construct {
         // Names grant nothing: every function knows every data resource, and is granted only what it uses.
         environment: dataResourceEnvironment(data),
         description: `serverless-kyc ${key}`,
+        ...(route.nodeModules ? { nodeModules: route.nodeModules } : {}),
+        ...(route.memorySize ? { memorySize: route.memorySize } : {}),
       });
       grantRoute(route, fn, grants, config, () => this.stateMachine);
       this.httpApi.addRoutes({
@@ -225,7 +227,9 @@ export class KycApi extends Construct {
         NagSuppressions.addResourceSuppressions(routeConstruct, [
           {
             id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is the public health probe; it reads no data and returns a constant.`,
+            reason:
+              route.publicReason ??
+              `${route.method} ${route.path} is the public health probe; it reads no data and returns a constant.`,
           },
         ]);
       }
@@ -261,6 +265,15 @@ function grantRoute(
       );
     },
     'verifications:write': () => grants.verificationsWrite(role),
+    'vault:readEvidence': () => grants.vaultReadEvidence(role),
+    'renditions:views': () => {
+      grants.renditionsWrite(role, 'views');
+      grants.renditionsPresign(role, 'views');
+    },
+    'renditions:writeExports': () => grants.renditionsWrite(role, 'exports'),
+    'renditions:readExports': () => grants.renditionsPresign(role, 'exports'),
+    'watermark:mac': () => grants.watermarkMac(role),
+    'personalData:open': () => grants.personalDataOpen(role),
     'audit:append': () => grants.auditAppend(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
     'dataKey:generate': () => grants.personalDataSeal(role),

@@ -20,6 +20,9 @@ import type { KycDataResources } from '../stacks/data-stack.ts';
 const TABLE_KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KMS_WRITE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
+/** Key prefixes of the renditions bucket: document views and export packages. */
+export type RenditionPrefix = 'views' | 'exports';
+
 export class DataGrants {
   public constructor(private readonly data: KycDataResources) {}
 
@@ -138,6 +141,52 @@ export class DataGrants {
     suppressPrefixWildcard(role);
   }
 
+  /**
+   * Read evidence originals under `evidence/` in the vault (current and older versions) and
+   * decrypt them through S3. Only the document-view and export functions and the workflow read the vault.
+   */
+  public vaultReadEvidence(role: iam.IRole): void {
+    this.allow(role, ['s3:GetObject', 's3:GetObjectVersion'], [this.data.buckets.vault.arnForObjects('evidence/*')]);
+    this.s3Kms(role, ['kms:Decrypt']);
+    suppressPrefixWildcard(role);
+  }
+
+  /**
+   * Write renditions under `prefix` (`views/` or `exports/`) of the renditions bucket, SSE-KMS
+   * with the documents key.
+   */
+  public renditionsWrite(role: iam.IRole, prefix: RenditionPrefix): void {
+    this.allow(role, ['s3:PutObject'], [this.data.buckets.renditions.arnForObjects(`${prefix}/*`)]);
+    this.s3Kms(role, ['kms:GenerateDataKey']);
+    suppressPrefixWildcard(role);
+  }
+
+  /**
+   * Sign presigned GETs of renditions under `prefix`: S3 checks the signer's own rights when
+   * the URL is used, so the signer needs GetObject there (and Decrypt through S3).
+   */
+  public renditionsPresign(role: iam.IRole, prefix: RenditionPrefix): void {
+    this.allow(role, ['s3:GetObject'], [this.data.buckets.renditions.arnForObjects(`${prefix}/*`)]);
+    this.s3Kms(role, ['kms:Decrypt']);
+    suppressPrefixWildcard(role);
+  }
+
+  /** GenerateMac on the HMAC key: the invisible watermark's MAC (embedding and tracing). */
+  public watermarkMac(role: iam.IRole): void {
+    this.allow(role, ['kms:GenerateMac'], [this.data.keys.documentNumberHmac.keyArn]);
+  }
+
+  /** Decrypt personal data sealed for a verification (envelope encryption context `purpose`). */
+  public personalDataOpen(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.data.keys.data.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:purpose': 'personal-data' } },
+      }),
+    );
+  }
+
   private allow(role: iam.IRole, actions: string[], resources: string[]): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
   }
@@ -171,9 +220,10 @@ function suppressPrefixWildcard(role: iam.IRole): void {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'Object grants are limited to one key prefix (intake/ of the intake bucket, evidence/ or liveness/ of the vault); keys ' +
+          'Object grants are limited to one key prefix (intake/ of the intake bucket, evidence/ or liveness/ of the vault, ' +
+          'views/ or exports/ of the renditions bucket); keys ' +
           'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
-        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness)\\/\\*$/g' }],
+        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports)\\/\\*$/g' }],
       },
     ],
     true,

@@ -9,6 +9,7 @@ import { retentionDays, type RetentionConfig } from '../config.ts';
 import { AccessLogBucket } from './access-log-bucket.ts';
 import { IntakeBucket } from './intake-bucket.ts';
 import { LockedBucket } from './locked-bucket.ts';
+import { RenditionsBucket } from './renditions-bucket.ts';
 
 export interface EvidenceBucketsProps {
   /** Key for identity evidence: intake and vault (required). */
@@ -41,7 +42,9 @@ export class EvidenceBuckets extends Construct {
   public readonly vault: s3.Bucket;
   /** Exported audit events under Object Lock COMPLIANCE. */
   public readonly auditArchive: s3.Bucket;
-  /** Server access logs of the three buckets above (SSE-S3). */
+  /** Watermarked views and export packages (SSE-KMS, no Object Lock, deleted after 1 day). */
+  public readonly renditions: s3.Bucket;
+  /** Server access logs of the buckets above (SSE-S3). */
   public readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: EvidenceBucketsProps) {
@@ -69,6 +72,10 @@ export class EvidenceBuckets extends Construct {
       accessLogsPrefix: 'audit-archive/',
       retentionYears: retention.auditYears,
       dataClass: 'audit',
+    }).bucket;
+    this.renditions = new RenditionsBucket(this, 'Renditions', {
+      encryptionKey: props.documentsKey,
+      accessLogsBucket: this.accessLogs,
     }).bucket;
   }
 }

@@ -80,6 +80,8 @@ export class KycTables extends Construct {
       ...common,
       partitionKey: string(TABLE_KEYS.auditEvents.partitionKey),
       sortKey: { name: TABLE_KEYS.auditEvents.sortKey, type: dynamodb.AttributeType.NUMBER },
+      // Feeds the audit archiver (`AuditArchive`); old images make any change after the write visible.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     });
 
     this.idempotency = new dynamodb.Table(this, 'Idempotency', {

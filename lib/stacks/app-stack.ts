@@ -6,6 +6,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
 import type { KycConfig } from '../config.ts';
+import { AuditArchive } from '../constructs/audit-archive.ts';
 import { FailureQueue } from '../constructs/failure-queue.ts';
 import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
@@ -44,6 +45,8 @@ export class KycAppStack extends Stack {
   public readonly workflow: VerificationWorkflow;
   /** The scheduled reconciler (lost uploads, stalled workflows, lost review tokens, ended cooldowns). */
   public readonly reconciler: Reconciler;
+  /** The audit table's stream -> locked archive files, and signed hourly digests of them. */
+  public readonly auditArchive: AuditArchive;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -80,6 +83,7 @@ export class KycAppStack extends Stack {
       shared: this.functionShared,
       stateMachine: this.workflow.stateMachine,
     });
+    this.auditArchive = new AuditArchive(this, 'AuditArchive', { config, data, shared: this.functionShared });
 
     this.reconciler = new Reconciler(this, 'Reconciler', {
       config,

@@ -15,6 +15,7 @@ import { VerificationEventBus } from '../constructs/event-bus.ts';
 import { EvidenceBuckets } from '../constructs/evidence-buckets.ts';
 import { FaceCollection } from '../constructs/face-collection.ts';
 import { KycKeys } from '../constructs/keys.ts';
+import { TableBackups } from '../constructs/table-backups.ts';
 import { KycTables } from '../constructs/tables.ts';
 
 /** Everything stateful the app stack's functions, API and workflow use. */
@@ -34,6 +35,8 @@ export interface KycDataResources {
     readonly vault: s3.IBucket;
     readonly auditArchive: s3.IBucket;
     readonly accessLogs: s3.IBucket;
+    /** Watermarked views and export packages; lifecycle deletes them after a day. */
+    readonly renditions: s3.IBucket;
   };
   readonly tables: {
     readonly verifications: dynamodb.ITable;
@@ -67,6 +70,8 @@ export class KycDataStack extends Stack {
   public readonly keys: KycKeys;
   public readonly buckets: EvidenceBuckets;
   public readonly tables: KycTables;
+  /** Daily and yearly table backups in a compliance-locked backup vault. */
+  public readonly backups: TableBackups;
   public readonly eventBus: VerificationEventBus;
   public readonly faceCollection: FaceCollection;
 
@@ -86,6 +91,11 @@ export class KycDataStack extends Stack {
       allowedOrigins: config.allowedOrigins,
     });
     this.tables = new KycTables(this, 'Tables', { encryptionKey: this.keys.data });
+    this.backups = new TableBackups(this, 'Backups', {
+      config,
+      encryptionKey: this.keys.data,
+      tables: [this.tables.verifications, this.tables.rateLimits, this.tables.auditEvents, this.tables.idempotency],
+    });
     this.eventBus = new VerificationEventBus(this, 'Events', {
       eventBusName: `${config.prefix}-verification-events`,
     });
@@ -128,6 +138,7 @@ export function dataResourceEnvironment(data: KycDataResources): Record<string, 
     [ENV.intakeBucket]: data.buckets.intake.bucketName,
     [ENV.vaultBucket]: data.buckets.vault.bucketName,
     [ENV.auditArchiveBucket]: data.buckets.auditArchive.bucketName,
+    [ENV.renditionsBucket]: data.buckets.renditions.bucketName,
     [ENV.documentsKeyArn]: data.keys.documents.keyArn,
     [ENV.dataKeyArn]: data.keys.data.keyArn,
     [ENV.hmacKeyArn]: data.keys.documentNumberHmac.keyArn,

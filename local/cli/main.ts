@@ -16,6 +16,8 @@ Commands:
   token   Print a local bearer token:      kyc token --user <id> --role user|support|compliance_reviewer|compliance_approver|admin
   check   Run the quality gate on a file:  kyc check <file> --slot <slot> [--document-type <type>] [--json]
   demo    Drive every scenario end to end: kyc demo [--api-url URL]
+  audit   Audit trail integrity:           kyc audit verify|digest [--data-dir .local-data] [--subject <id>] [--json]
+  watermark trace  Who a leaked image came from: kyc watermark trace <image> [--data-dir <dir>] [--region <r>] [--json]
 
 Run "kyc <command> --help" for a command's options.`;
 
@@ -26,6 +28,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./commands/token.ts')).tokenCommand,
   check: async () => (await import('./commands/check-command.ts')).checkEntry,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  audit: async () => (await import('./commands/audit.ts')).auditCommand,
+  watermark: async () => (await import('./commands/watermark.ts')).watermarkCommand,
 };
 
 /** Runs one command line; resolves to the process exit code. */

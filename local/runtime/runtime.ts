@@ -39,6 +39,7 @@ import { loadOrCreateSigningKey } from './auth/local-signing-key.ts';
 import { startJsonProtocolServer, type JsonProtocolServer } from './aws-json/json-protocol-server.ts';
 import { stepFunctionsOperations } from './aws-json/step-functions-service.ts';
 import { DeliveryQueue } from './events/delivery-queue.ts';
+import { startStreamPollers } from './events/event-source-mappings.ts';
 import { redriveIntakeObjects, replayDeadLetters } from './events/recovery.ts';
 import { LocalEventBus, rulesFromResources, type BusEvent, type RuleTarget } from './events/local-event-bus.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from './http/api-server.ts';
@@ -46,6 +47,7 @@ import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
+import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
@@ -104,6 +106,8 @@ export interface RunningRuntime {
   readonly stepFunctions: LocalStepFunctions;
   /** Resolves when every event delivery has finished (delivered or dead-lettered). */
   eventsIdle(): Promise<void>;
+  /** Resolves when every DynamoDB stream record written so far reached its function (e.g. the audit archiver). */
+  drainStreams(): Promise<void>;
   /** Where undeliverable events are written. */
   readonly deadLetterFile: string;
   /** Milliseconds from call to ready, and which phases took how long. */
@@ -318,6 +322,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const restoreEnvironment = applyEnvironment(environment);
     cleanups.push(restoreEnvironment);
 
+    const streamPollers = startStreamPollers(resources, functions, invokeFunction, {
+      endpoint: dynamo.endpoint,
+      region,
+      stateDir: join(dataDir, 'streams'),
+      log,
+    });
+    cleanups.push(() => Promise.all(streamPollers.map((poller) => poller.stop())).then(() => undefined));
+
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
     const webDir = join(REPO_ROOT, 'web');
@@ -385,6 +397,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       );
     }
     mark('recovery', since);
+    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region, apiUrl: api.url });
+    cleanups.push(() => markRuntimeStopped(dataDir));
 
     // The reconciler, as EventBridge Scheduler runs it in AWS: now, then every configured period.
     const reconcilerFn = functions.find((fn) => /(^|\/)maintenance\/reconciler\.ts$/.test(fn.entry));
@@ -437,6 +451,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       deadLetterFile,
       timings,
       eventsIdle: () => queue.idle(),
+      drainStreams: async () => {
+        for (const poller of streamPollers) await poller.drain();
+      },
       recovery,
       stop: () => (stopping ??= stopGracefully()),
     };

@@ -7,6 +7,17 @@ import { synthKyc } from './synth.ts';
 
 const TABLE_KMS = (actions: string[]) => actions.map((action) => `${action} @ dataKey [kms:ViaService=dynamodb]`);
 
+/** Read and write the verifications table (access and export records) and append audit events. */
+const RECORDS_AND_AUDIT = [
+  'dynamodb:GetItem @ verifications',
+  'dynamodb:PutItem @ auditEvents',
+  'dynamodb:PutItem @ verifications',
+  'dynamodb:Query @ auditEvents',
+  'dynamodb:Query @ verifications',
+  'dynamodb:UpdateItem @ verifications',
+  ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+];
+
 const EXPECTED_GRANTS: Record<string, string[]> = {
   'GET /health': [],
   'POST /v1/verifications': [
@@ -62,6 +73,35 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:UpdateItem @ verifications',
     'events:PutEvents @ bus',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  // The view function reads vault originals and writes (and presigns) renditions, nothing else.
+  'POST /v1/cases/{verificationId}/documents/{slot}/view': [
+    ...RECORDS_AND_AUDIT,
+    'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateMac @ hmacKey',
+    's3:GetObject @ renditions/views/*',
+    's3:GetObject @ vault/evidence/*',
+    's3:GetObjectVersion @ vault/evidence/*',
+    's3:PutObject @ renditions/views/*',
+  ],
+  'POST /v1/exports': RECORDS_AND_AUDIT,
+  'GET /v1/exports/{exportId}': RECORDS_AND_AUDIT,
+  'POST /v1/exports/{exportId}/approve': [
+    ...RECORDS_AND_AUDIT,
+    'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateMac @ hmacKey',
+    's3:GetObject @ vault/evidence/*',
+    's3:GetObjectVersion @ vault/evidence/*',
+    's3:PutObject @ renditions/exports/*',
+  ],
+  'POST /v1/exports/{exportId}/reject': RECORDS_AND_AUDIT,
+  'GET /v1/exports/{exportId}/download': [
+    ...RECORDS_AND_AUDIT,
+    'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+    's3:GetObject @ renditions/exports/*',
   ],
 };
 

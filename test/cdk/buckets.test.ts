@@ -25,15 +25,15 @@ function policyStatements(template: Template, logicalId: string): Record<string,
   return (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
 }
 
-const CLASSES = ['intake', 'evidence', 'audit', 'access-logs'] as const;
+const CLASSES = ['intake', 'evidence', 'audit', 'access-logs', 'renditions'] as const;
 
 describe('EvidenceBuckets', () => {
   const origins = ['https://app.example.com', 'https://admin.example.com'];
   const { dataTemplate } = synthKyc({ allowedOrigins: origins });
 
-  it('has exactly the four buckets', () => {
+  it('has exactly the five buckets', () => {
     // Assess
-    dataTemplate.resourceCountIs('AWS::S3::Bucket', 4);
+    dataTemplate.resourceCountIs('AWS::S3::Bucket', 5);
   });
 
   it.each([

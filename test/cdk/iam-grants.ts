@@ -14,6 +14,8 @@ const RESOURCE_LABELS: Array<[RegExp, string]> = [
   [/KeysDocuments/, 'documentsKey'],
   [/BucketsIntake/, 'intake'],
   [/BucketsVault/, 'vault'],
+  [/BucketsRenditions/, 'renditions'],
+  [/KeysDocumentNumberHmac/, 'hmacKey'],
   [/EventsBus|VerificationEvents|EventBus/, 'bus'],
   [/WorkflowStateMachine/, 'workflow'],
 ];

@@ -13,6 +13,8 @@ export const ENV = {
   intakeBucket: 'INTAKE_BUCKET',
   vaultBucket: 'VAULT_BUCKET',
   auditArchiveBucket: 'AUDIT_ARCHIVE_BUCKET',
+  /** Watermarked views and export packages (short-lived, no Object Lock). */
+  renditionsBucket: 'RENDITIONS_BUCKET',
   /** Symmetric CMK for S3 evidence (intake and vault). */
   documentsKeyArn: 'DOCUMENTS_KEY_ARN',
   /** Symmetric CMK for envelope encryption of personal data and DynamoDB tables. */

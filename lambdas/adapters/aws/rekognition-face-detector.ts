@@ -1,3 +1,4 @@
+import type { ProcessorLog } from '../../ports/processor-log.ts';
 import { DetectFacesCommand, RekognitionClient, type FaceDetail } from '@aws-sdk/client-rekognition';
 import sharp from 'sharp';
 import type { DetectedFace, FaceDetector } from '../../ports/face-detector.ts';
@@ -29,19 +30,62 @@ export class ImageDownscaleError extends Error {
  * const detector = new RekognitionFaceDetector(new RekognitionClient({}));
  * const faces = await detector.detectFaces(bytes);
  */
+/** The object whose bytes are being checked, for the processor log (set per upload by the caller). */
+export interface ProcessedObject {
+  readonly verificationId: string;
+  readonly attemptId: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export interface RekognitionFaceDetectorOptions {
+  /** Where every DetectFaces call is recorded (PRODUCT §5); none: not recorded. */
+  readonly processorLog?: ProcessorLog;
+  /** The object being checked when a call is made (e.g. an AsyncLocalStorage's store). */
+  readonly currentObject?: () => ProcessedObject | undefined;
+}
+
 export class RekognitionFaceDetector implements FaceDetector {
   readonly processorName = 'rekognition:DetectFaces';
   private readonly client: RekognitionClient;
 
   /** @param client Rekognition client (default: a client for the Lambda's region) */
-  constructor(client?: RekognitionClient) {
+  constructor(
+    client?: RekognitionClient,
+    private readonly options: RekognitionFaceDetectorOptions = {},
+  ) {
     this.client = client ?? new RekognitionClient({});
   }
 
   async detectFaces(image: Uint8Array): Promise<DetectedFace[]> {
     const bytes = image.byteLength > REKOGNITION_MAX_IMAGE_BYTES ? await shrinkBelowLimit(image) : image;
-    const response = await this.client.send(new DetectFacesCommand({ Image: { Bytes: bytes }, Attributes: ['ALL'] }));
+    const at = new Date().toISOString();
+    let response;
+    try {
+      response = await this.client.send(new DetectFacesCommand({ Image: { Bytes: bytes }, Attributes: ['ALL'] }));
+    } catch (error) {
+      await this.record(at, (error as { $metadata?: { requestId?: string } }).$metadata?.requestId, false);
+      throw error;
+    }
+    await this.record(at, (response.$metadata as { requestId?: string } | undefined)?.requestId, true);
     return (response.FaceDetails ?? []).map(toDetectedFace);
+  }
+
+  private async record(at: string, requestId: string | undefined, succeeded: boolean): Promise<void> {
+    const object = this.options.currentObject?.();
+    if (!this.options.processorLog || !object) return;
+    await this.options.processorLog.record({
+      processor: 'rekognition',
+      operation: 'DetectFaces',
+      purpose: 'quality_gate',
+      verificationId: object.verificationId,
+      attemptId: object.attemptId,
+      objectKey: object.key,
+      ...(object.versionId ? { objectVersion: object.versionId } : {}),
+      ...(requestId ? { requestId } : {}),
+      succeeded,
+      at,
+    });
   }
 }
 

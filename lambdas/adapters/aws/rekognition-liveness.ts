@@ -80,6 +80,7 @@ export class RekognitionLiveness implements LivenessService {
       ...(reference?.Bucket && reference.Name
         ? { referenceImage: { bucket: reference.Bucket, key: reference.Name } }
         : {}),
+      ...(output.$metadata?.requestId ? { requestId: output.$metadata.requestId } : {}),
     };
   }
 }

@@ -16,6 +16,7 @@
  * lost. The workflow start is idempotent by execution name (the attempt id).
  * Every outcome leaves an audit event; logs carry ids and reason codes only.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import middy from '@middy/core';
@@ -40,7 +41,8 @@ import type { WorkflowStarter } from '../../ports/workflow.ts';
 import { logger } from '../shared/logger.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { lazy } from '../shared/lazy.ts';
-import { RekognitionFaceDetector } from '../../adapters/aws/rekognition-face-detector.ts';
+import { RekognitionFaceDetector, type ProcessedObject } from '../../adapters/aws/rekognition-face-detector.ts';
+import { AuditProcessorLog } from '../../adapters/aws/audit-processor-log.ts';
 import { createQualityGate } from '../../quality/index.ts';
 import { composeGates, fileTypeGate } from './file-type-gate.ts';
 import { decodeEventKey, objectCreatedEventSchema } from './s3-object-created.ts';
@@ -80,6 +82,9 @@ export interface UploadResult {
 
 const ACTOR = 'system:on-upload';
 
+/** The upload being checked, so the face detector's processor-log entries name its object. */
+const processedObject = new AsyncLocalStorage<ProcessedObject>();
+
 /**
  * Default dependencies from the function's environment. `qualityGate` is the file-level checks
  * (type by magic number, slot types, dimensions) followed by the image-quality gate of
@@ -93,6 +98,11 @@ export function defaultOnUploadDeps(
   overrides: { qualityGate?: QualityGate } = {},
 ): OnUploadDeps {
   const config = configFromEnv(env);
+  const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+  const faceDetector = new RekognitionFaceDetector(undefined, {
+    processorLog: new AuditProcessorLog({ audit, actor: ACTOR }),
+    currentObject: () => processedObject.getStore(),
+  });
   const starter = lazy(() => new SfnWorkflowStarter({ stateMachineArn: requireEnv('stateMachineArn', env) }));
   return {
     config,
@@ -102,17 +112,13 @@ export function defaultOnUploadDeps(
       documentsKeyId: requireEnv('documentsKeyArn', env),
     }),
     qualityGate:
-      overrides.qualityGate ??
-      composeGates(
-        fileTypeGate(config.uploads),
-        createQualityGate({ config, faceDetector: new RekognitionFaceDetector() }),
-      ),
+      overrides.qualityGate ?? composeGates(fileTypeGate(config.uploads), createQualityGate({ config, faceDetector })),
     workflow: { start: (input) => starter().start(input) },
     rateLimits: new DynamoDbRateLimitStore({
       tableName: requireEnv('rateLimitsTable', env),
       limits: config.rateLimits,
     }),
-    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
+    audit,
   };
 }
 const KEY_PATTERN = new RegExp(`^intake/([\\w-]{1,64})/([\\w-]{1,64})/(${SLOTS.join('|')})$`);
@@ -229,7 +235,11 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   let processors: readonly string[] = [];
   let contentType = head.contentType;
   if (bytes && reasons.length === 0) {
-    const verdict = await deps.qualityGate(bytes, { slot, documentType: verification.documentType });
+    const checked = { verificationId, attemptId, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
+    const data = bytes;
+    const verdict = await processedObject.run(checked, () =>
+      deps.qualityGate(data, { slot, documentType: verification.documentType }),
+    );
     metrics = verdict.metrics;
     processors = verdict.processors ?? ['quality-gate'];
     contentType = verdict.detectedType ?? contentType;

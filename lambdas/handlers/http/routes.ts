@@ -24,8 +24,17 @@ export interface HttpRoute {
   readonly exportName: string;
   /** Roles allowed to call the route (checked by the handler from the JWT groups). */
   readonly roles: readonly Role[];
-  /** No JWT authorizer (health check only). */
+  /**
+   * No JWT authorizer: the health check, and the one-time export download whose link carries
+   * its own single-use token.
+   */
   readonly public?: boolean;
+  /** Why the route may be public (cdk-nag suppression text); required with `public`. */
+  readonly publicReason?: string;
+  /** Native packages installed into the function's bundle (e.g. `sharp`). */
+  readonly nodeModules?: readonly string[];
+  /** Function memory in MB (512); image work needs more, and gets more CPU with it. */
+  readonly memorySize?: number;
   /** AWS services the handler calls, for the CDK construct's least-privilege grants. */
   readonly uses: readonly RouteDependency[];
 }
@@ -47,9 +56,23 @@ export type RouteDependency =
   /** states:SendTaskSuccess on the verification workflow (review decisions). */
   | 'workflow:completeReview'
   /** events:PutEvents on the verification bus (status changes outside the workflow). */
-  | 'events:publish';
+  | 'events:publish'
+  /** GetObject (any version) on `evidence/` of the vault, Decrypt through S3. */
+  | 'vault:readEvidence'
+  /** PutObject on `views/` of the renditions bucket, and GetObject there to presign the 60 s GET. */
+  | 'renditions:views'
+  /** PutObject on `exports/` of the renditions bucket (export packages). */
+  | 'renditions:writeExports'
+  /** GetObject on `exports/` of the renditions bucket, to presign the one-time download. */
+  | 'renditions:readExports'
+  /** kms:GenerateMac on the HMAC key: the invisible watermark's keyed MAC. */
+  | 'watermark:mac'
+  /** kms:Decrypt of sealed personal data (encryption context purpose = personal-data). */
+  | 'personalData:open';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
+/** Compliance roles (PRODUCT §7: document views, exports). */
+const COMPLIANCE: readonly Role[] = ['compliance_reviewer', 'compliance_approver'];
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   {
@@ -115,6 +138,77 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: ['support'],
     uses: ['verifications:read', 'verifications:write', 'audit:append', 'events:publish'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/documents/{slot}/view',
+    entry: 'lambdas/handlers/http/view-document.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    uses: [
+      'verifications:read',
+      'verifications:write',
+      'audit:append',
+      'vault:readEvidence',
+      'renditions:views',
+      'watermark:mac',
+    ],
+    nodeModules: ['sharp'],
+    memorySize: 1536,
+  },
+  {
+    method: 'POST',
+    path: '/v1/exports',
+    entry: 'lambdas/handlers/http/create-export.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/exports/{exportId}',
+    entry: 'lambdas/handlers/http/get-export.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/exports/{exportId}/approve',
+    entry: 'lambdas/handlers/http/approve-export.ts',
+    exportName: 'handler',
+    roles: ['compliance_approver'],
+    uses: [
+      'verifications:read',
+      'verifications:write',
+      'audit:append',
+      'vault:readEvidence',
+      'renditions:writeExports',
+      'watermark:mac',
+      'personalData:open',
+    ],
+    nodeModules: ['sharp'],
+    memorySize: 1536,
+  },
+  {
+    method: 'POST',
+    path: '/v1/exports/{exportId}/reject',
+    entry: 'lambdas/handlers/http/reject-export.ts',
+    exportName: 'handler',
+    roles: ['compliance_approver'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/exports/{exportId}/download',
+    entry: 'lambdas/handlers/http/download-export.ts',
+    exportName: 'handler',
+    roles: [],
+    public: true,
+    publicReason:
+      'One-time export download: the link carries a 256-bit single-use token (only its SHA-256 is stored), valid at ' +
+      'most 10 minutes, consumed atomically and audited before the redirect; a browser download cannot send a JWT.',
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'renditions:readExports'],
   },
 ];
 

@@ -23,6 +23,8 @@ import type { LivenessService } from '../../ports/liveness.ts';
 import type { StatusEvents } from '../../ports/status-events.ts';
 import type { ReviewCompleter } from '../../ports/workflow.ts';
 import type { WorkflowStore } from '../../ports/workflow-store.ts';
+import type { ProcessorLog } from '../../ports/processor-log.ts';
+import { AuditProcessorLog } from '../../adapters/aws/audit-processor-log.ts';
 
 export interface WorkflowDeps {
   readonly config: KycConfig;
@@ -40,18 +42,24 @@ export interface WorkflowDeps {
   readonly clock: Clock;
   /** Name of the function, recorded as the audit actor `system:<name>`. */
   readonly functionName?: string;
+  /** Records images handed to processors outside `faces` (Face Liveness results); none: not recorded. */
+  readonly processorLog?: ProcessorLog;
 }
 
 /** AWS adapters named by the function's environment (all workflow functions get the same variables). */
 export function defaultWorkflowDeps(env: NodeJS.ProcessEnv = process.env): WorkflowDeps {
   const config = configFromEnv(env);
   const vaultBucket = requireEnv('vaultBucket', env);
+  const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+  // Every image handed to Rekognition is recorded on the case's audit chain (PRODUCT §5).
+  const processorLog = new AuditProcessorLog({ audit, actor: `system:${env.AWS_LAMBDA_FUNCTION_NAME ?? 'workflow'}` });
   return {
     config,
     vaultBucket,
     store: new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) }),
-    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
-    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env) }),
+    audit,
+    processorLog,
+    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog }),
     liveness: new RekognitionLiveness({ vaultBucket, kmsKeyId: requireEnv('documentsKeyArn', env) }),
     hasher: new KmsKeyedHasher({ keyId: requireEnv('hmacKeyArn', env) }),
     personalData: new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }),

@@ -31,6 +31,18 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
     ...(session.confidence !== undefined ? { confidence: Math.round(session.confidence * 100) / 100 } : {}),
   };
   const processors = ['rekognition:FaceLiveness@liveness_session'];
+  // The user's frames went to Rekognition Face Liveness; its reference image is in the vault.
+  await deps.processorLog?.record({
+    processor: 'rekognition',
+    operation: 'FaceLiveness',
+    purpose: 'liveness',
+    verificationId,
+    attemptId,
+    objectKey: session.referenceImage?.key ?? `liveness-session:${attempt.livenessSessionId}`,
+    ...(session.requestId ? { requestId: session.requestId } : {}),
+    succeeded: session.status === 'SUCCEEDED',
+    at: deps.clock.now().toISOString(),
+  });
   await deps.store.recordCheck({
     verificationId,
     attemptId,

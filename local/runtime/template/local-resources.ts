@@ -75,7 +75,15 @@ function nameResource(stackName: string, logicalId: string, resource: CfnResourc
     case 'AWS::DynamoDB::Table':
     case 'AWS::DynamoDB::GlobalTable': {
       const name = literal(properties, 'TableName') ?? `${stackName}-${logicalId}`;
-      return { ...base, ref: name, attributes: { Arn: arnOf('dynamodb', `table/${name}`) } };
+      // StreamArn: a stable local name; the stream poller asks DynamoDB Local for the real one.
+      return {
+        ...base,
+        ref: name,
+        attributes: {
+          Arn: arnOf('dynamodb', `table/${name}`),
+          StreamArn: arnOf('dynamodb', `table/${name}/stream/local`),
+        },
+      };
     }
     case 'AWS::S3::Bucket': {
       const name = literal(properties, 'BucketName') ?? localBucketName(stackName, logicalId);

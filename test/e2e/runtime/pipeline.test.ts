@@ -106,6 +106,25 @@ describe('verification pipeline', () => {
     }
     const intake = await e2e.s3.send(new ListObjectsV2Command({ Bucket: e2e.env.INTAKE_BUCKET }));
     expect((intake.Contents ?? []).filter((object) => object.Key?.includes(attempt.attemptId))).toEqual([]);
+    // Processor log: every image handed to Rekognition is on the case's audit chain.
+    const trail = await e2e.dynamo.send(
+      new QueryCommand({
+        TableName: e2e.env.AUDIT_TABLE,
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'subject' },
+        ExpressionAttributeValues: { ':s': `verification:${verificationId}` },
+      }),
+    );
+    const processed = (trail.Items ?? [])
+      .filter((event) => event.action === 'processor.invoked')
+      .map((event) => event.details as { operation: string; objectKey: string; requestId?: string; purpose: string });
+    expect(new Set(processed.map((entry) => entry.operation))).toEqual(
+      new Set(['DetectFaces', 'CompareFaces', 'DetectText', 'SearchFacesByImage', 'IndexFaces', 'FaceLiveness']),
+    );
+    for (const entry of processed) {
+      expect(entry.objectKey).toContain(verificationId);
+      expect(entry.requestId).toEqual(expect.any(String));
+    }
   }, 300_000);
 
   it('rejects a selfie of another person with FACE_NOT_MATCH', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { PartialConfig } from '../../../lib/config.ts';
 import { startRuntime, type RunningRuntime } from '../../../local/runtime/runtime.ts';
 
 export interface E2eRuntime {
@@ -31,7 +32,9 @@ export interface E2eRuntime {
  * afterAll(() => e2e.stop());
  * ```
  */
-export async function startE2eRuntime(options: { timeScale?: number } = {}): Promise<E2eRuntime> {
+export async function startE2eRuntime(
+  options: { timeScale?: number; config?: PartialConfig } = {},
+): Promise<E2eRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kyc-e2e-'));
   const logs: string[] = [];
   process.env.KYC_SYNTH_CACHE_DIR ??= join(tmpdir(), 'kyc-e2e-synth-cache');
@@ -39,6 +42,7 @@ export async function startE2eRuntime(options: { timeScale?: number } = {}): Pro
     port: 0,
     dataDir,
     timeScale: options.timeScale ?? 0.001,
+    ...(options.config ? { config: options.config } : {}),
     log: (line) => logs.push(line),
     eventRetry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 },
   });

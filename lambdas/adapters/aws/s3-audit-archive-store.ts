@@ -1,0 +1,68 @@
+/**
+ * `AuditArchiveStore` over the audit archive bucket (Object Lock COMPLIANCE, default retention).
+ * Every write sends a SHA-256 checksum: S3 refuses writes to a bucket with default retention
+ * that carry neither `Content-MD5` nor an `x-amz-checksum-*` header. Encryption is the bucket
+ * default (SSE-KMS with its key), so the writer needs no key ARN.
+ *
+ * @example
+ * ```ts
+ * const store = new S3AuditArchiveStore({ bucket: requireEnv('auditArchiveBucket') });
+ * await store.put(file.key, file.body, 'application/gzip');
+ * ```
+ */
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { AuditArchiveStore } from '../../ports/audit-archive.ts';
+
+export interface S3AuditArchiveStoreOptions {
+  readonly bucket: string;
+  /** S3 client (a default client for the function's region). */
+  readonly client?: S3Client;
+}
+
+export class S3AuditArchiveStore implements AuditArchiveStore {
+  private readonly client: S3Client;
+
+  public constructor(private readonly options: S3AuditArchiveStoreOptions) {
+    this.client = options.client ?? new S3Client({});
+  }
+
+  public async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+  }
+
+  public async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const output = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  public async list(prefix: string, startAfter?: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const output = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: prefix,
+          ...(startAfter && !token ? { StartAfter: startAfter } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      keys.push(...(output.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
+      token = output.IsTruncated ? output.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+}

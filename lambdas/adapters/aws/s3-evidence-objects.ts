@@ -1,0 +1,84 @@
+/**
+ * `EvidenceObjects` over S3: bounded reads of vault originals (by version where the vault is
+ * versioned; never written here), SSE-KMS writes into the renditions bucket under the
+ * documents key, and presigned GETs of at most `MAX_RENDITION_URL_SECONDS`.
+ *
+ * @example
+ * ```ts
+ * const objects = new S3EvidenceObjects({ vaultBucket, renditionsBucket, documentsKeyId });
+ * const original = await objects.readOriginal({ key: document.vaultKey }, 10 * 1024 * 1024);
+ * await objects.putRendition('views/v1/9f86d081884c7d65.jpg', marked, 'image/jpeg');
+ * const url = await objects.presignRendition('views/v1/9f86d081884c7d65.jpg', 60);
+ * ```
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { EvidenceObjects, VaultObjectRef } from '../../ports/evidence-access.ts';
+import { ObjectTooLargeError, S3EvidenceStore } from './s3-evidence-store.ts';
+
+/** Longest presigned GET ever signed for a rendition or package (PRODUCT §7: 10 minutes for exports). */
+export const MAX_RENDITION_URL_SECONDS = 600;
+
+export interface S3EvidenceObjectsOptions {
+  readonly vaultBucket: string;
+  readonly renditionsBucket: string;
+  /** KMS key (ARN) for SSE-KMS on renditions and packages. */
+  readonly documentsKeyId: string;
+  /** S3 client (a default client for the function's region). */
+  readonly client?: S3Client;
+}
+
+export class S3EvidenceObjects implements EvidenceObjects {
+  private readonly client: S3Client;
+  private readonly vault: S3EvidenceStore;
+
+  public constructor(private readonly options: S3EvidenceObjectsOptions) {
+    this.client = options.client ?? new S3Client({});
+    this.vault = new S3EvidenceStore({
+      vaultBucket: options.vaultBucket,
+      documentsKeyId: options.documentsKeyId,
+      client: this.client,
+    });
+  }
+
+  public async readOriginal(ref: VaultObjectRef, maxBytes: number): Promise<Buffer> {
+    return this.vault.read({ bucket: this.options.vaultBucket, key: ref.key, versionId: ref.versionId }, maxBytes);
+  }
+
+  public async putRendition(key: string, body: Buffer, contentType: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.renditionsBucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: this.options.documentsKeyId,
+        BucketKeyEnabled: true,
+        CacheControl: 'no-store',
+      }),
+    );
+  }
+
+  public async presignRendition(
+    key: string,
+    expiresInSeconds: number,
+    options: { downloadName?: string } = {},
+  ): Promise<string> {
+    const seconds = Math.max(1, Math.min(Math.floor(expiresInSeconds), MAX_RENDITION_URL_SECONDS));
+    return getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.options.renditionsBucket,
+        Key: key,
+        ResponseCacheControl: 'no-store',
+        ...(options.downloadName
+          ? { ResponseContentDisposition: `attachment; filename="${options.downloadName.replace(/[^\w.-]/g, '_')}"` }
+          : {}),
+      }),
+      { expiresIn: seconds },
+    );
+  }
+}
+
+export { ObjectTooLargeError };

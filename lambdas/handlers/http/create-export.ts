@@ -1,0 +1,73 @@
+/**
+ * `POST /v1/exports` `{ "verificationIds", "reason" }` (compliance roles): asks for an export of
+ * cases' documents and records. The request waits for a second person, a `compliance_approver`
+ * who is not the requester (`POST /v1/exports/{id}/approve`); unapproved it expires after
+ * `evidenceAccess.exportApprovalHours` (24 h). Audited before the request is stored.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { exportExpiry, type ExportRecord } from '../../domain/evidence-access.ts';
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import {
+  defaultEvidenceRouteDeps,
+  exportSubject,
+  ID_PATTERN,
+  originDetails,
+  requestOrigin,
+  type EvidenceRouteDeps,
+} from './evidence-deps.ts';
+import { BadRequestError, NotFoundError } from './middleware/http-errors.ts';
+import { httpHandler } from './middleware/http-handler.ts';
+import { jsonResponse } from './middleware/types.ts';
+import { validateBody } from './middleware/validate.ts';
+import { routeFor } from './routes.ts';
+
+export const createExportSchema = z.strictObject({
+  verificationIds: z.array(z.string().regex(ID_PATTERN)).min(1).max(50),
+  reason: z.string().trim().min(3).max(500),
+});
+
+export function createCreateExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+  const getDeps = resolveDeps(source);
+  return httpHandler(routeFor('POST', '/v1/exports'), async (event) => {
+    const deps = getDeps();
+    const caller = event.caller!;
+    const body = validateBody(createExportSchema, event.parsedBody);
+    const verificationIds = [...new Set(body.verificationIds)];
+    const max = deps.config.evidenceAccess.exportMaxVerifications;
+    if (verificationIds.length > max) {
+      throw new BadRequestError('EXPORT_TOO_LARGE', `One export holds at most ${max} verifications`, {
+        details: { maxVerifications: max },
+      });
+    }
+    for (const verificationId of verificationIds) {
+      if (!(await deps.verifications.getVerification(verificationId))) {
+        throw new NotFoundError('A verification of the request does not exist', { details: { verificationId } });
+      }
+    }
+    const now = deps.clock.now();
+    const record: ExportRecord = {
+      exportId: randomUUID(),
+      verificationIds,
+      reason: body.reason,
+      requestedBy: caller.userId,
+      requestedAt: now.toISOString(),
+      expiresAt: exportExpiry(now, deps.config.evidenceAccess.exportApprovalHours),
+      status: 'pending_approval',
+      version: 1,
+    };
+    const origin = requestOrigin(event);
+    await deps.audit.append({
+      subject: exportSubject(record.exportId),
+      action: 'export.requested',
+      actor: `${caller.roles.includes('compliance_approver') ? 'compliance_approver' : 'compliance_reviewer'}:${caller.userId}`,
+      reason: body.reason,
+      ...(origin.sourceIp ? { origin: origin.sourceIp } : {}),
+      details: { verificationIds, expiresAt: record.expiresAt, ...originDetails(origin) },
+    });
+    await deps.records.createExport(record);
+    return jsonResponse(201, { exportId: record.exportId, status: record.status, expiresAt: record.expiresAt });
+  });
+}
+
+export const handler = createCreateExportHandler();

@@ -1,0 +1,103 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { synthKyc } from './synth.ts';
+
+type Policy = { Properties: { Roles?: unknown[]; PolicyDocument: { Statement: Statement[] } } };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+describe('AuditArchive and TableBackups', () => {
+  const { appTemplate, dataTemplate } = synthKyc();
+  const policies = appTemplate.findResources('AWS::IAM::Policy') as Record<string, Policy>;
+  const statementsOf = (prefix: string): Statement[] =>
+    Object.entries(policies)
+      .filter(([id]) => id.startsWith(prefix))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+
+  it('streams the audit table with new and old images', () => {
+    // Assess
+    dataTemplate.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([Match.objectLike({ AttributeName: 'subject' })]),
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('feeds the stream to the archiver, bisecting failed batches and keeping their positions in a queue', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^AuditArchiveArchiver') },
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('lets no function of the app update or delete an audit event', () => {
+    // Prepare
+    const forbidden = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'];
+    // Act
+    const offending = Object.values(policies)
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource).includes('AuditEvents'))
+      .flatMap(actionsOf)
+      .filter((action) => forbidden.includes(action));
+    // Assess
+    expect(offending).toEqual([]);
+  });
+
+  it('gives the archiver the stream and PutObject under audit/events/ only, and no table write', () => {
+    // Act
+    const statements = statementsOf('AuditArchiveArchiver');
+    const actions = statements.flatMap(actionsOf);
+    const puts = statements.filter((statement) => actionsOf(statement).includes('s3:PutObject'));
+    // Assess
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:GetShardIterator']));
+    expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);
+    expect(actions.filter((action) => /^s3:(Delete|PutObjectRetention|BypassGovernance)/.test(action))).toEqual([]);
+    expect(JSON.stringify(puts.map((statement) => statement.Resource))).toContain('/audit/events/*');
+    expect(JSON.stringify(puts.map((statement) => statement.Resource))).not.toContain('/audit/digests/*');
+  });
+
+  it('lets the digester read the archive, write digests and sign with the audit signing key only', () => {
+    // Act
+    const statements = statementsOf('AuditArchiveDigester');
+    const sign = statements.filter((statement) => actionsOf(statement).includes('kms:Sign'));
+    const puts = statements.filter((statement) => actionsOf(statement).includes('s3:PutObject'));
+    // Assess
+    expect(sign).toHaveLength(1);
+    expect(JSON.stringify(sign[0]?.Resource)).toMatch(/AuditSigning/);
+    expect(JSON.stringify(puts.map((statement) => statement.Resource))).toContain('/audit/digests/*');
+    expect(JSON.stringify(puts.map((statement) => statement.Resource))).not.toContain('/audit/events/*');
+    expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('runs the digester on the configured period (hourly by default)', () => {
+    // Assess
+    appTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    const custom = synthKyc({ retention: { auditDigestMinutes: 15 } });
+    custom.appTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+
+  it('backs the four tables up daily (35 days) and yearly (5 years) into a KMS-encrypted, compliance-locked vault', () => {
+    // Assess
+    dataTemplate.hasResourceProperties('AWS::Backup::BackupVault', {
+      EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysData'), 'Arn'] },
+      LockConfiguration: { MinRetentionDays: 35, MaxRetentionDays: 1827, ChangeableForDays: 3 },
+    });
+    dataTemplate.hasResource('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' });
+    dataTemplate.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanRule: Match.arrayWith([
+          Match.objectLike({ RuleName: 'Daily', Lifecycle: { DeleteAfterDays: 35 } }),
+          Match.objectLike({ RuleName: 'Yearly', Lifecycle: { DeleteAfterDays: 1827 } }),
+        ]),
+      },
+    });
+    const selection = dataTemplate.findResources('AWS::Backup::BackupSelection');
+    const resources = JSON.stringify(Object.values(selection)[0]);
+    for (const table of ['Verifications', 'RateLimits', 'AuditEvents', 'Idempotency']) {
+      expect(resources).toContain(`Tables${table}`);
+    }
+  });
+});
