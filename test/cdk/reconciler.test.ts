@@ -34,7 +34,7 @@ describe('Reconciler', () => {
   it('lets the scheduler invoke only the reconciler', () => {
     // Prepare
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      JSON.stringify(policy.Properties.Roles).includes('SchedulerRoleForTarget'),
+      JSON.stringify(policy.Properties.Roles).includes('ReconcilerScheduleRole'),
     );
 
     // Assess
