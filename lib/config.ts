@@ -125,6 +125,20 @@ export interface ReviewConfig {
   readonly slaDays: number;
 }
 
+/** The reconciler: the safety net that finds work a lost event or a stopped workflow left behind. */
+export interface ReconcilerConfig {
+  /** Minutes between runs (EventBridge Scheduler in AWS, a timer locally; default 15). */
+  readonly everyMinutes: number;
+  /** An intake object older than this with no document record is re-driven through on-upload (15). */
+  readonly intakeAgeMinutes: number;
+  /** An attempt in `processing` this long whose execution is not running is restarted (30). */
+  readonly processingAgeMinutes: number;
+  /** Restarts of one attempt before it is routed to manual review instead (2). */
+  readonly maxRestarts: number;
+  /** A cooldown past its end by this much is ended by the reconciler (the workflow's Wait normally does it) (5). */
+  readonly cooldownGraceMinutes: number;
+}
+
 export interface FeatureSwitches {
   /** Require a Rekognition Face Liveness session with every attempt. */
   readonly liveness: boolean;
@@ -165,6 +179,7 @@ export interface KycConfig {
   readonly identity: IdentityThresholds;
   readonly rateLimits: RateLimitConfig;
   readonly review: ReviewConfig;
+  readonly reconciler: ReconcilerConfig;
   readonly features: FeatureSwitches;
   readonly applicants: ApplicantRules;
   readonly auth: AuthConfig;
@@ -238,6 +253,13 @@ export const DEFAULT_CONFIG: KycConfig = {
     verificationsPerWindow: 5,
   },
   review: { slaDays: 7 },
+  reconciler: {
+    everyMinutes: 15,
+    intakeAgeMinutes: 15,
+    processingAgeMinutes: 30,
+    maxRestarts: 2,
+    cooldownGraceMinutes: 5,
+  },
   features: { liveness: true, ocr: true, webhooks: false },
   applicants: { minimumAge: 18 },
   auth: { callbackUrls: [], logoutUrls: [] },
@@ -280,6 +302,7 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     identity: { ...DEFAULT_CONFIG.identity, ...partial.identity },
     rateLimits: { ...DEFAULT_CONFIG.rateLimits, ...partial.rateLimits },
     review: { ...DEFAULT_CONFIG.review, ...partial.review },
+    reconciler: { ...DEFAULT_CONFIG.reconciler, ...partial.reconciler },
     features: { ...DEFAULT_CONFIG.features, ...partial.features },
     applicants: { ...DEFAULT_CONFIG.applicants, ...partial.applicants },
     auth: { ...DEFAULT_CONFIG.auth, ...partial.auth },
@@ -387,6 +410,13 @@ export function validateConfig(config: KycConfig): void {
   if (config.auth.logoutUrls.length > 0 && config.auth.callbackUrls.length === 0) {
     problems.push('auth.logoutUrls need auth.callbackUrls (no OAuth flow is enabled without them)');
   }
+  for (const [key, value] of Object.entries(config.reconciler)) {
+    if (key === 'maxRestarts') {
+      if (!Number.isInteger(value) || value < 0) problems.push('reconciler.maxRestarts must be an integer >= 0');
+    } else positive(`reconciler.${key}`, value);
+  }
+  if (!Number.isInteger(config.reconciler.everyMinutes) || config.reconciler.everyMinutes > 1440)
+    problems.push('reconciler.everyMinutes must be a whole number of minutes up to 1440');
   const access = config.evidenceAccess;
   for (const [key, value] of Object.entries(access)) positive(`evidenceAccess.${key}`, value as number);
   if (access.viewUrlSeconds > 60) problems.push('evidenceAccess.viewUrlSeconds must be at most 60 (PRODUCT §7)');

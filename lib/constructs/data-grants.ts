@@ -164,6 +164,24 @@ export class DataGrants {
   }
 
   /**
+   * List uploads under `intake/` and copy one onto itself (S3 then sends a fresh upload event):
+   * the reconciler's re-drive of an upload whose event was lost.
+   */
+  public intakeRedrive(role: iam.IRole): void {
+    const intake = this.data.buckets.intake;
+    this.allow(role, ['s3:GetObject', 's3:PutObject'], [intake.arnForObjects('intake/*')]);
+    suppressPrefixWildcard(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [intake.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['intake/*'] } },
+      }),
+    );
+    this.s3Kms(role, ['kms:Decrypt', 'kms:GenerateDataKey']);
+  }
+
+  /**
    * Face Liveness session images under `liveness/` in the short-lived intake bucket (lifecycle
    * expiry), SSE-KMS with the documents key; the workflow copies them into the vault only for
    * attempts that go to a decision.

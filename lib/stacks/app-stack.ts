@@ -12,6 +12,7 @@ import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
 import { LivenessIdentity } from '../constructs/liveness-identity.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
+import { Reconciler } from '../constructs/reconciler.ts';
 import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
 import type { KycDataResources } from './data-stack.ts';
 
@@ -45,6 +46,8 @@ export class KycAppStack extends Stack {
   public readonly intake: IntakeProcessing;
   /** The verification workflow (Step Functions); its ARN goes to the intake as `STATE_MACHINE_ARN`. */
   public readonly workflow: VerificationWorkflow;
+  /** The scheduled reconciler (lost uploads, stalled workflows, lost review tokens, ended cooldowns). */
+  public readonly reconciler: Reconciler;
   /** The audit table's stream -> locked archive files, and signed hourly digests of them. */
   public readonly auditArchive: AuditArchive;
 
@@ -91,6 +94,14 @@ export class KycAppStack extends Stack {
       stateMachine: this.workflow.stateMachine,
     });
     this.auditArchive = new AuditArchive(this, 'AuditArchive', { config, data, shared: this.functionShared });
+
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      config,
+      data,
+      shared: this.functionShared,
+      stateMachineArn: this.workflow.stateMachineArn,
+      failureQueue: this.failureQueue.queue,
+    });
 
     // ------------------------------------------------------------------------------------
     // STATELESS CONSTRUCTS GO HERE. Each takes `this.functionShared` for its KycFunctions and

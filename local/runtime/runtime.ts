@@ -427,6 +427,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     mark('recovery', since);
     writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region, apiUrl: api.url });
     cleanups.push(() => markRuntimeStopped(dataDir));
+
+    // The reconciler, as EventBridge Scheduler runs it in AWS: now, then every configured period.
+    const reconcilerFn = functions.find((fn) => /(^|\/)maintenance\/reconciler\.ts$/.test(fn.entry));
+    let reconciling: Promise<void> | undefined;
+    const runReconciler = (): void => {
+      if (!reconcilerFn || reconciling) return;
+      reconciling = invokeFunction(reconcilerFn, { source: 'local.scheduler', 'detail-type': 'Scheduled Event' })
+        .then((report) => {
+          const counts = Object.entries((report ?? {}) as Record<string, number>).filter(([, n]) => n > 0);
+          if (counts.length > 0) log(`reconciler: ${counts.map(([name, n]) => `${name}=${n}`).join(' ')}`);
+        })
+        .catch((error: unknown) => log(`reconciler failed: ${(error as Error).name}: ${(error as Error).message}`))
+        .finally(() => (reconciling = undefined));
+    };
+    runReconciler();
+    const reconcilerTimer = setInterval(runReconciler, config.reconciler.everyMinutes * 60_000);
+    reconcilerTimer.unref();
+    cleanups.push(() => clearInterval(reconcilerTimer));
     timings.total = Date.now() - started;
 
     const graceMs = options.stopGraceMs ?? 10_000;
@@ -434,6 +452,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const stopGracefully = async (): Promise<void> => {
       // Intake first, then let what is running finish within the bound, then persist and stop.
       await closeApi().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+      clearInterval(reconcilerTimer);
       let timer: NodeJS.Timeout | undefined;
       const [report] = await Promise.all([
         engine.shutdown(graceMs),

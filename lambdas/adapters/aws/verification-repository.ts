@@ -334,6 +334,30 @@ export class VerificationRepository {
     return output.Item ? recordFrom<T>(output.Item) : undefined;
   }
 
+  /**
+   * Verifications whose status is `status`, oldest status change first, from the byStatus index
+   * (eventually consistent; callers re-read each record before acting). At most `limit`.
+   */
+  public async listByStatus(status: VerificationStatus, limit: number): Promise<VerificationRecord[]> {
+    const records: VerificationRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byStatus',
+          KeyConditionExpression: 'gsi1pk = :status',
+          ExpressionAttributeValues: { ':status': `STATUS#${status}` },
+          Limit: limit - records.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...(output.Items ?? []).map((item) => recordFrom<VerificationRecord>(item)));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && records.length < limit);
+    return records;
+  }
+
   private async query(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;

@@ -12,9 +12,12 @@ import type { WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
+/** What reopening needs (also used by the reconciler for cooldowns past their end). */
+export type ReopenDeps = Pick<WorkflowDeps, 'config' | 'store' | 'audit' | 'events' | 'functionName'>;
+
 export async function reopenStep(
   state: WorkflowState,
-  deps: WorkflowDeps,
+  deps: ReopenDeps,
 ): Promise<{ status: VerificationStatus; reopened: boolean }> {
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);

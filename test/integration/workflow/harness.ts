@@ -3,7 +3,11 @@
  * Functions engine, with the real step handlers over in-memory ports.
  */
 import { DEFAULT_CONFIG, type KycConfig } from '../../../lib/config.ts';
-import { LocalStepFunctions, type ExecutionDescription } from '../../../local/stepfunctions/engine.ts';
+import {
+  LocalStepFunctions,
+  type ExecutionDescription,
+  type LocalTaskHandler,
+} from '../../../local/stepfunctions/engine.ts';
 import {
   stateMachinesFromTemplate,
   type AslDefinition,
@@ -19,7 +23,14 @@ export function appTemplate(): CfnTemplate {
 }
 
 export interface Harness extends FakeWorkflowWorld {
+  /** The current engine (a new one after `restart`). */
   readonly engine: LocalStepFunctions;
+  /**
+   * With `storeDir`: lets go of the engine at once (no step finishes; what is running stays
+   * RUNNING in the store) and starts a new one on the same folder and the same world, resuming
+   * the running executions.
+   */
+  restart(): LocalStepFunctions;
   readonly stateMachineArn: string;
   run(attemptId: string, verificationId?: string): Promise<ExecutionDescription>;
   start(attemptId: string, verificationId?: string): string;
@@ -39,25 +50,48 @@ export function retryingStates(template: CfnTemplate): string[] {
   return names;
 }
 
-export function harness(options: { config?: KycConfig; timeScale?: number } = {}): Harness {
+export function harness(
+  options: {
+    config?: KycConfig;
+    timeScale?: number;
+    storeDir?: string;
+    /** Wraps every step handler (e.g. to run each step twice). */
+    wrap?: (handler: LocalTaskHandler) => LocalTaskHandler;
+  } = {},
+): Harness {
   const template = appTemplate();
-  const engine = new LocalStepFunctions({
-    timeScale: options.timeScale ?? 1e-6,
-    retryIntervalOverridesMs: Object.fromEntries(retryingStates(template).map((name) => [name, 1])),
-  });
+  const newEngine = () =>
+    new LocalStepFunctions({
+      timeScale: options.timeScale ?? 1e-6,
+      retryIntervalOverridesMs: Object.fromEntries(retryingStates(template).map((name) => [name, 1])),
+      ...(options.storeDir ? { storeDir: options.storeDir } : {}),
+    });
+  let engine = newEngine();
   const world = fakeWorkflowWorld({
     config: options.config ?? DEFAULT_CONFIG,
     forwardReview: (token, output) => engine.sendTaskSuccess(token, output),
   });
-  const stateMachineArn = engine.addStateMachineFromTemplate(
-    template,
-    workflowHandlersFromTemplate(template, () => world.deps),
+  const handlers = Object.fromEntries(
+    Object.entries(workflowHandlersFromTemplate(template, () => world.deps)).map(([id, handler]) => [
+      id,
+      options.wrap ? options.wrap(handler) : handler,
+    ]),
   );
+  const stateMachineArn = engine.addStateMachineFromTemplate(template, handlers);
   const start = (attemptId: string, verificationId = 'ver-1') =>
     engine.startExecution({ stateMachineArn, name: attemptId, input: { verificationId, attemptId } }).executionArn;
   return {
     ...world,
-    engine,
+    get engine() {
+      return engine;
+    },
+    restart() {
+      engine.close();
+      engine = newEngine();
+      engine.addStateMachineFromTemplate(template, handlers);
+      engine.resume();
+      return engine;
+    },
     stateMachineArn,
     start,
     run: (attemptId, verificationId) => engine.waitForExecution(start(attemptId, verificationId)),

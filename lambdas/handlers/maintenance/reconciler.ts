@@ -1,0 +1,357 @@
+/**
+ * The reconciler: a safety net that finds work a lost event, a dead-lettered event or a stopped
+ * workflow left behind, and puts it back on its way. EventBridge Scheduler runs it every
+ * `reconciler.everyMinutes` in AWS; the local runtime runs it at start-up and on the same period.
+ *
+ * Four jobs, each action audited on the verification's chain (`reconciler.*`, actor
+ * `system:reconciler`) and counted in a metric (namespace `serverless-kyc`, one metric per
+ * action); nothing is dropped silently:
+ * 1. Intake objects older than `intakeAgeMinutes` with no document record: re-driven through
+ *    on-upload by copying the object onto itself (S3 emits a fresh `Object Created` event, in
+ *    AWS and locally alike; on-upload is idempotent).
+ * 2. Attempts in `processing` for `processingAgeMinutes` whose execution is not RUNNING: the
+ *    execution is started (a lost start) or started again under `<attempt>-rc<n>`; after
+ *    `maxRestarts` restarts the attempt is routed to manual review with the cause instead.
+ * 3. Undecided review tasks whose task token no longer waits: re-armed by starting a review
+ *    execution `<attempt>-rv<n>` (its first step refuses the `manual_review` status, which the
+ *    workflow routes into AwaitReview: a new token for the same review task, reasons kept).
+ * 4. Verifications in `cooldown` more than `cooldownGraceMinutes` past its end: reopened
+ *    exactly as the workflow's Reopen step does.
+ *
+ * @example
+ * ```ts
+ * const report = await reconcile(deps);
+ * // { intakeRedriven: 0, executionsStarted: 1, routedToReview: 0, reviewsRearmed: 0, cooldownsEnded: 0, ... }
+ * ```
+ */
+import middy from '@middy/core';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CopyObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { KycConfig } from '../../../lib/config.ts';
+import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
+import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-events.ts';
+import { SfnExecutions } from '../../adapters/aws/sfn-executions.ts';
+import { VerificationRepository } from '../../adapters/aws/verification-repository.ts';
+import { DynamoDbWorkflowStore } from '../../adapters/aws/workflow-repository.ts';
+import type { AttemptRecord, VerificationRecord } from '../../domain/records.ts';
+import type { Slot } from '../../domain/verification.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
+import { systemClock, type Clock } from '../../ports/clock.ts';
+import type { ReviewTask } from '../../ports/workflow-store.ts';
+import { parseIntakeKey } from '../events/on-upload.ts';
+import { logger } from '../shared/logger.ts';
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import { reopenStep, type ReopenDeps } from '../workflow/reopen.ts';
+import { parseState } from '../workflow/state.ts';
+import { changeStatus } from '../workflow/support.ts';
+
+const ACTOR = 'system:reconciler';
+/** Most records one run looks at per job (the next run picks up the rest). */
+const BATCH = 200;
+const MINUTE_MS = 60_000;
+
+export interface IntakeObject {
+  readonly key: string;
+  readonly lastModified: Date;
+}
+
+export interface ReconcilerDeps {
+  readonly config: KycConfig;
+  readonly clock: Clock;
+  readonly intake: {
+    /** Objects under `intake/`. */
+    list(): Promise<IntakeObject[]>;
+    /** Makes S3 emit a new `Object Created` event for the object (copy onto itself). */
+    redrive(key: string): Promise<void>;
+  };
+  readonly repository: Pick<
+    VerificationRepository,
+    'listByStatus' | 'getVerification' | 'listAttempts' | 'getDocument' | 'transitionAttempt'
+  >;
+  readonly reviews: { listOpen(limit: number): Promise<ReviewTask[]> };
+  readonly executions: Pick<SfnExecutions, 'status' | 'start' | 'isTokenWaiting'>;
+  readonly audit: Pick<AuditLog, 'append'>;
+  /** What the Reopen step needs to end a cooldown, and the status change to manual review. */
+  readonly workflow: ReopenDeps;
+  /** Counts one action (a CloudWatch metric in AWS). */
+  readonly count: (metric: string) => void;
+}
+
+export interface ReconcileReport {
+  readonly intakeRedriven: number;
+  readonly executionsStarted: number;
+  readonly routedToReview: number;
+  readonly reviewsRearmed: number;
+  readonly cooldownsEnded: number;
+  /** Items whose repair failed this time (logged with ids; retried on the next run). */
+  readonly failures: number;
+}
+
+/** Runs the four jobs once. One failing item never stops the others. */
+export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
+  const report = {
+    intakeRedriven: 0,
+    executionsStarted: 0,
+    routedToReview: 0,
+    reviewsRearmed: 0,
+    cooldownsEnded: 0,
+    failures: 0,
+  };
+  const guard = async (job: string, ids: Record<string, string>, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      report.failures += 1;
+      deps.count('ReconcileFailed');
+      logger.error('reconciler action failed', { job, ...ids, error: (error as Error).name });
+    }
+  };
+  const act = async (
+    verificationId: string,
+    action: string,
+    metric: string,
+    details: Record<string, string | number | boolean>,
+  ) => {
+    await deps.audit.append({ subject: `verification:${verificationId}`, action, actor: ACTOR, details });
+    deps.count(metric);
+    logger.info('reconciler action', { action, verificationId, ...details });
+  };
+  const now = deps.clock.now().getTime();
+  const { config } = deps;
+
+  // 1. Uploads whose event never arrived (or was dead-lettered).
+  for (const object of await deps.intake.list()) {
+    if (now - object.lastModified.getTime() < config.reconciler.intakeAgeMinutes * MINUTE_MS) continue;
+    const target = parseIntakeKey(object.key);
+    await guard('intake', { key: object.key }, async () => {
+      if (target) {
+        const recorded = await deps.repository.getDocument(target.verificationId, target.attemptId, target.slot);
+        // Recorded but still in intake: on-upload deletes the copy when it sees the event again.
+        await deps.intake.redrive(object.key);
+        report.intakeRedriven += 1;
+        await act(target.verificationId, 'reconciler.upload_redriven', 'UploadRedriven', {
+          attemptId: target.attemptId,
+          slot: target.slot as Slot,
+          recorded: recorded !== undefined,
+        });
+      } else {
+        // Not an attempt slot: on-upload audits and deletes it.
+        await deps.intake.redrive(object.key);
+        report.intakeRedriven += 1;
+        deps.count('UploadRedriven');
+      }
+    });
+  }
+
+  // 2. Attempts in processing with no running execution.
+  for (const verification of await deps.repository.listByStatus('processing', BATCH)) {
+    const attempts = await deps.repository.listAttempts(verification.verificationId);
+    for (const { attempt } of attempts) {
+      if (attempt.status !== 'processing') continue;
+      if (now - Date.parse(attempt.updatedAt) < config.reconciler.processingAgeMinutes * MINUTE_MS) continue;
+      await guard('processing', { verificationId: attempt.verificationId, attemptId: attempt.attemptId }, () =>
+        restartOrRoute(deps, verification, attempt, report, act),
+      );
+    }
+  }
+
+  // 3. Review tasks whose token is no longer waiting.
+  for (const task of await deps.reviews.listOpen(BATCH)) {
+    if (task.decision) continue;
+    await guard('review', { verificationId: task.verificationId, attemptId: task.attemptId }, async () => {
+      if (await deps.executions.isTokenWaiting(task.taskToken)) return;
+      const name = await startNext(deps, task.attemptId, 'rv', task.verificationId);
+      if (!name) throw new Error('no free review execution name');
+      report.reviewsRearmed += 1;
+      await act(task.verificationId, 'reconciler.review_rearmed', 'ReviewRearmed', {
+        attemptId: task.attemptId,
+        execution: name,
+      });
+    });
+  }
+
+  // 4. Cooldowns past their end.
+  for (const verification of await deps.repository.listByStatus('cooldown', BATCH)) {
+    const until = verification.cooldownUntil ? Date.parse(verification.cooldownUntil) : Number.NaN;
+    if (!(now - until > config.reconciler.cooldownGraceMinutes * MINUTE_MS)) continue;
+    await guard('cooldown', { verificationId: verification.verificationId }, async () => {
+      const latest = (await deps.repository.listAttempts(verification.verificationId)).at(-1)?.attempt;
+      const result = await reopenStep(
+        parseState({ verificationId: verification.verificationId, attemptId: latest?.attemptId ?? 'none' }),
+        deps.workflow,
+      );
+      if (!result.reopened) return;
+      report.cooldownsEnded += 1;
+      await act(verification.verificationId, 'reconciler.cooldown_ended', 'CooldownEnded', {
+        cooldownUntil: verification.cooldownUntil ?? '',
+      });
+    });
+  }
+  return report;
+}
+
+async function restartOrRoute(
+  deps: ReconcilerDeps,
+  verification: VerificationRecord,
+  attempt: AttemptRecord,
+  report: { executionsStarted: number; routedToReview: number },
+  act: (
+    id: string,
+    action: string,
+    metric: string,
+    details: Record<string, string | number | boolean>,
+  ) => Promise<void>,
+): Promise<void> {
+  const { verificationId, attemptId } = attempt;
+  const status = await deps.executions.status(attemptId);
+  if (status === 'RUNNING') return;
+  const restarts = await countRestarts(deps, attemptId);
+  if (restarts.includes('RUNNING')) return;
+  if (status === undefined) {
+    // The start itself was lost (on-upload recorded everything, then failed to start).
+    if (await deps.executions.start(attemptId, { verificationId, attemptId })) {
+      report.executionsStarted += 1;
+      await act(verificationId, 'reconciler.workflow_restarted', 'WorkflowRestarted', {
+        attemptId,
+        cause: 'execution_missing',
+        execution: attemptId,
+      });
+    }
+    return;
+  }
+  const cause = `execution_${status.toLowerCase()}`;
+  if (restarts.length < deps.config.reconciler.maxRestarts) {
+    const name = await startNext(deps, attemptId, 'rc', verificationId);
+    if (!name) return;
+    report.executionsStarted += 1;
+    await act(verificationId, 'reconciler.workflow_restarted', 'WorkflowRestarted', {
+      attemptId,
+      cause,
+      execution: name,
+    });
+    return;
+  }
+  // Restarted often enough: a person looks at it.
+  await deps.repository.transitionAttempt(verificationId, attemptId, ['processing'], {
+    status: 'manual_review',
+    reasons: ['MANUAL_REVIEW_REQUIRED'],
+  });
+  if (verification.status === 'processing') {
+    await changeStatus(deps.workflow, verificationId, 'manual_review', 'automatic_decision', {
+      reasons: ['MANUAL_REVIEW_REQUIRED'],
+    });
+  }
+  const name = await startNext(deps, attemptId, 'rv', verificationId);
+  report.routedToReview += 1;
+  await act(verificationId, 'reconciler.routed_to_review', 'RoutedToReview', {
+    attemptId,
+    cause: `${cause}_after_${restarts.length}_restarts`,
+    execution: name ?? '',
+  });
+}
+
+/** Statuses of the restarts `<attempt>-rc1..n` made so far. */
+async function countRestarts(deps: ReconcilerDeps, attemptId: string): Promise<string[]> {
+  const statuses: string[] = [];
+  for (let n = 1; n <= deps.config.reconciler.maxRestarts; n += 1) {
+    const status = await deps.executions.status(`${attemptId}-rc${n}`);
+    if (status === undefined) break;
+    statuses.push(status);
+  }
+  return statuses;
+}
+
+/** Starts `<attempt>-<kind><n>` with the first free n (up to 20); returns the name. */
+async function startNext(
+  deps: ReconcilerDeps,
+  attemptId: string,
+  kind: 'rc' | 'rv',
+  verificationId: string,
+): Promise<string | undefined> {
+  for (let n = 1; n <= 20; n += 1) {
+    const name = `${attemptId}-${kind}${n}`;
+    if (await deps.executions.start(name, { verificationId, attemptId })) return name;
+  }
+  return undefined;
+}
+
+/** AWS dependencies from the function's environment. */
+export function defaultReconcilerDeps(
+  count: (metric: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): ReconcilerDeps {
+  const config = configFromEnv(env);
+  const tableName = requireEnv('verificationsTable', env);
+  const intakeBucket = requireEnv('intakeBucket', env);
+  const s3 = new S3Client({});
+  const repository = new VerificationRepository({ tableName });
+  const store = new DynamoDbWorkflowStore({ tableName });
+  const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+  return {
+    config,
+    clock: systemClock,
+    intake: {
+      async list() {
+        const objects: IntakeObject[] = [];
+        let token: string | undefined;
+        do {
+          const page = await s3.send(
+            new ListObjectsV2Command({ Bucket: intakeBucket, Prefix: 'intake/', ContinuationToken: token }),
+          );
+          for (const object of page.Contents ?? []) {
+            if (object.Key && object.LastModified) objects.push({ key: object.Key, lastModified: object.LastModified });
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token && objects.length < BATCH);
+        return objects;
+      },
+      async redrive(key) {
+        await s3.send(
+          new CopyObjectCommand({
+            Bucket: intakeBucket,
+            Key: key,
+            CopySource: `${intakeBucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+            MetadataDirective: 'COPY',
+            TaggingDirective: 'COPY',
+            // Copying an object onto itself needs a change: the storage class is restated.
+            StorageClass: 'STANDARD',
+          }),
+        );
+      },
+    },
+    repository,
+    reviews: { listOpen: (limit) => store.listOpenReviewTasks({ limit }) },
+    executions: new SfnExecutions({ stateMachineArn: requireEnv('stateMachineArn', env) }),
+    audit,
+    workflow: {
+      config,
+      store,
+      audit,
+      events: new EventBridgeStatusEvents({ eventBusName: requireEnv('eventBusName', env) }),
+      functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'reconciler',
+    },
+    count,
+  };
+}
+
+/** The scheduled handler (EventBridge Scheduler's event is ignored: the run reads the current state). */
+export function createReconcilerHandler(source: DepsSource<ReconcilerDeps>, flush: () => void = () => undefined) {
+  const deps = resolveDeps(source);
+  return middy(async (): Promise<ReconcileReport> => {
+    try {
+      const report = await reconcile(deps());
+      logger.info('reconciler run done', { ...report });
+      return report;
+    } finally {
+      flush();
+    }
+  });
+}
+
+const metrics = new Metrics({ namespace: 'serverless-kyc', serviceName: 'reconciler' });
+
+export const handler = createReconcilerHandler(
+  () => defaultReconcilerDeps((metric) => metrics.addMetric(metric, MetricUnit.Count, 1)),
+  () => metrics.publishStoredMetrics(),
+);

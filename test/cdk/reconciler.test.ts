@@ -1,0 +1,83 @@
+/**
+ * The reconciler in the synthesized app: its EventBridge Scheduler schedule follows the
+ * configuration, and its role holds exactly the grants the handler uses.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { grantsOf } from './iam-grants.ts';
+import { synthKyc } from './synth.ts';
+
+describe('Reconciler', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthKyc({ reconciler: { everyMinutes: 5 } }).appTemplate;
+  }, 300_000);
+
+  it('is scheduled by EventBridge Scheduler at the configured rate, with retries and a dead-letter queue', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcilerFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        DeadLetterConfig: { Arn: Match.anyValue() },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: Match.anyValue(),
+      ReservedConcurrentExecutions: 1,
+      Description: Match.stringLikeRegexp('reconciler'),
+    });
+  });
+
+  it('lets the scheduler invoke only the reconciler', () => {
+    // Prepare
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes('ReconcilerScheduleRole'),
+    );
+
+    // Assess
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invoke.length).toBeGreaterThan(0);
+    for (const statement of invoke) expect(JSON.stringify(statement.Resource)).toMatch(/ReconcilerFunction/);
+  });
+
+  it('holds only the grants the reconciler uses (least privilege)', () => {
+    // Act
+    const grants = grantsOf(template, 'ReconcilerFunction');
+
+    // Assess
+    const machine = /kyc-verification"\]\]\}$/;
+    expect(grants.filter((g) => !g.startsWith('states:'))).toEqual([
+      'dynamodb:GetItem @ verifications',
+      'dynamodb:PutItem @ auditEvents',
+      'dynamodb:PutItem @ verifications',
+      'dynamodb:Query @ auditEvents',
+      'dynamodb:Query @ verifications',
+      'dynamodb:Query @ verifications/index/*',
+      'dynamodb:UpdateItem @ verifications',
+      'events:PutEvents @ bus',
+      'kms:Decrypt @ dataKey [kms:ViaService=dynamodb]',
+      'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+      'kms:DescribeKey @ dataKey [kms:ViaService=dynamodb]',
+      'kms:Encrypt @ dataKey [kms:ViaService=dynamodb]',
+      'kms:GenerateDataKey @ dataKey [kms:ViaService=dynamodb]',
+      'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+      's3:GetObject @ intake/intake/*',
+      's3:ListBucket @ intake [s3:prefix=["intake/*"]]',
+      's3:PutObject @ intake/intake/*',
+    ]);
+    const states = grants.filter((g) => g.startsWith('states:'));
+    expect(states.map((g) => g.split(' @ ')[0])).toEqual([
+      'states:DescribeExecution',
+      'states:SendTaskHeartbeat',
+      'states:StartExecution',
+    ]);
+    expect(states[0]).toMatch(/:execution:kyc-verification:\*"\]\]\}$/);
+    expect(states[1]).toMatch(machine);
+    expect(states[2]).toMatch(machine);
+    expect(grants.join('\n')).not.toMatch(/DeleteItem|DeleteObject|SendTaskSuccess|StopExecution/);
+  });
+});

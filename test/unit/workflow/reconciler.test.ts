@@ -1,0 +1,194 @@
+/**
+ * The reconciler's four jobs over in-memory records and a fake Step Functions: what it repairs,
+ * what it leaves alone, and that every action is audited and counted.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
+import { reconcile, type ReconcilerDeps } from '../../../lambdas/handlers/maintenance/reconciler.ts';
+import type { VerificationStatus } from '../../../lambdas/domain/verification.ts';
+import { fakeWorkflowWorld, type FakeWorkflowWorld } from '../../support/workflow-fakes.ts';
+
+const MINUTE = 60_000;
+
+class FakeExecutions {
+  readonly statuses = new Map<string, string>();
+  readonly started: string[] = [];
+  readonly waitingTokens = new Set<string>();
+  async status(name: string) {
+    return this.statuses.get(name);
+  }
+  async start(name: string) {
+    if (this.statuses.has(name)) return false;
+    this.statuses.set(name, 'RUNNING');
+    this.started.push(name);
+    return true;
+  }
+  async isTokenWaiting(token: string) {
+    return this.waitingTokens.has(token);
+  }
+}
+
+function setup(intake: { key: string; ageMinutes: number }[] = []) {
+  const world: FakeWorkflowWorld = fakeWorkflowWorld({ config: DEFAULT_CONFIG });
+  const executions = new FakeExecutions();
+  const redriven: string[] = [];
+  const metrics: string[] = [];
+  const now = world.clock.now().getTime();
+  const setStatus = (id: string, status: VerificationStatus, extra: object = {}) => {
+    const record = world.store.verifications.get(id);
+    if (record) world.store.verifications.set(id, { ...record, status, ...extra });
+  };
+  const deps: ReconcilerDeps = {
+    config: DEFAULT_CONFIG,
+    clock: world.clock,
+    intake: {
+      list: async () => intake.map((o) => ({ key: o.key, lastModified: new Date(now - o.ageMinutes * MINUTE) })),
+      redrive: async (key) => void redriven.push(key),
+    },
+    repository: {
+      listByStatus: async (status) => [...world.store.verifications.values()].filter((v) => v.status === status),
+      getVerification: async (id) => world.store.verifications.get(id),
+      listAttempts: async (id) =>
+        [...world.store.attempts.values()]
+          .filter((a) => a.verificationId === id)
+          .map((attempt) => ({ attempt, documents: [] })),
+      getDocument: async (v, a, slot) => world.store.documents.get(`${v}/${a}/${slot}`),
+      transitionAttempt: (v, a, from, change) => world.store.transitionAttempt(v, a, from, change),
+    },
+    reviews: { listOpen: (limit) => world.store.listOpenReviewTasks({ limit }) },
+    executions,
+    audit: world.audit,
+    workflow: { config: DEFAULT_CONFIG, store: world.store, audit: world.audit, events: world.events },
+    count: (metric) => void metrics.push(metric),
+  };
+  return { world, deps, executions, redriven, metrics, setStatus };
+}
+
+const actions = (world: FakeWorkflowWorld) =>
+  world.audit.events.filter((e) => e.actor === 'system:reconciler').map((e) => e.action);
+
+describe('reconcile', () => {
+  it('re-drives intake objects older than the configured age, and only those', async () => {
+    // Prepare
+    const { world, deps, redriven, metrics } = setup([
+      { key: 'intake/ver-1/att-1/selfie', ageMinutes: 16 },
+      { key: 'intake/ver-1/att-1/document_front', ageMinutes: 2 },
+    ]);
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', slots: [] });
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(redriven).toEqual(['intake/ver-1/att-1/selfie']);
+    expect(report.intakeRedriven).toBe(1);
+    expect(actions(world)).toEqual(['reconciler.upload_redriven']);
+    expect(metrics).toEqual(['UploadRedriven']);
+  });
+
+  it.each([
+    ['never started', undefined, [], 'att-1', 'processing'],
+    ['failed', 'FAILED', [], 'att-1-rc1', 'processing'],
+    ['failed after two restarts', 'FAILED', ['FAILED', 'ABORTED'], 'att-1-rv1', 'manual_review'],
+  ] as const)(
+    'an attempt in processing whose execution %s is started again or routed to review',
+    async (_what, status, restarts, expectedStart, expectedAttempt) => {
+      // Prepare
+      const { world, deps, executions, setStatus } = setup();
+      world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1' });
+      await world.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'processing' });
+      setStatus('ver-1', 'processing');
+      if (status) executions.statuses.set('att-1', status);
+      restarts.forEach((s, i) => executions.statuses.set(`att-1-rc${i + 1}`, s));
+      world.clock.advance(31 * MINUTE);
+
+      // Act
+      const report = await reconcile(deps);
+
+      // Assess
+      expect(executions.started).toEqual([expectedStart]);
+      expect((await world.store.getAttempt('ver-1', 'att-1'))?.status).toBe(expectedAttempt);
+      expect(report.executionsStarted + report.routedToReview).toBe(1);
+      expect(actions(world)).toEqual([
+        expectedAttempt === 'manual_review' ? 'reconciler.routed_to_review' : 'reconciler.workflow_restarted',
+      ]);
+    },
+  );
+
+  it('leaves a running execution and a recent attempt alone', async () => {
+    // Prepare
+    const { world, deps, executions, setStatus } = setup();
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1' });
+    await world.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'processing' });
+    setStatus('ver-1', 'processing');
+    executions.statuses.set('att-1', 'RUNNING');
+    world.clock.advance(31 * MINUTE);
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(executions.started).toEqual([]);
+    expect(report).toEqual({
+      intakeRedriven: 0,
+      executionsStarted: 0,
+      routedToReview: 0,
+      reviewsRearmed: 0,
+      cooldownsEnded: 0,
+      failures: 0,
+    });
+  });
+
+  it('re-arms a review task whose token no longer waits, not one that does', async () => {
+    // Prepare
+    const { world, deps, executions } = setup();
+    for (const [id, token] of [
+      ['ver-1', 'gone'],
+      ['ver-2', 'live'],
+    ] as const) {
+      world.store.seed({ verificationId: id, attemptId: `att-${id}` });
+      await world.store.putReviewTask({
+        verificationId: id,
+        attemptId: `att-${id}`,
+        taskToken: token,
+        queue: 'standard',
+        reasons: ['MANUAL_REVIEW_REQUIRED'],
+        causes: [],
+        priority: 1,
+        dueAt: new Date().toISOString(),
+        escalated: false,
+        escalations: 0,
+        createdAt: new Date().toISOString(),
+      });
+    }
+    executions.waitingTokens.add('live');
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(executions.started).toEqual(['att-ver-1-rv1']);
+    expect(report.reviewsRearmed).toBe(1);
+    expect(actions(world)).toEqual(['reconciler.review_rearmed']);
+  });
+
+  it('reopens a cooldown past its end (after the grace), not one still running', async () => {
+    // Prepare
+    const { world, deps, metrics, setStatus } = setup();
+    const now = world.clock.now().getTime();
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1' });
+    world.store.seed({ verificationId: 'ver-2', attemptId: 'att-2' });
+    setStatus('ver-1', 'cooldown', { cooldownUntil: new Date(now - 6 * MINUTE).toISOString() });
+    setStatus('ver-2', 'cooldown', { cooldownUntil: new Date(now + 60 * MINUTE).toISOString() });
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(report.cooldownsEnded).toBe(1);
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('awaiting_upload');
+    expect((await world.store.getVerification('ver-2'))?.status).toBe('cooldown');
+    expect(actions(world)).toEqual(['reconciler.cooldown_ended']);
+    expect(metrics).toEqual(['CooldownEnded']);
+  });
+});
