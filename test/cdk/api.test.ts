@@ -28,7 +28,6 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'POST /v1/verifications': [
     'dynamodb:GetItem @ rateLimits',
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
     'dynamodb:PutItem @ rateLimits',
     'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
@@ -85,12 +84,11 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/verifications/{id}/reset-requests/{requestId}/decision': [
     'dynamodb:GetItem @ verifications',
-    'dynamodb:PutItem @ auditEvents',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:PutItem @ verifications',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
     'dynamodb:UpdateItem @ verifications',
-    'events:PutEvents @ bus',
     'events:PutEvents @ bus [events:source=serverless-kyc, events:detail-type=["Verification Status Changed"]]',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
