@@ -124,6 +124,11 @@ export const REASONS = {
       message: 'Document type not supported',
       tip: 'Upload a passport, national ID card or driving licence that matches the document type you selected.',
     },
+    UNDERAGE: {
+      code: 'UNDERAGE',
+      message: 'Below the minimum age',
+      tip: 'You must have reached the minimum age to verify your identity. Check that your date of birth is entered correctly (YYYY-MM-DD).',
+    },
     RATE_LIMITED: {
       code: 'RATE_LIMITED',
       message: 'Too many attempts',
@@ -260,6 +265,11 @@ export const REASONS = {
       code: 'UNSUPPORTED_DOCUMENT_TYPE',
       message: '不支持该证件类型',
       tip: '请上传与所选证件类型一致的护照、身份证或驾驶证。',
+    },
+    UNDERAGE: {
+      code: 'UNDERAGE',
+      message: '未达到最低年龄',
+      tip: '您必须达到最低年龄才能进行身份认证。请检查出生日期是否填写正确。',
     },
     RATE_LIMITED: {
       code: 'RATE_LIMITED',

@@ -179,6 +179,7 @@ export class DataGrants {
       }),
     );
     this.s3Kms(role, ['kms:Decrypt', 'kms:GenerateDataKey']);
+    this.data.access.allowIntakeRead(role);
   }
 
   /**

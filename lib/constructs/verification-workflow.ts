@@ -422,7 +422,13 @@ export class VerificationWorkflow extends Construct {
         resources: [data.buckets.vault.arnForObjects('liveness/*')],
       }),
     );
-    data.keys.documents.grant(fns.Liveness.fn, 'kms:GenerateDataKey');
+    fns.Liveness.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [data.keys.documents.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+      }),
+    );
 
     table(fns.DocumentData, [...READ, 'dynamodb:PutItem']);
     audit(fns.DocumentData);

@@ -24,7 +24,9 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium against
 
   beforeAll(async () => {
     // Prepare: the runtime, the browser, and a blurry passport page plus a good selfie on disk.
-    e2e = await startE2eRuntime();
+    // Liveness off: this test is about uploads and the quality gate; the camera and liveness
+    // steps have their own browser test (camera-liveness.test.ts) with a fake camera.
+    e2e = await startE2eRuntime({ config: { features: { liveness: false } } });
     browser = await launchBrowser();
     const images = syntheticSampleImages(demoPerson);
     const person = images.person(1);

@@ -5,6 +5,7 @@
  * PutEvents only with our source.
  */
 import { describe, expect, it } from 'vitest';
+import { OBJECT_READ_ACTIONS } from '../../lib/constructs/evidence-access.ts';
 import { synthKyc } from './synth.ts';
 
 interface Statement {
@@ -204,12 +205,12 @@ describe('key administration', () => {
   });
 });
 
-/** Roles whose identity policy allows an object read on the bucket `Buckets<name>`. */
+/** Roles whose identity policy allows an object read (content, not Object Lock settings) on the bucket `Buckets<name>`. */
 function bucketReaders(name: string): string[] {
   const readers = roleStatements()
     .filter(
       ({ statement }) =>
-        actionsOf(statement).some((a) => a.startsWith('s3:GetObject')) &&
+        actionsOf(statement).some((a) => OBJECT_READ_ACTIONS.includes(a)) &&
         new RegExp(`Buckets${name}`).test(JSON.stringify(statement.Resource)),
     )
     .map(({ role }) => role);

@@ -374,8 +374,10 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
           's3:DeleteObject @ intake/liveness/*',
           's3:GetObject @ intake/liveness/*',
           's3:GetObjectVersion @ intake/liveness/*',
-          's3:GetObject @ vault/*',
-          's3:GetObjectVersion @ vault/*',
+          's3:GetObject @ vault/evidence/*',
+          's3:GetObject @ vault/liveness/*',
+          's3:GetObjectVersion @ vault/evidence/*',
+          's3:GetObjectVersion @ vault/liveness/*',
           's3:PutObject @ vault/liveness/*',
         ].sort(),
       );

@@ -1,8 +1,8 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestKey, parseArchiveFile, type AuditDigest } from '../../../lambdas/domain/audit-archive.ts';
+import { parseArchiveFile, type AuditDigest } from '../../../lambdas/domain/audit-archive.ts';
 import type { AuditEvent } from '../../../lambdas/domain/records.ts';
 import { auditCommand } from '../../../local/cli/commands/audit.ts';
 import type { CliIo } from '../../../local/cli/io.ts';
@@ -137,15 +137,15 @@ describe('kyc audit verify on the local runtime', () => {
     const editedFile = await kycAudit('verify');
     await putObject(fileKey, original);
 
+    // The archive is locked (nothing can be deleted): forge the newest digest in place, then restore it.
     const digests = await e2e.s3.send(new ListObjectsV2Command({ Bucket: archiveBucket(), Prefix: 'audit/digests/' }));
-    const lastDigest = JSON.parse(
-      Buffer.from(await objectBytes(digests.Contents!.at(-1)!.Key!)).toString('utf8'),
-    ) as AuditDigest;
-    const forgedKey = digestKey(new Date());
-    const forged: AuditDigest = { ...lastDigest, createdAt: new Date().toISOString(), heads: [] };
+    const forgedKey = digests.Contents!.at(-1)!.Key!;
+    const genuine = await objectBytes(forgedKey);
+    const lastDigest = JSON.parse(Buffer.from(genuine).toString('utf8')) as AuditDigest;
+    const forged: AuditDigest = { ...lastDigest, heads: [] };
     await putObject(forgedKey, Buffer.from(JSON.stringify(forged)));
     const forgedDigest = await kycAudit('verify');
-    await e2e.s3.send(new DeleteObjectCommand({ Bucket: archiveBucket(), Key: forgedKey }));
+    await putObject(forgedKey, genuine);
 
     // Assess
     expect(editedFile.code).toBe(1);

@@ -418,7 +418,7 @@ describe('local Rekognition', () => {
       // Act
       const response = await fetch(`${server.endpoint}/_local/liveness-sessions/${SessionId}/complete`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${OWNER_TOKEN}` },
         body: JSON.stringify(body),
       });
       const result = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
