@@ -35,6 +35,16 @@ export function createCloseAccountHandler(
     const userId = event.pathParameters?.userId ?? '';
     const origin = requestOrigin(event);
     const closure = await records.recordClosure(userId, clock.now(), body.reason, `admin:${caller.userId}`);
+    /** One `account.closed` event on `subject`'s chain, with the closure date and `details`. */
+    const appendClosed = (subject: string, details: Record<string, string | number>) =>
+      audit.append({
+        subject,
+        action: 'account.closed',
+        actor: `admin:${caller.userId}`,
+        reason: body.reason,
+        ...(origin.sourceIp ? { origin: origin.sourceIp } : {}),
+        details: { relationshipEndedAt: closure.relationshipEndedAt, ...details },
+      });
     let objects = 0;
     let latest: Date | undefined;
     const verificationIds = await records.verificationIdsOf(userId);
@@ -58,32 +68,13 @@ export function createCloseAccountHandler(
       }
       objects += evidence.length;
       if (retainUntil && (!latest || retainUntil > latest)) latest = retainUntil;
-      await audit.append({
-        subject: `verification:${verificationId}`,
-        action: 'account.closed',
-        actor: `admin:${caller.userId}`,
-        reason: body.reason,
-        ...(origin.sourceIp ? { origin: origin.sourceIp } : {}),
-        details: {
-          relationshipEndedAt: closure.relationshipEndedAt,
-          evidenceObjects: evidence.length,
-          retentionExtended: extended,
-          ...(retainUntil ? { retainUntil: retainUntil.toISOString() } : {}),
-        },
+      await appendClosed(`verification:${verificationId}`, {
+        evidenceObjects: evidence.length,
+        retentionExtended: extended,
+        ...(retainUntil ? { retainUntil: retainUntil.toISOString() } : {}),
       });
     }
-    await audit.append({
-      subject: `account:${userId}`,
-      action: 'account.closed',
-      actor: `admin:${caller.userId}`,
-      reason: body.reason,
-      ...(origin.sourceIp ? { origin: origin.sourceIp } : {}),
-      details: {
-        relationshipEndedAt: closure.relationshipEndedAt,
-        verifications: verificationIds.length,
-        evidenceObjects: objects,
-      },
-    });
+    await appendClosed(`account:${userId}`, { verifications: verificationIds.length, evidenceObjects: objects });
     return jsonResponse(200, {
       userId,
       relationshipEndedAt: closure.relationshipEndedAt,
