@@ -165,6 +165,18 @@ describe('KycApi', () => {
     },
   );
 
+  it('grants no API function dynamodb:Scan: lists are served from indexes', () => {
+    // Act
+    const scans = HTTP_ROUTES.flatMap((route) =>
+      grantsOf(appTemplate, `Api${functionId(route)}`)
+        .filter((grant) => grant.startsWith('dynamodb:Scan'))
+        .map((grant) => `${route.method} ${route.path}: ${grant}`),
+    );
+
+    // Assess
+    expect(scans).toEqual([]);
+  });
+
   it('authorizes with JWTs issued by the user pool for the web client', () => {
     // Assess
     appTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
