@@ -274,28 +274,32 @@ function findEdges(image: GreyImage, region: Box, options: BlurOptions): EdgeMap
   const floor = 8 * Math.max(minStep / (Math.sqrt(2 * Math.PI) * 6), 0.5 * Math.sqrt(12) * noise);
   const magnitude = new Float32Array(w * h);
   const direction = new Uint8Array(w * h);
-  sobelPass(image, region, floor / Math.SQRT2, magnitude, direction);
-  const { pixels, bins } = maximaPass(image.width, region, floor, magnitude, direction, options.inside);
+  const strong = sobelPass(image, region, floor, magnitude, direction);
+  const { pixels, bins } = maximaPass(image.width, region, magnitude, direction, strong, options.inside);
   return { region, noise, minStep, pixels, bins };
 }
 
 /**
  * Sobel gradients of `region` (region-relative output, 1 px border left at 0): magnitude and
  * orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical, 3 = 135 deg) where either component
- * reaches `halfFloor`. Sobel is a [1 2 1] smoothing across and a central difference along: 8x
- * the gradient, noise gain sqrt(12). The 3x3 window slides along the row, so each pixel loads
- * one new column.
+ * reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
+ * 8x the gradient, noise gain sqrt(12). The 3x3 window slides along the row, so each pixel loads
+ * one new column. Returns the pixels whose magnitude reaches `floor` in row-major order (the only
+ * ones that can be maxima).
  */
 function sobelPass(
   image: GreyImage,
   region: Box,
-  halfFloor: number,
+  floor: number,
   magnitude: Float32Array,
   direction: Uint8Array,
-): void {
+): Int32Array {
   const { data, width } = image;
   const w = region.x1 - region.x0;
   const h = region.y1 - region.y0;
+  const halfFloor = floor / Math.SQRT2;
+  let strong = new Int32Array(16384);
+  let count = 0;
   for (let y = 1; y < h - 1; y++) {
     const mid = (y + region.y0) * width + region.x0;
     const up = mid - width;
@@ -328,17 +332,28 @@ function sobelPass(
       if (ay <= ax * 0.4142) direction[j] = 0;
       else if (ax <= ay * 0.4142) direction[j] = 2;
       else direction[j] = gx * gy > 0 ? 1 : 3;
+      if ((magnitude[j] as number) < floor) continue;
+      if (count === strong.length) {
+        const grown = new Int32Array(count * 2);
+        grown.set(strong);
+        strong = grown;
+      }
+      strong[count++] = j;
     }
   }
+  return strong.subarray(0, count);
 }
 
-/** Maxima of `magnitude` along the gradient at or above `floor`, inside `inside`, in row-major order. */
+/**
+ * Maxima of `magnitude` along the gradient among the `strong` pixels (at or above `floor`, in
+ * row-major order), at least 2 px inside the region and inside `inside`, in row-major order.
+ */
 function maximaPass(
   width: number,
   region: Box,
-  floor: number,
   magnitude: Float32Array,
   direction: Uint8Array,
+  strong: Int32Array,
   inside: ConvexRegion | undefined,
 ): { pixels: Int32Array; bins: Uint8Array } {
   const w = region.x1 - region.x0;
@@ -347,27 +362,27 @@ function maximaPass(
   let pixels = new Int32Array(4096);
   let bins = new Uint8Array(4096);
   let count = 0;
-  for (let y = 2; y < h - 2; y++) {
-    for (let x = 2; x < w - 2; x++) {
-      const i = y * w + x;
-      const m = magnitude[i] as number;
-      if (m < floor) continue;
-      const bin = direction[i] as number;
-      const o = offsets[bin] as number;
-      if (m < (magnitude[i - o] as number) || m <= (magnitude[i + o] as number)) continue;
-      if (inside && !insideRegion(inside, x + region.x0, y + region.y0)) continue;
-      if (count === pixels.length) {
-        const grownPixels = new Int32Array(count * 2);
-        grownPixels.set(pixels);
-        pixels = grownPixels;
-        const grownBins = new Uint8Array(count * 2);
-        grownBins.set(bins);
-        bins = grownBins;
-      }
-      pixels[count] = (y + region.y0) * width + x + region.x0;
-      bins[count] = bin;
-      count += 1;
+  for (let s = 0; s < strong.length; s++) {
+    const i = strong[s] as number;
+    const y = (i / w) | 0;
+    const x = i - y * w;
+    if (y < 2 || y >= h - 2 || x < 2 || x >= w - 2) continue;
+    const m = magnitude[i] as number;
+    const bin = direction[i] as number;
+    const o = offsets[bin] as number;
+    if (m < (magnitude[i - o] as number) || m <= (magnitude[i + o] as number)) continue;
+    if (inside && !insideRegion(inside, x + region.x0, y + region.y0)) continue;
+    if (count === pixels.length) {
+      const grownPixels = new Int32Array(count * 2);
+      grownPixels.set(pixels);
+      pixels = grownPixels;
+      const grownBins = new Uint8Array(count * 2);
+      grownBins.set(bins);
+      bins = grownBins;
     }
+    pixels[count] = (y + region.y0) * width + x + region.x0;
+    bins[count] = bin;
+    count += 1;
   }
   return { pixels: pixels.subarray(0, count), bins: bins.subarray(0, count) };
 }
