@@ -83,7 +83,7 @@ export class LocalObjectLock {
     this.reload();
     if (!this.state[bucket]?.[key]) return;
     const { [key]: _deleted, ...rest } = this.state[bucket];
-    this.write({ ...this.state, [bucket]: rest });
+    this.persist({ ...this.state, [bucket]: rest });
   }
 
   public isLocked(bucket: string): boolean {
@@ -229,10 +229,10 @@ export class LocalObjectLock {
   }
 
   private update(bucket: string, key: string, value: ObjectLockState): void {
-    this.write({ ...this.state, [bucket]: { ...this.state[bucket], [key]: value } });
+    this.persist({ ...this.state, [bucket]: { ...this.state[bucket], [key]: value } });
   }
 
-  private write(state: State): void {
+  private persist(state: State): void {
     this.state = state;
     mkdirSync(dirname(this.stateFile), { recursive: true });
     const temporary = `${this.stateFile}.${process.pid}.tmp`;

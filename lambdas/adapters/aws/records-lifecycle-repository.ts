@@ -238,7 +238,7 @@ export class RecordsLifecycleRepository {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: key,
+          Key: { pk: key.pk, sk: key.sk },
           UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
           ConditionExpression: 'attribute_exists(pk)',
         }),
