@@ -237,6 +237,9 @@ const MATRIX: Record<string, MatrixCase> = {
     body: () => ({ on: false, reason: 'authorization matrix' }),
     allowed: 200,
   },
+  // The caller's own data; staff have no "own" records here and get 403.
+  'GET /v1/me/data': { path: () => '/v1/me/data', allowed: 200 },
+  'POST /v1/me/erasure': { path: () => '/v1/me/erasure', body: () => ({}), allowed: 202 },
 };
 
 describe('authorization matrix: every route x every role', () => {
