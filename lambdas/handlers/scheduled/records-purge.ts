@@ -33,8 +33,11 @@ import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { logger } from '../shared/logger.ts';
 import { eraseUser, nothingLeft, type ErasedItem, type ErasureRun } from '../shared/records-eraser.ts';
 
-/** Entries read from each work list per run (the next run continues). */
-export const PURGE_BATCH = 200;
+/**
+ * Entries read from each work list per run. Entries that stay listed (held, orphaned) are read
+ * again every run, so the bound is generous: they must never crowd out what is due behind them.
+ */
+export const PURGE_BATCH = 10_000;
 
 export const PURGE_ACTOR = 'system:records-purge';
 
@@ -104,7 +107,11 @@ export function createRecordsPurge(
       const [verificationId = ''] = entry.parts;
       const items = await deps.records.verificationItems(verificationId);
       const userId = typeof items.meta?.userId === 'string' ? items.meta.userId : undefined;
-      if (!userId) continue; // an orphan document: left for an operator (never guessed at)
+      if (!userId) {
+        // An orphan document (its verification record is gone): left for an operator, never guessed at.
+        logger.warn('records purge: vaulted document without its verification', { verificationId });
+        continue;
+      }
       owners.add(userId);
       const closure = await deps.records.getClosure(userId);
       if (closure) {
