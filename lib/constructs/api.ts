@@ -364,6 +364,7 @@ function grantRoute(
       grants.renditionsPresign(role, 'subject-access');
     },
     'audit:append': () => grants.auditAppend(role),
+    'audit:read': () => grants.auditRead(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
     'dataKey:generate': () => grants.personalDataSeal(role),
     'intake:presign': () => grants.intakePresign(role),
