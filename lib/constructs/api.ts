@@ -356,6 +356,7 @@ function grantRoute(
     'vault:lockEvidence': () => grants.vaultLockEvidence(role),
     'audit:append': () => grants.auditAppend(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
+    'rateLimits:routeQuota': () => grants.rateLimitsRouteQuota(role),
     'dataKey:generate': () => grants.personalDataSeal(role),
     'intake:presign': () => grants.intakePresign(role),
     'liveness:createSession': () => {

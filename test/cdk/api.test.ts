@@ -19,6 +19,9 @@ const RECORDS_AND_AUDIT = [
 ];
 
 /** Object Lock of vault evidence: retention and legal hold read and set, never a delete. */
+/** The per-user quota counter of an expensive route: UpdateItem on `ROUTE#` keys of the rate-limit table only. */
+const ROUTE_QUOTA = ['dynamodb:UpdateItem @ rateLimits [dynamodb:LeadingKeys=["ROUTE#*"]]'];
+
 const VAULT_LOCKS = ['GetObjectLegalHold', 'GetObjectRetention', 'PutObjectLegalHold', 'PutObjectRetention'].flatMap(
   (action) => [`s3:${action} @ vault/evidence/*`, `s3:${action} @ vault/liveness/*`],
 );
@@ -102,8 +105,9 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/views/*',
+    ...ROUTE_QUOTA,
   ],
-  'POST /v1/exports': RECORDS_AND_AUDIT,
+  'POST /v1/exports': [...RECORDS_AND_AUDIT, ...ROUTE_QUOTA],
   'GET /v1/exports/{exportId}': RECORDS_AND_AUDIT,
   'POST /v1/exports/{exportId}/approve': [
     ...RECORDS_AND_AUDIT,
@@ -114,6 +118,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/exports/*',
+    ...ROUTE_QUOTA,
   ],
   'POST /v1/exports/{exportId}/reject': RECORDS_AND_AUDIT,
   'GET /v1/exports/{exportId}/download': [

@@ -50,6 +50,8 @@ export type RouteDependency =
   | 'verifications:write'
   | 'audit:append'
   | 'rateLimits:readWrite'
+  /** Per-user quota counter of an expensive route (UpdateItem on `ROUTE#` keys of the rate-limit table). */
+  | 'rateLimits:routeQuota'
   | 'dataKey:generate'
   | 'intake:presign'
   | 'liveness:createSession'
@@ -164,6 +166,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'vault:readEvidence',
       'renditions:views',
       'watermark:mac',
+      'rateLimits:routeQuota',
     ],
     nodeModules: ['sharp'],
     memorySize: 1536,
@@ -174,7 +177,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/create-export.ts',
     exportName: 'handler',
     roles: COMPLIANCE,
-    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'rateLimits:routeQuota'],
   },
   {
     method: 'GET',
@@ -198,6 +201,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'renditions:writeExports',
       'watermark:mac',
       'personalData:open',
+      'rateLimits:routeQuota',
     ],
     nodeModules: ['sharp'],
     memorySize: 1536,

@@ -5,6 +5,7 @@
  * If a reviewer's decision landed in the same instant as the timeout, the decision is handed
  * to the new token at once, so it is never lost.
  */
+import { OPERATIONAL_METRICS } from '../../domain/operational-metrics.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { reviewDueAt } from './review-task.ts';
@@ -43,6 +44,7 @@ export async function reviewEscalateStep(
     details: { attemptId, priority, escalations, previousDueAt: task.dueAt, dueAt },
   });
   await deps.events.reviewEscalated({ verificationId, attemptId, priority, escalations, dueAt });
+  deps.metrics?.count(OPERATIONAL_METRICS.reviewSlaBreached);
   return { escalated: true, priority };
 }
 

@@ -47,6 +47,8 @@ function setup(intake: { key: string; ageMinutes: number }[] = []) {
     },
     repository: {
       listByStatus: async (status) => [...world.store.verifications.values()].filter((v) => v.status === status),
+      countByStatus: async (status) =>
+        [...world.store.verifications.values()].filter((v) => v.status === status).length,
       getVerification: async (id) => world.store.verifications.get(id),
       listAttempts: async (id) =>
         [...world.store.attempts.values()]
