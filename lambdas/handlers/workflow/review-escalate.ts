@@ -40,7 +40,11 @@ export async function reviewEscalateStep(
   const priority = rerun ? task.priority : Math.min(task.priority + 1, MAX_REVIEW_PRIORITY);
   const escalations = rerun ? task.escalations : task.escalations + 1;
   const dueAt = rerun ? task.dueAt : reviewDueAt(now, deps.config.review.slaDays);
-  if (!rerun) await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+  if (!rerun) {
+    await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+    // One SLA breach per escalation, counted with the change itself (a re-run counts nothing).
+    deps.metrics?.count(OPERATIONAL_METRICS.reviewSlaBreached);
+  }
   await deps.audit.append({
     subject: subjectOf(verificationId),
     action: 'review.escalated',
@@ -48,7 +52,6 @@ export async function reviewEscalateStep(
     details: { attemptId, priority, escalations, ...(rerun ? {} : { previousDueAt: task.dueAt }), dueAt },
   });
   await deps.events.reviewEscalated({ verificationId, attemptId, priority, escalations, dueAt });
-  deps.metrics?.count(OPERATIONAL_METRICS.reviewSlaBreached);
   return { escalated: true, priority };
 }
 

@@ -105,6 +105,19 @@ describe('SLA breach metric', () => {
     expect(w.metrics.total('ReviewSlaBreached')).toBe(2);
   });
 
+  it('counts an escalation run twice under the same token once', async () => {
+    // Prepare
+    const w = await world();
+    await reviewTaskStep({ ...ids, taskToken: 't-0' }, w.deps);
+
+    // Act
+    await reviewEscalateStep({ ...ids, taskToken: 't-1' }, w.deps);
+    await reviewEscalateStep({ ...ids, taskToken: 't-1' }, w.deps);
+
+    // Assess
+    expect(w.metrics.total('ReviewSlaBreached')).toBe(1);
+  });
+
   it('does not count a decision that raced the timeout (it was decided in time)', async () => {
     // Prepare
     const w = await world();
