@@ -78,6 +78,15 @@ export function consoleCsp(options: { cognitoOrigin: string; imageOrigins: reado
   ].join('; ');
 }
 
+/**
+ * The distribution, and with `consoleHosting.enabled` the console's bucket, sign-in domain,
+ * app client and deployment (see the file comment).
+ *
+ * @example
+ * ```ts
+ * new KycEdge(appStack, 'Edge', { config, api: appStack.api, renditionsBucket, webAclArn });
+ * ```
+ */
 export class KycEdge extends Construct {
   public readonly distribution: cloudfront.Distribution;
   /** The console's bucket (when `consoleHosting.enabled`). */

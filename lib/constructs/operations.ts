@@ -65,6 +65,15 @@ export interface KycOperationsProps {
 const FIVE_MINUTES = Duration.minutes(5);
 const HOUR = Duration.hours(1);
 
+/**
+ * The alarm topic and its key, the alarms and the dashboard of one installation (see the file comment).
+ *
+ * @example
+ * ```ts
+ * const ops = new KycOperations(stack, 'Operations', { config, stateMachine, functions });
+ * ops.alarms.get('WorkflowFailures');
+ * ```
+ */
 export class KycOperations extends Construct {
   /** The alarm topic (SSE-KMS); operators subscribe to it. */
   public readonly topic: sns.Topic;

@@ -35,6 +35,14 @@ export interface KycWafStackProps extends StackProps {
   readonly config: KycConfig;
 }
 
+/**
+ * The `<prefix>-waf` stack in us-east-1: one CLOUDFRONT-scope web ACL (see the file comment).
+ *
+ * @example
+ * ```ts
+ * new KycWafStack(app, 'kyc-waf', { env: { region: WAF_REGION }, config }).webAclArn;
+ * ```
+ */
 export class KycWafStack extends Stack {
   public readonly webAcl: wafv2.CfnWebACL;
   public readonly webAclArn: string;
