@@ -19,16 +19,16 @@
  * @example
  * ```ts
  * const ops = new KycOperations(this, 'Operations', {
- *   config, stateMachine: workflow.stateMachine, functions: [...], deadLetterQueues: [...], queueAlarms: [...],
+ *   config, topicKey: data.keys.alarms, stateMachine: workflow.stateMachine, functions: [...], queueAlarms: [...],
  * });
  * ops.topic.topicArn; // subscribe here
  * ```
  */
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -43,11 +43,12 @@ import {
   REASON_DIMENSION,
 } from '../../lambdas/domain/operational-metrics.ts';
 import type { KycConfig } from '../config.ts';
-import { KEY_ADMIN_ACTIONS } from './keys.ts';
 
 export interface KycOperationsProps {
   /** Resolved configuration: prefix (the metrics' `service` dimension) and `operations` (required). */
   readonly config: KycConfig;
+  /** Key of the alarm topic, whose policy lets CloudWatch alarms publish (required; `data.keys.alarms`). */
+  readonly topicKey: kms.IKey;
   /** The verification workflow, whose failed, timed-out and aborted executions alarm (required). */
   readonly stateMachine: sfn.IStateMachine;
   /** Functions whose errors and durations the dashboard shows, by a short label (required). */
@@ -70,15 +71,15 @@ const HOUR = Duration.hours(1);
  *
  * @example
  * ```ts
- * const ops = new KycOperations(stack, 'Operations', { config, stateMachine, functions });
+ * const ops = new KycOperations(stack, 'Operations', { config, topicKey: data.keys.alarms, stateMachine, functions });
  * ops.alarms.get('WorkflowFailures');
  * ```
  */
 export class KycOperations extends Construct {
   /** The alarm topic (SSE-KMS); operators subscribe to it. */
   public readonly topic: sns.Topic;
-  /** The topic's key: administration by the account, use by CloudWatch alarms only. */
-  public readonly topicKey: kms.Key;
+  /** The topic's key (`KycKeys.alarms` of the data stack: CloudWatch alarms may use it). */
+  public readonly topicKey: kms.IKey;
   public readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm with an action to the topic, by name. */
   public readonly alarms: ReadonlyMap<string, cloudwatch.IAlarm>;
@@ -89,35 +90,7 @@ export class KycOperations extends Construct {
     const ops = config.operations;
     const service = { service: config.prefix };
 
-    this.topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'serverless-kyc: alarm notifications topic (CloudWatch alarms publish through it)',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-      policy: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'KeyAdministrationWithoutUse',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: KEY_ADMIN_ACTIONS,
-            resources: ['*'],
-          }),
-          // CloudWatch publishes to an SSE-KMS topic with its own service principal: it needs a
-          // data key (GenerateDataKey*) and Decrypt, and only for alarms of this account.
-          new iam.PolicyStatement({
-            sid: 'CloudWatchAlarmsPublish',
-            principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            resources: ['*'],
-            conditions: {
-              StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-              ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
-            },
-          }),
-        ],
-      }),
-    });
-
+    this.topicKey = props.topicKey;
     this.topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `serverless-kyc ${config.prefix} alarms`,
       masterKey: this.topicKey,

@@ -133,6 +133,7 @@ export class KycAppStack extends Stack {
       .map((fn) => ({ label: fn.node.path.split('/').slice(1).join('/'), fn: fn.fn }));
     this.operations = new KycOperations(this, 'Operations', {
       config,
+      topicKey: data.keys.alarms,
       stateMachine: this.workflow.stateMachine,
       functions,
       queueAlarms: [

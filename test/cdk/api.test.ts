@@ -74,7 +74,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:GetItem @ verifications',
     'dynamodb:Query @ verifications',
     'dynamodb:Query @ verifications/index/*',
-    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+    ...ROUTE_QUOTA,
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   'POST /v1/verifications/{id}/reset': [
     'dynamodb:GetItem @ verifications',

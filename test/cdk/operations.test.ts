@@ -18,7 +18,7 @@ import { createTestApp, synthKyc, testContext } from './synth.ts';
 const consoleFixture = fileURLToPath(new URL('./fixtures/console/', import.meta.url));
 const WEB_ACL = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/kyc-api/0f1e2d3c-aaaa-bbbb-cccc-111122223333';
 
-const defaults = synthKyc({}).appTemplate;
+const { appTemplate: defaults, dataTemplate } = synthKyc({});
 const full = (() => {
   const app = createTestApp();
   const { appStack } = buildKycApp(
@@ -44,23 +44,28 @@ describe('alarm topic', () => {
     // Assess
     defaults.resourceCountIs('AWS::SNS::Topic', 1);
     const topic = Object.values(defaults.findResources('AWS::SNS::Topic'))[0] as Resource;
-    const keyId = JSON.stringify(topic.Properties.KmsMasterKeyId);
-    expect(keyId).toMatch(/OperationsTopicKey/);
-    defaults.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'CloudWatchAlarmsPublish',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
-          }),
-        ]),
-      },
+    expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toMatch(/KeysAlarms/);
+    const keys = dataTemplate.findResources('AWS::KMS::Key', {
+      Properties: { Description: Match.stringLikeRegexp('alarm notification topic') },
     });
-    const keyPolicy = JSON.stringify(defaults.findResources('AWS::KMS::Key'));
-    expect(keyPolicy).not.toContain('"kms:*"');
+    const [key] = Object.values(keys) as Resource[];
+    expect(key!.Properties.EnableKeyRotation).toBe(true);
+    const statements = (key!.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Sid: 'CloudWatchAlarmsPublish',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+        }),
+      ]),
+    );
+    // No other principal may use it: the account administers it only.
+    const uses = statements.filter(
+      (s) => s.Effect === 'Allow' && JSON.stringify(s.Action).match(/Decrypt|GenerateDataKey|Encrypt|kms:\*/),
+    );
+    expect(uses.map((s) => s.Sid)).toEqual(['CloudWatchAlarmsPublish']);
   });
 
   it('has no subscription by default and an e-mail subscription when configured', () => {

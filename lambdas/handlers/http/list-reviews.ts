@@ -5,7 +5,9 @@
  */
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
 import { routeFor } from './routes.ts';
@@ -45,7 +47,14 @@ export function createListReviewsHandler(deps: DepsSource<ReviewRouteDeps> = () 
         ...(task.assignee ? { assignee: task.assignee } : {}),
       })),
     });
-  });
+  }).use(
+    routeQuota({
+      name: 'caseRead',
+      quotas: () => getDeps().routeQuotas,
+      config: () => getDeps().config ?? DEFAULT_CONFIG,
+      now: () => getDeps().clock.now(),
+    }),
+  );
 }
 
 export const handler = createListReviewsHandler();

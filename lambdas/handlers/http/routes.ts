@@ -133,7 +133,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/list-reviews.ts',
     exportName: 'handler',
     roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
-    uses: ['verifications:read', 'verifications:queryIndexes'],
+    uses: ['verifications:read', 'verifications:queryIndexes', 'rateLimits:routeQuota'],
   },
   {
     method: 'POST',
