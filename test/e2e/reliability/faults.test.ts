@@ -26,8 +26,8 @@ const run = Date.now().toString(36);
 beforeAll(async () => {
   [e2e, images] = await Promise.all([
     startE2eRuntime({
-      // Workflow retry intervals (2 s doubling, capped at 60 s) become 100 ms .. 3 s.
-      timeScale: 0.05,
+      // Workflow retry intervals (2 s doubling, capped at 60 s, full jitter) become 20 ms .. 600 ms.
+      timeScale: 0.01,
       config: { features: { liveness: false, ocr: false, webhooks: false } },
       faultPlan: { rules: [] },
     }),
