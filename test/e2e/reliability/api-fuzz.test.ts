@@ -16,9 +16,12 @@ import { KycClient } from '../../../local/demo/kyc-client.ts';
 import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
 
-/** Requests per route: 19 routes x 24 runs stay within a few seconds on a quiet machine. */
-const RUNS_PER_ROUTE = 24;
-const SEED = 20_261_130;
+/**
+ * Requests per route: every route x 24 runs stay within a few seconds on a quiet machine.
+ * `KYC_FUZZ_RUNS` / `KYC_FUZZ_SEED` run a deeper or different sweep by hand.
+ */
+const RUNS_PER_ROUTE = Number(process.env.KYC_FUZZ_RUNS ?? 24);
+const SEED = Number(process.env.KYC_FUZZ_SEED ?? 20_261_130);
 const REQUEST_TIMEOUT_MS = 15_000;
 const FUZZ_USER = 'fuzz-user';
 
