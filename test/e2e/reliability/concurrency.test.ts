@@ -254,6 +254,7 @@ describe('concurrency', () => {
     // nobody gets approved with (manual review); passport of face 8 with a selfie of face 9
     // (rejected FACE_NOT_MATCH); a blurred passport (rejected at the gate, PHOTO_TOO_BLURRY).
     const kinds = ['own', 'advanced', 'impostor', 'blurry'] as const;
+    const expected = { own: 'approved', impostor: 'rejected', advanced: 'manual_review', blurry: 'rejected' } as const;
     const plans = Array.from({ length: 20 }, (_, index) => {
       const kind = kinds[index % 4] ?? 'own';
       const round = Math.floor(index / 4);
