@@ -24,8 +24,8 @@ import { PERSONAL_DATA_CONTEXT } from './keys.ts';
 const TABLE_KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KMS_WRITE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
-/** Key prefixes of the renditions bucket: document views and export packages. */
-export type RenditionPrefix = 'views' | 'exports';
+/** Key prefixes of the renditions bucket: document views, export packages, support thumbnails. */
+export type RenditionPrefix = 'views' | 'exports' | 'support';
 
 export class DataGrants {
   public constructor(private readonly data: KycDataResources) {}

@@ -70,7 +70,11 @@ export type RouteDependency =
   /** kms:Decrypt of sealed personal data (encryption context purpose = personal-data). */
   | 'personalData:open'
   /** Get/PutObjectRetention and Get/PutObjectLegalHold on the vault's evidence (never delete). */
-  | 'vault:lockEvidence';
+  | 'vault:lockEvidence'
+  /** PutObject on `support/` of the renditions bucket, and GetObject there to presign the 60 s GET. */
+  | 'renditions:support'
+  /** rekognition:DetectFaces and DetectText on image bytes (locating what to redact). */
+  | 'rekognition:detectFacesAndText';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 /** Compliance roles (PRODUCT §7: document views, exports). */
@@ -243,6 +247,35 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: ['compliance_approver', 'admin'],
     uses: ['verifications:read', 'verifications:write', 'audit:append', 'vault:lockEvidence'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/support/verifications/{verificationId}',
+    entry: 'lambdas/handlers/http/support-verification.ts',
+    exportName: 'handler',
+    roles: ['support'],
+    uses: [
+      'verifications:read',
+      // The access record of the thumbnail (PutItem); the verification itself is not written.
+      'verifications:write',
+      'audit:append',
+      'personalData:open',
+      'vault:readEvidence',
+      'renditions:support',
+      'watermark:mac',
+      'rekognition:detectFacesAndText',
+    ],
+    nodeModules: ['sharp'],
+    memorySize: 1536,
+  },
+  {
+    method: 'GET',
+    path: '/v1/metrics',
+    entry: 'lambdas/handlers/http/get-metrics.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    // Counter items by key and Query on the base table (METRICS#<month>); never a Scan.
+    uses: ['verifications:read'],
   },
 ];
 

@@ -5,6 +5,7 @@
  * If a reviewer's decision landed in the same instant as the timeout, the decision is handed
  * to the new token at once, so it is never lost.
  */
+import { slaBreachCounters } from '../../domain/decision-metrics.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { reviewDueAt } from './review-task.ts';
@@ -35,7 +36,11 @@ export async function reviewEscalateStep(
   const priority = Math.min(task.priority + 1, MAX_REVIEW_PRIORITY);
   const escalations = task.escalations + 1;
   const dueAt = reviewDueAt(now, deps.config.review.slaDays);
-  await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+  // The SLA ran out: counted with the escalation's own write (overdue once per task, a breach per escalation).
+  await deps.store.putReviewTask(
+    { ...task, taskToken, priority, escalated: true, escalations, dueAt },
+    { counters: slaBreachCounters(task.queue, now.toISOString(), !task.escalated) },
+  );
   await deps.audit.append({
     subject: subjectOf(verificationId),
     action: 'review.escalated',
