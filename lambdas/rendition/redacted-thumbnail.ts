@@ -7,6 +7,7 @@
  *
  *   original -> oriented working copy (1600 px) -> detect faces + text -> plan -> blur + mask
  *            -> thumbnail (<= 320 px) -> detect again (x3 upscale) -> clean? keep : whole image
+ *            -> centred on a 320 x 320 canvas (room for two periods of the invisible watermark)
  *
  * @example
  * ```ts
@@ -28,6 +29,8 @@ export const THUMBNAIL_MAX_SIDE = 320;
 export const WORKING_SIDE = 1200;
 /** Upscale of the thumbnail for the second check, so small text is read if it can be read at all. */
 const CHECK_UPSCALE = 3;
+/** Background of the square canvas the thumbnail is centred on (a dark, plain surface). */
+const CANVAS_FILL = '#2b2b30';
 /** Fill of masked regions: a neutral grey, plainly a redaction. */
 const MASK_FILL = '#6e6e6e';
 
@@ -105,7 +108,13 @@ export async function redactedThumbnail(
       thumbnail = await applyPlan(working, plan, maxSide);
     }
   }
-  return { ...thumbnail, plan };
+  // A square canvas: the invisible watermark's 128 px tile needs two periods each way to be read
+  // back, which the short side of a 320 px document thumbnail (about 224 px) does not give.
+  const image = await sharp(thumbnail.image)
+    .resize({ width: maxSide, height: maxSide, fit: 'contain', background: CANVAS_FILL })
+    .png()
+    .toBuffer();
+  return { image, width: maxSide, height: maxSide, plan };
 }
 
 /** Pixel rectangle of a fractional box on a `width` x `height` image (at least 1 x 1, inside it). */

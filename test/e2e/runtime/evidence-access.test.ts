@@ -237,6 +237,11 @@ const MATRIX: Record<string, MatrixCase> = {
     body: () => ({ on: false, reason: 'authorization matrix' }),
     allowed: 200,
   },
+  'GET /v1/support/verifications/{verificationId}': {
+    path: () => `/v1/support/verifications/${matrixCaseId}`,
+    allowed: 200,
+  },
+  'GET /v1/metrics': { path: () => '/v1/metrics', allowed: 200 },
 };
 
 describe('authorization matrix: every route x every role', () => {
