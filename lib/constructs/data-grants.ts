@@ -285,9 +285,9 @@ function suppressPrefixWildcard(role: iam.IRole): void {
         id: 'AwsSolutions-IAM5',
         reason:
           'Object grants are limited to one key prefix (intake/ or liveness/ of the intake bucket, evidence/ or liveness/ ' +
-          'of the vault, views/ or exports/ of the renditions bucket); keys ' +
+          'of the vault, views/, exports/ or support/ of the renditions bucket); keys ' +
           'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
-        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports)\\/\\*$/g' }],
+        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports|support)\\/\\*$/g' }],
       },
     ],
     true,
