@@ -6,7 +6,7 @@
  * caller with `renderMarkedCopy`, after the check, so the visible mark is not mistaken for text.
  *
  *   original -> oriented working copy (1600 px) -> detect faces + text -> plan -> blur + mask
- *            -> thumbnail (<= 320 px) -> detect again (x3 upscale) -> clean? keep : whole image
+ *            -> thumbnail (<= 320 px) -> detect again (x2 upscale) -> clean? keep : whole image
  *            -> centred on a 320 x 320 canvas (room for two periods of the invisible watermark)
  *
  * @example
@@ -28,7 +28,7 @@ export const THUMBNAIL_MAX_SIDE = 320;
 /** Longest side of the copy the detectors read and the masks are drawn on. */
 export const WORKING_SIDE = 1200;
 /** Upscale of the thumbnail for the second check, so small text is read if it can be read at all. */
-const CHECK_UPSCALE = 3;
+const CHECK_UPSCALE = 2;
 /** Background of the square canvas the thumbnail is centred on (a dark, plain surface). */
 const CANVAS_FILL = '#2b2b30';
 /** Fill of masked regions: a neutral grey, plainly a redaction. */
