@@ -1,34 +1,64 @@
 /**
- * `npm run bench`: runs every `bench/*.ts` that exports `run()` (one after another, so they do
- * not compete for the two cores), prints a table and writes `bench/results/<name>.json`.
- * `npm run bench -- quality` runs only the named benchmarks.
+ * `npm run bench`: the summary of what the project claims, measured in one run, one phase after
+ * another (so phases do not compete for the cores): machine, CDK synth, every Lambda bundle
+ * (size, cold import), the quality gate against a bare decode, a face comparison, the local
+ * runtime's start (time to ready, memory with its Java child), upload-to-decision under load
+ * with a metered pass per cost path, and the cost per verification. Prints a table and writes
+ * `bench/results.json` and the measured usage `local/cost/usage.json` (read by `kyc cost`).
+ *
+ *   npm run bench                      full figures (bench/results.json)
+ *   npm run bench -- --quick           fewer runs, 8 verifications (bench/results/summary-quick.json)
+ *   npm run bench -- quality watermark only the named benchmarks (bench/results/<name>.json)
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { priceTableSchema, type UsageFile } from '../local/cost/model.ts';
+import { costReport, DEFAULT_PRICES, DEFAULT_USAGE } from '../local/cli/commands/cost.ts';
+import type { SynthesizedStack } from '../local/runtime/synth.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = join(DIR, '..');
+/** Benchmarks with a `run()` export, runnable by name. */
+const NAMED = ['quality', 'face-engine', 'watermark', 'liveness-calibration', 'bundles'];
 
-async function main(): Promise<number> {
-  const only = process.argv.slice(2);
-  const files = (await readdir(DIR)).filter((name) => name.endsWith('.ts') && name !== 'run.ts').sort();
-  await mkdir(join(DIR, 'results'), { recursive: true });
+const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+}
+
+function machine(): Record<string, unknown> {
+  const [one, five, fifteen] = loadavg();
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverage: [round(one ?? 0, 2), round(five ?? 0, 2), round(fifteen ?? 0, 2)],
+  };
+}
+
+async function runNamed(names: readonly string[]): Promise<number> {
+  await mkdirSync(join(DIR, 'results'), { recursive: true });
   let failures = 0;
-  for (const file of files) {
-    const name = basename(file, '.ts');
-    if (only.length > 0 && !only.includes(name)) continue;
-    const module = (await import(pathToFileURL(join(DIR, file)).href)) as {
-      run?: () => Promise<Record<string, unknown>>;
+  for (const name of names) {
+    if (!NAMED.includes(name)) {
+      console.error(`unknown benchmark ${name}: one of ${NAMED.join(', ')}`);
+      failures += 1;
+      continue;
+    }
+    const module = (await import(pathToFileURL(join(DIR, `${name}.ts`)).href)) as {
+      run: (options?: { quick?: boolean }) => Promise<Record<string, unknown>>;
     };
-    if (typeof module.run !== 'function') continue;
     console.log(`\n== ${name}`);
     try {
       const started = Date.now();
-      const figures = await module.run();
-      const width = Math.max(...Object.keys(figures).map((key) => key.length));
-      for (const [key, value] of Object.entries(figures))
-        console.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
-      await writeFile(
+      const figures = await module.run({ quick: process.argv.includes('--quick') });
+      printFigures(figures);
+      writeFileSync(
         join(DIR, 'results', `${name}.json`),
         JSON.stringify({ name, at: new Date().toISOString(), ms: Date.now() - started, figures }, null, 2),
       );
@@ -40,4 +70,232 @@ async function main(): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-process.exitCode = await main();
+function printFigures(figures: Record<string, unknown>): void {
+  const width = Math.max(...Object.keys(figures).map((key) => key.length));
+  for (const [key, value] of Object.entries(figures))
+    console.log(`  ${key.padEnd(width)}  ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+}
+
+/** A cold in-process synth of both stacks (bundling skipped, as `kyc local` does) in a fresh Node process. */
+function coldSynth(cacheDir: string): number {
+  const script = `
+    const { synthesizeTemplates } = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'local/runtime/synth.ts')).href)});
+    const { resolveConfig } = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'lib/config.ts')).href)});
+    await synthesizeTemplates({ repoRoot: ${JSON.stringify(`${REPO_ROOT}/`)}, dataDir: ${JSON.stringify(cacheDir)}, cacheDir: ${JSON.stringify(cacheDir)}, config: resolveConfig({}) });`;
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`synth failed: ${run.stderr.slice(-1000)}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** Start of `kyc local` in a fresh process (cached templates): time to ready and memory of the whole tree. */
+function localStart(): Record<string, unknown> {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(DIR, 'local-runtime.ts')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: process.env,
+  });
+  const line = run.stdout.split('\n').find((text) => text.startsWith('{'));
+  if (run.status !== 0 || !line) throw new Error(`local start failed: ${run.stderr.slice(-1000)}`);
+  const result = JSON.parse(line) as { processReadyMs: number; rssMb: number; timingsMs: Record<string, number> };
+  return {
+    readyMs: result.processReadyMs,
+    runtimeReadyMs: result.timingsMs.total,
+    rssMb: result.rssMb,
+    how:
+      'a fresh `node --import tsx` process starts the runtime on cached templates; readyMs = process start to the first ' +
+      'API answer, runtimeReadyMs = startRuntime() alone; rssMb = RSS of the process and all its children (DynamoDB ' +
+      'Local JVM included) from ps, after the first API call',
+  };
+}
+
+/** CompareFaces as the local Rekognition does it: detect both faces, compare the embeddings. */
+async function faceCompare(runs: number): Promise<Record<string, number>> {
+  const { loadFaceEngine } = await import('../local/face-engine/index.ts');
+  const { loadSampleImages } = await import('../local/demo/sample-images.ts');
+  const engine = await loadFaceEngine();
+  const images = await loadSampleImages();
+  const person = images.person(1);
+  const [selfie, document] = [await images.selfie(person), await images.document(person)];
+  const times: number[] = [];
+  let similarity = 0;
+  for (let run = 0; run <= runs; run += 1) {
+    const started = performance.now();
+    const [a] = await engine.detect(selfie);
+    const [b] = await engine.detect(document);
+    if (a && b) similarity = engine.similarity(a.embedding, b.embedding);
+    if (run > 0) times.push(performance.now() - started);
+  }
+  return {
+    p50Ms: round(percentile(times, 0.5)),
+    p95Ms: round(percentile(times, 0.95)),
+    runs,
+    similarity: round(similarity),
+  };
+}
+
+/** Retention and tiering as the synthesized templates configure them. */
+function storagePlan(stacks: readonly SynthesizedStack[], evidenceYears: number): UsageFile['storagePlan'] {
+  let archiveAfterDays = 0;
+  let logRetentionDays = 0;
+  for (const stack of stacks) {
+    for (const resource of Object.values(stack.template.Resources ?? {})) {
+      const properties = resource?.Properties ?? {};
+      if (resource?.Type === 'AWS::S3::Bucket' && archiveAfterDays === 0) {
+        const rules =
+          (properties.LifecycleConfiguration as { Rules?: { Transitions?: { TransitionInDays?: number }[] }[] })
+            ?.Rules ?? [];
+        const days = rules
+          .flatMap((rule) => rule.Transitions ?? [])
+          .map((transition) => transition.TransitionInDays ?? 0);
+        if (days.length > 0) archiveAfterDays = Math.min(...days);
+      }
+      if (resource?.Type === 'AWS::Logs::LogGroup' && typeof properties.RetentionInDays === 'number')
+        logRetentionDays = Math.max(logRetentionDays, properties.RetentionInDays);
+    }
+  }
+  return { years: evidenceYears, archiveAfterDays, logRetentionDays };
+}
+
+async function summary(quick: boolean): Promise<number> {
+  const results: Record<string, unknown> = { at: new Date().toISOString(), quick, machine: machine() };
+  const started = Date.now();
+  const phase = async <T>(name: string, body: () => Promise<T> | T): Promise<T | undefined> => {
+    console.log(`\n== ${name}`);
+    const t = Date.now();
+    try {
+      const value = await body();
+      console.log(`  (${round((Date.now() - t) / 1000)} s)`);
+      return value;
+    } catch (error) {
+      console.error(`  failed: ${(error as Error).stack ?? String(error)}`);
+      results.failures = [
+        ...((results.failures as string[] | undefined) ?? []),
+        `${name}: ${(error as Error).message}`,
+      ];
+      return undefined;
+    }
+  };
+
+  const cacheDir = mkdtempSync(join(tmpdir(), 'kyc-bench-synth-'));
+  process.env.KYC_SYNTH_CACHE_DIR = cacheDir;
+  try {
+    const seconds = await phase('synth', () => coldSynth(cacheDir));
+    if (seconds !== undefined) {
+      results.synth = {
+        seconds: round(seconds),
+        how: 'cold in-process synth of both stacks in a fresh Node process, bundling skipped (what kyc local does); a deploy adds esbuild per function (see bundles)',
+      };
+      printFigures(results.synth as Record<string, unknown>);
+    }
+
+    const bundles = await phase('bundles', async () => (await import('./bundles.ts')).measureBundles({ quick }));
+    if (bundles) {
+      const lean = bundles.bundles.filter((bundle) => bundle.class === 'lean');
+      results.bundles = bundles.bundles.map((bundle) => ({
+        name: bundle.name,
+        entry: bundle.entry,
+        class: bundle.class,
+        sizeBytes: bundle.sizeBytes,
+        coldImportMs: bundle.coldImportMs,
+        ...(bundle.importError ? { importError: bundle.importError } : {}),
+        withinBudget: bundle.withinBudget,
+      }));
+      results.bundleBudget = {
+        lean: '<= 300 KB and <= 50 ms cold import over bare Node (no image or model code)',
+        bareNodeMs: bundles.bareNodeMs,
+        leanWithinBudget: `${lean.filter((bundle) => bundle.withinBudget).length}/${lean.length}`,
+      };
+      for (const bundle of bundles.bundles)
+        console.log(
+          `  ${bundle.name.padEnd(62)} ${bundle.class.padEnd(5)} ${String(Math.round(bundle.sizeBytes / 1024)).padStart(5)} KB ${bundle.importError ?? `+${bundle.coldImportMs} ms`}${bundle.withinBudget === false ? '  OVER BUDGET' : ''}`,
+        );
+      printFigures(results.bundleBudget as Record<string, unknown>);
+    }
+
+    const quality = await phase('quality gate', async () => (await import('./quality.ts')).run());
+    if (quality) {
+      results.qualityGate = {
+        p50Ms: quality.gateP50Ms,
+        p95Ms: quality.gateP95Ms,
+        decodeP50Ms: quality.bareDecodeP50Ms,
+        ratioToDecode: quality.gateToDecodeRatio,
+        megapixels: quality.megapixels,
+      };
+      printFigures(results.qualityGate as Record<string, unknown>);
+    }
+
+    const faces = await phase('face compare', () => faceCompare(quick ? 3 : 10));
+    if (faces) {
+      results.faceCompare = {
+        ...faces,
+        how: 'local engine: detect the selfie face and the document face, compare embeddings',
+      };
+      printFigures(faces);
+    }
+
+    const start = await phase('local start', () => localStart());
+    if (start) {
+      results.localStart = start;
+      printFigures(start);
+    }
+
+    const e2e = await phase('upload to decision', async () =>
+      (await import('./e2e.ts')).runE2e({
+        verifications: quick ? 8 : 50,
+        clients: 4,
+        log: (line) => console.log(`  ${line}`),
+      }),
+    );
+    if (e2e) {
+      results.e2e = e2e.e2e;
+      printFigures(e2e.e2e as unknown as Record<string, unknown>);
+      const { synthesizeTemplates } = await import('../local/runtime/synth.ts');
+      const { resolveConfig } = await import('../lib/config.ts');
+      const config = resolveConfig({});
+      const { stacks } = await synthesizeTemplates({ repoRoot: `${REPO_ROOT}/`, dataDir: cacheDir, config });
+      const m = results.machine as { cores: number; cpu: string; loadAverage: number[] };
+      const usage: UsageFile = {
+        ...e2e.usage,
+        machine: `${m.cores} cores (${m.cpu}), load average ${m.loadAverage.join(' ')} at the start of the run`,
+        storagePlan: storagePlan(stacks, config.retention.evidenceYears),
+      };
+      if (!quick) writeFileSync(DEFAULT_USAGE, `${JSON.stringify(usage, null, 2)}\n`);
+      const prices = priceTableSchema.parse(JSON.parse(readFileSync(DEFAULT_PRICES, 'utf8')));
+      const costs = costReport(prices, usage);
+      const of = (path: string) => costs.find((cost) => cost.path === path);
+      results.cost = {
+        approvedBasicUsd: round(of('approvedBasic')?.totalExcludingLivenessUsd ?? Number.NaN, 5),
+        approvedBasicWithLivenessUsd: round(of('approvedBasic')?.totalUsd ?? Number.NaN, 5),
+        rejectedUsd: round(of('rejectedAfterChecks')?.totalExcludingLivenessUsd ?? Number.NaN, 5),
+        rejectedAtGateUsd: round(of('rejectedAtGate')?.totalExcludingLivenessUsd ?? Number.NaN, 5),
+        manualReviewUsd: round(of('manualReview')?.totalExcludingLivenessUsd ?? Number.NaN, 5),
+        advancedUsd: round(of('advanced')?.totalExcludingLivenessUsd ?? Number.NaN, 5),
+        storage5yUsd: round(of('approvedBasic')?.storageUsd ?? Number.NaN, 6),
+        livenessUsd: round(of('approvedBasic')?.livenessUsd ?? Number.NaN, 4),
+        how: 'npx kyc cost: prices from local/cost/prices-eu-west-1.json, usage metered in this run (excluding liveness unless named)',
+        outcomes: e2e.metered,
+      };
+      printFigures(results.cost as Record<string, unknown>);
+    }
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+  const [one, five, fifteen] = loadavg();
+  results.machine = {
+    ...(results.machine as object),
+    loadAverageAtEnd: [round(one ?? 0, 2), round(five ?? 0, 2), round(fifteen ?? 0, 2)],
+  };
+  results.seconds = round((Date.now() - started) / 1000);
+  const file = quick ? join(DIR, 'results', 'summary-quick.json') : join(DIR, 'results.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${file} (${results.seconds} s)`);
+  return results.failures ? 1 : 0;
+}
+
+const names = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+process.exitCode = names.length > 0 ? await runNamed(names) : await summary(process.argv.includes('--quick'));
