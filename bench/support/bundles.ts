@@ -138,22 +138,28 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Wall time of one fresh `node` process running `script` (ESM), in ms; throws when it fails. */
-function nodeRunMs(script: string, env: Readonly<Record<string, string>>): number {
+/**
+ * One fresh `node` process running `script` (ESM): its wall time and the CPU time it used
+ * (user + system, all threads, from `process.cpuUsage()` at its end), in ms; throws when it fails.
+ * CPU time hardly moves with the machine's load; wall time does.
+ */
+function nodeRun(script: string, env: Readonly<Record<string, string>>): { wallMs: number; cpuMs: number } {
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    encoding: 'utf8',
-  });
-  const ms = performance.now() - started;
+  const run = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `${script}\nconst u = process.cpuUsage(); process.stdout.write(JSON.stringify(u));`],
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, encoding: 'utf8' },
+  );
+  const wallMs = performance.now() - started;
   if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr.slice(-1500)}`);
-  return ms;
+  const usage = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('{'))) as { user: number; system: number };
+  return { wallMs, cpuMs: (usage.user + usage.system) / 1000 };
 }
 
 /**
- * Median wall time of a fresh Node process that imports `file` (with the function's literal
- * environment and `NODE_OPTIONS`, as Lambda starts it), and of a bare Node start with the same
- * environment, interleaved `runs` times so both see the same machine load.
+ * Medians of a fresh Node process that imports `file` (with the function's literal environment
+ * and `NODE_OPTIONS`, as Lambda starts it) and of a bare Node start with the same environment,
+ * interleaved `runs` times so both see the same machine load: wall time and CPU time.
  *
  * @example
  * ```ts
@@ -165,14 +171,19 @@ export function coldImport(
   file: string,
   environment: Readonly<Record<string, string>>,
   runs: number,
-): { importMs: number; bareMs: number } {
+): { importMs: number; bareMs: number; importCpuMs: number; bareCpuMs: number } {
   const env = { AWS_REGION: 'eu-west-1', ...environment };
   const importScript = `await import(${JSON.stringify(pathToFileURL(file).href)});`;
-  const imports: number[] = [];
-  const bare: number[] = [];
+  const imports: { wallMs: number; cpuMs: number }[] = [];
+  const bare: { wallMs: number; cpuMs: number }[] = [];
   for (let run = 0; run < runs; run += 1) {
-    bare.push(nodeRunMs('', env));
-    imports.push(nodeRunMs(importScript, env));
+    bare.push(nodeRun('', env));
+    imports.push(nodeRun(importScript, env));
   }
-  return { importMs: median(imports), bareMs: median(bare) };
+  return {
+    importMs: median(imports.map((run) => run.wallMs)),
+    bareMs: median(bare.map((run) => run.wallMs)),
+    importCpuMs: median(imports.map((run) => run.cpuMs)),
+    bareCpuMs: median(bare.map((run) => run.cpuMs)),
+  };
 }
