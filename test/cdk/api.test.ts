@@ -19,6 +19,9 @@ const RECORDS_AND_AUDIT = [
 ];
 
 /** Object Lock of vault evidence: retention and legal hold read and set, never a delete. */
+/** The per-user quota counter of an expensive route: UpdateItem on `ROUTE#` keys of the rate-limit table only. */
+const ROUTE_QUOTA = ['dynamodb:UpdateItem @ rateLimits [dynamodb:LeadingKeys=["ROUTE#*"]]'];
+
 const VAULT_LOCKS = ['GetObjectLegalHold', 'GetObjectRetention', 'PutObjectLegalHold', 'PutObjectRetention'].flatMap(
   (action) => [`s3:${action} @ vault/evidence/*`, `s3:${action} @ vault/liveness/*`],
 );
@@ -71,7 +74,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:GetItem @ verifications',
     'dynamodb:Query @ verifications',
     'dynamodb:Query @ verifications/index/*',
-    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+    ...ROUTE_QUOTA,
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   'POST /v1/verifications/{id}/reset': [
     'dynamodb:GetItem @ verifications',
@@ -102,8 +106,9 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/views/*',
+    ...ROUTE_QUOTA,
   ],
-  'POST /v1/exports': RECORDS_AND_AUDIT,
+  'POST /v1/exports': [...RECORDS_AND_AUDIT, ...ROUTE_QUOTA],
   'GET /v1/exports/{exportId}': RECORDS_AND_AUDIT,
   'POST /v1/exports/{exportId}/approve': [
     ...RECORDS_AND_AUDIT,
@@ -114,6 +119,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/exports/*',
+    ...ROUTE_QUOTA,
   ],
   'POST /v1/exports/{exportId}/reject': RECORDS_AND_AUDIT,
   'GET /v1/exports/{exportId}/download': [
@@ -123,6 +129,58 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/accounts/{userId}/close': [...RECORDS_AND_AUDIT, 'dynamodb:Query @ verifications/index/*', ...VAULT_LOCKS],
   'POST /v1/cases/{verificationId}/legal-hold': [...RECORDS_AND_AUDIT, ...VAULT_LOCKS],
+  // The case list reads the indexes only: no GetItem, no base-table Query, never a Scan.
+  'GET /v1/cases': ['dynamodb:Query @ verifications/index/*', ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey'])],
+  // The case view reads the case, appends its audit event and opens the personal data; it writes no record.
+  'GET /v1/cases/{verificationId}': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PartiQLInsert @ auditEvents',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    ...ROUTE_QUOTA,
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'POST /v1/cases/{verificationId}/claim': RECORDS_AND_AUDIT,
+  'POST /v1/cases/{verificationId}/assign': RECORDS_AND_AUDIT,
+  'POST /v1/cases/{verificationId}/notes': RECORDS_AND_AUDIT,
+  // The audit trail is read only: Query on the audit table, no append.
+  'GET /v1/cases/{verificationId}/audit': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
+  // The person's own data: records and personal data, vault originals read, a marked package written and presigned.
+  'GET /v1/me/data': [
+    ...RECORDS_AND_AUDIT,
+    'dynamodb:Query @ verifications/index/*',
+    'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateMac @ hmacKey',
+    's3:GetObject @ renditions/subject-access/*',
+    's3:GetObject @ vault/evidence/*',
+    's3:GetObjectVersion @ vault/evidence/*',
+    's3:PutObject @ renditions/subject-access/*',
+  ],
+  // Erasure: lock state read (never set), versions deleted (S3 refuses locked ones), records and counters deleted.
+  'POST /v1/me/erasure': [
+    ...RECORDS_AND_AUDIT,
+    'dynamodb:DeleteItem @ rateLimits',
+    'dynamodb:DeleteItem @ verifications',
+    'dynamodb:Query @ verifications/index/*',
+    's3:DeleteObject @ intake/intake/*',
+    's3:DeleteObject @ intake/liveness/*',
+    's3:DeleteObjectVersion @ vault/evidence/*',
+    's3:DeleteObjectVersion @ vault/liveness/*',
+    's3:GetObjectLegalHold @ vault/evidence/*',
+    's3:GetObjectLegalHold @ vault/liveness/*',
+    's3:GetObjectRetention @ vault/evidence/*',
+    's3:GetObjectRetention @ vault/liveness/*',
+    's3:ListBucket @ intake [s3:prefix=["intake/*","liveness/*"]]',
+    's3:ListBucketVersions @ vault [s3:prefix=["evidence/*","liveness/*"]]',
+  ],
 };
 
 describe('KycApi', () => {
@@ -143,6 +201,18 @@ describe('KycApi', () => {
       });
     },
   );
+
+  it('grants no API function dynamodb:Scan: lists are served from indexes', () => {
+    // Act
+    const scans = HTTP_ROUTES.flatMap((route) =>
+      grantsOf(appTemplate, `Api${functionId(route)}`)
+        .filter((grant) => grant.startsWith('dynamodb:Scan'))
+        .map((grant) => `${route.method} ${route.path}: ${grant}`),
+    );
+
+    // Assess
+    expect(scans).toEqual([]);
+  });
 
   it('authorizes with JWTs issued by the user pool for the web client', () => {
     // Assess

@@ -21,6 +21,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import { RETENTION_INDEX } from '../../domain/tables.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { Slot, VerificationLevel, VerificationStatus } from '../../domain/verification.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -65,7 +66,19 @@ export interface VerificationRepositoryOptions {
   readonly clock?: Clock;
 }
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'];
+const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'entity',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+];
 
 export class VerificationRepository {
   private readonly documents: DynamoDBDocumentClient;
@@ -270,6 +283,13 @@ export class VerificationRepository {
       await this.putNew(verificationPk(record.verificationId), documentSk(record.attemptId, record.slot), {
         ...record,
         entity: 'document',
+        // Vaulted evidence joins the deletion job's work list, by the date its default lock started.
+        ...(record.vaultKey
+          ? {
+              gsi1pk: RETENTION_INDEX.evidence,
+              gsi1sk: `${record.recordedAt}#${record.verificationId}#${record.attemptId}#${record.slot}`,
+            }
+          : {}),
       });
       return true;
     } catch (error) {
@@ -356,6 +376,30 @@ export class VerificationRepository {
       startKey = output.LastEvaluatedKey;
     } while (startKey && records.length < limit);
     return records;
+  }
+
+  /**
+   * How many verifications have `status` (a `Select: COUNT` query on the byStatus index, paged
+   * to the end: no item is read out, only counted).
+   */
+  public async countByStatus(status: VerificationStatus): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byStatus',
+          KeyConditionExpression: 'gsi1pk = :status',
+          ExpressionAttributeValues: { ':status': `STATUS#${status}` },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += output.Count ?? 0;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   private async query(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {

@@ -49,7 +49,11 @@ export type RouteDependency =
   | 'verifications:queryIndexes'
   | 'verifications:write'
   | 'audit:append'
+  /** Query on the audit table only (read a subject's chain). */
+  | 'audit:read'
   | 'rateLimits:readWrite'
+  /** Per-user quota counter of an expensive route (UpdateItem on `ROUTE#` keys of the rate-limit table). */
+  | 'rateLimits:routeQuota'
   | 'dataKey:generate'
   | 'intake:presign'
   | 'liveness:createSession'
@@ -70,7 +74,19 @@ export type RouteDependency =
   /** kms:Decrypt of sealed personal data (encryption context purpose = personal-data). */
   | 'personalData:open'
   /** Get/PutObjectRetention and Get/PutObjectLegalHold on the vault's evidence (never delete). */
-  | 'vault:lockEvidence';
+  | 'vault:lockEvidence'
+  /** GetObjectRetention and GetObjectLegalHold on the vault's evidence (read the lock state only). */
+  | 'vault:readLocks'
+  /** DeleteObjectVersion on the vault's evidence and ListBucketVersions there (S3 refuses locked versions). */
+  | 'vault:deleteEvidence'
+  /** DeleteItem on the verifications table (erasure of records whose retention ended). */
+  | 'verifications:delete'
+  /** DeleteItem on the rate-limit table (a person's counters, on their erasure request). */
+  | 'rateLimits:erase'
+  /** List and DeleteObject under `intake/` and `liveness/` of the intake bucket (leftovers of erased attempts). */
+  | 'intake:eraseLeftovers'
+  /** PutObject on `subject-access/` of the renditions bucket, and GetObject there to presign the download. */
+  | 'renditions:subjectAccess';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 /** Compliance roles (PRODUCT §7: document views, exports). */
@@ -131,7 +147,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/list-reviews.ts',
     exportName: 'handler',
     roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
-    uses: ['verifications:read', 'verifications:queryIndexes'],
+    uses: ['verifications:read', 'verifications:queryIndexes', 'rateLimits:routeQuota'],
   },
   {
     method: 'POST',
@@ -164,6 +180,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'vault:readEvidence',
       'renditions:views',
       'watermark:mac',
+      'rateLimits:routeQuota',
     ],
     nodeModules: ['sharp'],
     memorySize: 1536,
@@ -174,7 +191,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/create-export.ts',
     exportName: 'handler',
     roles: COMPLIANCE,
-    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'rateLimits:routeQuota'],
   },
   {
     method: 'GET',
@@ -198,6 +215,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'renditions:writeExports',
       'watermark:mac',
       'personalData:open',
+      'rateLimits:routeQuota',
     ],
     nodeModules: ['sharp'],
     memorySize: 1536,
@@ -243,6 +261,94 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: ['compliance_approver', 'admin'],
     uses: ['verifications:read', 'verifications:write', 'audit:append', 'vault:lockEvidence'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases',
+    entry: 'lambdas/handlers/http/list-cases.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    // The byStatus, byReviewer and byQueue indexes only: never a scan, never the base table.
+    uses: ['verifications:queryIndexes'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases/{verificationId}',
+    entry: 'lambdas/handlers/http/get-case.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    // Audits the read (and reads the processor log from the chain), then opens the personal data.
+    uses: ['verifications:read', 'audit:append', 'personalData:open', 'rateLimits:routeQuota'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/claim',
+    entry: 'lambdas/handlers/http/claim-case.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/assign',
+    entry: 'lambdas/handlers/http/assign-case.ts',
+    exportName: 'handler',
+    roles: ['compliance_approver', 'admin'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/notes',
+    entry: 'lambdas/handlers/http/add-case-note.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases/{verificationId}/audit',
+    entry: 'lambdas/handlers/http/case-audit.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    uses: ['verifications:read', 'audit:read'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/data',
+    entry: 'lambdas/handlers/http/me-data.ts',
+    exportName: 'handler',
+    // The caller's own data only: ids come from the token's subject, never from the request.
+    roles: ['user'],
+    uses: [
+      'verifications:read',
+      'verifications:queryIndexes',
+      'verifications:write',
+      'audit:append',
+      'vault:readEvidence',
+      'renditions:subjectAccess',
+      'watermark:mac',
+      'personalData:open',
+    ],
+    nodeModules: ['sharp'],
+    memorySize: 1536,
+  },
+  {
+    method: 'POST',
+    path: '/v1/me/erasure',
+    entry: 'lambdas/handlers/http/me-erasure.ts',
+    exportName: 'handler',
+    roles: ['user'],
+    uses: [
+      'verifications:read',
+      'verifications:queryIndexes',
+      'verifications:write',
+      'verifications:delete',
+      'audit:append',
+      'vault:readLocks',
+      'vault:deleteEvidence',
+      'intake:eraseLeftovers',
+      'rateLimits:erase',
+    ],
   },
 ];
 

@@ -237,6 +237,26 @@ const MATRIX: Record<string, MatrixCase> = {
     body: () => ({ on: false, reason: 'authorization matrix' }),
     allowed: 200,
   },
+  'GET /v1/cases': { path: () => '/v1/cases?status=open&limit=5', allowed: 200 },
+  'GET /v1/cases/{verificationId}': { path: () => `/v1/cases/${matrixCaseId}`, allowed: 200 },
+  'POST /v1/cases/{verificationId}/claim': {
+    path: () => `/v1/cases/${matrixCaseId}/claim`,
+    allowed: 409, // no open review on this case: the role passes, the state refuses
+  },
+  'POST /v1/cases/{verificationId}/assign': {
+    path: () => `/v1/cases/${matrixCaseId}/assign`,
+    body: () => ({ assignee: 'matrix-compliance_reviewer' }),
+    allowed: 409, // no open review on this case
+  },
+  'POST /v1/cases/{verificationId}/notes': {
+    path: () => `/v1/cases/${matrixCaseId}/notes`,
+    body: () => ({ text: 'authorization matrix' }),
+    allowed: 201,
+  },
+  'GET /v1/cases/{verificationId}/audit': { path: () => `/v1/cases/${matrixCaseId}/audit`, allowed: 200 },
+  // The caller's own data; staff have no "own" records here and get 403.
+  'GET /v1/me/data': { path: () => '/v1/me/data', allowed: 200 },
+  'POST /v1/me/erasure': { path: () => '/v1/me/erasure', body: () => ({}), allowed: 202 },
 };
 
 describe('authorization matrix: every route x every role', () => {
@@ -483,6 +503,32 @@ describe('two-person export', () => {
     // Assess
     expect(late.status).toBe(410);
     expect(((await late.json()) as { code: string }).code).toBe('EXPORT_LINK_EXPIRED');
+  }, 60_000);
+});
+
+describe('per-user quota on an expensive route', () => {
+  it('answers 429 RATE_LIMITED with retryAfterSeconds once a reviewer used up the export-request quota, and only for that reviewer', async () => {
+    // Prepare: a reviewer of their own, so the other tests' requests do not count
+    const quota = e2e.runtime.config.routeQuotas.exportCreate;
+    const busy = await issueLocalToken(e2e.signingKey, { userId: 'quota-reviewer', role: 'compliance_reviewer' });
+    const request = { verificationIds: [caseId], reason: 'quota check' };
+    for (let index = 0; index < quota.requests; index += 1) {
+      const allowed = await call(busy, 'POST', '/v1/exports', request);
+      expect(allowed.status, JSON.stringify(allowed.body)).toBe(201);
+    }
+
+    // Act
+    const refused = await call(busy, 'POST', '/v1/exports', request);
+    const other = await call(tokens.approver, 'POST', '/v1/exports', request);
+
+    // Assess
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
+    const retryAfter = refused.body.retryAfterSeconds as number;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(quota.windowSeconds);
+    expect(refused.headers.get('retry-after')).toBe(String(retryAfter));
+    expect(other.status).toBe(201);
   }, 60_000);
 });
 
