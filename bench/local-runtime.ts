@@ -41,6 +41,8 @@ const health = await fetch(`${runtime.apiUrl}/v1/verifications/none`, {
 });
 const result = {
   cold,
+  /** Milliseconds from this process's start (Node and tsx loading included) to the first API answer. */
+  processReadyMs: Math.round(performance.now()),
   timingsMs: runtime.timings,
   firstCallStatus: health.status,
   rssMb: treeRssMb(process.pid),

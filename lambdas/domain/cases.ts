@@ -23,7 +23,7 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './audit-chain.ts';
 import { LEVELS, type VerificationLevel } from './verification.ts';
 

@@ -35,6 +35,39 @@ const NATIVE_MODULE_INSTALL_ENV = {
   npm_config_prefer_offline: 'true',
 } as const;
 
+/**
+ * Modules of the SDK's default credential chain that a Lambda function never loads: Lambda
+ * hands the role's credentials over in `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/
+ * `AWS_SESSION_TOKEN`, which the chain's first link (`fromEnv`) reads, so the later links
+ * (SSO, shared ini files, credential processes, web identity tokens, console login) and the
+ * STS/SSO clients they carry are dead weight: about 110 KB of every function's bundle. The
+ * chain loads each with a dynamic `import()`, so leaving them out of the bundle changes nothing
+ * until the environment lacks credentials, where the import fails instead of searching further.
+ * The container and instance metadata providers stay bundled.
+ */
+export const SDK_MODULES_UNUSED_ON_LAMBDA: readonly string[] = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/token-providers',
+];
+
+/**
+ * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`):
+ * exported so `npm run bench` and the bundle-size test build exactly what a deployment ships.
+ */
+export const KYC_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  externalModules: [...SDK_MODULES_UNUSED_ON_LAMBDA],
+} as const;
+
 /** Root of the repository (holds package-lock.json; entries must lie under it). */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -97,8 +130,9 @@ export interface KycFunctionProps {
 /**
  * A `NodejsFunction` with serverless-kyc's defaults. Choices:
  * - Runtime `nodejs22.x`, ARM64 (Graviton: cheaper per ms; sharp ships arm64 binaries).
- * - AWS SDK v3 is BUNDLED (`externalModules: []`): the versions pinned in package-lock.json are
- *   the ones tested, instead of whatever SDK the runtime image carries that day.
+ * - AWS SDK v3 is BUNDLED: the versions pinned in package-lock.json are the ones tested, instead
+ *   of whatever SDK the runtime image carries that day; only the credential providers a Lambda
+ *   never reaches stay out (`SDK_MODULES_UNUSED_ON_LAMBDA`).
  * - ESM output (`index.mjs`) with a `createRequire` banner so bundled CommonJS dependencies
  *   can still `require` Node built-ins; minified, with source maps (`--enable-source-maps`).
  * - Its own role: CloudWatch write on its own log group only (no AWSLambdaBasicExecutionRole),
@@ -171,13 +205,9 @@ export class KycFunction extends Construct {
         ...props.environment,
       },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        externalModules: [],
+        ...KYC_BUNDLING,
+        mainFields: [...KYC_BUNDLING.mainFields],
+        externalModules: [...KYC_BUNDLING.externalModules],
         // Only when asked: an empty list would still run `npm ci` and ship package-lock.json in the asset.
         ...(nodeModules.length > 0 ? { nodeModules, environment: NATIVE_MODULE_INSTALL_ENV } : {}),
       },
@@ -188,6 +218,7 @@ export class KycFunction extends Construct {
     const cfnFunction = this.fn.node.defaultChild as lambda.CfnFunction;
     cfnFunction.addMetadata('kyc:entry', relative(PROJECT_ROOT, props.entry).split(sep).join('/'));
     cfnFunction.addMetadata('kyc:handler', props.handler ?? 'handler');
+    if (nodeModules.length > 0) cfnFunction.addMetadata('kyc:nodeModules', nodeModules);
 
     const queueKey = failureQueue.encryptionMasterKey;
     if (queueKey) {

@@ -19,6 +19,7 @@ Commands:
   audit   Audit trail integrity:           kyc audit verify|digest [--data-dir .local-data] [--subject <id>] [--json]
   watermark trace  Who a leaked image came from: kyc watermark trace <image> [--data-dir <dir>] [--region <r>] [--json]
   records purge    Run the deletion job now:     kyc records purge [--data-dir .local-data] [--dry-run] [--json]
+  cost    Cost per verification on AWS:  kyc cost [--json] [--prices FILE] [--usage FILE]
 
 Run "kyc <command> --help" for a command's options.`;
 
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: async () => (await import('./commands/audit.ts')).auditCommand,
   watermark: async () => (await import('./commands/watermark.ts')).watermarkCommand,
   records: async () => (await import('./commands/records.ts')).recordsCommand,
+  cost: async () => (await import('./commands/cost.ts')).costCommand,
 };
 
 /** Runs one command line; resolves to the process exit code. */

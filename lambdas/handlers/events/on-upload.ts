@@ -37,7 +37,8 @@ import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import { decisionCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
-import { SLOTS, type Slot } from '../../domain/verification.ts';
+import { parseIntakeKey } from '../../domain/intake-key.ts';
+import { type Slot } from '../../domain/verification.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
@@ -128,19 +129,13 @@ export function defaultOnUploadDeps(
     metrics: new PowertoolsOperationalMetrics({ installation: config.prefix }),
   };
 }
-const KEY_PATTERN = new RegExp(`^intake/([\\w-]{1,64})/([\\w-]{1,64})/(${SLOTS.join('|')})$`);
 
 /** Vault key of an accepted document. */
 export function evidenceKey(verificationId: string, attemptId: string, slot: Slot): string {
   return `evidence/${verificationId}/${attemptId}/${slot}`;
 }
 
-/** Parses `intake/<verificationId>/<attemptId>/<slot>`; `undefined` for any other key. */
-export function parseIntakeKey(key: string): { verificationId: string; attemptId: string; slot: Slot } | undefined {
-  const match = KEY_PATTERN.exec(key);
-  if (!match) return undefined;
-  return { verificationId: match[1] as string, attemptId: match[2] as string, slot: match[3] as Slot };
-}
+export { parseIntakeKey };
 
 export function createOnUploadHandler(source: DepsSource<OnUploadDeps>) {
   const deps = resolveDeps(source);

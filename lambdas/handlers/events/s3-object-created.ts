@@ -3,7 +3,7 @@
  * before use: anything else is logged with the reason and dropped (a malformed event would
  * fail again on every retry).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const objectCreatedEventSchema = z.object({
   source: z.literal('aws.s3'),

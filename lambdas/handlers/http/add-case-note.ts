@@ -6,7 +6,7 @@
  * may name the person), then the note is stored. 201 with the note.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_NOTE_LENGTH } from '../../domain/cases.ts';
 import type { CaseNote } from '../../ports/case-store.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';

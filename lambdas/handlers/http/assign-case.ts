@@ -6,7 +6,7 @@
  * the caller); a case without an open review is 409 `REVIEW_NOT_OPEN`. Audited
  * (`case.assigned`, with the previous assignee).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAFF_ID_PATTERN } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {

@@ -11,7 +11,7 @@
  *       audit `account.closed` on the verification's chain (objects, retainUntil)
  *   audit `account.closed` on `account:<userId>`
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { planRetention } from '../../domain/evidence-retention.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { requestOrigin } from './evidence-deps.ts';

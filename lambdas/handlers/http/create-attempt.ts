@@ -11,7 +11,7 @@
  * and answers 422 `IDEMPOTENCY_KEY_REUSED` instead of the first answer.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KycConfig } from '../../../lib/config.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';

@@ -5,7 +5,7 @@
  * `evidenceAccess.exportApprovalHours` (24 h). Audited before the request is stored.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { exportExpiry, type ExportRecord } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {

@@ -4,7 +4,7 @@
  * records it (`V#<id> | HOLD`), so nothing of the case is deleted while a regulator or court
  * needs it, whatever its retention date. Audited (`legal_hold.set` / `legal_hold.lifted`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { requestOrigin, requireId } from './evidence-deps.ts';
 import { NotFoundError } from './middleware/http-errors.ts';

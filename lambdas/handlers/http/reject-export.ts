@@ -2,7 +2,7 @@
  * `POST /v1/exports/{exportId}/reject` `{ "note"? }` (compliance_approver, never the requester:
  * 403): closes a pending export request without a package. Audited.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { exportDecisionRefusal } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {

@@ -14,7 +14,7 @@
  * `OWN_VERIFICATION`. Every request and decision is audited with actor, reason and origin.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-events.ts';

@@ -8,7 +8,7 @@
  * Answers 200 when the workflow took the decision, 202 when the task had just timed out: the
  * escalation step finds the recorded decision and hands it on by itself.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { reviewClosedCounters } from '../../domain/decision-metrics.ts';
 import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';

@@ -8,7 +8,7 @@
  * "Anna" where the bytes say "annA"), zero-width characters (two names that look identical but
  * differ) and lone surrogates (not text at all). Each refusal has its own code.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoAlpha3 } from '../../domain/countries.ts';
 import { DOCUMENT_TYPES, LEVELS } from '../../domain/verification.ts';
 

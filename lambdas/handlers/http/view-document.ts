@@ -12,7 +12,7 @@
  * Everyone else gets 403 from the route's roles; an unknown case or a slot without an
  * accepted document 404.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DOCUMENT_VIEWER_ROLES, newAccessId, renditionKey, type AccessRecord } from '../../domain/evidence-access.ts';
 import type { DocumentRecord } from '../../domain/records.ts';
 import { SLOTS, type Role, type Slot } from '../../domain/verification.ts';

@@ -42,7 +42,7 @@ import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
 import type { ReviewTask } from '../../ports/workflow-store.ts';
-import { parseIntakeKey } from '../events/on-upload.ts';
+import { parseIntakeKey } from '../../domain/intake-key.ts';
 import { logger } from '../shared/logger.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { reopenStep, type ReopenDeps } from '../workflow/reopen.ts';

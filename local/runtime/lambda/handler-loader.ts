@@ -71,8 +71,47 @@ export interface InvokeOptions {
   readonly region: string;
 }
 
+/** One finished invocation, as Lambda would bill it (the duration of the handler's promise). */
+export interface InvocationRecord {
+  readonly functionName: string;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
+const invocationObservers = new Set<(record: InvocationRecord) => void>();
+
+/**
+ * Calls `observer` after every invocation in this process (the benchmark meters Lambda time per
+ * verification with it); returns the function that stops observing.
+ *
+ * @example
+ * ```ts
+ * const stop = observeInvocations((record) => durations.push(record.durationMs));
+ * stop();
+ * ```
+ */
+export function observeInvocations(observer: (record: InvocationRecord) => void): () => void {
+  invocationObservers.add(observer);
+  return () => invocationObservers.delete(observer);
+}
+
 /** Invokes a handler with a fresh context, failing with `HandlerTimeoutError` after the timeout. */
 export async function invokeHandler(handler: LambdaHandler, event: unknown, options: InvokeOptions): Promise<unknown> {
+  if (invocationObservers.size === 0) return invokeOnce(handler, event, options);
+  const started = performance.now();
+  let failed = false;
+  try {
+    return await invokeOnce(handler, event, options);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    const record = { functionName: options.functionName, durationMs: performance.now() - started, failed };
+    for (const observer of invocationObservers) observer(record);
+  }
+}
+
+async function invokeOnce(handler: LambdaHandler, event: unknown, options: InvokeOptions): Promise<unknown> {
   const context = createLambdaContext(options);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

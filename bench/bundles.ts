@@ -1,0 +1,112 @@
+/**
+ * Size and cold import time of every Lambda function the CDK app builds, bundled with the
+ * deployment's esbuild settings from the templates the local runtime synthesizes (cached in
+ * `$KYC_SYNTH_CACHE_DIR`). Budget of a `lean` function (no image or model code): <= 300 KB and
+ * <= 50 ms cold import over a bare Node start.
+ *
+ * Run alone: `npm run bench -- bundles` (add `--quick` for one import run per function).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig } from '../lib/config.ts';
+import { synthesizeTemplates } from '../local/runtime/synth.ts';
+import { appFunctions, bundleFunction, coldImport, type BundleClass } from './support/bundles.ts';
+
+export const LEAN_BUDGET = { sizeBytes: 300 * 1024, coldImportMs: 50 } as const;
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface BundleFigure {
+  readonly name: string;
+  readonly entry: string;
+  readonly class: BundleClass;
+  readonly memoryMb: number;
+  readonly sizeBytes: number;
+  readonly sourceMapBytes: number;
+  /** Import time over a bare Node start; `null` when the bundle fails to import (see `importError`). */
+  readonly coldImportMs: number | null;
+  /** CPU time of the import over a bare Node start's (user + system); steadier than wall time on a busy machine. */
+  readonly coldImportCpuMs: number | null;
+  readonly importError?: string;
+  /** Lean functions: size and wall-time cold import both within `LEAN_BUDGET`; image functions: `null`. */
+  readonly withinBudget: boolean | null;
+  readonly withinSizeBudget: boolean | null;
+  readonly largest: string;
+}
+
+/** Bundles and measures every function; `quick`: one import run each instead of five. */
+export async function measureBundles(options: { quick?: boolean } = {}): Promise<{
+  bundles: BundleFigure[];
+  bareNodeMs: number;
+}> {
+  const work = mkdtempSync(join(tmpdir(), 'kyc-bench-bundles-'));
+  try {
+    const { stacks } = await synthesizeTemplates({ repoRoot: REPO_ROOT, dataDir: work, config: resolveConfig({}) });
+    const bundles: BundleFigure[] = [];
+    const bare: number[] = [];
+    for (const [index, fn] of appFunctions(stacks).entries()) {
+      const built = await bundleFunction(REPO_ROOT, fn, join(work, String(index)));
+      let coldImportMs: number | null = null;
+      let coldImportCpuMs: number | null = null;
+      let importError: string | undefined;
+      try {
+        const { importMs, bareMs, importCpuMs, bareCpuMs } = coldImport(
+          built.file,
+          fn.environment,
+          options.quick ? 1 : 5,
+        );
+        bare.push(bareMs);
+        coldImportMs = Math.round(Math.max(0, importMs - bareMs));
+        coldImportCpuMs = Math.round(Math.max(0, importCpuMs - bareCpuMs));
+      } catch (error) {
+        importError = (error as Error).message.split('\n').find((line) => line.startsWith('Error')) ?? 'import failed';
+      }
+      bundles.push({
+        name: fn.name,
+        entry: fn.entry,
+        class: built.bundleClass,
+        memoryMb: fn.memoryMb,
+        sizeBytes: built.sizeBytes,
+        sourceMapBytes: built.sourceMapBytes,
+        coldImportMs,
+        coldImportCpuMs,
+        ...(importError ? { importError } : {}),
+        withinSizeBudget: built.bundleClass === 'lean' ? built.sizeBytes <= LEAN_BUDGET.sizeBytes : null,
+        withinBudget:
+          built.bundleClass === 'lean'
+            ? built.sizeBytes <= LEAN_BUDGET.sizeBytes &&
+              coldImportMs !== null &&
+              coldImportMs <= LEAN_BUDGET.coldImportMs
+            : null,
+        largest: built.composition
+          .slice(0, 3)
+          .map((part) => `${part.source} ${Math.round(part.bytes / 1024)} KB`)
+          .join(', '),
+      });
+    }
+    bare.sort((a, b) => a - b);
+    return { bundles, bareNodeMs: Math.round(bare[Math.floor(bare.length / 2)] ?? 0) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- bundles`: flat figures per function. */
+export async function run(options: { quick?: boolean } = {}): Promise<Record<string, unknown>> {
+  const { bundles, bareNodeMs } = await measureBundles(options);
+  const lean = bundles.filter((bundle) => bundle.class === 'lean');
+  return {
+    bareNodeMs,
+    functions: bundles.length,
+    leanWithinBudget: `${lean.filter((bundle) => bundle.withinBudget).length}/${lean.length}`,
+    leanWithinSizeBudget: `${lean.filter((bundle) => bundle.withinSizeBudget).length}/${lean.length}`,
+    ...Object.fromEntries(
+      bundles.map((bundle) => [
+        bundle.name,
+        `${bundle.class} ${Math.round(bundle.sizeBytes / 1024)} KB, ${bundle.importError ?? `+${bundle.coldImportMs} ms wall, +${bundle.coldImportCpuMs} ms CPU`} (${bundle.largest})`,
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Builds every Lambda function of the synthesized app exactly as a deployment bundles it (the
+ * esbuild settings of `KycFunction`, `KYC_BUNDLING`), and measures each bundle: its size and
+ * how long a fresh Node process takes to import it, over a bare Node start measured alongside.
+ *
+ * The functions come from the templates the local runtime synthesizes (`local/runtime/synth.ts`,
+ * bundling skipped there): each `AWS::Lambda::Function` carries `kyc:entry` (its source) and,
+ * when it ships native packages, `kyc:nodeModules`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { KYC_BUNDLING } from '../../lib/constructs/kyc-function.ts';
+import type { SynthesizedStack } from '../../local/runtime/synth.ts';
+
+/** One function of the app, as the template describes it. */
+export interface AppFunction {
+  /** Logical id without the hash CDK appends, e.g. `ApiGetV1VerificationsIdFunction`. */
+  readonly name: string;
+  /** Source file relative to the repository, e.g. `lambdas/handlers/http/health.ts`. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  /** Packages installed beside the bundle instead of bundled (e.g. `sharp`). */
+  readonly nodeModules: readonly string[];
+  /** Environment variables with literal values (unresolved references left out). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Size budget class of a function: `image` bundles sharp or image/model code; `lean` is every other. */
+export type BundleClass = 'lean' | 'image';
+
+/** Source folders whose presence in a bundle makes it an image/model function. */
+const IMAGE_CODE = ['lambdas/quality/', 'lambdas/watermark/', 'lambdas/rendition/', 'node_modules/exifr/'];
+
+/**
+ * The functions of the synthesized stacks, in template order.
+ *
+ * @example
+ * ```ts
+ * const { stacks } = await synthesizeTemplates({ repoRoot, dataDir, config });
+ * for (const fn of appFunctions(stacks)) console.log(fn.name, fn.entry);
+ * ```
+ */
+export function appFunctions(stacks: readonly SynthesizedStack[]): AppFunction[] {
+  const functions: AppFunction[] = [];
+  for (const stack of stacks) {
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+      if (resource?.Type !== 'AWS::Lambda::Function') continue;
+      const entry = resource.Metadata?.['kyc:entry'];
+      if (typeof entry !== 'string') continue;
+      const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {}) as Record<string, unknown>;
+      functions.push({
+        name: logicalId.replace(/[0-9A-F]{8}$/, ''),
+        entry,
+        memoryMb: Number(resource.Properties?.MemorySize ?? 128),
+        nodeModules: (resource.Metadata?.['kyc:nodeModules'] as string[] | undefined) ?? [],
+        environment: Object.fromEntries(
+          Object.entries(variables).filter((pair): pair is [string, string] => typeof pair[1] === 'string'),
+        ),
+      });
+    }
+  }
+  return functions;
+}
+
+export interface BuiltBundle {
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly sourceMapBytes: number;
+  readonly bundleClass: BundleClass;
+  /** Bytes in the output per package (or per source folder), largest first. */
+  readonly composition: readonly { readonly source: string; readonly bytes: number }[];
+}
+
+function compositionOf(metafile: Metafile): { source: string; bytes: number }[] {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
+  const totals = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+    const source = pkg ?? path.split('/').slice(0, 2).join('/');
+    totals.set(source, (totals.get(source) ?? 0) + input.bytesInOutput);
+  }
+  return [...totals].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Bundles one function into `<outDir>/index.mjs` with the deployment's esbuild settings; its
+ * `nodeModules` are linked into `<outDir>/node_modules` so the bundle imports as on Lambda.
+ */
+export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: string): Promise<BuiltBundle> {
+  const file = join(outDir, 'index.mjs');
+  const result = await build({
+    entryPoints: [join(repoRoot, fn.entry)],
+    absWorkingDir: repoRoot,
+    bundle: true,
+    platform: 'node',
+    outfile: file,
+    minify: KYC_BUNDLING.minify,
+    sourcemap: KYC_BUNDLING.sourceMap,
+    format: 'esm',
+    target: KYC_BUNDLING.target,
+    mainFields: [...KYC_BUNDLING.mainFields],
+    banner: { js: KYC_BUNDLING.banner },
+    external: [...KYC_BUNDLING.externalModules, ...fn.nodeModules],
+    metafile: true,
+    logLevel: 'error',
+  });
+  const require = createRequire(join(repoRoot, 'package.json'));
+  for (const name of fn.nodeModules) {
+    const installed = (require.resolve.paths(name) ?? [])
+      .map((folder) => join(folder, name))
+      .find((folder) => existsSync(join(folder, 'package.json')));
+    if (!installed) throw new Error(`${fn.name}: node module ${name} is not installed`);
+    const target = join(outDir, 'node_modules', name);
+    mkdirSync(dirname(target), { recursive: true });
+    symlinkSync(realpathSync(installed), target, 'dir');
+  }
+  const inputs = Object.keys(result.metafile.inputs);
+  const image = fn.nodeModules.length > 0 || inputs.some((input) => IMAGE_CODE.some((code) => input.includes(code)));
+  return {
+    file,
+    sizeBytes: statSync(file).size,
+    sourceMapBytes: statSync(`${file}.map`).size,
+    bundleClass: image ? 'image' : 'lean',
+    composition: compositionOf(result.metafile),
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * One fresh `node` process running `script` (ESM): its wall time and the CPU time it used
+ * (user + system, all threads, from `process.cpuUsage()` at its end), in ms; throws when it fails.
+ * CPU time hardly moves with the machine's load; wall time does.
+ */
+function nodeRun(script: string, env: Readonly<Record<string, string>>): { wallMs: number; cpuMs: number } {
+  const started = performance.now();
+  const run = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `${script}\nconst u = process.cpuUsage(); process.stdout.write(JSON.stringify(u));`],
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, encoding: 'utf8' },
+  );
+  const wallMs = performance.now() - started;
+  if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr.slice(-1500)}`);
+  const usage = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('{'))) as { user: number; system: number };
+  return { wallMs, cpuMs: (usage.user + usage.system) / 1000 };
+}
+
+/**
+ * Medians of a fresh Node process that imports `file` (with the function's literal environment
+ * and `NODE_OPTIONS`, as Lambda starts it) and of a bare Node start with the same environment,
+ * interleaved `runs` times so both see the same machine load: wall time and CPU time.
+ *
+ * @example
+ * ```ts
+ * const { importMs, bareMs } = coldImport(bundle.file, fn.environment, 5);
+ * console.log(`cold import over bare Node: ${importMs - bareMs} ms`);
+ * ```
+ */
+export function coldImport(
+  file: string,
+  environment: Readonly<Record<string, string>>,
+  runs: number,
+): { importMs: number; bareMs: number; importCpuMs: number; bareCpuMs: number } {
+  const env = { AWS_REGION: 'eu-west-1', ...environment };
+  const importScript = `await import(${JSON.stringify(pathToFileURL(file).href)});`;
+  const imports: { wallMs: number; cpuMs: number }[] = [];
+  const bare: { wallMs: number; cpuMs: number }[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    bare.push(nodeRun('', env));
+    imports.push(nodeRun(importScript, env));
+  }
+  return {
+    importMs: median(imports.map((run) => run.wallMs)),
+    bareMs: median(bare.map((run) => run.wallMs)),
+    importCpuMs: median(imports.map((run) => run.cpuMs)),
+    bareCpuMs: median(bare.map((run) => run.cpuMs)),
+  };
+}
