@@ -176,6 +176,22 @@ async function addMissingIndexes(client: DynamoDBClient, input: CreateTableComma
         ],
       }),
     );
+    await waitForActiveIndex(client, input.TableName as string, index.IndexName as string);
+  }
+}
+
+/**
+ * Waits until a new index has been backfilled (`IndexStatus` ACTIVE), as CloudFormation does:
+ * queries on an index still being built fail.
+ */
+async function waitForActiveIndex(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const index = described.Table?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === indexName);
+    if (index?.IndexStatus === 'ACTIVE' || (index && index.IndexStatus === undefined)) return;
+    if (Date.now() > deadline) throw new Error(`index ${indexName} of ${tableName} not active after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -43,6 +43,8 @@ const APPROVE = `Api${functionId(routeFor('POST', '/v1/exports/{exportId}/approv
 const DOWNLOAD = `Api${functionId(routeFor('GET', '/v1/exports/{exportId}/download'))}`;
 /** The support view: reads one original to render a redacted thumbnail under `support/`. */
 const SUPPORT = `Api${functionId(routeFor('GET', '/v1/support/verifications/{verificationId}'))}`;
+/** The person's own copy of their data: originals read, marked, packed under subject-access/. */
+const ME_DATA = `Api${functionId(routeFor('GET', '/v1/me/data'))}`;
 
 describe('Evidence access infrastructure: renditions bucket, grants and keys', () => {
   const { dataTemplate, appTemplate } = synthKyc();
@@ -88,31 +90,33 @@ describe('Evidence access infrastructure: renditions bucket, grants and keys', (
     expect(sids).toEqual(expect.arrayContaining(['DenyUploadsWithoutSseKms', 'DenyUploadsWithAnotherKmsKey']));
   });
 
-  it('lets only the document-view, export-approval and support-thumbnail routes and the workflow read the vault', () => {
+  it('lets only the document-view, export-approval, support-thumbnail and my-data routes and the workflow read the vault', () => {
     // Act
     const readers = rolesGranted(appTemplate, 's3:GetObject', /BucketsVault/);
 
     // Assess
     const api = readers.filter((role) => role.startsWith('Api'));
     const others = readers.filter((role) => !role.startsWith('Api'));
-    expect(api).toEqual([APPROVE, SUPPORT, VIEW].sort());
+    expect(api).toEqual([APPROVE, ME_DATA, SUPPORT, VIEW].sort());
     expect(others.every((role) => role.startsWith('Workflow'))).toBe(true);
   });
 
-  it('lets only the view, export and support routes touch the renditions bucket, each on its own prefix', () => {
+  it('lets only the view, export, support and my-data routes touch the renditions bucket, each on its own prefix', () => {
     // Act
     const writers = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions/);
     const readers = rolesGranted(appTemplate, 's3:GetObject', /BucketsRenditions/);
     const viewWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/views\/\*/);
     const exportWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/exports\/\*/);
     const supportWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/support\/\*/);
+    const subjectAccessWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/subject-access\/\*/);
 
     // Assess
-    expect(writers).toEqual([APPROVE, SUPPORT, VIEW].sort());
-    expect(readers).toEqual([DOWNLOAD, SUPPORT, VIEW].sort());
+    expect(writers).toEqual([APPROVE, ME_DATA, SUPPORT, VIEW].sort());
+    expect(readers).toEqual([DOWNLOAD, ME_DATA, SUPPORT, VIEW].sort());
     expect(viewWrites).toEqual([VIEW]);
     expect(exportWrites).toEqual([APPROVE]);
     expect(supportWrites).toEqual([SUPPORT]);
+    expect(subjectAccessWrites).toEqual([ME_DATA]);
   });
 
   it('gives the watermark MAC (kms:GenerateMac on the HMAC key) only to the functions that mark or hash', () => {
@@ -120,7 +124,7 @@ describe('Evidence access infrastructure: renditions bucket, grants and keys', (
     const holders = rolesGranted(appTemplate, 'kms:GenerateMac', /KeysDocumentNumberHmac/);
 
     // Assess
-    expect(holders.filter((role) => role.startsWith('Api'))).toEqual([APPROVE, SUPPORT, VIEW].sort());
+    expect(holders.filter((role) => role.startsWith('Api'))).toEqual([APPROVE, ME_DATA, SUPPORT, VIEW].sort());
     expect(holders.filter((role) => !role.startsWith('Api'))).toEqual(['WorkflowStepsDocumentData']);
   });
 
