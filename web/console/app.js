@@ -133,6 +133,12 @@ function errorBox(/** @type {unknown} */ error) {
   );
 }
 
+/** A case's status in the queue: open, or the decision it got. */
+function caseStatusBadge(/** @type {string | undefined} */ status, /** @type {string | undefined} */ decision) {
+  const value = status ?? (decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'open');
+  return h('span', { class: `badge case-${value}`, 'data-status': value, text: tr(`caseStatus.${value}`) });
+}
+
 function statusBadge(/** @type {string | undefined} */ status) {
   if (!status) return h('span', { class: 'badge', text: '–' });
   return h('span', { class: `badge status-${status}`, 'data-status': status, text: tr(`status.${status}`) });
@@ -355,7 +361,8 @@ function queueFilters(/** @type {URLSearchParams} */ params) {
     );
   const field = (/** @type {string} */ name, /** @type {string} */ label, /** @type {any} */ control) =>
     h('div', { class: 'field' }, h('label', { for: `filter-${name}`, text: label }), control);
-  const statuses = ['manual_review', 'processing', 'awaiting_upload', 'cooldown', 'approved', 'rejected'];
+  const statuses = ['open', 'approved', 'rejected'];
+  const queues = ['standard', 'advanced', 'duplicates', 'exceptions'];
   return h(
     'form',
     {
@@ -377,12 +384,15 @@ function queueFilters(/** @type {URLSearchParams} */ params) {
     field(
       'status',
       tr('queue.status'),
-      select('status', [['', tr('queue.any')], ...statuses.map((status) => [status, tr(`status.${status}`)])]),
+      select(
+        'status',
+        statuses.map((status) => [status, tr(`caseStatus.${status}`)]),
+      ),
     ),
     field(
       'queue',
       tr('queue.queue'),
-      h('input', { id: 'filter-queue', name: 'queue', value: value('queue'), size: 12 }),
+      select('queue', [['', tr('queue.any')], ...queues.map((queue) => [queue, tr(`queue.name.${queue}`)])]),
     ),
     field(
       'assignee',
@@ -393,6 +403,7 @@ function queueFilters(/** @type {URLSearchParams} */ params) {
       'datalist',
       { id: 'assignee-me' },
       h('option', { value: state.session?.userId ?? '', text: tr('queue.assignee.me') }),
+      h('option', { value: 'unassigned', text: tr('case.unassigned') }),
     ),
     field(
       'level',
@@ -525,7 +536,7 @@ async function renderQueue(/** @type {URLSearchParams} */ params, /** @type {num
               text: item.verificationId,
             }),
           ),
-          h('td', {}, statusBadge(item.status ?? 'manual_review')),
+          h('td', {}, caseStatusBadge(item.status, item.decision)),
           h('td', { text: item.level ? tr(`level.${item.level}`) : '' }),
           h('td', { text: item.queue ?? item.review?.queue ?? '' }),
           h('td', { text: item.assignee ?? item.review?.assignee ?? tr('case.unassigned') }),
@@ -575,7 +586,9 @@ function dueOf(/** @type {any} */ item) {
 
 /** The review task of a case, whichever name the API gives it. */
 function reviewOf(/** @type {any} */ record) {
-  return record.review ?? record.reviewTask ?? record.task ?? undefined;
+  const review = record.review;
+  if (review && typeof review === 'object' && 'history' in review) return review.current;
+  return review ?? undefined;
 }
 
 function attemptDocuments(/** @type {any} */ attempt) {
@@ -662,7 +675,7 @@ async function renderCase(/** @type {string} */ id, /** @type {number} */ render
   const right = h(
     'div',
     { class: 'column' },
-    reviewSection(id, review),
+    reviewSection(id, review, record.actions),
     decisionSection(id, review),
     notesSection(id, record.notes),
     auditSection,
@@ -690,7 +703,7 @@ function riskFlags(/** @type {unknown} */ flags) {
     'ul',
     { class: 'chips' },
     list.map((flag) => {
-      const text = typeof flag === 'string' ? flag : (flag.code ?? flag.flag ?? flag.kind ?? JSON.stringify(flag));
+      const text = typeof flag === 'string' ? flag : (flag.flag ?? flag.code ?? JSON.stringify(flag));
       const detail = typeof flag === 'object' && flag && flag.detail ? ` (${flag.detail})` : '';
       return h('li', { class: 'chip risk', text: `${text}${detail}` });
     }),
@@ -745,7 +758,7 @@ function attemptBlock(
                 'th',
                 { scope: 'row' },
                 h('span', { text: tr(`slot.${document.slot}`) }),
-                canViewDocuments && document.result === 'accepted'
+                canViewDocuments && (document.viewable ?? document.result === 'accepted')
                   ? h('button', {
                       type: 'button',
                       class: 'view-document',
@@ -776,23 +789,20 @@ function attemptBlock(
 
 function metricsList(/** @type {unknown} */ metrics) {
   if (!metrics || typeof metrics !== 'object') return '';
-  const entries = Object.entries(metrics).filter(([, value]) => typeof value === 'number');
+  const entries = Object.entries(metrics)
+    .filter(([, value]) => typeof value === 'number')
+    .sort(([a], [b]) => a.localeCompare(b));
   if (entries.length === 0) return '';
+  const number = new Intl.NumberFormat(state.language, { maximumFractionDigits: 3 });
   return h(
-    'ul',
-    { class: 'metrics small' },
-    entries.map(([name, value]) =>
-      h(
-        'li',
-        {},
-        h('span', { text: name }),
-        ' ',
-        h('span', {
-          class: 'mono',
-          text: Number(value)
-            .toFixed(3)
-            .replace(/\.?0+$/, ''),
-        }),
+    'details',
+    { class: 'metrics-details' },
+    h('summary', { text: tr('case.metricsCount', { count: entries.length }) }),
+    h(
+      'ul',
+      { class: 'metrics small' },
+      entries.map(([name, value]) =>
+        h('li', {}, h('span', { text: name }), ' ', h('span', { class: 'mono', text: number.format(Number(value)) })),
       ),
     ),
   );
@@ -819,7 +829,7 @@ function processorLog(/** @type {unknown} */ log) {
   );
 }
 
-function reviewSection(/** @type {string} */ id, /** @type {any} */ review) {
+function reviewSection(/** @type {string} */ id, /** @type {any} */ review, /** @type {any} */ actions) {
   const section = h(
     'section',
     { class: 'card', id: 'review', 'aria-labelledby': 'review-heading' },
@@ -836,7 +846,12 @@ function reviewSection(/** @type {string} */ id, /** @type {any} */ review) {
         h(
           'span',
           {},
-          slaCell(review.dueAt, review.escalated),
+          review.decision
+            ? h('span', {
+                class: 'badge',
+                text: tr('case.decidedAt', { time: formatTime(review.decidedAt, state.language) }),
+              })
+            : slaCell(review.dueAt, review.escalated),
           h('br'),
           h('span', { class: 'muted small', text: formatTime(review.dueAt, state.language) }),
         ),
@@ -847,39 +862,42 @@ function reviewSection(/** @type {string} */ id, /** @type {any} */ review) {
       [tr('case.escalations'), Array.isArray(review.escalations) ? review.escalations.length : review.escalations],
     ]),
   );
-  const decided = Boolean(review.decision);
-  if (!decided && hasRole('compliance_reviewer', 'compliance_approver')) {
+  const canClaim = !review.decision && hasRole('compliance_reviewer') && (actions?.claim?.available ?? true);
+  const canAssign = !review.decision && hasRole('compliance_approver', 'admin') && (actions?.assign?.available ?? true);
+  if (canClaim || canAssign) {
     const assignee = h('input', { id: 'assignee', name: 'assignee', required: true, size: 16, autocomplete: 'off' });
     section.append(
       h(
         'div',
         { class: 'actions' },
-        h('button', {
-          type: 'button',
-          id: 'claim',
-          text: tr('case.claim'),
-          onclick: () => caseAction(id, `/v1/cases/${encodeURIComponent(id)}/claim`, {}, tr('case.claimed')),
-        }),
-        h(
-          'form',
-          {
-            class: 'inline',
-            onsubmit: (/** @type {Event} */ event) => {
-              event.preventDefault();
-              const user = assignee.value.trim();
-              if (user)
-                void caseAction(
-                  id,
-                  `/v1/cases/${encodeURIComponent(id)}/assign`,
-                  { assignee: user },
-                  tr('case.assigned', { user }),
-                );
+        canClaim &&
+          h('button', {
+            type: 'button',
+            id: 'claim',
+            text: tr('case.claim'),
+            onclick: () => caseAction(id, `/v1/cases/${encodeURIComponent(id)}/claim`, {}, tr('case.claimed')),
+          }),
+        canAssign &&
+          h(
+            'form',
+            {
+              class: 'inline',
+              onsubmit: (/** @type {Event} */ event) => {
+                event.preventDefault();
+                const user = assignee.value.trim();
+                if (user)
+                  void caseAction(
+                    id,
+                    `/v1/cases/${encodeURIComponent(id)}/assign`,
+                    { assignee: user },
+                    tr('case.assigned', { user }),
+                  );
+              },
             },
-          },
-          h('label', { for: 'assignee', text: tr('case.assign') }),
-          assignee,
-          h('button', { type: 'submit', text: tr('case.assignSubmit') }),
-        ),
+            h('label', { for: 'assignee', text: tr('case.assign') }),
+            assignee,
+            h('button', { type: 'submit', text: tr('case.assignSubmit') }),
+          ),
       ),
     );
   }
@@ -1468,7 +1486,7 @@ async function renderExport(/** @type {string} */ id, /** @type {number} */ rend
             ),
           ),
         ],
-        [tr('exports.reason'), record.reason],
+        [tr('exports.reasonLabel'), record.reason],
         [tr('exports.requestedBy'), record.requestedBy],
         [tr('exports.requestedAt'), formatTime(record.requestedAt, state.language)],
         [tr('exports.expiresAt'), pending ? formatTime(record.expiresAt, state.language) : undefined],
