@@ -17,7 +17,7 @@ import {
   sessionOf,
   tokenFromFragment,
 } from './auth.js';
-import { renderBarChart } from './charts.js';
+import { renderBarChart, renderColumnChart } from './charts.js';
 import {
   REVIEW_REASON_CODES,
   describeReason,
@@ -1544,38 +1544,6 @@ async function renderExport(/** @type {string} */ id, /** @type {number} */ rend
 
 // ---------------------------------------------------------------- metrics
 
-/** `{ a: 1 }` or `[{ queue: 'a', depth: 1 }]` -> `[['a', 1]]`. */
-function pairs(/** @type {unknown} */ value, /** @type {string[]} */ keyNames, /** @type {string[]} */ valueNames) {
-  if (Array.isArray(value)) {
-    return value
-      .map((entry) => [
-        keyNames.map((name) => entry?.[name]).find((found) => found !== undefined),
-        valueNames.map((name) => entry?.[name]).find((found) => typeof found === 'number'),
-      ])
-      .filter(([key, number]) => key !== undefined && typeof number === 'number');
-  }
-  if (value && typeof value === 'object') {
-    return Object.entries(value)
-      .map(([key, entry]) => [
-        key,
-        typeof entry === 'number'
-          ? entry
-          : valueNames.map((name) => entry?.[name]).find((found) => typeof found === 'number'),
-      ])
-      .filter(([, number]) => typeof number === 'number');
-  }
-  return [];
-}
-
-function seconds(/** @type {any} */ stats, /** @type {'median' | 'p90'} */ which) {
-  if (!stats || typeof stats !== 'object') return undefined;
-  const value =
-    stats[`${which}Seconds`] ??
-    stats[which] ??
-    (typeof stats[`${which}Ms`] === 'number' ? stats[`${which}Ms`] / 1000 : undefined);
-  return typeof value === 'number' ? value : undefined;
-}
-
 async function renderMetrics(/** @type {URLSearchParams} */ params, /** @type {number} */ renderId) {
   const today = new Date();
   const defaultFrom = new Date(today.getTime() - 30 * 86_400_000).toISOString().slice(0, 10);
@@ -1610,10 +1578,8 @@ async function renderMetrics(/** @type {URLSearchParams} */ params, /** @type {n
   );
   let body;
   try {
-    const range = queryString({
-      from: new Date(`${from}T00:00:00`).toISOString(),
-      to: new Date(`${to}T23:59:59.999`).toISOString(),
-    });
+    // Whole UTC days, both ends included (the API's unit).
+    const range = queryString({ from, to });
     body = await api.get(`/v1/metrics${range}`);
   } catch (error) {
     if (renderId === state.renderId) board.replaceChildren(errorBox(error));
@@ -1622,83 +1588,125 @@ async function renderMetrics(/** @type {URLSearchParams} */ params, /** @type {n
   if (renderId !== state.renderId) return;
   const lang = state.language;
   const count = (/** @type {number} */ n) => new Intl.NumberFormat(lang).format(n);
-  const queueDepth = pairs(body.queueDepth ?? body.queues, ['queue', 'name'], ['depth', 'count', 'open']);
-  const rejections = pairs(
-    body.rejectionRateByReason ?? body.rejectionsByReason,
-    ['code', 'reason'],
-    ['rate', 'ratio', 'share'],
-  );
-  const automatic = body.timeToDecision?.automatic ?? body.timeToDecisionAutomatic;
-  const manual = body.timeToDecision?.manual ?? body.timeToDecisionManual;
-  const breaches =
-    typeof body.slaBreaches === 'number' ? body.slaBreaches : (body.slaBreaches?.count ?? body.slaBreaches?.total);
+  /** @type {{ queue: string, open: number, overdue: number }[]} */
+  const queues = Array.isArray(body.queues) ? body.queues : [];
+  /** @type {{ code: string, count: number, rate: number | null }[]} */
+  const rejections = Array.isArray(body.rejectionsByReason) ? body.rejectionsByReason : [];
+  /** @type {{ date: string, approved: number, rejected: number, slaBreaches: number }[]} */
+  const days = Array.isArray(body.days) ? body.days : [];
   /** Median and p90 of one kind of decision (automatic and manual differ by orders of magnitude). */
   const times = (/** @type {any} */ stats) =>
     /** @type {const} */ (['median', 'p90']).flatMap((which) => {
-      const value = seconds(stats, which);
-      return value === undefined
-        ? []
-        : [{ label: tr(`metrics.${which}`), value, text: formatDuration(value * 1000, lang) }];
+      const value = stats?.[`${which}Seconds`];
+      return typeof value === 'number'
+        ? [{ label: tr(`metrics.${which}`), value, text: formatDuration(value * 1000, lang) }]
+        : [];
     });
-  const tile = (/** @type {string} */ id, /** @type {string} */ title, /** @type {string} */ value) =>
+  const tile = (/** @type {string} */ id, /** @type {string} */ title, /** @type {string} */ value, detail = '') =>
     h(
       'div',
       { class: 'tile card', id },
       h('p', { class: 'tile-title', text: title }),
       h('p', { class: 'tile-value', text: value }),
+      detail ? h('p', { class: 'tile-detail muted small', text: detail }) : null,
     );
   const chartCard = (
     /** @type {string} */ id,
     /** @type {string} */ title,
-    /** @type {import('./charts.js').Datum[]} */ data,
-    /** @type {Record<string, any>} */ options = {},
+    /** @type {boolean} */ empty,
+    /** @type {() => HTMLElement} */ draw,
   ) =>
     h(
       'section',
       { class: 'card chart-card', id },
-      data.length === 0
-        ? [h('h2', { text: title }), h('p', { class: 'muted', text: tr('metrics.noData') })]
-        : renderBarChart(document, title, data, options),
+      empty ? [h('h2', { text: title }), h('p', { class: 'muted', text: tr('metrics.noData') })] : draw(),
     );
+  const decisions = body.decisions ?? {};
   board.replaceChildren(
     h(
       'div',
       { class: 'tiles' },
-      tile('metric-approval', tr('metrics.approvalRate'), formatPercent(body.approvalRate, lang)),
-      tile('metric-breaches', tr('metrics.slaBreaches'), breaches === undefined ? '–' : count(breaches)),
       tile(
-        'metric-resubmission',
-        tr('metrics.resubmission'),
-        formatPercent(body.resubmissionSuccessRate ?? body.resubmissionSuccess, lang),
+        'metric-decisions',
+        tr('metrics.decisions'),
+        count(decisions.total ?? 0),
+        tr('metrics.decisionsSplit', {
+          automatic: count(decisions.automatic ?? 0),
+          manual: count(decisions.manual ?? 0),
+        }),
       ),
-      typeof body.decisions === 'number'
-        ? tile('metric-decisions', tr('metrics.decisions'), count(body.decisions))
-        : null,
+      tile('metric-approval', tr('metrics.approvalRate'), formatPercent(body.approvalRate, lang)),
+      tile('metric-breaches', tr('metrics.slaBreaches'), count(body.slaBreaches?.total ?? 0)),
+      tile('metric-resubmission', tr('metrics.resubmission'), formatPercent(body.resubmissions?.successRate, lang)),
     ),
-    chartCard(
-      'chart-queues',
-      tr('metrics.queueDepth'),
-      queueDepth.map(([label, value]) => ({ label, value, text: count(value) })),
-    ),
-    chartCard('chart-time-automatic', `${tr('metrics.timeToDecision')}: ${tr('metrics.automatic')}`, times(automatic), {
-      tone: 'secondary',
-      labelWidth: 90,
-    }),
-    chartCard('chart-time-manual', `${tr('metrics.timeToDecision')}: ${tr('metrics.manual')}`, times(manual), {
-      tone: 'secondary',
-      labelWidth: 90,
-    }),
-    chartCard(
-      'chart-rejections',
-      tr('metrics.rejectionsByReason'),
-      rejections
-        .sort((a, b) => b[1] - a[1])
-        .map(([code, value]) => ({
-          label: describeReason(code, lang).message,
-          value,
-          text: formatPercent(value, lang),
+    chartCard('chart-days', tr('metrics.perDay'), days.length === 0, () =>
+      renderColumnChart(
+        document,
+        tr('metrics.perDay'),
+        days.map((day) => ({
+          label: day.date.slice(5),
+          values: [day.approved, day.rejected],
+          text: tr('metrics.dayText', { date: day.date, approved: day.approved, rejected: day.rejected }),
         })),
-      { tone: 'danger', labelWidth: 210 },
+        { series: [tr('caseStatus.approved'), tr('caseStatus.rejected')] },
+      ),
+    ),
+    chartCard('chart-queues', tr('metrics.queueDepth'), queues.length === 0, () =>
+      renderBarChart(
+        document,
+        tr('metrics.queueDepth'),
+        queues.map((queue) => ({
+          label: tr(`queue.name.${queue.queue}`),
+          value: queue.open,
+          text:
+            queue.overdue > 0
+              ? tr('metrics.openOverdue', { open: queue.open, overdue: queue.overdue })
+              : count(queue.open),
+        })),
+        { labelWidth: 120, width: 520 },
+      ),
+    ),
+    chartCard(
+      'chart-time-automatic',
+      `${tr('metrics.timeToDecision')}: ${tr('metrics.automatic')}`,
+      times(body.timeToDecision?.automatic).length === 0,
+      () =>
+        renderBarChart(
+          document,
+          `${tr('metrics.timeToDecision')}: ${tr('metrics.automatic')}`,
+          times(body.timeToDecision?.automatic),
+          {
+            tone: 'secondary',
+            labelWidth: 90,
+          },
+        ),
+    ),
+    chartCard(
+      'chart-time-manual',
+      `${tr('metrics.timeToDecision')}: ${tr('metrics.manual')}`,
+      times(body.timeToDecision?.manual).length === 0,
+      () =>
+        renderBarChart(
+          document,
+          `${tr('metrics.timeToDecision')}: ${tr('metrics.manual')}`,
+          times(body.timeToDecision?.manual),
+          {
+            tone: 'secondary',
+            labelWidth: 90,
+          },
+        ),
+    ),
+    chartCard('chart-rejections', tr('metrics.rejectionsByReason'), rejections.length === 0, () =>
+      renderBarChart(
+        document,
+        tr('metrics.rejectionsByReason'),
+        rejections.map((reason) => ({
+          label: describeReason(reason.code, lang).message,
+          value: reason.rate ?? 0,
+          text: `${formatPercent(reason.rate, lang)} (${count(reason.count)})`,
+        })),
+        { tone: 'danger', labelWidth: 210 },
+      ),
     ),
   );
   board.setAttribute('aria-busy', 'false');

@@ -48,6 +48,10 @@ const charts = (await import(CHARTS_MODULE)) as {
     data: { label: string; value: number; text: string }[],
     options?: { width?: number; labelWidth?: number; max?: number },
   ): { width: number; height: number; plotWidth: number; bars: { width: number; y: number }[] };
+  columnChartModel(
+    data: { label: string; values: number[]; text: string }[],
+    options?: { width?: number; height?: number },
+  ): { max: number; baseline: number; columns: { x: number; segments: { y: number; height: number }[] }[] };
 };
 const api = (await import(API_MODULE)) as {
   queryString(params: Record<string, string | number | undefined>): string;
@@ -326,11 +330,22 @@ describe('console charts', () => {
     );
 
     // Assess
-    expect(model.plotWidth).toBe(240);
-    expect(model.bars.map((bar) => bar.width)).toEqual([240, 120, 0]);
+    expect(model.plotWidth).toBe(400 - 100 - 40);
+    expect(model.bars.map((bar) => bar.width)).toEqual([model.plotWidth, model.plotWidth / 2, 0]);
     const ys = model.bars.map((bar) => bar.y);
     expect(ys).toEqual([...ys].sort((a, b) => a - b));
     expect(model.height).toBeGreaterThan(ys.at(-1) ?? 0);
+  });
+
+  it('leaves room right of the bars for long value texts', () => {
+    // Act
+    const model = charts.barChartModel([{ label: 'standard', value: 14, text: '14 (2 overdue)' }], {
+      width: 400,
+      labelWidth: 100,
+    });
+
+    // Assess
+    expect(model.plotWidth).toBe(400 - 100 - ('14 (2 overdue)'.length * 7 + 10));
   });
 
   it('scales rates against a fixed maximum and clamps values above it', () => {
@@ -344,7 +359,33 @@ describe('console charts', () => {
     );
 
     // Assess
-    expect(model.bars.map((bar) => bar.width)).toEqual([120, 240]);
+    expect(model.bars.map((bar) => bar.width)).toEqual([model.plotWidth / 2, model.plotWidth]);
+  });
+});
+
+describe('console column chart', () => {
+  it('stacks each day bottom up against the tallest day, left to right', () => {
+    // Act
+    const model = charts.columnChartModel(
+      [
+        { label: '03-01', values: [3, 1], text: '' },
+        { label: '03-02', values: [0, 0], text: '' },
+        { label: '03-03', values: [1, 1], text: '' },
+      ],
+      { width: 300, height: 180 },
+    );
+
+    // Assess
+    expect(model.max).toBe(4);
+    const [first, empty, third] = model.columns;
+    expect(first!.segments[0]!.y + first!.segments[0]!.height).toBeCloseTo(model.baseline, 0);
+    expect(first!.segments[1]!.y + first!.segments[1]!.height).toBeCloseTo(first!.segments[0]!.y, 0);
+    expect(first!.segments[0]!.height).toBeCloseTo(3 * first!.segments[1]!.height, 0);
+    expect(empty!.segments.map((segment) => segment.height)).toEqual([0, 0]);
+    expect(third!.segments[0]!.height * 2).toBeCloseTo(third!.segments[0]!.height + third!.segments[1]!.height, 0);
+    expect(model.columns.map((column) => column.x)).toEqual(
+      [...model.columns.map((column) => column.x)].sort((a, b) => a - b),
+    );
   });
 });
 
