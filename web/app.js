@@ -15,6 +15,8 @@ import { REASONS } from './reasons.js';
 const MAX_FILE_BYTES = 10 * 1024 * 1024; // PRODUCT §2: each file under 10 MB (the server checks again)
 const POLL_INTERVAL_MS = 1000;
 const POLL_TIMEOUT_MS = 120_000;
+/** Consecutive transient failures (network, 5xx, throttling) a status poll rides out. */
+const POLL_MAX_TRANSIENT_FAILURES = 5;
 const PENDING_STATUSES = ['awaiting_upload', 'processing'];
 const ATTEMPT_FAILED = ['rejected', 'failed'];
 const TOKEN_KEY = 'kyc.token';
@@ -35,7 +37,7 @@ class PageError extends Error {
   /**
    * @param {string} code machine-readable code (API code, S3 code or a page code)
    * @param {string | undefined} serverMessage message from the server, shown as given
-   * @param {{ messageKey?: string, params?: Record<string, string | number>, retryAfterSeconds?: number }} [options]
+   * @param {{ messageKey?: string, params?: Record<string, string | number>, retryAfterSeconds?: number, status?: number }} [options]
    */
   constructor(code, serverMessage, options = {}) {
     super(serverMessage ?? code);
@@ -45,6 +47,8 @@ class PageError extends Error {
     this.messageKey = options.messageKey;
     this.params = options.params ?? {};
     this.retryAfterSeconds = options.retryAfterSeconds;
+    /** HTTP status of the answer, when there was one. */
+    this.status = options.status;
   }
 }
 
@@ -174,6 +178,7 @@ async function api(method, path, body, retried = false) {
       const retryAfter = Number(json.retryAfterSeconds ?? response.headers.get('Retry-After'));
       throw new PageError(json.code, json.message, {
         retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+        status: response.status,
       });
     }
     throw new PageError(`HTTP_${response.status}`, undefined, {
@@ -300,6 +305,19 @@ function renderError() {
     : '';
   $('error-detail').textContent = t('error.code', { code: error.code });
   $('error-retry').hidden = !state.retry;
+}
+
+/**
+ * True for failures that go away by themselves: no connection, a 5xx, or throttling.
+ * @param {PageError} error
+ */
+function isTransient(error) {
+  return (
+    error.code === 'NETWORK_ERROR' ||
+    error.code === 'RATE_LIMITED' ||
+    (error.status !== undefined && error.status >= 500) ||
+    /^HTTP_5\d\d$/.test(error.code)
+  );
 }
 
 /** @param {unknown} error */
@@ -868,13 +886,24 @@ async function pollStatus() {
   showError(undefined);
   state.timedOut = false;
   $('status-step').hidden = false;
+  let failures = 0;
   while (generation === state.pollGeneration) {
     let verification;
     try {
       verification = await fetchStatus();
+      failures = 0;
     } catch (error) {
-      showError(toPageError(error), pollStatus);
-      return;
+      const pageError = toPageError(error);
+      // A dropped connection, a busy server or a throttled poll is not the user's problem: keep
+      // polling with a growing pause, and show the error only when it persists.
+      failures += 1;
+      if (!isTransient(pageError) || failures > POLL_MAX_TRANSIENT_FAILURES) {
+        showError(pageError, pollStatus);
+        return;
+      }
+      const backoff = Math.min(POLL_INTERVAL_MS * 2 ** (failures - 1), 10_000);
+      await sleep(Math.max(backoff, (pageError.retryAfterSeconds ?? 0) * 1000));
+      continue;
     }
     if (!isPending(verification)) return;
     if (Date.now() - started >= POLL_TIMEOUT_MS) {

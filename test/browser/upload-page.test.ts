@@ -203,6 +203,31 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
     await screenshot(page, 'upload-page-approved-en');
   });
 
+  it.skipIf(USING_REAL_RUNTIME)(
+    'keeps polling through a dropped connection and 503s, then shows the decision',
+    async () => {
+      // Prepare: the first status reads fail as a busy server and a dropped connection would
+      const page = await openPage({ failingStatusReads: ['503', 'drop', '503'] });
+      await page.submitDetails(details({ documentType: 'passport' }));
+      await page.slots();
+
+      // Act
+      await page.chooseFile('document_front', fixtures.blurryDocument);
+      await page.chooseFile('selfie', fixtures.selfie);
+      await page.upload();
+      const status = await page.waitForDecision();
+
+      // Assess: the decision is shown, no error box is left behind, and the failed reads happened
+      expect(status).toBe('rejected');
+      expect(await page.page.locator('#error').isHidden()).toBe(true);
+      const reads = (target?.fake?.requests ?? []).filter(
+        (r) => r.method === 'GET' && /^\/v1\/verifications\/[^/]+$/.test(r.path),
+      );
+      expect(reads.slice(0, 3).map((r) => r.status)).toEqual([503, 0, 503]);
+      expect(reads.at(-1)?.status).toBe(200);
+    },
+  );
+
   it.skipIf(USING_REAL_RUNTIME)('shows the message and the wait of a refused (429) attempt', async () => {
     // Prepare
     const page = await openPage({

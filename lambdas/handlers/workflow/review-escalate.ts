@@ -31,16 +31,20 @@ export async function reviewEscalateStep(
     });
     return { escalated: true, priority: task.priority };
   }
+  // The task already carries this token: this escalation was applied by an earlier run of the
+  // step (at-least-once delivery, or a restart mid-step). Raise nothing again; finish the audit
+  // event and the escalation event, which that run may not have reached.
+  const rerun = task.escalated && task.taskToken === taskToken;
   const now = deps.clock.now();
-  const priority = Math.min(task.priority + 1, MAX_REVIEW_PRIORITY);
-  const escalations = task.escalations + 1;
-  const dueAt = reviewDueAt(now, deps.config.review.slaDays);
-  await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+  const priority = rerun ? task.priority : Math.min(task.priority + 1, MAX_REVIEW_PRIORITY);
+  const escalations = rerun ? task.escalations : task.escalations + 1;
+  const dueAt = rerun ? task.dueAt : reviewDueAt(now, deps.config.review.slaDays);
+  if (!rerun) await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
   await deps.audit.append({
     subject: subjectOf(verificationId),
     action: 'review.escalated',
     actor: `system:${deps.functionName ?? 'review-escalate'}`,
-    details: { attemptId, priority, escalations, previousDueAt: task.dueAt, dueAt },
+    details: { attemptId, priority, escalations, ...(rerun ? {} : { previousDueAt: task.dueAt }), dueAt },
   });
   await deps.events.reviewEscalated({ verificationId, attemptId, priority, escalations, dueAt });
   return { escalated: true, priority };

@@ -56,6 +56,11 @@ export interface FakeKycApiOptions {
   readonly refuseAttempts?: { code: 'RATE_LIMITED' | 'COOLDOWN_ACTIVE'; message: string; retryAfterSeconds: number };
   /** Largest accepted file (default 10 MB, PRODUCT §2). */
   readonly maxFileBytes?: number;
+  /**
+   * Status reads that fail as a busy or unreachable server would, in order, before the reads
+   * answer again: `503` a JSON `{ code, message }` 503, `drop` a connection closed unanswered.
+   */
+  readonly failingStatusReads?: readonly ('503' | 'drop')[];
 }
 
 interface FakeAttempt {
@@ -189,6 +194,7 @@ export async function startFakeKycApi(options: FakeKycApiOptions = {}): Promise<
   const decide = options.decide ?? ((): FakeDecision => ({ status: 'approved' }));
   const decisionDelayMs = options.decisionDelayMs ?? 1500;
   const maxFileBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
+  const failingStatusReads = [...(options.failingStatusReads ?? [])];
   const tokens = new Map<string, string>();
   const verifications = new Map<string, FakeVerification>();
   const uploads: ReceivedUpload[] = [];
@@ -380,6 +386,12 @@ export async function startFakeKycApi(options: FakeKycApiOptions = {}): Promise<
     }
     const statusMatch = /^\/v1\/verifications\/([^/]+)$/.exec(path);
     if (request.method === 'GET' && statusMatch) {
+      const failure = failingStatusReads.shift();
+      if (failure === 'drop') {
+        request.socket.destroy();
+        return 0;
+      }
+      if (failure === '503') throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The service is busy; try again shortly');
       const verification = ownVerification(request, decodeURIComponent(statusMatch[1]!));
       sendJson(
         response,

@@ -22,7 +22,50 @@ export interface ShownReason {
 const PENDING = ['awaiting_upload', 'processing'];
 
 export class UploadPage {
-  public constructor(public readonly page: Page) {}
+  /** What the page did that a failed wait should explain: console errors, failed requests. */
+  private readonly trail: string[] = [];
+
+  public constructor(public readonly page: Page) {
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        this.note(`console.${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => this.note(`pageerror: ${error.message}`));
+    page.on('requestfailed', (request) =>
+      this.note(`requestfailed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`),
+    );
+    page.on('response', (response) => {
+      if (response.status() >= 400)
+        this.note(`response ${response.status()}: ${response.request().method()} ${response.url()}`);
+    });
+  }
+
+  private note(line: string): void {
+    this.trail.push(`${new Date().toISOString()} ${line}`);
+    if (this.trail.length > 50) this.trail.shift();
+  }
+
+  /**
+   * The page's visible state and its recent trail, for the message of a wait that failed: what
+   * the status says, what the error box says, and every slot's progress label.
+   */
+  public async diagnostics(): Promise<string> {
+    const shown = await this.page
+      .evaluate(() => {
+        const text = (id: string) => document.getElementById(id)?.textContent?.trim() ?? '';
+        const error = document.getElementById('error');
+        const slots = Array.from(document.querySelectorAll<HTMLElement>('#slots .slot')).map(
+          (slot) => `${slot.dataset.slot ?? '?'}=${text(`state-${slot.dataset.slot ?? ''}`)}`,
+        );
+        return [
+          `status=${document.getElementById('status-value')?.dataset.status ?? '(none)'} "${text('status-value')}"`,
+          `error=${error && !error.hidden ? `"${text('error-message')}" ${text('error-detail')}` : '(hidden)'}`,
+          `slots: ${slots.join(', ')}`,
+        ].join('\n');
+      })
+      .catch((error: unknown) => `page state unavailable: ${String(error)}`);
+    return `${shown}\ntrail:\n${this.trail.join('\n') || '(nothing)'}`;
+  }
 
   /** Opens the page and waits until its script has initialised. */
   public async open(baseUrl: string): Promise<void> {
@@ -68,14 +111,18 @@ export class UploadPage {
 
   /** Waits until the status shown is no longer pending and returns it. */
   public async waitForDecision(timeoutMs = 30_000): Promise<string> {
-    await this.page.waitForFunction(
-      (pending) => {
-        const status = document.getElementById('status-value')?.dataset.status;
-        return Boolean(status) && !pending.includes(status ?? '');
-      },
-      PENDING,
-      { timeout: timeoutMs },
-    );
+    try {
+      await this.page.waitForFunction(
+        (pending) => {
+          const status = document.getElementById('status-value')?.dataset.status;
+          return Boolean(status) && !pending.includes(status ?? '');
+        },
+        PENDING,
+        { timeout: timeoutMs },
+      );
+    } catch (error) {
+      throw new Error(`no decision shown within ${timeoutMs} ms\n${await this.diagnostics()}`, { cause: error });
+    }
     return this.status();
   }
 

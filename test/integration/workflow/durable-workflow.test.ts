@@ -150,6 +150,7 @@ describe('verification workflow across restarts (local engine with a store)', ()
     ['reject (face mismatch)', 10, undefined],
     ['manual review -> approved', 88, 'approve'],
     ['manual review -> rejected', 88, 'reject'],
+    ['manual review -> SLA passed, escalated -> approved', 88, 'escalate'],
     ['three failures -> cooldown -> reopened', 10, 'cooldown'],
   ] as const)(
     'every step of the %s path can run twice: same results, same records',
@@ -165,17 +166,23 @@ describe('verification workflow across restarts (local engine with a store)', ()
           return world.run('att-3');
         }
         const executionArn = world.start('att-1');
-        if (review) {
+        if (review === 'escalate') {
+          // The review SLA (7 days, about 2.4 s at this scale) passes: ReviewEscalate runs, then the
+          // escalated task is decided.
+          await world.waitForToken(executionArn, 'EscalateReview');
+          await decideAsReviewer(world, 'approve');
+        } else if (review) {
           await world.waitForToken(executionArn, 'AwaitReview');
           await decideAsReviewer(world, review);
         }
         return world.engine.waitForExecution(executionArn);
       };
-      const once = harness({ timeScale: 1e-4 });
+      const timeScale = review === 'escalate' ? 4e-6 : 1e-4;
+      const once = harness({ timeScale });
       once.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
       once.faces.textLines = passportMrz();
       const mismatches: string[] = [];
-      const doubled = harness({ timeScale: 1e-4, wrap: twice(mismatches) });
+      const doubled = harness({ timeScale, wrap: twice(mismatches) });
       doubled.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
       doubled.faces.textLines = passportMrz();
 

@@ -318,6 +318,28 @@ describe('workflow steps', () => {
     expect(w.events.escalations).toEqual([]);
   });
 
+  it('review-escalate run again under the same token raises nothing twice', async () => {
+    // Prepare
+    const w = world();
+    await loadAttemptStep(ids, w.deps);
+    await reviewTaskStep({ ...ids, taskToken: 't-0' }, w.deps);
+    const first = await reviewEscalateStep({ ...ids, taskToken: 't-1' }, w.deps);
+    const afterFirst = await w.store.getReviewTask('ver-1', 'att-1');
+    w.clock.advance(60_000);
+
+    // Act: the same escalation delivered again (a restart mid-step, or at-least-once delivery)
+    const second = await reviewEscalateStep({ ...ids, taskToken: 't-1' }, w.deps);
+
+    // Assess: same priority, count and due date; the events may repeat but say the same
+    expect(second).toEqual(first);
+    expect(await w.store.getReviewTask('ver-1', 'att-1')).toEqual(afterFirst);
+    expect(afterFirst).toMatchObject({ taskToken: 't-1', priority: first.priority, escalations: 1 });
+    expect(w.events.escalations.map((e) => [e.priority, e.escalations, e.dueAt])).toEqual([
+      [first.priority, 1, afterFirst!.dueAt],
+      [first.priority, 1, afterFirst!.dueAt],
+    ]);
+  });
+
   it('review-escalate caps the priority', async () => {
     // Prepare
     const w = world();
