@@ -9,13 +9,16 @@
  *   V#<verificationId> | R#<attemptId>              a manual-review task
  *   V#<verificationId> | REJ#<sha256>               an image that failed before
  *   V#<verificationId> | RESET#<requestId>          a support reset request (four eyes)
+ *   V#<verificationId> | NOTE#<createdAt>#<noteId>   a reviewer's note on the case (append-only)
  *   USER#<userId>      | LEVEL#<level>             the user's one verification of a level
  *   UNIQ#DOC#<hmac>    | UNIQ                      document-number uniqueness record
  *   ACCESS#<accessId>  | ACCESS                    an audited access to evidence (watermark -> who, why)
  *   EXPORT#<exportId>  | EXPORT                    a two-person export request
  *   GSI byStatus   (gsi1pk = STATUS#<status>,  gsi1sk = <updatedAt>#<verificationId>)
  *   GSI byReviewer (gsi2pk = REVIEWER#<assignee or UNASSIGNED>, gsi2sk = <dueAt>#<verificationId>)
+ *                  review tasks too: (gsi1pk = CASE#<open|approved|rejected>, gsi1sk = <dueAt>#<verificationId>)
  *   GSI byUser     (gsi3pk = USER#<userId>,     gsi3sk = <createdAt>#<verificationId>)
+ *   GSI byQueue    (gsi4pk = QUEUE#<queue>,     gsi4sk = <dueAt>#<verificationId>) open review tasks
  * rateLimits (pk) with TTL attribute `expiresAt` (epoch seconds; reads ignore expired items)
  * auditEvents (pk = subject, sk = sequence number) append-only hash chain per subject
  * idempotency (id) Powertools idempotency layout, TTL attribute `expiration`
@@ -28,6 +31,7 @@ export const TABLE_KEYS = {
       byStatus: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       byReviewer: { partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
       byUser: { partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+      byQueue: { partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
     },
   },
   rateLimits: { partitionKey: 'pk', ttlAttribute: 'expiresAt' },

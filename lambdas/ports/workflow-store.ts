@@ -3,6 +3,7 @@
  * verifications table, key design in `domain/tables.ts`).
  */
 import type { ReasonCode } from '../domain/reason-codes.ts';
+import type { VerificationLevel } from '../domain/verification.ts';
 import type {
   AttemptRecord,
   AttemptStatus,
@@ -46,6 +47,8 @@ export interface ReviewTask extends ReviewTaskRecord {
   readonly causes: readonly string[];
   readonly escalations: number;
   readonly decidedAt?: string;
+  /** The verification's level, for the case list's level filter (tasks opened before it was kept have none). */
+  readonly level?: VerificationLevel;
 }
 
 export interface ReviewDecisionInput {

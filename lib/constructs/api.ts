@@ -355,6 +355,7 @@ function grantRoute(
     'personalData:open': () => grants.personalDataOpen(role),
     'vault:lockEvidence': () => grants.vaultLockEvidence(role),
     'audit:append': () => grants.auditAppend(role),
+    'audit:read': () => grants.auditRead(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
     'dataKey:generate': () => grants.personalDataSeal(role),
     'intake:presign': () => grants.intakePresign(role),

@@ -23,7 +23,7 @@ const string = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.Att
 /**
  * Four on-demand tables with point-in-time recovery, customer-managed KMS encryption,
  * deletion protection and RETAIN:
- * - `verifications` (pk, sk) with GSIs `byStatus`, `byReviewer`, `byUser` (projection ALL: the
+ * - `verifications` (pk, sk) with GSIs `byStatus`, `byReviewer`, `byUser`, `byQueue` (projection ALL: the
  *   dashboards list whole items; personal data inside is field-encrypted anyway);
  * - `rateLimits` (pk), TTL `expiresAt`;
  * - `auditEvents` (subject, sequence NUMBER), append-only by IAM: writers get PartiQL INSERT

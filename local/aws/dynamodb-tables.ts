@@ -9,7 +9,9 @@
  */
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type CreateTableCommandInput,
@@ -136,7 +138,9 @@ export function createTableInput(logicalId: string, properties: Json, tableName:
 
 /**
  * Creates every `AWS::DynamoDB::Table` and `AWS::DynamoDB::GlobalTable` of `template` that
- * does not exist yet and enables its TTL attribute. Existing tables are left untouched.
+ * does not exist yet and enables its TTL attribute. Existing tables (a data folder made by an
+ * older version) only get the global secondary indexes the template added since, one
+ * UpdateTable each, as CloudFormation does in AWS; nothing else of them changes.
  *
  * Names: `nameFor(logicalId, properties)` when given, else the literal `TableName` of the
  * resource, else the logical id (CDK leaves `TableName` out unless the app sets it).
@@ -147,6 +151,34 @@ export function createTableInput(logicalId: string, properties: Json, tableName:
  * const names = await createTablesFromTemplate(template, new DynamoDBClient(localClientConfig(ddb.endpoint)));
  * // { VerificationsTable1234: 'VerificationsTable1234', ... }
  */
+/** Creates the template's GSIs an existing table lacks, one UpdateTable per index. */
+async function addMissingIndexes(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  const wanted = input.GlobalSecondaryIndexes ?? [];
+  if (wanted.length === 0) return;
+  const described = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+  const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of wanted.filter((candidate) => !existing.has(candidate.IndexName))) {
+    const names = new Set((index.KeySchema ?? []).map((key) => key.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: (input.AttributeDefinitions ?? []).filter((definition) =>
+          names.has(definition.AttributeName),
+        ),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.IndexName,
+              KeySchema: index.KeySchema,
+              Projection: index.Projection,
+            },
+          },
+        ],
+      }),
+    );
+  }
+}
+
 export async function createTablesFromTemplate(
   template: CloudFormationTemplate,
   client: DynamoDBClient,
@@ -166,6 +198,7 @@ export async function createTablesFromTemplate(
       if (!(error instanceof ResourceInUseException)) throw error;
       created = false;
     }
+    if (!created) await addMissingIndexes(client, input);
     const ttl = ttlAttribute(properties);
     if (created && ttl) {
       await client.send(

@@ -123,6 +123,27 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
   'POST /v1/accounts/{userId}/close': [...RECORDS_AND_AUDIT, 'dynamodb:Query @ verifications/index/*', ...VAULT_LOCKS],
   'POST /v1/cases/{verificationId}/legal-hold': [...RECORDS_AND_AUDIT, ...VAULT_LOCKS],
+  // The case list reads the indexes only: no GetItem, no base-table Query, never a Scan.
+  'GET /v1/cases': ['dynamodb:Query @ verifications/index/*', ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey'])],
+  // The case view reads the case, appends its audit event and opens the personal data; it writes no record.
+  'GET /v1/cases/{verificationId}': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:PartiQLInsert @ auditEvents',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
+  ],
+  'POST /v1/cases/{verificationId}/claim': RECORDS_AND_AUDIT,
+  'POST /v1/cases/{verificationId}/assign': RECORDS_AND_AUDIT,
+  'POST /v1/cases/{verificationId}/notes': RECORDS_AND_AUDIT,
+  // The audit trail is read only: Query on the audit table, no append.
+  'GET /v1/cases/{verificationId}/audit': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:Query @ auditEvents',
+    'dynamodb:Query @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
 };
 
 describe('KycApi', () => {
@@ -143,6 +164,18 @@ describe('KycApi', () => {
       });
     },
   );
+
+  it('grants no API function dynamodb:Scan: lists are served from indexes', () => {
+    // Act
+    const scans = HTTP_ROUTES.flatMap((route) =>
+      grantsOf(appTemplate, `Api${functionId(route)}`)
+        .filter((grant) => grant.startsWith('dynamodb:Scan'))
+        .map((grant) => `${route.method} ${route.path}: ${grant}`),
+    );
+
+    // Assess
+    expect(scans).toEqual([]);
+  });
 
   it('authorizes with JWTs issued by the user pool for the web client', () => {
     // Assess

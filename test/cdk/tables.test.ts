@@ -42,7 +42,7 @@ describe('KycTables', () => {
     },
   );
 
-  it('keys verifications by pk/sk with the byStatus, byReviewer and byUser indexes', () => {
+  it('keys verifications by pk/sk with the byStatus, byReviewer, byUser and byQueue indexes', () => {
     // Act
     const table = byName('Verifications');
     const v = TABLE_KEYS.verifications;

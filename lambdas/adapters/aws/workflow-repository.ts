@@ -38,14 +38,27 @@ import {
   type WorkflowStore,
 } from '../../ports/workflow-store.ts';
 import { VerificationRepository, verificationPk } from './verification-repository.ts';
+import { caseStatusOf, caseStatusPartition, reviewerPartition, reviewIndexKeys } from '../../domain/cases.ts';
 
 export const checkSk = (attemptId: string, name: CheckName): string => `A#${attemptId}#C#${name}`;
 export const reviewSk = (attemptId: string): string => `R#${attemptId}`;
 export const documentUniquenessPk = (documentHash: string): string => `UNIQ#DOC#${documentHash}`;
 export const UNIQUENESS_SK = 'UNIQ';
-export const UNASSIGNED_REVIEWER = 'UNASSIGNED';
+export { UNASSIGNED_REVIEWER } from '../../domain/cases.ts';
 
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk']);
+const KEY_ATTRIBUTES = new Set([
+  'pk',
+  'sk',
+  'entity',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+]);
 
 export interface DynamoDbWorkflowStoreOptions {
   readonly tableName: string;
@@ -166,12 +179,8 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
             pk: verificationPk(task.verificationId),
             sk: reviewSk(task.attemptId),
             entity: 'review',
-            ...(open
-              ? {
-                  gsi2pk: `REVIEWER#${task.assignee ?? UNASSIGNED_REVIEWER}`,
-                  gsi2sk: `${task.dueAt}#${task.verificationId}`,
-                }
-              : {}),
+            // byStatus always; byReviewer and byQueue while open (domain/cases.ts).
+            ...reviewIndexKeys(task),
           },
           // An open task must not overwrite a decision recorded meanwhile.
           ...(open ? { ConditionExpression: 'attribute_not_exists(decision)' } : {}),
@@ -217,7 +226,8 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
           TableName: this.tableName,
           Key: { pk: verificationPk(verificationId), sk: reviewSk(attemptId) },
           UpdateExpression:
-            'SET #decision = :decision, decidedBy = :by, note = :note, decidedAt = :at, reasons = :reasons REMOVE gsi2pk, gsi2sk',
+            'SET #decision = :decision, decidedBy = :by, note = :note, decidedAt = :at, reasons = :reasons, gsi1pk = :case ' +
+            'REMOVE gsi2pk, gsi2sk, gsi4pk, gsi4sk',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token',
           ExpressionAttributeNames: { '#decision': 'decision' },
           ExpressionAttributeValues: {
@@ -227,6 +237,7 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
             ':at': decision.decidedAt,
             ':reasons': [...decision.reasons],
             ':token': taskToken,
+            ':case': caseStatusPartition(caseStatusOf(decision)),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -242,6 +253,54 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
     }
   }
 
+  /**
+   * Sets (or, with `undefined`, clears) the assignee of an undecided review task and moves it
+   * in byReviewer. With `onlyIfUnclaimed`, the write happens only while nobody else holds the
+   * task (a claim); otherwise it replaces any assignee (an assignment by a supervisor). Throws
+   * `WorkflowConflictError` when the task was decided, or claimed by someone else, meanwhile.
+   *
+   *   reviewer A: read task (unassigned) -- UpdateItem IF undecided AND (no assignee OR assignee = A) -> wins
+   *   reviewer B: read task (unassigned) ------ UpdateItem IF undecided AND (no assignee OR assignee = B) -> conflict
+   */
+  async assignReviewTask(
+    verificationId: string,
+    attemptId: string,
+    assignee: string | undefined,
+    options: { onlyIfUnclaimed?: boolean } = {},
+  ): Promise<ReviewTask> {
+    const conditions = ['attribute_exists(pk)', 'attribute_not_exists(#decision)'];
+    const values: Record<string, unknown> = { ':reviewer': reviewerPartition(assignee) };
+    if (assignee !== undefined) values[':assignee'] = assignee;
+    if (options.onlyIfUnclaimed) {
+      if (assignee === undefined) throw new TypeError('a claim needs an assignee');
+      conditions.push('(attribute_not_exists(assignee) OR assignee = :assignee)');
+    }
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: verificationPk(verificationId), sk: reviewSk(attemptId) },
+          UpdateExpression:
+            assignee === undefined
+              ? 'SET gsi2pk = :reviewer REMOVE assignee'
+              : 'SET assignee = :assignee, gsi2pk = :reviewer',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: { '#decision': 'decision' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return recordFrom<ReviewTask>(output.Attributes ?? {});
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new WorkflowConflictError('review task decided or claimed meanwhile', reviewSk(attemptId), {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
   async listOpenReviewTasks(options: { assignee?: string; limit: number }): Promise<ReviewTask[]> {
     const index = TABLE_KEYS.verifications.indexes.byReviewer;
     const output = await this.documents.send(
@@ -249,7 +308,7 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
         TableName: this.tableName,
         IndexName: 'byReviewer',
         KeyConditionExpression: `${index.partitionKey} = :reviewer`,
-        ExpressionAttributeValues: { ':reviewer': `REVIEWER#${options.assignee ?? UNASSIGNED_REVIEWER}` },
+        ExpressionAttributeValues: { ':reviewer': reviewerPartition(options.assignee) },
         ScanIndexForward: true,
         Limit: options.limit,
       }),

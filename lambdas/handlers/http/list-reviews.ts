@@ -3,6 +3,7 @@
  * queue from the byReviewer index, most urgent due date first. Items carry ids, queue,
  * priority, SLA and reason codes; never the task token, the note or personal data.
  */
+import { reviewSummary } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
@@ -28,23 +29,8 @@ export function createListReviewsHandler(deps: DepsSource<ReviewRouteDeps> = () 
       throw new BadRequestError('VALIDATION_ERROR', 'assignee is malformed');
     }
     const tasks = await store.listOpenReviewTasks({ limit, ...(assignee ? { assignee } : {}) });
-    const now = Date.now();
-    return jsonResponse(200, {
-      items: tasks.map((task) => ({
-        verificationId: task.verificationId,
-        attemptId: task.attemptId,
-        queue: task.queue,
-        priority: task.priority,
-        reasons: task.reasons,
-        causes: task.causes,
-        dueAt: task.dueAt,
-        overdue: Date.parse(task.dueAt) < now,
-        escalated: task.escalated,
-        escalations: task.escalations,
-        createdAt: task.createdAt,
-        ...(task.assignee ? { assignee: task.assignee } : {}),
-      })),
-    });
+    const now = new Date();
+    return jsonResponse(200, { items: tasks.map((task) => reviewSummary(task, now)) });
   });
 }
 

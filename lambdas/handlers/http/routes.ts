@@ -49,6 +49,8 @@ export type RouteDependency =
   | 'verifications:queryIndexes'
   | 'verifications:write'
   | 'audit:append'
+  /** Query on the audit table only (read a subject's chain). */
+  | 'audit:read'
   | 'rateLimits:readWrite'
   | 'dataKey:generate'
   | 'intake:presign'
@@ -243,6 +245,56 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: ['compliance_approver', 'admin'],
     uses: ['verifications:read', 'verifications:write', 'audit:append', 'vault:lockEvidence'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases',
+    entry: 'lambdas/handlers/http/list-cases.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    // The byStatus, byReviewer and byQueue indexes only: never a scan, never the base table.
+    uses: ['verifications:queryIndexes'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases/{verificationId}',
+    entry: 'lambdas/handlers/http/get-case.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    // Audits the read (and reads the processor log from the chain), then opens the personal data.
+    uses: ['verifications:read', 'audit:append', 'personalData:open'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/claim',
+    entry: 'lambdas/handlers/http/claim-case.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/assign',
+    entry: 'lambdas/handlers/http/assign-case.ts',
+    exportName: 'handler',
+    roles: ['compliance_approver', 'admin'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/cases/{verificationId}/notes',
+    entry: 'lambdas/handlers/http/add-case-note.ts',
+    exportName: 'handler',
+    roles: COMPLIANCE,
+    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/cases/{verificationId}/audit',
+    entry: 'lambdas/handlers/http/case-audit.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    uses: ['verifications:read', 'audit:read'],
   },
 ];
 

@@ -58,6 +58,7 @@ export async function reviewTaskStep(state: WorkflowState, deps: WorkflowDeps): 
     escalated: existing?.escalated ?? false,
     escalations: existing?.escalations ?? 0,
     createdAt: existing?.createdAt ?? now.toISOString(),
+    level: verification.level,
     ...(existing?.assignee ? { assignee: existing.assignee } : {}),
     ...(existing?.decision
       ? {

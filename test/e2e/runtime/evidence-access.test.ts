@@ -237,6 +237,23 @@ const MATRIX: Record<string, MatrixCase> = {
     body: () => ({ on: false, reason: 'authorization matrix' }),
     allowed: 200,
   },
+  'GET /v1/cases': { path: () => '/v1/cases?status=open&limit=5', allowed: 200 },
+  'GET /v1/cases/{verificationId}': { path: () => `/v1/cases/${matrixCaseId}`, allowed: 200 },
+  'POST /v1/cases/{verificationId}/claim': {
+    path: () => `/v1/cases/${matrixCaseId}/claim`,
+    allowed: 409, // no open review on this case: the role passes, the state refuses
+  },
+  'POST /v1/cases/{verificationId}/assign': {
+    path: () => `/v1/cases/${matrixCaseId}/assign`,
+    body: () => ({ assignee: 'matrix-compliance_reviewer' }),
+    allowed: 409, // no open review on this case
+  },
+  'POST /v1/cases/{verificationId}/notes': {
+    path: () => `/v1/cases/${matrixCaseId}/notes`,
+    body: () => ({ text: 'authorization matrix' }),
+    allowed: 201,
+  },
+  'GET /v1/cases/{verificationId}/audit': { path: () => `/v1/cases/${matrixCaseId}/audit`, allowed: 200 },
 };
 
 describe('authorization matrix: every route x every role', () => {

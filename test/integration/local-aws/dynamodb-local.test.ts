@@ -143,6 +143,54 @@ describe('DynamoDB Local launcher', () => {
     });
   });
 
+  it('adds the GSIs a newer template has to a table made by an older one, keeping its items', async () => {
+    // Prepare
+    const older = JSON.parse(JSON.stringify(template)) as CloudFormationTemplate;
+    await createTablesFromTemplate(older, client, (logicalId) => `grow-${logicalId}`);
+    await client.send(
+      new PutItemCommand({
+        TableName: 'grow-VerificationsTable5F0A1B2C',
+        Item: { pk: { S: 'V#1' }, sk: { S: 'R#1' }, gsi4pk: { S: 'QUEUE#standard' }, gsi4sk: { S: '2026#1' } },
+      }),
+    );
+    const newer = JSON.parse(JSON.stringify(template)) as CloudFormationTemplate;
+    const properties = newer.Resources!.VerificationsTable5F0A1B2C!.Properties as {
+      AttributeDefinitions: unknown[];
+      GlobalSecondaryIndexes: unknown[];
+    };
+    properties.AttributeDefinitions.push(
+      { AttributeName: 'gsi4pk', AttributeType: 'S' },
+      { AttributeName: 'gsi4sk', AttributeType: 'S' },
+    );
+    properties.GlobalSecondaryIndexes.push({
+      IndexName: 'byQueue',
+      KeySchema: [
+        { AttributeName: 'gsi4pk', KeyType: 'HASH' },
+        { AttributeName: 'gsi4sk', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+
+    // Act
+    await createTablesFromTemplate(newer, client, (logicalId) => `grow-${logicalId}`);
+    await createTablesFromTemplate(newer, client, (logicalId) => `grow-${logicalId}`);
+
+    // Assess
+    const { Table: table } = await client.send(
+      new DescribeTableCommand({ TableName: 'grow-VerificationsTable5F0A1B2C' }),
+    );
+    expect(table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['byQueue', 'byStatus']);
+    const queued = await client.send(
+      new QueryCommand({
+        TableName: 'grow-VerificationsTable5F0A1B2C',
+        IndexName: 'byQueue',
+        KeyConditionExpression: 'gsi4pk = :q',
+        ExpressionAttributeValues: { ':q': { S: 'QUEUE#standard' } },
+      }),
+    );
+    expect(queued.Items?.map((item) => item.pk?.S)).toEqual(['V#1']);
+  });
+
   it('serves transactions and GSI queries on the created tables', async () => {
     // Prepare
     await createTablesFromTemplate(template, client);

@@ -1,0 +1,85 @@
+/**
+ * `POST /v1/cases/{verificationId}/notes` `{ "text" }` (compliance_reviewer,
+ * compliance_approver): adds a note to the case. Notes are append-only (stored with a
+ * condition that refuses to overwrite, never updated or deleted) and audited first: the event
+ * `case.note_added` carries the note id, length and SHA-256 of its text (not the text, which
+ * may name the person), then the note is stored. 201 with the note.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { MAX_NOTE_LENGTH } from '../../domain/cases.ts';
+import type { CaseNote } from '../../ports/case-store.ts';
+import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
+import {
+  actingRole,
+  caseSubject,
+  defaultCaseRouteDeps,
+  requireCaseVerification,
+  type CaseRouteDeps,
+} from './case-deps.ts';
+import { httpHandler } from './middleware/http-handler.ts';
+import { jsonResponse } from './middleware/types.ts';
+import { validateBody } from './middleware/validate.ts';
+import { routeFor } from './routes.ts';
+import { unsafeTextCode } from './verification-schema.ts';
+
+const ROUTE = routeFor('POST', '/v1/cases/{verificationId}/notes');
+
+export const caseNoteSchema = z.strictObject({
+  text: z
+    .string()
+    .superRefine((value, context) => {
+      const code = unsafeTextCode(value);
+      if (code)
+        context.addIssue({
+          code: 'custom',
+          message: 'text contains characters that are not allowed',
+          params: { code },
+        });
+    })
+    .transform((value) => value.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, 'text must not be blank')
+        .max(MAX_NOTE_LENGTH)
+        // Line breaks and tabs are fine in a note; other control characters are not.
+        .refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'text must not contain control characters'),
+    ),
+});
+
+export function createAddCaseNoteHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+  const getDeps = resolveDeps(source);
+  return httpHandler(ROUTE, async (event) => {
+    const { reviews, cases, audit, clock } = getDeps();
+    const caller = event.caller!;
+    const body = validateBody(caseNoteSchema, event.parsedBody);
+    const verificationId = event.pathParameters?.verificationId ?? '';
+    await requireCaseVerification(reviews, verificationId, caller);
+    const role = actingRole(caller, ROUTE.roles);
+    const note: CaseNote = {
+      verificationId,
+      noteId: randomUUID(),
+      author: caller.userId,
+      authorRole: role,
+      text: body.text,
+      createdAt: clock.now().toISOString(),
+    };
+    // Audited first: a stored note always has its event.
+    await audit.append({
+      subject: caseSubject(verificationId),
+      action: 'case.note_added',
+      actor: `${role}:${caller.userId}`,
+      ...(event.requestContext?.http?.sourceIp ? { origin: event.requestContext.http.sourceIp } : {}),
+      details: {
+        noteId: note.noteId,
+        length: note.text.length,
+        sha256: createHash('sha256').update(note.text, 'utf8').digest('hex'),
+      },
+    });
+    await cases.appendNote(note);
+    return jsonResponse(201, note);
+  });
+}
+
+export const handler = createAddCaseNoteHandler();

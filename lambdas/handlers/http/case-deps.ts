@@ -1,0 +1,85 @@
+/**
+ * Dependencies of the compliance case routes (`/v1/cases...`) and the helpers they share:
+ * loading a case for a staff member (404, four eyes) and naming the acting role in audit events.
+ */
+import type { KycConfig } from '../../../lib/config.ts';
+import { DynamoDbCaseStore } from '../../adapters/aws/case-repository.ts';
+import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
+import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
+import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { DynamoDbWorkflowStore } from '../../adapters/aws/workflow-repository.ts';
+import { staffActionRefusal } from '../../domain/four-eyes.ts';
+import type { PersonalData, SealedData, VerificationRecord } from '../../domain/records.ts';
+import type { Role } from '../../domain/verification.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
+import type { CaseStore } from '../../ports/case-store.ts';
+import { systemClock, type Clock } from '../../ports/clock.ts';
+import type { WorkflowStore } from '../../ports/workflow-store.ts';
+import { lazy } from '../shared/lazy.ts';
+import { FourEyesError, NotFoundError } from './middleware/http-errors.ts';
+import type { Caller } from './middleware/types.ts';
+
+/** The review-task writes of the case routes (claim, assign): the workflow store's own write path. */
+export type CaseReviews = Pick<WorkflowStore, 'getVerification' | 'findOpenReviewTask' | 'getReviewTask'> &
+  Pick<DynamoDbWorkflowStore, 'assignReviewTask'>;
+
+export interface CaseRouteDeps {
+  readonly cases: CaseStore;
+  readonly reviews: CaseReviews;
+  readonly personalData: { open(sealed: SealedData, context: { verificationId: string }): Promise<PersonalData> };
+  readonly audit: Pick<AuditLog, 'append' | 'list'>;
+  readonly config: KycConfig;
+  readonly clock: Clock;
+}
+
+/**
+ * The AWS implementations, built from the function's environment. Nothing is called until a
+ * route uses it, so a route holds grants only for what it calls.
+ *
+ * @example
+ * ```ts
+ * export const handler = createGetCaseHandler(() => defaultCaseRouteDeps());
+ * ```
+ */
+export function defaultCaseRouteDeps(env: NodeJS.ProcessEnv = process.env): CaseRouteDeps {
+  const config = configFromEnv(env);
+  const tableName = requireEnv('verificationsTable', env);
+  const crypto = lazy(() => new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }));
+  return {
+    cases: new DynamoDbCaseStore({ tableName }),
+    reviews: new DynamoDbWorkflowStore({ tableName }),
+    personalData: {
+      // Built on first use: only the case view holds kms:Decrypt on the data key.
+      open: (sealed, context) => crypto().open(sealed, context),
+    },
+    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
+    config,
+    clock: systemClock,
+  };
+}
+
+/** The audit subject of a case. */
+export const caseSubject = (verificationId: string): string => `verification:${verificationId}`;
+
+/** The caller's role that the route allowed (the first of the route's roles the caller holds). */
+export function actingRole(caller: Caller, allowed: readonly Role[]): Role {
+  return allowed.find((role) => caller.roles.includes(role)) ?? caller.roles[0] ?? 'user';
+}
+
+/** The verification of a case, or 404; 403 `OWN_VERIFICATION` when the caller is its subject. */
+export async function requireCaseVerification(
+  reviews: Pick<WorkflowStore, 'getVerification'>,
+  verificationId: string,
+  caller: Caller,
+): Promise<VerificationRecord> {
+  const verification = await reviews.getVerification(verificationId);
+  if (!verification) throw new NotFoundError('Case not found');
+  refuseOwnCase(verification, caller.userId);
+  return verification;
+}
+
+/** 403 `OWN_VERIFICATION` when `staffId` is the subject of the verification (four eyes). */
+export function refuseOwnCase(verification: Pick<VerificationRecord, 'userId'>, staffId: string): void {
+  const refusal = staffActionRefusal({ actorId: staffId, verificationOwnerId: verification.userId });
+  if (refusal) throw new FourEyesError(refusal);
+}
