@@ -469,8 +469,11 @@ function casesQuery(/** @type {URLSearchParams} */ params, /** @type {string | u
 }
 
 async function renderQueue(/** @type {URLSearchParams} */ params, /** @type {number} */ renderId) {
-  const page = Number(params.get('page') ?? '1');
+  const requested = Number(params.get('page') ?? '1');
+  // Cursors live in this tab only: a page opened without its cursor (a reload) starts over at 1.
+  const page = Number.isInteger(requested) && requested > 1 && state.cursors[requested - 2] ? requested : 1;
   const cursor = page > 1 ? state.cursors[page - 2] : undefined;
+  if (page === 1) params.delete('page');
   const heading = h('h1', { text: tr('queue.heading') });
   const results = h(
     'section',
@@ -480,7 +483,7 @@ async function renderQueue(/** @type {URLSearchParams} */ params, /** @type {num
   setPage(heading, queueFilters(params), results);
   let body;
   try {
-    body = await api.get(`/v1/cases${casesQuery(params, page > 1 && !cursor ? 'invalid' : cursor)}`);
+    body = await api.get(`/v1/cases${casesQuery(params, cursor)}`);
   } catch (error) {
     if (renderId !== state.renderId) return;
     results.replaceChildren(errorBox(error));
