@@ -692,7 +692,24 @@ async function renderCase(/** @type {string} */ id, /** @type {number} */ render
   );
 
   setPage(
-    h('p', { class: 'crumbs' }, h('a', { href: '#/queue', text: `← ${tr('case.back')}` })),
+    h(
+      'p',
+      { class: 'crumbs' },
+      h('a', { href: '#/queue', text: `← ${tr('case.back')}` }),
+      ' ',
+      // On a tablet the decision sits below the evidence: one keystroke away.
+      h('button', {
+        type: 'button',
+        class: 'link-button',
+        id: 'to-decision',
+        text: tr('case.toDecision'),
+        onclick: () => {
+          const target = document.getElementById('decision');
+          target?.scrollIntoView({ block: 'start' });
+          /** @type {HTMLElement | null | undefined} */ (target?.querySelector('input, button'))?.focus();
+        },
+      }),
+    ),
     h('h1', { class: 'mono-heading' }, tr('case.heading', { id })),
     h('div', { class: 'case-grid' }, left, right),
   );
