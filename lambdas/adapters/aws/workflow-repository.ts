@@ -182,13 +182,22 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
             // byStatus always; byReviewer and byQueue while open (domain/cases.ts).
             ...reviewIndexKeys(task),
           },
-          // An open task must not overwrite a decision recorded meanwhile.
-          ...(open ? { ConditionExpression: 'attribute_not_exists(decision)' } : {}),
+          // An open task must not overwrite a decision, nor a claim or assignment, recorded
+          // since the caller read the task (the step is retried and re-reads it).
+          ...(open
+            ? task.assignee === undefined
+              ? { ConditionExpression: 'attribute_not_exists(decision) AND attribute_not_exists(assignee)' }
+              : {
+                  ConditionExpression:
+                    'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND assignee = :assignee)',
+                  ExpressionAttributeValues: { ':assignee': task.assignee },
+                }
+            : {}),
         }),
       );
     } catch (error) {
       if (isConditionalFailure(error)) {
-        throw new WorkflowConflictError('review task was decided meanwhile', reviewSk(task.attemptId), {
+        throw new WorkflowConflictError('review task was decided or assigned meanwhile', reviewSk(task.attemptId), {
           cause: error,
         });
       }

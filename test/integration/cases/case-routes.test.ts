@@ -492,6 +492,25 @@ describe('the case routes', () => {
     expect(claims).toHaveLength(1);
   });
 
+  it('keeps a claim that lands while an escalation re-arms the task: the stale write loses and is retried', async () => {
+    // Prepare
+    const stale = (await store.getReviewTask('case-08', 'att-8'))!;
+    await call(createClaimCaseHandler, { method: 'POST', verificationId: 'case-08', userId: 'dora' });
+
+    // Act
+    const lost = store.putReviewTask({ ...stale, taskToken: 'tok-8b', escalated: true, escalations: 1 });
+    await expect(lost).rejects.toMatchObject({ name: 'WorkflowConflictError' });
+    const fresh = (await store.getReviewTask('case-08', 'att-8'))!;
+    await store.putReviewTask({ ...fresh, taskToken: 'tok-8b', escalated: true, escalations: 1 });
+
+    // Assess
+    expect(await store.getReviewTask('case-08', 'att-8')).toMatchObject({ assignee: 'dora', taskToken: 'tok-8b' });
+    const dora = parse(await list({ assignee: 'dora' })) as {
+      items: Array<{ verificationId: string; escalated: boolean }>;
+    };
+    expect(dora.items).toEqual([expect.objectContaining({ verificationId: 'case-08', escalated: true })]);
+  });
+
   it('lets a supervisor reassign and unassign, never to the subject, and refuses decided cases', async () => {
     // Act
     const moved = await call(createAssignCaseHandler, {

@@ -283,7 +283,7 @@ describe('DynamoDbWorkflowStore', () => {
     });
   });
 
-  it('indexes an open review task in byReviewer by due date and refuses to overwrite a decision', async () => {
+  it('indexes an open review task in byReviewer by due date and refuses to overwrite a decision or a claim', async () => {
     // Prepare
     dynamo.on(PutCommand).resolves({});
     const task = {
@@ -311,8 +311,10 @@ describe('DynamoDbWorkflowStore', () => {
         entity: 'review',
         gsi2pk: 'REVIEWER#UNASSIGNED',
         gsi2sk: '2026-01-08T00:00:00Z#v-1',
+        gsi1pk: 'CASE#open',
+        gsi4pk: 'QUEUE#standard',
       },
-      ConditionExpression: 'attribute_not_exists(decision)',
+      ConditionExpression: 'attribute_not_exists(decision) AND attribute_not_exists(assignee)',
     });
   });
 });
