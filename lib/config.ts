@@ -35,6 +35,8 @@ export interface RetentionConfig {
   readonly backupDailyDays: number;
   /** Years yearly table backups are kept (at least the AML minimum, like the evidence). */
   readonly backupYearlyYears: number;
+  /** Hours between runs of the deletion job that removes evidence whose retention ended (24). */
+  readonly purgeEveryHours: number;
 }
 
 export interface UploadLimits {
@@ -215,6 +217,7 @@ export const DEFAULT_CONFIG: KycConfig = {
     auditDigestMinutes: 60,
     backupDailyDays: 35,
     backupYearlyYears: 5,
+    purgeEveryHours: 24,
   },
   uploads: {
     maxFileBytes: 10 * 1024 * 1024,
@@ -357,6 +360,13 @@ export function validateConfig(config: KycConfig): void {
     }
   }
   positive('retention.intakeLeftoverDays', retention.intakeLeftoverDays);
+  if (
+    !Number.isInteger(retention.purgeEveryHours) ||
+    retention.purgeEveryHours < 1 ||
+    retention.purgeEveryHours > 168
+  ) {
+    problems.push('retention.purgeEveryHours must be a whole number of hours from 1 to 168');
+  }
   positive('retention.logDays', retention.logDays);
   positive('retention.auditDigestMinutes', retention.auditDigestMinutes);
   positive('retention.backupDailyDays', retention.backupDailyDays);

@@ -22,8 +22,8 @@ export const EXPORT_REQUESTER_ROLES: readonly Role[] = ['compliance_reviewer', '
 /** The only role that may approve or reject someone else's export. */
 export const EXPORT_APPROVER_ROLE: Role = 'compliance_approver';
 
-/** What produced an access: one document view, or one export package. */
-export type AccessKind = 'document_view' | 'export';
+/** What produced an access: one document view, one export package, or a person's copy of their own data. */
+export type AccessKind = 'document_view' | 'export' | 'subject_access';
 
 /**
  * One access to evidence; an invisible watermark carries its `accessId`, so a leaked image
@@ -175,4 +175,9 @@ export function renditionKey(verificationId: string, accessId: string): string {
 /** Object key of an export package in the renditions bucket. */
 export function exportPackageKey(exportId: string): string {
   return `exports/${exportId}/package.zip`;
+}
+
+/** Object key of a person's own-data package (`GET /v1/me/data`) in the renditions bucket. */
+export function subjectAccessKey(accessId: string): string {
+  return `subject-access/${accessId}.zip`;
 }

@@ -354,6 +354,15 @@ function grantRoute(
     'watermark:mac': () => grants.watermarkMac(role),
     'personalData:open': () => grants.personalDataOpen(role),
     'vault:lockEvidence': () => grants.vaultLockEvidence(role),
+    'vault:readLocks': () => grants.vaultReadLocks(role),
+    'vault:deleteEvidence': () => grants.vaultDeleteEvidence(role),
+    'verifications:delete': () => grants.verificationsDelete(role),
+    'rateLimits:erase': () => grants.rateLimitsErase(role),
+    'intake:eraseLeftovers': () => grants.intakeEraseLeftovers(role),
+    'renditions:subjectAccess': () => {
+      grants.renditionsWrite(role, 'subject-access');
+      grants.renditionsPresign(role, 'subject-access');
+    },
     'audit:append': () => grants.auditAppend(role),
     'audit:read': () => grants.auditRead(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),

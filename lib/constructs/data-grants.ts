@@ -25,7 +25,7 @@ const TABLE_KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KMS_WRITE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
 /** Key prefixes of the renditions bucket: document views and export packages. */
-export type RenditionPrefix = 'views' | 'exports';
+export type RenditionPrefix = 'views' | 'exports' | 'subject-access';
 
 export class DataGrants {
   public constructor(private readonly data: KycDataResources) {}
@@ -224,6 +224,65 @@ export class DataGrants {
     suppressPrefixWildcard(role);
   }
 
+  /** Read the Object Lock state of vault evidence (retention and legal hold), never change it. */
+  public vaultReadLocks(role: iam.IRole): void {
+    this.allow(
+      role,
+      ['s3:GetObjectRetention', 's3:GetObjectLegalHold'],
+      [this.data.buckets.vault.arnForObjects('evidence/*'), this.data.buckets.vault.arnForObjects('liveness/*')],
+    );
+    suppressPrefixWildcard(role);
+  }
+
+  /**
+   * Delete vault evidence whose retention ended: `s3:DeleteObjectVersion` only (a permanent
+   * delete of one version; S3 refuses it while COMPLIANCE retention or a legal hold is on) and
+   * `s3:ListBucketVersions` under `evidence/` and `liveness/`. Never `s3:DeleteObject` (a delete
+   * marker that keeps the bytes), never `s3:BypassGovernanceRetention`, never a read.
+   */
+  public vaultDeleteEvidence(role: iam.IRole): void {
+    const vault = this.data.buckets.vault;
+    this.allow(
+      role,
+      ['s3:DeleteObjectVersion'],
+      [vault.arnForObjects('evidence/*'), vault.arnForObjects('liveness/*')],
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [vault.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['evidence/*', 'liveness/*'] } },
+      }),
+    );
+    suppressPrefixWildcard(role);
+  }
+
+  /** DeleteItem on the verifications table (records whose retention ended, erased drafts). */
+  public verificationsDelete(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:DeleteItem'], [this.data.tables.verifications.tableArn]);
+    this.tableKms(role, TABLE_KMS_READ);
+  }
+
+  /** DeleteItem on the rate-limit table: a person's counters, on their erasure request. */
+  public rateLimitsErase(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:DeleteItem'], [this.data.tables.rateLimits.tableArn]);
+    this.tableKms(role, TABLE_KMS_READ);
+  }
+
+  /** List and delete unprocessed uploads (`intake/`) and liveness session images (`liveness/`) of the intake bucket. */
+  public intakeEraseLeftovers(role: iam.IRole): void {
+    const intake = this.data.buckets.intake;
+    this.allow(role, ['s3:DeleteObject'], [intake.arnForObjects('intake/*'), intake.arnForObjects('liveness/*')]);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [intake.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['intake/*', 'liveness/*'] } },
+      }),
+    );
+    suppressPrefixWildcard(role);
+  }
+
   /**
    * Write renditions under `prefix` (`views/` or `exports/`) of the renditions bucket, SSE-KMS
    * with the documents key.
@@ -285,9 +344,9 @@ function suppressPrefixWildcard(role: iam.IRole): void {
         id: 'AwsSolutions-IAM5',
         reason:
           'Object grants are limited to one key prefix (intake/ or liveness/ of the intake bucket, evidence/ or liveness/ ' +
-          'of the vault, views/ or exports/ of the renditions bucket); keys ' +
+          'of the vault, views/, exports/ or subject-access/ of the renditions bucket); keys ' +
           'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
-        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports)\\/\\*$/g' }],
+        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports|subject-access)\\/\\*$/g' }],
       },
     ],
     true,

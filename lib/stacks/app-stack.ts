@@ -13,6 +13,7 @@ import { IntakeProcessing } from '../constructs/intake-processing.ts';
 import { LivenessIdentity } from '../constructs/liveness-identity.ts';
 import type { KycFunctionShared } from '../constructs/kyc-function.ts';
 import { Reconciler } from '../constructs/reconciler.ts';
+import { RecordsPurge } from '../constructs/records-purge.ts';
 import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
 import type { KycDataResources } from './data-stack.ts';
 
@@ -48,6 +49,8 @@ export class KycAppStack extends Stack {
   public readonly workflow: VerificationWorkflow;
   /** The scheduled reconciler (lost uploads, stalled workflows, lost review tokens, ended cooldowns). */
   public readonly reconciler: Reconciler;
+  /** The scheduled deletion job (evidence and records whose retention ended). */
+  public readonly recordsPurge: RecordsPurge;
   /** The audit table's stream -> locked archive files, and signed hourly digests of them. */
   public readonly auditArchive: AuditArchive;
 
@@ -100,6 +103,12 @@ export class KycAppStack extends Stack {
       data,
       shared: this.functionShared,
       stateMachineArn: this.workflow.stateMachineArn,
+      failureQueue: this.failureQueue.queue,
+    });
+    this.recordsPurge = new RecordsPurge(this, 'RecordsPurge', {
+      config,
+      data,
+      shared: this.functionShared,
       failureQueue: this.failureQueue.queue,
     });
 

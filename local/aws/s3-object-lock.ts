@@ -9,6 +9,8 @@
  *   on; a multi-object delete on a locked bucket is refused outright (nothing in the app sends one).
  * One difference, stated: S3 keeps every version of a versioned bucket, so a plain DELETE only
  * adds a delete marker there; s3rver has no versions, so the local delete is refused instead.
+ * The state file is the source of truth: an operator (or a test) may edit it, e.g. to move a
+ * retention date into the past; it is read again whenever its modification time changes.
  *
  * @example
  * ```ts
@@ -16,7 +18,7 @@
  * lock.objectCreated('kyc-vault', 'evidence/v1/a1/selfie');
  * ```
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 
@@ -54,6 +56,8 @@ const tag = (xml: string, name: string): string | undefined =>
 
 export class LocalObjectLock {
   private state: State;
+  /** Modification time of the state file as last read or written. */
+  private loadedMtimeMs = 0;
 
   public constructor(
     private readonly stateFile: string,
@@ -61,7 +65,25 @@ export class LocalObjectLock {
     private readonly buckets: Readonly<Record<string, { readonly days: number }>>,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.state = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as State) : {};
+    this.state = {};
+    this.reload();
+  }
+
+  /** Reads the state file again when it changed on disk since it was last read or written. */
+  private reload(): void {
+    if (!existsSync(this.stateFile)) return;
+    const mtimeMs = statSync(this.stateFile).mtimeMs;
+    if (mtimeMs === this.loadedMtimeMs) return;
+    this.state = JSON.parse(readFileSync(this.stateFile, 'utf8')) as State;
+    this.loadedMtimeMs = mtimeMs;
+  }
+
+  /** Forgets a deleted object's lock state (a new object under the key starts afresh). */
+  public objectDeleted(bucket: string, key: string): void {
+    this.reload();
+    if (!this.state[bucket]?.[key]) return;
+    const { [key]: _deleted, ...rest } = this.state[bucket];
+    this.persist({ ...this.state, [bucket]: rest });
   }
 
   public isLocked(bucket: string): boolean {
@@ -70,6 +92,7 @@ export class LocalObjectLock {
 
   /** Applies the bucket's default retention to a new object (never shortening an existing one). */
   public objectCreated(bucket: string, key: string): void {
+    this.reload();
     const rule = this.buckets[bucket];
     if (!rule) return;
     const until = new Date(this.now().getTime() + rule.days * DAY_MS);
@@ -80,6 +103,7 @@ export class LocalObjectLock {
 
   /** Why `key` may not be deleted now, or undefined when it may. */
   public deletionBlockedBy(bucket: string, key: string): 'legal hold' | 'retention' | undefined {
+    this.reload();
     const current = this.state[bucket]?.[key];
     if (!current) return undefined;
     if (current.legalHold) return 'legal hold';
@@ -92,6 +116,7 @@ export class LocalObjectLock {
    * objects. Resolves true when it answered; false lets the request through to s3rver.
    */
   public async intercept(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    this.reload();
     const [, bucket = '', ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const method = req.method ?? 'GET';
@@ -204,10 +229,15 @@ export class LocalObjectLock {
   }
 
   private update(bucket: string, key: string, value: ObjectLockState): void {
-    this.state = { ...this.state, [bucket]: { ...this.state[bucket], [key]: value } };
+    this.persist({ ...this.state, [bucket]: { ...this.state[bucket], [key]: value } });
+  }
+
+  private persist(state: State): void {
+    this.state = state;
     mkdirSync(dirname(this.stateFile), { recursive: true });
     const temporary = `${this.stateFile}.${process.pid}.tmp`;
     writeFileSync(temporary, JSON.stringify(this.state));
     renameSync(temporary, this.stateFile);
+    this.loadedMtimeMs = statSync(this.stateFile).mtimeMs;
   }
 }

@@ -255,6 +255,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       const bucket = record.s3.bucket.name;
       const { key, size, eTag } = record.s3.object;
       if (reason !== 'DeleteObject') objectLock?.objectCreated(bucket, key);
+      else objectLock?.objectDeleted(bucket, key);
       const sourceIp = record.requestParameters?.sourceIPAddress?.replace(/^::ffff:/, '');
       if (reason === 'CopyObject') {
         // s3rver's Copy records carry no ETag: read it from the stored metadata.

@@ -18,6 +18,7 @@ Commands:
   demo    Drive every scenario end to end: kyc demo [--api-url URL]
   audit   Audit trail integrity:           kyc audit verify|digest [--data-dir .local-data] [--subject <id>] [--json]
   watermark trace  Who a leaked image came from: kyc watermark trace <image> [--data-dir <dir>] [--region <r>] [--json]
+  records purge    Run the deletion job now:     kyc records purge [--data-dir .local-data] [--dry-run] [--json]
 
 Run "kyc <command> --help" for a command's options.`;
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   audit: async () => (await import('./commands/audit.ts')).auditCommand,
   watermark: async () => (await import('./commands/watermark.ts')).watermarkCommand,
+  records: async () => (await import('./commands/records.ts')).recordsCommand,
 };
 
 /** Runs one command line; resolves to the process exit code. */

@@ -56,7 +56,15 @@ export async function openDataDirServices(dataDirInput: string): Promise<DataDir
     const buckets = [ENV.intakeBucket, ENV.vaultBucket, ENV.auditArchiveBucket]
       .map((name) => environment[name])
       .filter((name): name is string => typeof name === 'string');
-    const s3 = await startLocalS3({ directory: join(dataDir, 's3'), buckets, region });
+    const s3 = await startLocalS3({
+      directory: join(dataDir, 's3'),
+      buckets,
+      region,
+      // The same Object Lock state the runtime enforces: a stopped runtime's data stays locked.
+      ...(manifest.objectLockedBuckets
+        ? { objectLock: { stateFile: join(dataDir, 's3-object-lock.json'), buckets: manifest.objectLockedBuckets } }
+        : {}),
+    });
     closers.push(() => s3.stop());
     const kms = await startKmsServer({ dataDir: join(dataDir, 'kms'), region });
     closers.push(() => kms.stop());

@@ -24,6 +24,8 @@ export interface RuntimeManifest {
   readonly apiUrl?: string;
   readonly endpoints: LocalEndpoints;
   readonly environment: Readonly<Record<string, string>>;
+  /** Buckets with Object Lock and their default retention in days (commands on a stopped runtime enforce it too). */
+  readonly objectLockedBuckets?: Readonly<Record<string, { readonly days: number }>>;
 }
 
 export const RUNTIME_MANIFEST = 'runtime.json';
@@ -35,6 +37,7 @@ export function writeRuntimeManifest(
     environment: Readonly<Record<string, string>>;
     region: string;
     apiUrl?: string;
+    objectLockedBuckets?: Readonly<Record<string, { readonly days: number }>>;
   },
 ): void {
   const manifest: RuntimeManifest = { pid: process.pid, startedAt: new Date().toISOString(), ...input };

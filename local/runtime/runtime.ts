@@ -431,7 +431,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       );
     }
     mark('recovery', since);
-    writeRuntimeManifest(dataDir, { endpoints, environment: functionEnvironment, region, apiUrl: api.url });
+    writeRuntimeManifest(dataDir, {
+      endpoints,
+      environment: functionEnvironment,
+      region,
+      apiUrl: api.url,
+      objectLockedBuckets: objectLockedBuckets(resources),
+    });
     cleanups.push(() => markRuntimeStopped(dataDir));
 
     // The reconciler, as EventBridge Scheduler runs it in AWS: now, then every configured period.
@@ -451,6 +457,26 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const reconcilerTimer = setInterval(runReconciler, config.reconciler.everyMinutes * 60_000);
     reconcilerTimer.unref();
     cleanups.push(() => clearInterval(reconcilerTimer));
+
+    // The deletion job, as EventBridge Scheduler runs it in AWS: every retention.purgeEveryHours
+    // (first run one period after the start; `kyc records purge` runs it at once).
+    const purgeFn = functions.find((fn) => /(^|\/)scheduled\/records-purge\.ts$/.test(fn.entry));
+    let purging: Promise<void> | undefined;
+    const runPurge = (): void => {
+      if (!purgeFn || purging) return;
+      purging = invokeFunction(purgeFn, { source: 'local.scheduler', 'detail-type': 'Scheduled Event' })
+        .then((report) => {
+          const { attemptsErased = 0, verificationsErased = 0 } = (report ?? {}) as Record<string, number>;
+          if (attemptsErased + verificationsErased > 0) {
+            log(`records purge: attemptsErased=${attemptsErased} verificationsErased=${verificationsErased}`);
+          }
+        })
+        .catch((error: unknown) => log(`records purge failed: ${(error as Error).name}: ${(error as Error).message}`))
+        .finally(() => (purging = undefined));
+    };
+    const purgeTimer = setInterval(runPurge, config.retention.purgeEveryHours * 3_600_000);
+    purgeTimer.unref();
+    cleanups.push(() => clearInterval(purgeTimer));
     timings.total = Date.now() - started;
 
     const graceMs = options.stopGraceMs ?? 10_000;
@@ -459,6 +485,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       // Intake first, then let what is running finish within the bound, then persist and stop.
       await closeApi().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
       clearInterval(reconcilerTimer);
+      clearInterval(purgeTimer);
       let timer: NodeJS.Timeout | undefined;
       const [report] = await Promise.all([
         engine.shutdown(graceMs),

@@ -144,6 +144,36 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:Query @ verifications',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
   ],
+  // The person's own data: records and personal data, vault originals read, a marked package written and presigned.
+  'GET /v1/me/data': [
+    ...RECORDS_AND_AUDIT,
+    'dynamodb:Query @ verifications/index/*',
+    'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateMac @ hmacKey',
+    's3:GetObject @ renditions/subject-access/*',
+    's3:GetObject @ vault/evidence/*',
+    's3:GetObjectVersion @ vault/evidence/*',
+    's3:PutObject @ renditions/subject-access/*',
+  ],
+  // Erasure: lock state read (never set), versions deleted (S3 refuses locked ones), records and counters deleted.
+  'POST /v1/me/erasure': [
+    ...RECORDS_AND_AUDIT,
+    'dynamodb:DeleteItem @ rateLimits',
+    'dynamodb:DeleteItem @ verifications',
+    'dynamodb:Query @ verifications/index/*',
+    's3:DeleteObject @ intake/intake/*',
+    's3:DeleteObject @ intake/liveness/*',
+    's3:DeleteObjectVersion @ vault/evidence/*',
+    's3:DeleteObjectVersion @ vault/liveness/*',
+    's3:GetObjectLegalHold @ vault/evidence/*',
+    's3:GetObjectLegalHold @ vault/liveness/*',
+    's3:GetObjectRetention @ vault/evidence/*',
+    's3:GetObjectRetention @ vault/liveness/*',
+    's3:ListBucket @ intake [s3:prefix=["intake/*","liveness/*"]]',
+    's3:ListBucketVersions @ vault [s3:prefix=["evidence/*","liveness/*"]]',
+  ],
 };
 
 describe('KycApi', () => {

@@ -81,3 +81,78 @@ describe('Reconciler', () => {
     expect(grants.join('\n')).not.toMatch(/DeleteItem|DeleteObject|SendTaskSuccess|StopExecution/);
   });
 });
+
+// The deletion job: version deletes only, never a plain delete, a retention change or a read of evidence.
+describe('RecordsPurge', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthKyc({ reconciler: { everyMinutes: 5 } }).appTemplate;
+  }, 300_000);
+
+  // The same (cached) synthesis as the reconciler's: the job runs every retention.purgeEveryHours (24).
+  it('is scheduled by EventBridge Scheduler at the configured rate, one run at a time, with retries and a dead-letter queue', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RecordsPurgeFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: Match.anyValue() },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Description: Match.stringLikeRegexp('deletion job'),
+    });
+  });
+
+  it('holds only the grants the job uses: version deletes, lock reads, record deletes (least privilege)', () => {
+    // Act
+    const grants = grantsOf(template, 'RecordsPurgeFunction');
+
+    // Assess
+    expect(grants).toEqual([
+      'dynamodb:DeleteItem @ verifications',
+      'dynamodb:GetItem @ verifications',
+      'dynamodb:PartiQLInsert @ auditEvents',
+      'dynamodb:PutItem @ verifications',
+      'dynamodb:Query @ auditEvents',
+      'dynamodb:Query @ verifications',
+      'dynamodb:Query @ verifications/index/*',
+      'dynamodb:UpdateItem @ verifications',
+      'kms:Decrypt @ serviceKey [kms:ViaService=dynamodb]',
+      'kms:DescribeKey @ serviceKey [kms:ViaService=dynamodb]',
+      'kms:Encrypt @ serviceKey [kms:ViaService=dynamodb]',
+      'kms:GenerateDataKey @ serviceKey [kms:ViaService=dynamodb]',
+      's3:DeleteObject @ intake/intake/*',
+      's3:DeleteObject @ intake/liveness/*',
+      's3:DeleteObjectVersion @ vault/evidence/*',
+      's3:DeleteObjectVersion @ vault/liveness/*',
+      's3:GetObjectLegalHold @ vault/evidence/*',
+      's3:GetObjectLegalHold @ vault/liveness/*',
+      's3:GetObjectRetention @ vault/evidence/*',
+      's3:GetObjectRetention @ vault/liveness/*',
+      's3:ListBucket @ intake [s3:prefix=["intake/*","liveness/*"]]',
+      's3:ListBucketVersions @ vault [s3:prefix=["evidence/*","liveness/*"]]',
+    ]);
+    expect(
+      grants.some((grant) =>
+        /s3:DeleteObject @ vault|PutObjectRetention|BypassGovernance|s3:GetObject @ vault/.test(grant),
+      ),
+    ).toBe(false);
+  });
+
+  it('lets the scheduler invoke only the deletion job', () => {
+    // Prepare
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes('RecordsPurgeScheduleRole'),
+    );
+
+    // Assess
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const invoke = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invoke.length).toBeGreaterThan(0);
+    for (const statement of invoke) expect(JSON.stringify(statement.Resource)).toMatch(/RecordsPurgeFunction/);
+  });
+});

@@ -30,7 +30,7 @@
  * ```
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitConfig } from '../../../lib/config.ts';
 import {
   decideAttempt,
@@ -101,6 +101,22 @@ export class DynamoDbRateLimitStore implements RateLimitStore {
     });
     this.clock = options.clock ?? systemClock;
     this.maxTries = options.maxTries ?? 40;
+  }
+
+  /**
+   * Erases the user's counters (attempt window and verification creations) on an erasure
+   * request; returns how many items existed. A cooldown lives on the verification record and
+   * stays with it.
+   */
+  public async forgetUser(userId: string): Promise<number> {
+    let erased = 0;
+    for (const pk of [`USER#${userId}`, `CREATE#${userId}`]) {
+      const output = await this.documents.send(
+        new DeleteCommand({ TableName: this.options.tableName, Key: { pk }, ReturnValues: 'ALL_OLD' }),
+      );
+      if (output.Attributes) erased += 1;
+    }
+    return erased;
   }
 
   public async tryStartAttempt(userId: string, request: AttemptRequest): Promise<AttemptDecision> {

@@ -21,6 +21,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import { RETENTION_INDEX } from '../../domain/tables.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { Slot, VerificationLevel, VerificationStatus } from '../../domain/verification.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -282,6 +283,13 @@ export class VerificationRepository {
       await this.putNew(verificationPk(record.verificationId), documentSk(record.attemptId, record.slot), {
         ...record,
         entity: 'document',
+        // Vaulted evidence joins the deletion job's work list, by the date its default lock started.
+        ...(record.vaultKey
+          ? {
+              gsi1pk: RETENTION_INDEX.evidence,
+              gsi1sk: `${record.recordedAt}#${record.verificationId}#${record.attemptId}#${record.slot}`,
+            }
+          : {}),
       });
       return true;
     } catch (error) {

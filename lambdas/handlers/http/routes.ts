@@ -72,7 +72,19 @@ export type RouteDependency =
   /** kms:Decrypt of sealed personal data (encryption context purpose = personal-data). */
   | 'personalData:open'
   /** Get/PutObjectRetention and Get/PutObjectLegalHold on the vault's evidence (never delete). */
-  | 'vault:lockEvidence';
+  | 'vault:lockEvidence'
+  /** GetObjectRetention and GetObjectLegalHold on the vault's evidence (read the lock state only). */
+  | 'vault:readLocks'
+  /** DeleteObjectVersion on the vault's evidence and ListBucketVersions there (S3 refuses locked versions). */
+  | 'vault:deleteEvidence'
+  /** DeleteItem on the verifications table (erasure of records whose retention ended). */
+  | 'verifications:delete'
+  /** DeleteItem on the rate-limit table (a person's counters, on their erasure request). */
+  | 'rateLimits:erase'
+  /** List and DeleteObject under `intake/` and `liveness/` of the intake bucket (leftovers of erased attempts). */
+  | 'intake:eraseLeftovers'
+  /** PutObject on `subject-access/` of the renditions bucket, and GetObject there to presign the download. */
+  | 'renditions:subjectAccess';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 /** Compliance roles (PRODUCT §7: document views, exports). */
@@ -295,6 +307,44 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
     uses: ['verifications:read', 'audit:read'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/data',
+    entry: 'lambdas/handlers/http/me-data.ts',
+    exportName: 'handler',
+    // The caller's own data only: ids come from the token's subject, never from the request.
+    roles: ['user'],
+    uses: [
+      'verifications:read',
+      'verifications:queryIndexes',
+      'verifications:write',
+      'audit:append',
+      'vault:readEvidence',
+      'renditions:subjectAccess',
+      'watermark:mac',
+      'personalData:open',
+    ],
+    nodeModules: ['sharp'],
+    memorySize: 1536,
+  },
+  {
+    method: 'POST',
+    path: '/v1/me/erasure',
+    entry: 'lambdas/handlers/http/me-erasure.ts',
+    exportName: 'handler',
+    roles: ['user'],
+    uses: [
+      'verifications:read',
+      'verifications:queryIndexes',
+      'verifications:write',
+      'verifications:delete',
+      'audit:append',
+      'vault:readLocks',
+      'vault:deleteEvidence',
+      'intake:eraseLeftovers',
+      'rateLimits:erase',
+    ],
   },
 ];
 

@@ -169,7 +169,9 @@ export function describe(result: TraceResult): string {
   const what =
     access.kind === 'document_view'
       ? `viewed document ${access.slot ?? '?'} of case ${access.verificationIds.join(', ')}`
-      : `exported cases ${access.verificationIds.join(', ')} (export ${access.exportId ?? '?'}, approved by ${access.approvedBy ?? '?'})`;
+      : access.kind === 'subject_access'
+        ? `downloaded their own data (cases ${access.verificationIds.join(', ') || 'none'})`
+        : `exported cases ${access.verificationIds.join(', ')} (export ${access.exportId ?? '?'}, approved by ${access.approvedBy ?? '?'})`;
   const lines = [
     `Watermark found: access ${result.accessId} (sync score ${result.syncScore.toFixed(1)})`,
     `  Who:   ${access.actor} (${access.actorRole}) ${what}`,

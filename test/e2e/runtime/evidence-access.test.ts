@@ -254,6 +254,9 @@ const MATRIX: Record<string, MatrixCase> = {
     allowed: 201,
   },
   'GET /v1/cases/{verificationId}/audit': { path: () => `/v1/cases/${matrixCaseId}/audit`, allowed: 200 },
+  // The caller's own data; staff have no "own" records here and get 403.
+  'GET /v1/me/data': { path: () => '/v1/me/data', allowed: 200 },
+  'POST /v1/me/erasure': { path: () => '/v1/me/erasure', body: () => ({}), allowed: 202 },
 };
 
 describe('authorization matrix: every route x every role', () => {

@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DeleteObjectCommand,
+  HeadObjectCommand,
   GetObjectLegalHoldCommand,
   GetObjectRetentionCommand,
   PutObjectCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addYearsUtc } from '../../../lambdas/domain/retention.ts';
 import type { Role } from '../../../lambdas/domain/verification.ts';
+import { main } from '../../../local/cli/main.ts';
 import { KycClient } from '../../../local/demo/kyc-client.ts';
+import { demoPerson, loadSampleImages } from '../../../local/demo/sample-images.ts';
 import { loadOrCreateSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
 import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
@@ -23,8 +30,11 @@ beforeAll(async () => {
   e2e = await startE2eRuntime();
 }, 180_000);
 
+const work = mkdtempSync(join(tmpdir(), 'kyc-records-'));
+
 afterAll(async () => {
   await e2e?.stop();
+  rmSync(work, { recursive: true, force: true });
 });
 
 async function tokenFor(userId: string, role: Role): Promise<string> {
@@ -180,4 +190,306 @@ describe('records lifecycle on the local runtime', () => {
     expect(lifted.body.legalHold).toBe(false);
     expect(await holdStatus()).toBe('OFF');
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// User rights (GET /v1/me/data, POST /v1/me/erasure) and the deletion job (kyc records purge).
+
+const YEAR_MS = 365.25 * 86_400_000;
+
+async function callGet(token: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${e2e.runtime.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** A verification created through the API (personal data sealed as in production). */
+async function createVerification(owner: string, fullName: string, level: 'basic' | 'advanced' = 'basic') {
+  const client = new KycClient(e2e.runtime.apiUrl, await tokenFor(owner, 'user'));
+  const { verificationId } = await client.createVerification({
+    level,
+    nationality: 'GBR',
+    documentType: 'passport',
+    personalData: { fullName, dateOfBirth: '1990-01-01', address: '1 High Street, London' },
+  });
+  return verificationId;
+}
+
+/**
+ * An attempt with `status` and, unless `vaulted` is false, one accepted document in the vault
+ * recorded at `recordedAt`, with its work-list entry as the on-upload function writes it.
+ */
+async function seedAttempt(
+  verificationId: string,
+  options: { status: string; recordedAt?: Date; image?: Buffer; vaulted?: boolean },
+): Promise<{ attemptId: string; key: string }> {
+  const attemptId = randomUUID();
+  const key = `evidence/${verificationId}/${attemptId}/document_front`;
+  const at = (options.recordedAt ?? new Date()).toISOString();
+  const table = e2e.env.VERIFICATIONS_TABLE;
+  await e2e.dynamo.send(
+    new PutCommand({
+      TableName: table,
+      Item: {
+        pk: `V#${verificationId}`,
+        sk: `A#${attemptId}`,
+        entity: 'attempt',
+        verificationId,
+        attemptId,
+        requiredSlots: ['document_front', 'selfie'],
+        status: options.status,
+        reasons: options.status === 'rejected' ? ['FACE_MISMATCH'] : [],
+        createdAt: at,
+        uploadExpiresAt: at,
+        updatedAt: at,
+      },
+    }),
+  );
+  if (options.vaulted === false) return { attemptId, key };
+  const body = options.image ?? Buffer.alloc(2048, 1);
+  await e2e.s3.send(
+    new PutObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: key, Body: body, ContentType: 'image/jpeg' }),
+  );
+  await e2e.dynamo.send(
+    new PutCommand({
+      TableName: table,
+      Item: {
+        pk: `V#${verificationId}`,
+        sk: `A#${attemptId}#D#document_front`,
+        entity: 'document',
+        verificationId,
+        attemptId,
+        slot: 'document_front',
+        result: 'accepted',
+        reasons: [],
+        sha256: '0'.repeat(64),
+        sizeBytes: body.length,
+        contentType: 'image/jpeg',
+        vaultKey: key,
+        metrics: {},
+        processors: ['quality-gate'],
+        recordedAt: at,
+        gsi1pk: 'RETENTION#EVIDENCE',
+        gsi1sk: `${at}#${verificationId}#${attemptId}#document_front`,
+      },
+    }),
+  );
+  return { attemptId, key };
+}
+
+/** Moves an object's retention into the past in the local Object Lock state (as if its years had run). */
+function expireLock(key: string): void {
+  const file = join(e2e.runtime.dataDir, 's3-object-lock.json');
+  const state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, { retainUntil?: string }>>;
+  const bucket = state[e2e.env.VAULT_BUCKET ?? '']!;
+  bucket[key] = { ...bucket[key], retainUntil: new Date(Date.now() - 86_400_000).toISOString() };
+  writeFileSync(file, JSON.stringify(state));
+}
+
+/** Closes `owner`'s account through the API, then moves the relationship end `yearsAgo` into the past. */
+async function closeAccountYearsAgo(owner: string, yearsAgo: number): Promise<void> {
+  const closed = await call(await tokenFor('ada-admin', 'admin'), `/v1/accounts/${owner}/close`, {
+    reason: 'customer left',
+  });
+  expect(closed.status).toBe(200);
+  const endedAt = new Date(Date.now() - yearsAgo * YEAR_MS).toISOString();
+  await e2e.dynamo.send(
+    new UpdateCommand({
+      TableName: e2e.env.VERIFICATIONS_TABLE,
+      Key: { pk: `ACCOUNT#${owner}`, sk: 'ACCOUNT' },
+      UpdateExpression: 'SET relationshipEndedAt = :at, gsi1sk = :sk',
+      ExpressionAttributeValues: { ':at': endedAt, ':sk': `${endedAt}#${owner}` },
+    }),
+  );
+}
+
+async function auditActions(subject: string): Promise<string[]> {
+  const events = await e2e.dynamo.send(
+    new QueryCommand({
+      TableName: e2e.env.AUDIT_TABLE,
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'subject' },
+      ExpressionAttributeValues: { ':s': subject },
+    }),
+  );
+  return (events.Items ?? []).map((event) => String(event.action));
+}
+
+async function exists(key: string): Promise<boolean> {
+  try {
+    await e2e.s3.send(new HeadObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'NotFound') return false;
+    throw error;
+  }
+}
+
+async function item(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+  return (await e2e.dynamo.send(new GetCommand({ TableName: e2e.env.VERIFICATIONS_TABLE, Key: { pk, sk } }))).Item;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const code = await main(args, {
+    out: (text) => out.push(text),
+    err: (text) => out.push(text),
+    cwd: work,
+    env: process.env,
+  });
+  return { code, out: out.join('\n') };
+}
+
+describe("GET /v1/me/data: the person's own records and images", () => {
+  it("returns only the caller's records, personal data decrypted, images watermarked to the access; audited first", async () => {
+    // Prepare
+    const image = await (await loadSampleImages()).selfie(demoPerson(0));
+    const mine = await createVerification('data-owner', 'MARY OWNER');
+    await seedAttempt(mine, { status: 'approved', image });
+    const theirs = await createVerification('data-stranger', 'STRANGER NAME');
+    await seedAttempt(theirs, { status: 'approved', image });
+    // Act
+    const response = await callGet(await tokenFor('data-owner', 'user'), '/v1/me/data');
+    const answered = Date.now();
+    const download = await fetch(response.body.url as string);
+    const files = unzipSync(new Uint8Array(await download.arrayBuffer()));
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ verifications: 1, images: 1 });
+    expect(Date.parse(response.body.expiresAt as string)).toBeLessThanOrEqual(answered + 600_000);
+    const names = Object.keys(files).sort();
+    expect(names).toEqual([
+      'manifest.json',
+      `verifications/${mine}/images/${names.find((name) => name.endsWith('.jpg'))!.split('/images/')[1]}`,
+      `verifications/${mine}/records.json`,
+    ]);
+    const records = JSON.parse(Buffer.from(files[`verifications/${mine}/records.json`]!).toString('utf8')) as {
+      personalData: { fullName: string };
+      attempts: Array<{ status: string; documents: Array<Record<string, unknown>> }>;
+    };
+    expect(records.personalData.fullName).toBe('MARY OWNER');
+    expect(records.attempts[0]).toMatchObject({
+      status: 'approved',
+      documents: [{ slot: 'document_front', result: 'accepted' }],
+    });
+    expect(JSON.stringify(records)).not.toMatch(/vaultKey|STRANGER|taskToken/);
+    expect(JSON.stringify(files['manifest.json'] && Buffer.from(files['manifest.json']).toString())).not.toContain(
+      theirs,
+    );
+    const copy = join(work, 'my-copy.jpg');
+    writeFileSync(copy, files[names[1]!]!);
+    const traced = await cli(['watermark', 'trace', copy, '--data-dir', e2e.runtime.dataDir]);
+    expect(traced.out, traced.out).toContain(`access ${String(response.body.accessId)}`);
+    expect(await auditActions('account:data-owner')).toContain('subject_access.requested');
+    expect(await auditActions(`verification:${mine}`)).toContain('personal_data.accessed');
+    expect(await auditActions(`verification:${theirs}`)).not.toContain('personal_data.accessed');
+  }, 60_000);
+
+  it.each(['support', 'compliance_reviewer', 'admin'] as const)('refuses %s with 403', async (role) => {
+    // Act
+    const response = await callGet(await tokenFor(`staff-${role}`, role), '/v1/me/data');
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(Object.keys(response.body).sort()).toEqual(['code', 'message']);
+  });
+});
+
+describe('POST /v1/me/erasure and the deletion job', () => {
+  it('erases drafts and counters at once, keeps locked evidence and says until when and why; idempotent', async () => {
+    // Prepare
+    const kept = await createVerification('erasing-owner', 'ERIN ERASE');
+    const { key, attemptId } = await seedAttempt(kept, { status: 'rejected' });
+    const draftAttempt = await seedAttempt(kept, { status: 'awaiting_upload', vaulted: false });
+    const draft = await createVerification('erasing-owner', 'ERIN ERASE', 'advanced');
+    const lockedUntil = await retention(key);
+    const token = await tokenFor('erasing-owner', 'user');
+
+    // Act
+    const first = await call(token, '/v1/me/erasure', {});
+    const second = await call(token, '/v1/me/erasure', {});
+
+    // Assess
+    expect(first.status).toBe(202);
+    expect(first.body.erased).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'attempt', attemptId: draftAttempt.attemptId, why: 'never_reached_vault' }),
+        { kind: 'verification', verificationId: draft },
+        expect.objectContaining({ kind: 'rate_limit_counters' }),
+      ]),
+    );
+    expect(first.body).toMatchObject({
+      reason: 'retention_period',
+      retainedUntil: lockedUntil!.toISOString(),
+      retained: [{ verificationId: kept, attemptId, vaultObjects: 1, reason: 'retention_period' }],
+    });
+    expect(first.body.message).toMatch(/AMLD art\. 40/);
+    expect(await exists(key)).toBe(true);
+    expect(await item(`V#${draft}`, 'META')).toBeUndefined();
+    expect(await item(`V#${kept}`, `A#${draftAttempt.attemptId}`)).toBeUndefined();
+    expect(second.status).toBe(202);
+    expect(second.body).toMatchObject({
+      erased: [],
+      retainedUntil: first.body.retainedUntil,
+      requestedAt: first.body.requestedAt,
+    });
+    expect(await item('ERASURE#erasing-owner', 'ERASURE')).toMatchObject({ gsi1pk: 'RETENTION#ERASURE' });
+    expect(await auditActions('account:erasing-owner')).toEqual(
+      expect.arrayContaining(['erasure.requested', 'erasure.deferred']),
+    );
+  }, 60_000);
+
+  it('deletes only what is due, honouring locks and legal holds, and audits each deletion', async () => {
+    // Prepare: closed 6 years ago with an expired lock (due), the same under a legal hold, the
+    // same with its lock still running, and an open account with an old rejected attempt (due)
+    // next to the approved attempt the account rests on (kept while the account is open).
+    const sixYearsAgo = new Date(Date.now() - 6 * YEAR_MS);
+    const due = await createVerification('purge-due', 'DUE PERSON');
+    const dueObject = await seedAttempt(due, { status: 'approved', recordedAt: sixYearsAgo });
+    const held = await createVerification('purge-held', 'HELD PERSON');
+    const heldObject = await seedAttempt(held, { status: 'approved', recordedAt: sixYearsAgo });
+    const locked = await createVerification('purge-locked', 'LOCKED PERSON');
+    const lockedObject = await seedAttempt(locked, { status: 'approved', recordedAt: sixYearsAgo });
+    const open = await createVerification('purge-open', 'OPEN PERSON');
+    const oldRejected = await seedAttempt(open, { status: 'rejected', recordedAt: sixYearsAgo });
+    const basis = await seedAttempt(open, { status: 'approved', recordedAt: sixYearsAgo });
+    for (const owner of ['purge-due', 'purge-held', 'purge-locked']) await closeAccountYearsAgo(owner, 6);
+    const hold = await call(await tokenFor('amos', 'compliance_approver'), `/v1/cases/${held}/legal-hold`, {
+      on: true,
+      reason: 'court order',
+    });
+    expect(hold.status).toBe(200);
+    for (const { key } of [dueObject, heldObject, oldRejected, basis]) expireLock(key);
+    const lockedUntil = await retention(lockedObject.key);
+
+    // Act
+    const dryRun = await cli(['records', 'purge', '--data-dir', e2e.runtime.dataDir, '--dry-run', '--json']);
+    const afterDryRun = await Promise.all([dueObject.key, oldRejected.key].map(exists));
+    const run = await cli(['records', 'purge', '--data-dir', e2e.runtime.dataDir, '--json']);
+
+    // Assess
+    expect(dryRun.code, dryRun.out).toBe(0);
+    expect(afterDryRun).toEqual([true, true]);
+    const planned = JSON.parse(dryRun.out) as { erased: Array<{ userId: string }> };
+    expect(planned.erased.map((entry) => entry.userId).sort()).toEqual(['purge-due', 'purge-open']);
+    expect(run.code, run.out).toBe(0);
+    expect(await exists(dueObject.key)).toBe(false);
+    expect(await exists(oldRejected.key)).toBe(false);
+    expect(await exists(heldObject.key)).toBe(true);
+    expect(await exists(lockedObject.key)).toBe(true);
+    expect(await exists(basis.key)).toBe(true);
+    expect((await retention(lockedObject.key))?.toISOString()).toBe(lockedUntil?.toISOString()); // never shortened
+    expect(await item(`V#${due}`, 'META')).toBeUndefined();
+    expect(await item('ACCOUNT#purge-due', 'ACCOUNT')).toBeUndefined();
+    expect(await item(`V#${open}`, `A#${oldRejected.attemptId}#D#document_front`)).toBeUndefined();
+    expect(await item(`V#${open}`, 'META')).toBeDefined();
+    expect(await item(`V#${open}`, `A#${basis.attemptId}#D#document_front`)).not.toHaveProperty('gsi1pk');
+    expect(await item(`V#${held}`, 'META')).toBeDefined();
+    expect(await item('ACCOUNT#purge-held', 'ACCOUNT')).toBeDefined();
+    expect(await auditActions(`verification:${due}`)).toEqual(
+      expect.arrayContaining(['evidence.deleted', 'attempt.erased', 'verification.erased']),
+    );
+    expect(await auditActions('account:purge-due')).toContain('account.records_purged');
+    expect(await auditActions(`verification:${open}`)).toContain('evidence.deleted');
+  }, 90_000);
 });

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { VerificationItems } from '../../../lambdas/adapters/aws/records-lifecycle-repository.ts';
+import type { AuditEventInput } from '../../../lambdas/domain/records.ts';
+import { addYearsUtc } from '../../../lambdas/domain/retention.ts';
+import { eraseUser, type RecordsEraserDeps } from '../../../lambdas/handlers/shared/records-eraser.ts';
+import type { ObjectRef } from '../../../lambdas/ports/evidence-locks.ts';
+
+const NOW = new Date('2032-06-15T12:00:00.000Z');
+const LONG_AGO = addYearsUtc(NOW, -7).toISOString();
+
+/** One verification of `userId` with an approved attempt whose document is in the vault (recorded 7 years ago). */
+function verification(verificationId: string, userId: string, hold = false): VerificationItems {
+  const document = {
+    pk: `V#${verificationId}`,
+    sk: 'A#a1#D#document_front',
+    entity: 'document',
+    attemptId: 'a1',
+    slot: 'document_front',
+    result: 'accepted',
+    vaultKey: `evidence/${verificationId}/a1/document_front`,
+    vaultVersionId: 'v1',
+    recordedAt: LONG_AGO,
+  };
+  const attempt = {
+    pk: `V#${verificationId}`,
+    sk: 'A#a1',
+    entity: 'attempt',
+    attemptId: 'a1',
+    status: 'approved',
+    createdAt: LONG_AGO,
+  };
+  const meta = { pk: `V#${verificationId}`, sk: 'META', userId, level: 'basic', status: 'approved' };
+  return {
+    verificationId,
+    meta,
+    attempts: [attempt],
+    documents: [document],
+    checks: [],
+    reviews: [],
+    ...(hold ? { hold: { on: true } } : {}),
+    keys: [meta, attempt, document].map(({ pk, sk }) => ({ pk, sk })),
+  };
+}
+
+/** Fakes that record every call in one ordered log. */
+function fakes(items: VerificationItems[], closedYearsAgo = 6) {
+  const log: string[] = [];
+  const deps: RecordsEraserDeps = {
+    records: {
+      getClosure: async (userId) => ({
+        userId,
+        relationshipEndedAt: addYearsUtc(NOW, -closedYearsAgo).toISOString(),
+        reason: 'left',
+        closedBy: 'admin:a',
+      }),
+      verificationIdsOf: async () => items.map((item) => item.verificationId),
+      verificationItems: async (id) => items.find((item) => item.verificationId === id)!,
+      deleteAttemptRecords: async (item, attemptId) => {
+        log.push(`records:${item.verificationId}/${attemptId}`);
+        return 2;
+      },
+      deleteVerificationRecords: async (item) => {
+        log.push(`verification:${item.verificationId}`);
+        return 1;
+      },
+      dropFromWorkList: async () => undefined,
+      due: async () => [],
+      getDeferredErasure: async () => undefined,
+      putDeferredErasure: async () => undefined,
+      deleteDeferredErasure: async () => undefined,
+      deleteClosure: async () => undefined,
+    },
+    locks: {
+      getRetention: async () => addYearsUtc(NOW, -2),
+      getLegalHold: async () => false,
+    },
+    vault: {
+      deleteVersions: async (object: ObjectRef) => {
+        log.push(`vault:${object.key}@${object.versionId}`);
+        return 1;
+      },
+    },
+    intake: {
+      deleteUnder: async (prefix) => {
+        log.push(`intake:${prefix}`);
+        return 0;
+      },
+    },
+    rateLimits: {
+      forgetUser: async () => {
+        log.push('counters');
+        return 1;
+      },
+    },
+    audit: {
+      append: async (event: AuditEventInput) => {
+        log.push(`audit:${event.action}`);
+        return { ...event, sequence: 1, at: NOW.toISOString(), previousHash: '', hash: '' };
+      },
+    },
+    clock: { now: () => NOW },
+    evidenceYears: 5,
+  };
+  return { deps, log };
+}
+
+describe('eraseUser', () => {
+  it('deletes the vault version and audits it before the records go, the verification last', async () => {
+    // Prepare
+    const { deps, log } = fakes([verification('v1', 'u1')]);
+
+    // Act
+    const run = await eraseUser(deps, 'u1', { drafts: 'erase', actor: 'user:u1', reason: 'request' });
+
+    // Assess
+    expect(log).toEqual([
+      'vault:evidence/v1/a1/document_front@v1',
+      'audit:evidence.deleted',
+      'intake:intake/v1/a1/',
+      'intake:liveness/v1/a1/',
+      'records:v1/a1',
+      'audit:attempt.erased',
+      'verification:v1',
+      'audit:verification.erased',
+      'counters',
+    ]);
+    expect(run.erased.map((item) => item.kind)).toEqual(['attempt', 'verification', 'rate_limit_counters']);
+  });
+
+  it.each([
+    ['a dry run', { dryRun: true }, [verification('v1', 'u1')], 6],
+    ['a legal hold on the case', {}, [verification('v1', 'u1', true)], 6],
+    ['a closure 2 years ago (retention runs)', {}, [verification('v1', 'u1')], 2],
+    ["another person's verification in the index", {}, [verification('v1', 'someone-else')], 6],
+  ])('changes nothing for %s', async (_name, options, items, closedYearsAgo) => {
+    // Prepare
+    const { deps, log } = fakes(items, closedYearsAgo);
+
+    // Act
+    await eraseUser(deps, 'u1', { drafts: 'keep', actor: 'system:records-purge', reason: 'retention', ...options });
+
+    // Assess
+    expect(log).toEqual([]);
+  });
+});
