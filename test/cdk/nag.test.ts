@@ -34,22 +34,30 @@ describe('cdk-nag: AwsSolutions and KycChecks on the whole app', () => {
   it.each([
     ['data', dataStack],
     ['app', appStack],
-  ])('%s stack has no unsuppressed errors', (_name, stack) => {
-    // Act
-    const errors = findings(stack, 'error');
+  ])(
+    '%s stack has no unsuppressed errors',
+    (_name, stack) => {
+      // Act
+      const errors = findings(stack, 'error');
 
-    // Assess
-    expect(errors).toEqual([]);
-  });
+      // Assess
+      expect(errors).toEqual([]);
+    },
+    180_000,
+  ); // the first call synthesizes the whole app with both rule packs
 
   it.each([
     ['data', dataStack],
     ['app', appStack],
-  ])('%s stack has no unsuppressed warnings', (_name, stack) => {
-    // Act
-    const warnings = findings(stack, 'warning');
+  ])(
+    '%s stack has no unsuppressed warnings',
+    (_name, stack) => {
+      // Act
+      const warnings = findings(stack, 'warning');
 
-    // Assess
-    expect(warnings).toEqual([]);
-  });
+      // Assess
+      expect(warnings).toEqual([]);
+    },
+    180_000,
+  );
 });
