@@ -94,7 +94,10 @@ export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: 
   const reasons: ReasonCode[] = [];
   const metrics: Record<string, number> = {};
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
-  const mean = meanLuminance(image);
+  const pixels = image.width * image.height;
+  let totalSum = 0;
+  for (let i = 0; i < pixels; i++) totalSum += image.data[i] as number;
+  const mean = pixels === 0 ? 0 : totalSum / pixels;
   metrics.meanLuminance = round(mean);
 
   let subject: Box = shrink(whole, 0.25);
@@ -118,15 +121,21 @@ export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: 
     }
   }
   if (region) {
-    subjectMean = meanLuminance(image, region.bounds, region.labels, region.label);
-    let sum = 0;
-    let count = 0;
-    for (let i = 0; i < image.data.length; i++) {
-      if (region.labels[i] === region.label) continue;
-      sum += image.data[i] as number;
-      count += 1;
+    // The document's pixels all lie in its bounds; the surround is the rest of the frame (exact
+    // integer sums, so no second pass over the frame).
+    const { bounds, labels, label } = region;
+    let regionSum = 0;
+    let regionCount = 0;
+    for (let y = bounds.y0; y < bounds.y1; y++) {
+      for (let i = y * image.width + bounds.x0, end = y * image.width + bounds.x1; i < end; i++) {
+        if (labels[i] !== label) continue;
+        regionSum += image.data[i] as number;
+        regionCount += 1;
+      }
     }
-    surroundMean = count ? sum / count : subjectMean;
+    subjectMean = regionCount === 0 ? 0 : regionSum / regionCount;
+    const outside = pixels - regionCount;
+    surroundMean = outside ? (totalSum - regionSum) / outside : subjectMean;
   } else {
     subjectMean = meanLuminance(image, subject);
     const total = mean * image.width * image.height;

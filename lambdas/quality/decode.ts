@@ -17,12 +17,15 @@ export interface DecodedFrame extends GreyImage {
 /** Luma (BT.601, integer) of a raw interleaved buffer; grey inputs are copied through. */
 export function toLuma(data: Buffer, width: number, height: number, channels: number): Uint8Array {
   const out = new Uint8Array(width * height);
+  // A plain Uint8Array view: element loads stay monomorphic with the other typed arrays.
+  const source = new Uint8Array(data.buffer, data.byteOffset, data.length);
   if (channels < 3) {
-    for (let i = 0, j = 0; i < out.length; i++, j += channels) out[i] = data[j] as number;
+    for (let i = 0, j = 0; i < out.length; i++, j += channels) out[i] = source[j] as number;
     return out;
   }
-  for (let i = 0, j = 0; i < out.length; i++, j += channels) {
-    out[i] = ((data[j] as number) * 77 + (data[j + 1] as number) * 150 + (data[j + 2] as number) * 29) >> 8;
+  const n = out.length;
+  for (let i = 0, j = 0; i < n; i++, j += channels) {
+    out[i] = ((source[j] as number) * 77 + (source[j + 1] as number) * 150 + (source[j + 2] as number) * 29) >> 8;
   }
   return out;
 }
@@ -62,6 +65,7 @@ export async function decodeLuma(
 /** Box-average downsampling by an integer factor (the analysis frame from the first decode). */
 export function downsample(image: GreyImage, factor: number): GreyImage {
   if (factor <= 1) return image;
+  if (factor === 2) return halve(image);
   const width = Math.floor(image.width / factor);
   const height = Math.floor(image.height / factor);
   const data = new Uint8Array(width * height);
@@ -78,6 +82,29 @@ export function downsample(image: GreyImage, factor: number): GreyImage {
       }
     }
     for (let x = 0; x < width; x++) data[y * width + x] = Math.round((sums[x] as number) / area);
+  }
+  return { data, width, height };
+}
+
+/** `downsample` by 2: each output pixel is the rounded mean of a 2x2 block. */
+function halve(image: GreyImage): GreyImage {
+  const width = Math.floor(image.width / 2);
+  const height = Math.floor(image.height / 2);
+  const data = new Uint8Array(width * height);
+  const source = image.data;
+  for (let y = 0; y < height; y++) {
+    let top = 2 * y * image.width;
+    let bottom = top + image.width;
+    const row = y * width;
+    for (let x = 0; x < width; x++, top += 2, bottom += 2) {
+      const sum =
+        (source[top] as number) +
+        (source[top + 1] as number) +
+        (source[bottom] as number) +
+        (source[bottom + 1] as number);
+      // Math.round(sum / 4): halves round up.
+      data[row + x] = (sum + 2) >> 2;
+    }
   }
   return { data, width, height };
 }

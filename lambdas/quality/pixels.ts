@@ -65,7 +65,11 @@ export function laplacianVariance(image: GreyImage, box?: Box): number {
 /** 256-bin luminance histogram of the whole image. */
 export function histogram(data: Uint8Array): Uint32Array {
   const bins = new Uint32Array(256);
-  for (const value of data) bins[value] = (bins[value] as number) + 1;
+  const n = data.length;
+  for (let i = 0; i < n; i++) {
+    const value = data[i] as number;
+    bins[value] = (bins[value] as number) + 1;
+  }
   return bins;
 }
 
@@ -152,8 +156,8 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
     let y1 = 0;
     while (top > 0) {
       const index = stack[--top] as number;
-      const x = index % width;
-      const y = (index - x) / width;
+      const y = (index / width) | 0;
+      const x = index - y * width;
       area += 1;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;

@@ -15,7 +15,7 @@ import type { QualityThresholds } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import type { DocumentType, Slot } from '../domain/verification.ts';
 import type { DocumentRegion } from './analyse.ts';
-import { estimateBlur, MAX_SIGMA } from './blur.ts';
+import { type ConvexRegion, estimateBlurAcrossScales, MAX_SIGMA } from './blur.ts';
 import { decodeLuma, type DecodedFrame, downsample } from './decode.ts';
 import type { Box, GreyImage, Point } from './pixels.ts';
 
@@ -98,28 +98,43 @@ function scaleBox(box: Box, factor: number): Box {
 }
 
 /**
- * Point-in-rectangle test for a convex quadrilateral (corners in order), inset by `inset`
- * pixels, after mapping the point with `map`.
+ * The inside of a convex quadrilateral (corners in order), inset by `inset` pixels, as the
+ * half-planes `estimateBlur` tests each candidate edge against; working pixel (x, y) maps to the
+ * corners' coordinates as `((x + dx) * scale, (y + dy) * scale)`.
+ *
+ * @example
+ * ```ts
+ * const inside = insideRect(region.rect.corners, 4, { scale: 0.5, dx: 0, dy: 0 });
+ * insideRegion(inside, 120, 80); // true when (60, 40) lies at least 4 px inside the rectangle
+ * ```
  */
 export function insideRect(
   corners: readonly Point[],
   inset: number,
-  map: (x: number, y: number) => [number, number],
-): (x: number, y: number) => boolean {
-  const edges = corners.map((a, i) => {
-    const b = corners[(i + 1) % corners.length] as Point;
+  map: { readonly scale: number; readonly dx: number; readonly dy: number },
+): ConvexRegion {
+  const count = corners.length;
+  const ax = new Float64Array(count);
+  const ay = new Float64Array(count);
+  const nx = new Float64Array(count);
+  const ny = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const a = corners[i] as Point;
+    const b = corners[(i + 1) % count] as Point;
     const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
-    return { ax: a.x, ay: a.y, nx: -(b.y - a.y) / length, ny: (b.x - a.x) / length };
-  });
+    ax[i] = a.x;
+    ay[i] = a.y;
+    nx[i] = -(b.y - a.y) / length;
+    ny[i] = (b.x - a.x) / length;
+  }
   // Orientation: the centre must be on the positive side of every edge.
-  const cx = corners.reduce((sum, p) => sum + p.x, 0) / corners.length;
-  const cy = corners.reduce((sum, p) => sum + p.y, 0) / corners.length;
-  const sign = edges.every((e) => (cx - e.ax) * e.nx + (cy - e.ay) * e.ny >= 0) ? 1 : -1;
-  return (x, y) => {
-    const [px, py] = map(x, y);
-    for (const e of edges) if (sign * ((px - e.ax) * e.nx + (py - e.ay) * e.ny) < inset) return false;
-    return true;
-  };
+  const cx = corners.reduce((sum, p) => sum + p.x, 0) / count;
+  const cy = corners.reduce((sum, p) => sum + p.y, 0) / count;
+  let sign = 1;
+  for (let i = 0; i < count; i++) {
+    if ((cx - (ax[i] as number)) * (nx[i] as number) + (cy - (ay[i] as number)) * (ny[i] as number) < 0) sign = -1;
+  }
+  return { ax, ay, nx, ny, sign, inset, scale: map.scale, dx: map.dx, dy: map.dy };
 }
 
 /** Copies `box` of an image. */
@@ -229,28 +244,27 @@ export async function measureBlur(input: BlurInput): Promise<BlurVerdict> {
     }
   }
 
-  let inside: ((x: number, y: number) => boolean) | undefined;
+  let inside: ConvexRegion | undefined;
   const region = input.region;
   if (region && input.slot !== 'selfie') {
     // Inside the document's rectangle (text and portrait are holes in its bright mask, the
     // rectangle has none), inset so the card's outline and the surface do not count.
     const ratio = work.scale / input.frameScale;
-    inside = insideRect(region.rect.corners, INSET_FRACTION * region.rect.short, (x, y) => [
-      (x + offsetX) * ratio,
-      (y + offsetY) * ratio,
-    ]);
+    inside = insideRect(region.rect.corners, INSET_FRACTION * region.rect.short, {
+      scale: ratio,
+      dx: offsetX,
+      dy: offsetY,
+    });
   }
   // Coarse to fine the other way round: when the edges are wide compared with the re-blur
   // scales, the ratio flattens towards 1 and thin strokes pull it down, so measure again with
-  // scales matched to the blur found (the larger reading wins: it is the one in its range).
-  let scales = target.scales;
-  let estimate = estimateBlur(work, box, { ...(inside ? { inside } : {}), percentile: target.percentile, scales });
-  for (let round = 0; round < 3 && estimate.sigma > 2 * scales[0] && estimate.sigma < MAX_SIGMA; round++) {
-    scales = [scales[0] * 2, scales[1] * 2];
-    const wider = estimateBlur(work, box, { ...(inside ? { inside } : {}), percentile: target.percentile, scales });
-    if (wider.edges < 40 || wider.sigma <= estimate.sigma) break;
-    estimate = wider;
-  }
+  // scales matched to the blur found (`estimateBlurAcrossScales`).
+  const estimate = estimateBlurAcrossScales(
+    work,
+    box,
+    { ...(inside ? { inside } : {}), percentile: target.percentile, scales: target.scales },
+    3,
+  );
   const sigmaWorking = Math.sqrt(Math.max(0, estimate.sigma ** 2 - GRID_SIGMA ** 2));
   const sigmaPixels = estimate.sigma >= MAX_SIGMA ? Infinity : sigmaWorking * work.scale;
   const metrics: Record<string, number> = {
