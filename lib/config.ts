@@ -107,6 +107,69 @@ export interface RateLimitConfig {
   readonly verificationsPerWindow: number;
 }
 
+/** A per-user quota on one route: at most `requests` calls per fixed window of `windowSeconds`. */
+export interface RouteQuota {
+  readonly requests: number;
+  readonly windowSeconds: number;
+}
+
+/**
+ * Per-user quotas on the expensive routes, counted in the rate-limit table (fixed windows);
+ * beyond a quota the route answers 429 `RATE_LIMITED` with `retryAfterSeconds`. Attempt and
+ * verification creation (and the Face Liveness session made with an attempt) have their own
+ * limits in `rateLimits`.
+ */
+export interface RouteQuotaConfig {
+  /** Document views: each reads an original, renders and watermarks it (sharp + KMS) (30 per 5 minutes). */
+  readonly documentView: RouteQuota;
+  /** Export requests: each lists and checks up to `exportMaxVerifications` cases (10 per hour). */
+  readonly exportCreate: RouteQuota;
+  /** Export approvals: each builds a watermarked package of originals (10 per hour). */
+  readonly exportApprove: RouteQuota;
+  /** Staff case reads that decrypt personal data or list cases (120 per minute). */
+  readonly caseRead: RouteQuota;
+}
+
+/** CloudWatch dashboard and alarms (`lib/constructs/operations.ts`). */
+export interface OperationsConfig {
+  /**
+   * E-mail address subscribed to the alarm topic (none: no subscription; operators subscribe
+   * themselves, e.g. `aws sns subscribe --protocol email`). The address must confirm the
+   * subscription from the e-mail SNS sends.
+   */
+  readonly alarmEmail?: string;
+  /** Rejections as a percentage of the hour's decisions above which the rejection-rate alarm fires (50). */
+  readonly rejectionRatePercent: number;
+  /** Fewest decisions in the hour before the rejection rate is judged at all (20): a few rejections are no spike. */
+  readonly rejectionRateMinDecisions: number;
+  /** Reviews past their SLA within an hour that raise the SLA alarm (1: every breach is news). */
+  readonly slaBreachesPerHour: number;
+}
+
+/** The compliance console (`web/console/`) as a static site on S3 + CloudFront (`lib/constructs/edge.ts`). */
+export interface ConsoleHostingConfig {
+  /** Deploy the console (false: the console runs on the local runtime only, or you host it yourself). */
+  readonly enabled: boolean;
+  /**
+   * Prefix of the Cognito hosted-UI domain the console signs in with
+   * (`<prefix>.auth.<region>.amazoncognito.com`); required when `enabled`. Globally unique per region.
+   */
+  readonly cognitoDomainPrefix?: string;
+}
+
+/** AWS WAF in front of the API, through a CloudFront distribution (`lib/constructs/edge.ts`). */
+export interface ApiWafConfig {
+  /** Put CloudFront + AWS WAF in front of the API (false: the cost is a web ACL, rules and requests, see the README). */
+  readonly enabled: boolean;
+  /**
+   * ARN of an existing web ACL of scope CLOUDFRONT (us-east-1) to attach. None: the synth adds a
+   * stack `<prefix>-waf` in us-east-1 that creates one (managed rule groups and the rate rule).
+   */
+  readonly webAclArn?: string;
+  /** Requests one client IP may make in any 5 minutes before the rate rule blocks it (1000; WAF's minimum is 10). */
+  readonly requestsPer5MinutesPerIp: number;
+}
+
 export interface ApplicantRules {
   /** Youngest age, in whole years, at which a person may verify (`UNDERAGE` below it). */
   readonly minimumAge: number;
@@ -180,12 +243,16 @@ export interface KycConfig {
   readonly quality: QualityThresholds;
   readonly identity: IdentityThresholds;
   readonly rateLimits: RateLimitConfig;
+  readonly routeQuotas: RouteQuotaConfig;
   readonly review: ReviewConfig;
   readonly reconciler: ReconcilerConfig;
   readonly features: FeatureSwitches;
   readonly applicants: ApplicantRules;
   readonly auth: AuthConfig;
   readonly evidenceAccess: EvidenceAccessConfig;
+  readonly operations: OperationsConfig;
+  readonly consoleHosting: ConsoleHostingConfig;
+  readonly apiWaf: ApiWafConfig;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
   /**
@@ -255,6 +322,12 @@ export const DEFAULT_CONFIG: KycConfig = {
     manualReviewAfterCooldown: true,
     verificationsPerWindow: 5,
   },
+  routeQuotas: {
+    documentView: { requests: 30, windowSeconds: 300 },
+    exportCreate: { requests: 10, windowSeconds: 3600 },
+    exportApprove: { requests: 10, windowSeconds: 3600 },
+    caseRead: { requests: 120, windowSeconds: 60 },
+  },
   review: { slaDays: 7 },
   reconciler: {
     everyMinutes: 15,
@@ -273,6 +346,9 @@ export const DEFAULT_CONFIG: KycConfig = {
     exportDownloadSeconds: 600,
     exportMaxVerifications: 10,
   },
+  operations: { rejectionRatePercent: 50, rejectionRateMinDecisions: 20, slaBreachesPerHour: 1 },
+  consoleHosting: { enabled: false },
+  apiWaf: { enabled: false, requestsPer5MinutesPerIp: 1000 },
 };
 
 /** A configuration value that cannot be deployed; the message names the setting and the rule. */
@@ -304,12 +380,16 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     quality: { ...DEFAULT_CONFIG.quality, ...partial.quality },
     identity: { ...DEFAULT_CONFIG.identity, ...partial.identity },
     rateLimits: { ...DEFAULT_CONFIG.rateLimits, ...partial.rateLimits },
+    routeQuotas: { ...DEFAULT_CONFIG.routeQuotas, ...partial.routeQuotas },
     review: { ...DEFAULT_CONFIG.review, ...partial.review },
     reconciler: { ...DEFAULT_CONFIG.reconciler, ...partial.reconciler },
     features: { ...DEFAULT_CONFIG.features, ...partial.features },
     applicants: { ...DEFAULT_CONFIG.applicants, ...partial.applicants },
     auth: { ...DEFAULT_CONFIG.auth, ...partial.auth },
     evidenceAccess: { ...DEFAULT_CONFIG.evidenceAccess, ...partial.evidenceAccess },
+    operations: { ...DEFAULT_CONFIG.operations, ...partial.operations },
+    consoleHosting: { ...DEFAULT_CONFIG.consoleHosting, ...partial.consoleHosting },
+    apiWaf: { ...DEFAULT_CONFIG.apiWaf, ...partial.apiWaf },
   } as KycConfig;
   validateConfig(merged);
   return merged;
@@ -396,6 +476,18 @@ export function validateConfig(config: KycConfig): void {
   if (!Number.isInteger(rateLimits.failuresBeforeCooldown))
     problems.push('rateLimits.failuresBeforeCooldown must be an integer');
 
+  for (const [key, quota] of Object.entries(config.routeQuotas)) {
+    const { requests, windowSeconds } = (quota ?? {}) as Partial<RouteQuota>;
+    if (!Number.isInteger(requests) || (requests as number) < 1) {
+      problems.push(`routeQuotas.${key}.requests must be a whole number >= 1 (got ${String(requests)})`);
+    }
+    if (!Number.isInteger(windowSeconds) || (windowSeconds as number) < 1 || (windowSeconds as number) > 86_400) {
+      problems.push(
+        `routeQuotas.${key}.windowSeconds must be a whole number of seconds from 1 to 86400 (got ${String(windowSeconds)})`,
+      );
+    }
+  }
+
   positive('review.slaDays', review.slaDays);
   if (review.slaDays > 365)
     problems.push('review.slaDays must be at most 365 (a Step Functions task token lives at most a year)');
@@ -435,6 +527,54 @@ export function validateConfig(config: KycConfig): void {
   }
   if (!Number.isInteger(access.exportMaxVerifications) || access.exportMaxVerifications > 50) {
     problems.push('evidenceAccess.exportMaxVerifications must be an integer of at most 50');
+  }
+
+  const { operations, consoleHosting, apiWaf } = config;
+  // A practical address check (RFC 5321 lengths, one @, a dotted domain); SNS sends the real test, a confirmation mail.
+  if (
+    operations.alarmEmail !== undefined &&
+    (typeof operations.alarmEmail !== 'string' ||
+      operations.alarmEmail.length > 254 ||
+      !/^[^\s@]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(operations.alarmEmail))
+  ) {
+    problems.push(`operations.alarmEmail "${String(operations.alarmEmail)}" is not an e-mail address`);
+  }
+  if (!(operations.rejectionRatePercent > 0 && operations.rejectionRatePercent <= 100)) {
+    problems.push(
+      `operations.rejectionRatePercent must be above 0 and at most 100 (got ${String(operations.rejectionRatePercent)})`,
+    );
+  }
+  if (!Number.isInteger(operations.rejectionRateMinDecisions) || operations.rejectionRateMinDecisions < 1) {
+    problems.push('operations.rejectionRateMinDecisions must be a whole number >= 1');
+  }
+  if (!Number.isInteger(operations.slaBreachesPerHour) || operations.slaBreachesPerHour < 1) {
+    problems.push('operations.slaBreachesPerHour must be a whole number >= 1');
+  }
+  if (consoleHosting.enabled) {
+    const domain = consoleHosting.cognitoDomainPrefix;
+    // Cognito: lower-case letters, digits and hyphens, 1-63, not starting or ending with a hyphen, no reserved words.
+    if (!domain || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain) || /aws|amazon|cognito/.test(domain)) {
+      problems.push(
+        'consoleHosting.cognitoDomainPrefix must be 1-63 lower-case letters, digits or inner hyphens, without "aws", "amazon" or "cognito" (required with consoleHosting.enabled)',
+      );
+    }
+  }
+  if (
+    apiWaf.webAclArn !== undefined &&
+    !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/.test(apiWaf.webAclArn)
+  ) {
+    problems.push(
+      'apiWaf.webAclArn must be the ARN of a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)',
+    );
+  }
+  if (
+    !Number.isInteger(apiWaf.requestsPer5MinutesPerIp) ||
+    apiWaf.requestsPer5MinutesPerIp < 10 ||
+    apiWaf.requestsPer5MinutesPerIp > 2_000_000_000
+  ) {
+    problems.push(
+      'apiWaf.requestsPer5MinutesPerIp must be a whole number from 10 to 2000000000 (the WAF rate-rule limits)',
+    );
   }
 
   if (config.features.webhooks && !config.webhookUrl) problems.push('features.webhooks needs webhookUrl');

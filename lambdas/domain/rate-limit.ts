@@ -20,7 +20,7 @@
  * if (decision.allowed) save(decision.state);
  * ```
  */
-import type { RateLimitConfig } from '../../lib/config.ts';
+import type { RateLimitConfig, RouteQuota } from '../../lib/config.ts';
 import type { DocumentType } from './verification.ts';
 
 /** Risk flag raised by frequent document-type switching (PRODUCT §4). */
@@ -211,4 +211,38 @@ export function decideCreation(
     return { allowed: false, retryAfterSeconds: secondsUntil(freedAt, nowMs) };
   }
   return { allowed: true, createdAt: [...recent, nowMs] };
+}
+
+/** The fixed window a request at `nowMs` counts in, and what a refusal tells the caller. */
+export interface RouteWindow {
+  /** Store key of the counter: `ROUTE#<route>#<userId>#<window start, epoch seconds>`. */
+  readonly key: string;
+  /** Epoch seconds at which the window ends (the counter's TTL; a new window starts then). */
+  readonly endsAt: number;
+  /** Whole seconds until the window ends (at least 1): the `retryAfterSeconds` of a refusal. */
+  readonly retryAfterSeconds: number;
+}
+
+/**
+ * The fixed window of a per-user route quota. Windows are aligned to multiples of
+ * `windowSeconds` since the epoch, so every request of one user in the same window increments
+ * the same counter (one atomic conditional update, no read); a refused request is not counted.
+ * A burst at a window boundary may see up to twice `requests` within `windowSeconds`, which is
+ * the accepted price of a single-write check.
+ *
+ * @example
+ * ```ts
+ * routeWindow('documentView', 'user-1', Date.parse('2026-01-01T00:00:30Z'), { requests: 30, windowSeconds: 60 });
+ * // { key: 'ROUTE#documentView#user-1#1767225600', endsAt: 1767225660, retryAfterSeconds: 30 }
+ * ```
+ */
+export function routeWindow(route: string, userId: string, nowMs: number, quota: RouteQuota): RouteWindow {
+  const windowMs = quota.windowSeconds * 1000;
+  const startMs = Math.floor(nowMs / windowMs) * windowMs;
+  const endMs = startMs + windowMs;
+  return {
+    key: `ROUTE#${route}#${userId}#${startMs / 1000}`,
+    endsAt: endMs / 1000,
+    retryAfterSeconds: secondsUntil(endMs, nowMs),
+  };
 }

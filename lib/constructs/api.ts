@@ -366,6 +366,7 @@ function grantRoute(
     'audit:append': () => grants.auditAppend(role),
     'audit:read': () => grants.auditRead(role),
     'rateLimits:readWrite': () => grants.rateLimitsReadWrite(role),
+    'rateLimits:routeQuota': () => grants.rateLimitsRouteQuota(role),
     'dataKey:generate': () => grants.personalDataSeal(role),
     'intake:presign': () => grants.intakePresign(role),
     'liveness:createSession': () => {

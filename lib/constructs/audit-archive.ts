@@ -19,6 +19,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -67,8 +68,16 @@ export class AuditArchive extends Construct {
       description: 'serverless-kyc audit archiver: audit table stream -> locked archive bucket',
       environment: { [ENV.auditArchiveBucket]: bucket.bucketName },
     });
+    // The event source grants the stream reads on whatever table it is given, and for a table
+    // with a key it adds an unconditioned kms:Decrypt on that key. It gets the table imported
+    // without its key instead, and the Decrypt the stream reads need is granted below, only
+    // through DynamoDB.
+    const streamOnly = dynamodb.Table.fromTableAttributes(this, 'AuditStream', {
+      tableArn: table.tableArn,
+      tableStreamArn: table.tableStreamArn,
+    });
     this.archiver.fn.addEventSource(
-      new sources.DynamoEventSource(table, {
+      new sources.DynamoEventSource(streamOnly, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 500,
         maxBatchingWindow: Duration.seconds(30),
@@ -80,6 +89,19 @@ export class AuditArchive extends Construct {
         onFailure: new sources.SqsDlq(sqs.Queue.fromQueueArn(this, 'StreamFailureQueue', failureQueue.queueArn)),
       }),
     );
+    if (table.encryptionKey) {
+      // DynamoDB Streams records are encrypted with the table's key, and DynamoDB decrypts them
+      // on the reader's behalf: the AWS KMS developer guide ("How Amazon DynamoDB uses AWS KMS")
+      // says its statements about tables, kms:ViaService dynamodb.<region>.amazonaws.com
+      // included, apply to streams too. So the reader's Decrypt holds only through DynamoDB.
+      this.archiver.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [table.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     if (failureQueue.encryptionMasterKey) {
       this.archiver.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -13,7 +13,7 @@ import type { IConstruct } from 'constructs';
 export const DATA_CLASS_TAG = 'kyc:data-class';
 
 /** Classes of data a bucket may hold. `evidence` and `audit` must be under Object Lock COMPLIANCE. */
-export type DataClass = 'intake' | 'evidence' | 'audit' | 'access-logs' | 'renditions';
+export type DataClass = 'intake' | 'evidence' | 'audit' | 'access-logs' | 'renditions' | 'static-site';
 
 /**
  * Oldest TLS version a client may use (PRODUCT §5: deny old TLS at the bucket policy). S3 has no

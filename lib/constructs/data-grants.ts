@@ -92,6 +92,22 @@ export class DataGrants {
     this.tableKms(role, TABLE_KMS_READ);
   }
 
+  /**
+   * UpdateItem on the rate-limit table, only on the per-user route-quota counters
+   * (`dynamodb:LeadingKeys` `ROUTE#*`): the atomic conditional increment of
+   * `DynamoDbRouteQuotas`; the attempt and creation limits (`USER#`, `CREATE#`) stay out of reach.
+   */
+  public rateLimitsRouteQuota(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.data.tables.rateLimits.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ROUTE#*'] } },
+      }),
+    );
+    this.tableKms(role, TABLE_KMS_WRITE);
+  }
+
   /** GetItem and PutItem on the rate-limit table (read-decide-conditional-write). */
   public rateLimitsReadWrite(role: iam.IRole): void {
     this.allow(role, ['dynamodb:GetItem', 'dynamodb:PutItem'], [this.data.tables.rateLimits.tableArn]);

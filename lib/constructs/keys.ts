@@ -98,6 +98,8 @@ export class KycKeys extends Construct {
   public readonly documentNumberHmac: kms.Key;
   /** ECC_NIST_P256 key (SIGN_VERIFY) that signs audit digests. */
   public readonly auditSigning: kms.Key;
+  /** Symmetric key of the alarm topic; its policy lets CloudWatch alarms of this account publish. */
+  public readonly alarms: kms.Key;
   /** ARN patterns that may change key policies. */
   public readonly keyPolicyEditors: readonly string[];
 
@@ -178,6 +180,27 @@ export class KycKeys extends Construct {
     });
     this.allowUseThroughIam(this.auditSigning, ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:DescribeKey']);
 
+    this.alarms = new kms.Key(this, 'Alarms', {
+      ...common,
+      policy: new iam.PolicyDocument(),
+      alias: `${props.prefix}/alarms`,
+      description: 'serverless-kyc: the alarm notification topic (CloudWatch alarms publish through it)',
+    });
+    // CloudWatch publishes to an SSE-KMS topic as its own service principal: it needs a data key
+    // and Decrypt, only for alarms of this account. Nothing else uses this key.
+    this.alarms.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        },
+      }),
+    );
+
     for (const key of this.all()) {
       this.allowAdministration(key);
       this.denyDeletionAndDisabling(key);
@@ -185,9 +208,9 @@ export class KycKeys extends Construct {
     }
   }
 
-  /** The five keys. */
+  /** The six keys. */
   public all(): kms.Key[] {
-    return [this.documents, this.data, this.service, this.documentNumberHmac, this.auditSigning];
+    return [this.documents, this.data, this.service, this.documentNumberHmac, this.auditSigning, this.alarms];
   }
 
   /** The account's IAM administrators manage the key (KEY_ADMIN_ACTIONS) but cannot use it. */

@@ -11,7 +11,9 @@ import { FailureQueue } from '../constructs/failure-queue.ts';
 import { KycApi } from '../constructs/api.ts';
 import { IntakeProcessing } from '../constructs/intake-processing.ts';
 import { LivenessIdentity } from '../constructs/liveness-identity.ts';
-import type { KycFunctionShared } from '../constructs/kyc-function.ts';
+import { KycFunction, type KycFunctionShared } from '../constructs/kyc-function.ts';
+import { KycEdge } from '../constructs/edge.ts';
+import { KycOperations } from '../constructs/operations.ts';
 import { Reconciler } from '../constructs/reconciler.ts';
 import { RecordsPurge } from '../constructs/records-purge.ts';
 import { VerificationWorkflow } from '../constructs/verification-workflow.ts';
@@ -22,6 +24,13 @@ export interface KycAppStackProps extends StackProps {
   readonly config: KycConfig;
   /** Stateful resources from the data stack (required). */
   readonly data: KycDataResources;
+  /**
+   * ARN of the CLOUDFRONT-scope web ACL for the edge distribution when `apiWaf.enabled`:
+   * `apiWaf.webAclArn`, or the one the `<prefix>-waf` stack creates in us-east-1.
+   */
+  readonly webAclArn?: string;
+  /** Folder of the console's files (`web/console/`), for `consoleHosting`. */
+  readonly consoleSourceDir?: string;
 }
 
 /**
@@ -53,6 +62,10 @@ export class KycAppStack extends Stack {
   public readonly recordsPurge: RecordsPurge;
   /** The audit table's stream -> locked archive files, and signed hourly digests of them. */
   public readonly auditArchive: AuditArchive;
+  /** Dashboard, alarms and the alarm topic operators subscribe to. */
+  public readonly operations: KycOperations;
+  /** CloudFront in front of the API (with WAF) and the console site, when either is configured. */
+  public readonly edge?: KycEdge;
 
   constructor(scope: Construct, id: string, props: KycAppStackProps) {
     super(scope, id, {
@@ -110,6 +123,37 @@ export class KycAppStack extends Stack {
       data,
       shared: this.functionShared,
       failureQueue: this.failureQueue.queue,
+    });
+
+    if (config.consoleHosting.enabled || config.apiWaf.enabled) {
+      this.edge = new KycEdge(this, 'Edge', {
+        config,
+        api: this.api,
+        renditionsBucket: data.buckets.renditions,
+        ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
+        ...(props.consoleSourceDir ? { consoleSourceDir: props.consoleSourceDir } : {}),
+      });
+    }
+
+    // Operations last: the dashboard shows every function and dead-letter queue defined above.
+    const functions = this.node
+      .findAll()
+      .filter((construct): construct is KycFunction => construct instanceof KycFunction)
+      .map((fn) => ({ label: fn.node.path.split('/').slice(1).join('/'), fn: fn.fn }));
+    this.operations = new KycOperations(this, 'Operations', {
+      config,
+      topicKey: data.keys.alarms,
+      stateMachine: this.workflow.stateMachine,
+      functions,
+      queueAlarms: [
+        { label: 'AsyncFailures', alarm: this.failureQueue.alarm, queue: this.failureQueue.queue },
+        {
+          label: 'UndeliveredUploads',
+          alarm: this.intake.deadLetterQueue.alarm,
+          queue: this.intake.deadLetterQueue.queue,
+        },
+      ],
+      deadLetterQueues: this.workflow.webhook ? [{ label: 'Webhooks', queue: this.workflow.webhook.dlq }] : [],
     });
 
     // ------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ export interface KycDataResources {
     readonly documentNumberHmac: kms.IKey;
     /** ECC_NIST_P256 key that signs audit digests. */
     readonly auditSigning: kms.IKey;
+    /** Symmetric CMK of the alarm topic (CloudWatch alarms may use it). */
+    readonly alarms: kms.IKey;
   };
   readonly buckets: {
     readonly intake: s3.IBucket;

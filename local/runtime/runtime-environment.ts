@@ -52,6 +52,9 @@ export function localProcessEnvironment(
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_S3_FORCE_PATH_STYLE: 'true',
+    // CloudWatch has no local twin: the operational metrics' EMF lines would only clutter the
+    // console (set POWERTOOLS_METRICS_DISABLED=false to see them).
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     // Any service without its own local endpoint fails fast against the JSON server instead of
     // trying to reach AWS.
     AWS_ENDPOINT_URL: endpoints.sfn,

@@ -19,6 +19,9 @@ const RECORDS_AND_AUDIT = [
 ];
 
 /** Object Lock of vault evidence: retention and legal hold read and set, never a delete. */
+/** The per-user quota counter of an expensive route: UpdateItem on `ROUTE#` keys of the rate-limit table only. */
+const ROUTE_QUOTA = ['dynamodb:UpdateItem @ rateLimits [dynamodb:LeadingKeys=["ROUTE#*"]]'];
+
 const VAULT_LOCKS = ['GetObjectLegalHold', 'GetObjectRetention', 'PutObjectLegalHold', 'PutObjectRetention'].flatMap(
   (action) => [`s3:${action} @ vault/evidence/*`, `s3:${action} @ vault/liveness/*`],
 );
@@ -71,7 +74,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:GetItem @ verifications',
     'dynamodb:Query @ verifications',
     'dynamodb:Query @ verifications/index/*',
-    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+    ...ROUTE_QUOTA,
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   'POST /v1/verifications/{id}/reset': [
     'dynamodb:GetItem @ verifications',
@@ -102,8 +106,9 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/views/*',
+    ...ROUTE_QUOTA,
   ],
-  'POST /v1/exports': RECORDS_AND_AUDIT,
+  'POST /v1/exports': [...RECORDS_AND_AUDIT, ...ROUTE_QUOTA],
   'GET /v1/exports/{exportId}': RECORDS_AND_AUDIT,
   'POST /v1/exports/{exportId}/approve': [
     ...RECORDS_AND_AUDIT,
@@ -114,6 +119,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/exports/*',
+    ...ROUTE_QUOTA,
   ],
   'POST /v1/exports/{exportId}/reject': RECORDS_AND_AUDIT,
   'GET /v1/exports/{exportId}/download': [
@@ -132,6 +138,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
     'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    ...ROUTE_QUOTA,
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   'POST /v1/cases/{verificationId}/claim': RECORDS_AND_AUDIT,

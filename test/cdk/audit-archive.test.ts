@@ -59,6 +59,25 @@ describe('AuditArchive and TableBackups', () => {
     expect(JSON.stringify(puts.map((statement) => statement.Resource))).not.toContain('/audit/digests/*');
   });
 
+  it('lets the archiver decrypt the stream only through DynamoDB (no unconditioned kms:Decrypt)', () => {
+    // Act
+    const decrypts = statementsOf('AuditArchiveArchiver').filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('kms:Decrypt')),
+    );
+    // Assess: the table's key through DynamoDB (stream records), the queue key through SQS, the archive key through S3
+    expect(decrypts.length).toBeGreaterThan(0);
+    for (const statement of decrypts) {
+      expect(statement.Condition).toMatchObject({ StringEquals: { 'kms:ViaService': expect.any(String) } });
+    }
+    const services = decrypts.map(
+      (statement) =>
+        String((statement.Condition as { StringEquals: Record<string, string> }).StringEquals['kms:ViaService']).split(
+          '.',
+        )[0],
+    );
+    expect(services).toContain('dynamodb');
+  });
+
   it('lets the digester read the archive, write digests and sign with the audit signing key only', () => {
     // Act
     const statements = statementsOf('AuditArchiveDigester');

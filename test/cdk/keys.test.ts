@@ -80,8 +80,8 @@ describe('KycKeys', () => {
     );
 
     // Assess
-    expect(keys).toHaveLength(5);
-    expect(guarded).toHaveLength(5);
+    expect(keys).toHaveLength(6);
+    expect(guarded).toHaveLength(6);
   });
 
   it('grants no service principal on the documents key', () => {

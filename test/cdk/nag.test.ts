@@ -10,6 +10,7 @@ import { KycChecks } from '../../lib/rules/kyc-checks.ts';
 import { createTestApp } from './synth.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/noop-handler.ts', import.meta.url));
+const consoleFixture = fileURLToPath(new URL('./fixtures/console/', import.meta.url));
 
 function findings(stack: Stack, level: 'error' | 'warning'): string[] {
   const annotations = Annotations.fromStack(stack);
@@ -21,11 +22,20 @@ function findings(stack: Stack, level: 'error' | 'warning'): string[] {
 }
 
 describe('cdk-nag: AwsSolutions and KycChecks on the whole app', () => {
-  // Prepare: both stacks, plus one KycFunction so function-level rules have something to check.
+  // Prepare: every stack with the optional parts on (console hosting, WAF with its us-east-1
+  // stack, the alarm e-mail), plus one KycFunction so function-level rules have something to check.
   const app = createTestApp();
-  const { dataStack, appStack } = buildKycApp(
+  const { dataStack, appStack, wafStack } = buildKycApp(
     app,
-    resolveConfig({ allowedOrigins: ['https://app.example.com'], features: { webhooks: false } }),
+    resolveConfig({
+      account: '123456789012',
+      allowedOrigins: ['https://app.example.com'],
+      features: { webhooks: false },
+      operations: { alarmEmail: 'kyc-ops@example.com' },
+      consoleHosting: { enabled: true, cognitoDomainPrefix: 'nag-probe-console' },
+      apiWaf: { enabled: true },
+    }),
+    { consoleSourceDir: consoleFixture },
   );
   new KycFunction(appStack, 'NagProbe', { shared: appStack.functionShared, entry: fixture });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
@@ -34,6 +44,7 @@ describe('cdk-nag: AwsSolutions and KycChecks on the whole app', () => {
   it.each([
     ['data', dataStack],
     ['app', appStack],
+    ['waf', wafStack!],
   ])(
     '%s stack has no unsuppressed errors',
     (_name, stack) => {
@@ -49,6 +60,7 @@ describe('cdk-nag: AwsSolutions and KycChecks on the whole app', () => {
   it.each([
     ['data', dataStack],
     ['app', appStack],
+    ['waf', wafStack!],
   ])(
     '%s stack has no unsuppressed warnings',
     (_name, stack) => {

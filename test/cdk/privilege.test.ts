@@ -131,11 +131,9 @@ describe('who may decrypt, key by key', () => {
 
   it('lets every role use the service key (tables, queues, logs, secrets) only through a service', () => {
     // Act
-    // Known exception: the audit archiver's DynamoDB stream source (CDK's grantStreamRead) decrypts
-    // stream records with an unconditioned kms:Decrypt on the table key.
+    // The audit archiver included: its stream records are decrypted only through DynamoDB.
     const direct = roleStatements().filter(
-      ({ role, statement }) =>
-        !/Archiver/.test(role) &&
+      ({ statement }) =>
         /KeysService/.test(JSON.stringify(statement.Resource)) &&
         statement.Condition?.StringEquals?.['kms:ViaService'] === undefined,
     );
@@ -147,11 +145,9 @@ describe('who may decrypt, key by key', () => {
 
   it('conditions every KMS grant of every role, except GenerateMac on the HMAC key', () => {
     // Act
-    // Signing audit digests (kms:Sign) is a direct use of the signing key, like GenerateMac; the
-    // archiver's stream read is the known exception above.
+    // Signing audit digests (kms:Sign) is a direct use of the signing key, like GenerateMac.
     const unconditioned = roleStatements().filter(
-      ({ role, statement }) =>
-        !/Archiver/.test(role) &&
+      ({ statement }) =>
         JSON.stringify(statement.Action) !== '"kms:Sign"' &&
         actionsOf(statement).some((action) => action.startsWith('kms:')) &&
         statement.Condition === undefined &&

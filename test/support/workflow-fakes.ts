@@ -2,6 +2,7 @@
  * In-memory implementations of the workflow's ports, for unit and integration tests that run
  * the real step handlers (and the synthesized state machine) without AWS.
  */
+import { RecordingMetrics } from '../../lambdas/ports/operational-metrics.ts';
 import { DEFAULT_CONFIG, type KycConfig } from '../../lib/config.ts';
 import type { OutcomeResult } from '../../lambdas/adapters/aws/rate-limit-store.ts';
 import { chainEvent } from '../../lambdas/domain/audit-chain.ts';
@@ -377,6 +378,7 @@ export interface FakeWorkflowWorld {
   readonly audit: InMemoryAuditLog;
   readonly rateLimits: InMemoryRateLimits;
   readonly reviews: RecordingReviewCompleter;
+  readonly metrics: RecordingMetrics;
 }
 
 /** A complete set of fake ports around the real step handlers. */
@@ -399,6 +401,7 @@ export function fakeWorkflowWorld(
   const audit = new InMemoryAuditLog(clock);
   const rateLimits = new InMemoryRateLimits(config, clock);
   const reviews = new RecordingReviewCompleter(options.forwardReview);
+  const metrics = new RecordingMetrics();
   const deps: WorkflowDeps = {
     config,
     vaultBucket: 'vault',
@@ -414,6 +417,7 @@ export function fakeWorkflowWorld(
     events,
     reviews,
     clock,
+    metrics,
   };
-  return { deps, clock, store, faces, liveness, vault, events, audit, rateLimits, reviews };
+  return { deps, clock, store, faces, liveness, vault, events, audit, rateLimits, reviews, metrics };
 }

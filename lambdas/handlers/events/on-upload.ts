@@ -24,6 +24,7 @@ import middy from '@middy/core';
 import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { PowertoolsOperationalMetrics } from '../../adapters/aws/powertools-metrics.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { ObjectTooLargeError, S3EvidenceStore, type ObjectRef } from '../../adapters/aws/s3-evidence-store.ts';
 import { SfnWorkflowStarter } from '../../adapters/aws/sfn-workflow-starter.ts';
@@ -32,11 +33,13 @@ import {
   VerificationRepository,
   type VerificationChanges,
 } from '../../adapters/aws/verification-repository.ts';
+import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import { SLOTS, type Slot } from '../../domain/verification.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
+import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
 import type { QualityGate } from '../../ports/quality-gate.ts';
 import type { WorkflowStarter } from '../../ports/workflow.ts';
 import { logger } from '../shared/logger.ts';
@@ -68,6 +71,8 @@ export interface OnUploadDeps {
   readonly rateLimits: Pick<RateLimitStore, 'recordOutcome'>;
   readonly audit: Pick<AuditLog, 'append'>;
   readonly clock?: Clock;
+  /** Counts each processed upload by outcome for the operations dashboard; none: not counted. */
+  readonly metrics?: OperationalMetrics;
 }
 
 /** What happened to one event; returned for tests and the local runtime, logged in AWS. */
@@ -119,6 +124,7 @@ export function defaultOnUploadDeps(
       limits: config.rateLimits,
     }),
     audit,
+    metrics: new PowertoolsOperationalMetrics({ installation: config.prefix }),
   };
 }
 const KEY_PATTERN = new RegExp(`^intake/([\\w-]{1,64})/([\\w-]{1,64})/(${SLOTS.join('|')})$`);
@@ -143,6 +149,7 @@ export function createOnUploadHandler(source: DepsSource<OnUploadDeps>) {
       logger.error('malformed upload event dropped', {
         issues: parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
       });
+      deps().metrics?.count(OPERATIONAL_METRICS.upload, { [OUTCOME_DIMENSION]: 'malformed' });
       return { outcome: 'malformed', reason: 'event_shape' };
     }
     const { bucket, object } = parsed.data.detail;
@@ -152,6 +159,7 @@ export function createOnUploadHandler(source: DepsSource<OnUploadDeps>) {
       ...(object['version-id'] ? { versionId: object['version-id'] } : {}),
     };
     const result = await processUpload(deps(), ref, context?.functionName ?? 'on-upload');
+    deps().metrics?.count(OPERATIONAL_METRICS.upload, { [OUTCOME_DIMENSION]: result.outcome });
     logger.info('upload processed', { key: ref.key, versionId: ref.versionId, ...result });
     return result;
   });

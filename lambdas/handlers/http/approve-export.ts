@@ -27,6 +27,7 @@ import { watermarkerFromEnv } from '../../rendition/kms-watermarker.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   defaultEvidenceRouteDeps,
+  evidenceQuota,
   exportSubject,
   loadExport,
   notDecidable,
@@ -37,6 +38,7 @@ import {
 } from './evidence-deps.ts';
 import { ForbiddenError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
 
@@ -143,7 +145,7 @@ export function createApproveExportHandler(source: DepsSource<ApproveExportDeps>
       decidedAt: record.decidedAt,
       files: pkg.manifest.files.length,
     });
-  });
+  }).use(routeQuota(evidenceQuota('exportApprove', getDeps)));
 }
 
 /**

@@ -18,6 +18,8 @@ import type { WorkflowStore } from '../../ports/workflow-store.ts';
 import { lazy } from '../shared/lazy.ts';
 import { FourEyesError, NotFoundError } from './middleware/http-errors.ts';
 import type { Caller } from './middleware/types.ts';
+import { DynamoDbRouteQuotas } from '../../adapters/aws/route-quota-store.ts';
+import type { RouteQuotas } from '../../ports/route-quota.ts';
 
 /** The review-task writes of the case routes (claim, assign): the workflow store's own write path. */
 export type CaseReviews = Pick<WorkflowStore, 'getVerification' | 'findOpenReviewTask' | 'getReviewTask'> &
@@ -30,6 +32,8 @@ export interface CaseRouteDeps {
   readonly audit: Pick<AuditLog, 'append' | 'list'>;
   readonly config: KycConfig;
   readonly clock: Clock;
+  /** Per-user quota of the case view (`config.routeQuotas.caseRead`); absent: not counted. */
+  readonly routeQuotas?: RouteQuotas;
 }
 
 /**
@@ -55,6 +59,7 @@ export function defaultCaseRouteDeps(env: NodeJS.ProcessEnv = process.env): Case
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
     config,
     clock: systemClock,
+    routeQuotas: new DynamoDbRouteQuotas({ tableName: requireEnv('rateLimitsTable', env) }),
   };
 }
 

@@ -10,6 +10,7 @@ import { exportExpiry, type ExportRecord } from '../../domain/evidence-access.ts
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   defaultEvidenceRouteDeps,
+  evidenceQuota,
   exportSubject,
   ID_PATTERN,
   originDetails,
@@ -18,6 +19,7 @@ import {
 } from './evidence-deps.ts';
 import { BadRequestError, NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
@@ -67,7 +69,7 @@ export function createCreateExportHandler(source: DepsSource<EvidenceRouteDeps> 
     });
     await deps.records.createExport(record);
     return jsonResponse(201, { exportId: record.exportId, status: record.status, expiresAt: record.expiresAt });
-  });
+  }).use(routeQuota(evidenceQuota('exportCreate', getDeps)));
 }
 
 export const handler = createCreateExportHandler();

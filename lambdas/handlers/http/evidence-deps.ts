@@ -6,6 +6,7 @@
 import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
+import { DynamoDbRouteQuotas } from '../../adapters/aws/route-quota-store.ts';
 import { EvidenceAccessRepository } from '../../adapters/aws/evidence-access-repository.ts';
 import { S3EvidenceObjects } from '../../adapters/aws/s3-evidence-objects.ts';
 import { VerificationRepository } from '../../adapters/aws/verification-repository.ts';
@@ -14,6 +15,8 @@ import { exportStatusAt } from '../../domain/evidence-access.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { EvidenceAccessRecords, EvidenceObjects } from '../../ports/evidence-access.ts';
+import type { RouteQuotaName, RouteQuotas } from '../../ports/route-quota.ts';
+import type { RouteQuotaOptions } from './middleware/route-quota.ts';
 import { ConflictError, HttpError, NotFoundError } from './middleware/http-errors.ts';
 import { headerValue, type KycHttpEvent } from './middleware/types.ts';
 
@@ -24,6 +27,8 @@ export interface EvidenceRouteDeps {
   readonly audit: Pick<AuditLog, 'append' | 'list'>;
   readonly config: KycConfig;
   readonly clock: Clock;
+  /** Per-user quotas of the expensive routes (`config.routeQuotas`); absent: not counted. */
+  readonly routeQuotas?: RouteQuotas;
 }
 
 export function defaultEvidenceRouteDeps(env: NodeJS.ProcessEnv = process.env): EvidenceRouteDeps {
@@ -40,6 +45,17 @@ export function defaultEvidenceRouteDeps(env: NodeJS.ProcessEnv = process.env): 
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
     config,
     clock: systemClock,
+    routeQuotas: new DynamoDbRouteQuotas({ tableName: requireEnv('rateLimitsTable', env) }),
+  };
+}
+
+/** The `quota` option of `httpHandler` for an evidence route, read from its (lazy) dependencies. */
+export function evidenceQuota(name: RouteQuotaName, getDeps: () => EvidenceRouteDeps): RouteQuotaOptions {
+  return {
+    name,
+    quotas: () => getDeps().routeQuotas,
+    config: () => getDeps().config,
+    now: () => getDeps().clock.now(),
   };
 }
 

@@ -28,6 +28,7 @@ import { NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { routeFor, type HttpMethod } from './routes.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 
 const ROUTE = routeFor('GET', '/v1/cases/{verificationId}');
 
@@ -192,7 +193,14 @@ export function createGetCaseHandler(source: DepsSource<CaseRouteDeps> = () => d
       })),
       actions: caseActions(verificationId, open, caller.userId),
     });
-  });
+  }).use(
+    routeQuota({
+      name: 'caseRead',
+      quotas: () => getDeps().routeQuotas,
+      config: () => getDeps().config,
+      now: () => getDeps().clock.now(),
+    }),
+  );
 }
 
 export const handler = createGetCaseHandler();

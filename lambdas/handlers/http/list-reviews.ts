@@ -6,7 +6,9 @@
 import { reviewSummary } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
 import { routeFor } from './routes.ts';
@@ -31,7 +33,14 @@ export function createListReviewsHandler(deps: DepsSource<ReviewRouteDeps> = () 
     const tasks = await store.listOpenReviewTasks({ limit, ...(assignee ? { assignee } : {}) });
     const now = new Date();
     return jsonResponse(200, { items: tasks.map((task) => reviewSummary(task, now)) });
-  });
+  }).use(
+    routeQuota({
+      name: 'caseRead',
+      quotas: () => getDeps().routeQuotas,
+      config: () => getDeps().config ?? DEFAULT_CONFIG,
+      now: () => getDeps().clock.now(),
+    }),
+  );
 }
 
 export const handler = createListReviewsHandler();

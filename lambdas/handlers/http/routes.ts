@@ -52,6 +52,8 @@ export type RouteDependency =
   /** Query on the audit table only (read a subject's chain). */
   | 'audit:read'
   | 'rateLimits:readWrite'
+  /** Per-user quota counter of an expensive route (UpdateItem on `ROUTE#` keys of the rate-limit table). */
+  | 'rateLimits:routeQuota'
   | 'dataKey:generate'
   | 'intake:presign'
   | 'liveness:createSession'
@@ -145,7 +147,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/list-reviews.ts',
     exportName: 'handler',
     roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
-    uses: ['verifications:read', 'verifications:queryIndexes'],
+    uses: ['verifications:read', 'verifications:queryIndexes', 'rateLimits:routeQuota'],
   },
   {
     method: 'POST',
@@ -178,6 +180,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'vault:readEvidence',
       'renditions:views',
       'watermark:mac',
+      'rateLimits:routeQuota',
     ],
     nodeModules: ['sharp'],
     memorySize: 1536,
@@ -188,7 +191,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/create-export.ts',
     exportName: 'handler',
     roles: COMPLIANCE,
-    uses: ['verifications:read', 'verifications:write', 'audit:append'],
+    uses: ['verifications:read', 'verifications:write', 'audit:append', 'rateLimits:routeQuota'],
   },
   {
     method: 'GET',
@@ -212,6 +215,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'renditions:writeExports',
       'watermark:mac',
       'personalData:open',
+      'rateLimits:routeQuota',
     ],
     nodeModules: ['sharp'],
     memorySize: 1536,
@@ -274,7 +278,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     exportName: 'handler',
     roles: COMPLIANCE,
     // Audits the read (and reads the processor log from the chain), then opens the personal data.
-    uses: ['verifications:read', 'audit:append', 'personalData:open'],
+    uses: ['verifications:read', 'audit:append', 'personalData:open', 'rateLimits:routeQuota'],
   },
   {
     method: 'POST',

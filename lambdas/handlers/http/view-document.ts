@@ -22,6 +22,7 @@ import { watermarkerFromEnv } from '../../rendition/kms-watermarker.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   defaultEvidenceRouteDeps,
+  evidenceQuota,
   originDetails,
   requestOrigin,
   requireId,
@@ -29,6 +30,7 @@ import {
 } from './evidence-deps.ts';
 import { HttpError, NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
@@ -136,7 +138,7 @@ export function createViewDocumentHandler(source: DepsSource<ViewDocumentDeps> =
     const expiresAt = new Date(deps.clock.now().getTime() + seconds * 1000).toISOString();
     const url = await deps.objects.presignRendition(key, seconds);
     return jsonResponse(200, { accessId, url, expiresAt });
-  });
+  }).use(routeQuota(evidenceQuota('documentView', getDeps)));
 }
 
 export const handler = createViewDocumentHandler();

@@ -31,13 +31,16 @@ import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-events.ts';
+import { PowertoolsOperationalMetrics } from '../../adapters/aws/powertools-metrics.ts';
 import { SfnExecutions } from '../../adapters/aws/sfn-executions.ts';
 import { VerificationRepository } from '../../adapters/aws/verification-repository.ts';
 import { DynamoDbWorkflowStore } from '../../adapters/aws/workflow-repository.ts';
+import { OPERATIONAL_METRICS } from '../../domain/operational-metrics.ts';
 import type { AttemptRecord, VerificationRecord } from '../../domain/records.ts';
 import type { Slot } from '../../domain/verification.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
+import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
 import type { ReviewTask } from '../../ports/workflow-store.ts';
 import { parseIntakeKey } from '../events/on-upload.ts';
 import { logger } from '../shared/logger.ts';
@@ -67,7 +70,7 @@ export interface ReconcilerDeps {
   };
   readonly repository: Pick<
     VerificationRepository,
-    'listByStatus' | 'getVerification' | 'listAttempts' | 'getDocument' | 'transitionAttempt'
+    'listByStatus' | 'countByStatus' | 'getVerification' | 'listAttempts' | 'getDocument' | 'transitionAttempt'
   >;
   readonly reviews: { listOpen(limit: number): Promise<ReviewTask[]> };
   readonly executions: Pick<SfnExecutions, 'status' | 'start' | 'isTokenWaiting'>;
@@ -76,6 +79,8 @@ export interface ReconcilerDeps {
   readonly workflow: ReopenDeps;
   /** Counts one action (a CloudWatch metric in AWS). */
   readonly count: (metric: string) => void;
+  /** The operations dashboard's gauges (the review queue depth, measured every run); none: not measured. */
+  readonly metrics?: OperationalMetrics;
 }
 
 export interface ReconcileReport {
@@ -168,6 +173,13 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
         attemptId: task.attemptId,
         execution: name,
       });
+    });
+  }
+
+  // The review queue depth for the operations dashboard (a COUNT query on the status index).
+  if (deps.metrics) {
+    await guard('queue-depth', {}, async () => {
+      deps.metrics?.gauge(OPERATIONAL_METRICS.reviewQueueDepth, await deps.repository.countByStatus('manual_review'));
     });
   }
 
@@ -332,6 +344,7 @@ export function defaultReconcilerDeps(
       functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? 'reconciler',
     },
     count,
+    metrics: new PowertoolsOperationalMetrics({ installation: config.prefix }),
   };
 }
 

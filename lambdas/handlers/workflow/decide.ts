@@ -3,6 +3,7 @@
  * results, records the decision and audits it. Output: outcome, reason codes and causes.
  */
 import { decide, type Decision } from '../../domain/decision-policy.ts';
+import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
 import { subjectOf, workflowTask } from './task.ts';
@@ -43,6 +44,11 @@ export async function decideStep(state: WorkflowState, deps: WorkflowDeps): Prom
     actor: `system:${deps.functionName ?? 'decide'}`,
     details: { attemptId, outcome: decision.outcome, reasons: decision.reasons, causes: decision.causes },
   });
+  // Approvals and rejections are counted where they become final (finalize steps); a case
+  // entering the review queue is counted here, once per automatic decision.
+  if (decision.outcome === 'manual_review') {
+    deps.metrics?.count(OPERATIONAL_METRICS.decision, { [OUTCOME_DIMENSION]: 'manual_review' });
+  }
   return decision;
 }
 

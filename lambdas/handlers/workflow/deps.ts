@@ -9,6 +9,7 @@ import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-events.ts';
 import { KmsKeyedHasher } from '../../adapters/aws/kms-keyed-hasher.ts';
+import { PowertoolsOperationalMetrics } from '../../adapters/aws/powertools-metrics.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { RekognitionFaceService } from '../../adapters/aws/rekognition-face-service.ts';
 import { RekognitionLiveness } from '../../adapters/aws/rekognition-liveness.ts';
@@ -22,6 +23,7 @@ import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { FaceService } from '../../ports/face-service.ts';
 import type { KeyedHasher } from '../../ports/keyed-hash.ts';
 import type { LivenessService } from '../../ports/liveness.ts';
+import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
 import type { StatusEvents } from '../../ports/status-events.ts';
 import type { ReviewCompleter } from '../../ports/workflow.ts';
 import type { WorkflowStore } from '../../ports/workflow-store.ts';
@@ -50,6 +52,8 @@ export interface WorkflowDeps {
   readonly functionName?: string;
   /** Records images handed to processors outside `faces` (Face Liveness results); none: not recorded. */
   readonly processorLog?: ProcessorLog;
+  /** Decisions, rejection reasons and SLA breaches for the operations dashboard; none: not counted. */
+  readonly metrics?: OperationalMetrics;
 }
 
 /** AWS adapters named by the function's environment (all workflow functions get the same variables). */
@@ -81,6 +85,7 @@ export function defaultWorkflowDeps(env: NodeJS.ProcessEnv = process.env): Workf
     reviews: new SfnReviewCompleter(),
     clock: systemClock,
     functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    metrics: new PowertoolsOperationalMetrics({ installation: config.prefix }),
   };
 }
 

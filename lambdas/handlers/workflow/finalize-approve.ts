@@ -5,6 +5,7 @@
  * with the rate limiter, then publishes the status change. Safe to retry: a second run on an
  * approved attempt only re-publishes the event (events are at-least-once anyway).
  */
+import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { DocumentAlreadyClaimedError, WorkflowRecordNotFoundError } from './errors.ts';
@@ -63,6 +64,7 @@ export async function finalizeApproveStep(
     details: { attemptId, cause, processors, frozen: true },
   });
   await deps.events.statusChanged({ verificationId, attemptId, status: 'approved', reasons: [] });
+  deps.metrics?.count(OPERATIONAL_METRICS.decision, { [OUTCOME_DIMENSION]: 'approved' });
   return { status: 'approved' };
 }
 

@@ -5,6 +5,7 @@
  * publishes the status change. Output: the new status and, in cooldown, its end, which the
  * state machine's Wait state uses (`TimestampPath`).
  */
+import { OPERATIONAL_METRICS, OUTCOME_DIMENSION, REASON_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -65,6 +66,10 @@ export async function finalizeRejectStep(state: WorkflowState, deps: WorkflowDep
     },
   });
   await deps.events.statusChanged({ verificationId, attemptId, status, reasons });
+  deps.metrics?.count(OPERATIONAL_METRICS.decision, { [OUTCOME_DIMENSION]: 'rejected' });
+  for (const reason of new Set(reasons)) {
+    deps.metrics?.count(OPERATIONAL_METRICS.rejectionReason, { [REASON_DIMENSION]: reason });
+  }
   return { status, ...(outcome.cooldownUntil ? { cooldownUntil: outcome.cooldownUntil } : {}) };
 }
 

@@ -5,6 +5,7 @@
  * If a reviewer's decision landed in the same instant as the timeout, the decision is handed
  * to the new token at once, so it is never lost.
  */
+import { OPERATIONAL_METRICS } from '../../domain/operational-metrics.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { reviewDueAt } from './review-task.ts';
@@ -39,7 +40,11 @@ export async function reviewEscalateStep(
   const priority = rerun ? task.priority : Math.min(task.priority + 1, MAX_REVIEW_PRIORITY);
   const escalations = rerun ? task.escalations : task.escalations + 1;
   const dueAt = rerun ? task.dueAt : reviewDueAt(now, deps.config.review.slaDays);
-  if (!rerun) await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+  if (!rerun) {
+    await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+    // One SLA breach per escalation, counted with the change itself (a re-run counts nothing).
+    deps.metrics?.count(OPERATIONAL_METRICS.reviewSlaBreached);
+  }
   await deps.audit.append({
     subject: subjectOf(verificationId),
     action: 'review.escalated',

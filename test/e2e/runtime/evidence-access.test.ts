@@ -506,6 +506,32 @@ describe('two-person export', () => {
   }, 60_000);
 });
 
+describe('per-user quota on an expensive route', () => {
+  it('answers 429 RATE_LIMITED with retryAfterSeconds once a reviewer used up the export-request quota, and only for that reviewer', async () => {
+    // Prepare: a reviewer of their own, so the other tests' requests do not count
+    const quota = e2e.runtime.config.routeQuotas.exportCreate;
+    const busy = await issueLocalToken(e2e.signingKey, { userId: 'quota-reviewer', role: 'compliance_reviewer' });
+    const request = { verificationIds: [caseId], reason: 'quota check' };
+    for (let index = 0; index < quota.requests; index += 1) {
+      const allowed = await call(busy, 'POST', '/v1/exports', request);
+      expect(allowed.status, JSON.stringify(allowed.body)).toBe(201);
+    }
+
+    // Act
+    const refused = await call(busy, 'POST', '/v1/exports', request);
+    const other = await call(tokens.approver, 'POST', '/v1/exports', request);
+
+    // Assess
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
+    const retryAfter = refused.body.retryAfterSeconds as number;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(quota.windowSeconds);
+    expect(refused.headers.get('retry-after')).toBe(String(retryAfter));
+    expect(other.status).toBe(201);
+  }, 60_000);
+});
+
 describe('audit first', () => {
   it('renders nothing and returns no URL when the audit event cannot be written', async () => {
     // Prepare: the audit table disappears (run last: every audited route fails afterwards)

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { reconcile, type ReconcilerDeps } from '../../../lambdas/handlers/maintenance/reconciler.ts';
 import type { VerificationStatus } from '../../../lambdas/domain/verification.ts';
+import { RecordingMetrics } from '../../../lambdas/ports/operational-metrics.ts';
 import { fakeWorkflowWorld, type FakeWorkflowWorld } from '../../support/workflow-fakes.ts';
 
 const MINUTE = 60_000;
@@ -47,6 +48,8 @@ function setup(intake: { key: string; ageMinutes: number }[] = []) {
     },
     repository: {
       listByStatus: async (status) => [...world.store.verifications.values()].filter((v) => v.status === status),
+      countByStatus: async (status) =>
+        [...world.store.verifications.values()].filter((v) => v.status === status).length,
       getVerification: async (id) => world.store.verifications.get(id),
       listAttempts: async (id) =>
         [...world.store.attempts.values()]
@@ -190,5 +193,20 @@ describe('reconcile', () => {
     expect((await world.store.getVerification('ver-2'))?.status).toBe('cooldown');
     expect(actions(world)).toEqual(['reconciler.cooldown_ended']);
     expect(metrics).toEqual(['CooldownEnded']);
+  });
+
+  it('measures the review queue depth (verifications in manual review) on every run', async () => {
+    // Prepare
+    const { world, deps, setStatus } = setup();
+    const gauges = new RecordingMetrics();
+    for (const id of ['ver-1', 'ver-2', 'ver-3']) world.store.seed({ verificationId: id, attemptId: `att-${id}` });
+    setStatus('ver-1', 'manual_review');
+    setStatus('ver-2', 'manual_review');
+
+    // Act
+    await reconcile({ ...deps, metrics: gauges });
+
+    // Assess
+    expect(gauges.recorded).toEqual([{ name: 'ReviewQueueDepth', dimensions: {}, value: 2 }]);
   });
 });
