@@ -1,5 +1,5 @@
 // Pure formatting helpers of the console: SLA countdowns, durations, dates, reasons.
-import { REASONS } from '../reasons.js';
+import { REASONS } from './reasons.js';
 import { t } from './i18n.js';
 
 /** Below this much time left, an SLA is shown as due soon. */

@@ -9,6 +9,8 @@ const FORMAT_MODULE: string = '../../../web/console/format.js';
 const I18N_MODULE: string = '../../../web/console/i18n.js';
 const CHARTS_MODULE: string = '../../../web/console/charts.js';
 const API_MODULE: string = '../../../web/console/api.js';
+const PAGE_REASONS_MODULE: string = '../../../web/reasons.js';
+const CONSOLE_REASONS_MODULE: string = '../../../web/console/reasons.js';
 
 type CognitoConfig = { mode: 'cognito'; domain: string; clientId: string; redirectUri: string; scopes?: string[] };
 const auth = (await import(AUTH_MODULE)) as {
@@ -279,6 +281,15 @@ describe('console formatting', () => {
       message: 'SOMETHING_NEW',
       tip: '',
     });
+  });
+
+  it('carries its own copy of the reason catalog, exactly as generated (npx tsx scripts/web/reason-catalog.ts)', async () => {
+    // Prepare: the page's copy, itself checked against the catalog in camera.test.ts
+    const page = (await import(PAGE_REASONS_MODULE)) as { REASONS: unknown };
+    const console = (await import(CONSOLE_REASONS_MODULE)) as { REASONS: unknown };
+
+    // Assess
+    expect(console.REASONS).toEqual(page.REASONS);
   });
 
   it('offers exactly the reason codes the decision route accepts', () => {
