@@ -227,6 +227,111 @@ export interface EvidenceAccessConfig {
   readonly exportMaxVerifications: number;
 }
 
+/**
+ * Reserved concurrency of the functions that call Amazon Rekognition, sized so that even at
+ * full concurrency their calls stay under the account's TPS quota of each operation (quotas are
+ * per account and Region, shared with anything else in the account). Throttling that still
+ * happens (other workloads, bursts) is absorbed by the SDK's retries, the event deliveries'
+ * retries and the workflow's Retry (tested with the local fault plan).
+ */
+export interface ConcurrencyConfig {
+  /**
+   * Transactions per second the deployment may use of each Rekognition operation it calls
+   * (default 5: the smallest default quota in the "Amazon Rekognition endpoints and quotas"
+   * table of the AWS General Reference, https://docs.aws.amazon.com/general/latest/gr/rekognition.html,
+   * which some Regions, e.g. us-east-1, us-west-2 and eu-west-1, raise for some operations).
+   * Raise it to your applied quota (Service Quotas console) to allow more concurrency.
+   */
+  readonly rekognitionTps: number;
+  /** Reserved concurrent executions of on-upload (one DetectFaces per selfie or document front). */
+  readonly onUpload: number;
+  /** Of each workflow step that calls Rekognition: FaceMatch, Liveness, DocumentData, Duplicates, FinalizeApprove. */
+  readonly rekognitionSteps: number;
+}
+
+/**
+ * Who calls which Rekognition operation, how often per invocation, and the shortest time one
+ * such invocation takes (reads and writes around the call, the call's own round trip: about
+ * 200 ms at best; the gate decodes the image before its DetectFaces call). Worst case of an
+ * operation: sum over its callers of reserved executions x calls / shortest invocation.
+ */
+export const REKOGNITION_CALLERS: readonly {
+  readonly caller: 'onUpload' | 'rekognitionSteps';
+  readonly step: string;
+  readonly operation: string;
+  readonly callsPerInvocation: number;
+  readonly minInvocationSeconds: number;
+}[] = [
+  { caller: 'onUpload', step: 'OnUpload', operation: 'DetectFaces', callsPerInvocation: 1, minInvocationSeconds: 1 },
+  {
+    caller: 'rekognitionSteps',
+    step: 'FaceMatch',
+    operation: 'CompareFaces',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 0.5,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'Liveness',
+    operation: 'CompareFaces',
+    callsPerInvocation: 2,
+    minInvocationSeconds: 1,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'Liveness',
+    operation: 'GetFaceLivenessSessionResults',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 1,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'Liveness',
+    operation: 'SearchFacesByImage',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 1,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'DocumentData',
+    operation: 'DetectText',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 0.5,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'Duplicates',
+    operation: 'SearchFacesByImage',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 0.5,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'FinalizeApprove',
+    operation: 'IndexFaces',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 0.5,
+  },
+];
+
+/**
+ * Worst-case transactions per second of each Rekognition operation at full reserved concurrency.
+ *
+ * @example
+ * ```ts
+ * rekognitionPeakTps(DEFAULT_CONFIG); // { DetectFaces: 4, CompareFaces: 5, ... }
+ * ```
+ */
+export function rekognitionPeakTps(config: Pick<KycConfig, 'concurrency'>): Record<string, number> {
+  const peak: Record<string, number> = {};
+  for (const entry of REKOGNITION_CALLERS) {
+    const executions = config.concurrency[entry.caller];
+    peak[entry.operation] =
+      (peak[entry.operation] ?? 0) + (executions * entry.callsPerInvocation) / entry.minInvocationSeconds;
+  }
+  return peak;
+}
+
 export interface KycConfig {
   /** Region the stack is deployed to; identity data never leaves it. */
   readonly region: string;
@@ -253,6 +358,8 @@ export interface KycConfig {
   readonly operations: OperationsConfig;
   readonly consoleHosting: ConsoleHostingConfig;
   readonly apiWaf: ApiWafConfig;
+  /** Reserved concurrency of the functions calling Rekognition, from its TPS quotas. */
+  readonly concurrency: ConcurrencyConfig;
   /** Webhook endpoint for status changes, used only when `features.webhooks` is on. */
   readonly webhookUrl?: string;
   /**
@@ -349,6 +456,8 @@ export const DEFAULT_CONFIG: KycConfig = {
   operations: { rejectionRatePercent: 50, rejectionRateMinDecisions: 20, slaBreachesPerHour: 1 },
   consoleHosting: { enabled: false },
   apiWaf: { enabled: false, requestsPer5MinutesPerIp: 1000 },
+  // At most 4 TPS of any Rekognition operation (see REKOGNITION_CALLERS), under a 5 TPS quota.
+  concurrency: { rekognitionTps: 5, onUpload: 4, rekognitionSteps: 1 },
 };
 
 /** A configuration value that cannot be deployed; the message names the setting and the rule. */
@@ -390,6 +499,7 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     operations: { ...DEFAULT_CONFIG.operations, ...partial.operations },
     consoleHosting: { ...DEFAULT_CONFIG.consoleHosting, ...partial.consoleHosting },
     apiWaf: { ...DEFAULT_CONFIG.apiWaf, ...partial.apiWaf },
+    concurrency: { ...DEFAULT_CONFIG.concurrency, ...partial.concurrency },
   } as KycConfig;
   validateConfig(merged);
   return merged;
@@ -428,6 +538,16 @@ export function validateConfig(config: KycConfig): void {
   }
 
   const { retention, uploads, quality, identity, rateLimits, review } = config;
+  const { concurrency } = config;
+  if (!(concurrency.rekognitionTps > 0)) problems.push('concurrency.rekognitionTps must be positive');
+  for (const name of ['onUpload', 'rekognitionSteps'] as const)
+    if (!Number.isInteger(concurrency[name]) || concurrency[name] < 1)
+      problems.push(`concurrency.${name} must be an integer of at least 1`);
+  for (const [operation, tps] of Object.entries(rekognitionPeakTps(config)))
+    if (tps > concurrency.rekognitionTps)
+      problems.push(
+        `concurrency: at full reserved concurrency Rekognition ${operation} could reach ${tps} TPS, above concurrency.rekognitionTps (${concurrency.rekognitionTps})`,
+      );
   for (const [key, years] of [
     ['retention.evidenceYears', retention.evidenceYears],
     ['retention.auditYears', retention.auditYears],

@@ -22,8 +22,8 @@ export const EXPORT_REQUESTER_ROLES: readonly Role[] = ['compliance_reviewer', '
 /** The only role that may approve or reject someone else's export. */
 export const EXPORT_APPROVER_ROLE: Role = 'compliance_approver';
 
-/** What produced an access: one document view, one export package, or a person's copy of their own data. */
-export type AccessKind = 'document_view' | 'export' | 'subject_access';
+/** What produced an access: one document view, one export package, a person's copy of their own data, or one redacted support thumbnail. */
+export type AccessKind = 'document_view' | 'export' | 'subject_access' | 'support_thumbnail';
 
 /**
  * One access to evidence; an invisible watermark carries its `accessId`, so a leaked image
@@ -170,6 +170,11 @@ export function downloadRefusal(
 /** Object key of a document view's rendition in the renditions bucket. */
 export function renditionKey(verificationId: string, accessId: string): string {
   return `views/${verificationId}/${accessId}.jpg`;
+}
+
+/** Object key of a support view's redacted thumbnail in the renditions bucket. */
+export function supportThumbnailKey(verificationId: string, accessId: string): string {
+  return `support/${verificationId}/${accessId}.jpg`;
 }
 
 /** Object key of an export package in the renditions bucket. */

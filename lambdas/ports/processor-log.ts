@@ -6,7 +6,14 @@
 
 /** Why a processor was given the image. */
 export type ProcessorPurpose =
-  'quality_gate' | 'face_match' | 'document_data' | 'duplicate_search' | 'duplicate_index' | 'liveness';
+  | 'quality_gate'
+  | 'face_match'
+  | 'document_data'
+  | 'duplicate_search'
+  | 'duplicate_index'
+  | 'liveness'
+  /** Locating faces and text to redact a support thumbnail. */
+  | 'support_redaction';
 
 export interface ProcessorCall {
   /** The service, e.g. `rekognition`. */

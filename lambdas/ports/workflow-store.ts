@@ -2,6 +2,7 @@
  * What the verification workflow and the review API read and write (in AWS: the
  * verifications table, key design in `domain/tables.ts`).
  */
+import type { CounterUpdate } from '../domain/decision-metrics.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import type { VerificationLevel } from '../domain/verification.ts';
 import type {
@@ -80,12 +81,16 @@ export interface WorkflowStore {
     changes: VerificationChanges,
   ): Promise<VerificationRecord>;
   getAttempt(verificationId: string, attemptId: string): Promise<AttemptRecord | undefined>;
-  /** Moves the attempt when it is in one of `from`; false when it was not. */
+  /**
+   * Moves the attempt when it is in one of `from`; false when it was not. `counters` (decision
+   * metrics) change in the same transaction, or not at all.
+   */
   transitionAttempt(
     verificationId: string,
     attemptId: string,
     from: readonly AttemptStatus[],
     change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+    counters?: readonly CounterUpdate[],
   ): Promise<boolean>;
   listDocuments(verificationId: string, attemptId: string): Promise<DocumentRecord[]>;
   /** Stores (overwrites) a check result at once, so a later failure never loses it. */
@@ -94,8 +99,12 @@ export interface WorkflowStore {
   findDocumentOwner(documentHash: string): Promise<DocumentOwner | undefined>;
   /** Claims a document number for a user; false when another user owns it (idempotent for the owner). */
   claimDocument(documentHash: string, owner: DocumentOwner, at: string): Promise<boolean>;
-  /** Creates the review task of an attempt, or replaces its task token when it exists (retry, escalation). */
-  putReviewTask(task: ReviewTask): Promise<void>;
+  /**
+   * Creates the review task of an attempt, or replaces its task token when it exists (retry,
+   * escalation). `counters` (review-queue metrics) change in the same transaction; with them, a
+   * task that `creates` must not exist yet (else `WorkflowConflictError`).
+   */
+  putReviewTask(task: ReviewTask, options?: { counters?: readonly CounterUpdate[]; creates?: boolean }): Promise<void>;
   getReviewTask(verificationId: string, attemptId: string): Promise<ReviewTask | undefined>;
   /** The undecided review task of a verification, if any. */
   findOpenReviewTask(verificationId: string): Promise<ReviewTask | undefined>;
@@ -108,6 +117,7 @@ export interface WorkflowStore {
     attemptId: string,
     taskToken: string,
     decision: ReviewDecisionInput,
+    counters?: readonly CounterUpdate[],
   ): Promise<ReviewTask>;
   /** Undecided tasks in queue order (due date), from the byReviewer index. */
   listOpenReviewTasks(options: { assignee?: string; limit: number }): Promise<ReviewTask[]>;

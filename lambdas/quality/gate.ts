@@ -66,6 +66,8 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
   try {
     const { slot, config } = options;
     const limits = config.uploads;
+    // An empty file is first of all too small (the size floor the intake applies before reading).
+    if (bytes.length === 0) return reject('FILE_TOO_SMALL', metrics);
     const sniffed = sniff(bytes);
     const detectedType = sniffed.type;
     const typed = detectedType ? { detectedType } : {};

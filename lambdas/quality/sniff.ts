@@ -8,7 +8,7 @@
  * - fatal structure problems: `FILE_CORRUPT` (truncated or malformed container) and
  *   `UNSUPPORTED_FORMAT` for polyglots. A polyglot is a file that is a valid image AND carries a
  *   second payload (ZIP, PDF, HTML, script) in its metadata segments or after the end of the image
- *   (JPEG EOI / PNG IEND). We map it to `UNSUPPORTED_FORMAT` because the file as a whole is not
+ *   (JPEG EOI / PNG IEND), and animated PNGs (APNG frames). We map it to `UNSUPPORTED_FORMAT` because the file as a whole is not
  *   a plain JPEG or PNG, which is the only thing the pipeline accepts; the user-facing tip
  *   ("upload a JPEG or PNG photo") is the right fix for honest users too;
  * - the header dimensions of PNG files (IHDR), and the metadata text (EXIF, XMP, comments, PNG
@@ -61,6 +61,8 @@ const PNG_BIT_DEPTHS: Readonly<Record<number, readonly number[]>> = {
 export const TRAILING_TOLERANCE_BYTES = 64;
 
 const EOI = Buffer.from([0xff, 0xd9]);
+/** Largest JPEG side libjpeg decodes (JPEG_MAX_DIMENSION). */
+const JPEG_MAX_SIDE = 65_500;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
@@ -139,6 +141,16 @@ function sniffJpeg(bytes: Buffer): SniffResult {
       return { type, problem: 'FILE_CORRUPT', detail: 'segment overruns file' };
     }
     const segment = bytes.subarray(offset + 4, offset + 2 + length);
+    // Frame header (SOF0-SOF15 except DHT C4, JPG C8, DAC CC): height and width precede any decode.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (segment.length < 6) return { type, problem: 'FILE_CORRUPT', detail: 'frame header too short' };
+      const height = segment.readUInt16BE(1);
+      const width = segment.readUInt16BE(3);
+      if (width === 0 || height === 0) return { type, problem: 'FILE_CORRUPT', detail: 'zero frame dimension' };
+      // libjpeg refuses sides above 65500; such a header is a decompression-bomb declaration.
+      if (Math.max(width, height) > JPEG_MAX_SIDE)
+        return { type, problem: 'IMAGE_DIMENSIONS_INVALID', detail: `frame ${width}x${height}` };
+    }
     // APPn (E0-EF) and COM (FE) carry metadata; keep their text for the metadata checks.
     if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
       const text = segment.toString('latin1');
@@ -204,6 +216,10 @@ function sniffPng(bytes: Buffer): SniffResult {
     // Every chunk carries a CRC-32 of its type and data; a mismatch is damage (or tampering).
     if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== bytes.readUInt32BE(offset + 8 + length))
       return corrupt(`${chunkType} CRC mismatch`);
+    // Animated PNG (APNG): the frames after the default image are what browsers show, so a
+    // reviewer could see other pixels than the checks judged. One still image only.
+    if (chunkType === 'acTL' || chunkType === 'fcTL' || chunkType === 'fdAT')
+      return { type, headerWidth, headerHeight, problem: 'UNSUPPORTED_FORMAT', detail: `animated PNG (${chunkType})` };
     if (chunkType === 'IDAT') {
       // The image data chunks must be consecutive (ISO/IEC 15948 section 5.6).
       if (dataEnded) return corrupt('IDAT chunks not consecutive');

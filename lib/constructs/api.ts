@@ -349,6 +349,27 @@ function grantRoute(
       grants.renditionsWrite(role, 'views');
       grants.renditionsPresign(role, 'views');
     },
+    'renditions:support': () => {
+      grants.renditionsWrite(role, 'support');
+      grants.renditionsPresign(role, 'support');
+    },
+    'rekognition:detectFacesAndText': () => {
+      // DetectFaces and DetectText on image bytes support no resource-level permissions: "*" is the only form.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['rekognition:DetectFaces', 'rekognition:DetectText'], resources: ['*'] }),
+      );
+      NagSuppressions.addResourceSuppressions(
+        role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: 'rekognition:DetectFaces and DetectText on image bytes support no resource-level permissions.',
+            appliesTo: ['Resource::*'],
+          },
+        ],
+        true,
+      );
+    },
     'renditions:writeExports': () => grants.renditionsWrite(role, 'exports'),
     'renditions:readExports': () => grants.renditionsPresign(role, 'exports'),
     'watermark:mac': () => grants.watermarkMac(role),

@@ -24,8 +24,8 @@ import { PERSONAL_DATA_CONTEXT } from './keys.ts';
 const TABLE_KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KMS_WRITE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
-/** Key prefixes of the renditions bucket: document views and export packages. */
-export type RenditionPrefix = 'views' | 'exports' | 'subject-access';
+/** Key prefixes of the renditions bucket: document views, export packages, subject-access copies, support thumbnails. */
+export type RenditionPrefix = 'views' | 'exports' | 'subject-access' | 'support';
 
 export class DataGrants {
   public constructor(private readonly data: KycDataResources) {}
@@ -360,9 +360,11 @@ function suppressPrefixWildcard(role: iam.IRole): void {
         id: 'AwsSolutions-IAM5',
         reason:
           'Object grants are limited to one key prefix (intake/ or liveness/ of the intake bucket, evidence/ or liveness/ ' +
-          'of the vault, views/, exports/ or subject-access/ of the renditions bucket); keys ' +
+          'of the vault, views/, exports/, subject-access/ or support/ of the renditions bucket); keys ' +
           'are per verification and attempt, so the prefix wildcard is the narrowest possible resource.',
-        appliesTo: [{ regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports|subject-access)\\/\\*$/g' }],
+        appliesTo: [
+          { regex: '/^Resource::.*\\/(intake|evidence|liveness|views|exports|subject-access|support)\\/\\*$/g' },
+        ],
       },
     ],
     true,

@@ -30,7 +30,7 @@ export interface IntakeProcessingProps {
   readonly shared: KycFunctionShared;
   /** The verification workflow; can also be given later with `useStateMachine` (none). */
   readonly stateMachine?: sfn.IStateMachine;
-  /** Reserved concurrency of the on-upload function, capping its cost and downstream load (none). */
+  /** Reserved concurrency of the on-upload function (default `config.concurrency.onUpload`, sized to Rekognition's DetectFaces quota). */
   readonly reservedConcurrency?: number;
   /** Memory in MB; image analysis is CPU-bound and CPU scales with memory (1536). */
   readonly memorySize?: number;
@@ -63,7 +63,7 @@ export class IntakeProcessing extends Construct {
       entry: fileURLToPath(new URL('../../lambdas/handlers/events/on-upload.ts', import.meta.url)),
       memorySize: props.memorySize ?? 1536,
       timeout: props.timeout ?? Duration.seconds(60),
-      reservedConcurrency: props.reservedConcurrency,
+      reservedConcurrency: props.reservedConcurrency ?? props.config.concurrency.onUpload,
       nodeModules: ['sharp'],
       description: 'serverless-kyc on-upload: quality gate and evidence vaulting',
       environment: {

@@ -52,7 +52,7 @@ import {
   REVIEW_ESCALATED,
   STATUS_CHANGED,
 } from '../../lambdas/adapters/aws/eventbridge-status-events.ts';
-import type { KycConfig } from '../config.ts';
+import { REKOGNITION_CALLERS, type KycConfig } from '../config.ts';
 import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
 import { DataGrants } from './data-grants.ts';
 import { handlerEntry, KycFunction, logRetention, type KycFunctionShared } from './kyc-function.ts';
@@ -168,6 +168,10 @@ export class VerificationWorkflow extends Construct {
       [ENV.stateMachineArn]: this.stateMachineArn,
     };
     const functionScope = new Construct(this, 'Steps');
+    // Steps calling Rekognition get the reserved concurrency its TPS quotas allow (lib/config.ts).
+    const rekognitionSteps = new Set(
+      REKOGNITION_CALLERS.filter((entry) => entry.caller === 'rekognitionSteps').map((entry) => entry.step),
+    );
     const make = (stepId: WorkflowStepId, memorySize = 512) =>
       new KycFunction(functionScope, stepId, {
         shared,
@@ -175,6 +179,7 @@ export class VerificationWorkflow extends Construct {
         environment: { ...environment, [WORKFLOW_TASK_ENV]: WORKFLOW_STEPS[stepId] },
         memorySize,
         timeout: Duration.seconds(60),
+        ...(rekognitionSteps.has(stepId) ? { reservedConcurrency: config.concurrency.rekognitionSteps } : {}),
       });
     const fns = {} as Record<WorkflowStepId, KycFunction>;
     for (const stepId of Object.keys(WORKFLOW_STEPS) as WorkflowStepId[]) fns[stepId] = make(stepId);

@@ -116,6 +116,11 @@ export class KmsKeyStore {
     return key;
   }
 
+  /** Every key, oldest first (what `kms list-keys` shows). */
+  list(): StoredKey[] {
+    return [...this.keys.values()].sort((a, b) => a.creationDate - b.creationDate || a.keyId.localeCompare(b.keyId));
+  }
+
   /** The key with this exact id, if any. */
   find(keyId: string): StoredKey | undefined {
     return this.keys.get(keyId);

@@ -166,6 +166,15 @@ function operations(store: KmsKeyStore): Record<string, OperationHandler> {
       return { KeyMetadata: keyMetadata(store.create(spec, optionalString(input, 'Description') ?? '')) };
     },
     DescribeKey: (input) => ({ KeyMetadata: keyMetadata(keyOf(input)) }),
+    // Operator reads (`aws kms list-keys`, `list-resource-tags`): one page, the local store is small.
+    ListKeys: () => ({
+      Keys: store.list().map((key) => ({ KeyId: key.keyId, KeyArn: key.arn })),
+      Truncated: false,
+    }),
+    ListResourceTags: (input) => {
+      keyOf(input);
+      return { Tags: [], Truncated: false };
+    },
     CreateAlias(input) {
       store.createAlias(requiredString(input, 'AliasName'), keyOf(input, 'TargetKeyId'));
       return {};

@@ -54,6 +54,7 @@ import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
 import { applyEnvironment, localProcessEnvironment, type LocalEndpoints } from './runtime-environment.ts';
+import { faultPlanFromEnv, startFaultProxies, type FaultPlan, type InjectedFault } from '../aws/fault-injection.ts';
 import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts';
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
@@ -86,6 +87,11 @@ export interface RuntimeOptions {
   readonly stopGraceMs?: number;
   /** Deliver the events of `<data>/dlq/events.jsonl` again at start (`kyc local --replay-dlq`). */
   readonly replayDeadLetters?: boolean;
+  /**
+   * Faults to inject between the handlers and the local S3, DynamoDB, KMS and Rekognition
+   * (`local/aws/fault-injection.ts`); default: the plan of `KYC_FAULT_PLAN`, if set.
+   */
+  readonly faultPlan?: FaultPlan;
 }
 
 /** What the runtime recovered at start from the data folder (see the README's durability section). */
@@ -119,6 +125,10 @@ export interface RunningRuntime {
   drainStreams(): Promise<void>;
   /** Where undeliverable events are written. */
   readonly deadLetterFile: string;
+  /** Faults injected so far by the fault plan (empty without one). */
+  injectedFaults(): readonly InjectedFault[];
+  /** Replaces the fault plan; only when the runtime started with one (throws otherwise). */
+  setFaultPlan(plan: FaultPlan): void;
   /** Milliseconds from call to ready, and which phases took how long. */
   readonly timings: Readonly<Record<string, number>>;
   /** What was recovered from the data folder at start. */
@@ -336,7 +346,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       sfn: json.endpoint,
       eventbridge: json.endpoint,
     };
-    const environment = localProcessEnvironment(functionEnvironment, endpoints, region);
+    // With a fault plan, the handlers reach the planned services through fault-injecting proxies.
+    const faultPlan = options.faultPlan ?? faultPlanFromEnv();
+    const faults = faultPlan
+      ? await startFaultProxies(
+          faultPlan,
+          { s3: s3.endpoint, dynamodb: dynamo.endpoint, kms: kms.endpoint, rekognition: rekognition.endpoint },
+          log,
+        )
+      : undefined;
+    if (faults) cleanups.push(() => faults.stop());
+    const environment = localProcessEnvironment(functionEnvironment, { ...endpoints, ...faults?.endpoints }, region);
     if (!environment[ENV.config]) environment[ENV.config] = JSON.stringify(config);
     const restoreEnvironment = applyEnvironment(environment);
     cleanups.push(restoreEnvironment);
@@ -510,6 +530,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       environment,
       stepFunctions: engine,
       deadLetterFile,
+      injectedFaults: () => faults?.controller.injected() ?? [],
+      setFaultPlan: (plan) => {
+        if (!faults) throw new RuntimeStartError('The runtime was started without a fault plan');
+        faults.controller.setPlan(plan);
+      },
       timings,
       eventsIdle: () => queue.idle(),
       drainStreams: async () => {

@@ -245,6 +245,14 @@ export class LocalStepFunctions extends EventEmitter {
     return [...this.machines.keys()];
   }
 
+  /** Name and definition (as synthesized) of a registered state machine; `StateMachineDoesNotExist` otherwise. */
+  describeStateMachine(stateMachineArn: string): { name: string; definition: AslDefinition } {
+    const record = this.machines.get(stateMachineArn);
+    if (!record)
+      throw new StepFunctionsApiError('StateMachineDoesNotExist', `State machine ${stateMachineArn} does not exist`);
+    return { name: record.name, definition: record.original };
+  }
+
   /**
    * Continues every stored RUNNING execution where it was: the top-level state it was in runs
    * again with the same input (a step interrupted mid-run runs twice: handlers are idempotent),

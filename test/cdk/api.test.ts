@@ -181,6 +181,27 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:ListBucket @ intake [s3:prefix=["intake/*","liveness/*"]]',
     's3:ListBucketVersions @ vault [s3:prefix=["evidence/*","liveness/*"]]',
   ],
+  // Support: reads one original to redact it (Rekognition on bytes), writes and presigns the thumbnail
+  // under support/, decrypts only the first name's sealed record; no other rendition prefix.
+  'GET /v1/support/verifications/{verificationId}': [
+    ...RECORDS_AND_AUDIT,
+    'kms:Decrypt @ dataKey [kms:EncryptionContext:purpose=personal-data]',
+    'kms:Decrypt @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateDataKey @ documentsKey [kms:ViaService=s3]',
+    'kms:GenerateMac @ hmacKey',
+    'rekognition:DetectFaces @ *',
+    'rekognition:DetectText @ *',
+    's3:GetObject @ renditions/support/*',
+    's3:GetObject @ vault/evidence/*',
+    's3:GetObjectVersion @ vault/evidence/*',
+    's3:PutObject @ renditions/support/*',
+  ],
+  // Metrics: counter items by key and Query on the base table; no index, no Scan, no write.
+  'GET /v1/metrics': [
+    'dynamodb:GetItem @ verifications',
+    'dynamodb:Query @ verifications',
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+  ],
 };
 
 describe('KycApi', () => {

@@ -41,6 +41,8 @@ function rolesGranted(template: Template, action: string, resource: RegExp): str
 const VIEW = `Api${functionId(routeFor('POST', '/v1/cases/{verificationId}/documents/{slot}/view'))}`;
 const APPROVE = `Api${functionId(routeFor('POST', '/v1/exports/{exportId}/approve'))}`;
 const DOWNLOAD = `Api${functionId(routeFor('GET', '/v1/exports/{exportId}/download'))}`;
+/** The support view: reads one original to render a redacted thumbnail under `support/`. */
+const SUPPORT = `Api${functionId(routeFor('GET', '/v1/support/verifications/{verificationId}'))}`;
 
 describe('Evidence access infrastructure: renditions bucket, grants and keys', () => {
   const { dataTemplate, appTemplate } = synthKyc();
@@ -86,29 +88,31 @@ describe('Evidence access infrastructure: renditions bucket, grants and keys', (
     expect(sids).toEqual(expect.arrayContaining(['DenyUploadsWithoutSseKms', 'DenyUploadsWithAnotherKmsKey']));
   });
 
-  it('lets only the document-view and export-approval routes and the workflow read the vault', () => {
+  it('lets only the document-view, export-approval and support-thumbnail routes and the workflow read the vault', () => {
     // Act
     const readers = rolesGranted(appTemplate, 's3:GetObject', /BucketsVault/);
 
     // Assess
     const api = readers.filter((role) => role.startsWith('Api'));
     const others = readers.filter((role) => !role.startsWith('Api'));
-    expect(api).toEqual([APPROVE, VIEW].sort());
+    expect(api).toEqual([APPROVE, SUPPORT, VIEW].sort());
     expect(others.every((role) => role.startsWith('Workflow'))).toBe(true);
   });
 
-  it('lets only the view and export routes touch the renditions bucket, each on its own prefix', () => {
+  it('lets only the view, export and support routes touch the renditions bucket, each on its own prefix', () => {
     // Act
     const writers = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions/);
     const readers = rolesGranted(appTemplate, 's3:GetObject', /BucketsRenditions/);
     const viewWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/views\/\*/);
     const exportWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/exports\/\*/);
+    const supportWrites = rolesGranted(appTemplate, 's3:PutObject', /BucketsRenditions.*\/support\/\*/);
 
     // Assess
-    expect(writers).toEqual([APPROVE, VIEW].sort());
-    expect(readers).toEqual([DOWNLOAD, VIEW].sort());
+    expect(writers).toEqual([APPROVE, SUPPORT, VIEW].sort());
+    expect(readers).toEqual([DOWNLOAD, SUPPORT, VIEW].sort());
     expect(viewWrites).toEqual([VIEW]);
     expect(exportWrites).toEqual([APPROVE]);
+    expect(supportWrites).toEqual([SUPPORT]);
   });
 
   it('gives the watermark MAC (kms:GenerateMac on the HMAC key) only to the functions that mark or hash', () => {
@@ -116,7 +120,7 @@ describe('Evidence access infrastructure: renditions bucket, grants and keys', (
     const holders = rolesGranted(appTemplate, 'kms:GenerateMac', /KeysDocumentNumberHmac/);
 
     // Assess
-    expect(holders.filter((role) => role.startsWith('Api'))).toEqual([APPROVE, VIEW].sort());
+    expect(holders.filter((role) => role.startsWith('Api'))).toEqual([APPROVE, SUPPORT, VIEW].sort());
     expect(holders.filter((role) => !role.startsWith('Api'))).toEqual(['WorkflowStepsDocumentData']);
   });
 

@@ -6,6 +6,7 @@ import { RecordingMetrics } from '../../lambdas/ports/operational-metrics.ts';
 import { DEFAULT_CONFIG, type KycConfig } from '../../lib/config.ts';
 import type { OutcomeResult } from '../../lambdas/adapters/aws/rate-limit-store.ts';
 import { chainEvent } from '../../lambdas/domain/audit-chain.ts';
+import type { CounterUpdate } from '../../lambdas/domain/decision-metrics.ts';
 import { emptyRateLimitState, recordAttemptOutcome, type RateLimitState } from '../../lambdas/domain/rate-limit.ts';
 import type {
   AttemptRecord,
@@ -55,6 +56,8 @@ export class InMemoryWorkflowStore implements WorkflowStore {
   readonly checks = new Map<string, CheckRecord>();
   readonly owners = new Map<string, DocumentOwner>();
   readonly reviews = new Map<string, ReviewTask>();
+  /** Metric counter updates written with successful transitions and review writes, in order. */
+  readonly counters: CounterUpdate[] = [];
 
   constructor(private readonly clock: Clock) {}
 
@@ -85,11 +88,13 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     attemptId: string,
     from: readonly AttemptStatus[],
     change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+    counters: readonly CounterUpdate[] = [],
   ) {
     const key = `${verificationId}/${attemptId}`;
     const attempt = this.attempts.get(key);
     if (!attempt || !from.includes(attempt.status)) return false;
     this.attempts.set(key, { ...attempt, status: change.status, reasons: change.reasons ?? [] });
+    this.counters.push(...counters);
     return true;
   }
   async listDocuments(verificationId: string, attemptId: string) {
@@ -110,12 +115,14 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     this.owners.set(documentHash, owner);
     return true;
   }
-  async putReviewTask(task: ReviewTask) {
+  async putReviewTask(task: ReviewTask, options: { counters?: readonly CounterUpdate[]; creates?: boolean } = {}) {
     const key = `${task.verificationId}/${task.attemptId}`;
     if (task.decision === undefined && this.reviews.get(key)?.decision !== undefined) {
       throw new WorkflowConflictError('decided meanwhile', key);
     }
+    if (options.creates && this.reviews.has(key)) throw new WorkflowConflictError('exists', key);
     this.reviews.set(key, task);
+    this.counters.push(...(options.counters ?? []));
   }
   async getReviewTask(verificationId: string, attemptId: string) {
     return this.reviews.get(`${verificationId}/${attemptId}`);
@@ -125,7 +132,13 @@ export class InMemoryWorkflowStore implements WorkflowStore {
       .filter((t) => t.verificationId === verificationId && t.decision === undefined)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   }
-  async decideReviewTask(verificationId: string, attemptId: string, taskToken: string, input: ReviewDecisionInput) {
+  async decideReviewTask(
+    verificationId: string,
+    attemptId: string,
+    taskToken: string,
+    input: ReviewDecisionInput,
+    counters: readonly CounterUpdate[] = [],
+  ) {
     const key = `${verificationId}/${attemptId}`;
     const task = this.reviews.get(key);
     if (!task || task.decision !== undefined || task.taskToken !== taskToken) {
@@ -140,6 +153,7 @@ export class InMemoryWorkflowStore implements WorkflowStore {
       reasons: input.reasons,
     };
     this.reviews.set(key, next);
+    this.counters.push(...counters);
     return next;
   }
   async listOpenReviewTasks(options: { assignee?: string; limit: number }) {

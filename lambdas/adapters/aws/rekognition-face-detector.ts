@@ -1,4 +1,4 @@
-import type { ProcessorLog } from '../../ports/processor-log.ts';
+import type { ProcessorLog, ProcessorPurpose } from '../../ports/processor-log.ts';
 import { DetectFacesCommand, RekognitionClient, type FaceDetail } from '@aws-sdk/client-rekognition';
 import sharp from 'sharp';
 import type { DetectedFace, FaceDetector } from '../../ports/face-detector.ts';
@@ -43,6 +43,8 @@ export interface RekognitionFaceDetectorOptions {
   readonly processorLog?: ProcessorLog;
   /** The object being checked when a call is made (e.g. an AsyncLocalStorage's store). */
   readonly currentObject?: () => ProcessedObject | undefined;
+  /** Why the image is sent, for the processor log (`quality_gate`). */
+  readonly purpose?: ProcessorPurpose;
 }
 
 export class RekognitionFaceDetector implements FaceDetector {
@@ -77,7 +79,7 @@ export class RekognitionFaceDetector implements FaceDetector {
     await this.options.processorLog.record({
       processor: 'rekognition',
       operation: 'DetectFaces',
-      purpose: 'quality_gate',
+      purpose: this.options.purpose ?? 'quality_gate',
       verificationId: object.verificationId,
       attemptId: object.attemptId,
       objectKey: object.key,

@@ -20,12 +20,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import { RETENTION_INDEX } from '../../domain/tables.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { Slot, VerificationLevel, VerificationStatus } from '../../domain/verification.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { systemClock } from '../../ports/clock.ts';
+import { writeWithCounters } from './counter-transaction.ts';
 
 /** A conditional write lost: the item changed since it was read, or already exists. */
 export class ConcurrentModificationError extends Error {
@@ -245,13 +247,15 @@ export class VerificationRepository {
 
   /**
    * Moves an attempt to a new status when it is still in one of `fromStatuses`; returns
-   * `false` when it was not (another event got there first).
+   * `false` when it was not (another event got there first). `counters` (a decision's metrics)
+   * change in the same transaction, so they count exactly the transitions that happened.
    */
   public async transitionAttempt(
     verificationId: string,
     attemptId: string,
     fromStatuses: readonly AttemptStatus[],
     change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+    counters: readonly CounterUpdate[] = [],
   ): Promise<boolean> {
     const values: Record<string, unknown> = {
       ':status': change.status,
@@ -259,17 +263,17 @@ export class VerificationRepository {
       ':reasons': change.reasons ?? [],
     };
     fromStatuses.forEach((status, index) => (values[`:from${index}`] = status));
+    const update = {
+      TableName: this.tableName,
+      Key: { pk: verificationPk(verificationId), sk: attemptSk(attemptId) },
+      UpdateExpression: 'SET #status = :status, #reasons = :reasons, #updatedAt = :updatedAt',
+      ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_, i) => `:from${i}`).join(', ')})`,
+      ExpressionAttributeNames: { '#status': 'status', '#reasons': 'reasons', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: values,
+    };
+    if (counters.length > 0) return writeWithCounters(this.documents, this.tableName, { Update: update }, counters);
     try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: verificationPk(verificationId), sk: attemptSk(attemptId) },
-          UpdateExpression: 'SET #status = :status, #reasons = :reasons, #updatedAt = :updatedAt',
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_, i) => `:from${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status', '#reasons': 'reasons', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.documents.send(new UpdateCommand(update));
       return true;
     } catch (error) {
       if (isConditionalFailure(error)) return false;

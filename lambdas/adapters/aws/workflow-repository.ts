@@ -23,6 +23,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import { TABLE_KEYS } from '../../domain/tables.ts';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
@@ -37,6 +38,7 @@ import {
   type VerificationChanges,
   type WorkflowStore,
 } from '../../ports/workflow-store.ts';
+import { writeWithCounters } from './counter-transaction.ts';
 import { VerificationRepository, verificationPk } from './verification-repository.ts';
 import { caseStatusOf, caseStatusPartition, reviewerPartition, reviewIndexKeys } from '../../domain/cases.ts';
 
@@ -113,8 +115,9 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
     attemptId: string,
     from: readonly AttemptStatus[],
     change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+    counters: readonly CounterUpdate[] = [],
   ): Promise<boolean> {
-    return this.repository.transitionAttempt(verificationId, attemptId, from, change);
+    return this.repository.transitionAttempt(verificationId, attemptId, from, change, counters);
   }
 
   listDocuments(verificationId: string, attemptId: string): Promise<DocumentRecord[]> {
@@ -168,39 +171,47 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
     }
   }
 
-  async putReviewTask(task: ReviewTask): Promise<void> {
+  async putReviewTask(
+    task: ReviewTask,
+    options: { counters?: readonly CounterUpdate[]; creates?: boolean } = {},
+  ): Promise<void> {
     const open = task.decision === undefined;
+    const put = {
+      TableName: this.tableName,
+      Item: {
+        ...task,
+        pk: verificationPk(task.verificationId),
+        sk: reviewSk(task.attemptId),
+        entity: 'review',
+        // byStatus always; byReviewer and byQueue while open (domain/cases.ts).
+        ...reviewIndexKeys(task),
+      },
+      // A new task must not exist yet. An open task must not overwrite a decision, nor a claim or
+      // assignment, recorded since the caller read the task (the step is retried and re-reads it).
+      ...(options.creates
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : open
+          ? task.assignee === undefined
+            ? { ConditionExpression: 'attribute_not_exists(decision) AND attribute_not_exists(assignee)' }
+            : {
+                ConditionExpression:
+                  'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND assignee = :assignee)',
+                ExpressionAttributeValues: { ':assignee': task.assignee },
+              }
+          : {}),
+    };
+    const conflict = (cause?: unknown) =>
+      new WorkflowConflictError('review task was created, decided or assigned meanwhile', reviewSk(task.attemptId), {
+        cause,
+      });
+    if (options.counters?.length) {
+      if (!(await writeWithCounters(this.documents, this.tableName, { Put: put }, options.counters))) throw conflict();
+      return;
+    }
     try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...task,
-            pk: verificationPk(task.verificationId),
-            sk: reviewSk(task.attemptId),
-            entity: 'review',
-            // byStatus always; byReviewer and byQueue while open (domain/cases.ts).
-            ...reviewIndexKeys(task),
-          },
-          // An open task must not overwrite a decision, nor a claim or assignment, recorded
-          // since the caller read the task (the step is retried and re-reads it).
-          ...(open
-            ? task.assignee === undefined
-              ? { ConditionExpression: 'attribute_not_exists(decision) AND attribute_not_exists(assignee)' }
-              : {
-                  ConditionExpression:
-                    'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND assignee = :assignee)',
-                  ExpressionAttributeValues: { ':assignee': task.assignee },
-                }
-            : {}),
-        }),
-      );
+      await this.documents.send(new PutCommand(put));
     } catch (error) {
-      if (isConditionalFailure(error)) {
-        throw new WorkflowConflictError('review task was decided or assigned meanwhile', reviewSk(task.attemptId), {
-          cause: error,
-        });
-      }
+      if (isConditionalFailure(error)) throw conflict(error);
       throw error;
     }
   }
@@ -228,36 +239,39 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
     attemptId: string,
     taskToken: string,
     decision: ReviewDecisionInput,
+    counters: readonly CounterUpdate[] = [],
   ): Promise<ReviewTask> {
+    const update = {
+      TableName: this.tableName,
+      Key: { pk: verificationPk(verificationId), sk: reviewSk(attemptId) },
+      UpdateExpression:
+        'SET #decision = :decision, decidedBy = :by, note = :note, decidedAt = :at, reasons = :reasons, gsi1pk = :case ' +
+        'REMOVE gsi2pk, gsi2sk, gsi4pk, gsi4sk',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token',
+      ExpressionAttributeNames: { '#decision': 'decision' },
+      ExpressionAttributeValues: {
+        ':decision': decision.decision,
+        ':by': decision.decidedBy,
+        ':note': decision.note,
+        ':at': decision.decidedAt,
+        ':reasons': [...decision.reasons],
+        ':token': taskToken,
+        ':case': caseStatusPartition(caseStatusOf(decision)),
+      },
+    };
+    const conflict = (cause?: unknown) =>
+      new WorkflowConflictError('review task already decided or re-armed', reviewSk(attemptId), { cause });
+    if (counters.length > 0) {
+      if (!(await writeWithCounters(this.documents, this.tableName, { Update: update }, counters))) throw conflict();
+      const decided = await this.getReviewTask(verificationId, attemptId);
+      if (!decided) throw conflict();
+      return decided;
+    }
     try {
-      const output = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: verificationPk(verificationId), sk: reviewSk(attemptId) },
-          UpdateExpression:
-            'SET #decision = :decision, decidedBy = :by, note = :note, decidedAt = :at, reasons = :reasons, gsi1pk = :case ' +
-            'REMOVE gsi2pk, gsi2sk, gsi4pk, gsi4sk',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token',
-          ExpressionAttributeNames: { '#decision': 'decision' },
-          ExpressionAttributeValues: {
-            ':decision': decision.decision,
-            ':by': decision.decidedBy,
-            ':note': decision.note,
-            ':at': decision.decidedAt,
-            ':reasons': [...decision.reasons],
-            ':token': taskToken,
-            ':case': caseStatusPartition(caseStatusOf(decision)),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const output = await this.documents.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       return recordFrom<ReviewTask>(output.Attributes ?? {});
     } catch (error) {
-      if (isConditionalFailure(error)) {
-        throw new WorkflowConflictError('review task already decided or re-armed', reviewSk(attemptId), {
-          cause: error,
-        });
-      }
+      if (isConditionalFailure(error)) throw conflict(error);
       throw error;
     }
   }

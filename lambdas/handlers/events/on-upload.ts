@@ -35,6 +35,7 @@ import {
 } from '../../adapters/aws/verification-repository.ts';
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import { decisionCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import { SLOTS, type Slot } from '../../domain/verification.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
@@ -344,10 +345,22 @@ async function rejectAttempt(
 ): Promise<void> {
   const { repository, audit } = deps;
   const { verificationId, attemptId } = attempt;
-  const moved = await repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], {
-    status: 'rejected',
-    reasons: slotReasons,
-  });
+  // A rejection at the quality gate is an automatic decision (no time to decision: nothing was submitted).
+  const moved = await repository.transitionAttempt(
+    verificationId,
+    attemptId,
+    ['awaiting_upload'],
+    { status: 'rejected', reasons: slotReasons },
+    [
+      decisionCounters({
+        outcome: 'rejected',
+        mode: 'automatic',
+        reasons: slotReasons,
+        decidedAt: (deps.clock ?? systemClock).now().toISOString(),
+        resubmission: verification.consecutiveFailures > 0,
+      }),
+    ],
+  );
   const current = moved ? undefined : await repository.getAttempt(verificationId, attemptId);
   if (!moved && current?.status !== 'rejected') return;
   const reasons = current?.reasons ?? slotReasons;

@@ -215,7 +215,7 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
         return winner;
       }
       await reopen(verification!);
-      const superseded = await supersedeEarlierAttempts(attemptId);
+      const superseded = await supersedeEarlierAttempts(record);
       await audit.append({
         subject: `verification:${verificationId}`,
         action: 'attempt.created',
@@ -235,11 +235,21 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
     /**
      * Closes every earlier attempt still awaiting uploads: only the newest attempt is live, so a
      * late upload to an older one (its POST policy still valid) is refused and destroyed.
+     * "Newest" is by creation time, then attempt id, among the attempts this request sees
+     * (its own included): with requests racing each other, each closes what is older than the
+     * newest it sees, possibly its own attempt, and the newest of all is closed by none; every
+     * other one is seen by a later request, so exactly one attempt stays live.
      */
-    async function supersedeEarlierAttempts(liveAttemptId: string): Promise<string[]> {
+    async function supersedeEarlierAttempts(live: AttemptRecord): Promise<string[]> {
       const closed: string[] = [];
-      for (const { attempt } of await repository.listAttempts(verificationId)) {
-        if (attempt.attemptId === liveAttemptId || attempt.status !== 'awaiting_upload') continue;
+      const older = (a: AttemptRecord, b: AttemptRecord): boolean =>
+        a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.attemptId < b.attemptId);
+      const attempts = (await repository.listAttempts(verificationId)).map(({ attempt }) => attempt);
+      const newest = attempts
+        .filter((attempt) => attempt.status === 'awaiting_upload')
+        .reduce((best, attempt) => (older(best, attempt) ? attempt : best), live);
+      for (const attempt of attempts) {
+        if (!older(attempt, newest) || attempt.status !== 'awaiting_upload') continue;
         const moved = await repository.transitionAttempt(verificationId, attempt.attemptId, ['awaiting_upload'], {
           status: 'superseded',
         });

@@ -59,7 +59,7 @@ export function createGetVerificationHandler(source: DepsSource<GetVerificationD
   });
 }
 
-function attemptView(attempt: AttemptRecord, documents: readonly DocumentRecord[], language: Language) {
+export function attemptView(attempt: AttemptRecord, documents: readonly DocumentRecord[], language: Language) {
   return {
     attemptId: attempt.attemptId,
     status: attempt.status,

@@ -9,6 +9,7 @@
  * escalation step finds the recorded decision and hands it on by itself.
  */
 import { z } from 'zod';
+import { reviewClosedCounters } from '../../domain/decision-metrics.ts';
 import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
@@ -56,13 +57,13 @@ export function createReviewDecisionHandler(deps: DepsSource<ReviewRouteDeps> = 
     const reasons = body.decision === 'reject' ? (body.reasons ?? []) : [];
     const decidedAt = clock.now().toISOString();
     try {
-      await store.decideReviewTask(verificationId, task.attemptId, task.taskToken, {
-        decision: body.decision,
-        decidedBy: caller.userId,
-        reasons,
-        note: body.note,
-        decidedAt,
-      });
+      await store.decideReviewTask(
+        verificationId,
+        task.attemptId,
+        task.taskToken,
+        { decision: body.decision, decidedBy: caller.userId, reasons, note: body.note, decidedAt },
+        [reviewClosedCounters(task.queue, task.escalated)],
+      );
     } catch (error) {
       if ((error as Error).name === 'WorkflowConflictError') {
         throw new ConflictError('REVIEW_ALREADY_DECIDED', 'Another reviewer decided this review first', {

@@ -86,7 +86,11 @@ export type RouteDependency =
   /** List and DeleteObject under `intake/` and `liveness/` of the intake bucket (leftovers of erased attempts). */
   | 'intake:eraseLeftovers'
   /** PutObject on `subject-access/` of the renditions bucket, and GetObject there to presign the download. */
-  | 'renditions:subjectAccess';
+  | 'renditions:subjectAccess'
+  /** PutObject on `support/` of the renditions bucket, and GetObject there to presign the 60 s GET. */
+  | 'renditions:support'
+  /** rekognition:DetectFaces and DetectText on image bytes (locating what to redact). */
+  | 'rekognition:detectFacesAndText';
 
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 /** Compliance roles (PRODUCT §7: document views, exports). */
@@ -349,6 +353,35 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'intake:eraseLeftovers',
       'rateLimits:erase',
     ],
+  },
+  {
+    method: 'GET',
+    path: '/v1/support/verifications/{verificationId}',
+    entry: 'lambdas/handlers/http/support-verification.ts',
+    exportName: 'handler',
+    roles: ['support'],
+    uses: [
+      'verifications:read',
+      // The access record of the thumbnail (PutItem); the verification itself is not written.
+      'verifications:write',
+      'audit:append',
+      'personalData:open',
+      'vault:readEvidence',
+      'renditions:support',
+      'watermark:mac',
+      'rekognition:detectFacesAndText',
+    ],
+    nodeModules: ['sharp'],
+    memorySize: 1536,
+  },
+  {
+    method: 'GET',
+    path: '/v1/metrics',
+    entry: 'lambdas/handlers/http/get-metrics.ts',
+    exportName: 'handler',
+    roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
+    // Counter items by key and Query on the base table (METRICS#<month>); never a Scan.
+    uses: ['verifications:read'],
   },
 ];
 

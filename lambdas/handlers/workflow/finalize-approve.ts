@@ -11,7 +11,8 @@ import type { WorkflowDeps } from './deps.ts';
 import { DocumentAlreadyClaimedError, WorkflowRecordNotFoundError } from './errors.ts';
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
-import { changeStatus, findEvidence, requireVerification } from './support.ts';
+import { decisionCounters } from '../../domain/decision-metrics.ts';
+import { changeStatus, findEvidence, requireVerification, submittedAt } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
 export async function finalizeApproveStep(
@@ -53,10 +54,22 @@ export async function finalizeApproveStep(
     cooldownUntil: undefined,
     riskFlags: verification.riskFlags.filter((flag) => flag !== AFTER_COOLDOWN_FLAG),
   });
-  await deps.store.transitionAttempt(verificationId, attemptId, ['processing', 'manual_review'], {
-    status: 'approved',
-    reasons: [],
-  });
+  await deps.store.transitionAttempt(
+    verificationId,
+    attemptId,
+    ['processing', 'manual_review'],
+    { status: 'approved', reasons: [] },
+    [
+      decisionCounters({
+        outcome: 'approved',
+        mode: cause === 'review_decision' ? 'manual' : 'automatic',
+        reasons: [],
+        decidedAt: deps.clock.now().toISOString(),
+        ...(await submittedAt(deps, verificationId, attemptId)),
+        resubmission: verification.consecutiveFailures > 0,
+      }),
+    ],
+  );
   await deps.audit.append({
     subject: subjectOf(verificationId),
     action: 'verification.approved',

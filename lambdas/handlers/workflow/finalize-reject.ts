@@ -12,7 +12,8 @@ import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
-import { changeStatus, requireVerification } from './support.ts';
+import { decisionCounters } from '../../domain/decision-metrics.ts';
+import { changeStatus, requireVerification, submittedAt } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
 export interface RejectionOutput {
@@ -49,10 +50,23 @@ export async function finalizeRejectStep(state: WorkflowState, deps: WorkflowDep
     cooldownUntil: outcome.cooldownUntil,
     riskFlags,
   });
-  await deps.store.transitionAttempt(verificationId, attemptId, ['processing', 'manual_review'], {
-    status: 'rejected',
-    reasons,
-  });
+  await deps.store.transitionAttempt(
+    verificationId,
+    attemptId,
+    ['processing', 'manual_review'],
+    { status: 'rejected', reasons },
+    [
+      decisionCounters({
+        outcome: 'rejected',
+        mode: cause === 'review_decision' ? 'manual' : 'automatic',
+        reasons,
+        decidedAt: deps.clock.now().toISOString(),
+        ...(await submittedAt(deps, verificationId, attemptId)),
+        // The rate limiter counts each attempt once: more than this failure means earlier ones.
+        resubmission: outcome.consecutiveFailures > 1,
+      }),
+    ],
+  );
   await deps.audit.append({
     subject: subjectOf(verificationId),
     action: status === 'cooldown' ? 'verification.cooldown_started' : 'verification.rejected',

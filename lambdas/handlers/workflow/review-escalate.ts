@@ -6,6 +6,7 @@
  * to the new token at once, so it is never lost.
  */
 import { OPERATIONAL_METRICS } from '../../domain/operational-metrics.ts';
+import { slaBreachCounters } from '../../domain/decision-metrics.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { reviewDueAt } from './review-task.ts';
@@ -41,7 +42,11 @@ export async function reviewEscalateStep(
   const escalations = rerun ? task.escalations : task.escalations + 1;
   const dueAt = rerun ? task.dueAt : reviewDueAt(now, deps.config.review.slaDays);
   if (!rerun) {
-    await deps.store.putReviewTask({ ...task, taskToken, priority, escalated: true, escalations, dueAt });
+    // The SLA ran out: counted with the escalation's own write (overdue once per task, a breach per escalation).
+    await deps.store.putReviewTask(
+      { ...task, taskToken, priority, escalated: true, escalations, dueAt },
+      { counters: slaBreachCounters(task.queue, now.toISOString(), !task.escalated) },
+    );
     // One SLA breach per escalation, counted with the change itself (a re-run counts nothing).
     deps.metrics?.count(OPERATIONAL_METRICS.reviewSlaBreached);
   }

@@ -6,6 +6,7 @@
  * decision completes the token (`POST /v1/reviews/{verificationId}/decision`) or the SLA runs
  * out (`States.Timeout` -> escalation).
  */
+import { reviewOpenedCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { VerificationLevel } from '../../domain/verification.ts';
 import type { ReviewTask } from '../../ports/workflow-store.ts';
@@ -68,7 +69,8 @@ export async function reviewTaskStep(state: WorkflowState, deps: WorkflowDeps): 
         }
       : {}),
   };
-  await deps.store.putReviewTask(task);
+  // A new task enters its queue's open count in the same write (exactly once, whatever the retries).
+  await deps.store.putReviewTask(task, existing ? {} : { creates: true, counters: [reviewOpenedCounters(task.queue)] });
   if (existing?.decision) {
     // Decided while this step was being retried: hand the decision to the new token at once.
     await deps.reviews.completeReview(taskToken, {

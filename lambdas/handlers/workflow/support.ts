@@ -28,6 +28,23 @@ export async function findEvidence(
   };
 }
 
+/**
+ * When the attempt was complete: its last accepted upload (the workflow starts right after it),
+ * as `{ submittedAt }` for a decision's metrics; `{}` when the attempt has no accepted document.
+ */
+export async function submittedAt(
+  deps: Pick<WorkflowDeps, 'store'>,
+  verificationId: string,
+  attemptId: string,
+): Promise<{ submittedAt?: string }> {
+  const times = (await deps.store.listDocuments(verificationId, attemptId))
+    .filter((document) => document.result === 'accepted')
+    .map((document) => document.recordedAt)
+    .sort();
+  const last = times.at(-1);
+  return last ? { submittedAt: last } : {};
+}
+
 /** Like `findEvidence`, but a missing slot is an error. */
 export async function requireEvidence(
   deps: Pick<WorkflowDeps, 'store' | 'vaultBucket'>,

@@ -95,6 +95,33 @@ export function stepFunctionsOperations(engine: LocalStepFunctions): Record<stri
             })),
         };
       }),
+    // Operator reads: `aws stepfunctions describe-state-machine` and
+    // `describe-state-machine-for-execution` show the synthesized definition the engine runs
+    // (no roleArn: the local engine runs no role).
+    DescribeStateMachine: (input) =>
+      translate(() => {
+        const stateMachineArn = requireString(input, 'stateMachineArn');
+        const machine = engine.describeStateMachine(stateMachineArn);
+        return {
+          stateMachineArn,
+          name: machine.name,
+          status: 'ACTIVE',
+          definition: JSON.stringify(machine.definition),
+          type: 'STANDARD',
+          creationDate: 0,
+        };
+      }),
+    DescribeStateMachineForExecution: (input) =>
+      translate(() => {
+        const execution = engine.describeExecution(requireString(input, 'executionArn'));
+        const machine = engine.describeStateMachine(execution.stateMachineArn);
+        return {
+          stateMachineArn: execution.stateMachineArn,
+          name: machine.name,
+          definition: JSON.stringify(machine.definition),
+          updateDate: 0,
+        };
+      }),
     ListStateMachines: () => ({
       stateMachines: engine.listStateMachines().map((arn) => ({
         stateMachineArn: arn,

@@ -167,7 +167,7 @@ interface MatrixCase {
   readonly body?: () => unknown;
   readonly allowed: number;
 }
-const state: { exportForApproval?: string; exportForRejection?: string } = {};
+const state: { exportForApproval?: string; exportForRejection?: string; documentlessCase?: string } = {};
 const MATRIX: Record<string, MatrixCase> = {
   'GET /health': { path: () => '/health', allowed: 200 },
   'POST /v1/verifications': {
@@ -257,6 +257,12 @@ const MATRIX: Record<string, MatrixCase> = {
   // The caller's own data; staff have no "own" records here and get 403.
   'GET /v1/me/data': { path: () => '/v1/me/data', allowed: 200 },
   'POST /v1/me/erasure': { path: () => '/v1/me/erasure', body: () => ({}), allowed: 202 },
+  'GET /v1/support/verifications/{verificationId}': {
+    // A case without documents: the matrix checks who may call; rendering is tested in support-metrics.
+    path: () => `/v1/support/verifications/${state.documentlessCase}`,
+    allowed: 200,
+  },
+  'GET /v1/metrics': { path: () => '/v1/metrics', allowed: 200 },
 };
 
 describe('authorization matrix: every route x every role', () => {
@@ -268,6 +274,13 @@ describe('authorization matrix: every route x every role', () => {
       });
       state[key] = created.body.exportId as string;
     }
+    const created = await call(await tokenFor('matrix-support-subject', 'user'), 'POST', '/v1/verifications', {
+      level: 'basic',
+      nationality: 'GBR',
+      documentType: 'passport',
+      personalData: { fullName: 'ANNA MARTIN', dateOfBirth: '1990-01-01', address: '1 High St' },
+    });
+    state.documentlessCase = created.body.verificationId as string;
   }, 60_000);
 
   it('has a request for every route of the route table', () => {

@@ -11,6 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadOrCreateSigningKey, type LocalSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
 import type { PartialConfig } from '../../../lib/config.ts';
+import type { FaultPlan } from '../../../local/aws/fault-injection.ts';
 import { startRuntime, type RunningRuntime } from '../../../local/runtime/runtime.ts';
 
 export interface E2eRuntime {
@@ -36,7 +37,7 @@ export interface E2eRuntime {
  * ```
  */
 export async function startE2eRuntime(
-  options: { timeScale?: number; config?: PartialConfig } = {},
+  options: { timeScale?: number; config?: PartialConfig; faultPlan?: FaultPlan } = {},
 ): Promise<E2eRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kyc-e2e-'));
   const logs: string[] = [];
@@ -46,6 +47,7 @@ export async function startE2eRuntime(
     dataDir,
     timeScale: options.timeScale ?? 0.001,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.faultPlan ? { faultPlan: options.faultPlan } : {}),
     log: (line) => logs.push(line),
     eventRetry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 },
   });

@@ -25,6 +25,7 @@ import type {
   DocumentRecord,
   VerificationRecord,
 } from '../../../lambdas/domain/records.ts';
+import type { CounterUpdate } from '../../../lambdas/domain/decision-metrics.ts';
 import type { ReasonCode } from '../../../lambdas/domain/reason-codes.ts';
 import type { Slot } from '../../../lambdas/domain/verification.ts';
 import type { AuditLog } from '../../../lambdas/ports/audit-log.ts';
@@ -59,6 +60,8 @@ export class FakeAudit implements AuditLog {
 export class FakeRepository {
   public readonly verifications = new Map<string, VerificationRecord>();
   public readonly attempts = new Map<string, AttemptRecord>();
+  /** Metric counter updates written with successful transitions, in order. */
+  public readonly counters: CounterUpdate[] = [];
   public readonly documents = new Map<string, DocumentRecord>();
   public readonly rejectedImages = new Set<string>();
 
@@ -112,11 +115,13 @@ export class FakeRepository {
     attemptId: string,
     from: readonly AttemptStatus[],
     change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+    counters: readonly CounterUpdate[] = [],
   ): Promise<boolean> {
     const key = `${verificationId}/${attemptId}`;
     const current = this.attempts.get(key);
     if (!current || !from.includes(current.status)) return false;
     this.attempts.set(key, { ...current, status: change.status, reasons: change.reasons ?? [] });
+    this.counters.push(...counters);
     return true;
   }
   public async createDocument(record: DocumentRecord): Promise<boolean> {
