@@ -27,4 +27,23 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The compliance console: browser globals it uses (no bundler, plain ES modules).
+    files: ['web/console/**/*.js'],
+    languageOptions: {
+      globals: {
+        location: 'readonly',
+        history: 'readonly',
+        sessionStorage: 'readonly',
+        setInterval: 'readonly',
+        URLSearchParams: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        btoa: 'readonly',
+        atob: 'readonly',
+        Intl: 'readonly',
+        Node: 'readonly',
+      },
+    },
+  },
 );

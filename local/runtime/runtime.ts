@@ -49,6 +49,7 @@ import { startStreamPollers } from './events/event-source-mappings.ts';
 import { redriveIntakeObjects, replayDeadLetters } from './events/recovery.ts';
 import { LocalEventBus, rulesFromResources, type BusEvent, type RuleTarget } from './events/local-event-bus.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from './http/api-server.ts';
+import { consoleSecurityHeaders } from '../../lib/console-security-headers.ts';
 import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
@@ -391,6 +392,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         port: apiPort,
         devTokens: options.devTokens ?? false,
         ...(existsSync(webDir) ? { webDir } : {}),
+        // The compliance console's strict CSP; its document renditions come from the local S3.
+        staticHeaders: (path) =>
+          path === '/console' || path.startsWith('/console/')
+            ? consoleSecurityHeaders({ imageOrigins: [s3.endpoint] })
+            : undefined,
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
         // Each route runs with its own function's environment, as in Lambda.
         aroundInvocation: (route, invoke) => {

@@ -1,5 +1,5 @@
 /**
- * Writes `web/reasons.js`: the reason catalog (`lambdas/domain/reason-catalog`) as a plain ES
+ * Writes `web/reasons.js` (and the console's copy `web/console/reasons.js`): the reason catalog (`lambdas/domain/reason-catalog`) as a plain ES
  * module for the reference page, whose client-side pre-checks show the same message and tip
  * the server would return. The page has no build step, so the file is generated and committed;
  * `test/unit/web/reasons.test.ts` fails when it no longer matches the catalog.
@@ -13,6 +13,8 @@ import { REASON_CODES } from '../../lambdas/domain/reason-codes.ts';
 
 /** Where the page's copy of the catalog lives. */
 export const WEB_REASONS_FILE = fileURLToPath(new URL('../../web/reasons.js', import.meta.url));
+/** The compliance console's own copy (the console is deployed alone, as a static site). */
+export const CONSOLE_REASONS_FILE = fileURLToPath(new URL('../../web/console/reasons.js', import.meta.url));
 
 /**
  * The text of `web/reasons.js` for the current catalog.
@@ -35,4 +37,7 @@ export const REASONS = ${JSON.stringify(catalog, null, 2)};
 `;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) writeFileSync(WEB_REASONS_FILE, webReasonsModule());
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(WEB_REASONS_FILE, webReasonsModule());
+  writeFileSync(CONSOLE_REASONS_FILE, webReasonsModule());
+}

@@ -58,6 +58,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
       `KYC local runtime ready in ${runtime.timings.total} ms`,
       `  API           ${runtime.apiUrl}`,
       `  Upload page   ${runtime.apiUrl}/`,
+      `  Console       ${runtime.apiUrl}/console/  (sign in with a token from \`npx kyc token --role compliance_reviewer\`)`,
       `  OpenAPI       ${runtime.apiUrl}/openapi.json`,
       `  Token         npx kyc token --user <id> --role user --data-dir ${dataDir}`,
       `  AWS CLI       AWS_ENDPOINT_URL_S3=${endpoints.s3} AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodb} \\`,

@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   readonly openApiFile?: string;
   /** Served at `/` when given. */
   readonly webDir?: string;
+  /** Extra response headers for a static file under `webDir` (e.g. the console's CSP), by URL path. */
+  readonly staticHeaders?: (urlPath: string) => Readonly<Record<string, string>> | undefined;
   /** Extra facts for `GET /health` (when the route table has no health route). */
   readonly health?: () => Record<string, unknown>;
   /** Called with each failure of a handler (for the runtime's log); never with PII. */
@@ -205,7 +207,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return json(200, { token, tokenType: 'Bearer', user, role });
     }
     if (options.webDir && !url.pathname.startsWith('/v1/') && !url.pathname.startsWith('/_local/')) {
-      return serveStatic(options.webDir, url.pathname);
+      const file = await serveStatic(options.webDir, url.pathname);
+      const extra = file && options.staticHeaders?.(url.pathname);
+      return file && extra ? { ...file, headers: { ...file.headers, ...extra } } : file;
     }
     return undefined;
   }

@@ -42,6 +42,17 @@ export async function serveStatic(root: string, urlPath: string): Promise<HttpRe
   if (file !== root && !file.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) return undefined;
   try {
     const info = await stat(file);
+    if (info.isDirectory() && !decoded.endsWith('/')) {
+      // `/console` -> `/console/`, so the folder's index.html resolves its relative links.
+      const index = await stat(join(file, 'index.html')).catch(() => undefined);
+      if (!index?.isFile()) return undefined;
+      return {
+        statusCode: 301,
+        headers: { location: `/${encodeURI(relative.split(sep).join('/'))}/`, 'cache-control': 'no-store' },
+        cookies: [],
+        body: Buffer.alloc(0),
+      };
+    }
     if (!info.isFile()) return undefined;
     return {
       statusCode: 200,

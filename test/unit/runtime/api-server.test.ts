@@ -55,6 +55,8 @@ beforeAll(async () => {
   const webDir = join(dataDir, 'web');
   mkdirSync(webDir);
   writeFileSync(join(webDir, 'index.html'), '<h1>upload</h1>');
+  mkdirSync(join(webDir, 'console'));
+  writeFileSync(join(webDir, 'console', 'index.html'), '<h1>console</h1>');
   writeFileSync(join(dataDir, 'openapi.json'), '{"openapi":"3.1.0"}');
   writeFileSync(join(dataDir, 'secret.txt'), 'do not serve');
   api = await startApiServer({
@@ -64,6 +66,8 @@ beforeAll(async () => {
     region: 'eu-west-1',
     port: 0,
     webDir,
+    staticHeaders: (path) =>
+      path.startsWith('/console') ? { 'content-security-policy': "default-src 'none'" } : undefined,
     openApiFile: join(dataDir, 'openapi.json'),
     integrationTimeoutMs: 200,
     onHandlerError: (routeKey) => errors.push(routeKey),
@@ -223,6 +227,26 @@ describe('startApiServer: API Gateway HTTP API emulation', () => {
     // Assess
     expect(response.status).toBe(status);
     if (body !== undefined) expect(await response.text()).toBe(body);
+  });
+
+  it('redirects a folder without its slash to the folder (relative links resolve)', async () => {
+    // Act
+    const response = await fetch(`${api.url}/console`, { redirect: 'manual' });
+
+    // Assess
+    expect(response.status).toBe(301);
+    expect(response.headers.get('location')).toBe('/console/');
+  });
+
+  it('adds the static headers of a path to its files only', async () => {
+    // Act
+    const console = await fetch(`${api.url}/console/`);
+    const page = await fetch(`${api.url}/`);
+
+    // Assess
+    expect(await console.text()).toBe('<h1>console</h1>');
+    expect(console.headers.get('content-security-policy')).toBe("default-src 'none'");
+    expect(page.headers.get('content-security-policy')).toBeNull();
   });
 
   it('answers GET /health', async () => {
