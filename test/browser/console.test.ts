@@ -20,24 +20,9 @@ import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
 import { startE2eRuntime, type E2eRuntime } from '../e2e/support/local-runtime.ts';
 import { chromiumAvailable, launchBrowser, type TestBrowser } from './harness/browser.ts';
 import { ConsolePage } from './harness/console-page.ts';
+import { PROOF_OF_ADDRESS_PDF } from '../support/proof-of-address.ts';
 
 const SHOTS = process.env.KYC_SCREENSHOT_DIR ?? join(tmpdir(), 'kyc-console-screenshots');
-/** A one-page PDF proof of address, padded with comment lines past the upload's 100 KB floor. */
-const PROOF_OF_ADDRESS = Buffer.from(
-  [
-    '%PDF-1.4',
-    '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj',
-    '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj',
-    '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj',
-    ...Array.from(
-      { length: 1_700 },
-      (_, line) => `% statement line ${String(line).padStart(5, '0')} ${'.'.repeat(48)}`,
-    ),
-    'trailer << /Root 1 0 R >>',
-    '%%EOF',
-  ].join('\n'),
-  'latin1',
-);
 /** Whether the route table has a route (the support view and metrics are built separately). */
 const hasRoute = (method: string, path: string): boolean =>
   HTTP_ROUTES.some((route) => route.method === method && route.path === path);
@@ -75,7 +60,7 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
     const files: Record<string, [Buffer, string]> = {
       document_front: [await images.document(person), 'image/jpeg'],
       selfie: [await images.selfie(person), 'image/jpeg'],
-      proof_of_address: [PROOF_OF_ADDRESS, 'application/pdf'],
+      proof_of_address: [PROOF_OF_ADDRESS_PDF, 'application/pdf'],
     };
     for (const [slot, post] of Object.entries(attempt.uploads)) {
       const [file, type] = files[slot]!;

@@ -4,7 +4,8 @@
  * (approve, reject, manual review, cooldown) while the whole group is killed with SIGKILL at
  * four moments: right after uploads, during the workflow's checks, while a case waits for
  * review and while another is in cooldown. Each time the runtime starts again on the same data
- * folder. At the end a reviewer decides the waiting case (200 after the restart), every
+ * folder. At the end a reviewer decides the waiting cases after the restart (rejects a duplicate
+ * identity, approves an Advanced case: 200, then `approved`), every
  * invariant is checked against the stored data, and a SIGTERM stops the runtime with exit 0.
  *
  * Invariants: every verification reaches the status its path demands; every attempt has exactly
@@ -27,7 +28,9 @@ import { issueLocalToken } from '../../local/runtime/auth/local-tokens.ts';
 import { loadOrCreateSigningKey } from '../../local/runtime/auth/local-signing-key.ts';
 import { KycClient, type VerificationView } from '../../local/demo/kyc-client.ts';
 import { loadSampleImages, type DemoPerson } from '../../local/demo/sample-images.ts';
+import { challengeFrames } from '../../local/demo/liveness-frames.ts';
 import { submitAttempt } from '../../local/demo/scenarios.ts';
+import { PROOF_OF_ADDRESS_PDF } from '../support/proof-of-address.ts';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 /** 24 h of cooldown -> about 43 s; the 7-day review SLA -> about 5 minutes (no escalation here). */
@@ -112,6 +115,7 @@ describe('kyc local survives kill -9 of its process group', () => {
     const impostor = images.person(3);
     const carol = images.person(5);
     const other = images.person(6);
+    const dana = images.person(7);
     const kills: string[] = [];
 
     // Act 1: uploads of three paths, then SIGKILL right after the last upload was stored.
@@ -160,6 +164,24 @@ describe('kyc local survives kill -9 of its process group', () => {
     const duplicate = (await duplicateUser.createVerification(newVerification(alice))).verificationId;
     await submitAttempt(duplicateUser, duplicate, await files(alice, alice));
     const inReview = await waitFor(duplicateUser, duplicate, ['manual_review', 'approved', 'rejected']);
+    // An Advanced verification always goes to a person; it is approved after the restart.
+    const advancedUser = await KycClient.forUser(current.apiUrl, 'crash-advanced');
+    const advanced = (await advancedUser.createVerification({ ...newVerification(dana), level: 'advanced' as const }))
+      .verificationId;
+    const advancedAttempt = await advancedUser.createAttempt(advanced, { proof_of_address: 'application/pdf' });
+    const advancedFiles: Record<string, [Buffer, string]> = {
+      document_front: [await images.document(dana), 'image/jpeg'],
+      selfie: [await images.selfie(dana), 'image/jpeg'],
+      proof_of_address: [PROOF_OF_ADDRESS_PDF, 'application/pdf'],
+    };
+    for (const [slot, post] of Object.entries(advancedAttempt.uploads)) {
+      const [file, type] = advancedFiles[slot] ?? [];
+      if (!file || !type) throw new Error(`no file for slot ${slot}`);
+      await advancedUser.upload(post, file, type, `${slot}.${type === 'application/pdf' ? 'pdf' : 'jpg'}`);
+    }
+    if (advancedAttempt.livenessSessionId)
+      await advancedUser.completeLiveness(advancedAttempt.livenessSessionId, await challengeFrames(dana.index));
+    const advancedInReview = await waitFor(advancedUser, advanced, ['manual_review', 'approved', 'rejected']);
     const inCooldown = await cooldownUser.getVerification(cooldown);
     await killGroup(current);
     kills.push('waiting for review, during cooldown');
@@ -174,6 +196,12 @@ describe('kyc local survives kill -9 of its process group', () => {
       body: JSON.stringify({ decision: 'reject', reasons: ['DUPLICATE_IDENTITY'], note: 'Decided after a restart' }),
     });
     const afterReview = await waitFor(duplicateUser, duplicate, ['approved', 'rejected']);
+    const approval = await fetch(`${current.apiUrl}/v1/reviews/${advanced}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reviewerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve', note: 'Approved after a restart' }),
+    });
+    const approvedAfterRestart = await waitFor(advancedUser, advanced, ['approved', 'rejected']);
     const reopened = await waitFor(cooldownUser, cooldown, ['awaiting_upload']);
     const stored = await storedState(current);
     process.kill(-(current.child.pid as number), 'SIGTERM');
@@ -186,23 +214,27 @@ describe('kyc local survives kill -9 of its process group', () => {
     expect(inCooldown.status).toBe('cooldown');
     expect(decision.status).toBe(200);
     expect(afterReview.status).toBe('rejected');
+    expect(advancedInReview.status).toBe('manual_review');
+    expect(approval.status).toBe(200);
+    expect(approvedAfterRestart.status).toBe('approved');
     expect(reopened.status).toBe('awaiting_upload');
     const statusOf = (id: string) => stored.verifications.find((v) => v.verificationId === id)?.status;
-    expect([approve, reject, duplicate, cooldown].map(statusOf)).toEqual([
+    expect([approve, reject, duplicate, cooldown, advanced].map(statusOf)).toEqual([
       'approved',
       'rejected',
       'rejected',
       'awaiting_upload',
+      'approved',
     ]);
-    expect(stored.verifications).toHaveLength(4);
+    expect(stored.verifications).toHaveLength(5);
     const attemptsOf = (id: string) => stored.attempts.filter((a) => a.verificationId === id);
     expect(
-      [approve, reject, duplicate, cooldown].map((id) =>
+      [approve, reject, duplicate, cooldown, advanced].map((id) =>
         attemptsOf(id)
           .map((a) => a.status)
           .sort(),
       ),
-    ).toEqual([['approved'], ['rejected'], ['rejected'], ['rejected', 'rejected', 'rejected']]);
+    ).toEqual([['approved'], ['rejected'], ['rejected'], ['rejected', 'rejected', 'rejected'], ['approved']]);
     expect(stored.attempts.filter((a) => a.status === 'processing')).toEqual([]);
     for (const attempt of stored.attempts) {
       const slots = stored.documents
@@ -223,6 +255,7 @@ describe('kyc local survives kill -9 of its process group', () => {
       ['crash-approve', approve, 0],
       ['crash-reject', reject, 1],
       ['crash-duplicate', duplicate, 1],
+      ['crash-advanced', advanced, 0],
     ] as const) {
       const record = limits(user);
       expect(record?.attempts.map((a) => a.attemptId).sort(), user).toEqual(attemptIds(id));
