@@ -90,6 +90,11 @@ export interface BlurOptions {
   readonly scales?: readonly [number, number];
   /** At most this many edge points are measured (evenly thinned), to bound the cost. */
   readonly maxEdges?: number;
+  /**
+   * `estimateBlurAcrossScales` doubles the scales while the blur found exceeds this multiple of
+   * the first scale (default 2).
+   */
+  readonly widenAbove?: number;
 }
 
 /** 1-D Gaussian kernel, normalised, radius ceil(3 sigma). */
@@ -483,7 +488,10 @@ const sameBox = (a: Box, b: Box): boolean => a.x0 === b.x0 && a.y0 === b.y0 && a
  * `estimateBlur` with re-blur scales matched to the blur found: when the edges are wide
  * compared with the scales, the gradient ratio flattens towards 1 and thin strokes pull it
  * down, so the measure is repeated with the scales doubled (up to `rounds` times) while the
- * reading grows (the larger reading wins: it is the one in its range). The candidate edges and
+ * reading exceeds `widenAbove` times the first scale and grows (the larger reading wins: it is
+ * the one in its range). Doubling too early has its own bias: once the second scale reaches the
+ * width of thin text strokes, each stroke's other flank lowers the wider gradient, so the ratio
+ * reads no blur in some orientations and a noisy bin is left to decide. The candidate edges and
  * the noise are found once and reused whenever a round measures the same region, so a round
  * costs only its per-edge gradients; the figures are those of calling `estimateBlur` per round.
  *
@@ -506,7 +514,12 @@ export function estimateBlurAcrossScales(
   };
   let scales = options.scales;
   let estimate = measure(scales);
-  for (let round = 0; round < rounds && estimate.sigma > 2 * scales[0] && estimate.sigma < MAX_SIGMA; round++) {
+  const widenAbove = options.widenAbove ?? 2;
+  for (
+    let round = 0;
+    round < rounds && estimate.sigma > widenAbove * scales[0] && estimate.sigma < MAX_SIGMA;
+    round++
+  ) {
     const wider: readonly [number, number] = [scales[0] * 2, scales[1] * 2];
     const next = measure(wider);
     if (next.edges < 40 || next.sigma <= estimate.sigma) break;

@@ -87,6 +87,28 @@ describe('estimateBlur', () => {
     expect(measured).toBeLessThan(sigma * 1.2);
   });
 
+  it.each([
+    // A 0.9 px blur reads about 1.16 px at scales (0.5, 1): above 2 x 0.5, below 2.6 x 0.5.
+    [0.9, 2, [1, 2]],
+    [0.9, 2.6, [0.5, 1]],
+    // A 1.2 px blur reads about 1.4 px: wider scales at either setting.
+    [1.2, 2, [1, 2]],
+    [1.2, 2.6, [1, 2]],
+  ])(
+    'doubles the scales for a %s px blur with widenAbove %s only past that multiple of the first scale',
+    (sigma, widenAbove, scales) => {
+      // Prepare
+      const image = blurredSquares(360, sigma, 0);
+      const first = estimateBlur(image, undefined, { scales: [0.5, 1] });
+      // Act
+      const estimate = estimateBlurAcrossScales(image, undefined, { scales: [0.5, 1], widenAbove }, 3);
+      // Assess
+      expect(estimate.scales).toEqual(scales);
+      if (first.sigma <= widenAbove * 0.5) expect(estimate.sigma).toBe(first.sigma);
+      else expect(estimate.sigma).toBeGreaterThan(first.sigma);
+    },
+  );
+
   it('reads a sharper image as sharper, whatever the noise', () => {
     // Prepare
     const sharp = blurredSquares(360, 0.6, 4);
