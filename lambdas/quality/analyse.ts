@@ -1,5 +1,5 @@
 /**
- * Image analysis on one decoded greyscale frame (about 1024 px long side): document
+ * Image analysis on one decoded greyscale frame (at most 400 px long side): document
  * quadrilateral, glare and exposure. Pure functions over `GreyImage` (see `pixels.ts`);
  * thresholds come from the caller. Blur is measured apart, at a resolution chosen from the
  * document's size (`blur.ts`, `gate.ts`).

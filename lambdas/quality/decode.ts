@@ -62,10 +62,14 @@ export async function decodeLuma(
   };
 }
 
-/** Box-average downsampling by an integer factor (the analysis frame from the first decode). */
+/**
+ * Box-average downsampling by an integer factor (the analysis frame from the first decode); by
+ * 4 as two halvings (each rounded).
+ */
 export function downsample(image: GreyImage, factor: number): GreyImage {
   if (factor <= 1) return image;
   if (factor === 2) return halve(image);
+  if (factor === 4) return halve(halve(image));
   const width = Math.floor(image.width / factor);
   const height = Math.floor(image.height / factor);
   const data = new Uint8Array(width * height);
