@@ -6,7 +6,7 @@ import {
   insideRegion,
   MAX_SIGMA,
 } from '../../../lambdas/quality/blur.ts';
-import { downsample } from '../../../lambdas/quality/decode.ts';
+import { downsample, toLuma } from '../../../lambdas/quality/decode.ts';
 import { insideRect } from '../../../lambdas/quality/sharpness.ts';
 import type { GreyImage } from '../../../lambdas/quality/pixels.ts';
 
@@ -192,5 +192,27 @@ describe('downsample', () => {
     // Assess: (0+1+1+0)/4 = 0.5 -> 1; 41/4 = 10.25 -> 10; 1019/4 = 254.75 -> 255; 13/4 = 3.25 -> 3.
     expect([...half.data]).toEqual([1, 10, 255, 3]);
     expect(half.width).toBe(2);
+  });
+});
+
+describe('toLuma', () => {
+  it.each([
+    [3, 0],
+    [3, 1],
+    [4, 0],
+  ])('gives BT.601 integer luma per pixel (%s channels, buffer offset %s)', (channels, offset) => {
+    // Prepare: 11 pixels (not a multiple of 4), bytes from a fixed pattern.
+    const pixels = 11;
+    const backing = Buffer.alloc(offset + pixels * channels);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 97 + 13) & 255;
+    const data = backing.subarray(offset);
+    // Act
+    const luma = toLuma(data, pixels, 1, channels);
+    // Assess
+    const expected = Array.from({ length: pixels }, (_, p) => {
+      const [r, g, b] = [data[p * channels], data[p * channels + 1], data[p * channels + 2]] as number[];
+      return ((r as number) * 77 + (g as number) * 150 + (b as number) * 29) >> 8;
+    });
+    expect([...luma]).toEqual(expected);
   });
 });
