@@ -5,6 +5,7 @@ import {
   estimateNoise,
   insideRegion,
   MAX_SIGMA,
+  rowSpans,
 } from '../../../lambdas/quality/blur.ts';
 import { downsample, toLuma } from '../../../lambdas/quality/decode.ts';
 import { insideRect } from '../../../lambdas/quality/sharpness.ts';
@@ -215,4 +216,40 @@ describe('toLuma', () => {
     });
     expect([...luma]).toEqual(expected);
   });
+});
+
+describe('rowSpans', () => {
+  it.each([
+    [1, 0, 0, 0],
+    [0.25, 3, -2, 7],
+  ])(
+    'covers every pixel inside the region and its neighbours (scale %s, offset %s,%s, inset %s)',
+    (scale, dx, dy, inset) => {
+      // Prepare: a card rotated by about 4 degrees, in coordinates `scale` times the image's.
+      const corners = [
+        { x: 12 * scale, y: 20 * scale },
+        { x: 300 * scale, y: 0 },
+        { x: 314 * scale, y: 190 * scale },
+        { x: 26 * scale, y: 210 * scale },
+      ].map((p) => ({ x: p.x + 4, y: p.y + 3 }));
+      const inside = insideRect(corners, inset * scale, { scale, dx, dy });
+      const box = { x0: 5, y0: 4, x1: 330, y1: 230 };
+      // Act
+      const { start, end } = rowSpans(box, inside, 2);
+      // Assess: any pixel inside has its 3x3 neighbourhood within its rows' spans; rows stay narrower than the box.
+      let narrowed = 0;
+      for (let y = box.y0 + 1; y < box.y1 - 1; y++) {
+        const row = y - box.y0;
+        if ((end[row] as number) - (start[row] as number) < box.x1 - box.x0) narrowed += 1;
+        for (let x = box.x0 + 1; x < box.x1 - 1; x++) {
+          if (!insideRegion(inside, x, y)) continue;
+          for (const r of [row - 1, row, row + 1]) {
+            expect(x - 1 - box.x0).toBeGreaterThanOrEqual(start[r] as number);
+            expect(x + 1 - box.x0).toBeLessThan(end[r] as number);
+          }
+        }
+      }
+      expect(narrowed).toBeGreaterThan(0);
+    },
+  );
 });
