@@ -53,9 +53,9 @@ export function findDocument(image: GreyImage): DocumentRegion | undefined {
  * White paper under good light stays below clipping, and thin bright strokes are not compact,
  * so only blobs of at least `minBlobFraction` of the region, filled (>= 35 % of their box) and
  * not line-shaped, count. A reflection of a light source is one patch (or a few): the gate
- * passes a third of its threshold as `minBlobFraction` (`GLARE_PATCHES`), so clipped specks that belong to the picture
- * (a bright window behind the holder in the portrait, white lettering) never add up to glare,
- * however many there are.
+ * passes a third of its threshold as `minBlobFraction` (`GLARE_PATCHES`), so clipped specks
+ * that belong to the picture (a bright window behind the holder in the portrait, white
+ * lettering) never add up to glare, however many there are.
  *
  * @example
  * ```ts

@@ -332,10 +332,9 @@ export function rowSpans(region: Box, inside: ConvexRegion, margin: number): Row
 }
 
 /**
- * Sobel gradients of `region` (region-relative output, 1 px border left at 0), only over `spans`
- * when given: magnitude and
- * orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical, 3 = 135 deg) where either component
- * reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
+ * Sobel gradients of `region` (region-relative output, 1 px border left at 0; only over `spans`
+ * when given): magnitude and orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical,
+ * 3 = 135 deg) where either component reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
  * 8x the gradient, noise gain sqrt(12). The 3x3 window slides along the row, so each pixel loads
  * one new column. Returns the pixels whose magnitude reaches `floor` in row-major order (the only
  * ones that can be maxima).

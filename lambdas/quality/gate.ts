@@ -42,8 +42,9 @@ export const QUALITY_GATE_PROCESSOR = 'quality-gate';
 /**
  * Longest side (at most) of the frame exposure, glare and the document quadrilateral are judged
  * on: a 12 MP photo's first decode (1333 px) box-averaged by 4. Their thresholds are fractions
- * of the frame or of the document, so they do not depend on it, and the outline and glare
- * labelling cost grows with the pixel count; blur is measured on the finer first decode.
+ * of the frame or of the document (only a glare patch's 4 px smallest side is in pixels), and
+ * the outline and glare labelling cost grows with the pixel count; blur is measured on the
+ * finer first decode.
  */
 export const ANALYSIS_SIDE = 400;
 

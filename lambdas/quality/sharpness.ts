@@ -43,7 +43,8 @@ export const DOCUMENT_SCALES: readonly [number, number] = [0.5, 1];
  * Documents: the re-blur scales are doubled once the blur found exceeds this multiple of the
  * first scale (faces: 2). Text strokes are thin, and doubled scales that reach a stroke's width
  * misread it (see `estimateBlurAcrossScales`). Tuned on the sweep's `tune` family, which reads
- * the same margins for any value from 2 to 3.4; this is the middle of that range.
+ * the same margins for any value from 2 to 3.4; this is the middle of that range (at 2, the edge
+ * of it, a sharp noisy licence of the `assert` family read 0.101 mm).
  */
 export const DOCUMENT_WIDEN_ABOVE = 2.6;
 /** The document rectangle is inset by this share of its short side before measuring. */
