@@ -342,8 +342,7 @@ export async function runE2e(
     rekognition: await startMeteringProxy(runtime.endpoints.rekognition ?? '', 'json'),
     json: await startMeteringProxy(runtime.endpoints.sfn, 'json'),
   };
-  // Handlers build their clients on first use, from these variables (the runtime's own clients keep
-  // theirs). Deleted first: the runtime's environment view accepts new variables, not redefinitions.
+  // Handlers build their clients on first use, from these variables (the runtime's own clients keep theirs).
   for (const [name, value] of Object.entries({
     AWS_ENDPOINT_URL_DYNAMODB: meters.dynamodb.endpoint,
     AWS_ENDPOINT_URL_S3: meters.s3.endpoint,
@@ -353,7 +352,6 @@ export async function runE2e(
     AWS_ENDPOINT_URL_EVENTBRIDGE: meters.json.endpoint,
     AWS_ENDPOINT_URL: meters.json.endpoint,
   })) {
-    delete process.env[name];
     process.env[name] = value;
   }
   const harness: Harness = { runtime, meters, invocations: [], functions: appFunctions(stacks), stacks, logBytes: 0 };
