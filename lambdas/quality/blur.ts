@@ -336,7 +336,7 @@ export function rowSpans(region: Box, inside: ConvexRegion, margin: number): Row
  * when given): magnitude and orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical,
  * 3 = 135 deg) where either component reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
  * 8x the gradient, noise gain sqrt(12). The 3x3 window slides along the row, so each pixel loads
- * one new column. Returns the pixels whose magnitude reaches `floor` in row-major order (the only
+ * one new column and adds its smoothed sum and its difference to the running ones. Returns the pixels whose magnitude reaches `floor` in row-major order (the only
  * ones that can be maxima).
  */
 function sobelPass(
@@ -360,25 +360,31 @@ function sobelPass(
     const mid = (y + region.y0) * width + region.x0;
     const up = mid - width;
     const down = mid + width;
-    let a = data[up + start - 1] as number;
-    let b = data[up + start] as number;
-    let d = data[mid + start - 1] as number;
-    let e = data[mid + start] as number;
-    let g = data[down + start - 1] as number;
-    let k = data[down + start] as number;
+    // Column sums of the [1 2 1] smoothing (s) and column differences down - up (v): gx is the
+    // difference of the sums either side, gy the [1 2 1] sum of the differences.
+    let top = data[up + start - 1] as number;
+    let centre = data[mid + start - 1] as number;
+    let bottom = data[down + start - 1] as number;
+    let sPrev = top + 2 * centre + bottom;
+    let vPrev = bottom - top;
+    top = data[up + start] as number;
+    centre = data[mid + start] as number;
+    bottom = data[down + start] as number;
+    let sCur = top + 2 * centre + bottom;
+    let vCur = bottom - top;
     const rowOut = y * w;
     for (let x = start; x < end; x++) {
-      const c = data[up + x + 1] as number;
-      const f = data[mid + x + 1] as number;
-      const l = data[down + x + 1] as number;
-      const gx = c + 2 * f + l - a - 2 * d - g;
-      const gy = g + 2 * k + l - a - 2 * b - c;
-      a = b;
-      b = c;
-      d = e;
-      e = f;
-      g = k;
-      k = l;
+      top = data[up + x + 1] as number;
+      centre = data[mid + x + 1] as number;
+      bottom = data[down + x + 1] as number;
+      const sNext = top + 2 * centre + bottom;
+      const vNext = bottom - top;
+      const gx = sNext - sPrev;
+      const gy = vPrev + 2 * vCur + vNext;
+      sPrev = sCur;
+      sCur = sNext;
+      vPrev = vCur;
+      vCur = vNext;
       const ax = gx < 0 ? -gx : gx;
       const ay = gy < 0 ? -gy : gy;
       // |g| >= max(|gx|, |gy|): flat pixels (most of them) are settled without a square root.

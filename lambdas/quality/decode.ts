@@ -43,10 +43,18 @@ export function toLuma(data: Buffer, width: number, height: number, channels: nu
     }
     start = quads * 4;
   }
-  for (let i = start, j = start * channels; i < n; i++, j += channels) {
+  if (start < n) lumaTail(source, channels, start, out);
+  return out;
+}
+
+/**
+ * `toLuma` of the pixels from `start` on, one byte at a time. Apart, so that the word loop's
+ * optimised code does not give up on a tail that is usually empty.
+ */
+function lumaTail(source: Uint8Array, channels: number, start: number, out: Uint8Array): void {
+  for (let i = start, j = start * channels; i < out.length; i++, j += channels) {
     out[i] = ((source[j] as number) * 77 + (source[j + 1] as number) * 150 + (source[j + 2] as number) * 29) >> 8;
   }
-  return out;
 }
 
 /**
