@@ -23,7 +23,6 @@
  * verdict.reasons;  // ['MULTIPLE_FACES']
  * ```
  */
-import exifr from 'exifr';
 import sharp from 'sharp';
 import type { KycConfig } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
@@ -66,15 +65,6 @@ function reject(
   return { accepted: false, reasons: [reason], metrics, processors: [QUALITY_GATE_PROCESSOR], ...extra };
 }
 
-/** The EXIF orientation tag (1-8) of a JPEG, undefined when absent or unreadable. */
-async function exifOrientation(bytes: Buffer): Promise<number | undefined> {
-  try {
-    return await exifr.orientation(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs the quality gate on one upload. See the module comment for the order of checks. */
 export async function runQualityGate(bytes: Buffer, options: QualityGateOptions): Promise<QualityGateVerdict> {
   const started = performance.now();
@@ -98,15 +88,15 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
       return { accepted: true, reasons: [], metrics, detectedType, processors: [QUALITY_GATE_PROCESSOR] };
     }
 
-    // Header only (the sniffer's IHDR or JPEG frame header): no pixel is decoded.
+    // Header only: sharp reads the dimensions without decoding pixels.
     let width = sniffed.headerWidth ?? 0;
     let height = sniffed.headerHeight ?? 0;
     const jpeg = detectedType === 'image/jpeg';
-    // A scan without a frame header: libjpeg refuses it.
-    if (jpeg && sniffed.headerWidth === undefined) return reject('FILE_CORRUPT', metrics, typed);
-    // EXIF orientations 5-8 turn the picture a quarter: the oriented size swaps the sides.
-    const orientation = jpeg ? await exifOrientation(bytes) : undefined;
-    if (orientation !== undefined && orientation >= 5 && orientation <= 8) [width, height] = [height, width];
+    if (jpeg) {
+      const header = await sharp(bytes, { limitInputPixels: false }).metadata();
+      width = header.autoOrient?.width ?? header.width ?? 0;
+      height = header.autoOrient?.height ?? header.height ?? 0;
+    }
     metrics.width = width;
     metrics.height = height;
     metrics.megapixels = Math.round((width * height) / 10_000) / 100;

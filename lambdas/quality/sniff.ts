@@ -30,7 +30,7 @@ export interface SniffResult {
   readonly detail?: string;
   /** Bytes after the end-of-image marker (JPEG EOI / PNG IEND). */
   readonly trailingBytes?: number;
-  /** Width and height from the PNG IHDR chunk or the JPEG frame header (as stored, before EXIF orientation). */
+  /** Width and height from the PNG IHDR chunk (JPEG dimensions come from sharp's header read). */
   readonly headerWidth?: number;
   readonly headerHeight?: number;
   /** Concatenated metadata text (latin1) from EXIF/XMP/COM segments or PNG text chunks. */
@@ -124,7 +124,6 @@ function checkTrailer(bytes: Buffer, end: number): { problem?: ReasonCode; detai
 function sniffJpeg(bytes: Buffer): SniffResult {
   const type = 'image/jpeg' as const;
   const metadata: string[] = [];
-  let frame: { headerWidth: number; headerHeight: number } | undefined;
   let offset = 2;
   while (true) {
     // Markers may be preceded by any number of 0xFF fill bytes.
@@ -151,7 +150,6 @@ function sniffJpeg(bytes: Buffer): SniffResult {
       // libjpeg refuses sides above 65500; such a header is a decompression-bomb declaration.
       if (Math.max(width, height) > JPEG_MAX_SIDE)
         return { type, problem: 'IMAGE_DIMENSIONS_INVALID', detail: `frame ${width}x${height}` };
-      frame ??= { headerWidth: width, headerHeight: height };
     }
     // APPn (E0-EF) and COM (FE) carry metadata; keep their text for the metadata checks.
     if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
@@ -168,9 +166,9 @@ function sniffJpeg(bytes: Buffer): SniffResult {
   const eoi = bytes.indexOf(EOI, offset);
   if (eoi >= 0) {
     const trailer = checkTrailer(bytes, eoi + 2);
-    return { type, ...frame, ...trailer, metadataText: metadata.join('\n') };
+    return { type, ...trailer, metadataText: metadata.join('\n') };
   }
-  return { type, ...frame, problem: 'FILE_CORRUPT', detail: 'no end-of-image marker (truncated)' };
+  return { type, problem: 'FILE_CORRUPT', detail: 'no end-of-image marker (truncated)' };
 }
 
 const PNG_TEXT_CHUNKS = new Set(['tEXt', 'iTXt', 'eXIf', 'zTXt']);
