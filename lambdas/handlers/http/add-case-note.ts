@@ -13,7 +13,10 @@ import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   actingRole,
   caseSubject,
-  defaultCaseRouteDeps,
+  caseAuditLog,
+  caseReviews,
+  caseRouteSettings,
+  caseStore,
   requireCaseVerification,
   type CaseRouteDeps,
 } from './case-deps.ts';
@@ -48,7 +51,14 @@ export const caseNoteSchema = z.strictObject({
     ),
 });
 
-export function createAddCaseNoteHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+export function createAddCaseNoteHandler(
+  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'cases' | 'audit' | 'clock'>> = () => ({
+    ...caseRouteSettings(),
+    reviews: caseReviews(),
+    cases: caseStore(),
+    audit: caseAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const { reviews, cases, audit, clock } = getDeps();

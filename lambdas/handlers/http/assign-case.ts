@@ -12,7 +12,8 @@ import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   actingRole,
   caseSubject,
-  defaultCaseRouteDeps,
+  caseAuditLog,
+  caseReviews,
   refuseOwnCase,
   requireCaseVerification,
   type CaseRouteDeps,
@@ -29,7 +30,12 @@ export const assignCaseSchema = z.strictObject({
   assignee: z.string().regex(STAFF_ID_PATTERN, 'assignee must be a staff user id').nullable(),
 });
 
-export function createAssignCaseHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+export function createAssignCaseHandler(
+  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'audit'>> = () => ({
+    reviews: caseReviews(),
+    audit: caseAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const { reviews, audit } = getDeps();

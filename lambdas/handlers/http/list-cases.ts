@@ -17,7 +17,7 @@ import {
 } from '../../domain/case-query.ts';
 import { caseSummary } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
-import { defaultCaseRouteDeps, type CaseRouteDeps } from './case-deps.ts';
+import { caseRouteSettings, caseStore, type CaseRouteDeps } from './case-deps.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
@@ -35,7 +35,10 @@ function filterFrom(query: Readonly<Record<string, string | undefined>>): CaseFi
 }
 
 export function createListCasesHandler(
-  source: DepsSource<Pick<CaseRouteDeps, 'cases' | 'clock'>> = () => defaultCaseRouteDeps(),
+  source: DepsSource<Pick<CaseRouteDeps, 'cases' | 'clock'>> = () => ({
+    ...caseRouteSettings(),
+    cases: caseStore(),
+  }),
 ) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('GET', '/v1/cases'), async (event) => {

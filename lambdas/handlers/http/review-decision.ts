@@ -17,7 +17,13 @@ import { ConflictError, FourEyesError, NotFoundError } from './middleware/http-e
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
-import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
+import {
+  reviewAuditLog,
+  reviewCompleter,
+  reviewRouteSettings,
+  reviewStore,
+  type ReviewRouteDeps,
+} from './review-deps.ts';
 import { routeFor } from './routes.ts';
 
 /** Reason codes a reviewer may give for a rejection (identity, quality and flow codes). */
@@ -41,7 +47,14 @@ export const reviewDecisionSchema = z
 /** SendTaskSuccess errors that mean the task is no longer waiting (timed out, re-armed). */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
-export function createReviewDecisionHandler(deps: DepsSource<ReviewRouteDeps> = () => defaultReviewRouteDeps()) {
+export function createReviewDecisionHandler(
+  deps: DepsSource<Pick<ReviewRouteDeps, 'store' | 'reviews' | 'audit' | 'clock'>> = () => ({
+    ...reviewRouteSettings(),
+    store: reviewStore(),
+    reviews: reviewCompleter(),
+    audit: reviewAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(deps);
   return httpHandler(routeFor('POST', '/v1/reviews/{verificationId}/decision'), async (event) => {
     const { store, reviews, audit, clock } = getDeps();
