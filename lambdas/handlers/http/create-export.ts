@@ -9,7 +9,11 @@ import * as z from 'zod';
 import { exportExpiry, type ExportRecord } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
-  defaultEvidenceRouteDeps,
+  evidenceAuditLog,
+  evidenceRecords,
+  evidenceRouteQuotas,
+  evidenceRouteSettings,
+  evidenceVerifications,
   evidenceQuota,
   exportSubject,
   ID_PATTERN,
@@ -29,7 +33,17 @@ export const createExportSchema = z.strictObject({
   reason: z.string().trim().min(3).max(500),
 });
 
-export function createCreateExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+export function createCreateExportHandler(
+  source: DepsSource<
+    Pick<EvidenceRouteDeps, 'verifications' | 'records' | 'audit' | 'config' | 'clock' | 'routeQuotas'>
+  > = () => ({
+    ...evidenceRouteSettings(),
+    verifications: evidenceVerifications(),
+    records: evidenceRecords(),
+    audit: evidenceAuditLog(),
+    routeQuotas: evidenceRouteQuotas(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/exports'), async (event) => {
     const deps = getDeps();

@@ -6,7 +6,9 @@ import * as z from 'zod';
 import { exportDecisionRefusal } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
-  defaultEvidenceRouteDeps,
+  evidenceAuditLog,
+  evidenceRecords,
+  evidenceRouteSettings,
   exportSubject,
   loadExport,
   notDecidable,
@@ -23,7 +25,13 @@ import { routeFor } from './routes.ts';
 
 export const rejectExportSchema = z.strictObject({ note: z.string().trim().min(1).max(1000).optional() }).optional();
 
-export function createRejectExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+export function createRejectExportHandler(
+  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'audit' | 'clock'>> = () => ({
+    ...evidenceRouteSettings(),
+    records: evidenceRecords(),
+    audit: evidenceAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/exports/{exportId}/reject'), async (event) => {
     const deps = getDeps();
