@@ -4,6 +4,7 @@
  * `node_modules`; nothing is downloaded. Used by the local Rekognition server and by `kyc check`;
  * never in Lambda, where Rekognition is real. Good for a local stand-in, not for production decisions.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -42,6 +43,8 @@ export interface DetectOptions {
 export interface FaceEngine {
   detect(image: Uint8Array, options?: DetectOptions): Promise<EngineFace[]>;
   similarity(a: number[], b: number[]): number /* 0..100 */;
+  /** Images analysed by the models so far (a remembered image is not analysed again). */
+  analysedImages(): number;
 }
 
 /** Long side, in pixels, images are reduced to before detection (faces stay far above the minimum size). */
@@ -198,16 +201,56 @@ function toEngineFace(face: FaceResult): EngineFace {
   return result;
 }
 
+/** Images whose faces are remembered (one verification's document, selfie and liveness frames, several times over). */
+export const RECENT_IMAGES = 64;
+
+/** A copy the caller may change without changing what is remembered. */
+const copyFace = (face: EngineFace, withEmbedding: boolean): EngineFace => ({
+  ...face,
+  box: { ...face.box },
+  embedding: withEmbedding ? [...face.embedding] : [],
+  ...(face.pose ? { pose: { ...face.pose } } : {}),
+  ...(face.occlusion ? { occlusion: { ...face.occlusion } } : {}),
+});
+
 class HumanFaceEngine implements FaceEngine {
   /** Detections run one at a time: one WASM backend, and human keeps per-call state. */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Faces of recently seen images by content (SHA-256), with or without embeddings. One upload
+   * is looked at by several operations (the quality gate's DetectFaces, CompareFaces, the
+   * duplicate search, the liveness comparison); the engine is deterministic, so each image is
+   * analysed once. Least recently used first out.
+   */
+  private readonly recent = new Map<string, Promise<EngineFace[]>>();
+  private analysed = 0;
 
   constructor(private readonly human: Human) {}
 
+  analysedImages(): number {
+    return this.analysed;
+  }
+
   detect(image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> {
+    const digest = createHash('sha256').update(image).digest('hex');
+    const withEmbeddings = options.embeddings ?? true;
+    // Faces with embeddings also answer a request without them.
+    const keys = withEmbeddings ? [`${digest}:e`] : [`${digest}:e`, `${digest}:b`];
+    for (const key of keys) {
+      const known = this.recent.get(key);
+      if (known) {
+        this.recent.delete(key);
+        this.recent.set(key, known);
+        return known.then((faces) => faces.map((face) => copyFace(face, withEmbeddings)));
+      }
+    }
+    const key = keys[keys.length - 1] as string;
     const run = this.queue.then(() => this.detectNow(image, options));
     this.queue = run.catch(() => undefined);
-    return run;
+    this.recent.set(key, run);
+    run.catch(() => this.recent.delete(key));
+    while (this.recent.size > RECENT_IMAGES) this.recent.delete(this.recent.keys().next().value as string);
+    return run.then((faces) => faces.map((face) => copyFace(face, withEmbeddings)));
   }
 
   similarity(a: number[], b: number[]): number {
@@ -216,6 +259,7 @@ class HumanFaceEngine implements FaceEngine {
   }
 
   private async detectNow(image: Uint8Array, options: DetectOptions): Promise<EngineFace[]> {
+    this.analysed += 1;
     const { data, width, height } = await decodeRgb(image);
     const tensor: Tensor = this.human.tf.tensor(data, [1, height, width, 3], 'float32');
     try {

@@ -59,6 +59,7 @@ import { markRuntimeStopped, writeRuntimeManifest } from './runtime-manifest.ts'
 import { synthesizeTemplates, type DataEnvironment } from './synth.ts';
 import { localFunctions, sharedEnvironment, type LocalFunction } from './template/local-functions.ts';
 import { LOCAL_ACCOUNT, LocalResources } from './template/local-resources.ts';
+import { withTimeScale } from './template/time-scale.ts';
 
 /** Repository root (this file is `local/runtime/runtime.ts`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,7 +71,7 @@ export interface RuntimeOptions {
   readonly port?: number;
   /** Folder for all local state: tables, objects, keys, caches (`.local-data`). */
   readonly dataDir?: string;
-  /** Multiplier of workflow waits and timeouts (1; 0.001 turns 24 h into 86 s). */
+  /** Multiplier of workflow waits and timeouts, and of the cooldown and review SLA the functions compute (1; 0.001 turns 24 h into 86 s). */
   readonly timeScale?: number;
   /** Configuration overrides on top of the defaults (`lib/config.ts`). */
   readonly config?: PartialConfig;
@@ -204,7 +205,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const synth = await synthesizeTemplates({ repoRoot: REPO_ROOT, dataDir, config });
     mark(synth.cached ? 'synth (cached)' : 'synth', since);
     const resources = new LocalResources(synth.stacks, region);
-    const { runnable: functions, skipped } = localFunctions(resources);
+    const local = localFunctions(resources);
+    const { skipped } = local;
+    // Durations the functions compute themselves follow the workflow's time scale.
+    const functions = local.runnable.map((fn) => withTimeScale(fn, options.timeScale ?? 1));
     if (skipped.length > 0) log(`not run locally (no kyc:entry metadata): ${skipped.join(', ')}`);
     const functionEnvironment = {
       ...baseEnvironment(resources, synth.dataEnvironment),
@@ -221,6 +225,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     since = Date.now();
     const engine = new LocalStepFunctions({
       timeScale: options.timeScale ?? 1,
+      // The functions compute the cooldown end on the scaled clock already (`withTimeScale`).
+      scaleTimestampWaits: false,
       region,
       accountId: LOCAL_ACCOUNT,
       storeDir: join(dataDir, 'stepfunctions', 'executions'),

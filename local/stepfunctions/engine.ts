@@ -102,6 +102,13 @@ export interface PendingTaskToken {
 export interface LocalStepFunctionsOptions {
   /** Multiplies every Wait duration and task-token timeout (1). Use < 1 for demos and tests only. */
   readonly timeScale?: number;
+  /**
+   * Whether `timeScale` also applies to a Wait until a timestamp, as the time left until it
+   * (true). False when the functions that compute those timestamps already run on the scaled
+   * clock (`kyc local` scales their configured durations too): scaling again would end a
+   * cooldown long before the end the API enforces.
+   */
+  readonly scaleTimestampWaits?: boolean;
   /** Fixed wait in milliseconds per Wait state name, overriding `timeScale` for that state. */
   readonly waitOverridesMs?: Readonly<Record<string, number>>;
   /** Retry interval in milliseconds per state name (passed to `aws-local-stepfunctions`). */
@@ -803,15 +810,19 @@ export class LocalStepFunctions extends EventEmitter {
         const fixed = this.options.waitOverridesMs?.[stateName];
         if (fixed !== undefined) ms = fixed;
         else {
+          let scale = this.timeScale;
           if (typeof Seconds === 'number') ms = Seconds * 1000;
-          else if (typeof Timestamp === 'string') ms = Date.parse(Timestamp) - Date.now();
           else if (typeof SecondsPath === 'string') ms = Number(readPath(waitInput, SecondsPath, stateName)) * 1000;
-          else if (typeof TimestampPath === 'string') {
-            const at = Date.parse(String(readPath(waitInput, TimestampPath, stateName)));
-            if (Number.isNaN(at)) throw new TaskFailedError('States.Runtime', `${TimestampPath} is not a timestamp`);
-            ms = at - Date.now();
-          } else throw new TaskFailedError('States.Runtime', `Wait state ${stateName} has no duration`);
-          ms = Math.max(0, ms) * this.timeScale;
+          else {
+            if (this.options.scaleTimestampWaits === false) scale = 1;
+            if (typeof Timestamp === 'string') ms = Date.parse(Timestamp) - Date.now();
+            else if (typeof TimestampPath === 'string') {
+              const at = Date.parse(String(readPath(waitInput, TimestampPath, stateName)));
+              if (Number.isNaN(at)) throw new TaskFailedError('States.Runtime', `${TimestampPath} is not a timestamp`);
+              ms = at - Date.now();
+            } else throw new TaskFailedError('States.Runtime', `Wait state ${stateName} has no duration`);
+          }
+          ms = Math.max(0, ms) * scale;
         }
         deadline = Date.now() + ms;
         if (record) {

@@ -205,9 +205,11 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
 
   const existing = await repository.getDocument(verificationId, attemptId, slot);
   if (existing) {
-    if (existing.intakeVersionId === ref.versionId) {
-      // Same object again: finish the only step that may not have happened, then stop.
-      await evidence.deleteObject(ref);
+    // The intake copy is deleted last: still there, the delivery that recorded it stopped
+    // before the end (a crash, a timeout). Finish its steps, which are idempotent.
+    const same = await sameUpload(evidence, ref, existing);
+    if (same === 'unfinished') return finishRecorded(deps, verification, attempt, existing, ref, origin);
+    if (same === 'finished') {
       await audit.append({ subject, action: 'upload.duplicate', actor: ACTOR, origin, details: { attemptId, slot } });
       return { outcome: 'duplicate' };
     }
@@ -296,21 +298,70 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
     await audit.append({ subject, action: 'upload.duplicate', actor: ACTOR, origin, details: { attemptId, slot } });
     return { outcome: 'duplicate' };
   }
-  await evidence.deleteObject(ref);
-  await audit.append({
-    subject,
+  return finishRecorded(deps, verification, attempt, document, ref, origin);
+}
+
+/**
+ * Everything after the document record, in an order that survives a stop at any point: the
+ * audit event, then the attempt's rejection or the workflow start, and only then the deletion
+ * of the intake copy, whose presence tells a later delivery that these steps may be unfinished.
+ * Run again, each step changes nothing twice (the audit event may repeat, never differ; the
+ * execution name is the attempt's; the failure count is recorded once per attempt).
+ */
+async function finishRecorded(
+  deps: OnUploadDeps,
+  verification: VerificationRecord,
+  attempt: AttemptRecord,
+  document: DocumentRecord,
+  ref: ObjectRef,
+  origin: string,
+): Promise<UploadResult> {
+  const { attemptId, slot, reasons, sizeBytes, processors, sha256 } = document;
+  const accepted = document.result === 'accepted';
+  await deps.audit.append({
+    subject: `verification:${verification.verificationId}`,
     action: accepted ? 'document.accepted' : 'document.rejected',
     actor: ACTOR,
     origin,
-    details: { attemptId, slot, reasons, sizeBytes: head.sizeBytes, processors, ...(sha256 ? { sha256 } : {}) },
+    details: {
+      attemptId,
+      slot,
+      reasons: [...reasons],
+      sizeBytes,
+      processors: [...processors],
+      ...(sha256 ? { sha256 } : {}),
+    },
   });
-
   if (!accepted) {
     await rejectAttempt(deps, verification, attempt, reasons, origin);
+    await deps.evidence.deleteObject(ref);
     return { outcome: 'rejected', reasons };
   }
   const workflowStarted = await startWhenComplete(deps, attempt, origin);
+  await deps.evidence.deleteObject(ref);
   return { outcome: 'accepted', workflowStarted };
+}
+
+/**
+ * Whether an intake object under an already recorded slot is the recorded upload itself:
+ * `unfinished` when it is (same version, or the same bytes under a new version, as the
+ * reconciler's re-drive copy makes) and still in intake; `finished` when it is the same version
+ * and gone; `other` for a different upload to the same slot (the first one counts).
+ */
+async function sameUpload(
+  evidence: OnUploadDeps['evidence'],
+  ref: ObjectRef,
+  recorded: DocumentRecord,
+): Promise<'unfinished' | 'finished' | 'other'> {
+  const head = await evidence.head(ref);
+  if (recorded.intakeVersionId === ref.versionId) {
+    return head ? 'unfinished' : 'finished';
+  }
+  if (!head || head.sizeBytes !== recorded.sizeBytes) return 'other';
+  if (recorded.sha256 === '') return 'other';
+  const bytes = await evidence.read(ref, recorded.sizeBytes).catch(() => undefined);
+  if (!bytes) return 'other';
+  return createHash('sha256').update(bytes).digest('hex') === recorded.sha256 ? 'unfinished' : 'other';
 }
 
 /**

@@ -14,7 +14,7 @@ Starts the whole pipeline on this machine (no AWS account, no Docker, no network
 DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and the HTTP API.
   --port        API port on 127.0.0.1 (default 3000; 0 picks a free one)
   --data-dir    folder for all local state (default .local-data)
-  --time-scale  multiply workflow waits and timeouts by N (default 1; 0.001 turns 24 h into 86 s)
+  --time-scale  multiply workflow waits and timeouts, the cooldown and the review SLA by N (default 1; 0.001 turns 24 h into 86 s)
   --dev-tokens  let GET /_local/token mint staff-role tokens too (default: user tokens only;
                 staff tokens come from \`npx kyc token\`)
   --replay-dlq  deliver the events in <data-dir>/dlq/events.jsonl again at start

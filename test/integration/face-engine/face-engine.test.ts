@@ -188,16 +188,43 @@ describe('offline face engine on the face-api sample photos', () => {
 
   it('leaks no tensors over 10 detections', async () => {
     // Prepare
-    const image = await portrait(sample1, sample1Faces[2] as EngineFace);
-    await engine.detect(image);
+    const face = sample1Faces[2] as EngineFace;
+    // Ten different images: a remembered one would not reach the models.
+    const images = await Promise.all(Array.from({ length: 10 }, (_, i) => portrait(sample1, face, 0.31 + i * 0.02)));
+    await engine.detect(await portrait(sample1, face, 0.25));
     const before = faceEngineMemory();
+    const analysed = engine.analysedImages();
 
     // Act
-    for (let i = 0; i < 10; i++) await engine.detect(image, { embeddings: i % 2 === 0 });
+    for (const [i, image] of images.entries()) await engine.detect(image, { embeddings: i % 2 === 0 });
     await engine.detect(new Uint8Array([1, 2, 3])).catch(() => undefined);
 
     // Assess
     expect(before).toBeDefined();
+    expect(engine.analysedImages() - analysed).toBe(11);
     expect(faceEngineMemory()).toEqual(before);
+  });
+
+  it('analyses an image once for the several operations that look at it', async () => {
+    // Prepare
+    const image = await portrait(sample1, sample1Faces[1] as EngineFace, 0.45);
+    const analysed = engine.analysedImages();
+
+    // Act
+    const boxesOnly = await engine.detect(image, { embeddings: false });
+    const first = await engine.detect(image);
+    const sameBytes = await engine.detect(Buffer.from(image));
+    const boxesAgain = await engine.detect(image, { embeddings: false });
+    (first[0] as EngineFace).box.left = 5;
+    (first[0] as EngineFace).embedding[0] = 99;
+    const afterChange = await engine.detect(image);
+
+    // Assess
+    expect(engine.analysedImages() - analysed).toBe(2);
+    expect(boxesOnly[0]?.embedding).toEqual([]);
+    expect(sameBytes[0]?.embedding.length).toBeGreaterThan(100);
+    expect(boxesAgain[0]?.box).toEqual(boxesOnly[0]?.box);
+    expect(afterChange).toEqual(sameBytes);
+    expect(afterChange[0]?.box.left).not.toBe(5);
   });
 });

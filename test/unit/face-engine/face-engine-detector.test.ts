@@ -3,7 +3,7 @@ import { FaceEngineDetector } from '../../../local/face-engine/face-detector.ts'
 import type { EngineFace, FaceEngine } from '../../../local/face-engine/index.ts';
 
 function fakeEngine(faces: EngineFace[]): FaceEngine & { detect: ReturnType<typeof vi.fn> } {
-  return { detect: vi.fn(async () => faces), similarity: () => 0 };
+  return { detect: vi.fn(async () => faces), similarity: () => 0, analysedImages: () => 0 };
 }
 
 const FACE: EngineFace = {

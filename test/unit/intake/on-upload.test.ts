@@ -67,14 +67,23 @@ function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; 
     );
   };
   const bytes = options.bytes ?? JPEG;
-  s3.on(HeadObjectCommand).resolves({
-    ContentLength: options.size ?? bytes.length,
-    ContentType: 'image/jpeg',
-    VersionId: 'v1',
+  // The intake bucket as S3 keeps it: a deleted version is gone for HEAD.
+  const deleted = new Set<string>();
+  const versionOf = (input: { Key?: string; VersionId?: string }) => `${input.Key}@${input.VersionId ?? ''}`;
+  s3.on(HeadObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
+    if (deleted.has(versionOf(input))) throw Object.assign(new Error('Not Found'), { name: 'NotFound' });
+    return {
+      ContentLength: options.size ?? bytes.length,
+      ContentType: 'image/jpeg',
+      VersionId: input.VersionId ?? 'v1',
+    };
   });
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([bytes]) }));
   s3.on(CopyObjectCommand).resolves({ VersionId: 'vault-1' });
-  s3.on(DeleteObjectCommand).resolves({});
+  s3.on(DeleteObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
+    deleted.add(versionOf(input));
+    return {};
+  });
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:1:execution:kyc:a-1' });
   const onUpload = createOnUploadHandler({
     config: DEFAULT_CONFIG,
@@ -223,7 +232,8 @@ describe('on-upload', () => {
     expect(again).toEqual({ outcome: 'duplicate' });
     expect(gateCalls).toEqual(['document_front']);
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+    // The first delivery deleted the intake copy; the duplicate finds it gone.
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
     expect(audit.actions()).toEqual(['document.accepted', 'upload.duplicate']);
   });
 
@@ -436,6 +446,83 @@ describe('on-upload', () => {
     // Assess
     expect(retry.outcome).toBe('accepted');
     expect(repository.documents.get('v-1/a-1/document_front')?.vaultVersionId).toBe('vault-2');
+  });
+
+  it('finishes an upload whose delivery stopped after the record, before the workflow started', async () => {
+    // Prepare
+    const { handler, repository, gateCalls } = setup();
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(new Error('process killed'))
+      .resolves({ executionArn: 'arn:aws:states:eu-west-1:1:execution:kyc:a-1' });
+    await expect(handler(objectEvent('intake/v-1/a-1/selfie'))).rejects.toThrow('process killed');
+    const deletesBefore = s3.commandCalls(DeleteObjectCommand).length;
+
+    // Act
+    const again = await handler(objectEvent('intake/v-1/a-1/selfie'));
+    const thenDuplicate = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(deletesBefore).toBe(1);
+    expect(again).toEqual({ outcome: 'accepted', workflowStarted: true });
+    expect(thenDuplicate).toEqual({ outcome: 'duplicate' });
+    expect(gateCalls).toEqual(['document_front', 'selfie']);
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(2);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+    expect(repository.attempts.get('v-1/a-1')?.status).toBe('processing');
+  });
+
+  it('finishes a rejection whose delivery stopped before the failure was counted', async () => {
+    // Prepare
+    const { handler, repository, rateLimits, audit } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+    const record = rateLimits.recordOutcome.bind(rateLimits);
+    let calls = 0;
+    rateLimits.recordOutcome = async (...args: Parameters<typeof record>) => {
+      calls += 1;
+      if (calls === 1) throw new Error('process killed');
+      return record(...args);
+    };
+    await expect(handler(objectEvent('intake/v-1/a-1/selfie'))).rejects.toThrow('process killed');
+
+    // Act
+    const again = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(again).toEqual({ outcome: 'rejected', reasons: ['NO_FACE_DETECTED'] });
+    expect(rateLimits.outcomes).toEqual([{ userId: 'user-1', attemptId: 'a-1', outcome: 'failed' }]);
+    expect(repository.verifications.get('v-1')?.status).toBe('rejected');
+    expect(audit.actions().filter((action) => action === 'attempt.rejected')).toHaveLength(1);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    { name: 'the same bytes (the reconciler re-drive copy)', same: true, outcome: { outcome: 'accepted' } },
+    {
+      name: 'other bytes (a second upload to the slot)',
+      same: false,
+      outcome: { outcome: 'ignored', reason: 'slot_already_recorded' },
+    },
+  ])('under a new version, treats $name by content', async ({ same, outcome }) => {
+    // Prepare
+    const { handler, gateCalls } = setup();
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(new Error('process killed'))
+      .resolves({ executionArn: 'arn:aws:states:eu-west-1:1:execution:kyc:a-1' });
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    await expect(handler(objectEvent('intake/v-1/a-1/selfie'))).rejects.toThrow('process killed');
+    const other = Buffer.from(JPEG.map((byte, i) => (i === JPEG.length - 3 ? byte ^ 0xff : byte)));
+    if (!same) s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([other]) }));
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie', 'v2'));
+
+    // Assess
+    expect(result).toMatchObject(outcome);
+    expect(gateCalls).toEqual(['document_front', 'selfie']);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(same ? 2 : 1);
   });
 
   it.each([

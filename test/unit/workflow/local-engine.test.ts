@@ -191,6 +191,27 @@ describe('LocalStepFunctions', () => {
     expect(entered?.stateType).toBe('Wait');
   });
 
+  it('waits until a timestamp unscaled when the functions already run on the scaled clock', async () => {
+    // Prepare
+    engine = new LocalStepFunctions({ timeScale: 0.000001, scaleTimestampWaits: false });
+    const states = {
+      Cool: { Type: 'Wait', TimestampPath: '$.until', Next: 'Done' },
+      Done: { Type: 'Succeed' },
+    };
+    const arn = engine.addStateMachineFromTemplate(template(states, 'Cool'), {});
+    const until = new Date(Date.now() + 400).toISOString();
+
+    // Act
+    const started = Date.now();
+    const { executionArn } = engine.startExecution({ stateMachineArn: arn, name: 'u', input: { until } });
+    const done = await engine.waitForExecution(executionArn);
+
+    // Assess
+    expect(done.status).toBe('SUCCEEDED');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(until));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
   it('reports a failed execution with the error name and aborts on stop', async () => {
     // Prepare
     engine = new LocalStepFunctions();
