@@ -6,7 +6,7 @@
  * the caller); a case without an open review is 409 `REVIEW_NOT_OPEN`. Audited
  * (`case.assigned`, with the previous assignee).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { STAFF_ID_PATTERN } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
@@ -27,7 +27,7 @@ import { routeFor } from './routes.ts';
 const ROUTE = routeFor('POST', '/v1/cases/{verificationId}/assign');
 
 export const assignCaseSchema = z.strictObject({
-  assignee: z.string().regex(STAFF_ID_PATTERN, 'assignee must be a staff user id').nullable(),
+  assignee: z.nullable(z.string().check(z.regex(STAFF_ID_PATTERN, 'assignee must be a staff user id'))),
 });
 
 export function createAssignCaseHandler(

@@ -5,7 +5,7 @@
  * `evidenceAccess.exportApprovalHours` (24 h). Audited before the request is stored.
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { exportExpiry, type ExportRecord } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
@@ -29,8 +29,8 @@ import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
 
 export const createExportSchema = z.strictObject({
-  verificationIds: z.array(z.string().regex(ID_PATTERN)).min(1).max(50),
-  reason: z.string().trim().min(3).max(500),
+  verificationIds: z.array(z.string().check(z.regex(ID_PATTERN))).check(z.minLength(1), z.maxLength(50)),
+  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
 });
 
 export function createCreateExportHandler(

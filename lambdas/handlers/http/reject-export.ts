@@ -2,7 +2,7 @@
  * `POST /v1/exports/{exportId}/reject` `{ "note"? }` (compliance_approver, never the requester:
  * 403): closes a pending export request without a package. Audited.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { exportDecisionRefusal } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
@@ -23,7 +23,9 @@ import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
 
-export const rejectExportSchema = z.strictObject({ note: z.string().trim().min(1).max(1000).optional() }).optional();
+export const rejectExportSchema = z.optional(
+  z.strictObject({ note: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))) }),
+);
 
 export function createRejectExportHandler(
   source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'audit' | 'clock'>> = () => ({

@@ -38,6 +38,14 @@ const WORKFLOW_CLIENTS = [
   ['finalize-reject', ['client-dynamodb', 'client-eventbridge']],
 ] as const;
 
+/** Handlers that validate a body with zod/mini: none may pull in zod's full build (83 KB). */
+const ZOD_MINI = [
+  'lambdas/handlers/http/assign-case.ts',
+  'lambdas/handlers/http/reject-export.ts',
+  'lambdas/handlers/http/review-decision.ts',
+] as const;
+const ZOD_MINI_MAX_BYTES = 30 * 1024;
+
 const RECONCILER = 'lambdas/handlers/maintenance/reconciler.ts';
 
 function fn(entry: string): AppFunction {
@@ -47,6 +55,7 @@ function fn(entry: string): AppFunction {
 const entries = [
   ...WITHIN_BUDGET,
   ...WORKFLOW_CLIENTS.map(([step]) => `lambdas/handlers/workflow/${step}.ts`),
+  ...ZOD_MINI,
   RECONCILER,
 ].filter((entry, index, all) => all.indexOf(entry) === index);
 const built = new Map<string, BuiltBundle>();
@@ -94,6 +103,16 @@ describe('bundle budget', () => {
     expect(bundle.bundleClass).toBe('lean');
     expect(sdkClients(bundle)).toEqual([...clients].sort());
     expect(bundle.composition.map((part) => part.source)).not.toContain('zod');
+  });
+
+  it.each(ZOD_MINI)('%s carries zod/mini, not the full zod build', (entry) => {
+    // Act
+    const bundle = bundleOf(entry);
+
+    // Assess
+    const zod = bundle.composition.find((part) => part.source === 'zod');
+    expect(zod?.bytes ?? 0).toBeGreaterThan(0);
+    expect(zod?.bytes).toBeLessThanOrEqual(ZOD_MINI_MAX_BYTES);
   });
 
   it('keeps the reconciler free of the quality gate and sharp (it would not load on Lambda)', () => {
