@@ -15,7 +15,8 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { canonicalJson } from './audit-chain.ts';
 import {
   CASE_STATUSES,
@@ -73,39 +74,46 @@ function isCalendarDate(date: string): boolean {
   return parsed.getUTCFullYear() === year && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day;
 }
 
+// zod/mini (tree-shakable) loads no messages by itself: the English ones of zod's full build.
+z.config(en());
+
 const isoTime = (parameter: string) =>
-  z
-    .string()
-    .max(40)
-    .refine((value) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value), {
-      message: `${parameter} must be an ISO 8601 date or time`,
-    })
-    .refine((value) => !Number.isNaN(Date.parse(value)) && isCalendarDate(value.slice(0, 10)), {
-      message: `${parameter} is not a valid time`,
-    })
-    .transform((value) => new Date(value).toISOString());
+  z.pipe(
+    z.string().check(
+      z.maxLength(40),
+      z.refine((value) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value), {
+        message: `${parameter} must be an ISO 8601 date or time`,
+      }),
+      z.refine((value) => !Number.isNaN(Date.parse(value)) && isCalendarDate(value.slice(0, 10)), {
+        message: `${parameter} is not a valid time`,
+      }),
+    ),
+    z.transform((value: string) => new Date(value).toISOString()),
+  );
 
 const filterSchema = z
   .strictObject({
-    status: z.enum(CASE_STATUSES).default('open'),
-    queue: z.enum(REVIEW_QUEUES).optional(),
-    assignee: z.string().regex(STAFF_ID_PATTERN, 'assignee is malformed').optional(),
-    level: z.enum(LEVELS).optional(),
-    dueBefore: isoTime('dueBefore').optional(),
-    from: isoTime('from').optional(),
-    to: isoTime('to').optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, 'limit must be an integer')
-      .transform(Number)
-      .refine((value) => value >= 1 && value <= MAX_CASE_PAGE, `limit must be from 1 to ${MAX_CASE_PAGE}`)
-      .default(DEFAULT_CASE_PAGE),
-    cursor: z.string().min(1).max(2048).optional(),
+    status: z._default(z.enum(CASE_STATUSES), 'open'),
+    queue: z.optional(z.enum(REVIEW_QUEUES)),
+    assignee: z.optional(z.string().check(z.regex(STAFF_ID_PATTERN, 'assignee is malformed'))),
+    level: z.optional(z.enum(LEVELS)),
+    dueBefore: z.optional(isoTime('dueBefore')),
+    from: z.optional(isoTime('from')),
+    to: z.optional(isoTime('to')),
+    limit: z._default(
+      z
+        .pipe(z.string().check(z.regex(/^\d{1,3}$/, 'limit must be an integer')), z.transform(Number))
+        .check(z.refine((value) => value >= 1 && value <= MAX_CASE_PAGE, `limit must be from 1 to ${MAX_CASE_PAGE}`)),
+      DEFAULT_CASE_PAGE,
+    ),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   })
-  .refine((filter) => !filter.from || !filter.to || filter.from < filter.to, {
-    message: 'from must be before to',
-    path: ['from'],
-  });
+  .check(
+    z.refine((filter) => !filter.from || !filter.to || filter.from < filter.to, {
+      message: 'from must be before to',
+      path: ['from'],
+    }),
+  );
 
 /**
  * Validates the query string of `GET /v1/cases`; unknown parameters and bad values throw
@@ -118,7 +126,7 @@ const filterSchema = z
  */
 export function parseCaseFilter(query: Readonly<Record<string, string | undefined>>): CaseFilter {
   const defined = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
-  const result = filterSchema.safeParse(defined);
+  const result = z.safeParse(filterSchema, defined);
   if (result.success) {
     const data = result.data;
     return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)) as unknown as CaseFilter;
@@ -208,8 +216,8 @@ const KEY_PATTERNS = {
 
 const cursorSchema = z.strictObject({
   v: z.literal(1),
-  f: z.string().regex(/^[0-9a-f]{16}$/),
-  k: z.record(z.string(), z.string().max(200)),
+  f: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+  k: z.record(z.string(), z.string().check(z.maxLength(200))),
 });
 
 /** What a cursor is bound to: every filter but the page size and the cursor itself. */
@@ -252,7 +260,7 @@ export function decodeCaseCursor(cursor: string, filter: CaseFilter, plan: CaseQ
   } catch (error) {
     throw new InvalidCursorError(undefined, { cause: error });
   }
-  const parsed = cursorSchema.safeParse(decoded);
+  const parsed = z.safeParse(cursorSchema, decoded);
   if (!parsed.success) throw new InvalidCursorError();
   if (parsed.data.f !== fingerprint(filter)) throw new InvalidCursorError('The cursor belongs to another query');
   const key = parsed.data.k;
