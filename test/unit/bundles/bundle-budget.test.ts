@@ -38,8 +38,10 @@ const WORKFLOW_CLIENTS = [
   ['finalize-reject', ['client-dynamodb', 'client-eventbridge']],
 ] as const;
 
-/** Handlers that validate a body with zod/mini: none may pull in zod's full build (83 KB). */
+/** Handlers that validate a body or query with zod/mini: none may pull in zod's full build (83 KB). */
 const ZOD_MINI = [
+  'lambdas/handlers/http/create-verification.ts',
+  'lambdas/handlers/http/list-cases.ts',
   'lambdas/handlers/http/assign-case.ts',
   'lambdas/handlers/http/reject-export.ts',
   'lambdas/handlers/http/review-decision.ts',
