@@ -21,6 +21,7 @@ import { KycClient, type CreatedAttempt } from '../local/demo/kyc-client.ts';
 import { decideReview } from '../local/demo/review-client.ts';
 import { loadSampleImages, type DemoPerson } from '../local/demo/sample-images.ts';
 import { challengeFrames, type ChallengeFrame } from '../local/demo/liveness-frames.ts';
+import { loadFaceEngine } from '../local/face-engine/index.ts';
 import { loadOrCreateSigningKey } from '../local/runtime/auth/local-signing-key.ts';
 import { observeInvocations, type InvocationRecord } from '../local/runtime/lambda/handler-loader.ts';
 import { startRuntime, type RunningRuntime } from '../local/runtime/runtime.ts';
@@ -304,6 +305,10 @@ export interface E2eFigures {
   readonly pollIntervalMs: number;
   readonly statuses: Record<string, number>;
   readonly timeScale: number;
+  /** Where the time goes under load: per function, invocations and p50 duration in the load pass. */
+  readonly functionsUnderLoad: Record<string, { invocations: number; p50Ms: number }>;
+  /** Images the local face engine analysed in the load pass, per verification (remembered ones not counted). */
+  readonly faceAnalysesPerVerification: number;
 }
 
 /**
@@ -337,8 +342,7 @@ export async function runE2e(
     rekognition: await startMeteringProxy(runtime.endpoints.rekognition ?? '', 'json'),
     json: await startMeteringProxy(runtime.endpoints.sfn, 'json'),
   };
-  // Handlers build their clients on first use, from these variables (the runtime's own clients keep
-  // theirs). Deleted first: the runtime's environment view accepts new variables, not redefinitions.
+  // Handlers build their clients on first use, from these variables (the runtime's own clients keep theirs).
   for (const [name, value] of Object.entries({
     AWS_ENDPOINT_URL_DYNAMODB: meters.dynamodb.endpoint,
     AWS_ENDPOINT_URL_S3: meters.s3.endpoint,
@@ -348,7 +352,6 @@ export async function runE2e(
     AWS_ENDPOINT_URL_EVENTBRIDGE: meters.json.endpoint,
     AWS_ENDPOINT_URL: meters.json.endpoint,
   })) {
-    delete process.env[name];
     process.env[name] = value;
   }
   const harness: Harness = { runtime, meters, invocations: [], functions: appFunctions(stacks), stacks, logBytes: 0 };
@@ -457,6 +460,9 @@ export async function runE2e(
     const durations: number[] = [];
     const statuses: Record<string, number> = {};
     let next = 0;
+    const invocationsBefore = harness.invocations.length;
+    const engine = await loadFaceEngine();
+    const analysedBefore = engine.analysedImages();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: clients }, async () => {
@@ -480,6 +486,16 @@ export async function runE2e(
       }),
     );
     const wallMinutes = (performance.now() - started) / 60_000;
+    const byFunction = new Map<string, number[]>();
+    for (const record of harness.invocations.slice(invocationsBefore)) {
+      byFunction.set(record.functionName, [...(byFunction.get(record.functionName) ?? []), record.durationMs]);
+    }
+    const functionsUnderLoad = Object.fromEntries(
+      [...byFunction].map(([name, list]) => [
+        name,
+        { invocations: list.length, p50Ms: Math.round(percentile(list, 0.5)) },
+      ]),
+    );
     return {
       e2e: {
         p50Ms: Math.round(percentile(durations, 0.5)),
@@ -490,6 +506,8 @@ export async function runE2e(
         pollIntervalMs: 100,
         statuses,
         timeScale,
+        functionsUnderLoad,
+        faceAnalysesPerVerification: round((engine.analysedImages() - analysedBefore) / Math.max(1, people.length)),
       },
       usage: {
         measuredAt: new Date().toISOString(),

@@ -1,5 +1,5 @@
 /**
- * Image analysis on one decoded greyscale frame (about 1024 px long side): document
+ * Image analysis on one decoded greyscale frame (at most 400 px long side): document
  * quadrilateral, glare and exposure. Pure functions over `GreyImage` (see `pixels.ts`);
  * thresholds come from the caller. Blur is measured apart, at a resolution chosen from the
  * document's size (`blur.ts`, `gate.ts`).
@@ -52,7 +52,15 @@ export function findDocument(image: GreyImage): DocumentRegion | undefined {
  * Fraction of the region's pixels that lie in compact clipped blobs (>= 250): specular glare.
  * White paper under good light stays below clipping, and thin bright strokes are not compact,
  * so only blobs of at least `minBlobFraction` of the region, filled (>= 35 % of their box) and
- * not line-shaped, count.
+ * not line-shaped, count. A reflection of a light source is one patch (or a few): the gate
+ * passes a third of its threshold as `minBlobFraction` (`GLARE_PATCHES`), so clipped specks
+ * that belong to the picture (a bright window behind the holder in the portrait, white
+ * lettering) never add up to glare, however many there are.
+ *
+ * @example
+ * ```ts
+ * glareFraction(frame, region.bounds, thresholds.glareMaxSaturatedFraction / GLARE_PATCHES); // 0.018
+ * ```
  */
 export function glareFraction(image: GreyImage, region: Box, minBlobFraction = 0.0015): number {
   const w = region.x1 - region.x0;
@@ -75,6 +83,12 @@ export function glareFraction(image: GreyImage, region: Box, minBlobFraction = 0
   }
   return clipped / (w * h);
 }
+
+/**
+ * A reflection covers the glare threshold's share of the card in at most this many patches (the
+ * labelled `passport-A-glare` has two lights, the smaller patch a third of the whole).
+ */
+export const GLARE_PATCHES = 3;
 
 export interface FrameAnalysis {
   readonly reasons: ReasonCode[];
@@ -152,7 +166,7 @@ export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: 
   if (exposure < thresholds.darkMinMeanLuminance || backlit) reasons.push('BACKGROUND_TOO_DARK');
 
   if (region) {
-    const glare = glareFraction(image, region.bounds);
+    const glare = glareFraction(image, region.bounds, thresholds.glareMaxSaturatedFraction / GLARE_PATCHES);
     metrics.glareFraction = round(glare, 4);
     if (glare > thresholds.glareMaxSaturatedFraction) reasons.push('REFLECTION_DETECTED');
   }

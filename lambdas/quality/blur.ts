@@ -90,6 +90,11 @@ export interface BlurOptions {
   readonly scales?: readonly [number, number];
   /** At most this many edge points are measured (evenly thinned), to bound the cost. */
   readonly maxEdges?: number;
+  /**
+   * `estimateBlurAcrossScales` doubles the scales while the blur found exceeds this multiple of
+   * the first scale (default 2).
+   */
+  readonly widenAbove?: number;
 }
 
 /** 1-D Gaussian kernel, normalised, radius ceil(3 sigma). */
@@ -274,15 +279,62 @@ function findEdges(image: GreyImage, region: Box, options: BlurOptions): EdgeMap
   const floor = 8 * Math.max(minStep / (Math.sqrt(2 * Math.PI) * 6), 0.5 * Math.sqrt(12) * noise);
   const magnitude = new Float32Array(w * h);
   const direction = new Uint8Array(w * h);
-  const strong = sobelPass(image, region, floor, magnitude, direction);
+  // Rows only where the document is (2 px beyond it, so every measured edge's neighbours are computed).
+  const spans = options.inside ? rowSpans(region, options.inside, 2) : undefined;
+  const strong = sobelPass(image, region, floor, magnitude, direction, spans);
   const { pixels, bins } = maximaPass(image.width, region, magnitude, direction, strong, options.inside);
   return { region, noise, minStep, pixels, bins };
 }
 
+/** Per row of a region (region-relative), the columns [start, end) worth computing. */
+export interface RowSpans {
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+}
+
 /**
- * Sobel gradients of `region` (region-relative output, 1 px border left at 0): magnitude and
- * orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical, 3 = 135 deg) where either component
- * reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
+ * The columns of each row of `region` that lie within `margin` pixels of `inside` (the rest can
+ * hold no measured edge nor the neighbour of one, so the Sobel pass skips them).
+ *
+ * @example
+ * ```ts
+ * const { start, end } = rowSpans(box, documentRect, 2);
+ * // row y of the box: columns start[y] .. end[y] - 1 (relative to box.x0)
+ * ```
+ */
+export function rowSpans(region: Box, inside: ConvexRegion, margin: number): RowSpans {
+  const w = region.x1 - region.x0;
+  const h = region.y1 - region.y0;
+  const start = new Int32Array(h);
+  const end = new Int32Array(h).fill(w);
+  const { ax, ay, nx, ny, sign, scale, dx, dy } = inside;
+  const inset = inside.inset - margin * scale;
+  for (let y = 0; y < h; y++) {
+    const py = (y + region.y0 + dy) * scale;
+    let lo = 0;
+    let hi = w;
+    for (let i = 0; i < ax.length; i++) {
+      // sign * (((x + x0 + dx) * scale - ax) * nx + (py - ay) * ny) >= inset, linear in x.
+      const slope = sign * scale * (nx[i] as number);
+      const constant =
+        sign *
+        (((region.x0 + dx) * scale - (ax[i] as number)) * (nx[i] as number) +
+          (py - (ay[i] as number)) * (ny[i] as number));
+      if (Math.abs(slope) < 1e-9) {
+        if (constant < inset) hi = lo;
+      } else if (slope > 0) lo = Math.max(lo, Math.floor((inset - constant) / slope));
+      else hi = Math.min(hi, Math.ceil((inset - constant) / slope) + 1);
+    }
+    start[y] = lo;
+    end[y] = Math.max(lo, hi);
+  }
+  return { start, end };
+}
+
+/**
+ * Sobel gradients of `region` (region-relative output, 1 px border left at 0; only over `spans`
+ * when given): magnitude and orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical,
+ * 3 = 135 deg) where either component reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
  * 8x the gradient, noise gain sqrt(12). The 3x3 window slides along the row, so each pixel loads
  * one new column. Returns the pixels whose magnitude reaches `floor` in row-major order (the only
  * ones that can be maxima).
@@ -293,6 +345,7 @@ function sobelPass(
   floor: number,
   magnitude: Float32Array,
   direction: Uint8Array,
+  spans: RowSpans | undefined,
 ): Int32Array {
   const { data, width } = image;
   const w = region.x1 - region.x0;
@@ -301,17 +354,20 @@ function sobelPass(
   let strong = new Int32Array(16384);
   let count = 0;
   for (let y = 1; y < h - 1; y++) {
+    const start = spans ? Math.max(1, spans.start[y] as number) : 1;
+    const end = spans ? Math.min(w - 1, spans.end[y] as number) : w - 1;
+    if (start >= end) continue;
     const mid = (y + region.y0) * width + region.x0;
     const up = mid - width;
     const down = mid + width;
-    let a = data[up] as number;
-    let b = data[up + 1] as number;
-    let d = data[mid] as number;
-    let e = data[mid + 1] as number;
-    let g = data[down] as number;
-    let k = data[down + 1] as number;
+    let a = data[up + start - 1] as number;
+    let b = data[up + start] as number;
+    let d = data[mid + start - 1] as number;
+    let e = data[mid + start] as number;
+    let g = data[down + start - 1] as number;
+    let k = data[down + start] as number;
     const rowOut = y * w;
-    for (let x = 1; x < w - 1; x++) {
+    for (let x = start; x < end; x++) {
       const c = data[up + x + 1] as number;
       const f = data[mid + x + 1] as number;
       const l = data[down + x + 1] as number;
@@ -483,7 +539,10 @@ const sameBox = (a: Box, b: Box): boolean => a.x0 === b.x0 && a.y0 === b.y0 && a
  * `estimateBlur` with re-blur scales matched to the blur found: when the edges are wide
  * compared with the scales, the gradient ratio flattens towards 1 and thin strokes pull it
  * down, so the measure is repeated with the scales doubled (up to `rounds` times) while the
- * reading grows (the larger reading wins: it is the one in its range). The candidate edges and
+ * reading exceeds `widenAbove` times the first scale and grows (the larger reading wins: it is
+ * the one in its range). Doubling too early has its own bias: once the second scale reaches the
+ * width of thin text strokes, each stroke's other flank lowers the wider gradient, so the ratio
+ * reads no blur in some orientations and a noisy bin is left to decide. The candidate edges and
  * the noise are found once and reused whenever a round measures the same region, so a round
  * costs only its per-edge gradients; the figures are those of calling `estimateBlur` per round.
  *
@@ -506,7 +565,12 @@ export function estimateBlurAcrossScales(
   };
   let scales = options.scales;
   let estimate = measure(scales);
-  for (let round = 0; round < rounds && estimate.sigma > 2 * scales[0] && estimate.sigma < MAX_SIGMA; round++) {
+  const widenAbove = options.widenAbove ?? 2;
+  for (
+    let round = 0;
+    round < rounds && estimate.sigma > widenAbove * scales[0] && estimate.sigma < MAX_SIGMA;
+    round++
+  ) {
     const wider: readonly [number, number] = [scales[0] * 2, scales[1] * 2];
     const next = measure(wider);
     if (next.edges < 40 || next.sigma <= estimate.sigma) break;

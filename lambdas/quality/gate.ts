@@ -8,7 +8,7 @@
  *   -> PNG data length against the IHDR -> metadata
  *   -> ONE decode, EXIF-rotated, JPEG shrink-on-load to about 1/3 of a 12 MP frame, any libjpeg
  *      or libpng complaint = FILE_CORRUPT
- *   -> exposure, glare, document quadrilateral (corners, tilt) on a ~1024 px frame
+ *   -> exposure, glare, document quadrilateral (corners, tilt) on a frame of at most 400 px
  *   -> faces (when a detector is given)
  *   -> blur in physical units inside the document (or the face), at a resolution chosen from
  *      the document's size in pixels; a second, cropped decode only when the first was too coarse.
@@ -39,8 +39,14 @@ import { sniff } from './sniff.ts';
 
 /** Processor name recorded for the gate itself (PRODUCT §5). */
 export const QUALITY_GATE_PROCESSOR = 'quality-gate';
-/** Longest side of the frame exposure, glare and the document quadrilateral are judged on. */
-export const ANALYSIS_SIDE = 1024;
+/**
+ * Longest side (at most) of the frame exposure, glare and the document quadrilateral are judged
+ * on: a 12 MP photo's first decode (1333 px) box-averaged by 4. Their thresholds are fractions
+ * of the frame or of the document (only a glare patch's 4 px smallest side is in pixels), and
+ * the outline and glare labelling cost grows with the pixel count; blur is measured on the
+ * finer first decode.
+ */
+export const ANALYSIS_SIDE = 400;
 
 export interface QualityGateOptions {
   readonly slot: Slot;

@@ -39,6 +39,14 @@ export const FACE_WORKING_PIXELS = 120;
 export const GRID_SIGMA = 0.5;
 /** Re-blur scales on documents, working pixels: small, so thin text strokes' two flanks stay apart. */
 export const DOCUMENT_SCALES: readonly [number, number] = [0.5, 1];
+/**
+ * Documents: the re-blur scales are doubled once the blur found exceeds this multiple of the
+ * first scale (faces: 2). Text strokes are thin, and doubled scales that reach a stroke's width
+ * misread it (see `estimateBlurAcrossScales`). Tuned on the sweep's `tune` family, which reads
+ * the same margins for any value from 2 to 3.4; this is the middle of that range (at 2, the edge
+ * of it, a sharp noisy licence of the `assert` family read 0.101 mm).
+ */
+export const DOCUMENT_WIDEN_ABOVE = 2.6;
 /** The document rectangle is inset by this share of its short side before measuring. */
 export const INSET_FRACTION = 0.03;
 /** Per-edge sigma percentile used for faces (calibrated): skin shading is soft by nature, eyes, lashes and hair are not. */
@@ -78,6 +86,8 @@ interface Target {
   readonly percentile: number;
   /** Re-blur scales, working pixels. */
   readonly scales: readonly [number, number];
+  /** Scales are doubled while the blur found exceeds this multiple of the first one. */
+  readonly widenAbove: number;
 }
 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -167,6 +177,7 @@ function targetFor(input: BlurInput): Target {
       minWorking: MIN_FACE_PIXELS,
       percentile: FACE_PERCENTILE,
       scales: [1, 2],
+      widenAbove: 2,
     };
   }
   if (input.region) {
@@ -176,6 +187,7 @@ function targetFor(input: BlurInput): Target {
       minWorking: MIN_DOCUMENT_PIXELS,
       percentile: 0.5,
       scales: DOCUMENT_SCALES,
+      widenAbove: DOCUMENT_WIDEN_ABOVE,
     };
   }
   // No document outline (already refused as not fully visible) or a page: the middle of the frame.
@@ -185,6 +197,7 @@ function targetFor(input: BlurInput): Target {
     minWorking: MIN_DOCUMENT_PIXELS,
     percentile: 0.5,
     scales: DOCUMENT_SCALES,
+    widenAbove: DOCUMENT_WIDEN_ABOVE,
   };
 }
 
@@ -262,7 +275,12 @@ export async function measureBlur(input: BlurInput): Promise<BlurVerdict> {
   const estimate = estimateBlurAcrossScales(
     work,
     box,
-    { ...(inside ? { inside } : {}), percentile: target.percentile, scales: target.scales },
+    {
+      ...(inside ? { inside } : {}),
+      percentile: target.percentile,
+      scales: target.scales,
+      widenAbove: target.widenAbove,
+    },
     3,
   );
   const sigmaWorking = Math.sqrt(Math.max(0, estimate.sigma ** 2 - GRID_SIGMA ** 2));

@@ -12,10 +12,9 @@
  * new Reconciler(this, 'Reconciler', { config, data, shared, stateMachineArn, failureQueue });
  * ```
  */
-import { ArnFormat, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -24,6 +23,7 @@ import type { KycConfig } from '../config.ts';
 import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
 import { DataGrants } from './data-grants.ts';
 import { handlerEntry, KycFunction, type KycFunctionShared } from './kyc-function.ts';
+import { scheduleJob } from './scheduled-job.ts';
 
 export interface ReconcilerProps {
   readonly config: KycConfig;
@@ -84,37 +84,14 @@ export class Reconciler extends Construct {
       }),
     );
 
-    // The scheduler's own role: it may invoke the reconciler (CDK grants the function and its
-    // versions) and send failed invocations to the dead-letter queue, nothing else.
-    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'EventBridge Scheduler -> serverless-kyc reconciler',
+    this.schedule = scheduleJob(this, {
+      job: this.function,
+      name: 'reconciler',
+      rate: Duration.minutes(config.reconciler.everyMinutes),
+      every: `${config.reconciler.everyMinutes} minutes`,
+      maxEventAge: Duration.minutes(config.reconciler.everyMinutes),
+      failureQueue: props.failureQueue,
     });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `serverless-kyc reconciler, every ${config.reconciler.everyMinutes} minutes`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(config.reconciler.everyMinutes)),
-      target: new schedulerTargets.LambdaInvoke(this.function.fn, {
-        role: scheduleRole,
-        retryAttempts: 2,
-        maxEventAge: Duration.minutes(config.reconciler.everyMinutes),
-        deadLetterQueue: props.failureQueue,
-      }),
-    });
-
-    // After the schedule: its target creates the role's policy.
-    NagSuppressions.addResourceSuppressions(
-      scheduleRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'lambda:InvokeFunction on the reconciler function and its versions (":*"), as CDK grants it.',
-          appliesTo: [`Resource::<${stack.getLogicalId(this.function.fn.node.defaultChild as CfnElement)}.Arn>:*`],
-        },
-      ],
-      true,
-    );
     NagSuppressions.addResourceSuppressions(
       role,
       [

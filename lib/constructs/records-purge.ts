@@ -13,17 +13,15 @@
  * new RecordsPurge(this, 'RecordsPurge', { config, data, shared, failureQueue });
  * ```
  */
-import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Duration } from 'aws-cdk-lib';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { KycConfig } from '../config.ts';
 import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
 import { DataGrants } from './data-grants.ts';
 import { handlerEntry, KycFunction, type KycFunctionShared } from './kyc-function.ts';
+import { scheduleJob } from './scheduled-job.ts';
 
 export interface RecordsPurgeProps {
   readonly config: KycConfig;
@@ -62,35 +60,13 @@ export class RecordsPurge extends Construct {
     grants.vaultDeleteEvidence(role);
     grants.intakeEraseLeftovers(role);
 
-    const stack = Stack.of(this);
-    // The scheduler's own role: it may invoke the job and send failed invocations to the queue.
-    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'EventBridge Scheduler -> serverless-kyc deletion job',
+    this.schedule = scheduleJob(this, {
+      job: this.function,
+      name: 'deletion job',
+      rate: Duration.hours(hours),
+      every: `${hours} hours`,
+      maxEventAge: Duration.hours(1),
+      failureQueue: props.failureQueue,
     });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `serverless-kyc deletion job, every ${hours} hours`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.hours(hours)),
-      target: new schedulerTargets.LambdaInvoke(this.function.fn, {
-        role: scheduleRole,
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: props.failureQueue,
-      }),
-    });
-
-    NagSuppressions.addResourceSuppressions(
-      scheduleRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'lambda:InvokeFunction on the deletion job function and its versions (":*"), as CDK grants it.',
-          appliesTo: [`Resource::<${stack.getLogicalId(this.function.fn.node.defaultChild as CfnElement)}.Arn>:*`],
-        },
-      ],
-      true,
-    );
   }
 }

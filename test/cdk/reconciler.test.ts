@@ -7,30 +7,36 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { grantsOf } from './iam-grants.ts';
 import { synthKyc } from './synth.ts';
 
-describe('Reconciler', () => {
-  let template: Template;
-  beforeAll(() => {
-    template = synthKyc({ reconciler: { everyMinutes: 5 } }).appTemplate;
-  }, 300_000);
+// One (cached) synthesis for both scheduled jobs.
+let template: Template;
+beforeAll(() => {
+  template = synthKyc({ reconciler: { everyMinutes: 5 } }).appTemplate;
+}, 300_000);
 
-  it('is scheduled by EventBridge Scheduler at the configured rate, with retries and a dead-letter queue', () => {
+// The reconciler runs every reconciler.everyMinutes (5 here); the deletion job every retention.purgeEveryHours (24).
+describe.each([
+  { job: 'Reconciler', rate: 'rate(5 minutes)', maxAge: 300, description: 'reconciler' },
+  { job: 'RecordsPurge', rate: 'rate(1 day)', maxAge: 3600, description: 'deletion job' },
+])('$job schedule', ({ job, rate, maxAge, description }) => {
+  it('runs at the configured rate, one run at a time, with retries and a dead-letter queue', () => {
     // Assess
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpression: rate,
       State: 'ENABLED',
       Target: {
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcilerFunction'), 'Arn'] },
-        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${job}Function`), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: maxAge },
         DeadLetterConfig: { Arn: Match.anyValue() },
       },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Handler: Match.anyValue(),
       ReservedConcurrentExecutions: 1,
-      Description: Match.stringLikeRegexp('reconciler'),
+      Description: Match.stringLikeRegexp(description),
     });
   });
+});
 
+describe('Reconciler', () => {
   it('lets the scheduler invoke only the reconciler', () => {
     // Prepare
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
@@ -84,29 +90,6 @@ describe('Reconciler', () => {
 
 // The deletion job: version deletes only, never a plain delete, a retention change or a read of evidence.
 describe('RecordsPurge', () => {
-  let template: Template;
-  beforeAll(() => {
-    template = synthKyc({ reconciler: { everyMinutes: 5 } }).appTemplate;
-  }, 300_000);
-
-  // The same (cached) synthesis as the reconciler's: the job runs every retention.purgeEveryHours (24).
-  it('is scheduled by EventBridge Scheduler at the configured rate, one run at a time, with retries and a dead-letter queue', () => {
-    // Assess
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(1 day)',
-      State: 'ENABLED',
-      Target: {
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RecordsPurgeFunction'), 'Arn'] },
-        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
-        DeadLetterConfig: { Arn: Match.anyValue() },
-      },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: 1,
-      Description: Match.stringLikeRegexp('deletion job'),
-    });
-  });
-
   it('holds only the grants the job uses: version deletes, lock reads, record deletes (least privilege)', () => {
     // Act
     const grants = grantsOf(template, 'RecordsPurgeFunction');

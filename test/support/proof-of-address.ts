@@ -1,6 +1,6 @@
 /**
- * A one-page PDF proof of address for tests that upload an Advanced attempt, padded with
- * comment lines past the upload's 100 KB floor (the presigned POST's `content-length-range`).
+ * A one-page PDF proof of address for tests that upload an Advanced attempt: a few hundred
+ * bytes, as a real statement can be (the 100 KB floor is for photos; a PDF has none).
  *
  * @example
  * ```ts
@@ -13,10 +13,7 @@ export const PROOF_OF_ADDRESS_PDF = Buffer.from(
     '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj',
     '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj',
     '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj',
-    ...Array.from(
-      { length: 1_700 },
-      (_, line) => `% statement line ${String(line).padStart(5, '0')} ${'.'.repeat(48)}`,
-    ),
+    '% Statement: account 0000, 1 High Street',
     'trailer << /Root 1 0 R >>',
     '%%EOF',
   ].join('\n'),

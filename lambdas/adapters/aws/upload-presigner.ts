@@ -13,6 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { UploadLimits } from '../../../lib/config.ts';
 import type { Slot } from '../../domain/verification.ts';
+import { minimumUploadBytes } from '../../domain/upload-size.ts';
 
 /** Largest presign lifetime we ever sign, whatever the configuration says. */
 export const MAX_PRESIGN_SECONDS = 300;
@@ -50,7 +51,7 @@ export class UploadPresigner {
       Expires: this.expiresInSeconds,
       Conditions: [
         ['eq', '$key', input.key],
-        ['content-length-range', uploads.minFileBytes, uploads.maxFileBytes],
+        ['content-length-range', minimumUploadBytes(input.contentType, uploads.minFileBytes), uploads.maxFileBytes],
         ['eq', '$Content-Type', input.contentType],
         ['eq', '$x-amz-server-side-encryption', 'aws:kms'],
         ['eq', '$x-amz-server-side-encryption-aws-kms-key-id', documentsKeyId],

@@ -38,6 +38,7 @@ import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../do
 import { decisionCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import { parseIntakeKey } from '../../domain/intake-key.ts';
+import { minimumUploadBytes } from '../../domain/upload-size.ts';
 import { type Slot } from '../../domain/verification.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
@@ -230,7 +231,8 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   let bytes: Buffer | undefined;
   let sha256 = '';
   if (head.sizeBytes > uploads.maxFileBytes) reasons = ['FILE_TOO_LARGE'];
-  else if (head.sizeBytes < uploads.minFileBytes) reasons = ['FILE_TOO_SMALL'];
+  // The floor of the declared type (PDFs have none); the gate checks the floor of the sniffed type.
+  else if (head.sizeBytes < minimumUploadBytes(head.contentType, uploads.minFileBytes)) reasons = ['FILE_TOO_SMALL'];
   else {
     const others = await repository.listDocuments(verificationId, attemptId);
     const total = others.reduce((sum, doc) => sum + doc.sizeBytes, 0) + head.sizeBytes;

@@ -44,6 +44,9 @@ export function installEnvironmentOverlay(): () => void {
         : Reflect.getOwnPropertyDescriptor(target, key);
     },
     ownKeys: (target) => [...new Set([...Reflect.ownKeys(target), ...Object.keys(overlay.getStore() ?? {})])],
+    // Writes go to the real environment as plain assignments (process.env refuses the partial
+    // property definition a proxied assignment to an existing variable would make).
+    set: (target, key, value) => Reflect.set(target, key, value),
   });
   installed = { original };
   return () => {

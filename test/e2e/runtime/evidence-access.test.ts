@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { KycClient } from '../../../local/demo/kyc-client.ts';
 import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
 import { loadSampleImages, type SampleImages } from '../../../local/demo/sample-images.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
+import { seedAttempt, seedVaultedDocument } from '../support/seed.ts';
 
 // Evidence access through the local runtime, as the console and an operator would use it:
 // the authorization matrix over every route and role, audited and watermarked document views
@@ -65,54 +66,8 @@ async function seedCase(owner: string, image: Buffer): Promise<string> {
     documentType: 'passport',
     personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
   });
-  const attemptId = randomUUID();
-  const key = `evidence/${verificationId}/${attemptId}/document_front`;
-  const now = new Date().toISOString();
-  await e2e.s3.send(
-    new PutObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: key, Body: image, ContentType: 'image/jpeg' }),
-  );
-  const table = e2e.env.VERIFICATIONS_TABLE;
-  const pk = `V#${verificationId}`;
-  await e2e.dynamo.send(
-    new PutCommand({
-      TableName: table,
-      Item: {
-        pk,
-        sk: `A#${attemptId}`,
-        entity: 'attempt',
-        verificationId,
-        attemptId,
-        requiredSlots: ['document_front', 'selfie'],
-        status: 'approved',
-        reasons: [],
-        createdAt: now,
-        uploadExpiresAt: now,
-        updatedAt: now,
-      },
-    }),
-  );
-  await e2e.dynamo.send(
-    new PutCommand({
-      TableName: table,
-      Item: {
-        pk,
-        sk: `A#${attemptId}#D#document_front`,
-        entity: 'document',
-        verificationId,
-        attemptId,
-        slot: 'document_front',
-        result: 'accepted',
-        reasons: [],
-        sha256: '0'.repeat(64),
-        sizeBytes: image.length,
-        contentType: 'image/jpeg',
-        vaultKey: key,
-        metrics: {},
-        processors: ['quality-gate'],
-        recordedAt: now,
-      },
-    }),
-  );
+  const attemptId = await seedAttempt(e2e, verificationId, { status: 'approved' });
+  await seedVaultedDocument(e2e, verificationId, attemptId, { body: image });
   return verificationId;
 }
 

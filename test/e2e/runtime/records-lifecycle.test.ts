@@ -7,10 +7,9 @@ import {
   HeadObjectCommand,
   GetObjectLegalHoldCommand,
   GetObjectRetentionCommand,
-  PutObjectCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addYearsUtc } from '../../../lambdas/domain/retention.ts';
@@ -21,6 +20,7 @@ import { demoPerson, loadSampleImages } from '../../../local/demo/sample-images.
 import { loadOrCreateSigningKey } from '../../../local/runtime/auth/local-signing-key.ts';
 import { issueLocalToken } from '../../../local/runtime/auth/local-tokens.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
+import { seedAttempt as seedAttemptRecord, seedVaultedDocument } from '../support/seed.ts';
 
 // Account closure and legal hold through the local runtime, with the vault's Object Lock state
 // checked through the S3 API exactly as an operator would see it.
@@ -64,37 +64,10 @@ async function seedCase(owner: string): Promise<{ verificationId: string; key: s
     personalData: { fullName: 'ANNA SMITH', dateOfBirth: '1990-01-01', address: '1 High Street, London' },
   });
   const attemptId = randomUUID();
-  const key = `evidence/${verificationId}/${attemptId}/document_front`;
-  await e2e.s3.send(
-    new PutObjectCommand({
-      Bucket: e2e.env.VAULT_BUCKET,
-      Key: key,
-      Body: Buffer.alloc(2048, 1),
-      ContentType: 'image/jpeg',
-    }),
-  );
-  await e2e.dynamo.send(
-    new PutCommand({
-      TableName: e2e.env.VERIFICATIONS_TABLE,
-      Item: {
-        pk: `V#${verificationId}`,
-        sk: `A#${attemptId}#D#document_front`,
-        entity: 'document',
-        verificationId,
-        attemptId,
-        slot: 'document_front',
-        result: 'accepted',
-        reasons: [],
-        sha256: '0'.repeat(64),
-        sizeBytes: 2048,
-        contentType: 'image/jpeg',
-        vaultKey: key,
-        metrics: {},
-        processors: [],
-        recordedAt: new Date().toISOString(),
-      },
-    }),
-  );
+  const key = await seedVaultedDocument(e2e, verificationId, attemptId, {
+    body: Buffer.alloc(2048, 1),
+    processors: [],
+  });
   return { verificationId, key };
 }
 
@@ -222,57 +195,15 @@ async function seedAttempt(
   verificationId: string,
   options: { status: string; recordedAt?: Date; image?: Buffer; vaulted?: boolean },
 ): Promise<{ attemptId: string; key: string }> {
-  const attemptId = randomUUID();
+  const at = options.recordedAt ?? new Date();
+  const attemptId = await seedAttemptRecord(e2e, verificationId, { status: options.status, at });
   const key = `evidence/${verificationId}/${attemptId}/document_front`;
-  const at = (options.recordedAt ?? new Date()).toISOString();
-  const table = e2e.env.VERIFICATIONS_TABLE;
-  await e2e.dynamo.send(
-    new PutCommand({
-      TableName: table,
-      Item: {
-        pk: `V#${verificationId}`,
-        sk: `A#${attemptId}`,
-        entity: 'attempt',
-        verificationId,
-        attemptId,
-        requiredSlots: ['document_front', 'selfie'],
-        status: options.status,
-        reasons: options.status === 'rejected' ? ['FACE_MISMATCH'] : [],
-        createdAt: at,
-        uploadExpiresAt: at,
-        updatedAt: at,
-      },
-    }),
-  );
   if (options.vaulted === false) return { attemptId, key };
-  const body = options.image ?? Buffer.alloc(2048, 1);
-  await e2e.s3.send(
-    new PutObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: key, Body: body, ContentType: 'image/jpeg' }),
-  );
-  await e2e.dynamo.send(
-    new PutCommand({
-      TableName: table,
-      Item: {
-        pk: `V#${verificationId}`,
-        sk: `A#${attemptId}#D#document_front`,
-        entity: 'document',
-        verificationId,
-        attemptId,
-        slot: 'document_front',
-        result: 'accepted',
-        reasons: [],
-        sha256: '0'.repeat(64),
-        sizeBytes: body.length,
-        contentType: 'image/jpeg',
-        vaultKey: key,
-        metrics: {},
-        processors: ['quality-gate'],
-        recordedAt: at,
-        gsi1pk: 'RETENTION#EVIDENCE',
-        gsi1sk: `${at}#${verificationId}#${attemptId}#document_front`,
-      },
-    }),
-  );
+  await seedVaultedDocument(e2e, verificationId, attemptId, {
+    body: options.image ?? Buffer.alloc(2048, 1),
+    at,
+    workList: true,
+  });
   return { attemptId, key };
 }
 

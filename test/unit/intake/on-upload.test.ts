@@ -38,7 +38,14 @@ function objectEvent(key: string, versionId = 'v1'): EventBridgeEvent<'Object Cr
   };
 }
 
-function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; size?: number; bytes?: Buffer } = {}) {
+function setup(
+  options: {
+    verdicts?: Partial<Record<Slot, QualityGateVerdict>>;
+    size?: number;
+    bytes?: Buffer;
+    contentType?: string;
+  } = {},
+) {
   const repository = new FakeRepository();
   repository.verifications.set('v-1', sampleVerification({ documentType: 'passport' }));
   repository.attempts.set('v-1/a-1', {
@@ -74,7 +81,7 @@ function setup(options: { verdicts?: Partial<Record<Slot, QualityGateVerdict>>; 
     if (deleted.has(versionOf(input))) throw Object.assign(new Error('Not Found'), { name: 'NotFound' });
     return {
       ContentLength: options.size ?? bytes.length,
-      ContentType: 'image/jpeg',
+      ContentType: options.contentType ?? 'image/jpeg',
       VersionId: input.VersionId ?? 'v1',
     };
   });
@@ -334,6 +341,23 @@ describe('on-upload', () => {
     expect(result).toEqual({ outcome: 'rejected', reasons: [code] });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(gateCalls).toHaveLength(0);
+  });
+
+  it.each([
+    { contentType: 'image/jpeg', outcome: { outcome: 'rejected', reasons: ['FILE_TOO_SMALL'] }, gate: [] },
+    // PDFs have no photo-resolution floor: the gate reads the type from the bytes and decides.
+    { contentType: 'application/pdf', outcome: { outcome: 'accepted' }, gate: ['document_front'] },
+  ])('applies the size floor of the declared type ($contentType, 2 KB)', async ({ contentType, outcome, gate }) => {
+    // Prepare
+    const small = Buffer.alloc(2048, 1);
+    const { handler, gateCalls } = setup({ bytes: small, contentType });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(result, JSON.stringify(result)).toMatchObject(outcome);
+    expect(gateCalls).toEqual(gate);
   });
 
   it('rejects an object that grew beyond the limit after the head', async () => {

@@ -5,8 +5,9 @@ import {
   estimateNoise,
   insideRegion,
   MAX_SIGMA,
+  rowSpans,
 } from '../../../lambdas/quality/blur.ts';
-import { downsample } from '../../../lambdas/quality/decode.ts';
+import { downsample, toLuma } from '../../../lambdas/quality/decode.ts';
 import { insideRect } from '../../../lambdas/quality/sharpness.ts';
 import type { GreyImage } from '../../../lambdas/quality/pixels.ts';
 
@@ -86,6 +87,28 @@ describe('estimateBlur', () => {
     expect(measured).toBeGreaterThan(sigma * 0.8);
     expect(measured).toBeLessThan(sigma * 1.2);
   });
+
+  it.each([
+    // A 0.9 px blur reads about 1.16 px at scales (0.5, 1): above 2 x 0.5, below 2.6 x 0.5.
+    [0.9, 2, [1, 2]],
+    [0.9, 2.6, [0.5, 1]],
+    // A 1.2 px blur reads about 1.4 px: wider scales at either setting.
+    [1.2, 2, [1, 2]],
+    [1.2, 2.6, [1, 2]],
+  ])(
+    'doubles the scales for a %s px blur with widenAbove %s only past that multiple of the first scale',
+    (sigma, widenAbove, scales) => {
+      // Prepare
+      const image = blurredSquares(360, sigma, 0);
+      const first = estimateBlur(image, undefined, { scales: [0.5, 1] });
+      // Act
+      const estimate = estimateBlurAcrossScales(image, undefined, { scales: [0.5, 1], widenAbove }, 3);
+      // Assess
+      expect(estimate.scales).toEqual(scales);
+      if (first.sigma <= widenAbove * 0.5) expect(estimate.sigma).toBe(first.sigma);
+      else expect(estimate.sigma).toBeGreaterThan(first.sigma);
+    },
+  );
 
   it('reads a sharper image as sharper, whatever the noise', () => {
     // Prepare
@@ -171,4 +194,62 @@ describe('downsample', () => {
     expect([...half.data]).toEqual([1, 10, 255, 3]);
     expect(half.width).toBe(2);
   });
+});
+
+describe('toLuma', () => {
+  it.each([
+    [3, 0],
+    [3, 1],
+    [4, 0],
+  ])('gives BT.601 integer luma per pixel (%s channels, buffer offset %s)', (channels, offset) => {
+    // Prepare: 11 pixels (not a multiple of 4), bytes from a fixed pattern.
+    const pixels = 11;
+    const backing = Buffer.alloc(offset + pixels * channels);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 97 + 13) & 255;
+    const data = backing.subarray(offset);
+    // Act
+    const luma = toLuma(data, pixels, 1, channels);
+    // Assess
+    const expected = Array.from({ length: pixels }, (_, p) => {
+      const [r, g, b] = [data[p * channels], data[p * channels + 1], data[p * channels + 2]] as number[];
+      return ((r as number) * 77 + (g as number) * 150 + (b as number) * 29) >> 8;
+    });
+    expect([...luma]).toEqual(expected);
+  });
+});
+
+describe('rowSpans', () => {
+  it.each([
+    [1, 0, 0, 0],
+    [0.25, 3, -2, 7],
+  ])(
+    'covers every pixel inside the region and its neighbours (scale %s, offset %s,%s, inset %s)',
+    (scale, dx, dy, inset) => {
+      // Prepare: a card rotated by about 4 degrees, in coordinates `scale` times the image's.
+      const corners = [
+        { x: 12 * scale, y: 20 * scale },
+        { x: 300 * scale, y: 0 },
+        { x: 314 * scale, y: 190 * scale },
+        { x: 26 * scale, y: 210 * scale },
+      ].map((p) => ({ x: p.x + 4, y: p.y + 3 }));
+      const inside = insideRect(corners, inset * scale, { scale, dx, dy });
+      const box = { x0: 5, y0: 4, x1: 330, y1: 230 };
+      // Act
+      const { start, end } = rowSpans(box, inside, 2);
+      // Assess: any pixel inside has its 3x3 neighbourhood within its rows' spans; rows stay narrower than the box.
+      let narrowed = 0;
+      for (let y = box.y0 + 1; y < box.y1 - 1; y++) {
+        const row = y - box.y0;
+        if ((end[row] as number) - (start[row] as number) < box.x1 - box.x0) narrowed += 1;
+        for (let x = box.x0 + 1; x < box.x1 - 1; x++) {
+          if (!insideRegion(inside, x, y)) continue;
+          for (const r of [row - 1, row, row + 1]) {
+            expect(x - 1 - box.x0).toBeGreaterThanOrEqual(start[r] as number);
+            expect(x + 1 - box.x0).toBeLessThan(end[r] as number);
+          }
+        }
+      }
+      expect(narrowed).toBeGreaterThan(0);
+    },
+  );
 });

@@ -9,7 +9,8 @@ import {
   otsuThreshold,
   tiltFromAxes,
 } from '../../../lambdas/quality/pixels.ts';
-import { findDocument, glareFraction } from '../../../lambdas/quality/analyse.ts';
+import { findDocument, GLARE_PATCHES, glareFraction } from '../../../lambdas/quality/analyse.ts';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 
 function image(width: number, height: number, fill: (x: number, y: number) => number) {
   const data = new Uint8Array(width * height);
@@ -130,5 +131,20 @@ describe('glareFraction', () => {
     // Act / Assess
     expect(glareFraction(spot, box)).toBeGreaterThan(0.02);
     expect(glareFraction(strokes, box)).toBe(0);
+  });
+
+  it('counts one reflection but not many small clipped specks that add up to more (a bright window in the portrait)', () => {
+    // Prepare: 36 clipped 4x4 squares (5.8 % of the region in all, 0.16 % each) vs one 12x12 patch (1.4 %).
+    const specks = image(100, 100, (x, y) => (x % 16 < 4 && y % 16 < 4 && x < 96 && y < 96 ? 255 : 200));
+    const patch = image(100, 100, (x, y) => (x >= 40 && x < 52 && y >= 40 && y < 52 ? 255 : 200));
+    const box = { x0: 0, y0: 0, x1: 100, y1: 100 };
+    const minBlob = DEFAULT_CONFIG.quality.glareMaxSaturatedFraction / GLARE_PATCHES;
+    // Act
+    const fromSpecks = glareFraction(specks, box, minBlob);
+    const fromPatch = glareFraction(patch, box, minBlob);
+    // Assess
+    expect(fromSpecks).toBe(0);
+    expect(fromPatch).toBeCloseTo(0.0144, 4);
+    expect(fromPatch).toBeGreaterThan(DEFAULT_CONFIG.quality.glareMaxSaturatedFraction);
   });
 });

@@ -34,4 +34,23 @@ describe('per-function environment overlay', () => {
     expect(inside).toContain('KYC_TEST_ONLY_INSIDE');
     expect(Object.keys(process.env)).not.toContain('KYC_TEST_ONLY_INSIDE');
   });
+
+  it('lets an existing variable be assigned again and deleted, outside and inside an invocation', () => {
+    // Prepare
+    process.env.KYC_TEST_REASSIGNED = 'first';
+
+    // Act
+    process.env.KYC_TEST_REASSIGNED = 'second';
+    const inside = runWithEnvironment({ KYC_TEST_TASK: 'decide' }, () => {
+      process.env.KYC_TEST_REASSIGNED = 'third';
+      return process.env.KYC_TEST_REASSIGNED;
+    });
+    const after = process.env.KYC_TEST_REASSIGNED;
+    delete process.env.KYC_TEST_REASSIGNED;
+
+    // Assess
+    expect(inside).toBe('third');
+    expect(after).toBe('third');
+    expect(process.env.KYC_TEST_REASSIGNED).toBeUndefined();
+  });
 });
