@@ -74,7 +74,12 @@ export interface WorkflowDeps {
 export function workflowSettings(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<WorkflowDeps, 'config' | 'clock' | 'functionName'> {
-  return { config: configFromEnv(env), clock: systemClock, functionName: env.AWS_LAMBDA_FUNCTION_NAME };
+  return { ...workflowRuntime(env), config: configFromEnv(env) };
+}
+
+/** Clock and function name, for the steps that take no configuration (no `lib/config.ts` in their bundle). */
+export function workflowRuntime(env: NodeJS.ProcessEnv = process.env): Pick<WorkflowDeps, 'clock' | 'functionName'> {
+  return { clock: systemClock, functionName: env.AWS_LAMBDA_FUNCTION_NAME };
 }
 
 /** Buckets named by the environment: the vault, and the intake bucket Face Liveness writes to. */

@@ -8,7 +8,7 @@ import {
   faceService,
   processorLog,
   workflowBuckets,
-  workflowSettings,
+  workflowRuntime,
   workflowStore,
   type WorkflowDeps,
 } from './deps.ts';
@@ -45,7 +45,7 @@ export async function faceMatchStep(state: WorkflowState, deps: FaceMatchDeps): 
 export const handler = workflowTask('face-match', faceMatchStep, () => {
   const audit = auditLog();
   return {
-    ...workflowSettings(),
+    ...workflowRuntime(),
     ...workflowBuckets(),
     store: workflowStore(),
     audit,

@@ -8,7 +8,7 @@
  * `StaleAttemptError` (audited), which ends the execution without a decision.
  */
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
-import { auditLog, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
+import { auditLog, workflowRuntime, workflowStore, type WorkflowDeps } from './deps.ts';
 import { StaleAttemptError, UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
 import type { AttemptContext, WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
@@ -63,7 +63,7 @@ export async function loadAttemptStep(state: WorkflowState, deps: LoadAttemptDep
 }
 
 export const handler = workflowTask('load-attempt', loadAttemptStep, () => ({
-  ...workflowSettings(),
+  ...workflowRuntime(),
   store: workflowStore(),
   audit: auditLog(),
 }));

@@ -26,6 +26,7 @@ const WITHIN_BUDGET = [
   'lambdas/handlers/auth/pre-token-generation.ts',
   'lambdas/handlers/workflow/load-attempt.ts',
   'lambdas/handlers/workflow/decide.ts',
+  'lambdas/handlers/workflow/face-match.ts',
 ] as const;
 
 /** Workflow steps and the SDK clients each may carry: only those of the ports its step takes. */
