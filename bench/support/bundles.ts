@@ -10,9 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { KYC_BUNDLING } from '../../lib/constructs/kyc-function.ts';
 import type { SynthesizedStack } from '../../local/runtime/synth.ts';
 
@@ -76,8 +76,7 @@ export interface BuiltBundle {
   readonly composition: readonly { readonly source: string; readonly bytes: number }[];
 }
 
-function compositionOf(metafile: Metafile): { source: string; bytes: number }[] {
-  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
+function compositionOf(output: Metafile['outputs'][string] | undefined): { source: string; bytes: number }[] {
   const totals = new Map<string, number>();
   for (const [path, input] of Object.entries(output?.inputs ?? {})) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
@@ -87,28 +86,26 @@ function compositionOf(metafile: Metafile): { source: string; bytes: number }[] 
   return [...totals].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/**
- * Bundles one function into `<outDir>/index.mjs` with the deployment's esbuild settings; its
- * `nodeModules` are linked into `<outDir>/node_modules` so the bundle imports as on Lambda.
- */
-export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: string): Promise<BuiltBundle> {
-  const file = join(outDir, 'index.mjs');
-  const result = await build({
-    entryPoints: [join(repoRoot, fn.entry)],
+/** The esbuild options of a deployment bundle (`KYC_BUNDLING`), less the entries and output. */
+function deploymentOptions(repoRoot: string, nodeModules: readonly string[]): BuildOptions {
+  return {
     absWorkingDir: repoRoot,
     bundle: true,
     platform: 'node',
-    outfile: file,
     minify: KYC_BUNDLING.minify,
     sourcemap: KYC_BUNDLING.sourceMap,
     format: 'esm',
     target: KYC_BUNDLING.target,
     mainFields: [...KYC_BUNDLING.mainFields],
     banner: { js: KYC_BUNDLING.banner },
-    external: [...KYC_BUNDLING.externalModules, ...fn.nodeModules],
+    external: [...KYC_BUNDLING.externalModules, ...nodeModules],
     metafile: true,
     logLevel: 'error',
-  });
+  };
+}
+
+/** Links a function's `nodeModules` into `<outDir>/node_modules`, so its bundle imports as on Lambda. */
+function linkNodeModules(repoRoot: string, fn: AppFunction, outDir: string): void {
   const require = createRequire(join(repoRoot, 'package.json'));
   for (const name of fn.nodeModules) {
     const installed = (require.resolve.paths(name) ?? [])
@@ -119,15 +116,65 @@ export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: 
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(realpathSync(installed), target, 'dir');
   }
-  const inputs = Object.keys(result.metafile.inputs);
+}
+
+function builtBundle(fn: AppFunction, file: string, output: Metafile['outputs'][string] | undefined): BuiltBundle {
+  const inputs = Object.keys(output?.inputs ?? {});
   const image = fn.nodeModules.length > 0 || inputs.some((input) => IMAGE_CODE.some((code) => input.includes(code)));
   return {
     file,
     sizeBytes: statSync(file).size,
     sourceMapBytes: statSync(`${file}.map`).size,
     bundleClass: image ? 'image' : 'lean',
-    composition: compositionOf(result.metafile),
+    composition: compositionOf(output),
   };
+}
+
+/**
+ * Bundles one function into `<outDir>/index.mjs` with the deployment's esbuild settings; its
+ * `nodeModules` are linked into `<outDir>/node_modules` so the bundle imports as on Lambda.
+ */
+export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: string): Promise<BuiltBundle> {
+  const file = join(outDir, 'index.mjs');
+  const result = await build({
+    ...deploymentOptions(repoRoot, fn.nodeModules),
+    entryPoints: [join(repoRoot, fn.entry)],
+    outfile: file,
+  });
+  linkNodeModules(repoRoot, fn, outDir);
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => path.endsWith('.mjs'))?.[1];
+  return builtBundle(fn, file, output);
+}
+
+/**
+ * Bundles several functions in one esbuild run (one output per function, each as
+ * `bundleFunction` builds it alone): `<outDir>/<index>/index.mjs`, in the order given. Faster
+ * than one build per function when many are built at once (the bundle-size test).
+ *
+ * @example
+ * ```ts
+ * const [health, metrics] = await bundleFunctions(repoRoot, [healthFn, metricsFn], outDir);
+ * console.log(health.sizeBytes, metrics.composition[0]);
+ * ```
+ */
+export async function bundleFunctions(
+  repoRoot: string,
+  fns: readonly AppFunction[],
+  outDir: string,
+): Promise<BuiltBundle[]> {
+  const result = await build({
+    ...deploymentOptions(repoRoot, [...new Set(fns.flatMap((fn) => fn.nodeModules))]),
+    entryPoints: Object.fromEntries(fns.map((fn, index) => [`${index}/index`, join(repoRoot, fn.entry)])),
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+  });
+  const outputs = Object.entries(result.metafile?.outputs ?? {});
+  return fns.map((fn, index) => {
+    const dir = join(outDir, String(index));
+    const file = join(dir, 'index.mjs');
+    linkNodeModules(repoRoot, fn, dir);
+    return builtBundle(fn, file, outputs.find(([path]) => resolve(repoRoot, path) === file)?.[1]);
+  });
 }
 
 function median(values: readonly number[]): number {

@@ -3,7 +3,7 @@
  * (from the verifications table's indexes, never a scan), everything stored under one
  * verification, and reviewers' notes (append-only).
  */
-import type { CaseQueryPlan, CaseStartKey } from '../domain/cases.ts';
+import type { CaseQueryPlan, CaseStartKey } from '../domain/case-query.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../domain/records.ts';
 import type { CheckRecord, ReviewTask } from './workflow-store.ts';
 

@@ -21,7 +21,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { CaseQueryPlan, CaseStartKey } from '../../domain/cases.ts';
+import type { CaseQueryPlan, CaseStartKey } from '../../domain/case-query.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { CaseNote, CasePage, CaseRecords, CaseStore } from '../../ports/case-store.ts';
 import type { CheckRecord, ReviewTask } from '../../ports/workflow-store.ts';

@@ -6,14 +6,17 @@
  * may name the person), then the note is stored. 201 with the note.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { MAX_NOTE_LENGTH } from '../../domain/cases.ts';
 import type { CaseNote } from '../../ports/case-store.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   actingRole,
   caseSubject,
-  defaultCaseRouteDeps,
+  caseAuditLog,
+  caseReviews,
+  caseRouteSettings,
+  caseStore,
   requireCaseVerification,
   type CaseRouteDeps,
 } from './case-deps.ts';
@@ -26,29 +29,38 @@ import { unsafeTextCode } from './verification-schema.ts';
 const ROUTE = routeFor('POST', '/v1/cases/{verificationId}/notes');
 
 export const caseNoteSchema = z.strictObject({
-  text: z
-    .string()
-    .superRefine((value, context) => {
-      const code = unsafeTextCode(value);
-      if (code)
-        context.addIssue({
-          code: 'custom',
-          message: 'text contains characters that are not allowed',
-          params: { code },
-        });
-    })
-    .transform((value) => value.normalize('NFC').trim())
-    .pipe(
-      z
-        .string()
-        .min(1, 'text must not be blank')
-        .max(MAX_NOTE_LENGTH)
-        // Line breaks and tabs are fine in a note; other control characters are not.
-        .refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'text must not contain control characters'),
+  text: z.pipe(
+    z.pipe(
+      z.string().check(
+        z.superRefine((value, context) => {
+          const code = unsafeTextCode(value);
+          if (code)
+            context.addIssue({
+              code: 'custom',
+              message: 'text contains characters that are not allowed',
+              params: { code },
+            });
+        }),
+      ),
+      z.transform((value: string) => value.normalize('NFC').trim()),
     ),
+    z.string().check(
+      z.minLength(1, 'text must not be blank'),
+      z.maxLength(MAX_NOTE_LENGTH),
+      // Line breaks and tabs are fine in a note; other control characters are not.
+      z.refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'text must not contain control characters'),
+    ),
+  ),
 });
 
-export function createAddCaseNoteHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+export function createAddCaseNoteHandler(
+  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'cases' | 'audit' | 'clock'>> = () => ({
+    ...caseRouteSettings(),
+    reviews: caseReviews(),
+    cases: caseStore(),
+    audit: caseAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const { reviews, cases, audit, clock } = getDeps();

@@ -6,13 +6,14 @@
  * the caller); a case without an open review is 409 `REVIEW_NOT_OPEN`. Audited
  * (`case.assigned`, with the previous assignee).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { STAFF_ID_PATTERN } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   actingRole,
   caseSubject,
-  defaultCaseRouteDeps,
+  caseAuditLog,
+  caseReviews,
   refuseOwnCase,
   requireCaseVerification,
   type CaseRouteDeps,
@@ -26,10 +27,15 @@ import { routeFor } from './routes.ts';
 const ROUTE = routeFor('POST', '/v1/cases/{verificationId}/assign');
 
 export const assignCaseSchema = z.strictObject({
-  assignee: z.string().regex(STAFF_ID_PATTERN, 'assignee must be a staff user id').nullable(),
+  assignee: z.nullable(z.string().check(z.regex(STAFF_ID_PATTERN, 'assignee must be a staff user id'))),
 });
 
-export function createAssignCaseHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+export function createAssignCaseHandler(
+  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'audit'>> = () => ({
+    reviews: caseReviews(),
+    audit: caseAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const { reviews, audit } = getDeps();

@@ -6,14 +6,17 @@
  */
 import { verifyChain } from '../../domain/audit-chain.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
-import { caseSubject, defaultCaseRouteDeps, type CaseRouteDeps } from './case-deps.ts';
+import { caseAuditLog, caseReviews, caseSubject, type CaseRouteDeps } from './case-deps.ts';
 import { NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
 
 export function createCaseAuditHandler(
-  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'audit'>> = () => defaultCaseRouteDeps(),
+  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'audit'>> = () => ({
+    reviews: caseReviews(),
+    audit: caseAuditLog(),
+  }),
 ) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('GET', '/v1/cases/{verificationId}/audit'), async (event) => {

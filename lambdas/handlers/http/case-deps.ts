@@ -37,30 +37,40 @@ export interface CaseRouteDeps {
 }
 
 /**
- * The AWS implementations, built from the function's environment. Nothing is called until a
- * route uses it, so a route holds grants only for what it calls.
+ * Builders of the AWS implementations from the function's environment, one per port: each
+ * route builds only the ports it uses, so its bundle carries only those clients, and nothing
+ * is called until a route uses it, so a route holds grants only for what it calls.
  *
  * @example
  * ```ts
- * export const handler = createGetCaseHandler(() => defaultCaseRouteDeps());
+ * export const handler = createClaimCaseHandler(() => ({ reviews: caseReviews(), audit: caseAuditLog() }));
  * ```
  */
-export function defaultCaseRouteDeps(env: NodeJS.ProcessEnv = process.env): CaseRouteDeps {
-  const config = configFromEnv(env);
-  const tableName = requireEnv('verificationsTable', env);
+export function caseRouteSettings(env: NodeJS.ProcessEnv = process.env): Pick<CaseRouteDeps, 'config' | 'clock'> {
+  return { config: configFromEnv(env), clock: systemClock };
+}
+
+export function caseStore(env: NodeJS.ProcessEnv = process.env): CaseStore {
+  return new DynamoDbCaseStore({ tableName: requireEnv('verificationsTable', env) });
+}
+
+/** The review-task reads and writes of the workflow store (its own write path). */
+export function caseReviews(env: NodeJS.ProcessEnv = process.env): CaseReviews {
+  return new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) });
+}
+
+export function caseAuditLog(env: NodeJS.ProcessEnv = process.env): CaseRouteDeps['audit'] {
+  return new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+}
+
+/** Opens sealed personal data; the KMS client is built on first use (only the case view holds kms:Decrypt). */
+export function casePersonalData(env: NodeJS.ProcessEnv = process.env): CaseRouteDeps['personalData'] {
   const crypto = lazy(() => new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }));
-  return {
-    cases: new DynamoDbCaseStore({ tableName }),
-    reviews: new DynamoDbWorkflowStore({ tableName }),
-    personalData: {
-      // Built on first use: only the case view holds kms:Decrypt on the data key.
-      open: (sealed, context) => crypto().open(sealed, context),
-    },
-    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
-    config,
-    clock: systemClock,
-    routeQuotas: new DynamoDbRouteQuotas({ tableName: requireEnv('rateLimitsTable', env) }),
-  };
+  return { open: (sealed, context) => crypto().open(sealed, context) };
+}
+
+export function caseRouteQuotas(env: NodeJS.ProcessEnv = process.env): RouteQuotas {
+  return new DynamoDbRouteQuotas({ tableName: requireEnv('rateLimitsTable', env) });
 }
 
 /** The audit subject of a case. */

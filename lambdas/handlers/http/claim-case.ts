@@ -9,7 +9,8 @@ import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   actingRole,
   caseSubject,
-  defaultCaseRouteDeps,
+  caseAuditLog,
+  caseReviews,
   requireCaseVerification,
   type CaseRouteDeps,
 } from './case-deps.ts';
@@ -24,7 +25,12 @@ export const alreadyClaimed = () =>
   new ConflictError('CASE_ALREADY_CLAIMED', 'Another reviewer has claimed this case; a supervisor can reassign it');
 export const reviewNotOpen = () => new ConflictError('REVIEW_NOT_OPEN', 'This case has no open review');
 
-export function createClaimCaseHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+export function createClaimCaseHandler(
+  source: DepsSource<Pick<CaseRouteDeps, 'reviews' | 'audit'>> = () => ({
+    reviews: caseReviews(),
+    audit: caseAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const { reviews, audit } = getDeps();

@@ -11,7 +11,7 @@
  *       audit `account.closed` on the verification's chain (objects, retainUntil)
  *   audit `account.closed` on `account:<userId>`
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { planRetention } from '../../domain/evidence-retention.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { requestOrigin } from './evidence-deps.ts';
@@ -21,7 +21,9 @@ import { validateBody } from './middleware/validate.ts';
 import { defaultRecordsLifecycleDeps, type RecordsLifecycleDeps } from './records-lifecycle-deps.ts';
 import { routeFor } from './routes.ts';
 
-export const closeAccountSchema = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const closeAccountSchema = z.strictObject({
+  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
+});
 
 export function createCloseAccountHandler(
   source: DepsSource<RecordsLifecycleDeps> = () => defaultRecordsLifecycleDeps(),

@@ -11,7 +11,7 @@
  * and answers 422 `IDEMPOTENCY_KEY_REUSED` instead of the first answer.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { KycConfig } from '../../../lib/config.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
@@ -86,11 +86,11 @@ export function defaultCreateAttemptDeps(env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
-const attemptBodySchema = z
-  .strictObject({
-    contentTypes: z.partialRecord(z.enum(SLOTS), z.string().max(100)).optional(),
-  })
-  .optional();
+const attemptBodySchema = z.optional(
+  z.strictObject({
+    contentTypes: z.optional(z.partialRecord(z.enum(SLOTS), z.string().check(z.maxLength(100)))),
+  }),
+);
 
 /** Attempt id for an idempotency key: a UUID-shaped digest of user, verification and key. */
 export function attemptIdFor(userId: string, verificationId: string, idempotencyKey: string): string {

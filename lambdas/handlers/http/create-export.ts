@@ -5,11 +5,15 @@
  * `evidenceAccess.exportApprovalHours` (24 h). Audited before the request is stored.
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { exportExpiry, type ExportRecord } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
-  defaultEvidenceRouteDeps,
+  evidenceAuditLog,
+  evidenceRecords,
+  evidenceRouteQuotas,
+  evidenceRouteSettings,
+  evidenceVerifications,
   evidenceQuota,
   exportSubject,
   ID_PATTERN,
@@ -25,11 +29,21 @@ import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
 
 export const createExportSchema = z.strictObject({
-  verificationIds: z.array(z.string().regex(ID_PATTERN)).min(1).max(50),
-  reason: z.string().trim().min(3).max(500),
+  verificationIds: z.array(z.string().check(z.regex(ID_PATTERN))).check(z.minLength(1), z.maxLength(50)),
+  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
 });
 
-export function createCreateExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+export function createCreateExportHandler(
+  source: DepsSource<
+    Pick<EvidenceRouteDeps, 'verifications' | 'records' | 'audit' | 'config' | 'clock' | 'routeQuotas'>
+  > = () => ({
+    ...evidenceRouteSettings(),
+    verifications: evidenceVerifications(),
+    records: evidenceRecords(),
+    audit: evidenceAuditLog(),
+    routeQuotas: evidenceRouteQuotas(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/exports'), async (event) => {
     const deps = getDeps();

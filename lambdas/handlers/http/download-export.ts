@@ -9,7 +9,10 @@
 import { downloadRefusal, isAccessId } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
-  defaultEvidenceRouteDeps,
+  evidenceAuditLog,
+  evidenceObjects,
+  evidenceRecords,
+  evidenceRouteSettings,
   exportSubject,
   GoneError,
   loadExport,
@@ -25,7 +28,14 @@ import { routeFor } from './routes.ts';
 /** Lifetime of the redirect's presigned GET: long enough to start the download, too short to share. */
 export const REDIRECT_SECONDS = 30;
 
-export function createDownloadExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+export function createDownloadExportHandler(
+  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'objects' | 'audit' | 'clock'>> = () => ({
+    ...evidenceRouteSettings(),
+    records: evidenceRecords(),
+    objects: evidenceObjects(),
+    audit: evidenceAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('GET', '/v1/exports/{exportId}/download'), async (event) => {
     const deps = getDeps();

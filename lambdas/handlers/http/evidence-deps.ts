@@ -31,26 +31,66 @@ export interface EvidenceRouteDeps {
   readonly routeQuotas?: RouteQuotas;
 }
 
+/**
+ * Builders of the AWS implementations from the function's environment, one per port: a route
+ * builds only the ports it uses (the export metadata routes never build the S3 client).
+ *
+ * @example
+ * ```ts
+ * export const handler = createGetExportHandler(() => ({
+ *   ...evidenceRouteSettings(),
+ *   records: evidenceRecords(),
+ *   audit: evidenceAuditLog(),
+ *   routeQuotas: evidenceRouteQuotas(),
+ * }));
+ * ```
+ */
+export function evidenceRouteSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<EvidenceRouteDeps, 'config' | 'clock'> {
+  return { config: configFromEnv(env), clock: systemClock };
+}
+
+export function evidenceVerifications(env: NodeJS.ProcessEnv = process.env): EvidenceRouteDeps['verifications'] {
+  return new VerificationRepository({ tableName: requireEnv('verificationsTable', env) });
+}
+
+export function evidenceRecords(env: NodeJS.ProcessEnv = process.env): EvidenceAccessRecords {
+  return new EvidenceAccessRepository({ tableName: requireEnv('verificationsTable', env) });
+}
+
+export function evidenceObjects(env: NodeJS.ProcessEnv = process.env): EvidenceObjects {
+  return new S3EvidenceObjects({
+    vaultBucket: requireEnv('vaultBucket', env),
+    renditionsBucket: requireEnv('renditionsBucket', env),
+    documentsKeyId: requireEnv('documentsKeyArn', env),
+  });
+}
+
+export function evidenceAuditLog(env: NodeJS.ProcessEnv = process.env): EvidenceRouteDeps['audit'] {
+  return new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+}
+
+export function evidenceRouteQuotas(env: NodeJS.ProcessEnv = process.env): RouteQuotas {
+  return new DynamoDbRouteQuotas({ tableName: requireEnv('rateLimitsTable', env) });
+}
+
+/** Every port of the evidence routes (the routes that read or render evidence objects). */
 export function defaultEvidenceRouteDeps(env: NodeJS.ProcessEnv = process.env): EvidenceRouteDeps {
-  const config = configFromEnv(env);
-  const tableName = requireEnv('verificationsTable', env);
   return {
-    verifications: new VerificationRepository({ tableName }),
-    records: new EvidenceAccessRepository({ tableName }),
-    objects: new S3EvidenceObjects({
-      vaultBucket: requireEnv('vaultBucket', env),
-      renditionsBucket: requireEnv('renditionsBucket', env),
-      documentsKeyId: requireEnv('documentsKeyArn', env),
-    }),
-    audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
-    config,
-    clock: systemClock,
-    routeQuotas: new DynamoDbRouteQuotas({ tableName: requireEnv('rateLimitsTable', env) }),
+    ...evidenceRouteSettings(env),
+    verifications: evidenceVerifications(env),
+    records: evidenceRecords(env),
+    objects: evidenceObjects(env),
+    audit: evidenceAuditLog(env),
+    routeQuotas: evidenceRouteQuotas(env),
   };
 }
 
-/** The `quota` option of `httpHandler` for an evidence route, read from its (lazy) dependencies. */
-export function evidenceQuota(name: RouteQuotaName, getDeps: () => EvidenceRouteDeps): RouteQuotaOptions {
+export function evidenceQuota(
+  name: RouteQuotaName,
+  getDeps: () => Pick<EvidenceRouteDeps, 'routeQuotas' | 'config' | 'clock'>,
+): RouteQuotaOptions {
   return {
     name,
     quotas: () => getDeps().routeQuotas,

@@ -22,7 +22,17 @@ import type { CaseRecords } from '../../ports/case-store.ts';
 import type { ProcessorLogEntry } from '../../ports/processor-log.ts';
 import type { ReviewTask } from '../../ports/workflow-store.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
-import { actingRole, caseSubject, defaultCaseRouteDeps, refuseOwnCase, type CaseRouteDeps } from './case-deps.ts';
+import {
+  actingRole,
+  caseAuditLog,
+  casePersonalData,
+  caseRouteQuotas,
+  caseRouteSettings,
+  caseStore,
+  caseSubject,
+  refuseOwnCase,
+  type CaseRouteDeps,
+} from './case-deps.ts';
 import { originDetails, requestOrigin } from './evidence-deps.ts';
 import { NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
@@ -123,7 +133,18 @@ function processorView(entry: ProcessorLogEntry) {
   };
 }
 
-export function createGetCaseHandler(source: DepsSource<CaseRouteDeps> = () => defaultCaseRouteDeps()) {
+/** The ports of the case view. */
+export type GetCaseDeps = Omit<CaseRouteDeps, 'reviews'>;
+
+export function createGetCaseHandler(
+  source: DepsSource<GetCaseDeps> = () => ({
+    ...caseRouteSettings(),
+    cases: caseStore(),
+    audit: caseAuditLog(),
+    personalData: casePersonalData(),
+    routeQuotas: caseRouteQuotas(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const deps = getDeps();

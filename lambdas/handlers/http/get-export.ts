@@ -9,7 +9,9 @@ import type { ExportRecord } from '../../domain/evidence-access.ts';
 import { exportStatusAt } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
-  defaultEvidenceRouteDeps,
+  evidenceAuditLog,
+  evidenceRecords,
+  evidenceRouteSettings,
   exportSubject,
   loadExport,
   originDetails,
@@ -52,7 +54,13 @@ export function apiBaseUrl(event: KycHttpEvent): string {
   return `${forwarded ?? (loopback ? 'http' : 'https')}://${domain}`;
 }
 
-export function createGetExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+export function createGetExportHandler(
+  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'audit' | 'config' | 'clock'>> = () => ({
+    ...evidenceRouteSettings(),
+    records: evidenceRecords(),
+    audit: evidenceAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('GET', '/v1/exports/{exportId}'), async (event) => {
     const deps = getDeps();

@@ -4,7 +4,7 @@
  * records it (`V#<id> | HOLD`), so nothing of the case is deleted while a regulator or court
  * needs it, whatever its retention date. Audited (`legal_hold.set` / `legal_hold.lifted`).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { requestOrigin, requireId } from './evidence-deps.ts';
 import { NotFoundError } from './middleware/http-errors.ts';
@@ -14,7 +14,10 @@ import { validateBody } from './middleware/validate.ts';
 import { defaultRecordsLifecycleDeps, type RecordsLifecycleDeps } from './records-lifecycle-deps.ts';
 import { routeFor } from './routes.ts';
 
-export const legalHoldSchema = z.strictObject({ on: z.boolean(), reason: z.string().trim().min(3).max(500) });
+export const legalHoldSchema = z.strictObject({
+  on: z.boolean(),
+  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
+});
 
 export function createLegalHoldHandler(source: DepsSource<RecordsLifecycleDeps> = () => defaultRecordsLifecycleDeps()) {
   const getDeps = resolveDeps(source);

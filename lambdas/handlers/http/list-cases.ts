@@ -1,23 +1,23 @@
 /**
  * `GET /v1/cases?status=&queue=&assignee=&level=&dueBefore=&from=&to=&limit=&cursor=`
  * (compliance_reviewer, compliance_approver, admin): review cases by SLA due time, most urgent
- * first, from the verifications table's indexes (never a scan; `domain/cases.ts` picks the
+ * first, from the verifications table's indexes (never a scan; `domain/case-query.ts` picks the
  * index). `{ items, nextCursor? }`; the cursor is opaque and valid only for the same filters.
  * Items carry ids, queue, level, SLA, escalations, assignee and reason codes; never the task
  * token, the reviewer's note or personal data.
  */
 import {
   CaseFilterError,
-  caseSummary,
   decodeCaseCursor,
   encodeCaseCursor,
   InvalidCursorError,
   parseCaseFilter,
   planCaseQuery,
   type CaseFilter,
-} from '../../domain/cases.ts';
+} from '../../domain/case-query.ts';
+import { caseSummary } from '../../domain/cases.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
-import { defaultCaseRouteDeps, type CaseRouteDeps } from './case-deps.ts';
+import { caseRouteSettings, caseStore, type CaseRouteDeps } from './case-deps.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
@@ -35,7 +35,10 @@ function filterFrom(query: Readonly<Record<string, string | undefined>>): CaseFi
 }
 
 export function createListCasesHandler(
-  source: DepsSource<Pick<CaseRouteDeps, 'cases' | 'clock'>> = () => defaultCaseRouteDeps(),
+  source: DepsSource<Pick<CaseRouteDeps, 'cases' | 'clock'>> = () => ({
+    ...caseRouteSettings(),
+    cases: caseStore(),
+  }),
 ) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('GET', '/v1/cases'), async (event) => {

@@ -10,12 +10,18 @@ import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
-import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
+import { reviewRouteQuotas, reviewRouteSettings, reviewStore, type ReviewRouteDeps } from './review-deps.ts';
 import { routeFor } from './routes.ts';
 
 const MAX_LIMIT = 100;
 
-export function createListReviewsHandler(deps: DepsSource<ReviewRouteDeps> = () => defaultReviewRouteDeps()) {
+export function createListReviewsHandler(
+  deps: DepsSource<Pick<ReviewRouteDeps, 'store' | 'routeQuotas' | 'config' | 'clock'>> = () => ({
+    ...reviewRouteSettings(),
+    store: reviewStore(),
+    routeQuotas: reviewRouteQuotas(),
+  }),
+) {
   const getDeps = resolveDeps(deps);
   return httpHandler(routeFor('GET', '/v1/reviews'), async (event) => {
     const { store } = getDeps();

@@ -2,11 +2,13 @@
  * `POST /v1/exports/{exportId}/reject` `{ "note"? }` (compliance_approver, never the requester:
  * 403): closes a pending export request without a package. Audited.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { exportDecisionRefusal } from '../../domain/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
-  defaultEvidenceRouteDeps,
+  evidenceAuditLog,
+  evidenceRecords,
+  evidenceRouteSettings,
   exportSubject,
   loadExport,
   notDecidable,
@@ -21,9 +23,17 @@ import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
 
-export const rejectExportSchema = z.strictObject({ note: z.string().trim().min(1).max(1000).optional() }).optional();
+export const rejectExportSchema = z.optional(
+  z.strictObject({ note: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))) }),
+);
 
-export function createRejectExportHandler(source: DepsSource<EvidenceRouteDeps> = () => defaultEvidenceRouteDeps()) {
+export function createRejectExportHandler(
+  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'audit' | 'clock'>> = () => ({
+    ...evidenceRouteSettings(),
+    records: evidenceRecords(),
+    audit: evidenceAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/exports/{exportId}/reject'), async (event) => {
     const deps = getDeps();

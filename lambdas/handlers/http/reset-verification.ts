@@ -14,7 +14,7 @@
  * `OWN_VERIFICATION`. Every request and decision is audited with actor, reason and origin.
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-events.ts';
@@ -35,11 +35,13 @@ import { jsonResponse, type KycHttpEvent } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
 
-export const resetSchema = z.strictObject({ reason: z.string().trim().min(10).max(500) });
+export const resetSchema = z.strictObject({
+  reason: z.string().check(z.trim(), z.minLength(10), z.maxLength(500)),
+});
 
 export const resetDecisionSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  note: z.string().trim().min(1).max(2000),
+  note: z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)),
 });
 
 export interface ResetRouteDeps {

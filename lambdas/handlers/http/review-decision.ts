@@ -8,7 +8,7 @@
  * Answers 200 when the workflow took the decision, 202 when the task had just timed out: the
  * escalation step finds the recorded decision and hands it on by itself.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { reviewClosedCounters } from '../../domain/decision-metrics.ts';
 import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';
@@ -17,7 +17,13 @@ import { ConflictError, FourEyesError, NotFoundError } from './middleware/http-e
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
-import { defaultReviewRouteDeps, type ReviewRouteDeps } from './review-deps.ts';
+import {
+  reviewAuditLog,
+  reviewCompleter,
+  reviewRouteSettings,
+  reviewStore,
+  type ReviewRouteDeps,
+} from './review-deps.ts';
 import { routeFor } from './routes.ts';
 
 /** Reason codes a reviewer may give for a rejection (identity, quality and flow codes). */
@@ -26,22 +32,31 @@ export const REVIEW_REASON_CODES = [...IDENTITY_REASON_CODES, ...QUALITY_REASON_
 export const reviewDecisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
-    reasons: z.array(z.enum(REVIEW_REASON_CODES)).max(10).optional(),
-    note: z.string().trim().min(1).max(2000),
+    reasons: z.optional(z.array(z.enum(REVIEW_REASON_CODES)).check(z.maxLength(10))),
+    note: z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)),
   })
-  .refine((body) => body.decision === 'approve' || (body.reasons?.length ?? 0) > 0, {
-    message: 'a rejection needs at least one reason code',
-    path: ['reasons'],
-  })
-  .refine((body) => body.decision === 'reject' || (body.reasons?.length ?? 0) === 0, {
-    message: 'an approval takes no reason codes',
-    path: ['reasons'],
-  });
+  .check(
+    z.refine((body) => body.decision === 'approve' || (body.reasons?.length ?? 0) > 0, {
+      message: 'a rejection needs at least one reason code',
+      path: ['reasons'],
+    }),
+    z.refine((body) => body.decision === 'reject' || (body.reasons?.length ?? 0) === 0, {
+      message: 'an approval takes no reason codes',
+      path: ['reasons'],
+    }),
+  );
 
 /** SendTaskSuccess errors that mean the task is no longer waiting (timed out, re-armed). */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
-export function createReviewDecisionHandler(deps: DepsSource<ReviewRouteDeps> = () => defaultReviewRouteDeps()) {
+export function createReviewDecisionHandler(
+  deps: DepsSource<Pick<ReviewRouteDeps, 'store' | 'reviews' | 'audit' | 'clock'>> = () => ({
+    ...reviewRouteSettings(),
+    store: reviewStore(),
+    reviews: reviewCompleter(),
+    audit: reviewAuditLog(),
+  }),
+) {
   const getDeps = resolveDeps(deps);
   return httpHandler(routeFor('POST', '/v1/reviews/{verificationId}/decision'), async (event) => {
     const { store, reviews, audit, clock } = getDeps();

@@ -8,7 +8,7 @@
  * "Anna" where the bytes say "annA"), zero-width characters (two names that look identical but
  * differ) and lone surrogates (not text at all). Each refusal has its own code.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isIsoAlpha3 } from '../../domain/countries.ts';
 import { DOCUMENT_TYPES, LEVELS } from '../../domain/verification.ts';
 
@@ -64,35 +64,36 @@ const UNSAFE_MESSAGES: Readonly<Record<string, string>> = {
 // Letters, marks, spaces and the punctuation found in names and addresses; no control
 // characters, no bidi controls, no zero-width characters; stored in NFC.
 const printable = (max: number) =>
-  z
-    .string()
-    .superRefine((value, context) => {
-      const code = unsafeTextCode(value);
-      if (code) context.addIssue({ code: 'custom', message: UNSAFE_MESSAGES[code] ?? code, params: { code } });
-    })
-    .transform((value) => value.normalize('NFC'))
-    .pipe(
-      z
-        .string()
-        .min(1)
-        .max(max)
-        .refine((value) => value.trim().length > 0, 'must not be blank')
-        .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters'),
-    );
+  z.pipe(
+    z.pipe(
+      z.string().check(
+        z.superRefine((value, context) => {
+          const code = unsafeTextCode(value);
+          if (code) context.addIssue({ code: 'custom', message: UNSAFE_MESSAGES[code] ?? code, params: { code } });
+        }),
+      ),
+      z.transform((value: string) => value.normalize('NFC')),
+    ),
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(max),
+      z.refine((value) => value.trim().length > 0, 'must not be blank'),
+      z.refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters'),
+    ),
+  );
 
 /** Builds the schema against a clock, so "in the past" is testable. */
 export function createVerificationSchema(now: () => Date) {
   return z.strictObject({
     level: z.enum(LEVELS),
-    nationality: z.string().refine(isIsoAlpha3, 'must be an ISO 3166-1 alpha-3 country code such as GBR'),
+    nationality: z.string().check(z.refine(isIsoAlpha3, 'must be an ISO 3166-1 alpha-3 country code such as GBR')),
     documentType: z.enum(DOCUMENT_TYPES),
     personalData: z.strictObject({
       fullName: printable(200),
-      dateOfBirth: z
-        .string()
-        .refine(isRealDate, 'must be a real date YYYY-MM-DD')
-        .refine((value) => value >= EARLIEST_BIRTH, 'must be a date after 1900-01-01')
-        .superRefine((value, context) => {
+      dateOfBirth: z.string().check(
+        z.refine(isRealDate, 'must be a real date YYYY-MM-DD'),
+        z.refine((value) => value >= EARLIEST_BIRTH, 'must be a date after 1900-01-01'),
+        z.superRefine((value, context) => {
           if (value >= now().toISOString().slice(0, 10)) {
             context.addIssue({
               code: 'custom',
@@ -101,6 +102,7 @@ export function createVerificationSchema(now: () => Date) {
             });
           }
         }),
+      ),
       address: printable(500),
     }),
   });

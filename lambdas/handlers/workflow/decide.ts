@@ -4,11 +4,14 @@
  */
 import { decide, type Decision } from '../../domain/decision-policy.ts';
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
-import type { WorkflowDeps } from './deps.ts';
+import { auditLog, operationalMetrics, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
 import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
-export async function decideStep(state: WorkflowState, deps: WorkflowDeps): Promise<Decision> {
+/** The ports the step takes. */
+export type DecideDeps = Pick<WorkflowDeps, 'audit' | 'clock' | 'config' | 'functionName' | 'metrics' | 'store'>;
+
+export async function decideStep(state: WorkflowState, deps: DecideDeps): Promise<Decision> {
   const { context, checks, verificationId, attemptId } = state;
   if (!context || !checks) throw new InvalidWorkflowInputError('decide needs $.context and $.checks');
   const { documentHit, ...document } = checks.document as typeof checks.document & { documentHit?: boolean };
@@ -52,4 +55,7 @@ export async function decideStep(state: WorkflowState, deps: WorkflowDeps): Prom
   return decision;
 }
 
-export const handler = workflowTask('decide', decideStep);
+export const handler = workflowTask('decide', decideStep, () => {
+  const settings = workflowSettings();
+  return { ...settings, store: workflowStore(), audit: auditLog(), metrics: operationalMetrics(settings.config) };
+});

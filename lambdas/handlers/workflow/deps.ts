@@ -1,7 +1,7 @@
 /**
  * Dependencies of the workflow task handlers: ports, configuration and clock. Each handler
- * takes them injected (tests, the local runtime) or builds the AWS defaults from its
- * environment on first use.
+ * takes them injected (tests, the local runtime) or builds the AWS defaults of the ports its
+ * step uses from its environment on first use.
  */
 import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
@@ -56,37 +56,94 @@ export interface WorkflowDeps {
   readonly metrics?: OperationalMetrics;
 }
 
-/** AWS adapters named by the function's environment (all workflow functions get the same variables). */
-export function defaultWorkflowDeps(env: NodeJS.ProcessEnv = process.env): WorkflowDeps {
-  const config = configFromEnv(env);
-  const vaultBucket = requireEnv('vaultBucket', env);
-  const livenessBucket = requireEnv('intakeBucket', env);
-  const documentsKeyId = requireEnv('documentsKeyArn', env);
-  const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
-  // Every image handed to Rekognition is recorded on the case's audit chain (PRODUCT §5).
-  const processorLog = new AuditProcessorLog({ audit, actor: `system:${env.AWS_LAMBDA_FUNCTION_NAME ?? 'workflow'}` });
-  return {
-    config,
-    vaultBucket,
-    livenessBucket,
-    evidence: new S3EvidenceStore({ vaultBucket, documentsKeyId }),
-    store: new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) }),
-    audit,
-    processorLog,
-    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog }),
-    liveness: new RekognitionLiveness({ outputBucket: livenessBucket, kmsKeyId: documentsKeyId }),
-    hasher: new KmsKeyedHasher({ keyId: requireEnv('hmacKeyArn', env) }),
-    personalData: new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) }),
-    rateLimits: new DynamoDbRateLimitStore({
-      tableName: requireEnv('rateLimitsTable', env),
-      limits: config.rateLimits,
-    }),
-    events: new EventBridgeStatusEvents({ eventBusName: requireEnv('eventBusName', env) }),
-    reviews: new SfnReviewCompleter(),
-    clock: systemClock,
-    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-    metrics: new PowertoolsOperationalMetrics({ installation: config.prefix }),
-  };
+/**
+ * Builders of the AWS defaults, one per port, from the function's environment (all workflow
+ * functions get the same variables). Each step's handler builds only the ports its step takes,
+ * so its bundle carries only the SDK clients it calls (the bundler drops the unused builders
+ * and their adapters).
+ *
+ * @example
+ * ```ts
+ * export const handler = workflowTask('load-attempt', loadAttemptStep, () => ({
+ *   ...workflowSettings(),
+ *   store: workflowStore(),
+ *   audit: auditLog(),
+ * }));
+ * ```
+ */
+export function workflowSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<WorkflowDeps, 'config' | 'clock' | 'functionName'> {
+  return { ...workflowRuntime(env), config: configFromEnv(env) };
+}
+
+/** Clock and function name, for the steps that take no configuration (no `lib/config.ts` in their bundle). */
+export function workflowRuntime(env: NodeJS.ProcessEnv = process.env): Pick<WorkflowDeps, 'clock' | 'functionName'> {
+  return { clock: systemClock, functionName: env.AWS_LAMBDA_FUNCTION_NAME };
+}
+
+/** Buckets named by the environment: the vault, and the intake bucket Face Liveness writes to. */
+export function workflowBuckets(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<WorkflowDeps, 'vaultBucket' | 'livenessBucket'> {
+  return { vaultBucket: requireEnv('vaultBucket', env), livenessBucket: requireEnv('intakeBucket', env) };
+}
+
+export function workflowStore(env: NodeJS.ProcessEnv = process.env): WorkflowStore {
+  return new DynamoDbWorkflowStore({ tableName: requireEnv('verificationsTable', env) });
+}
+
+export function auditLog(env: NodeJS.ProcessEnv = process.env): DynamoDbAuditLog {
+  return new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
+}
+
+/** Records every image handed to Rekognition on the case's audit chain (PRODUCT §5). */
+export function processorLog(audit: Pick<AuditLog, 'append'>, env: NodeJS.ProcessEnv = process.env): ProcessorLog {
+  return new AuditProcessorLog({ audit, actor: `system:${env.AWS_LAMBDA_FUNCTION_NAME ?? 'workflow'}` });
+}
+
+/** The face service, recording each image it hands over on `log`. */
+export function faceService(log: ProcessorLog, env: NodeJS.ProcessEnv = process.env): FaceService {
+  return new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog: log });
+}
+
+export function evidenceVault(env: NodeJS.ProcessEnv = process.env): EvidenceVault {
+  return new S3EvidenceStore({
+    vaultBucket: requireEnv('vaultBucket', env),
+    documentsKeyId: requireEnv('documentsKeyArn', env),
+  });
+}
+
+export function livenessService(env: NodeJS.ProcessEnv = process.env): Pick<LivenessService, 'getResult'> {
+  return new RekognitionLiveness({
+    outputBucket: requireEnv('intakeBucket', env),
+    kmsKeyId: requireEnv('documentsKeyArn', env),
+  });
+}
+
+export function keyedHasher(env: NodeJS.ProcessEnv = process.env): KeyedHasher {
+  return new KmsKeyedHasher({ keyId: requireEnv('hmacKeyArn', env) });
+}
+
+export function personalDataCrypto(env: NodeJS.ProcessEnv = process.env): WorkflowDeps['personalData'] {
+  return new EnvelopeCrypto({ keyId: requireEnv('dataKeyArn', env) });
+}
+
+export function rateLimitStore(config: KycConfig, env: NodeJS.ProcessEnv = process.env): WorkflowDeps['rateLimits'] {
+  return new DynamoDbRateLimitStore({ tableName: requireEnv('rateLimitsTable', env), limits: config.rateLimits });
+}
+
+export function statusEvents(env: NodeJS.ProcessEnv = process.env): StatusEvents {
+  return new EventBridgeStatusEvents({ eventBusName: requireEnv('eventBusName', env) });
+}
+
+export function reviewCompleter(): ReviewCompleter {
+  return new SfnReviewCompleter();
+}
+
+/** Decisions, rejection reasons and SLA breaches as EMF lines, dimension `service` = the installation. */
+export function operationalMetrics(config: KycConfig): OperationalMetrics {
+  return new PowertoolsOperationalMetrics({ installation: config.prefix });
 }
 
 /** Audit actor of a workflow step. */

@@ -12,12 +12,28 @@
  */
 import type { DocumentType } from '../../domain/verification.ts';
 import { compareWithDeclared, normaliseDocumentNumber, readMrz, type MrzData } from '../../domain/mrz.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  faceService,
+  keyedHasher,
+  personalDataCrypto,
+  processorLog,
+  workflowBuckets,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import type { DocumentCheckOutput, WorkflowState } from './state.ts';
 import { auditProcessing, findEvidence, requireEvidence, requireVerification } from './support.ts';
 import { workflowTask } from './task.ts';
 
-export async function documentDataStep(state: WorkflowState, deps: WorkflowDeps): Promise<DocumentCheckOutput> {
+/** The ports the step takes. */
+export type DocumentDataDeps = Pick<
+  WorkflowDeps,
+  'audit' | 'clock' | 'config' | 'faces' | 'functionName' | 'hasher' | 'personalData' | 'store' | 'vaultBucket'
+>;
+
+export async function documentDataStep(state: WorkflowState, deps: DocumentDataDeps): Promise<DocumentCheckOutput> {
   if (!deps.config.features.ocr) return { kind: 'disabled' };
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);
@@ -87,4 +103,15 @@ function documentTypeMatches(type: DocumentType, mrz: MrzData): boolean {
   return true;
 }
 
-export const handler = workflowTask('document-data', documentDataStep);
+export const handler = workflowTask('document-data', documentDataStep, () => {
+  const audit = auditLog();
+  return {
+    ...workflowSettings(),
+    ...workflowBuckets(),
+    store: workflowStore(),
+    audit,
+    faces: faceService(processorLog(audit)),
+    hasher: keyedHasher(),
+    personalData: personalDataCrypto(),
+  };
+});

@@ -5,14 +5,28 @@
  * and a count; the matched user ids stay in the check record for the reviewer.
  */
 import type { DuplicatesInput } from '../../domain/decision-policy.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  faceService,
+  processorLog,
+  workflowBuckets,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import type { WorkflowState } from './state.ts';
 import { auditProcessing, requireEvidence, requireVerification } from './support.ts';
 import { workflowTask } from './task.ts';
 
+/** The ports the step takes. */
+export type DuplicatesDeps = Pick<
+  WorkflowDeps,
+  'audit' | 'clock' | 'config' | 'faces' | 'functionName' | 'store' | 'vaultBucket'
+>;
+
 export async function duplicatesStep(
   state: WorkflowState,
-  deps: WorkflowDeps,
+  deps: DuplicatesDeps,
 ): Promise<DuplicatesInput & { readonly matchCount: number }> {
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);
@@ -42,4 +56,13 @@ export async function duplicatesStep(
   return result;
 }
 
-export const handler = workflowTask('duplicates', duplicatesStep);
+export const handler = workflowTask('duplicates', duplicatesStep, () => {
+  const audit = auditLog();
+  return {
+    ...workflowSettings(),
+    ...workflowBuckets(),
+    store: workflowStore(),
+    audit,
+    faces: faceService(processorLog(audit)),
+  };
+});

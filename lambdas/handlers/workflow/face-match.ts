@@ -3,12 +3,23 @@
  * CompareFaces on both vault objects). Output: the similarity score only.
  */
 import type { FaceMatchInput } from '../../domain/decision-policy.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  faceService,
+  processorLog,
+  workflowBuckets,
+  workflowRuntime,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import type { WorkflowState } from './state.ts';
 import { auditProcessing, requireEvidence } from './support.ts';
 import { workflowTask } from './task.ts';
 
-export async function faceMatchStep(state: WorkflowState, deps: WorkflowDeps): Promise<FaceMatchInput> {
+/** The ports the step takes. */
+export type FaceMatchDeps = Pick<WorkflowDeps, 'audit' | 'clock' | 'faces' | 'functionName' | 'store' | 'vaultBucket'>;
+
+export async function faceMatchStep(state: WorkflowState, deps: FaceMatchDeps): Promise<FaceMatchInput> {
   const { verificationId, attemptId } = state;
   const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
   const portrait = await requireEvidence(deps, verificationId, attemptId, 'document_front');
@@ -31,4 +42,13 @@ export async function faceMatchStep(state: WorkflowState, deps: WorkflowDeps): P
   return result;
 }
 
-export const handler = workflowTask('face-match', faceMatchStep);
+export const handler = workflowTask('face-match', faceMatchStep, () => {
+  const audit = auditLog();
+  return {
+    ...workflowRuntime(),
+    ...workflowBuckets(),
+    store: workflowStore(),
+    audit,
+    faces: faceService(processorLog(audit)),
+  };
+});

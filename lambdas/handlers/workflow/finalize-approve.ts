@@ -7,7 +7,18 @@
  */
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  faceService,
+  operationalMetrics,
+  processorLog,
+  rateLimitStore,
+  statusEvents,
+  workflowBuckets,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import { DocumentAlreadyClaimedError, WorkflowRecordNotFoundError } from './errors.ts';
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
@@ -15,9 +26,15 @@ import { decisionCounters } from '../../domain/decision-metrics.ts';
 import { changeStatus, findEvidence, requireVerification, submittedAt } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
+/** The ports the step takes. */
+export type FinalizeApproveDeps = Pick<
+  WorkflowDeps,
+  'audit' | 'clock' | 'events' | 'faces' | 'functionName' | 'metrics' | 'rateLimits' | 'store' | 'vaultBucket'
+>;
+
 export async function finalizeApproveStep(
   state: WorkflowState,
-  deps: WorkflowDeps,
+  deps: FinalizeApproveDeps,
 ): Promise<{ status: VerificationStatus }> {
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);
@@ -81,4 +98,17 @@ export async function finalizeApproveStep(
   return { status: 'approved' };
 }
 
-export const handler = workflowTask('finalize-approve', finalizeApproveStep);
+export const handler = workflowTask('finalize-approve', finalizeApproveStep, () => {
+  const settings = workflowSettings();
+  const audit = auditLog();
+  return {
+    ...settings,
+    vaultBucket: workflowBuckets().vaultBucket,
+    store: workflowStore(),
+    audit,
+    faces: faceService(processorLog(audit)),
+    events: statusEvents(),
+    rateLimits: rateLimitStore(settings.config),
+    metrics: operationalMetrics(settings.config),
+  };
+});

@@ -8,7 +8,15 @@
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION, REASON_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  operationalMetrics,
+  rateLimitStore,
+  statusEvents,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
@@ -21,7 +29,13 @@ export interface RejectionOutput {
   readonly cooldownUntil?: string;
 }
 
-export async function finalizeRejectStep(state: WorkflowState, deps: WorkflowDeps): Promise<RejectionOutput> {
+/** The ports the step takes. */
+export type FinalizeRejectDeps = Pick<
+  WorkflowDeps,
+  'audit' | 'clock' | 'events' | 'functionName' | 'metrics' | 'rateLimits' | 'store'
+>;
+
+export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRejectDeps): Promise<RejectionOutput> {
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
@@ -87,4 +101,14 @@ export async function finalizeRejectStep(state: WorkflowState, deps: WorkflowDep
   return { status, ...(outcome.cooldownUntil ? { cooldownUntil: outcome.cooldownUntil } : {}) };
 }
 
-export const handler = workflowTask('finalize-reject', finalizeRejectStep);
+export const handler = workflowTask('finalize-reject', finalizeRejectStep, () => {
+  const settings = workflowSettings();
+  return {
+    ...settings,
+    store: workflowStore(),
+    audit: auditLog(),
+    events: statusEvents(),
+    rateLimits: rateLimitStore(settings.config),
+    metrics: operationalMetrics(settings.config),
+  };
+});

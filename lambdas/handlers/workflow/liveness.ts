@@ -16,7 +16,17 @@
 import { livenessPrefix } from '../../adapters/aws/rekognition-liveness.ts';
 import type { LivenessBinding, LivenessInput } from '../../domain/decision-policy.ts';
 import type { ImageRef } from '../../ports/face-service.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  evidenceVault,
+  faceService,
+  livenessService,
+  processorLog,
+  workflowBuckets,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import type { WorkflowState } from './state.ts';
 import { auditProcessing, requireEvidence, requireVerification } from './support.ts';
@@ -41,7 +51,23 @@ export class LivenessSessionMismatchError extends Error {
   }
 }
 
-export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Promise<LivenessInput> {
+/** The ports the step takes. */
+export type LivenessDeps = Pick<
+  WorkflowDeps,
+  | 'audit'
+  | 'clock'
+  | 'config'
+  | 'evidence'
+  | 'faces'
+  | 'functionName'
+  | 'liveness'
+  | 'livenessBucket'
+  | 'processorLog'
+  | 'store'
+  | 'vaultBucket'
+>;
+
+export async function livenessStep(state: WorkflowState, deps: LivenessDeps): Promise<LivenessInput> {
   if (!deps.config.features.liveness) return { kind: 'disabled' };
   const { verificationId, attemptId } = state;
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
@@ -138,4 +164,17 @@ export async function livenessStep(state: WorkflowState, deps: WorkflowDeps): Pr
   return result;
 }
 
-export const handler = workflowTask('liveness', livenessStep);
+export const handler = workflowTask('liveness', livenessStep, () => {
+  const audit = auditLog();
+  const log = processorLog(audit);
+  return {
+    ...workflowSettings(),
+    ...workflowBuckets(),
+    store: workflowStore(),
+    audit,
+    evidence: evidenceVault(),
+    processorLog: log,
+    faces: faceService(log),
+    liveness: livenessService(),
+  };
+});

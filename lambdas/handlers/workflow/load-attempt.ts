@@ -8,13 +8,16 @@
  * `StaleAttemptError` (audited), which ends the execution without a decision.
  */
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
-import type { WorkflowDeps } from './deps.ts';
+import { auditLog, workflowRuntime, workflowStore, type WorkflowDeps } from './deps.ts';
 import { StaleAttemptError, UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
 import type { AttemptContext, WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
-export async function loadAttemptStep(state: WorkflowState, deps: WorkflowDeps): Promise<AttemptContext> {
+/** The ports the step takes. */
+export type LoadAttemptDeps = Pick<WorkflowDeps, 'store' | 'audit' | 'functionName'>;
+
+export async function loadAttemptStep(state: WorkflowState, deps: LoadAttemptDeps): Promise<AttemptContext> {
   const { verificationId, attemptId } = state;
   let verification = await requireVerification(deps, verificationId);
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
@@ -59,4 +62,8 @@ export async function loadAttemptStep(state: WorkflowState, deps: WorkflowDeps):
   };
 }
 
-export const handler = workflowTask('load-attempt', loadAttemptStep);
+export const handler = workflowTask('load-attempt', loadAttemptStep, () => ({
+  ...workflowRuntime(),
+  store: workflowStore(),
+  audit: auditLog(),
+}));

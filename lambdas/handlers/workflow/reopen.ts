@@ -7,7 +7,7 @@
  */
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
-import type { WorkflowDeps } from './deps.ts';
+import { auditLog, statusEvents, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
 import type { WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
@@ -48,4 +48,9 @@ export async function reopenStep(
   return { status: 'awaiting_upload', reopened: true };
 }
 
-export const handler = workflowTask('reopen', reopenStep);
+export const handler = workflowTask('reopen', reopenStep, () => ({
+  ...workflowSettings(),
+  store: workflowStore(),
+  audit: auditLog(),
+  events: statusEvents(),
+}));

@@ -7,7 +7,15 @@
  */
 import { OPERATIONAL_METRICS } from '../../domain/operational-metrics.ts';
 import { slaBreachCounters } from '../../domain/decision-metrics.ts';
-import type { WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  operationalMetrics,
+  reviewCompleter,
+  statusEvents,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { reviewDueAt } from './review-task.ts';
 import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
@@ -16,9 +24,15 @@ import { subjectOf, workflowTask } from './task.ts';
 /** Highest review priority. */
 export const MAX_REVIEW_PRIORITY = 9;
 
+/** The ports the step takes. */
+export type ReviewEscalateDeps = Pick<
+  WorkflowDeps,
+  'audit' | 'clock' | 'config' | 'events' | 'functionName' | 'metrics' | 'reviews' | 'store'
+>;
+
 export async function reviewEscalateStep(
   state: WorkflowState,
-  deps: WorkflowDeps,
+  deps: ReviewEscalateDeps,
 ): Promise<{ escalated: true; priority: number }> {
   const { verificationId, attemptId, taskToken } = state;
   if (!taskToken) throw new InvalidWorkflowInputError('escalation needs $.taskToken');
@@ -60,4 +74,14 @@ export async function reviewEscalateStep(
   return { escalated: true, priority };
 }
 
-export const handler = workflowTask('review-escalate', reviewEscalateStep);
+export const handler = workflowTask('review-escalate', reviewEscalateStep, () => {
+  const settings = workflowSettings();
+  return {
+    ...settings,
+    store: workflowStore(),
+    audit: auditLog(),
+    events: statusEvents(),
+    reviews: reviewCompleter(),
+    metrics: operationalMetrics(settings.config),
+  };
+});

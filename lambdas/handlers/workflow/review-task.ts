@@ -10,7 +10,7 @@ import { reviewOpenedCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { VerificationLevel } from '../../domain/verification.ts';
 import type { ReviewTask } from '../../ports/workflow-store.ts';
-import type { WorkflowDeps } from './deps.ts';
+import { auditLog, reviewCompleter, statusEvents, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
 import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
@@ -36,7 +36,13 @@ export function reviewDueAt(now: Date, slaDays: number): string {
   return new Date(now.getTime() + slaDays * DAY_MS).toISOString();
 }
 
-export async function reviewTaskStep(state: WorkflowState, deps: WorkflowDeps): Promise<{ queued: true }> {
+/** The ports the step takes. */
+export type ReviewTaskDeps = Pick<
+  WorkflowDeps,
+  'audit' | 'clock' | 'config' | 'events' | 'functionName' | 'reviews' | 'store'
+>;
+
+export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps): Promise<{ queued: true }> {
   const { verificationId, attemptId, taskToken } = state;
   if (!taskToken) throw new InvalidWorkflowInputError('review task needs $.taskToken');
   const verification = await requireVerification(deps, verificationId);
@@ -96,4 +102,10 @@ export async function reviewTaskStep(state: WorkflowState, deps: WorkflowDeps): 
   return { queued: true };
 }
 
-export const handler = workflowTask('review-task', reviewTaskStep);
+export const handler = workflowTask('review-task', reviewTaskStep, () => ({
+  ...workflowSettings(),
+  store: workflowStore(),
+  audit: auditLog(),
+  events: statusEvents(),
+  reviews: reviewCompleter(),
+}));

@@ -17,7 +17,7 @@ import { createListCasesHandler } from '../../../lambdas/handlers/http/list-case
 import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
 import type { ReviewTask } from '../../../lambdas/ports/workflow-store.ts';
-import { RecordingEvents, RecordingReviewCompleter } from '../../support/workflow-fakes.ts';
+import { RecordingReviewCompleter } from '../../support/workflow-fakes.ts';
 import { sampleVerification } from '../../unit/intake/fakes.ts';
 import { httpEvent, lambdaContext, parse } from '../../unit/intake/http-events.ts';
 import { startDynamoFixture, type DynamoFixture } from '../intake/dynamodb-fixture.ts';
@@ -589,7 +589,6 @@ describe('the case routes', () => {
       store,
       reviews: new RecordingReviewCompleter(),
       audit: deps.audit,
-      events: new RecordingEvents(),
       clock,
     });
     const view = parse(await call(createGetCaseHandler, { verificationId: 'case-04' })) as {

@@ -17,7 +17,6 @@ async function decideAsReviewer(h: Harness, decision: 'approve' | 'reject') {
     store: h.store,
     reviews: h.reviews,
     audit: h.audit,
-    events: h.events,
     clock: h.clock,
   });
   const result = await handler(

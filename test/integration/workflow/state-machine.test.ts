@@ -21,7 +21,7 @@ function awsError(name: string, message = name): Error {
 }
 
 function reviewDeps(h: Harness): ReviewRouteDeps {
-  return { store: h.store, reviews: h.reviews, audit: h.audit, events: h.events, clock: h.clock };
+  return { store: h.store, reviews: h.reviews, audit: h.audit, clock: h.clock };
 }
 
 async function decideAsReviewer(h: Harness, body: Record<string, unknown>, reviewer = 'reviewer-1') {

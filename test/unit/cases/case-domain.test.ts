@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  caseRiskFlags,
   decodeCaseCursor,
   encodeCaseCursor,
   parseCaseFilter,
   planCaseQuery,
-  reviewIndexKeys,
-} from '../../../lambdas/domain/cases.ts';
+} from '../../../lambdas/domain/case-query.ts';
+import { caseRiskFlags, reviewIndexKeys } from '../../../lambdas/domain/cases.ts';
 
 describe('planCaseQuery: the narrowest index for a filter', () => {
   it.each([

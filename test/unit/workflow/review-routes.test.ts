@@ -10,7 +10,7 @@ import { httpEvent, lambdaContext, parse } from '../intake/http-events.ts';
 const ids = { verificationId: 'ver-1', attemptId: 'att-1' };
 
 function deps(w: FakeWorkflowWorld): ReviewRouteDeps {
-  return { store: w.store, reviews: w.reviews, audit: w.audit, events: w.events, clock: w.clock };
+  return { store: w.store, reviews: w.reviews, audit: w.audit, clock: w.clock };
 }
 
 async function withOpenReview(): Promise<FakeWorkflowWorld> {

@@ -1,5 +1,5 @@
 /**
- * Validates a parsed body with a zod schema; failures become 400 listing each problem's path,
+ * Validates a parsed body with a zod schema (`zod/mini` or the full build); failures become 400 listing each problem's path,
  * message and, where the schema names one, a specific code (zod messages name the rule, never
  * the value sent). The answer's `code` is the first specific code found, else
  * `VALIDATION_ERROR`, so a client can tell e.g. `BIDI_CONTROL_CHARACTER` from a typo.
@@ -9,11 +9,16 @@
  * const body = validateBody(schema, event.parsedBody);
  * ```
  */
-import type { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { BadRequestError } from './http-errors.ts';
 
-export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body);
+// zod/mini (the tree-shakable build the body schemas use) loads no messages by itself; the
+// English ones are those zod's full build loads, so a 400 reads the same with either build.
+z.config(en());
+
+export function validateBody<S extends z.core.$ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = z.safeParse(schema, body);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 20).map((issue) => {
     const specific = specificCode(issue);
