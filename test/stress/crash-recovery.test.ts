@@ -1,5 +1,5 @@
 /**
- * Crash test of the local runtime (in `npm test`; alone: `npm run test:stress`): `kyc local` runs as its own process
+ * Crash test of the local runtime (`npm run test:stress`, not part of `npm test`): `kyc local` runs as its own process
  * group (Node and DynamoDB Local's Java); a batch of verifications goes through every path
  * (approve, reject, manual review, cooldown) while the whole group is killed with SIGKILL at
  * four moments: right after uploads, during the workflow's checks, while a case waits for
