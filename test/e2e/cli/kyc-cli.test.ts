@@ -157,5 +157,5 @@ describe('kyc local', () => {
     expect(javaWhileRunning).toHaveLength(1);
     expect(code).toBe(0);
     expect(javaProcessesFor(folder)).toEqual([]);
-  });
+  }, 180_000); // A cold start in a fresh clone: synthesis, DynamoDB Local and the servers, beside other files.
 });
