@@ -39,7 +39,8 @@ export interface WorkflowDeps {
   /** Copies liveness images of an attempt that goes to a decision into the vault. */
   readonly evidence: EvidenceVault;
   readonly store: WorkflowStore;
-  readonly audit: Pick<AuditLog, 'append'>;
+  /** `list`: a step run again after a crash checks whether its audit event is already written. */
+  readonly audit: Pick<AuditLog, 'append' | 'list'>;
   readonly faces: FaceService;
   readonly liveness: Pick<LivenessService, 'getResult'>;
   readonly hasher: KeyedHasher;

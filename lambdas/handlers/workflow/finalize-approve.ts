@@ -2,10 +2,14 @@
  * Workflow step: approves the attempt (automatically or after a reviewer's approval). Claims the
  * document number for the user (conditional uniqueness record), indexes the selfie's face for
  * future duplicate searches, freezes name and document number, records the passed outcome
- * with the rate limiter, then publishes the status change. Safe to retry: a second run on an
- * approved attempt only re-publishes the event (events are at-least-once anyway).
+ * with the rate limiter, then publishes the status change. Safe to run again after a crash at
+ * any point: the claim and the outcome are idempotent, a status already written is not written
+ * again (nor the face indexed again), and a run that finds the attempt approved only completes
+ * its audit event (once) and re-publishes the event (events are at-least-once anyway).
  */
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
+import type { AuditEventInput } from '../../domain/records.ts';
+import type { TransitionCause } from '../../domain/status-transitions.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import {
   auditLog,
@@ -23,7 +27,7 @@ import { DocumentAlreadyClaimedError, WorkflowRecordNotFoundError } from './erro
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
 import { decisionCounters } from '../../domain/decision-metrics.ts';
-import { changeStatus, findEvidence, requireVerification, submittedAt } from './support.ts';
+import { appendAuditOnce, changeStatus, findEvidence, requireVerification, submittedAt } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
 /** The ports the step takes. */
@@ -40,12 +44,25 @@ export async function finalizeApproveStep(
   const verification = await requireVerification(deps, verificationId);
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
-  if (attempt.status === 'approved' && verification.status === 'approved') {
+  const actor = state.review
+    ? `compliance_reviewer:${state.review.reviewer}`
+    : `system:${deps.functionName ?? 'approve'}`;
+  const cause =
+    state.review !== undefined || attempt.status === 'manual_review' || verification.status === 'manual_review'
+      ? 'review_decision'
+      : 'automatic_decision';
+  const selfie = await findEvidence(deps, verificationId, attemptId, 'selfie');
+  const processors = selfie ? [`${deps.faces.processor}:IndexFaces@selfie`] : [];
+  // An approved verification with this attempt still open can only be this step's own work: a
+  // run stopped between the status write and the attempt's.
+  const statusWritten = verification.status === 'approved';
+  if (attempt.status === 'approved' && statusWritten) {
+    // Run again after the attempt was closed: complete what a stopped run may have left out.
+    await appendAuditOnce(deps, approvalAudit(verificationId, actor, { attemptId, cause, processors }));
     await deps.events.statusChanged({ verificationId, attemptId, status: 'approved', reasons: [] });
     return { status: 'approved' };
   }
   const now = deps.clock.now().toISOString();
-  const processors: string[] = [];
 
   const documentCheck = await deps.store.getCheck(verificationId, attemptId, 'document_data');
   if (documentCheck?.documentHash) {
@@ -56,21 +73,19 @@ export async function finalizeApproveStep(
     );
     if (!claimed) throw new DocumentAlreadyClaimedError(verificationId);
   }
-  const selfie = await findEvidence(deps, verificationId, attemptId, 'selfie');
-  if (selfie) {
-    await deps.faces.indexFace(selfie, verification.userId);
-    processors.push(`${deps.faces.processor}:IndexFaces@selfie`);
-  }
+  // Indexed before the status is written: a stopped run that got that far indexed it already.
+  if (selfie && !statusWritten) await deps.faces.indexFace(selfie, verification.userId);
   await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'passed');
 
-  const cause = verification.status === 'manual_review' ? 'review_decision' : 'automatic_decision';
-  await changeStatus(deps, verificationId, 'approved', cause, {
-    reasons: [],
-    frozen: true,
-    consecutiveFailures: 0,
-    cooldownUntil: undefined,
-    riskFlags: verification.riskFlags.filter((flag) => flag !== AFTER_COOLDOWN_FLAG),
-  });
+  if (!statusWritten) {
+    await changeStatus(deps, verificationId, 'approved', cause, {
+      reasons: [],
+      frozen: true,
+      consecutiveFailures: 0,
+      cooldownUntil: undefined,
+      riskFlags: verification.riskFlags.filter((flag) => flag !== AFTER_COOLDOWN_FLAG),
+    });
+  }
   await deps.store.transitionAttempt(
     verificationId,
     attemptId,
@@ -87,15 +102,24 @@ export async function finalizeApproveStep(
       }),
     ],
   );
-  await deps.audit.append({
-    subject: subjectOf(verificationId),
-    action: 'verification.approved',
-    actor: state.review ? `compliance_reviewer:${state.review.reviewer}` : `system:${deps.functionName ?? 'approve'}`,
-    details: { attemptId, cause, processors, frozen: true },
-  });
+  await deps.audit.append(approvalAudit(verificationId, actor, { attemptId, cause, processors }));
   await deps.events.statusChanged({ verificationId, attemptId, status: 'approved', reasons: [] });
   deps.metrics?.count(OPERATIONAL_METRICS.decision, { [OUTCOME_DIMENSION]: 'approved' });
   return { status: 'approved' };
+}
+
+/** The audit event of an approval. */
+function approvalAudit(
+  verificationId: string,
+  actor: string,
+  details: { attemptId: string; cause: TransitionCause; processors: readonly string[] },
+): AuditEventInput {
+  return {
+    subject: subjectOf(verificationId),
+    action: 'verification.approved',
+    actor,
+    details: { attemptId: details.attemptId, cause: details.cause, processors: [...details.processors], frozen: true },
+  };
 }
 
 export const handler = workflowTask('finalize-approve', finalizeApproveStep, () => {

@@ -4,9 +4,15 @@
  * starts the cooldown at the configured limit (PRODUCT §4: 3 failures -> 24 hours) — and
  * publishes the status change. Output: the new status and, in cooldown, its end, which the
  * state machine's Wait state uses (`TimestampPath`).
+ *
+ * Safe to run again after a crash at any point (at-least-once): the rate limiter counts the
+ * attempt once, a status already written is not written again, and a run that finds the attempt
+ * closed only completes its audit event (once) and re-publishes the status change.
  */
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION, REASON_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
+import type { AuditEventInput } from '../../domain/records.ts';
+import type { TransitionCause } from '../../domain/status-transitions.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import {
   auditLog,
@@ -21,7 +27,7 @@ import { WorkflowRecordNotFoundError } from './errors.ts';
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import type { WorkflowState } from './state.ts';
 import { decisionCounters } from '../../domain/decision-metrics.ts';
-import { changeStatus, requireVerification, submittedAt } from './support.ts';
+import { appendAuditOnce, changeStatus, requireVerification, submittedAt } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
 export interface RejectionOutput {
@@ -40,7 +46,37 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
   const verification = await requireVerification(deps, verificationId);
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
+  const fromReview = state.review?.decision === 'reject';
+  const actor = fromReview
+    ? `compliance_reviewer:${state.review?.reviewer}`
+    : `system:${deps.functionName ?? 'reject'}`;
+  const cause =
+    state.review !== undefined || attempt.status === 'manual_review' || verification.status === 'manual_review'
+      ? 'review_decision'
+      : 'automatic_decision';
+  // A verification already rejected (or in cooldown) while this attempt is still open can only be
+  // this step's own work: a run stopped between the status write and the attempt's.
+  const statusWritten = verification.status === 'rejected' || verification.status === 'cooldown';
   if (attempt.status === 'rejected') {
+    // Run again after the attempt was closed: complete what a stopped run may have left out.
+    if (statusWritten) {
+      await appendAuditOnce(
+        deps,
+        rejectionAudit(verificationId, verification.status, actor, {
+          attemptId,
+          cause,
+          reasons: attempt.reasons,
+          consecutiveFailures: verification.consecutiveFailures,
+          cooldownUntil: verification.cooldownUntil,
+        }),
+      );
+      await deps.events.statusChanged({
+        verificationId,
+        attemptId,
+        status: verification.status,
+        reasons: [...attempt.reasons],
+      });
+    }
     return {
       status: verification.status,
       ...(verification.status === 'cooldown' && verification.cooldownUntil
@@ -48,22 +84,28 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
         : {}),
     };
   }
-  const fromReview = state.review?.decision === 'reject';
   const source: readonly ReasonCode[] = fromReview ? (state.review?.reasons ?? []) : (state.decision?.reasons ?? []);
   const reasons = source.filter((r) => r !== 'MANUAL_REVIEW_REQUIRED');
 
+  // Counted once per attempt, however often the step runs.
   const outcome = await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'failed');
-  const status: VerificationStatus = outcome.cooldownUntil ? 'cooldown' : 'rejected';
-  const cause = verification.status === 'manual_review' ? 'review_decision' : 'automatic_decision';
-  const riskFlags = [
-    ...new Set([...verification.riskFlags.filter((f) => f !== AFTER_COOLDOWN_FLAG), ...outcome.riskFlags]),
-  ];
-  await changeStatus(deps, verificationId, status, cause, {
-    reasons: [...reasons],
-    consecutiveFailures: outcome.consecutiveFailures,
-    cooldownUntil: outcome.cooldownUntil,
-    riskFlags,
-  });
+  const status: VerificationStatus = statusWritten
+    ? verification.status
+    : outcome.cooldownUntil
+      ? 'cooldown'
+      : 'rejected';
+  const cooldownUntil = statusWritten ? verification.cooldownUntil : outcome.cooldownUntil;
+  if (!statusWritten) {
+    const riskFlags = [
+      ...new Set([...verification.riskFlags.filter((f) => f !== AFTER_COOLDOWN_FLAG), ...outcome.riskFlags]),
+    ];
+    await changeStatus(deps, verificationId, status, cause, {
+      reasons: [...reasons],
+      consecutiveFailures: outcome.consecutiveFailures,
+      cooldownUntil,
+      riskFlags,
+    });
+  }
   await deps.store.transitionAttempt(
     verificationId,
     attemptId,
@@ -81,24 +123,49 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
       }),
     ],
   );
-  await deps.audit.append({
-    subject: subjectOf(verificationId),
-    action: status === 'cooldown' ? 'verification.cooldown_started' : 'verification.rejected',
-    actor: fromReview ? `compliance_reviewer:${state.review?.reviewer}` : `system:${deps.functionName ?? 'reject'}`,
-    details: {
+  await deps.audit.append(
+    rejectionAudit(verificationId, status, actor, {
       attemptId,
       cause,
-      reasons: [...reasons],
+      reasons,
       consecutiveFailures: outcome.consecutiveFailures,
-      ...(outcome.cooldownUntil ? { cooldownUntil: outcome.cooldownUntil } : {}),
-    },
-  });
+      cooldownUntil,
+    }),
+  );
   await deps.events.statusChanged({ verificationId, attemptId, status, reasons });
   deps.metrics?.count(OPERATIONAL_METRICS.decision, { [OUTCOME_DIMENSION]: 'rejected' });
   for (const reason of new Set(reasons)) {
     deps.metrics?.count(OPERATIONAL_METRICS.rejectionReason, { [REASON_DIMENSION]: reason });
   }
-  return { status, ...(outcome.cooldownUntil ? { cooldownUntil: outcome.cooldownUntil } : {}) };
+  return { status, ...(cooldownUntil ? { cooldownUntil } : {}) };
+}
+
+/** The audit event of a rejection (or of the cooldown it starts). */
+function rejectionAudit(
+  verificationId: string,
+  status: VerificationStatus,
+  actor: string,
+  details: {
+    attemptId: string;
+    cause: TransitionCause;
+    reasons: readonly ReasonCode[];
+    consecutiveFailures: number;
+    cooldownUntil: string | undefined;
+  },
+): AuditEventInput {
+  const { attemptId, cause, reasons, consecutiveFailures, cooldownUntil } = details;
+  return {
+    subject: subjectOf(verificationId),
+    action: status === 'cooldown' ? 'verification.cooldown_started' : 'verification.rejected',
+    actor,
+    details: {
+      attemptId,
+      cause,
+      reasons: [...reasons],
+      consecutiveFailures,
+      ...(cooldownUntil ? { cooldownUntil } : {}),
+    },
+  };
 }
 
 export const handler = workflowTask('finalize-reject', finalizeRejectStep, () => {

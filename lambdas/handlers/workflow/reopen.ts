@@ -3,13 +3,16 @@
  * `awaiting_upload`, which notifies the user through the status event). With
  * `rateLimits.manualReviewAfterCooldown` on, flags the verification so the next attempt's
  * decision goes to a person (PRODUCT §4: after the cooldown, the case may be routed to manual
- * review). A no-op when the cooldown already ended another way (lazily at the next request).
+ * review). When the cooldown already ended (lazily at the next request, or by a run of this
+ * step stopped after its status write), it only sets the flag, writes the audit event once and
+ * re-publishes the status change.
  */
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
+import type { AuditEventInput } from '../../domain/records.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import { auditLog, statusEvents, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
 import type { WorkflowState } from './state.ts';
-import { changeStatus, requireVerification } from './support.ts';
+import { appendAuditOnce, changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
 /** What reopening needs (also used by the reconciler for cooldowns past their end). */
@@ -21,13 +24,25 @@ export async function reopenStep(
 ): Promise<{ status: VerificationStatus; reopened: boolean }> {
   const { verificationId, attemptId } = state;
   const verification = await requireVerification(deps, verificationId);
+  const reopenedEvent = (manualReviewNext: boolean): AuditEventInput => ({
+    subject: subjectOf(verificationId),
+    action: 'verification.reopened',
+    actor: `system:${deps.functionName ?? 'reopen'}`,
+    details: { attemptId, cause: 'cooldown_ended', manualReviewNext },
+  });
   if (verification.status !== 'cooldown') {
-    // Ended lazily by the next attempt request: still route that attempt to a person.
-    const flagMissing = !verification.riskFlags.includes(AFTER_COOLDOWN_FLAG);
-    if (verification.status === 'awaiting_upload' && flagMissing && deps.config.rateLimits.manualReviewAfterCooldown) {
-      await deps.store.updateVerification(verificationId, verification.version, {
-        riskFlags: [...verification.riskFlags, AFTER_COOLDOWN_FLAG],
-      });
+    // Ended lazily by the next attempt request, or by a run of this step stopped after the status
+    // write: still route the next attempt to a person, and write the audit event once.
+    const manualReviewNext = deps.config.rateLimits.manualReviewAfterCooldown;
+    const flagged = verification.riskFlags.includes(AFTER_COOLDOWN_FLAG);
+    if (verification.status === 'awaiting_upload') {
+      if (manualReviewNext && !flagged) {
+        await deps.store.updateVerification(verificationId, verification.version, {
+          riskFlags: [...verification.riskFlags, AFTER_COOLDOWN_FLAG],
+        });
+      }
+      await appendAuditOnce(deps, reopenedEvent(manualReviewNext || flagged));
+      await deps.events.statusChanged({ verificationId, attemptId, status: 'awaiting_upload', reasons: [] });
     }
     return { status: verification.status, reopened: false };
   }
@@ -38,12 +53,7 @@ export async function reopenStep(
     cooldownUntil: undefined,
     riskFlags: flags,
   });
-  await deps.audit.append({
-    subject: subjectOf(verificationId),
-    action: 'verification.reopened',
-    actor: `system:${deps.functionName ?? 'reopen'}`,
-    details: { attemptId, cause: 'cooldown_ended', manualReviewNext: flags.includes(AFTER_COOLDOWN_FLAG) },
-  });
+  await deps.audit.append(reopenedEvent(flags.includes(AFTER_COOLDOWN_FLAG)));
   await deps.events.statusChanged({ verificationId, attemptId, status: 'awaiting_upload', reasons: [] });
   return { status: 'awaiting_upload', reopened: true };
 }

@@ -8,11 +8,12 @@
  */
 import { reviewOpenedCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
+import type { AuditEventInput } from '../../domain/records.ts';
 import type { VerificationLevel } from '../../domain/verification.ts';
 import type { ReviewTask } from '../../ports/workflow-store.ts';
 import { auditLog, reviewCompleter, statusEvents, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
 import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
-import { changeStatus, requireVerification } from './support.ts';
+import { changeStatus, isAudited, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -90,14 +91,18 @@ export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps)
     await changeStatus(deps, verificationId, 'manual_review', 'automatic_decision', { reasons });
   }
   await deps.store.transitionAttempt(verificationId, attemptId, ['processing'], { status: 'manual_review', reasons });
-  if (!existing) {
-    await deps.audit.append({
-      subject: subjectOf(verificationId),
-      action: 'review.opened',
-      actor: `system:${deps.functionName ?? 'review-task'}`,
-      details: { attemptId, queue: task.queue, priority: task.priority, dueAt: task.dueAt, causes, reasons },
-    });
+  const opened: AuditEventInput = {
+    subject: subjectOf(verificationId),
+    action: 'review.opened',
+    actor: `system:${deps.functionName ?? 'review-task'}`,
+    details: { attemptId, queue: task.queue, priority: task.priority, dueAt: task.dueAt, causes, reasons },
+  };
+  // With a task already there, this is a run again (a re-arm, or after a crash that may have come
+  // before the audit append). The status change is published before the audit append, so an
+  // audited opening was also published: each is then done once, at least.
+  if (!existing || !(await isAudited(deps, opened))) {
     await deps.events.statusChanged({ verificationId, attemptId, status: 'manual_review', reasons });
+    await deps.audit.append(opened);
   }
   return { queued: true };
 }

@@ -3,7 +3,7 @@
  * "which processor handled which image" record (PRODUCT §5).
  */
 import { assertTransition, type TransitionCause } from '../../domain/status-transitions.ts';
-import type { VerificationRecord } from '../../domain/records.ts';
+import type { AuditEventInput, VerificationRecord } from '../../domain/records.ts';
 import type { Slot, VerificationStatus } from '../../domain/verification.ts';
 import type { ImageRef } from '../../ports/face-service.ts';
 import type { VerificationChanges } from '../../ports/workflow-store.ts';
@@ -86,6 +86,22 @@ export async function changeStatus(
       if (attempt >= 3 || (error as Error).name !== 'WorkflowConflictError') throw error;
     }
   }
+}
+
+/** Whether the subject's trail already holds an event with the action of `event` for its attempt. */
+export async function isAudited(deps: Pick<WorkflowDeps, 'audit'>, event: AuditEventInput): Promise<boolean> {
+  const attemptId = event.details?.attemptId;
+  const trail = await deps.audit.list(event.subject);
+  return trail.some((existing) => existing.action === event.action && existing.details?.attemptId === attemptId);
+}
+
+/**
+ * Appends `event` unless the subject's trail already holds an event with the same action for
+ * the same attempt. A step run again after a crash between its last status write and its audit
+ * append uses this: the event is then written once, never lost and never doubled.
+ */
+export async function appendAuditOnce(deps: Pick<WorkflowDeps, 'audit'>, event: AuditEventInput): Promise<void> {
+  if (!(await isAudited(deps, event))) await deps.audit.append(event);
 }
 
 /** Audits that `processor` handled the images of `slots` for a check (PRODUCT §5). */

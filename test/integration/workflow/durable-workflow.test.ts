@@ -1,14 +1,16 @@
 /**
  * The synthesized verification workflow across restarts of the local engine (a store in a
- * temporary folder), and every step run twice (at-least-once delivery: a step interrupted by a
- * crash runs again on resume) leaving the same records as running it once.
+ * temporary folder); every step run twice (at-least-once delivery: a step interrupted by a
+ * crash runs again on resume) leaving the same records as running it once; and every step
+ * killed right after each one of its writes, then run again, still finishing the case with the
+ * same records (no status write refused as a repeat, no audit event lost).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
-import type { LocalTaskHandler } from '../../../local/stepfunctions/engine.ts';
+import type { ExecutionDescription, LocalTaskHandler } from '../../../local/stepfunctions/engine.ts';
 import { httpEvent, lambdaContext, parse } from '../../unit/intake/http-events.ts';
 import { appTemplate, harness, passportMrz, type Harness } from './harness.ts';
 
@@ -45,6 +47,134 @@ const twice =
     }
     return second;
   };
+
+/**
+ * The writes of the ports a step may make; a kill can land right after any of them. Listed
+ * per port so that a new write method is counted only once somebody names it here.
+ */
+const WRITES = {
+  store: [
+    'updateVerification',
+    'transitionAttempt',
+    'recordCheck',
+    'claimDocument',
+    'putReviewTask',
+    'decideReviewTask',
+  ],
+  audit: ['append'],
+  events: ['statusChanged', 'reviewEscalated'],
+  rateLimits: ['recordOutcome'],
+  faces: ['indexFace'],
+  reviews: ['completeReview'],
+  vault: ['copyToVault', 'deleteObject'],
+} as const;
+
+/** The most writes one step makes (FinalizeApprove: claim, index, outcome, verification, attempt, audit, event). */
+const MOST_WRITES_OF_A_STEP = 7;
+
+class Killed extends Error {
+  override readonly name = 'Killed';
+}
+
+/**
+ * The first run of every step stops right after its write number `write` lands (a crash of
+ * the process: nothing after it happens), then the step runs again with the same input, as
+ * the durable engine does on resume. Records `State#write` for each step so stopped.
+ */
+const killedAfter =
+  (write: number, world: () => Harness, interruptions: string[]) =>
+  (handler: LocalTaskHandler): LocalTaskHandler => {
+    const ran = new Set<string>();
+    return async (payload, context) => {
+      if (ran.has(context.stateName)) return handler(payload, context);
+      ran.add(context.stateName);
+      let count = 0;
+      const patched: Array<{ port: Record<string, unknown>; method: string }> = [];
+      for (const [name, methods] of Object.entries(WRITES)) {
+        const port = world()[name as keyof typeof WRITES] as unknown as Record<string, unknown>;
+        for (const method of methods) {
+          const original = port[method] as (...args: unknown[]) => Promise<unknown>;
+          port[method] = async (...args: unknown[]) => {
+            const result = await original.apply(port, args);
+            count += 1;
+            if (count === write) throw new Killed(`${context.stateName} killed after write ${write}`);
+            return result;
+          };
+          patched.push({ port, method });
+        }
+      }
+      try {
+        return await handler(payload, context);
+      } catch (error) {
+        if (!(error instanceof Killed)) throw error;
+        interruptions.push(`${context.stateName}#${write}`);
+      } finally {
+        for (const { port, method } of patched) delete port[method];
+      }
+      return handler(payload, context);
+    };
+  };
+
+/** `promise`, or an error saying where things stand (`explain`) when it takes longer than `ms`. */
+async function endsWithin<T>(ms: number, promise: Promise<T>, explain: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(explain())), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The paths through the workflow: name, face similarity, what the reviewer does. */
+const PATHS = [
+  ['approve', 99, undefined],
+  ['reject (face mismatch)', 10, undefined],
+  ['manual review -> approved', 88, 'approve'],
+  ['manual review -> rejected', 88, 'reject'],
+  ['manual review -> SLA passed, escalated -> approved', 88, 'escalate'],
+  ['three failures -> cooldown -> reopened', 10, 'cooldown'],
+] as const;
+type Review = (typeof PATHS)[number][2];
+
+function seeded(world: Harness): Harness {
+  world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+  world.faces.textLines = passportMrz();
+  return world;
+}
+
+/** Plays a path to the end of its (last) execution. */
+async function play(world: Harness, similarity: number, review: Review) {
+  world.faces.similarity = similarity;
+  if (review === 'cooldown') {
+    for (const attemptId of ['att-2', 'att-3'])
+      world.store.seed({ verificationId: 'ver-1', attemptId, livenessSessionId: 'session-1' });
+    await world.run('att-1');
+    await world.run('att-2');
+    return world.run('att-3');
+  }
+  const executionArn = world.start('att-1');
+  if (review === 'escalate') {
+    // The review SLA (7 days, a few seconds at the tests' scales) passes: ReviewEscalate runs, then the
+    // escalated task is decided.
+    await world.waitForToken(executionArn, 'EscalateReview');
+    await decideAsReviewer(world, 'approve');
+  } else if (review) {
+    await world.waitForToken(executionArn, 'AwaitReview');
+    await decideAsReviewer(world, review);
+  }
+  return world.engine.waitForExecution(executionArn);
+}
+
+/** An execution's output, times masked and the Reopen step's output left out. */
+function outputOf(execution: ExecutionDescription) {
+  return {
+    ...(JSON.parse((execution.output ?? '{}').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')) as object),
+    reopen: undefined,
+  };
+}
 
 /**
  * What a path leaves in the records, times masked (each world has its own clock). Audit events
@@ -144,50 +274,19 @@ describe('verification workflow across restarts (local engine with a store)', ()
     expect((await world.store.getVerification('ver-1'))?.status).toBe('awaiting_upload');
   });
 
-  it.each([
-    ['approve', 99, undefined],
-    ['reject (face mismatch)', 10, undefined],
-    ['manual review -> approved', 88, 'approve'],
-    ['manual review -> rejected', 88, 'reject'],
-    ['manual review -> SLA passed, escalated -> approved', 88, 'escalate'],
-    ['three failures -> cooldown -> reopened', 10, 'cooldown'],
-  ] as const)(
+  it.each(PATHS)(
     'every step of the %s path can run twice: same results, same records',
     async (_path, similarity, review) => {
       // Prepare
-      const play = async (world: Harness) => {
-        world.faces.similarity = similarity;
-        if (review === 'cooldown') {
-          for (const attemptId of ['att-2', 'att-3'])
-            world.store.seed({ verificationId: 'ver-1', attemptId, livenessSessionId: 'session-1' });
-          await world.run('att-1');
-          await world.run('att-2');
-          return world.run('att-3');
-        }
-        const executionArn = world.start('att-1');
-        if (review === 'escalate') {
-          // The review SLA (7 days, about 2.4 s at this scale) passes: ReviewEscalate runs, then the
-          // escalated task is decided.
-          await world.waitForToken(executionArn, 'EscalateReview');
-          await decideAsReviewer(world, 'approve');
-        } else if (review) {
-          await world.waitForToken(executionArn, 'AwaitReview');
-          await decideAsReviewer(world, review);
-        }
-        return world.engine.waitForExecution(executionArn);
-      };
-      const timeScale = review === 'escalate' ? 4e-6 : 1e-4;
-      const once = harness({ timeScale });
-      once.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-      once.faces.textLines = passportMrz();
+      // The review SLA (7 days) and the cooldown (24 hours) pass in about 2.4 s and 0.9 s.
+      const timeScale = review === 'escalate' ? 4e-6 : review === 'cooldown' ? 1e-5 : 1e-4;
+      const once = seeded(harness({ timeScale }));
       const mismatches: string[] = [];
-      const doubled = harness({ timeScale, wrap: twice(mismatches) });
-      doubled.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-      doubled.faces.textLines = passportMrz();
+      const doubled = seeded(harness({ timeScale, wrap: twice(mismatches) }));
 
       // Act
-      const expected = await play(once);
-      const actual = await play(doubled);
+      const expected = await play(once, similarity, review);
+      const actual = await play(doubled, similarity, review);
       once.engine.close();
       doubled.engine.close();
 
@@ -197,13 +296,50 @@ describe('verification workflow across restarts (local engine with a store)', ()
         'Reopen: {"status":"awaiting_upload","reopened":true} then {"status":"awaiting_upload","reopened":false}';
       expect(mismatches).toEqual(review === 'cooldown' ? [reopenAgain] : []);
       expect(actual.status).toBe(expected.status);
-      const output = (d: typeof actual) => ({
-        ...(JSON.parse((d.output ?? '{}').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')) as object),
-        reopen: undefined,
-      });
-      expect(output(actual)).toEqual(output(expected));
-      const [a, b] = [await recordsOf(once), await recordsOf(doubled)];
-      expect(b).toEqual(a);
+      expect(outputOf(actual)).toEqual(outputOf(expected));
+      expect(await recordsOf(doubled)).toEqual(await recordsOf(once));
     },
+  );
+
+  it.each(PATHS)(
+    'every step of the %s path, killed right after any one of its writes and run again, finishes the case: same records',
+    async (_path, similarity, review) => {
+      // Prepare: the path once without interruptions, for reference.
+      // The review SLA (7 days) and the cooldown (24 hours) pass in about 0.6 s and 0.9 s.
+      const timeScale = review === 'escalate' ? 1e-6 : review === 'cooldown' ? 1e-5 : 1e-4;
+      const once = seeded(harness({ timeScale }));
+      const expected = await play(once, similarity, review);
+      once.engine.close();
+      const reference = await recordsOf(once);
+      const killed: string[] = [];
+
+      for (let write = 1; write <= MOST_WRITES_OF_A_STEP; write += 1) {
+        // Act: every step's first run stops right after its write number `write`.
+        const interruptions: string[] = [];
+        const world: Harness = seeded(harness({ timeScale, wrap: killedAfter(write, () => world, interruptions) }));
+        const actual = await endsWithin(10_000, play(world, similarity, review), () => {
+          // A step that cannot finish a half-done case sends it to review, which nobody decides here.
+          const last = world.engine.listExecutions(world.stateMachineArn, 'RUNNING').map((execution) => {
+            return world.engine.getExecutionHistory(execution.executionArn).at(-1)?.stateName;
+          });
+          return `write ${write}: still running at ${JSON.stringify(last)} after kills ${interruptions.join(', ')}`;
+        });
+        world.engine.close();
+
+        // Assess
+        expect({ write, status: actual.status }).toEqual({ write, status: expected.status });
+        expect({ write, output: outputOf(actual) }).toEqual({ write, output: outputOf(expected) });
+        expect({ write, records: await recordsOf(world) }).toEqual({ write, records: reference });
+        killed.push(...interruptions);
+      }
+      // Every write of the deciding step (and of Reopen) was the last before a kill once.
+      const decider =
+        similarity < 50 || review === 'reject' || review === 'cooldown' ? 'FinalizeReject' : 'FinalizeApprove';
+      const writes = decider === 'FinalizeReject' ? 5 : 7;
+      for (let write = 1; write <= writes; write += 1) expect(killed).toContain(`${decider}#${write}`);
+      if (review === 'cooldown') for (const write of [1, 2, 3]) expect(killed).toContain(`Reopen#${write}`);
+      if (review === 'escalate') for (const write of [1, 2]) expect(killed).toContain(`EscalateReview#${write}`);
+    },
+    120_000,
   );
 });
