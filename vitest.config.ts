@@ -8,8 +8,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The crash test (restarts the whole runtime four times) runs with `npm run test:stress`.
-    exclude: ['test/stress/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,6 +1,6 @@
 /**
- * Crash test of the local runtime (`npm run test:stress`, not part of `npm test`): `kyc local` runs as its own process
- * group (Node and DynamoDB Local's Java); a batch of verifications goes through every path
+ * Crash test of the local runtime (part of `npm test`; alone: `npm run test:stress`): `kyc local`
+ * runs as its own process group (Node and DynamoDB Local's Java); a batch of verifications goes through every path
  * (approve, reject, manual review, cooldown) while the whole group is killed with SIGKILL at
  * four moments: right after uploads, during the workflow's checks, while a case waits for
  * review and while another is in cooldown. Each time the runtime starts again on the same data
