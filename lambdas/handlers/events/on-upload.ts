@@ -191,6 +191,24 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   if (!verification || !attempt) return ignore('unknown_attempt', `intake:${ref.bucket}`);
   const stale = await staleReason(deps, verification, attempt);
   if (stale) {
+    const recorded = attempt.requiredSlots.includes(slot)
+      ? await repository.getDocument(verificationId, attemptId, slot)
+      : undefined;
+    const same = recorded ? await sameUpload(evidence, ref, recorded) : 'other';
+    if (same !== 'other') {
+      // The recorded upload itself, delivered again after the case moved on (the delivery that
+      // recorded it stopped before deleting the intake copy): it counted; only the copy is left.
+      await audit.append({
+        subject,
+        action: 'upload.duplicate',
+        actor: ACTOR,
+        origin,
+        reason: stale,
+        details: { attemptId, slot },
+      });
+      if (same === 'unfinished') await evidence.deleteObject(ref);
+      return { outcome: 'duplicate' };
+    }
     await audit.append({
       subject,
       action: 'upload.refused',

@@ -76,6 +76,8 @@ function setup(
   const bytes = options.bytes ?? JPEG;
   // The intake bucket as S3 keeps it: a deleted version is gone for HEAD.
   const deleted = new Set<string>();
+  /** How many of the next deletions stop with a crash before they land. */
+  const crash = { deletes: 0 };
   const versionOf = (input: { Key?: string; VersionId?: string }) => `${input.Key}@${input.VersionId ?? ''}`;
   s3.on(HeadObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
     if (deleted.has(versionOf(input))) throw Object.assign(new Error('Not Found'), { name: 'NotFound' });
@@ -88,6 +90,10 @@ function setup(
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([bytes]) }));
   s3.on(CopyObjectCommand).resolves({ VersionId: 'vault-1' });
   s3.on(DeleteObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
+    if (crash.deletes > 0) {
+      crash.deletes -= 1;
+      throw new Error('process killed');
+    }
     deleted.add(versionOf(input));
     return {};
   });
@@ -106,7 +112,7 @@ function setup(
     clock: new FakeClock(),
   });
   const handler = (event: unknown) => onUpload(event as EventBridgeEvent<string, unknown>, lambdaContext);
-  return { handler, repository, audit, rateLimits, gateCalls };
+  return { handler, repository, audit, rateLimits, gateCalls, crash };
 }
 
 const rejected = (code: 'PHOTO_TOO_BLURRY' | 'NO_FACE_DETECTED'): QualityGateVerdict => ({
@@ -496,6 +502,28 @@ describe('on-upload', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
     expect(repository.attempts.get('v-1/a-1')?.status).toBe('processing');
+  });
+
+  it('counts the recorded upload, without refusing it, when it comes again after the case was decided', async () => {
+    // Prepare: the last upload's delivery stops after the workflow start, before the intake copy
+    // is deleted; the case is then approved before the event comes again.
+    const { handler, repository, audit, crash } = setup();
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    crash.deletes = 1;
+    await expect(handler(objectEvent('intake/v-1/a-1/selfie'))).rejects.toThrow('process killed');
+    const verification = repository.verifications.get('v-1');
+    repository.verifications.set('v-1', { ...verification!, status: 'approved', frozen: true });
+
+    // Act
+    const again = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(again).toEqual({ outcome: 'duplicate' });
+    expect(audit.actions()).not.toContain('upload.refused');
+    expect(audit.actions().at(-1)).toBe('upload.duplicate');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    const deletes = s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key);
+    expect(deletes).toEqual(['intake/v-1/a-1/document_front', 'intake/v-1/a-1/selfie', 'intake/v-1/a-1/selfie']);
   });
 
   it('finishes a rejection whose delivery stopped before the failure was counted', async () => {
