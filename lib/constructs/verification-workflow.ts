@@ -103,6 +103,10 @@ export const TRANSIENT_ERRORS = [
   'WorkflowConflictError',
   'RateLimitContentionError',
   'AuditAppendError',
+  // The applicant has not finished the Face Liveness challenge yet (the Liveness step already
+  // waited 20 s). Seven such waits and the retry intervals span about the session's 3-minute
+  // life; a session still open after them goes to review with its cause.
+  'LivenessSessionPendingError',
 ];
 
 export interface VerificationWorkflowProps {

@@ -432,6 +432,8 @@ export function fakeWorkflowWorld(
     reviews,
     clock,
     metrics,
+    // Waits pass on the fake clock at once.
+    sleep: async (ms: number) => clock.advance(ms),
   };
   return { deps, clock, store, faces, liveness, vault, events, audit, rateLimits, reviews, metrics };
 }

@@ -39,6 +39,8 @@ export interface WorkflowDeps {
   /** Copies liveness images of an attempt that goes to a decision into the vault. */
   readonly evidence: EvidenceVault;
   readonly store: WorkflowStore;
+  /** Waits between polls (tests pass one that moves a fake clock); `setTimeout` by default. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** `list`: a step run again after a crash checks whether its audit event is already written. */
   readonly audit: Pick<AuditLog, 'append' | 'list'>;
   readonly faces: FaceService;

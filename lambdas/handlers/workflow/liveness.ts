@@ -1,6 +1,9 @@
 /**
  * Workflow check: reads the Face Liveness session result of the attempt, binds it to the
  * applicant and persists it at once (the service keeps session results only for a short time).
+ * The workflow starts with the last upload, so the applicant may still be in the challenge: an
+ * open session (`CREATED`, `IN_PROGRESS`) is asked again every second for up to 20 s, then left
+ * to the state machine's retries (`LivenessSessionPendingError`), never judged as failed.
  *
  * Binding (a live stand-in must not lend their liveness to a photo of someone else):
  * - the session must be the attempt's own: its images lie under the attempt's prefix
@@ -51,6 +54,32 @@ export class LivenessSessionMismatchError extends Error {
   }
 }
 
+/**
+ * The session is still open (`CREATED` or `IN_PROGRESS`: the applicant has not finished the
+ * challenge) after the step's wait. Retried by the state machine; a session that is never
+ * finished expires (3 minutes in AWS) and is then judged `EXPIRED`.
+ */
+export class LivenessSessionPendingError extends Error {
+  constructor(
+    public readonly attemptId: string,
+    public readonly sessionId: string,
+    public readonly status: string,
+  ) {
+    super(`Face Liveness session ${sessionId} of attempt ${attemptId} is still ${status}`);
+    this.name = 'LivenessSessionPendingError';
+  }
+}
+
+/** Statuses of a session the applicant may still finish. */
+const OPEN_SESSION = new Set(['CREATED', 'IN_PROGRESS']);
+
+/**
+ * How long the step waits for an open session before it leaves it to the state machine's
+ * retries, and how often it asks. The workflow starts with the last upload; a client that runs
+ * the challenge after its uploads is usually done within seconds.
+ */
+export const LIVENESS_OPEN_SESSION_WAIT = { totalMs: 20_000, everyMs: 1_000 } as const;
+
 /** The ports the step takes. */
 export type LivenessDeps = Pick<
   WorkflowDeps,
@@ -63,6 +92,7 @@ export type LivenessDeps = Pick<
   | 'liveness'
   | 'livenessBucket'
   | 'processorLog'
+  | 'sleep'
   | 'store'
   | 'vaultBucket'
 >;
@@ -73,7 +103,7 @@ export async function livenessStep(state: WorkflowState, deps: LivenessDeps): Pr
   const attempt = await deps.store.getAttempt(verificationId, attemptId);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   if (!attempt.livenessSessionId) throw new MissingLivenessSessionError(attemptId);
-  const session = await deps.liveness.getResult(attempt.livenessSessionId);
+  const session = await finishedSession(deps, attemptId, attempt.livenessSessionId);
 
   const prefix = livenessPrefix(verificationId, attemptId);
   const images = [...(session.referenceImage ? [session.referenceImage] : []), ...(session.auditImages ?? [])];
@@ -162,6 +192,25 @@ export async function livenessStep(state: WorkflowState, deps: LivenessDeps): Pr
   // retried step still finds them).
   for (const image of images) await deps.evidence.deleteObject(image);
   return result;
+}
+
+/**
+ * The session's result once the applicant has finished (or abandoned) the challenge: asks again
+ * while it is open, up to `LIVENESS_OPEN_SESSION_WAIT`, then throws `LivenessSessionPendingError`.
+ * Judging an open session would fail the attempt (`LIVENESS_CHECK_FAILED`) and leave the images
+ * the finished challenge writes later in intake.
+ */
+async function finishedSession(deps: LivenessDeps, attemptId: string, sessionId: string) {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = deps.clock.now().getTime() + LIVENESS_OPEN_SESSION_WAIT.totalMs;
+  for (;;) {
+    const session = await deps.liveness.getResult(sessionId);
+    if (!OPEN_SESSION.has(session.status)) return session;
+    if (deps.clock.now().getTime() >= deadline) {
+      throw new LivenessSessionPendingError(attemptId, sessionId, session.status);
+    }
+    await sleep(LIVENESS_OPEN_SESSION_WAIT.everyMs);
+  }
 }
 
 export const handler = workflowTask('liveness', livenessStep, () => {

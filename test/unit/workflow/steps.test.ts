@@ -3,7 +3,8 @@ import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
 import { documentDataStep } from '../../../lambdas/handlers/workflow/document-data.ts';
 import { duplicatesStep } from '../../../lambdas/handlers/workflow/duplicates.ts';
 import { finalizeApproveStep } from '../../../lambdas/handlers/workflow/finalize-approve.ts';
-import { livenessStep } from '../../../lambdas/handlers/workflow/liveness.ts';
+import { LIVENESS_OPEN_SESSION_WAIT, livenessStep } from '../../../lambdas/handlers/workflow/liveness.ts';
+import { TRANSIENT_ERRORS } from '../../../lib/constructs/verification-workflow.ts';
 import { loadAttemptStep } from '../../../lambdas/handlers/workflow/load-attempt.ts';
 import { reopenStep } from '../../../lambdas/handlers/workflow/reopen.ts';
 import { reviewEscalateStep } from '../../../lambdas/handlers/workflow/review-escalate.ts';
@@ -213,6 +214,46 @@ describe('workflow steps', () => {
 
     // Act / Assess
     await expect(livenessStep(ids, w.deps)).rejects.toMatchObject({ name: 'LivenessSessionMismatchError' });
+    expect(w.vault.copies).toEqual([]);
+    expect(await w.store.getCheck('ver-1', 'att-1', 'liveness')).toBeUndefined();
+  });
+
+  it('liveness waits for a session the applicant is still finishing, then judges the finished one', async () => {
+    // Prepare: the workflow started with the last upload; the challenge ends two polls later.
+    const w = world();
+    const statuses = ['CREATED', 'IN_PROGRESS', 'SUCCEEDED'] as const;
+    const getResult = w.liveness.getResult.bind(w.liveness);
+    let polls = 0;
+    w.liveness.getResult = async (sessionId) => {
+      w.liveness.result = { status: statuses[Math.min(polls, 2)] as (typeof statuses)[number], confidence: 97 };
+      polls += 1;
+      return getResult(sessionId);
+    };
+    const started = w.clock.now().getTime();
+
+    // Act
+    const result = await livenessStep(ids, w.deps);
+
+    // Assess
+    expect(polls).toBe(3);
+    expect(w.clock.now().getTime() - started).toBe(2 * LIVENESS_OPEN_SESSION_WAIT.everyMs);
+    expect(result).toMatchObject({ kind: 'scored', status: 'SUCCEEDED', confidence: 97 });
+    expect(w.vault.copies.map((copy) => copy.to)).toEqual(['liveness/ver-1/att-1/session-1/reference.jpg']);
+  });
+
+  it('liveness leaves a session still open after its wait to the state machine, judging nothing', async () => {
+    // Prepare
+    const w = world();
+    w.liveness.result = { status: 'IN_PROGRESS' };
+    const started = w.clock.now().getTime();
+
+    // Act / Assess
+    await expect(livenessStep(ids, w.deps)).rejects.toMatchObject({
+      name: 'LivenessSessionPendingError',
+      status: 'IN_PROGRESS',
+    });
+    expect(w.clock.now().getTime() - started).toBe(LIVENESS_OPEN_SESSION_WAIT.totalMs);
+    expect(TRANSIENT_ERRORS).toContain('LivenessSessionPendingError');
     expect(w.vault.copies).toEqual([]);
     expect(await w.store.getCheck('ver-1', 'att-1', 'liveness')).toBeUndefined();
   });
