@@ -90,7 +90,8 @@ describe('kyc local survives kill -9 of its process group', () => {
   let current: Started | undefined;
   afterAll(async () => {
     // What the runtime said (ids and codes only), to explain a failure.
-    console.log(log.filter((line) => /\[local\]|recovered|stop|reconciler|failed/i.test(line)).join('\n'));
+    const telling = /\[local\]|recovered|stop|reconciler|failed|refused|"level":"(WARN|ERROR)"|upload processed/i;
+    console.log(log.filter((line) => telling.test(line)).join('\n'));
     if (process.env.KYC_CRASH_LOG) writeFileSync(process.env.KYC_CRASH_LOG, log.join('\n'));
     if (current && current.child.exitCode === null) await killGroup(current).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
