@@ -53,7 +53,10 @@ async function startLocal(dataDir: string, port: number, log: string[]): Promise
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    log.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  });
   child.stderr?.on('data', (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const deadline = Date.now() + 180_000;
   while (!/Press Ctrl-C/.test(out)) {
