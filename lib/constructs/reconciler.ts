@@ -98,8 +98,9 @@ export class Reconciler extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'DescribeExecution names executions of the one state machine (<machine>:*, execution names are attempt ids); ' +
-            'intake objects are limited to the intake/ prefix; table queries to the verifications indexes.',
+            'DescribeExecution names executions of the one state machine (<machine>:*): execution names are ' +
+            'attempt ids, unknown until run time.',
+          appliesTo: [{ regex: '/^Resource::arn:[^:]+:states:[^:]+:[^:]+:execution:[^:]+:\\*$/g' }],
         },
       ],
       true,
