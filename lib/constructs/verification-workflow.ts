@@ -570,6 +570,7 @@ export class VerificationWorkflow extends Construct {
           reason:
             'CDK grants the state machine lambda:InvokeFunction on each step function and its versions (":*"), and ' +
             'X-Ray/CloudWatch Logs delivery actions that support no resource-level permissions.',
+          appliesTo: [{ regex: '/^Resource::<WorkflowSteps[A-Za-z]+Function[0-9A-F]{8}\\.Arn>:\\*$/g' }, 'Resource::*'],
         },
       ],
       true,
