@@ -100,7 +100,7 @@ export class Reconciler extends Construct {
           reason:
             'DescribeExecution names executions of the one state machine (<machine>:*): execution names are ' +
             'attempt ids, unknown until run time.',
-          appliesTo: [{ regex: '/^Resource::arn:[^:]+:states:[^:]+:[^:]+:execution:[^:]+:\\*$/g' }],
+          appliesTo: [{ regex: '/^Resource::arn:.+:states:.+:execution:[^:]+:\\*$/g' }],
         },
       ],
       true,
