@@ -110,6 +110,18 @@ export function faceService(log: ProcessorLog, env: NodeJS.ProcessEnv = process.
   return new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog: log });
 }
 
+/**
+ * The ports of a step that hands images to the face service: the store, the buckets, the audit
+ * log, and the face service recording every image it is given on the case's audit chain.
+ */
+export function faceStepPorts(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<WorkflowDeps, 'store' | 'vaultBucket' | 'livenessBucket' | 'audit' | 'processorLog' | 'faces'> {
+  const audit = auditLog(env);
+  const log = processorLog(audit, env);
+  return { ...workflowBuckets(env), store: workflowStore(env), audit, processorLog: log, faces: faceService(log, env) };
+}
+
 export function evidenceVault(env: NodeJS.ProcessEnv = process.env): EvidenceVault {
   return new S3EvidenceStore({
     vaultBucket: requireEnv('vaultBucket', env),

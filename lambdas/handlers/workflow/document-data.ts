@@ -12,17 +12,7 @@
  */
 import type { DocumentType } from '../../domain/verification.ts';
 import { compareWithDeclared, normaliseDocumentNumber, readMrz, type MrzData } from '../../domain/mrz.ts';
-import {
-  auditLog,
-  faceService,
-  keyedHasher,
-  personalDataCrypto,
-  processorLog,
-  workflowBuckets,
-  workflowSettings,
-  workflowStore,
-  type WorkflowDeps,
-} from './deps.ts';
+import { faceStepPorts, keyedHasher, personalDataCrypto, workflowSettings, type WorkflowDeps } from './deps.ts';
 import type { DocumentCheckOutput, WorkflowState } from './state.ts';
 import { auditProcessing, findEvidence, requireEvidence, requireVerification } from './support.ts';
 import { workflowTask } from './task.ts';
@@ -103,15 +93,9 @@ function documentTypeMatches(type: DocumentType, mrz: MrzData): boolean {
   return true;
 }
 
-export const handler = workflowTask('document-data', documentDataStep, () => {
-  const audit = auditLog();
-  return {
-    ...workflowSettings(),
-    ...workflowBuckets(),
-    store: workflowStore(),
-    audit,
-    faces: faceService(processorLog(audit)),
-    hasher: keyedHasher(),
-    personalData: personalDataCrypto(),
-  };
-});
+export const handler = workflowTask('document-data', documentDataStep, () => ({
+  ...workflowSettings(),
+  ...faceStepPorts(),
+  hasher: keyedHasher(),
+  personalData: personalDataCrypto(),
+}));

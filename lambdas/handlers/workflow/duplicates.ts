@@ -5,15 +5,7 @@
  * and a count; the matched user ids stay in the check record for the reviewer.
  */
 import type { DuplicatesInput } from '../../domain/decision-policy.ts';
-import {
-  auditLog,
-  faceService,
-  processorLog,
-  workflowBuckets,
-  workflowSettings,
-  workflowStore,
-  type WorkflowDeps,
-} from './deps.ts';
+import { faceStepPorts, workflowSettings, type WorkflowDeps } from './deps.ts';
 import type { WorkflowState } from './state.ts';
 import { auditProcessing, requireEvidence, requireVerification } from './support.ts';
 import { workflowTask } from './task.ts';
@@ -56,13 +48,7 @@ export async function duplicatesStep(
   return result;
 }
 
-export const handler = workflowTask('duplicates', duplicatesStep, () => {
-  const audit = auditLog();
-  return {
-    ...workflowSettings(),
-    ...workflowBuckets(),
-    store: workflowStore(),
-    audit,
-    faces: faceService(processorLog(audit)),
-  };
-});
+export const handler = workflowTask('duplicates', duplicatesStep, () => ({
+  ...workflowSettings(),
+  ...faceStepPorts(),
+}));

@@ -3,15 +3,7 @@
  * CompareFaces on both vault objects). Output: the similarity score only.
  */
 import type { FaceMatchInput } from '../../domain/decision-policy.ts';
-import {
-  auditLog,
-  faceService,
-  processorLog,
-  workflowBuckets,
-  workflowRuntime,
-  workflowStore,
-  type WorkflowDeps,
-} from './deps.ts';
+import { faceStepPorts, workflowRuntime, type WorkflowDeps } from './deps.ts';
 import type { WorkflowState } from './state.ts';
 import { auditProcessing, requireEvidence } from './support.ts';
 import { workflowTask } from './task.ts';
@@ -42,13 +34,4 @@ export async function faceMatchStep(state: WorkflowState, deps: FaceMatchDeps): 
   return result;
 }
 
-export const handler = workflowTask('face-match', faceMatchStep, () => {
-  const audit = auditLog();
-  return {
-    ...workflowRuntime(),
-    ...workflowBuckets(),
-    store: workflowStore(),
-    audit,
-    faces: faceService(processorLog(audit)),
-  };
-});
+export const handler = workflowTask('face-match', faceMatchStep, () => ({ ...workflowRuntime(), ...faceStepPorts() }));

@@ -19,17 +19,7 @@
 import { livenessPrefix } from '../../adapters/aws/rekognition-liveness.ts';
 import type { LivenessBinding, LivenessInput } from '../../domain/decision-policy.ts';
 import type { ImageRef } from '../../ports/face-service.ts';
-import {
-  auditLog,
-  evidenceVault,
-  faceService,
-  livenessService,
-  processorLog,
-  workflowBuckets,
-  workflowSettings,
-  workflowStore,
-  type WorkflowDeps,
-} from './deps.ts';
+import { faceStepPorts, evidenceVault, livenessService, workflowSettings, type WorkflowDeps } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import type { WorkflowState } from './state.ts';
 import { auditProcessing, requireEvidence, requireVerification } from './support.ts';
@@ -213,17 +203,9 @@ async function finishedSession(deps: LivenessDeps, attemptId: string, sessionId:
   }
 }
 
-export const handler = workflowTask('liveness', livenessStep, () => {
-  const audit = auditLog();
-  const log = processorLog(audit);
-  return {
-    ...workflowSettings(),
-    ...workflowBuckets(),
-    store: workflowStore(),
-    audit,
-    evidence: evidenceVault(),
-    processorLog: log,
-    faces: faceService(log),
-    liveness: livenessService(),
-  };
-});
+export const handler = workflowTask('liveness', livenessStep, () => ({
+  ...workflowSettings(),
+  ...faceStepPorts(),
+  evidence: evidenceVault(),
+  liveness: livenessService(),
+}));
