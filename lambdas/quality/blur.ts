@@ -171,64 +171,61 @@ function medianBin(bins: Uint32Array, count: number): number {
   return 0;
 }
 
-/**
- * Taps for the gradient of the Gaussian-smoothed image at one pixel: the smoothing kernel and
- * its copies shifted by one pixel either way, over [-radius - 1, radius + 1].
- */
+/** The smoothing kernel the gradient of the Gaussian-smoothed image is taken of, and its radius. */
 interface GradientTaps {
   readonly radius: number;
-  readonly centre: Float32Array;
-  readonly minus: Float32Array;
-  readonly plus: Float32Array;
+  readonly kernel: Float64Array;
 }
 
 function gradientTaps(sigma: number): GradientTaps {
-  const kernel = gaussianKernel(sigma);
-  const radius = (kernel.length - 1) / 2;
-  const size = 2 * radius + 3;
-  const centre = new Float32Array(size);
-  const minus = new Float32Array(size);
-  const plus = new Float32Array(size);
-  for (let d = -radius - 1; d <= radius + 1; d++) {
-    const at = (k: number): number => (Math.abs(k) <= radius ? (kernel[k + radius] as number) : 0);
-    centre[d + radius + 1] = at(d);
-    minus[d + radius + 1] = at(d + 1); // weight of the smoothed value one pixel before
-    plus[d + radius + 1] = at(d - 1); // weight of the smoothed value one pixel after
-  }
-  return { radius, centre, minus, plus };
+  const kernel = Float64Array.from(gaussianKernel(sigma));
+  return { radius: (kernel.length - 1) / 2, kernel };
 }
 
 /**
- * Gradient (central differences) of the Gaussian-smoothed image at one pixel, computed directly,
- * written to `out` ([x, y]).
+ * Gradient (central differences) of the Gaussian-smoothed image at one pixel, computed directly
+ * and separably, written to `out` ([x, y]): each row from y - r - 1 to y + r + 1 is smoothed
+ * along x at x - 1, x and x + 1 (only at x for the two outer rows, which only the vertical
+ * difference uses), then those are smoothed down the column at y (horizontal difference) and at
+ * y - 1 and y + 1 (vertical difference). Pixels beyond the border repeat the edge.
  */
 function gradientAt(image: GreyImage, x: number, y: number, taps: GradientTaps, out: Float64Array): void {
-  const { radius, centre, minus, plus } = taps;
+  const { radius, kernel } = taps;
   const { data, width, height } = image;
   let left = 0;
   let right = 0;
   let up = 0;
   let down = 0;
-  const x0 = x - radius - 1;
-  const inside = x0 >= 0 && x + radius + 1 < width;
-  for (let k = 0; k < centre.length; k++) {
-    const yy = Math.min(height - 1, Math.max(0, y - radius - 1 + k));
-    const row = yy * width;
-    let rowCentre = 0;
-    let rowMinus = 0;
-    let rowPlus = 0;
-    for (let j = 0; j < centre.length; j++) {
-      const xx = inside ? x0 + j : Math.min(width - 1, Math.max(0, x0 + j));
-      const value = data[row + xx] as number;
-      rowCentre += value * (centre[j] as number);
-      rowMinus += value * (minus[j] as number);
-      rowPlus += value * (plus[j] as number);
+  const inside = x - radius - 1 >= 0 && x + radius + 1 < width;
+  for (let d = -radius - 1; d <= radius + 1; d++) {
+    const row = Math.min(height - 1, Math.max(0, y + d)) * width;
+    let before = 0;
+    let centre = 0;
+    let after = 0;
+    const outer = d < -radius || d > radius;
+    for (let t = -radius; t <= radius; t++) {
+      const weight = kernel[t + radius] as number;
+      if (inside) {
+        const at = row + x + t;
+        centre += (data[at] as number) * weight;
+        if (outer) continue;
+        before += (data[at - 1] as number) * weight;
+        after += (data[at + 1] as number) * weight;
+      } else {
+        centre += (data[row + Math.min(width - 1, Math.max(0, x + t))] as number) * weight;
+        if (outer) continue;
+        before += (data[row + Math.min(width - 1, Math.max(0, x + t - 1))] as number) * weight;
+        after += (data[row + Math.min(width - 1, Math.max(0, x + t + 1))] as number) * weight;
+      }
     }
-    const wy = centre[k] as number;
-    left += rowMinus * wy;
-    right += rowPlus * wy;
-    up += rowCentre * (minus[k] as number);
-    down += rowCentre * (plus[k] as number);
+    // This row is at offset d from y: it weighs K(d) at y, K(d + 1) at y - 1, K(d - 1) at y + 1.
+    if (!outer) {
+      const weight = kernel[d + radius] as number;
+      left += before * weight;
+      right += after * weight;
+    }
+    if (d + 1 >= -radius && d + 1 <= radius) up += centre * (kernel[d + 1 + radius] as number);
+    if (d - 1 >= -radius && d - 1 <= radius) down += centre * (kernel[d - 1 + radius] as number);
   }
   out[0] = (right - left) / 2;
   out[1] = (down - up) / 2;
@@ -277,12 +274,9 @@ function findEdges(image: GreyImage, region: Box, options: BlurOptions): EdgeMap
   const minStep = Math.max(options.minStep ?? 40, (options.noiseFactor ?? 10) * noise);
   if (w < 16 || h < 16) return { region, noise, minStep, pixels: new Int32Array(0), bins: new Uint8Array(0) };
   const floor = 8 * Math.max(minStep / (Math.sqrt(2 * Math.PI) * 6), 0.5 * Math.sqrt(12) * noise);
-  const magnitude = new Float32Array(w * h);
-  const direction = new Uint8Array(w * h);
   // Rows only where the document is (2 px beyond it, so every measured edge's neighbours are computed).
   const spans = options.inside ? rowSpans(region, options.inside, 2) : undefined;
-  const strong = sobelPass(image, region, floor, magnitude, direction, spans);
-  const { pixels, bins } = maximaPass(image.width, region, magnitude, direction, strong, options.inside);
+  const { pixels, bins } = edgePass(image, region, floor, spans, options.inside);
   return { region, noise, minStep, pixels, bins };
 }
 
@@ -331,122 +325,167 @@ export function rowSpans(region: Box, inside: ConvexRegion, margin: number): Row
   return { start, end };
 }
 
-/**
- * Sobel gradients of `region` (region-relative output, 1 px border left at 0; only over `spans`
- * when given): magnitude and orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical,
- * 3 = 135 deg) where either component reaches floor / sqrt(2). Sobel is a [1 2 1] smoothing across and a central difference along:
- * 8x the gradient, noise gain sqrt(12). The 3x3 window slides along the row, so each pixel loads
- * one new column and adds its smoothed sum and its difference to the running ones. Returns the pixels whose magnitude reaches `floor` in row-major order (the only
- * ones that can be maxima).
- */
-function sobelPass(
-  image: GreyImage,
-  region: Box,
-  floor: number,
-  magnitude: Float32Array,
-  direction: Uint8Array,
-  spans: RowSpans | undefined,
-): Int32Array {
-  const { data, width } = image;
-  const w = region.x1 - region.x0;
-  const h = region.y1 - region.y0;
-  const halfFloor = floor / Math.SQRT2;
-  let strong = new Int32Array(16384);
-  let count = 0;
-  for (let y = 1; y < h - 1; y++) {
-    const start = spans ? Math.max(1, spans.start[y] as number) : 1;
-    const end = spans ? Math.min(w - 1, spans.end[y] as number) : w - 1;
-    if (start >= end) continue;
-    const mid = (y + region.y0) * width + region.x0;
-    const up = mid - width;
-    const down = mid + width;
-    // Column sums of the [1 2 1] smoothing (s) and column differences down - up (v): gx is the
-    // difference of the sums either side, gy the [1 2 1] sum of the differences.
-    let top = data[up + start - 1] as number;
-    let centre = data[mid + start - 1] as number;
-    let bottom = data[down + start - 1] as number;
-    let sPrev = top + 2 * centre + bottom;
-    let vPrev = bottom - top;
-    top = data[up + start] as number;
-    centre = data[mid + start] as number;
-    bottom = data[down + start] as number;
-    let sCur = top + 2 * centre + bottom;
-    let vCur = bottom - top;
-    const rowOut = y * w;
-    for (let x = start; x < end; x++) {
-      top = data[up + x + 1] as number;
-      centre = data[mid + x + 1] as number;
-      bottom = data[down + x + 1] as number;
-      const sNext = top + 2 * centre + bottom;
-      const vNext = bottom - top;
-      const gx = sNext - sPrev;
-      const gy = vPrev + 2 * vCur + vNext;
-      sPrev = sCur;
-      sCur = sNext;
-      vPrev = vCur;
-      vCur = vNext;
-      const ax = gx < 0 ? -gx : gx;
-      const ay = gy < 0 ? -gy : gy;
-      // |g| >= max(|gx|, |gy|): flat pixels (most of them) are settled without a square root.
-      if (ax < halfFloor && ay < halfFloor) continue;
-      const j = rowOut + x;
-      magnitude[j] = Math.sqrt(gx * gx + gy * gy);
-      if (ay <= ax * 0.4142) direction[j] = 0;
-      else if (ax <= ay * 0.4142) direction[j] = 2;
-      else direction[j] = gx * gy > 0 ? 1 : 3;
-      if ((magnitude[j] as number) < floor) continue;
-      if (count === strong.length) {
-        const grown = new Int32Array(count * 2);
-        grown.set(strong);
-        strong = grown;
-      }
-      strong[count++] = j;
+/** A growable list of edge candidates (image pixel index and orientation bin). */
+class EdgeList {
+  pixels = new Int32Array(4096);
+  bins = new Uint8Array(4096);
+  count = 0;
+
+  push(pixel: number, bin: number): void {
+    if (this.count === this.pixels.length) {
+      const pixels = new Int32Array(this.count * 2);
+      pixels.set(this.pixels);
+      this.pixels = pixels;
+      const bins = new Uint8Array(this.count * 2);
+      bins.set(this.bins);
+      this.bins = bins;
     }
+    this.pixels[this.count] = pixel;
+    this.bins[this.count] = bin;
+    this.count += 1;
   }
-  return strong.subarray(0, count);
 }
 
 /**
- * Maxima of `magnitude` along the gradient among the `strong` pixels (at or above `floor`, in
- * row-major order), at least 2 px inside the region and inside `inside`, in row-major order.
+ * One row of Sobel gradients (row `y` of `region`, columns [start, end)): the squared magnitude
+ * (an exact integer) of each pixel whose magnitude reaches `floor` (`floor2` = its square,
+ * rounded up) into `magnitude`, its orientation bin (0 = horizontal, 1 = 45 deg, 2 = vertical,
+ * 3 = 135 deg) into `direction`, and its column into `strong`; every other pixel is left at 0,
+ * which no strong pixel's maximum test can tell from its true, smaller magnitude. Sobel is a
+ * [1 2 1] smoothing across and a central difference along: 8x the gradient, noise gain
+ * sqrt(12). The 3x3 window slides along the row, so each pixel loads one new column and adds
+ * its smoothed sum and its difference to the running ones. Returns the number of strong pixels.
  */
-function maximaPass(
+function sobelRow(
+  data: Uint8Array,
+  mid: number,
   width: number,
-  region: Box,
-  magnitude: Float32Array,
+  start: number,
+  end: number,
+  floor2: number,
+  magnitude: Int32Array,
   direction: Uint8Array,
   strong: Int32Array,
+): number {
+  const up = mid - width;
+  const down = mid + width;
+  // Column sums of the [1 2 1] smoothing (s) and column differences down - up (v): gx is the
+  // difference of the sums either side, gy the [1 2 1] sum of the differences.
+  let top = data[up + start - 1] as number;
+  let centre = data[mid + start - 1] as number;
+  let bottom = data[down + start - 1] as number;
+  let sPrev = top + 2 * centre + bottom;
+  let vPrev = bottom - top;
+  top = data[up + start] as number;
+  centre = data[mid + start] as number;
+  bottom = data[down + start] as number;
+  let sCur = top + 2 * centre + bottom;
+  let vCur = bottom - top;
+  let count = 0;
+  for (let x = start; x < end; x++) {
+    top = data[up + x + 1] as number;
+    centre = data[mid + x + 1] as number;
+    bottom = data[down + x + 1] as number;
+    const sNext = top + 2 * centre + bottom;
+    const vNext = bottom - top;
+    const gx = sNext - sPrev;
+    const gy = vPrev + 2 * vCur + vNext;
+    sPrev = sCur;
+    sCur = sNext;
+    vPrev = vCur;
+    vCur = vNext;
+    const m2 = gx * gx + gy * gy;
+    if (m2 < floor2) continue;
+    magnitude[x] = m2;
+    const ax = gx < 0 ? -gx : gx;
+    const ay = gy < 0 ? -gy : gy;
+    if (ay <= ax * 0.4142) direction[x] = 0;
+    else if (ax <= ay * 0.4142) direction[x] = 2;
+    else direction[x] = gx * gy > 0 ? 1 : 3;
+    strong[count++] = x;
+  }
+  return count;
+}
+
+/**
+ * Sobel maxima along the gradient whose magnitude reaches `floor`, at least 2 px inside `region`
+ * and inside `inside`, in row-major order. Rows are computed one ahead of the row whose maxima
+ * are taken, in a ring of three (only over `spans` when given), so nothing of the size of the
+ * region is allocated.
+ */
+function edgePass(
+  image: GreyImage,
+  region: Box,
+  floor: number,
+  spans: RowSpans | undefined,
   inside: ConvexRegion | undefined,
 ): { pixels: Int32Array; bins: Uint8Array } {
+  const { data, width } = image;
   const w = region.x1 - region.x0;
   const h = region.y1 - region.y0;
-  const offsets = Int32Array.of(1, w + 1, w, w - 1);
-  let pixels = new Int32Array(4096);
-  let bins = new Uint8Array(4096);
-  let count = 0;
-  for (let s = 0; s < strong.length; s++) {
-    const i = strong[s] as number;
-    const y = (i / w) | 0;
-    const x = i - y * w;
-    if (y < 2 || y >= h - 2 || x < 2 || x >= w - 2) continue;
-    const m = magnitude[i] as number;
-    const bin = direction[i] as number;
-    const o = offsets[bin] as number;
-    if (m < (magnitude[i - o] as number) || m <= (magnitude[i + o] as number)) continue;
-    if (inside && !insideRegion(inside, x + region.x0, y + region.y0)) continue;
-    if (count === pixels.length) {
-      const grownPixels = new Int32Array(count * 2);
-      grownPixels.set(pixels);
-      pixels = grownPixels;
-      const grownBins = new Uint8Array(count * 2);
-      grownBins.set(bins);
-      bins = grownBins;
+  const floor2 = Math.ceil(floor * floor);
+  const rows = [new Int32Array(w), new Int32Array(w), new Int32Array(w)];
+  const directions = [new Uint8Array(w), new Uint8Array(w), new Uint8Array(w)];
+  const strongs = [new Int32Array(w), new Int32Array(w), new Int32Array(w)];
+  const counts = [0, 0, 0];
+  const edges = new EdgeList();
+  // Row r of the region lives in slot r % 3; rows 0 and h - 1 stay empty (the 1 px border).
+  for (let y = 1; y < h - 1; y++) {
+    const slot = y % 3;
+    const magnitude = rows[slot] as Int32Array;
+    magnitude.fill(0);
+    const start = spans ? Math.max(1, spans.start[y] as number) : 1;
+    const end = spans ? Math.min(w - 1, spans.end[y] as number) : w - 1;
+    counts[slot] =
+      start < end
+        ? sobelRow(
+            data,
+            (y + region.y0) * width + region.x0,
+            width,
+            start,
+            end,
+            floor2,
+            magnitude,
+            directions[slot] as Uint8Array,
+            strongs[slot] as Int32Array,
+          )
+        : 0;
+    // Row y - 1 now has both neighbours.
+    const row = y - 1;
+    if (row < 2 || row >= h - 2) continue;
+    const above = rows[(row + 2) % 3] as Int32Array;
+    const here = rows[row % 3] as Int32Array;
+    const below = magnitude;
+    const direction = directions[row % 3] as Uint8Array;
+    const strong = strongs[row % 3] as Int32Array;
+    const count = counts[row % 3] as number;
+    const rowIndex = (row + region.y0) * width + region.x0;
+    for (let s = 0; s < count; s++) {
+      const x = strong[s] as number;
+      if (x < 2 || x >= w - 2) continue;
+      const m = here[x] as number;
+      const bin = direction[x] as number;
+      let before: number;
+      let after: number;
+      if (bin === 0) {
+        before = here[x - 1] as number;
+        after = here[x + 1] as number;
+      } else if (bin === 1) {
+        before = above[x - 1] as number;
+        after = below[x + 1] as number;
+      } else if (bin === 2) {
+        before = above[x] as number;
+        after = below[x] as number;
+      } else {
+        before = above[x + 1] as number;
+        after = below[x - 1] as number;
+      }
+      if (m < before || m <= after) continue;
+      if (inside && !insideRegion(inside, x + region.x0, row + region.y0)) continue;
+      edges.push(rowIndex + x, bin);
     }
-    pixels[count] = (y + region.y0) * width + x + region.x0;
-    bins[count] = bin;
-    count += 1;
   }
-  return { pixels: pixels.subarray(0, count), bins: bins.subarray(0, count) };
+  return { pixels: edges.pixels.subarray(0, edges.count), bins: edges.bins.subarray(0, edges.count) };
 }
 
 /**
