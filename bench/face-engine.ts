@@ -134,6 +134,7 @@ export async function run(): Promise<Record<string, number>> {
   const s = sorted(singleFaceMs);
   const sm = sorted(same);
   const df = sorted(different);
+  const memory = await faceEngineMemory();
   return {
     loadMs: round(loadMs),
     firstDetectMs: round(firstDetectMs),
@@ -155,8 +156,8 @@ export async function run(): Promise<Record<string, number>> {
     differentPeopleP99: round(percentile(df, 99)),
     differentPeopleMax: round(df[df.length - 1] ?? Number.NaN),
     rssMb: round(process.memoryUsage().rss / 1024 / 1024),
-    tfTensors: faceEngineMemory()?.tensors ?? Number.NaN,
-    tfMb: round((faceEngineMemory()?.bytes ?? Number.NaN) / 1024 / 1024),
+    tfTensors: memory?.tensors ?? Number.NaN,
+    tfMb: round((memory?.bytes ?? Number.NaN) / 1024 / 1024),
   };
 }
 

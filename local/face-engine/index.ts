@@ -3,20 +3,27 @@
  * `@vladmandic/human` on the tfjs WASM backend. Everything it needs (models, WASM binaries) ships in
  * `node_modules`; nothing is downloaded. Used by the local Rekognition server and by `kyc check`;
  * never in Lambda, where Rekognition is real. Good for a local stand-in, not for production decisions.
+ *
+ * The models run in a worker thread (`engine-worker.ts`): about 150 ms an image for boxes and
+ * scores, 400 ms with the embedding, of WASM that would otherwise hold the caller's event loop.
+ * In the local runtime, where every server and function shares one process, the API, the other
+ * functions and the workflow go on meanwhile, and the models get a core of their own. Images are
+ * decoded and reduced here (sharp, in libvips' threads) and sent as pixels.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Config, FaceResult, Human, Tensor } from '@vladmandic/human';
+import { Worker } from 'node:worker_threads';
+// sharp is loaded by this thread before any worker exists: libvips must stay loaded for the process's life.
 import sharp from 'sharp';
 import { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
-import { installFileFetch } from './file-fetch.ts';
+import type { WorkerReply, WorkerRequest } from './engine-worker.ts';
 import { calibrateSimilarity } from './similarity.ts';
 
 export { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
 export { calibrateSimilarity, SIMILARITY_KNOTS } from './similarity.ts';
+export { MAX_FACES } from './engine-worker.ts';
 
 /** One face found by the engine. */
 export interface EngineFace {
@@ -51,25 +58,33 @@ export interface FaceEngine {
 export const MAX_DETECT_SIDE = 1280;
 /** Largest decoded image accepted, in pixels (guards against decompression bombs). */
 export const MAX_INPUT_PIXELS = 50_000_000;
-/** Most faces reported for one image. */
-export const MAX_FACES = 10;
 
-const DEGREES_PER_RADIAN = 180 / Math.PI;
-
-let enginePromise: Promise<FaceEngine> | undefined;
-let loadedHuman: Human | undefined;
+let enginePromise: Promise<WorkerFaceEngine> | undefined;
 
 /**
  * Tensors and bytes the loaded engine holds in the tfjs backend (models included), or undefined
  * before the engine is loaded. Constant between detections when nothing leaks.
  *
  * @example
- * const before = faceEngineMemory()?.tensors;
+ * const before = (await faceEngineMemory())?.tensors;
  */
-export function faceEngineMemory(): { tensors: number; bytes: number } | undefined {
-  if (!loadedHuman) return undefined;
-  const { numTensors, numBytes } = loadedHuman.tf.memory();
-  return { tensors: numTensors, bytes: numBytes };
+export async function faceEngineMemory(): Promise<{ tensors: number; bytes: number } | undefined> {
+  if (!enginePromise) return undefined;
+  return (await enginePromise).memory();
+}
+
+/**
+ * Stops the engine's worker thread, if one runs (what a crash of the worker does): the requests it
+ * was working on fail with {@link FaceEngineLoadError}, and the next request starts a new worker,
+ * which loads the models again. The engine object and what it remembers stay.
+ *
+ * @example
+ * await stopFaceEngineWorker();
+ * await engine.detect(selfieBytes); // in a new worker
+ */
+export async function stopFaceEngineWorker(): Promise<void> {
+  const engine = await enginePromise?.catch(() => undefined);
+  await engine?.stopWorker();
 }
 
 /**
@@ -84,7 +99,7 @@ export function faceEngineMemory(): { tensors: number; bytes: number } | undefin
  * if (selfie && portrait) console.log(engine.similarity(selfie.embedding, portrait.embedding)); // 0..100
  */
 export function loadFaceEngine(): Promise<FaceEngine> {
-  enginePromise ??= createEngine().catch((error: unknown) => {
+  enginePromise ??= WorkerFaceEngine.start().catch((error: unknown) => {
     enginePromise = undefined;
     throw error;
   });
@@ -101,56 +116,15 @@ function packageDir(pkg: string): string {
   throw new FaceEngineLoadError(`package ${pkg} is not installed`, pkg);
 }
 
-function humanConfig(): Partial<Config> {
-  const noCache = { skipFrames: 0, skipTime: 0 };
-  return {
-    backend: 'wasm',
-    wasmPath: pathToFileURL(path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + path.sep).href,
-    modelBasePath: pathToFileURL(path.join(packageDir('@vladmandic/human'), 'models') + path.sep).href,
-    debug: false,
-    async: true,
-    warmup: 'none',
-    // Every image is independent: no result caching between "frames" as for video.
-    cacheSensitivity: 0,
-    filter: { enabled: false },
-    face: {
-      enabled: true,
-      detector: { ...noCache, rotation: false, maxDetected: MAX_FACES, minConfidence: 0.5, iouThreshold: 0.1 },
-      mesh: { enabled: true },
-      iris: { enabled: false },
-      description: { enabled: true, ...noCache },
-      emotion: { enabled: false },
-      antispoof: { enabled: true, ...noCache },
-      liveness: { enabled: true, ...noCache },
-    },
-    body: { enabled: false },
-    hand: { enabled: false },
-    object: { enabled: false },
-    gesture: { enabled: false },
-    segmentation: { enabled: false },
-  } as Partial<Config>;
-}
+/** human's descriptor similarity (0..1): a pure function of its bundle, no models, no backend. */
+type Similarity = (a: number[], b: number[]) => number;
 
-async function createEngine(): Promise<FaceEngine> {
-  installFileFetch();
-  const humanDir = packageDir('@vladmandic/human');
-  const config = humanConfig();
-  let human: Human;
-  try {
-    // By file path: the package's exports map does not expose the node-wasm build.
-    const require = createRequire(import.meta.url);
-    const { Human: HumanClass } = require(path.join(humanDir, 'dist', 'human.node-wasm.js')) as {
-      Human: new (config: Partial<Config>) => Human;
-    };
-    human = new HumanClass(config);
-    await human.load();
-  } catch (error) {
-    throw new FaceEngineLoadError('could not load the face models', config.modelBasePath ?? humanDir, {
-      cause: error,
-    });
-  }
-  loadedHuman = human;
-  return new HumanFaceEngine(human);
+function loadSimilarity(): Similarity {
+  const require = createRequire(import.meta.url);
+  const bundle = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js')) as {
+    match: { similarity: Similarity };
+  };
+  return bundle.match.similarity;
 }
 
 /** Decoded RGB pixels, already reduced to at most {@link MAX_DETECT_SIDE} on the long side. */
@@ -176,31 +150,6 @@ async function decodeRgb(image: Uint8Array): Promise<RgbImage> {
   }
 }
 
-const clamp01 = (value: number): number => Math.min(1, Math.max(0, value));
-
-function toEngineFace(face: FaceResult): EngineFace {
-  const [x = 0, y = 0, w = 0, h = 0] = face.boxRaw;
-  const left = clamp01(x);
-  const top = clamp01(y);
-  const result: EngineFace = {
-    box: { left, top, width: clamp01(x + w) - left, height: clamp01(y + h) - top },
-    confidence: clamp01(face.score),
-    embedding: face.embedding ? Array.from(face.embedding) : [],
-  };
-  const angle = face.rotation?.angle;
-  if (angle) {
-    result.pose = {
-      roll: angle.roll * DEGREES_PER_RADIAN,
-      yaw: angle.yaw * DEGREES_PER_RADIAN,
-      pitch: angle.pitch * DEGREES_PER_RADIAN,
-    };
-  }
-  // human has no sunglasses/mask model: `occlusion` stays undefined rather than guessed.
-  if (typeof face.live === 'number') result.live = clamp01(face.live);
-  if (typeof face.real === 'number') result.real = clamp01(face.real);
-  return result;
-}
-
 /** Images whose faces are remembered (one verification's document, selfie and liveness frames, several times over). */
 export const RECENT_IMAGES = 64;
 
@@ -213,9 +162,9 @@ const copyFace = (face: EngineFace, withEmbedding: boolean): EngineFace => ({
   ...(face.occlusion ? { occlusion: { ...face.occlusion } } : {}),
 });
 
-class HumanFaceEngine implements FaceEngine {
-  /** Detections run one at a time: one WASM backend, and human keeps per-call state. */
-  private queue: Promise<unknown> = Promise.resolve();
+type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
+
+class WorkerFaceEngine implements FaceEngine {
   /**
    * Faces of recently seen images by content (SHA-256), with or without embeddings. One upload
    * is looked at by several operations (the quality gate's DetectFaces, CompareFaces, the
@@ -223,9 +172,60 @@ class HumanFaceEngine implements FaceEngine {
    * analysed once. Least recently used first out.
    */
   private readonly recent = new Map<string, Promise<EngineFace[]>>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
   private analysed = 0;
+  /** The running worker; a worker that stops fails what it was asked, and the next request starts another. */
+  private worker: Worker | undefined;
 
-  constructor(private readonly human: Human) {}
+  private constructor(private readonly match: Similarity) {}
+
+  /** Starts the worker and loads the models in it. */
+  static async start(): Promise<WorkerFaceEngine> {
+    const engine = new WorkerFaceEngine(loadSimilarity());
+    try {
+      await engine.memory();
+    } catch (error) {
+      await engine.worker?.terminate();
+      throw error;
+    }
+    return engine;
+  }
+
+  private running(): Worker {
+    if (this.worker) return this.worker;
+    // None of this process's Node options: the entry registers what the worker needs itself.
+    const worker = new Worker(new URL('./engine-worker.mjs', import.meta.url), { execArgv: [] });
+    worker.on('message', (reply: WorkerReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      waiting.resolve(reply);
+    });
+    const stopped = (error: FaceEngineLoadError): void => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', (error) =>
+      stopped(new FaceEngineLoadError(`the face engine's worker failed: ${error.message}`, 'worker', { cause: error })),
+    );
+    worker.on('exit', (code) =>
+      stopped(new FaceEngineLoadError(`the face engine's worker stopped (exit code ${code})`, 'worker')),
+    );
+    // Kept alive only while it works (`request`): an idle engine never holds the process open.
+    // After the listeners, which would take the reference back.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Stops the worker (tests: a worker that dies); the next request starts another. */
+  async stopWorker(): Promise<void> {
+    await this.worker?.terminate();
+  }
 
   analysedImages(): number {
     return this.analysed;
@@ -245,8 +245,7 @@ class HumanFaceEngine implements FaceEngine {
       }
     }
     const key = keys[keys.length - 1] as string;
-    const run = this.queue.then(() => this.detectNow(image, options));
-    this.queue = run.catch(() => undefined);
+    const run = this.detectNow(image, withEmbeddings);
     this.recent.set(key, run);
     run.catch(() => this.recent.delete(key));
     while (this.recent.size > RECENT_IMAGES) this.recent.delete(this.recent.keys().next().value as string);
@@ -255,21 +254,38 @@ class HumanFaceEngine implements FaceEngine {
 
   similarity(a: number[], b: number[]): number {
     if (a.length === 0 || a.length !== b.length) return 0;
-    return calibrateSimilarity(this.human.match.similarity(a, b));
+    return calibrateSimilarity(this.match(a, b));
   }
 
-  private async detectNow(image: Uint8Array, options: DetectOptions): Promise<EngineFace[]> {
+  /** The tfjs memory in the worker (tensors and bytes, models included). */
+  async memory(): Promise<{ tensors: number; bytes: number }> {
+    const reply = await this.request({ id: this.nextId++, kind: 'memory' });
+    if ('memory' in reply) return reply.memory;
+    throw new FaceEngineLoadError('the face engine did not report its memory', 'worker');
+  }
+
+  private async detectNow(image: Uint8Array, embeddings: boolean): Promise<EngineFace[]> {
     this.analysed += 1;
     const { data, width, height } = await decodeRgb(image);
-    const tensor: Tensor = this.human.tf.tensor(data, [1, height, width, 3], 'float32');
-    try {
-      const result = await this.human.detect(tensor, {
-        face: { description: { enabled: options.embeddings ?? true } },
-      } as Partial<Config>);
-      if (result.error) throw new Error(`face detection failed: ${result.error}`);
-      return result.face.map(toEngineFace).sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);
-    } finally {
-      this.human.tf.dispose(tensor);
-    }
+    // A copy the worker owns (sharp's buffer may share its memory with others).
+    const pixels = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    const reply = await this.request({ id: this.nextId++, kind: 'detect', pixels, width, height, embeddings }, [
+      pixels,
+    ]);
+    if ('faces' in reply) return reply.faces;
+    throw new Error('the face engine answered a detection without faces');
+  }
+
+  private request(request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const worker = this.running();
+    return new Promise<WorkerReply>((resolve, reject) => {
+      if (this.pending.size === 0) worker.ref();
+      this.pending.set(request.id, { resolve, reject });
+      worker.postMessage(request, transfer);
+    }).then((reply) => {
+      if (!('error' in reply)) return reply;
+      if (reply.load) throw new FaceEngineLoadError(reply.error, reply.load.modelPath);
+      throw new Error(reply.error);
+    });
   }
 }

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import {
   FaceEngineImageError,
   faceEngineMemory,
   loadFaceEngine,
+  stopFaceEngineWorker,
   type EngineFace,
   type FaceEngine,
 } from '../../../local/face-engine/index.ts';
@@ -192,7 +195,7 @@ describe('offline face engine on the face-api sample photos', () => {
     // Ten different images: a remembered one would not reach the models.
     const images = await Promise.all(Array.from({ length: 10 }, (_, i) => portrait(sample1, face, 0.31 + i * 0.02)));
     await engine.detect(await portrait(sample1, face, 0.25));
-    const before = faceEngineMemory();
+    const before = await faceEngineMemory();
     const analysed = engine.analysedImages();
 
     // Act
@@ -202,7 +205,7 @@ describe('offline face engine on the face-api sample photos', () => {
     // Assess
     expect(before).toBeDefined();
     expect(engine.analysedImages() - analysed).toBe(11);
-    expect(faceEngineMemory()).toEqual(before);
+    expect(await faceEngineMemory()).toEqual(before);
   });
 
   it('analyses an image once for the several operations that look at it', async () => {
@@ -226,5 +229,45 @@ describe('offline face engine on the face-api sample photos', () => {
     expect(boxesAgain[0]?.box).toEqual(boxesOnly[0]?.box);
     expect(afterChange).toEqual(sameBytes);
     expect(afterChange[0]?.box.left).not.toBe(5);
+  });
+
+  it('starts a new worker when its worker has stopped, remembering what it saw', async () => {
+    // Prepare
+    const image = await portrait(sample1, sample1Faces[0] as EngineFace, 0.4);
+    const known = await engine.detect(image);
+    const analysed = engine.analysedImages();
+
+    // Act
+    await stopFaceEngineWorker();
+    const remembered = await engine.detect(image);
+    const fresh = await engine.detect(await portrait(sample1, sample1Faces[0] as EngineFace, 0.5));
+
+    // Assess
+    expect(remembered).toEqual(known);
+    expect(fresh).toHaveLength(1);
+    expect(engine.similarity(known[0]?.embedding ?? [], fresh[0]?.embedding ?? [])).toBeGreaterThanOrEqual(95);
+    expect(engine.analysedImages() - analysed).toBe(1);
+    expect(await faceEngineMemory()).toBeDefined();
+  });
+
+  it('keeps a process alive while it detects, and lets it end once idle', async () => {
+    // Prepare: a script whose only pending work is one detection, with no Node option of its own for the worker.
+    const script = [
+      "const { loadFaceEngine } = await import('./local/face-engine/index.ts');",
+      "const { readFile } = await import('node:fs/promises');",
+      'const engine = await loadFaceEngine();',
+      `const faces = await engine.detect(await readFile(${JSON.stringify(path.join(samplesDir(), 'sample1.jpg'))}));`,
+      'console.log(`faces=${faces.length}`);',
+    ].join('\n');
+
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: path.join(import.meta.dirname, '../../..'), timeout: 60_000 },
+    );
+
+    // Assess: it printed the faces (not cut short) and ended by itself (no timeout kill).
+    expect(stdout.trim()).toBe('faces=3');
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * The face engine's worker thread: loads `@vladmandic/human` on the tfjs WASM backend and runs
+ * the models on decoded pixels the main thread sends, one request at a time (one WASM backend,
+ * and human keeps per-call state). Started by `index.ts` through `engine-worker.mjs`; nothing
+ * here is imported by the main thread. Messages: {@link WorkerRequest} in, {@link WorkerReply}
+ * out.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort } from 'node:worker_threads';
+import type { Config, FaceResult, Human, Tensor } from '@vladmandic/human';
+import { installFileFetch } from './file-fetch.ts';
+import type { EngineFace } from './index.ts';
+
+/** Most faces reported for one image. */
+export const MAX_FACES = 10;
+
+/** What the main thread asks. `pixels`: RGB, 3 bytes a pixel, row after row. */
+export type WorkerRequest =
+  | {
+      readonly id: number;
+      readonly kind: 'detect';
+      readonly pixels: ArrayBuffer;
+      readonly width: number;
+      readonly height: number;
+      readonly embeddings: boolean;
+    }
+  | { readonly id: number; readonly kind: 'memory' };
+
+/** What the worker answers: the faces, the tfjs memory, or why it could not. */
+export type WorkerReply =
+  | { readonly id: number; readonly faces: EngineFace[] }
+  | { readonly id: number; readonly memory: { tensors: number; bytes: number } }
+  | { readonly id: number; readonly error: string; readonly load?: { readonly modelPath: string } };
+
+const DEGREES_PER_RADIAN = 180 / Math.PI;
+
+/** Finds `node_modules/<pkg>` from this file's location, the way Node resolves packages. */
+function packageDir(pkg: string): string {
+  const require = createRequire(import.meta.url);
+  for (const dir of require.resolve.paths(pkg) ?? []) {
+    const candidate = path.join(dir, pkg);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+  }
+  throw new Error(`package ${pkg} is not installed`);
+}
+
+function humanConfig(): Partial<Config> {
+  const noCache = { skipFrames: 0, skipTime: 0 };
+  return {
+    backend: 'wasm',
+    wasmPath: pathToFileURL(path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + path.sep).href,
+    modelBasePath: pathToFileURL(path.join(packageDir('@vladmandic/human'), 'models') + path.sep).href,
+    debug: false,
+    async: true,
+    warmup: 'none',
+    // Every image is independent: no result caching between "frames" as for video.
+    cacheSensitivity: 0,
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: { ...noCache, rotation: false, maxDetected: MAX_FACES, minConfidence: 0.5, iouThreshold: 0.1 },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      description: { enabled: true, ...noCache },
+      emotion: { enabled: false },
+      antispoof: { enabled: true, ...noCache },
+      liveness: { enabled: true, ...noCache },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  } as Partial<Config>;
+}
+
+const clamp01 = (value: number): number => Math.min(1, Math.max(0, value));
+
+function toEngineFace(face: FaceResult): EngineFace {
+  const [x = 0, y = 0, w = 0, h = 0] = face.boxRaw;
+  const left = clamp01(x);
+  const top = clamp01(y);
+  const result: EngineFace = {
+    box: { left, top, width: clamp01(x + w) - left, height: clamp01(y + h) - top },
+    confidence: clamp01(face.score),
+    embedding: face.embedding ? Array.from(face.embedding) : [],
+  };
+  const angle = face.rotation?.angle;
+  if (angle) {
+    result.pose = {
+      roll: angle.roll * DEGREES_PER_RADIAN,
+      yaw: angle.yaw * DEGREES_PER_RADIAN,
+      pitch: angle.pitch * DEGREES_PER_RADIAN,
+    };
+  }
+  // human has no sunglasses/mask model: `occlusion` stays undefined rather than guessed.
+  if (typeof face.live === 'number') result.live = clamp01(face.live);
+  if (typeof face.real === 'number') result.real = clamp01(face.real);
+  return result;
+}
+
+async function loadHuman(): Promise<Human> {
+  installFileFetch();
+  // By file path: the package's exports map does not expose the node-wasm build.
+  const require = createRequire(import.meta.url);
+  const { Human: HumanClass } = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js')) as {
+    Human: new (config: Partial<Config>) => Human;
+  };
+  const human = new HumanClass(humanConfig());
+  await human.load();
+  return human;
+}
+
+async function detect(human: Human, request: Extract<WorkerRequest, { kind: 'detect' }>): Promise<EngineFace[]> {
+  const { width, height } = request;
+  const tensor: Tensor = human.tf.tensor(new Uint8Array(request.pixels), [1, height, width, 3], 'float32');
+  try {
+    const result = await human.detect(tensor, {
+      face: { description: { enabled: request.embeddings } },
+    } as Partial<Config>);
+    if (result.error) throw new Error(`face detection failed: ${result.error}`);
+    return result.face.map(toEngineFace).sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);
+  } finally {
+    human.tf.dispose(tensor);
+  }
+}
+
+const port = parentPort;
+if (port) {
+  let loading: Promise<Human> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const answer = async (request: WorkerRequest): Promise<WorkerReply> => {
+    let human: Human;
+    try {
+      loading ??= loadHuman();
+      human = await loading;
+    } catch (error) {
+      loading = undefined;
+      let modelPath = '@vladmandic/human/models';
+      try {
+        modelPath = humanConfig().modelBasePath ?? modelPath;
+      } catch {
+        // The package itself is missing: the error says so.
+      }
+      return { id: request.id, error: `could not load the face models: ${String(error)}`, load: { modelPath } };
+    }
+    try {
+      if (request.kind === 'memory') {
+        const { numTensors, numBytes } = human.tf.memory();
+        return { id: request.id, memory: { tensors: numTensors, bytes: numBytes } };
+      }
+      return { id: request.id, faces: await detect(human, request) };
+    } catch (error) {
+      return { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+  port.on('message', (request: WorkerRequest) => {
+    const run = queue.then(() => answer(request));
+    queue = run;
+    void run.then((reply) => port.postMessage(reply));
+  });
+}
