@@ -27,6 +27,17 @@ const NAMED = ['quality', 'face-engine', 'watermark', 'liveness-calibration', 'b
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/**
+ * Writes `value` as JSON the way the repository's formatter leaves it (prettier with the
+ * project's settings), so a committed summary passes `npm run lint` as written.
+ */
+async function writeCommittedJson(file: string, value: unknown): Promise<void> {
+  const { format, resolveConfig } = await import('prettier');
+  const options = (await resolveConfig(file)) ?? {};
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, await format(JSON.stringify(value), { ...options, filepath: file }));
+}
+
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
@@ -62,7 +73,7 @@ async function runNamed(names: readonly string[]): Promise<number> {
       const current = existsSync(summaryFile)
         ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown>)
         : {};
-      writeFileSync(summaryFile, `${JSON.stringify({ ...current, ...bundleSummary(measured) }, null, 2)}\n`);
+      await writeCommittedJson(summaryFile, { ...current, ...bundleSummary(measured) });
       console.log(`refreshed bundles in ${summaryFile}`);
       continue;
     }
@@ -374,7 +385,7 @@ async function summary(quick: boolean, only?: ReadonlySet<string>): Promise<numb
     loadAverageAtEnd: [round(one ?? 0, 2), round(five ?? 0, 2), round(fifteen ?? 0, 2)],
   };
   results.seconds = round((Date.now() - started) / 1000);
-  save(true);
+  await writeCommittedJson(file, { ...results, complete: true });
   console.log(`\nwrote ${file} (${results.seconds} s)`);
   return results.failures ? 1 : 0;
 }
