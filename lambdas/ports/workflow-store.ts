@@ -108,6 +108,8 @@ export interface WorkflowStore {
   getReviewTask(verificationId: string, attemptId: string): Promise<ReviewTask | undefined>;
   /** The undecided review task of a verification, if any. */
   findOpenReviewTask(verificationId: string): Promise<ReviewTask | undefined>;
+  /** The most recent review task of a verification, decided or not, if any. */
+  findLatestReviewTask(verificationId: string): Promise<ReviewTask | undefined>;
   /**
    * Records a decision when the task is undecided and still holds `taskToken`; throws
    * `WorkflowConflictError` otherwise (another reviewer won, or the task escalated meanwhile).

@@ -132,6 +132,11 @@ export class InMemoryWorkflowStore implements WorkflowStore {
       .filter((t) => t.verificationId === verificationId && t.decision === undefined)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   }
+  async findLatestReviewTask(verificationId: string) {
+    return [...this.reviews.values()]
+      .filter((t) => t.verificationId === verificationId)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  }
   async decideReviewTask(
     verificationId: string,
     attemptId: string,

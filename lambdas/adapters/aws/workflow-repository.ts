@@ -221,17 +221,26 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
   }
 
   async findOpenReviewTask(verificationId: string): Promise<ReviewTask | undefined> {
+    return this.latestReviewTask(verificationId, true);
+  }
+
+  async findLatestReviewTask(verificationId: string): Promise<ReviewTask | undefined> {
+    return this.latestReviewTask(verificationId, false);
+  }
+
+  /** The newest review task of a verification (only undecided ones when `open`). */
+  private async latestReviewTask(verificationId: string, open: boolean): Promise<ReviewTask | undefined> {
     const output = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: 'attribute_not_exists(decision)',
+        ...(open ? { FilterExpression: 'attribute_not_exists(decision)' } : {}),
         ExpressionAttributeValues: { ':pk': verificationPk(verificationId), ':prefix': 'R#' },
         ConsistentRead: true,
       }),
     );
-    const open = (output.Items ?? []).map((item) => recordFrom<ReviewTask>(item));
-    return open.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const tasks = (output.Items ?? []).map((item) => recordFrom<ReviewTask>(item));
+    return tasks.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   }
 
   async decideReviewTask(

@@ -12,6 +12,9 @@ import * as z from 'zod/mini';
 import { reviewClosedCounters } from '../../domain/decision-metrics.ts';
 import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';
+import type { VerificationRecord } from '../../domain/records.ts';
+import type { VerificationStatus } from '../../domain/verification.ts';
+import type { WorkflowStore } from '../../ports/workflow-store.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { ConflictError, FourEyesError, NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
@@ -46,6 +49,26 @@ export const reviewDecisionSchema = z
     }),
   );
 
+/** Statuses of a verification whose newer attempt is under way (a decided review before it is history). */
+const NEWER_ATTEMPT: ReadonlySet<VerificationStatus> = new Set(['awaiting_upload', 'processing']);
+
+/**
+ * The 409 for a decision that finds no open review. A reviewer deciding at the same moment as
+ * another may read the task after the other's decision was recorded, before its own conditional
+ * write could lose: that is `REVIEW_ALREADY_DECIDED`, as when the write loses. With no review,
+ * or a newer attempt under way, it is `REVIEW_NOT_OPEN`.
+ */
+async function noOpenReview(
+  store: Pick<WorkflowStore, 'findLatestReviewTask'>,
+  verification: Pick<VerificationRecord, 'verificationId' | 'status'>,
+): Promise<ConflictError> {
+  const latest = await store.findLatestReviewTask(verification.verificationId);
+  if (latest?.decision !== undefined && !NEWER_ATTEMPT.has(verification.status)) {
+    return new ConflictError('REVIEW_ALREADY_DECIDED', 'This review has already been decided');
+  }
+  return new ConflictError('REVIEW_NOT_OPEN', 'This verification has no open review');
+}
+
 /** SendTaskSuccess errors that mean the task is no longer waiting (timed out, re-armed). */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
@@ -68,7 +91,7 @@ export function createReviewDecisionHandler(
     const refusal = staffActionRefusal({ actorId: caller.userId, verificationOwnerId: verification.userId });
     if (refusal) throw new FourEyesError(refusal);
     const task = await store.findOpenReviewTask(verificationId);
-    if (!task) throw new ConflictError('REVIEW_NOT_OPEN', 'This verification has no open review');
+    if (!task) throw await noOpenReview(store, verification);
     const reasons = body.decision === 'reject' ? (body.reasons ?? []) : [];
     const decidedAt = clock.now().toISOString();
     try {

@@ -102,6 +102,44 @@ describe('POST /v1/reviews/{verificationId}/decision', () => {
     expect(parse(result).code).toBe('REVIEW_NOT_OPEN');
   });
 
+  it('answers 409 REVIEW_ALREADY_DECIDED to a reviewer who finds the review just decided by another', async () => {
+    // Prepare: the other reviewer's decision is recorded before this one reads the task.
+    const w = await withOpenReview();
+    const first = await call(w, { decision: 'approve', note: 'Checked' }, { userId: 'reviewer-1' });
+
+    // Act
+    const second = await call(
+      w,
+      { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note: 'x' },
+      { userId: 'reviewer-2' },
+    );
+
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(second.statusCode).toBe(409);
+    expect(parse(second).code).toBe('REVIEW_ALREADY_DECIDED');
+    expect(await w.store.getReviewTask('ver-1', 'att-1')).toMatchObject({
+      decision: 'approve',
+      decidedBy: 'reviewer-1',
+    });
+    expect(w.reviews.completed).toHaveLength(1);
+  });
+
+  it('answers 409 REVIEW_NOT_OPEN once a newer attempt is under way after a decided review', async () => {
+    // Prepare
+    const w = await withOpenReview();
+    await call(w, { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note: 'Portrait differs' });
+    const verification = await w.store.getVerification('ver-1');
+    await w.store.updateVerification('ver-1', verification?.version ?? 0, { status: 'awaiting_upload' });
+
+    // Act
+    const result = await call(w, { decision: 'approve', note: 'x' }, { userId: 'reviewer-2' });
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(parse(result).code).toBe('REVIEW_NOT_OPEN');
+  });
+
   it('answers 202 when the task had just timed out (escalation hands the decision on)', async () => {
     // Prepare
     const w = await withOpenReview();
