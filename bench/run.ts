@@ -133,6 +133,16 @@ function bundleSummary(measured: Awaited<ReturnType<typeof import('./bundles.ts'
   };
 }
 
+/** Runs an ES module `script` in a fresh `node --import tsx` process from the repository; returns its stdout. */
+function runModule(script: string, what: string): string {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`${what} failed: ${run.stderr.slice(-1000)}`);
+  return run.stdout;
+}
+
 /** A cold in-process synth of both stacks (bundling skipped, as `kyc local` does) in a fresh Node process. */
 function coldSynth(cacheDir: string): number {
   const script = `
@@ -140,11 +150,7 @@ function coldSynth(cacheDir: string): number {
     const { resolveConfig } = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'lib/config.ts')).href)});
     await synthesizeTemplates({ repoRoot: ${JSON.stringify(`${REPO_ROOT}/`)}, dataDir: ${JSON.stringify(cacheDir)}, cacheDir: ${JSON.stringify(cacheDir)}, config: resolveConfig({}) });`;
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`synth failed: ${run.stderr.slice(-1000)}`);
+  runModule(script, 'synth');
   return (performance.now() - started) / 1000;
 }
 
@@ -179,12 +185,10 @@ function qualitySpeed(runs: number): Record<string, unknown> {
   const script = `
     const { measureGateSpeed } = await import(${JSON.stringify(pathToFileURL(join(DIR, 'quality.ts')).href)});
     console.log(JSON.stringify(await measureGateSpeed({ runs: ${runs} })));`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  const line = run.stdout.split('\n').find((text) => text.startsWith('{'));
-  if (run.status !== 0 || !line) throw new Error(`gate speed failed: ${run.stderr.slice(-1000)}`);
+  const line = runModule(script, 'gate speed')
+    .split('\n')
+    .find((text) => text.startsWith('{'));
+  if (!line) throw new Error('gate speed printed no figures');
   return JSON.parse(line) as Record<string, unknown>;
 }
 

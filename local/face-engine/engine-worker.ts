@@ -5,17 +5,13 @@
  * here is imported by the main thread. Messages: {@link WorkerRequest} in, {@link WorkerReply}
  * out.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import type { Config, FaceResult, Human, Tensor } from '@vladmandic/human';
 import { installFileFetch } from './file-fetch.ts';
+import { MAX_FACES, packageDir, requireHuman } from './packages.ts';
 import type { EngineFace } from './index.ts';
-
-/** Most faces reported for one image. */
-export const MAX_FACES = 10;
 
 /** What the main thread asks. `pixels`: RGB, 3 bytes a pixel, row after row. */
 export type WorkerRequest =
@@ -36,16 +32,6 @@ export type WorkerReply =
   | { readonly id: number; readonly error: string; readonly load?: { readonly modelPath: string } };
 
 const DEGREES_PER_RADIAN = 180 / Math.PI;
-
-/** Finds `node_modules/<pkg>` from this file's location, the way Node resolves packages. */
-function packageDir(pkg: string): string {
-  const require = createRequire(import.meta.url);
-  for (const dir of require.resolve.paths(pkg) ?? []) {
-    const candidate = path.join(dir, pkg);
-    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
-  }
-  throw new Error(`package ${pkg} is not installed`);
-}
 
 function humanConfig(): Partial<Config> {
   const noCache = { skipFrames: 0, skipTime: 0 };
@@ -104,11 +90,7 @@ function toEngineFace(face: FaceResult): EngineFace {
 
 async function loadHuman(): Promise<Human> {
   installFileFetch();
-  // By file path: the package's exports map does not expose the node-wasm build.
-  const require = createRequire(import.meta.url);
-  const { Human: HumanClass } = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js')) as {
-    Human: new (config: Partial<Config>) => Human;
-  };
+  const { Human: HumanClass } = requireHuman<{ Human: new (config: Partial<Config>) => Human }>();
   const human = new HumanClass(humanConfig());
   await human.load();
   return human;

@@ -11,19 +11,17 @@
  * decoded and reduced here (sharp, in libvips' threads) and sent as pixels.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 // sharp is loaded by this thread before any worker exists: libvips must stay loaded for the process's life.
 import sharp from 'sharp';
 import { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
 import type { WorkerReply, WorkerRequest } from './engine-worker.ts';
+import { requireHuman } from './packages.ts';
 import { calibrateSimilarity } from './similarity.ts';
 
 export { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
 export { calibrateSimilarity, SIMILARITY_KNOTS } from './similarity.ts';
-export { MAX_FACES } from './engine-worker.ts';
+export { MAX_FACES } from './packages.ts';
 
 /** One face found by the engine. */
 export interface EngineFace {
@@ -106,25 +104,11 @@ export function loadFaceEngine(): Promise<FaceEngine> {
   return enginePromise;
 }
 
-/** Finds `node_modules/<pkg>` from this file's location, the way Node resolves packages. */
-function packageDir(pkg: string): string {
-  const require = createRequire(import.meta.url);
-  for (const dir of require.resolve.paths(pkg) ?? []) {
-    const candidate = path.join(dir, pkg);
-    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
-  }
-  throw new FaceEngineLoadError(`package ${pkg} is not installed`, pkg);
-}
-
 /** human's descriptor similarity (0..1): a pure function of its bundle, no models, no backend. */
 type Similarity = (a: number[], b: number[]) => number;
 
 function loadSimilarity(): Similarity {
-  const require = createRequire(import.meta.url);
-  const bundle = require(path.join(packageDir('@vladmandic/human'), 'dist', 'human.node-wasm.js')) as {
-    match: { similarity: Similarity };
-  };
-  return bundle.match.similarity;
+  return requireHuman<{ match: { similarity: Similarity } }>().match.similarity;
 }
 
 /** Decoded RGB pixels, already reduced to at most {@link MAX_DETECT_SIDE} on the long side. */
