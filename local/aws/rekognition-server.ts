@@ -42,6 +42,7 @@ import {
   type LivenessCompletionAuthorizer,
   type LivenessFrame,
 } from './rekognition/liveness.ts';
+import { FaceEngineLoadError } from '../face-engine/errors.ts';
 import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
@@ -136,6 +137,13 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     try {
       return await faceEngine.detect(image);
     } catch (error) {
+      // The engine failing (its worker stopped or hung) is the service's fault, and worth a retry,
+      // as Rekognition's own 500s are; anything else is about the image.
+      if (error instanceof FaceEngineLoadError) {
+        throw new AwsServiceError('InternalServerError', 'The local face engine failed; try again', 500, {
+          cause: error,
+        });
+      }
       throw new AwsServiceError('InvalidImageFormatException', 'Request has invalid image format', 400, {
         cause: error,
       });

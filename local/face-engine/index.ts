@@ -57,6 +57,23 @@ export const MAX_DETECT_SIDE = 1280;
 /** Largest decoded image accepted, in pixels (guards against decompression bombs). */
 export const MAX_INPUT_PIXELS = 50_000_000;
 
+/**
+ * How long a worker asked something may answer nothing before it counts as stuck: it is stopped,
+ * what it was asked fails with {@link FaceEngineLoadError} (the caller may retry), and the next
+ * request starts a new worker. A detection takes well under a second and the first load a few
+ * seconds, so only a worker that hangs gets there, and the function that asked is still well
+ * within its own timeout to try again.
+ */
+export const WORKER_STALL_MS = 30_000;
+
+/** Options of {@link startFaceEngine}: where the worker's entry is and when it counts as stuck. */
+export interface FaceEngineOptions {
+  /** The worker's entry module (default: `engine-worker.mjs` next to this file). */
+  readonly workerUrl?: URL;
+  /** (default {@link WORKER_STALL_MS}) */
+  readonly stallMs?: number;
+}
+
 let enginePromise: Promise<WorkerFaceEngine> | undefined;
 
 /**
@@ -97,11 +114,26 @@ export async function stopFaceEngineWorker(): Promise<void> {
  * if (selfie && portrait) console.log(engine.similarity(selfie.embedding, portrait.embedding)); // 0..100
  */
 export function loadFaceEngine(): Promise<FaceEngine> {
-  enginePromise ??= WorkerFaceEngine.start().catch((error: unknown) => {
+  enginePromise ??= WorkerFaceEngine.start({}).catch((error: unknown) => {
     enginePromise = undefined;
     throw error;
   });
   return enginePromise;
+}
+
+/**
+ * A separate engine with its own worker (tests: a worker entry that misbehaves, a short stall
+ * limit); everything else shares the one {@link loadFaceEngine} loads. Stop it with `stop()`.
+ *
+ * @example
+ * const engine = await startFaceEngine({ stallMs: 1_000 });
+ * await engine.stop();
+ */
+export async function startFaceEngine(
+  options: FaceEngineOptions,
+): Promise<FaceEngine & { memory(): Promise<{ tensors: number; bytes: number }>; stop(): Promise<void> }> {
+  const engine = await WorkerFaceEngine.start(options);
+  return Object.assign(engine, { stop: () => engine.stopWorker() });
 }
 
 /** human's descriptor similarity (0..1): a pure function of its bundle, no models, no backend. */
@@ -161,12 +193,24 @@ class WorkerFaceEngine implements FaceEngine {
   private analysed = 0;
   /** The running worker; a worker that stops fails what it was asked, and the next request starts another. */
   private worker: Worker | undefined;
+  /** When the worker last answered, or was first asked after being idle. */
+  private lastProgress = 0;
+  /** Checks, while the worker is asked something, that it still answers. */
+  private watchdog: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly match: Similarity) {}
+  private constructor(
+    private readonly match: Similarity,
+    private readonly workerUrl: URL,
+    private readonly stallMs: number,
+  ) {}
 
   /** Starts the worker and loads the models in it. */
-  static async start(): Promise<WorkerFaceEngine> {
-    const engine = new WorkerFaceEngine(loadSimilarity());
+  static async start(options: FaceEngineOptions): Promise<WorkerFaceEngine> {
+    const engine = new WorkerFaceEngine(
+      loadSimilarity(),
+      options.workerUrl ?? new URL('./engine-worker.mjs', import.meta.url),
+      options.stallMs ?? WORKER_STALL_MS,
+    );
     try {
       await engine.memory();
     } catch (error) {
@@ -179,19 +223,26 @@ class WorkerFaceEngine implements FaceEngine {
   private running(): Worker {
     if (this.worker) return this.worker;
     // None of this process's Node options: the entry registers what the worker needs itself.
-    const worker = new Worker(new URL('./engine-worker.mjs', import.meta.url), { execArgv: [] });
+    const worker = new Worker(this.workerUrl, { execArgv: [] });
     worker.on('message', (reply: WorkerReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
+      this.lastProgress = performance.now();
+      if (this.pending.size === 0) this.idle(worker);
       waiting.resolve(reply);
     });
     const stopped = (error: FaceEngineLoadError): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      this.idle(worker);
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
+    };
+    this.stalled = () => {
+      const seconds = (this.stallMs / 1000).toFixed(1);
+      stopped(new FaceEngineLoadError(`the face engine's worker answered nothing for ${seconds} s`, 'worker'));
+      void worker.terminate();
     };
     worker.on('error', (error) =>
       stopped(new FaceEngineLoadError(`the face engine's worker failed: ${error.message}`, 'worker', { cause: error })),
@@ -204,6 +255,28 @@ class WorkerFaceEngine implements FaceEngine {
     worker.unref();
     this.worker = worker;
     return worker;
+  }
+
+  /** Stops the running worker as stuck (set for each worker by `running`). */
+  private stalled: () => void = () => undefined;
+
+  /** Nothing asked any more: the worker no longer holds the process open, and nobody watches it. */
+  private idle(worker: Worker): void {
+    worker.unref();
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /** Asked something after being idle: the worker holds the process open, and is watched. */
+  private busy(worker: Worker): void {
+    worker.ref();
+    this.lastProgress = performance.now();
+    this.watchdog ??= setInterval(
+      () => {
+        if (this.pending.size > 0 && performance.now() - this.lastProgress > this.stallMs) this.stalled();
+      },
+      Math.max(10, this.stallMs / 4),
+    ).unref();
   }
 
   /** Stops the worker (tests: a worker that dies); the next request starts another. */
@@ -263,7 +336,7 @@ class WorkerFaceEngine implements FaceEngine {
   private request(request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
     const worker = this.running();
     return new Promise<WorkerReply>((resolve, reject) => {
-      if (this.pending.size === 0) worker.ref();
+      if (this.pending.size === 0) this.busy(worker);
       this.pending.set(request.id, { resolve, reject });
       worker.postMessage(request, transfer);
     }).then((reply) => {

@@ -63,7 +63,7 @@ describe.skipIf(!chromiumAvailable())('reference page with a camera, in Chromium
   const open = async (camera: string, viewport: { width: number; height: number }): Promise<UploadPage> => {
     const browser = await launchBrowser({ camera, viewport });
     browsers.push(browser);
-    const page = new UploadPage(await browser.context.newPage());
+    const page = new UploadPage(await browser.context.newPage(), e2e.logs);
     await page.open(e2e.runtime.apiUrl);
     return page;
   };

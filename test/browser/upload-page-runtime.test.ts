@@ -43,7 +43,7 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium against
   it('uploads through the presigned POSTs and shows the gate refusal in English, then in Chinese', async () => {
     // Prepare
     const person = demoPerson(1);
-    const page = new UploadPage(await browser.context.newPage());
+    const page = new UploadPage(await browser.context.newPage(), e2e.logs);
     await page.open(e2e.runtime.apiUrl);
     await page.submitDetails({
       level: 'basic',

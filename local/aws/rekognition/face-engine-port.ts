@@ -25,7 +25,10 @@ export interface EngineFace {
 
 /** A face detector and matcher. */
 export interface FaceEngine {
-  /** Faces in a JPEG or PNG image; throws for undecodable input. */
+  /**
+   * Faces in a JPEG or PNG image; throws for undecodable input, and `FaceEngineLoadError` when the
+   * engine itself fails (answered as a retryable 500, never as a bad image).
+   */
   detect(image: Uint8Array): Promise<EngineFace[]>;
   /** Similarity of two embeddings, 0..100. */
   similarity(a: number[], b: number[]): number;

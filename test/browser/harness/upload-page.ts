@@ -25,7 +25,14 @@ export class UploadPage {
   /** What the page did that a failed wait should explain: console errors, failed requests. */
   private readonly trail: string[] = [];
 
-  public constructor(public readonly page: Page) {
+  /**
+   * @param runtimeLog the local runtime's log lines, when the page runs against one: a wait that
+   *   fails shows what the pipeline did next to what the page shows.
+   */
+  public constructor(
+    public readonly page: Page,
+    private readonly runtimeLog?: readonly string[],
+  ) {
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning')
         this.note(`console.${message.type()}: ${message.text()}`);
@@ -64,7 +71,8 @@ export class UploadPage {
         ].join('\n');
       })
       .catch((error: unknown) => `page state unavailable: ${String(error)}`);
-    return `${shown}\ntrail:\n${this.trail.join('\n') || '(nothing)'}`;
+    const runtime = this.runtimeLog ? `\nruntime log:\n${this.runtimeLog.slice(-40).join('\n') || '(nothing)'}` : '';
+    return `${shown}\ntrail:\n${this.trail.join('\n') || '(nothing)'}${runtime}`;
   }
 
   /** Opens the page and waits until its script has initialised. */

@@ -49,7 +49,8 @@ export async function startE2eRuntime(
     ...(options.config ? { config: options.config } : {}),
     ...(options.faultPlan ? { faultPlan: options.faultPlan } : {}),
     log: (line) => logs.push(line),
-    eventRetry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 },
+    // Event delivery retries as `kyc local` does (6 attempts over several seconds): a test
+    // machine busy with other test files must not dead-letter an upload a user would not lose.
   });
   const region = runtime.config.region;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

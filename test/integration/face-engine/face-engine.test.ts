@@ -7,8 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { samplesDir } from '../../../bench/face-engine.ts';
 import {
   FaceEngineImageError,
+  FaceEngineLoadError,
   faceEngineMemory,
   loadFaceEngine,
+  startFaceEngine,
   stopFaceEngineWorker,
   type EngineFace,
   type FaceEngine,
@@ -248,6 +250,34 @@ describe('offline face engine on the face-api sample photos', () => {
     expect(engine.similarity(known[0]?.embedding ?? [], fresh[0]?.embedding ?? [])).toBeGreaterThanOrEqual(95);
     expect(engine.analysedImages() - analysed).toBe(1);
     expect(await faceEngineMemory()).toBeDefined();
+  });
+
+  it('stops a worker that answers nothing, fails what it asked as a load error, and asks a new worker next', async () => {
+    // Prepare: an engine whose worker never answers a detection, watched with a short limit
+    const stallMs = 300;
+    const hung = await startFaceEngine({
+      workerUrl: new URL('./fixtures/silent-worker.mjs', import.meta.url),
+      stallMs,
+    });
+    const firstWorker = (await hung.memory()).bytes;
+    const image = await portrait(sample1, sample1Faces[0] as EngineFace, 0.45);
+
+    // Act
+    const started = performance.now();
+    const failure = await hung.detect(image).catch((error: unknown) => error);
+    const waited = performance.now() - started;
+    const nextWorker = (await hung.memory()).bytes;
+    const again = await hung.detect(image).catch((error: unknown) => error);
+    await hung.stop();
+
+    // Assess: failed once the limit passed (not at once, not never), not remembered, by a new worker
+    expect(failure).toBeInstanceOf(FaceEngineLoadError);
+    expect((failure as Error).message).toBe("the face engine's worker answered nothing for 0.3 s");
+    expect(waited).toBeGreaterThanOrEqual(stallMs);
+    expect(waited).toBeLessThan(stallMs * 10);
+    expect(nextWorker).not.toBe(firstWorker);
+    expect(again).toBeInstanceOf(FaceEngineLoadError);
+    expect(hung.analysedImages()).toBe(2);
   });
 
   it('keeps a process alive while it detects, and lets it end once idle', async () => {

@@ -29,7 +29,9 @@ import {
   startRekognitionServer,
   type RekognitionServer,
 } from '../../../local/aws/rekognition-server.ts';
+import type { FaceEngine } from '../../../local/aws/rekognition/face-engine-port.ts';
 import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../../../local/aws/s3.ts';
+import { FaceEngineLoadError } from '../../../local/face-engine/errors.ts';
 import { face, sampleImage, TestFaceEngine } from './rekognition-test-engine.ts';
 
 const BUCKET = 'kyc-liveness-test';
@@ -570,6 +572,39 @@ describe('local Rekognition', () => {
       });
       expect(second).toMatchObject({ name: 'InternalServerError' });
       expect(attempts).toBe(2);
+    });
+
+    it('answers InternalServerError, not an invalid image, when a loaded engine fails, and does not remember the failure', async () => {
+      // Prepare: an engine whose worker stops during the first detection, and works again after
+      let detections = 0;
+      const flaky: FaceEngine = {
+        async detect() {
+          detections += 1;
+          if (detections === 1)
+            throw new FaceEngineLoadError("the face engine's worker stopped (exit code 1)", 'worker');
+          return [face(ALICE)];
+        },
+        similarity: () => 0,
+      };
+      const server = await startRekognitionServer({
+        dataDir: join(dataDir, 'flaky'),
+        authorizeLivenessCompletion: fixedTokenAuthorizer(OWNER_TOKEN),
+        faceEngine: flaky,
+      });
+      const client = new RekognitionClient({ ...localClientConfig(server.endpoint), maxAttempts: 1 });
+
+      // Act
+      const first = await client
+        .send(new DetectFacesCommand({ Image: { Bytes: images.alice } }))
+        .catch((error: unknown) => error);
+      const second = await client.send(new DetectFacesCommand({ Image: { Bytes: images.alice } }));
+      client.destroy();
+      await server.stop();
+
+      // Assess: a retryable service error first (the SDK counts it as a server fault), then the faces
+      expect(first).toMatchObject({ name: 'InternalServerError', $fault: 'server' });
+      expect(second.FaceDetails).toHaveLength(1);
+      expect(detections).toBe(2);
     });
   });
 
