@@ -152,8 +152,17 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   // The pipeline sends the same image several times per case (face match, liveness binding,
   // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory).
   const detections = new Map<string, Promise<EngineFace[]>>();
+  const digestOf = (image: Uint8Array): string => createHash('sha256').update(image).digest('hex');
+  const keep = (digest: string, faces: Promise<EngineFace[]>): void => {
+    detections.set(digest, faces);
+    while (detections.size > DETECTION_CACHE_SIZE) {
+      const oldest = detections.keys().next().value;
+      if (oldest === undefined) break;
+      detections.delete(oldest);
+    }
+  };
   const detect = (image: Uint8Array): Promise<EngineFace[]> => {
-    const digest = createHash('sha256').update(image).digest('hex');
+    const digest = digestOf(image);
     const cached = detections.get(digest);
     if (cached) {
       detections.delete(digest);
@@ -161,15 +170,13 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       return cached;
     }
     const running = detectUncached(image);
-    detections.set(digest, running);
+    keep(digest, running);
     running.catch(() => detections.delete(digest));
-    while (detections.size > DETECTION_CACHE_SIZE) {
-      const oldest = detections.keys().next().value;
-      if (oldest === undefined) break;
-      detections.delete(oldest);
-    }
     return running;
   };
+  /** Faces known without the models (a liveness reference image is its frame, re-encoded). */
+  const remember = (image: Uint8Array, faces: readonly EngineFace[]): void =>
+    keep(digestOf(image), Promise.resolve([...faces]));
 
   const operations: Record<string, OperationHandler> = {
     ...collectionOperations({ store: collections, engine, detect, s3, region, now }),
@@ -295,7 +302,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
           sessions.get(id);
           const faceEngine = await engine();
           const checked: FaceEngine = { detect, similarity: (a, b) => faceEngine.similarity(a, b) };
-          return completeLivenessSession(sessions, id, frames, checked, s3);
+          return completeLivenessSession(sessions, id, frames, checked, s3, remember);
         },
       },
     ],

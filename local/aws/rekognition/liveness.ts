@@ -36,7 +36,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { AwsServiceError } from '../json-protocol-server.ts';
 import { boundingBox, type BoundingBox } from './face-details.ts';
-import type { FaceEngine } from './face-engine-port.ts';
+import type { EngineFace, FaceEngine } from './face-engine-port.ts';
 import {
   judgeLiveness,
   type DetectedFrame,
@@ -229,6 +229,10 @@ export const auditImageKey = (session: LivenessSession): string =>
 /**
  * Completes a session with the frames of a challenge (see the module comment).
  *
+ * `remember`, when given, learns the faces of the reference image: it is the reference frame
+ * re-encoded as JPEG (no metadata), so the faces found in the frame are its faces, and the
+ * comparison the pipeline makes next with it need not run the models again.
+ *
  * @example
  * await completeLivenessSession(sessions, id, [{ prompt: 'centre', image }, ...], engine, s3);
  * @returns the resulting status and confidence
@@ -239,6 +243,7 @@ export async function completeLivenessSession(
   frames: readonly LivenessFrame[],
   engine: FaceEngine,
   s3: S3Client | undefined,
+  remember?: (image: Uint8Array, faces: readonly EngineFace[]) => void,
 ): Promise<{ SessionId: string; Status: LivenessStatus; Confidence?: number }> {
   const session = sessions.get(sessionId);
   const status = sessions.statusOf(session);
@@ -261,6 +266,7 @@ export async function completeLivenessSession(
       return { SessionId: sessionId, Status: 'FAILED' };
     }
     const jpeg = await sharp(reference.image).rotate().jpeg({ quality: 92 }).toBuffer();
+    remember?.(jpeg, detected[verdict.referenceFrame as number]?.faces ?? []);
     if (session.outputBucket && s3) {
       const sse = session.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: session.kmsKeyId } : {};
       const put = (key: string, body: Buffer) =>

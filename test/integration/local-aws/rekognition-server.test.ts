@@ -358,6 +358,27 @@ describe('local Rekognition', () => {
       }
     });
 
+    it('knows the faces of the reference image it stored: those of its frame, without running the engine again', async () => {
+      // Prepare: a completed session; the stored reference is the centre frame re-encoded, bytes the engine never saw
+      const SessionId = await createSession();
+      await complete(SessionId, images.aliceAgain, images.aliceTurned);
+      const stored = await s3.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: `liveness/${SessionId}/reference.jpg` }),
+      );
+      const reference = Buffer.from(await stored.Body!.transformToByteArray());
+
+      // Act: the pipeline's next step, the reference against the applicant's selfie
+      const compared = await rekognition.send(
+        new CompareFacesCommand({ SourceImage: { Bytes: reference }, TargetImage: { Bytes: images.alice } }),
+      );
+
+      // Assess: the frame's face (ALICE_AGAIN) matched the selfie's (ALICE) at its box
+      expect(reference.equals(images.aliceAgain)).toBe(false);
+      expect(compared.SourceImageFace?.BoundingBox).toMatchObject({ Left: 0.3, Top: 0.2, Width: 0.4, Height: 0.5 });
+      expect(compared.FaceMatches).toHaveLength(1);
+      expect(compared.FaceMatches?.[0]?.Similarity).toBeGreaterThan(99);
+    });
+
     it('reports IN_PROGRESS while the frame is being scored', async () => {
       // Prepare
       const SessionId = await createSession();
