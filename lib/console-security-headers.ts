@@ -3,6 +3,8 @@
  * Policy without inline scripts or styles, no framing, no referrer, no powerful features. One
  * definition for every host of the console: the local runtime sends these headers for
  * `/console/*`, and a CloudFront response headers policy in AWS takes the same values.
+ * The reference upload page (`web/index.html`) gets its own, as strict, below
+ * ({@link uploadPageSecurityHeaders}).
  *
  * What the console needs, and nothing more:
  * - scripts and styles: its own origin (`script-src 'self'`; no inline code, no eval);
@@ -70,5 +72,58 @@ export function consoleSecurityHeaders(options: ConsoleHeaderOptions = {}): Reco
     'x-content-type-options': 'nosniff',
     'cross-origin-opener-policy': 'same-origin',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+  };
+}
+
+/** Options of {@link uploadPageSecurityHeaders}. */
+export interface UploadPageHeaderOptions {
+  /** Origins the page uploads to with presigned POSTs (the intake bucket's S3 endpoint). */
+  readonly uploadOrigins?: readonly string[];
+}
+
+/**
+ * The reference upload page's Content-Security-Policy: its own scripts and styles only (no
+ * inline code, no eval); API calls to its own origin; uploads to the intake bucket's origin;
+ * the camera's frames stay in the page (`blob:`/`data:` images, `mediastream:` video); no
+ * framing, no form posts elsewhere, no plugins. Identity documents pass through this page: an
+ * injected script must have nowhere to load from and nowhere to send them.
+ *
+ * @example
+ * ```ts
+ * uploadPageContentSecurityPolicy({ uploadOrigins: ['http://127.0.0.1:4569'] });
+ * // "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; ..."
+ * ```
+ */
+export function uploadPageContentSecurityPolicy(options: UploadPageHeaderOptions = {}): string {
+  const uploads = [...new Set((options.uploadOrigins ?? []).map(originOf))];
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob: mediastream:",
+    ["connect-src 'self'", ...uploads].join(' '),
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/**
+ * Every security header of an upload page response: the console's, except that the page may
+ * use the camera (its liveness step) on its own origin.
+ *
+ * @example
+ * ```ts
+ * uploadPageSecurityHeaders({ uploadOrigins: [s3Endpoint] })['permissions-policy']; // "camera=(self), ..."
+ * ```
+ */
+export function uploadPageSecurityHeaders(options: UploadPageHeaderOptions = {}): Record<string, string> {
+  return {
+    ...consoleSecurityHeaders(),
+    'content-security-policy': uploadPageContentSecurityPolicy(options),
+    'permissions-policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()',
   };
 }

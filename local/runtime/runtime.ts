@@ -49,7 +49,7 @@ import { startStreamPollers } from './events/event-source-mappings.ts';
 import { redriveIntakeObjects, replayDeadLetters } from './events/recovery.ts';
 import { LocalEventBus, rulesFromResources, type BusEvent, type RuleTarget } from './events/local-event-bus.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from './http/api-server.ts';
-import { consoleSecurityHeaders } from '../../lib/console-security-headers.ts';
+import { consoleSecurityHeaders, uploadPageSecurityHeaders } from '../../lib/console-security-headers.ts';
 import type { HttpRouteDefinition } from './http/route-matcher.ts';
 import { installEnvironmentOverlay, runWithEnvironment } from './lambda/function-environment.ts';
 import { invokeHandler, loadHandler } from './lambda/handler-loader.ts';
@@ -398,11 +398,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         port: apiPort,
         devTokens: options.devTokens ?? false,
         ...(existsSync(webDir) ? { webDir } : {}),
-        // The compliance console's strict CSP; its document renditions come from the local S3.
+        // Strict CSPs: the console's (its document renditions come from the local S3) and the
+        // upload page's (it uploads to the local S3 with presigned POSTs).
         staticHeaders: (path) =>
           path === '/console' || path.startsWith('/console/')
             ? consoleSecurityHeaders({ imageOrigins: [s3.endpoint] })
-            : undefined,
+            : uploadPageSecurityHeaders({ uploadOrigins: [s3.endpoint] }),
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
         // Each route runs with its own function's environment, as in Lambda.
         aroundInvocation: (route, invoke) => {

@@ -116,6 +116,8 @@ describe.skipIf(!chromiumAvailable())('reference page with a camera, in Chromium
     expect(selfieStatus).toBe('The photo looks good. Use it or retake it.');
     expect(await page.progress('selfie')).toEqual({ value: 100, label: 'Uploaded (100%)' });
     expect({ status, reasons: await page.reasons() }).toEqual({ status: 'approved', reasons: [] });
+    // The whole walk (camera, liveness frames, uploads to S3, status reads) within the page's CSP
+    expect(page.cspViolations).toEqual([]);
   }, 300_000);
 
   it('does not approve when another person is in front of the camera (360 px)', async () => {

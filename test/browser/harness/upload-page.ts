@@ -24,6 +24,8 @@ const PENDING = ['awaiting_upload', 'processing'];
 export class UploadPage {
   /** What the page did that a failed wait should explain: console errors, failed requests. */
   private readonly trail: string[] = [];
+  /** What the browser refused under the page's Content-Security-Policy (the console's reports). */
+  public readonly cspViolations: string[] = [];
 
   /**
    * @param runtimeLog the local runtime's log lines, when the page runs against one: a wait that
@@ -36,6 +38,7 @@ export class UploadPage {
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning')
         this.note(`console.${message.type()}: ${message.text()}`);
+      if (/Content Security Policy/i.test(message.text())) this.cspViolations.push(message.text());
     });
     page.on('pageerror', (error) => this.note(`pageerror: ${error.message}`));
     page.on('requestfailed', (request) =>

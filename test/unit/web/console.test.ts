@@ -1,7 +1,11 @@
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { REVIEW_REASON_CODES } from '../../../lambdas/handlers/http/review-decision.ts';
-import { consoleContentSecurityPolicy, consoleSecurityHeaders } from '../../../lib/console-security-headers.ts';
+import {
+  consoleContentSecurityPolicy,
+  consoleSecurityHeaders,
+  uploadPageSecurityHeaders,
+} from '../../../lib/console-security-headers.ts';
 
 // web/console is plain JavaScript without type declarations: load it by non-literal specifiers.
 const AUTH_MODULE: string = '../../../web/console/auth.js';
@@ -482,5 +486,28 @@ describe('console security headers', () => {
   it('refuses an origin that is not http(s)', () => {
     // Assess
     expect(() => consoleContentSecurityPolicy({ imageOrigins: ['javascript:alert(1)'] })).toThrow(TypeError);
+    expect(() => uploadPageSecurityHeaders({ uploadOrigins: ['data:text/html,x'] })).toThrow(TypeError);
+  });
+
+  it('lets the upload page upload to the intake origin and use the camera, and nothing else', () => {
+    // Act
+    const headers = uploadPageSecurityHeaders({ uploadOrigins: ['http://127.0.0.1:4569/kyc-intake?x=1'] });
+
+    // Assess
+    const directives = Object.fromEntries(
+      headers['content-security-policy']!.split('; ').map((directive) => {
+        const [name, ...values] = directive.split(' ');
+        return [name, values];
+      }),
+    );
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['connect-src']).toEqual(["'self'", 'http://127.0.0.1:4569']);
+    expect(directives['img-src']).toEqual(["'self'", 'data:', 'blob:']);
+    expect(directives['form-action']).toEqual(["'none'"]);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(headers['permissions-policy']).toMatch(/^camera=\(self\), microphone=\(\)/);
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['referrer-policy']).toBe('no-referrer');
   });
 });
