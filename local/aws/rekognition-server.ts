@@ -30,7 +30,7 @@ import {
   greyImage,
   largestFace,
 } from './rekognition/face-details.ts';
-import type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
+import type { DetectOptions, EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
 import { imageFormat, MAX_BYTES_IMAGE, resolveImage } from './rekognition/images.ts';
 import {
   auditImageKey,
@@ -132,10 +132,10 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const sessions = new LivenessSessions(dataDir, now);
   const text = new TextDetector();
 
-  const detectUncached = async (image: Uint8Array): Promise<EngineFace[]> => {
+  const detectUncached = async (image: Uint8Array, embeddings: boolean): Promise<EngineFace[]> => {
     const faceEngine = await engine();
     try {
-      return await faceEngine.detect(image);
+      return await faceEngine.detect(image, { embeddings });
     } catch (error) {
       // The engine failing (its worker stopped or hung) is the service's fault, and worth a retry,
       // as Rekognition's own 500s are; anything else is about the image.
@@ -150,40 +150,48 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     }
   };
   // The pipeline sends the same image several times per case (face match, liveness binding,
-  // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory).
+  // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory),
+  // and computes embeddings only for the operations that compare faces. Faces with embeddings
+  // (key `<digest>:e`) also answer a request without them (`<digest>:b`).
   const detections = new Map<string, Promise<EngineFace[]>>();
   const digestOf = (image: Uint8Array): string => createHash('sha256').update(image).digest('hex');
-  const keep = (digest: string, faces: Promise<EngineFace[]>): void => {
-    detections.set(digest, faces);
+  const keep = (key: string, faces: Promise<EngineFace[]>): void => {
+    detections.set(key, faces);
     while (detections.size > DETECTION_CACHE_SIZE) {
       const oldest = detections.keys().next().value;
       if (oldest === undefined) break;
       detections.delete(oldest);
     }
   };
-  const detect = (image: Uint8Array): Promise<EngineFace[]> => {
+  const detect = (image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> => {
     const digest = digestOf(image);
-    const cached = detections.get(digest);
-    if (cached) {
-      detections.delete(digest);
-      detections.set(digest, cached);
-      return cached;
+    const embeddings = options.embeddings ?? true;
+    const keys = embeddings ? [`${digest}:e`] : [`${digest}:e`, `${digest}:b`];
+    for (const key of keys) {
+      const cached = detections.get(key);
+      if (cached) {
+        detections.delete(key);
+        detections.set(key, cached);
+        return cached;
+      }
     }
-    const running = detectUncached(image);
-    keep(digest, running);
-    running.catch(() => detections.delete(digest));
+    const key = keys[keys.length - 1] as string;
+    const running = detectUncached(image, embeddings);
+    keep(key, running);
+    running.catch(() => detections.delete(key));
     return running;
   };
   /** Faces known without the models (a liveness reference image is its frame, re-encoded). */
   const remember = (image: Uint8Array, faces: readonly EngineFace[]): void =>
-    keep(digestOf(image), Promise.resolve([...faces]));
+    keep(`${digestOf(image)}:e`, Promise.resolve([...faces]));
 
   const operations: Record<string, OperationHandler> = {
     ...collectionOperations({ store: collections, engine, detect, s3, region, now }),
     async DetectFaces(input) {
       const attributes = attributeSelection(input.Attributes, invalidParameter);
       const image = await resolveImage(input, 'Image', s3);
-      const faces = await detect(image);
+      // DetectFaces reports no embedding: the engine's slowest model is not run for it.
+      const faces = await detect(image, { embeddings: false });
       const grey = await greyImage(image);
       return { FaceDetails: faces.map((face) => faceDetail(face, grey, attributes)) };
     },

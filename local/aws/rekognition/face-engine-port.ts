@@ -23,13 +23,22 @@ export interface EngineFace {
   eyesOpen?: number;
 }
 
+/** Per-call options of {@link FaceEngine.detect}. */
+export interface DetectOptions {
+  /**
+   * Compute the faces' embeddings (the slowest part); false when only boxes, pose and scores
+   * matter, as for DetectFaces: `embedding` may then be empty. (default: true)
+   */
+  readonly embeddings?: boolean;
+}
+
 /** A face detector and matcher. */
 export interface FaceEngine {
   /**
    * Faces in a JPEG or PNG image; throws for undecodable input, and `FaceEngineLoadError` when the
    * engine itself fails (answered as a retryable 500, never as a bad image).
    */
-  detect(image: Uint8Array): Promise<EngineFace[]>;
+  detect(image: Uint8Array, options?: DetectOptions): Promise<EngineFace[]>;
   /** Similarity of two embeddings, 0..100. */
   similarity(a: number[], b: number[]): number;
 }

@@ -595,6 +595,37 @@ describe('local Rekognition', () => {
       expect(attempts).toBe(2);
     });
 
+    it('runs the engine without embeddings for DetectFaces, with them once a comparison needs them, then from memory', async () => {
+      // Prepare: an engine that records what it is asked
+      const asked: string[] = [];
+      const recording: FaceEngine = {
+        detect: (image, options) => {
+          asked.push(options?.embeddings === false ? 'boxes' : 'embeddings');
+          return engine.detect(image);
+        },
+        similarity: (a, b) => engine.similarity(a, b),
+      };
+      const server = await startRekognitionServer({
+        dataDir: join(dataDir, 'recording'),
+        authorizeLivenessCompletion: fixedTokenAuthorizer(OWNER_TOKEN),
+        faceEngine: recording,
+      });
+      const client = new RekognitionClient(localClientConfig(server.endpoint));
+      const bob = { Bytes: images.bob };
+
+      // Act: the quality gate's question, the face match's, then both again
+      const detected = await client.send(new DetectFacesCommand({ Image: bob }));
+      await client.send(new CompareFacesCommand({ SourceImage: bob, TargetImage: bob }));
+      await client.send(new DetectFacesCommand({ Image: bob }));
+      await client.send(new CompareFacesCommand({ SourceImage: bob, TargetImage: bob }));
+      client.destroy();
+      await server.stop();
+
+      // Assess
+      expect(detected.FaceDetails).toHaveLength(1);
+      expect(asked).toEqual(['boxes', 'embeddings']);
+    });
+
     it('answers InternalServerError, not an invalid image, when a loaded engine fails, and does not remember the failure', async () => {
       // Prepare: an engine whose worker stops during the first detection, and works again after
       let detections = 0;
