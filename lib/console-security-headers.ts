@@ -30,6 +30,45 @@ function originOf(url: string): string {
   return parsed.origin;
 }
 
+/** The sources a page of ours may use beyond its own origin, by directive. */
+export interface PolicySources {
+  /** `img-src` beyond `'self'`. */
+  readonly img: readonly string[];
+  /** `connect-src` beyond `'self'`. */
+  readonly connect: readonly string[];
+  /** `media-src`, when the page plays anything (the camera's preview); absent: none. */
+  readonly media?: readonly string[];
+}
+
+/**
+ * The Content-Security-Policy every page of ours shares: its own scripts and styles only (no
+ * inline code, no eval), no framing, no form posts, no plugins, no `<base>`; `sources` adds what a
+ * page needs besides. The sources are taken as given (CDK tokens included): callers with URLs
+ * pass them through `originOf` first.
+ *
+ * @example
+ * ```ts
+ * contentSecurityPolicy({ img: ['data:'], connect: ['https://kyc.auth.eu-west-1.amazoncognito.com'] });
+ * ```
+ */
+export function contentSecurityPolicy(sources: PolicySources): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    ["img-src 'self'", ...sources.img].join(' '),
+    ...(sources.media ? [["media-src 'self'", ...sources.media].join(' ')] : []),
+    ["connect-src 'self'", ...sources.connect].join(' '),
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+const originsOf = (urls: readonly string[] | undefined): string[] => [...new Set((urls ?? []).map(originOf))];
+
 /**
  * The console's Content-Security-Policy value.
  *
@@ -40,20 +79,10 @@ function originOf(url: string): string {
  * ```
  */
 export function consoleContentSecurityPolicy(options: ConsoleHeaderOptions = {}): string {
-  const images = [...new Set((options.imageOrigins ?? []).map(originOf))];
-  const connect = [...new Set((options.connectOrigins ?? []).map(originOf))];
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    ["img-src 'self' data:", ...images].join(' '),
-    ["connect-src 'self'", ...connect].join(' '),
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  return contentSecurityPolicy({
+    img: ['data:', ...originsOf(options.imageOrigins)],
+    connect: originsOf(options.connectOrigins),
+  });
 }
 
 /**
@@ -95,20 +124,11 @@ export interface UploadPageHeaderOptions {
  * ```
  */
 export function uploadPageContentSecurityPolicy(options: UploadPageHeaderOptions = {}): string {
-  const uploads = [...new Set((options.uploadOrigins ?? []).map(originOf))];
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: mediastream:",
-    ["connect-src 'self'", ...uploads].join(' '),
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  return contentSecurityPolicy({
+    img: ['data:', 'blob:'],
+    media: ['blob:', 'mediastream:'],
+    connect: originsOf(options.uploadOrigins),
+  });
 }
 
 /**

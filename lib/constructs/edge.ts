@@ -31,6 +31,7 @@ import * as deployment from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ConfigError, type KycConfig } from '../config.ts';
+import { contentSecurityPolicy } from '../console-security-headers.ts';
 import type { KycApi } from './api.ts';
 import { SECURE_BUCKET_DEFAULTS, tagDataClass } from './bucket-security.ts';
 
@@ -64,18 +65,7 @@ export interface KycEdgeProps {
  * ```
  */
 export function consoleCsp(options: { cognitoOrigin: string; imageOrigins: readonly string[] }): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    ["img-src 'self' data:", ...options.imageOrigins].join(' '),
-    `connect-src 'self' ${options.cognitoOrigin}`,
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  return contentSecurityPolicy({ img: ['data:', ...options.imageOrigins], connect: [options.cognitoOrigin] });
 }
 
 /**

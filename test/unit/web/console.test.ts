@@ -458,6 +458,15 @@ describe('console API client', () => {
   });
 });
 
+/** A Content-Security-Policy as `{ directive: [sources] }`. */
+const directivesOf = (policy: string): Record<string, string[]> =>
+  Object.fromEntries(
+    policy.split('; ').map((directive) => {
+      const [name, ...values] = directive.split(' ');
+      return [name, values];
+    }),
+  );
+
 describe('console security headers', () => {
   it('allows scripts and styles of its own origin only, images from the renditions origin, no framing', () => {
     // Act
@@ -467,12 +476,7 @@ describe('console security headers', () => {
     });
 
     // Assess
-    const directives = Object.fromEntries(
-      headers['content-security-policy']!.split('; ').map((directive) => {
-        const [name, ...values] = directive.split(' ');
-        return [name, values];
-      }),
-    );
+    const directives = directivesOf(headers['content-security-policy']!);
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['style-src']).toEqual(["'self'"]);
@@ -494,12 +498,7 @@ describe('console security headers', () => {
     const headers = uploadPageSecurityHeaders({ uploadOrigins: ['http://127.0.0.1:4569/kyc-intake?x=1'] });
 
     // Assess
-    const directives = Object.fromEntries(
-      headers['content-security-policy']!.split('; ').map((directive) => {
-        const [name, ...values] = directive.split(' ');
-        return [name, values];
-      }),
-    );
+    const directives = directivesOf(headers['content-security-policy']!);
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['connect-src']).toEqual(["'self'", 'http://127.0.0.1:4569']);
