@@ -49,8 +49,10 @@ export async function startE2eRuntime(
     ...(options.config ? { config: options.config } : {}),
     ...(options.faultPlan ? { faultPlan: options.faultPlan } : {}),
     log: (line) => logs.push(line),
-    // Event delivery retries as `kyc local` does (6 attempts over several seconds): a test
-    // machine busy with other test files must not dead-letter an upload a user would not lose.
+    // As many delivery attempts as `kyc local` makes (6), over 2-4 s rather than its 4-8 s: a
+    // test machine busy with other test files must not dead-letter an upload a user would not
+    // lose, and the tests that drive an outage to its end need not wait longer than that.
+    eventRetry: { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2_000 },
   });
   const region = runtime.config.region;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
