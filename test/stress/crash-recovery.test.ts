@@ -45,11 +45,16 @@ interface Started {
 }
 
 /** Starts `kyc local` as the leader of a new process group; resolves once it printed its URLs. */
-async function startLocal(dataDir: string, port: number, log: string[]): Promise<Started> {
+async function startLocal(
+  dataDir: string,
+  port: number,
+  log: string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Started> {
   const child = spawn(
     process.execPath,
     ['bin/kyc.mjs', 'local', '--port', String(port), '--data-dir', dataDir, '--time-scale', String(TIME_SCALE)],
-    { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
+    { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
@@ -123,8 +128,16 @@ describe('kyc local survives kill -9 of its process group', () => {
     const dana = images.person(7);
     const kills: string[] = [];
 
-    // Act 1: uploads of three paths, then SIGKILL right after the last upload was stored.
-    current = await startLocal(dataDir, port, log);
+    // Act 1: uploads of three paths, then SIGKILL right after the last upload was stored. The
+    // quality gate's DetectFaces answers only after 45 s in this run (a fault plan of the local
+    // runtime), so no upload is processed yet when the kill comes, however fast the pipeline or
+    // slow the machine: the restart must find and process all six.
+    const slowGate = {
+      KYC_FAULT_PLAN: JSON.stringify({
+        rules: [{ service: 'rekognition', operation: 'DetectFaces', fault: 'latency', rate: 1, latencyMs: 45_000 }],
+      }),
+    };
+    current = await startLocal(dataDir, port, log, slowGate);
     const approveUser = await KycClient.forUser(current.apiUrl, 'crash-approve');
     const rejectUser = await KycClient.forUser(current.apiUrl, 'crash-reject');
     const cooldownUser = await KycClient.forUser(current.apiUrl, 'crash-cooldown');
@@ -148,7 +161,11 @@ describe('kyc local survives kill -9 of its process group', () => {
     current = await startLocal(dataDir, port, log);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const views = await Promise.all([approveUser.getVerification(approve), rejectUser.getVerification(reject)]);
+      const views = await Promise.all([
+        approveUser.getVerification(approve),
+        rejectUser.getVerification(reject),
+        cooldownUser.getVerification(cooldown),
+      ]);
       if (views.some((view) => view.status === 'processing')) break;
       if (Date.now() > deadline) throw new Error('no verification reached processing after the first restart');
       await new Promise((resolve) => setTimeout(resolve, 50));
