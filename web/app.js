@@ -19,6 +19,11 @@ const POLL_TIMEOUT_MS = 120_000;
 const POLL_MAX_TRANSIENT_FAILURES = 5;
 const PENDING_STATUSES = ['awaiting_upload', 'processing'];
 const ATTEMPT_FAILED = ['rejected', 'failed'];
+/**
+ * How long a status poll goes on once the current attempt has failed while the verification
+ * still says pending: the API writes the attempt first and the verification a moment later.
+ */
+const SETTLE_MS = 5000;
 const TOKEN_KEY = 'kyc.token';
 const LANGUAGE_KEY = 'kyc.language';
 const SLOT_ORDER = ['document_front', 'document_back', 'selfie', 'proof_of_address'];
@@ -887,6 +892,8 @@ async function pollStatus() {
   state.timedOut = false;
   $('status-step').hidden = false;
   let failures = 0;
+  /** @type {number | undefined} when the attempt was first seen failed with the verification still pending */
+  let settling;
   while (generation === state.pollGeneration) {
     let verification;
     try {
@@ -905,7 +912,13 @@ async function pollStatus() {
       await sleep(Math.max(backoff, (pageError.retryAfterSeconds ?? 0) * 1000));
       continue;
     }
-    if (!isPending(verification)) return;
+    if (!isPending(verification)) {
+      // Read between the attempt's failure and the verification's: the page would show the
+      // verification's stale status for good. Read again until it follows (or SETTLE_MS passed).
+      if (!PENDING_STATUSES.includes(verification?.status)) return;
+      settling ??= Date.now();
+      if (Date.now() - settling >= SETTLE_MS) return;
+    }
     if (Date.now() - started >= POLL_TIMEOUT_MS) {
       state.timedOut = true;
       renderStatus();

@@ -78,6 +78,32 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
     return page;
   }
 
+  it.skipIf(USING_REAL_RUNTIME)(
+    'shows the decision when a status read falls between the attempt decided and the verification following it',
+    async () => {
+      // Prepare: the fake decides the attempt 2.5 s before the verification (the API writes
+      // them one after the other), so a poll every second reads the attempt rejected while the
+      // verification still says processing.
+      const page = await openPage({ verificationLagMs: 2500 });
+      await page.submitDetails(details({ documentType: 'passport' }));
+      await page.slots();
+
+      // Act
+      await page.chooseFile('document_front', fixtures.blurryDocument);
+      await page.chooseFile('selfie', fixtures.selfie);
+      await page.upload();
+      const status = await page.waitForDecision();
+
+      // Assess: the verification's decision and its reasons, not the pending status of the read in between
+      expect(status).toBe('rejected');
+      expect((await page.reasons()).map((reason) => reason.code)).toEqual(['PHOTO_TOO_BLURRY', 'REFLECTION_DETECTED']);
+      const reads = target?.fake?.requests.filter(
+        (request) => request.method === 'GET' && /\/v1\/verifications\//.test(request.path),
+      );
+      expect(reads?.length).toBeGreaterThanOrEqual(3);
+    },
+  );
+
   it('uploads every slot with its fields before the file, shows a rejection, and shows it in Chinese after switching', async () => {
     // Prepare
     const page = await openPage();

@@ -52,6 +52,12 @@ export interface FakeKycApiOptions {
   readonly decide?: (uploads: readonly ReceivedUpload[]) => FakeDecision;
   /** Milliseconds an attempt stays `processing` before the decision (default 1500). */
   readonly decisionDelayMs?: number;
+  /**
+   * Milliseconds between the attempt's decision and the verification's (default 0). The API
+   * writes them one after the other (a refusal at intake: the attempt, then the failure count,
+   * then the verification), so a status read can fall in between.
+   */
+  readonly verificationLagMs?: number;
   /** When set, every attempt is refused with this 429 answer. */
   readonly refuseAttempts?: { code: 'RATE_LIMITED' | 'COOLDOWN_ACTIVE'; message: string; retryAfterSeconds: number };
   /** Largest accepted file (default 10 MB, PRODUCT §2). */
@@ -193,6 +199,7 @@ export async function startFakeKycApi(options: FakeKycApiOptions = {}): Promise<
   const webRoot = resolve(options.webRoot ?? join(REPOSITORY_ROOT, 'web'));
   const decide = options.decide ?? ((): FakeDecision => ({ status: 'approved' }));
   const decisionDelayMs = options.decisionDelayMs ?? 1500;
+  const verificationLagMs = options.verificationLagMs ?? 0;
   const maxFileBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
   const failingStatusReads = [...(options.failingStatusReads ?? [])];
   const tokens = new Map<string, string>();
@@ -243,17 +250,27 @@ export async function startFakeKycApi(options: FakeKycApiOptions = {}): Promise<
     };
   };
 
-  const decideLater = (verification: FakeVerification, attempt: FakeAttempt): void => {
+  const later = (delayMs: number, action: () => void): void => {
     const timer = setTimeout(() => {
       timers.delete(timer);
+      action();
+    }, delayMs);
+    timers.add(timer);
+  };
+
+  const decideLater = (verification: FakeVerification, attempt: FakeAttempt): void => {
+    later(decisionDelayMs, () => {
       const decision = decide([...attempt.uploads.values()]);
       const reasons = decision.status === 'approved' ? [] : decision.reasons;
-      move(verification, decision.status, 'automatic_decision');
-      verification.reasons = reasons;
       attempt.status = decision.status;
       attempt.reasons = reasons;
-    }, decisionDelayMs);
-    timers.add(timer);
+      const decideVerification = (): void => {
+        move(verification, decision.status, 'automatic_decision');
+        verification.reasons = reasons;
+      };
+      if (verificationLagMs > 0) later(verificationLagMs, decideVerification);
+      else decideVerification();
+    });
   };
 
   const receiveUpload = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
