@@ -78,21 +78,26 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
     return page;
   }
 
+  /** A passport with a blurry page and a selfie, uploaded through a fresh page; the status it ends on. */
+  async function submitBlurryPassport(
+    options: Parameters<typeof startTarget>[0],
+  ): Promise<{ page: UploadPage; status: string }> {
+    const page = await openPage(options);
+    await page.submitDetails(details({ documentType: 'passport' }));
+    await page.slots();
+    await page.chooseFile('document_front', fixtures.blurryDocument);
+    await page.chooseFile('selfie', fixtures.selfie);
+    await page.upload();
+    return { page, status: await page.waitForDecision() };
+  }
+
   it.skipIf(USING_REAL_RUNTIME)(
     'shows the decision when a status read falls between the attempt decided and the verification following it',
     async () => {
-      // Prepare: the fake decides the attempt 2.5 s before the verification (the API writes
-      // them one after the other), so a poll every second reads the attempt rejected while the
+      // Act: the fake decides the attempt 2.5 s before the verification (the API writes them
+      // one after the other), so a poll every second reads the attempt rejected while the
       // verification still says processing.
-      const page = await openPage({ verificationLagMs: 2500 });
-      await page.submitDetails(details({ documentType: 'passport' }));
-      await page.slots();
-
-      // Act
-      await page.chooseFile('document_front', fixtures.blurryDocument);
-      await page.chooseFile('selfie', fixtures.selfie);
-      await page.upload();
-      const status = await page.waitForDecision();
+      const { page, status } = await submitBlurryPassport({ verificationLagMs: 2500 });
 
       // Assess: the verification's decision and its reasons, not the pending status of the read in between
       expect(status).toBe('rejected');
@@ -232,16 +237,8 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
   it.skipIf(USING_REAL_RUNTIME)(
     'keeps polling through a dropped connection and 503s, then shows the decision',
     async () => {
-      // Prepare: the first status reads fail as a busy server and a dropped connection would
-      const page = await openPage({ failingStatusReads: ['503', 'drop', '503'] });
-      await page.submitDetails(details({ documentType: 'passport' }));
-      await page.slots();
-
-      // Act
-      await page.chooseFile('document_front', fixtures.blurryDocument);
-      await page.chooseFile('selfie', fixtures.selfie);
-      await page.upload();
-      const status = await page.waitForDecision();
+      // Act: the first status reads fail as a busy server and a dropped connection would
+      const { page, status } = await submitBlurryPassport({ failingStatusReads: ['503', 'drop', '503'] });
 
       // Assess: the decision is shown, no error box is left behind, and the failed reads happened
       expect(status).toBe('rejected');
@@ -279,7 +276,8 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
 
     // Assess: asked again, refused again, still explained
     await expect.poll(() => target?.fake?.requests.filter((r) => r.path.endsWith('/attempts')).length).toBe(2);
-    expect(await page.error()).toContain('You can try again in 30 minutes.');
+    // The fake records the request before it answers: wait for the page to show the answer.
+    await expect.poll(() => page.error()).toContain('You can try again in 30 minutes.');
   });
 
   it.skipIf(USING_REAL_RUNTIME)('refuses a file of the wrong type in the browser before uploading it', async () => {
