@@ -194,6 +194,24 @@ describe('downsample', () => {
     expect([...half.data]).toEqual([1, 10, 255, 3]);
     expect(half.width).toBe(2);
   });
+
+  it.each([
+    [13, 10],
+    [16, 8],
+    [7, 9],
+  ])('by 4 gives what halving twice gives, in one pass (%sx%s)', (width, height) => {
+    // Prepare: a fixed pattern with every rounding case, sides not multiples of 4.
+    const data = Uint8Array.from({ length: width * height }, (_, i) => (i * 73 + ((i * i) % 31)) & 255);
+    const image = { data, width, height };
+    // Act
+    const quarter = downsample(image, 4);
+    // Assess
+    const twice = downsample(downsample(image, 2), 2);
+    expect(quarter.width).toBe(twice.width);
+    expect(quarter.height).toBe(twice.height);
+    expect([...quarter.data]).toEqual([...twice.data]);
+    expect(quarter.data.length).toBe(Math.floor(width / 4) * Math.floor(height / 4));
+  });
 });
 
 describe('toLuma', () => {
