@@ -13,7 +13,6 @@
  * Images are `Bytes` (≤ 5 MB) or `S3Object` (≤ 15 MB) read through the injected S3 client.
  * Collections and sessions persist as JSON under `dataDir`. No image data is ever logged.
  */
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_REGION } from './client-config.ts';
@@ -43,6 +42,7 @@ import {
   type LivenessFrame,
 } from './rekognition/liveness.ts';
 import { FaceEngineLoadError } from '../face-engine/errors.ts';
+import { FaceMemory } from '../face-engine/face-memory.ts';
 import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
@@ -151,39 +151,12 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   };
   // The pipeline sends the same image several times per case (face match, liveness binding,
   // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory),
-  // and computes embeddings only for the operations that compare faces. Faces with embeddings
-  // (key `<digest>:e`) also answer a request without them (`<digest>:b`).
-  const detections = new Map<string, Promise<EngineFace[]>>();
-  const digestOf = (image: Uint8Array): string => createHash('sha256').update(image).digest('hex');
-  const keep = (key: string, faces: Promise<EngineFace[]>): void => {
-    detections.set(key, faces);
-    while (detections.size > DETECTION_CACHE_SIZE) {
-      const oldest = detections.keys().next().value;
-      if (oldest === undefined) break;
-      detections.delete(oldest);
-    }
-  };
-  const detect = (image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> => {
-    const digest = digestOf(image);
-    const embeddings = options.embeddings ?? true;
-    const keys = embeddings ? [`${digest}:e`] : [`${digest}:e`, `${digest}:b`];
-    for (const key of keys) {
-      const cached = detections.get(key);
-      if (cached) {
-        detections.delete(key);
-        detections.set(key, cached);
-        return cached;
-      }
-    }
-    const key = keys[keys.length - 1] as string;
-    const running = detectUncached(image, embeddings);
-    keep(key, running);
-    running.catch(() => detections.delete(key));
-    return running;
-  };
+  // and computes embeddings only for the operations that compare faces.
+  const memory = new FaceMemory<EngineFace>(DETECTION_CACHE_SIZE);
+  const detect = (image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> =>
+    memory.recall(image, options.embeddings ?? true, (embeddings) => detectUncached(image, embeddings));
   /** Faces known without the models (a liveness reference image is its frame, re-encoded). */
-  const remember = (image: Uint8Array, faces: readonly EngineFace[]): void =>
-    keep(`${digestOf(image)}:e`, Promise.resolve([...faces]));
+  const remember = (image: Uint8Array, faces: readonly EngineFace[]): void => memory.remember(image, faces);
 
   const operations: Record<string, OperationHandler> = {
     ...collectionOperations({ store: collections, engine, detect, s3, region, now }),

@@ -10,11 +10,11 @@
  * functions and the workflow go on meanwhile, and the models get a core of their own. Images are
  * decoded and reduced here (sharp, in libvips' threads) and sent as pixels.
  */
-import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 // sharp is loaded by this thread before any worker exists: libvips must stay loaded for the process's life.
 import sharp from 'sharp';
 import { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
+import { FaceMemory } from './face-memory.ts';
 import type { WorkerReply, WorkerRequest } from './engine-worker.ts';
 import { requireHuman } from './packages.ts';
 import { calibrateSimilarity } from './similarity.ts';
@@ -181,13 +181,8 @@ const copyFace = (face: EngineFace, withEmbedding: boolean): EngineFace => ({
 type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
 
 class WorkerFaceEngine implements FaceEngine {
-  /**
-   * Faces of recently seen images by content (SHA-256), with or without embeddings. One upload
-   * is looked at by several operations (the quality gate's DetectFaces, CompareFaces, the
-   * duplicate search, the liveness comparison); the engine is deterministic, so each image is
-   * analysed once. Least recently used first out.
-   */
-  private readonly recent = new Map<string, Promise<EngineFace[]>>();
+  /** Faces of recently seen images: each image is analysed once (see `FaceMemory`). */
+  private readonly recent = new FaceMemory<EngineFace>(RECENT_IMAGES);
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private analysed = 0;
@@ -289,24 +284,10 @@ class WorkerFaceEngine implements FaceEngine {
   }
 
   detect(image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> {
-    const digest = createHash('sha256').update(image).digest('hex');
     const withEmbeddings = options.embeddings ?? true;
-    // Faces with embeddings also answer a request without them.
-    const keys = withEmbeddings ? [`${digest}:e`] : [`${digest}:e`, `${digest}:b`];
-    for (const key of keys) {
-      const known = this.recent.get(key);
-      if (known) {
-        this.recent.delete(key);
-        this.recent.set(key, known);
-        return known.then((faces) => faces.map((face) => copyFace(face, withEmbeddings)));
-      }
-    }
-    const key = keys[keys.length - 1] as string;
-    const run = this.detectNow(image, withEmbeddings);
-    this.recent.set(key, run);
-    run.catch(() => this.recent.delete(key));
-    while (this.recent.size > RECENT_IMAGES) this.recent.delete(this.recent.keys().next().value as string);
-    return run.then((faces) => faces.map((face) => copyFace(face, withEmbeddings)));
+    return this.recent
+      .recall(image, withEmbeddings, (embeddings) => this.detectNow(image, embeddings))
+      .then((faces) => faces.map((face) => copyFace(face, withEmbeddings)));
   }
 
   similarity(a: number[], b: number[]): number {
