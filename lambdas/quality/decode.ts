@@ -134,44 +134,32 @@ function quarter(image: GreyImage): GreyImage {
   const source = image.data;
   const stride = image.width;
   for (let y = 0; y < height; y++) {
-    const r0 = 4 * y * stride;
-    const r1 = r0 + stride;
-    const r2 = r1 + stride;
-    const r3 = r2 + stride;
+    const top = 4 * y * stride;
+    const bottom = top + 2 * stride;
     const row = y * width;
     for (let x = 0, c = 0; x < width; x++, c += 4) {
-      const a =
-        ((source[r0 + c] as number) +
-          (source[r0 + c + 1] as number) +
-          (source[r1 + c] as number) +
-          (source[r1 + c + 1] as number) +
+      data[row + x] =
+        (block(source, top + c, stride) +
+          block(source, top + c + 2, stride) +
+          block(source, bottom + c, stride) +
+          block(source, bottom + c + 2, stride) +
           2) >>
         2;
-      const b =
-        ((source[r0 + c + 2] as number) +
-          (source[r0 + c + 3] as number) +
-          (source[r1 + c + 2] as number) +
-          (source[r1 + c + 3] as number) +
-          2) >>
-        2;
-      const d =
-        ((source[r2 + c] as number) +
-          (source[r2 + c + 1] as number) +
-          (source[r3 + c] as number) +
-          (source[r3 + c + 1] as number) +
-          2) >>
-        2;
-      const e =
-        ((source[r2 + c + 2] as number) +
-          (source[r2 + c + 3] as number) +
-          (source[r3 + c + 2] as number) +
-          (source[r3 + c + 3] as number) +
-          2) >>
-        2;
-      data[row + x] = (a + b + d + e + 2) >> 2;
     }
   }
   return { data, width, height };
+}
+
+/** The rounded mean of the 2x2 block whose top-left pixel is `source[i]` (rows `stride` apart). */
+function block(source: Uint8Array, i: number, stride: number): number {
+  return (
+    ((source[i] as number) +
+      (source[i + 1] as number) +
+      (source[i + stride] as number) +
+      (source[i + stride + 1] as number) +
+      2) >>
+    2
+  );
 }
 
 /** `downsample` by 2: each output pixel is the rounded mean of a 2x2 block. */
