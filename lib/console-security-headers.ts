@@ -85,6 +85,14 @@ export function consoleContentSecurityPolicy(options: ConsoleHeaderOptions = {})
   });
 }
 
+/** The headers every page of ours sends besides its policy and permissions. */
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
 /**
  * Every security header of a console response.
  *
@@ -96,10 +104,7 @@ export function consoleContentSecurityPolicy(options: ConsoleHeaderOptions = {})
 export function consoleSecurityHeaders(options: ConsoleHeaderOptions = {}): Record<string, string> {
   return {
     'content-security-policy': consoleContentSecurityPolicy(options),
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    'cross-origin-opener-policy': 'same-origin',
+    ...PAGE_HEADERS,
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
   };
 }
@@ -142,8 +147,8 @@ export function uploadPageContentSecurityPolicy(options: UploadPageHeaderOptions
  */
 export function uploadPageSecurityHeaders(options: UploadPageHeaderOptions = {}): Record<string, string> {
   return {
-    ...consoleSecurityHeaders(),
     'content-security-policy': uploadPageContentSecurityPolicy(options),
+    ...PAGE_HEADERS,
     'permissions-policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()',
   };
 }

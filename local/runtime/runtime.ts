@@ -388,6 +388,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     });
     const webDir = join(REPO_ROOT, 'web');
     const openApiFile = join(REPO_ROOT, 'openapi', 'openapi.json');
+    // Strict CSPs, built once: the console's (its document renditions come from the local S3) and
+    // the upload page's (it uploads to the local S3 with presigned POSTs).
+    const pageHeaders = {
+      console: consoleSecurityHeaders({ imageOrigins: [s3.endpoint] }),
+      upload: uploadPageSecurityHeaders({ uploadOrigins: [s3.endpoint] }),
+    };
     let api: ApiServer;
     try {
       api = await startApiServer({
@@ -398,12 +404,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         port: apiPort,
         devTokens: options.devTokens ?? false,
         ...(existsSync(webDir) ? { webDir } : {}),
-        // Strict CSPs: the console's (its document renditions come from the local S3) and the
-        // upload page's (it uploads to the local S3 with presigned POSTs).
         staticHeaders: (path) =>
-          path === '/console' || path.startsWith('/console/')
-            ? consoleSecurityHeaders({ imageOrigins: [s3.endpoint] })
-            : uploadPageSecurityHeaders({ uploadOrigins: [s3.endpoint] }),
+          path === '/console' || path.startsWith('/console/') ? pageHeaders.console : pageHeaders.upload,
         ...(existsSync(openApiFile) ? { openApiFile } : {}),
         // Each route runs with its own function's environment, as in Lambda.
         aroundInvocation: (route, invoke) => {
