@@ -27,6 +27,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
+import { API_CORS } from '../api-cors.ts';
 import { HTTP_ROUTES, type HttpRoute, type RouteDependency } from '../../lambdas/handlers/http/routes.ts';
 import type { Role } from '../../lambdas/domain/verification.ts';
 import type { KycConfig } from '../config.ts';
@@ -183,10 +184,10 @@ export class KycApi extends Construct {
           ? undefined
           : {
               allowOrigins: [...config.allowedOrigins],
-              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
-              allowHeaders: ['authorization', 'content-type', 'accept-language', 'idempotency-key'],
-              exposeHeaders: ['retry-after'],
-              maxAge: Duration.minutes(10),
+              allowMethods: API_CORS.allowMethods.map((method) => apigw.CorsHttpMethod[method]),
+              allowHeaders: [...API_CORS.allowHeaders],
+              exposeHeaders: [...API_CORS.exposeHeaders],
+              maxAge: Duration.seconds(API_CORS.maxAgeSeconds),
             },
     });
     const stage = new apigw.HttpStage(this, 'DefaultStage', {

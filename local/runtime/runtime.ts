@@ -403,6 +403,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         region,
         port: apiPort,
         devTokens: options.devTokens ?? false,
+        // CORS as the HTTP API's in AWS: the configured origins only.
+        allowedOrigins: config.allowedOrigins,
         ...(existsSync(webDir) ? { webDir } : {}),
         staticHeaders: (path) =>
           path === '/console' || path.startsWith('/console/') ? pageHeaders.console : pageHeaders.upload,

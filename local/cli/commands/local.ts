@@ -1,14 +1,15 @@
 /**
- * `kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--dev-tokens]`: starts the embedded
+ * `kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--dev-tokens] [--allow-origin <origin>]...`: starts the embedded
  * runtime, prints its URLs, and runs until SIGINT/SIGTERM, then stops every server and child
  * process (DynamoDB Local's Java included). A busy port or a missing Java is a clear message
  * and exit code 1.
  */
 import { resolve } from 'node:path';
+import { ConfigError, resolveConfig } from '../../../lib/config.ts';
 import { integerOption, numberOption, parseCommandArgs } from '../args.ts';
-import { EXIT, type CliIo } from '../io.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
 
-export const LOCAL_USAGE = `Usage: kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--replay-dlq] [--stop-timeout 10] [--dev-tokens]
+export const LOCAL_USAGE = `Usage: kyc local [--port 3000] [--data-dir .local-data] [--time-scale N] [--replay-dlq] [--stop-timeout 10] [--dev-tokens] [--allow-origin <origin>]...
 
 Starts the whole pipeline on this machine (no AWS account, no Docker, no network):
 DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and the HTTP API.
@@ -17,6 +18,9 @@ DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and 
   --time-scale  multiply workflow waits and timeouts, the cooldown and the review SLA by N (default 1; 0.001 turns 24 h into 86 s)
   --dev-tokens  let GET /_local/token mint staff-role tokens too (default: user tokens only;
                 staff tokens come from \`npx kyc token\`)
+  --allow-origin  a browser origin (e.g. http://localhost:5173, no path) whose pages may call the
+                API and upload to intake, as \`allowedOrigins\` in AWS; repeat for more (default: none
+                but the runtime's own pages)
   --replay-dlq  deliver the events in <data-dir>/dlq/events.jsonl again at start
   --stop-timeout  seconds running workflow steps get to finish on Ctrl-C/SIGTERM (default 10)
 Running workflows, their review tasks and waits continue after a restart on the same data folder.
@@ -31,6 +35,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
     'dev-tokens': { type: 'boolean' },
     'replay-dlq': { type: 'boolean' },
     'stop-timeout': { type: 'string' },
+    'allow-origin': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -41,6 +46,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
   const timeScale = numberOption('time-scale', values['time-scale'], 1, 0.000001, 1000);
   const stopGraceMs = numberOption('stop-timeout', values['stop-timeout'], 10, 0, 3600) * 1000;
   const dataDir = resolve(io.cwd, values['data-dir'] ?? '.local-data');
+  const allowedOrigins = allowedOriginsOption(values['allow-origin'] as unknown as string[] | undefined);
   const { startRuntime } = await import('../../runtime/runtime.ts');
   io.err(`Starting the local runtime (data in ${dataDir}) ...`);
   const runtime = await startRuntime({
@@ -50,6 +56,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
     devTokens: values['dev-tokens'] === true,
     stopGraceMs,
     replayDeadLetters: values['replay-dlq'] === true,
+    ...(allowedOrigins.length > 0 ? { config: { allowedOrigins } } : {}),
     log: (line) => io.err(`[local] ${line}`),
   });
   const { endpoints } = runtime;
@@ -60,6 +67,7 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
       `  Upload page   ${runtime.apiUrl}/`,
       `  Console       ${runtime.apiUrl}/console/  (sign in with a token from \`npx kyc token --role compliance_reviewer\`)`,
       `  OpenAPI       ${runtime.apiUrl}/openapi.json`,
+      ...(allowedOrigins.length > 0 ? [`  CORS          ${allowedOrigins.join(', ')}`] : []),
       `  Token         npx kyc token --user <id> --role user --data-dir ${dataDir}`,
       `  AWS CLI       AWS_ENDPOINT_URL_S3=${endpoints.s3} AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodb} \\`,
       `                AWS_ENDPOINT_URL_SFN=${endpoints.sfn}${endpoints.kms ? ` AWS_ENDPOINT_URL_KMS=${endpoints.kms}` : ''} \\`,
@@ -82,4 +90,16 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
   });
   io.err('Stopped.');
   return EXIT.ok;
+}
+
+/** The `--allow-origin` values, checked as `allowedOrigins` is in a deployment (a bad one is a usage error). */
+function allowedOriginsOption(values: readonly string[] | undefined): string[] {
+  const origins = [...new Set(values ?? [])];
+  try {
+    resolveConfig({ allowedOrigins: origins });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--allow-origin: ${error.problems.join('; ')}`);
+    throw error;
+  }
+  return origins;
 }

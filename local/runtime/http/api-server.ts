@@ -10,7 +10,9 @@
  *
  * What API Gateway does and this does too: most-specific route matching, 404 for unknown
  * routes, 401 for a missing or invalid bearer token, 413 above 10 MB, a 30 s integration
- * timeout (503), 500 without details when the handler fails. Like API Gateway's JWT authorizer
+ * timeout (503), 500 without details when the handler fails, and CORS for `allowedOrigins`
+ * only (`API_CORS`: preflights answered before any route or token, the allowed origin named
+ * on every answer, errors included). Like API Gateway's JWT authorizer
  * it does not check roles (Cognito groups are not scopes): each handler checks the route's
  * roles itself from the `cognito:groups` claim, here as in AWS.
  */
@@ -24,6 +26,7 @@ import { serveStatic } from './static-files.ts';
 import { InvalidTokenError, isRole, issueLocalToken, verifyLocalToken } from '../auth/local-tokens.ts';
 import type { LocalSigningKey } from '../auth/local-signing-key.ts';
 import { HandlerTimeoutError, invokeHandler, loadHandler } from '../lambda/handler-loader.ts';
+import { API_CORS } from '../../../lib/api-cors.ts';
 
 /** API Gateway's request payload quota (10 MB). */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -61,6 +64,12 @@ export interface ApiServerOptions {
    * `user` tokens, what the upload page needs; staff tokens come from `kyc token`).
    */
   readonly devTokens?: boolean;
+  /**
+   * Browser origins (scheme, host and port) that may call the API cross-origin, as the HTTP
+   * API's CORS configuration in AWS (`allowedOrigins`; default none: no preflight is answered
+   * and no CORS header is sent). These origins may also use `/_local/token`.
+   */
+  readonly allowedOrigins?: readonly string[];
 }
 
 export interface ApiServer {
@@ -99,7 +108,8 @@ function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
 function send(response: ServerResponse, result: HttpResponse): void {
   const headers: Record<string, string | string[]> = { ...result.headers };
   if (result.cookies.length > 0) headers['set-cookie'] = [...result.cookies];
-  headers['content-length'] = String(result.body.length);
+  // A 204 has no body and names no length (RFC 9110, 8.6).
+  if (result.statusCode !== 204) headers['content-length'] = String(result.body.length);
   response.writeHead(result.statusCode, headers);
   response.end(result.body);
 }
@@ -142,16 +152,69 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * must be a loopback name (a DNS-rebinding page sends its own host name) and its `Origin`, when
  * present, this server's own (a cross-site page sends its origin with every fetch).
  */
-export function localRouteRefusal(headers: IncomingMessage['headers'], port: number): string | undefined {
+export function localRouteRefusal(
+  headers: IncomingMessage['headers'],
+  port: number,
+  allowedOrigins: readonly string[] = [],
+): string | undefined {
   const host = (headers.host ?? '').toLowerCase();
   const hostName = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
   if (!LOOPBACK_HOSTS.has(hostName)) return 'Local routes answer only requests addressed to a loopback host';
   const origin = headers.origin;
   if (origin !== undefined) {
     const own = [...LOOPBACK_HOSTS].map((name) => `http://${name}:${port}`);
-    if (!own.includes(origin.toLowerCase())) return "Local routes answer only requests from this server's own origin";
+    if (!own.includes(origin.toLowerCase()) && !allowedOrigins.includes(origin)) {
+      return "Local routes answer only requests from this server's own origin or an allowed origin";
+    }
   }
   return undefined;
+}
+
+/**
+ * The CORS answer to a request from a browser page on another origin, as API Gateway's HTTP
+ * API gives it with `corsPreflight` set: `preflight` (an OPTIONS request with `Origin` and
+ * `Access-Control-Request-Method`) is answered at once with 204, whatever the route; every
+ * other request goes on, and `headers` are added to its answer. An origin not in
+ * `allowedOrigins` gets no CORS header, so the browser keeps the answer from the page. With no
+ * allowed origin at all there is no CORS (undefined), as without `corsPreflight` in AWS.
+ *
+ * @example
+ * ```ts
+ * corsFor('OPTIONS', { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' }, ['http://localhost:5173']);
+ * // { preflight: true, headers: { 'access-control-allow-origin': 'http://localhost:5173', ... } }
+ * ```
+ */
+export function corsFor(
+  method: string,
+  headers: IncomingMessage['headers'],
+  allowedOrigins: readonly string[],
+): { readonly preflight: boolean; readonly headers: Readonly<Record<string, string>> } | undefined {
+  const origin = headers.origin;
+  if (allowedOrigins.length === 0 || origin === undefined) return undefined;
+  const preflight = method === 'OPTIONS' && headers['access-control-request-method'] !== undefined;
+  // The answer depends on the Origin: a cache must not give one origin's answer to another.
+  const vary = { vary: 'origin' };
+  if (!allowedOrigins.includes(origin)) return { preflight, headers: vary };
+  if (!preflight) {
+    return {
+      preflight,
+      headers: {
+        ...vary,
+        'access-control-allow-origin': origin,
+        'access-control-expose-headers': API_CORS.exposeHeaders.join(','),
+      },
+    };
+  }
+  return {
+    preflight,
+    headers: {
+      ...vary,
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': API_CORS.allowMethods.join(','),
+      'access-control-allow-headers': API_CORS.allowHeaders.join(','),
+      'access-control-max-age': String(API_CORS.maxAgeSeconds),
+    },
+  };
 }
 
 function bearerToken(header: string | undefined): string | undefined {
@@ -173,6 +236,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.host ?? '127.0.0.1';
   const table = new RouteTable(options.routes);
   const timeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const allowedOrigins = options.allowedOrigins ?? [];
   let domainName = host;
   let port = options.port;
 
@@ -241,7 +305,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const rawUrl = request.url ?? '/';
     const url = new URL(rawUrl, 'http://local');
     if (url.pathname.startsWith('/_local/')) {
-      const refusal = localRouteRefusal(request.headers, port);
+      const refusal = localRouteRefusal(request.headers, port, allowedOrigins);
       if (refusal) return errorResponse(403, 'FORBIDDEN', refusal);
     }
     const forward = options.localProxies?.find((candidate) => url.pathname.startsWith(candidate.prefix));
@@ -288,11 +352,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   const server: Server = createServer((request, response) => {
+    const cors = corsFor((request.method ?? 'GET').toUpperCase(), request.headers, allowedOrigins);
+    const withCors = (result: HttpResponse): HttpResponse =>
+      cors ? { ...result, headers: { ...result.headers, ...cors.headers } } : result;
+    if (cors?.preflight) {
+      // Drain what a preflight may carry; it never reaches a route, a token check or a handler.
+      request.resume();
+      send(response, withCors({ statusCode: 204, headers: {}, cookies: [], body: Buffer.alloc(0) }));
+      return;
+    }
     handle(request).then(
-      (result) => send(response, request.method === 'HEAD' ? { ...result, body: Buffer.alloc(0) } : result),
+      (result) => send(response, withCors(request.method === 'HEAD' ? { ...result, body: Buffer.alloc(0) } : result)),
       (error: unknown) => {
         options.onHandlerError?.(`${request.method} ${request.url}`, error);
-        if (!response.headersSent) send(response, INTERNAL_ERROR());
+        if (!response.headersSent) send(response, withCors(INTERNAL_ERROR()));
       },
     );
   });

@@ -53,6 +53,8 @@ describe('kyc: dispatch and usage errors', () => {
     [['token', '--user', 'alice', '--role', 'king'], 2, /--role is required/],
     [['token', '--nope'], 2, /Unknown option '--nope'/],
     [['local', '--port', 'eighty'], 2, /--port must be an integer/],
+    [['local', '--allow-origin', 'http://localhost:5173/'], 2, /--allow-origin: .*must be a scheme and host/],
+    [['local', '--allow-origin', '*'], 2, /--allow-origin: .*without path or wildcard/],
     [['demo', '--api-url', 'ftp://x'], 2, /--api-url must be an http\(s\) URL/],
   ])('kyc %j exits %i', async (args, code, message) => {
     // Act

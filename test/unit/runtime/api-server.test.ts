@@ -12,6 +12,7 @@ import {
   LOCAL_TOKEN_CLIENT_ID,
   LOCAL_TOKEN_ISSUER,
 } from '../../../local/runtime/auth/local-tokens.ts';
+import { API_CORS } from '../../../lib/api-cors.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from '../../../local/runtime/http/api-server.ts';
 import type { HttpRouteDefinition } from '../../../local/runtime/http/route-matcher.ts';
 
@@ -30,24 +31,31 @@ const dataDir = mkdtempSync(join(tmpdir(), 'kyc-api-'));
 let key: LocalSigningKey;
 let api: ApiServer;
 
-/** GET with exactly the given Host/Origin headers (fetch does not let a caller set Host). */
-function rawGet(
+/** A request with exactly the given Host/Origin headers (fetch does not let a caller set Host). */
+function rawRequest(
   port: number,
+  method: string,
   path: string,
   headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolveResponse, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path, headers }, (response) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
-        resolveResponse({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        resolveResponse({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
     });
     request.on('error', reject);
     request.end();
   });
 }
+
+const rawGet = (port: number, path: string, headers: Record<string, string>) => rawRequest(port, 'GET', path, headers);
 const errors: string[] = [];
 
 beforeAll(async () => {
@@ -332,5 +340,130 @@ describe('startApiServer: API Gateway HTTP API emulation', () => {
 
     // Assess
     await expect(second).rejects.toBeInstanceOf(PortUnavailableError);
+  });
+});
+
+describe('startApiServer: CORS for the allowed origins, as the HTTP API with corsPreflight', () => {
+  const allowed = 'http://localhost:5173';
+  let corsApi: ApiServer;
+
+  beforeAll(async () => {
+    corsApi = await startApiServer({
+      routes: ROUTES,
+      repoRoot: resolve('.'),
+      signingKey: key,
+      region: 'eu-west-1',
+      port: 0,
+      allowedOrigins: [allowed],
+    });
+  });
+
+  afterAll(async () => {
+    await corsApi.close();
+  });
+
+  const preflight = (origin: string, path = '/v1/things/1') =>
+    rawRequest(corsApi.port, 'OPTIONS', path, {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    });
+
+  it('answers a preflight from an allowed origin with 204 and the rule, before any token check', async () => {
+    // Act
+    const { status, headers, body } = await preflight(allowed);
+
+    // Assess
+    expect(status).toBe(204);
+    expect(body).toBe('');
+    expect(headers['content-length']).toBeUndefined();
+    expect(headers).toMatchObject({
+      'access-control-allow-origin': allowed,
+      'access-control-allow-methods': API_CORS.allowMethods.join(','),
+      'access-control-allow-headers': API_CORS.allowHeaders.join(','),
+      'access-control-max-age': String(API_CORS.maxAgeSeconds),
+      vary: 'origin',
+    });
+  });
+
+  it('answers a preflight for an unknown route too (API Gateway answers them all)', async () => {
+    // Act
+    const { status, headers } = await preflight(allowed, '/v1/nowhere');
+
+    // Assess
+    expect(status).toBe(204);
+    expect(headers['access-control-allow-origin']).toBe(allowed);
+  });
+
+  it.each([
+    ['another site', 'http://attacker.example'],
+    ['another port of the allowed host', 'http://localhost:5174'],
+    ['the allowed origin with a path', `${allowed}/`],
+  ])('gives a preflight from %s no CORS header, so the browser refuses', async (_name, origin) => {
+    // Act
+    const { status, headers } = await preflight(origin);
+
+    // Assess
+    expect(status).toBe(204);
+    expect(headers['access-control-allow-origin']).toBeUndefined();
+    expect(headers['access-control-allow-methods']).toBeUndefined();
+  });
+
+  it('names the allowed origin on answers, errors included, and exposes Retry-After', async () => {
+    // Act
+    const ok = await rawRequest(corsApi.port, 'POST', '/v1/things/1', {
+      origin: allowed,
+      authorization: await bearer(),
+    });
+    const unauthorized = await rawRequest(corsApi.port, 'POST', '/v1/things/1', { origin: allowed });
+    const notFound = await rawGet(corsApi.port, '/v1/nowhere', { origin: allowed });
+
+    // Assess
+    expect(ok.status).toBe(200);
+    expect(unauthorized.status).toBe(401);
+    expect(notFound.status).toBe(404);
+    for (const answer of [ok, unauthorized, notFound]) {
+      expect(answer.headers['access-control-allow-origin']).toBe(allowed);
+      expect(answer.headers['access-control-expose-headers']).toBe('retry-after');
+      expect(answer.headers.vary).toBe('origin');
+    }
+  });
+
+  it('adds nothing to a request without Origin or from another origin', async () => {
+    // Act
+    const plain = await rawGet(corsApi.port, '/v1/plain', {});
+    const foreign = await rawGet(corsApi.port, '/v1/plain', { origin: 'http://attacker.example' });
+
+    // Assess
+    expect(plain.status).toBe(200);
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+    expect(foreign.status).toBe(200);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('mints user tokens at /_local/token for an allowed origin, not for others', async () => {
+    // Act
+    const fromAllowed = await rawGet(corsApi.port, '/_local/token?user=bob&role=user', { origin: allowed });
+    const fromOther = await rawGet(corsApi.port, '/_local/token?user=bob&role=user', { origin: 'http://localhost:1' });
+    const staff = await rawGet(corsApi.port, '/_local/token?user=bob&role=admin', { origin: allowed });
+
+    // Assess
+    expect(fromAllowed.status).toBe(200);
+    expect(fromAllowed.headers['access-control-allow-origin']).toBe(allowed);
+    expect(fromOther.status).toBe(403);
+    expect(staff.status).toBe(403);
+  });
+
+  it('answers no preflight when no origin is allowed (no CORS, as without corsPreflight)', async () => {
+    // Act: the first server has no allowed origins
+    const { status, headers, body } = await rawRequest(api.port, 'OPTIONS', '/v1/things/1', {
+      origin: allowed,
+      'access-control-request-method': 'POST',
+    });
+
+    // Assess
+    expect(status).toBe(404);
+    expect(JSON.parse(body)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(headers['access-control-allow-origin']).toBeUndefined();
   });
 });
