@@ -21,7 +21,8 @@ const PENDING_STATUSES = ['awaiting_upload', 'processing'];
 const ATTEMPT_FAILED = ['rejected', 'failed'];
 /**
  * How long a status poll goes on once the current attempt has failed while the verification
- * still says pending: the API writes the attempt first and the verification a moment later.
+ * still says pending. This API writes a refusal at upload to both in one transaction; the wait
+ * keeps the page right against a server that writes them one after the other.
  */
 const SETTLE_MS = 5000;
 const TOKEN_KEY = 'kyc.token';
@@ -913,8 +914,8 @@ async function pollStatus() {
       continue;
     }
     if (!isPending(verification)) {
-      // Read between the attempt's failure and the verification's: the page would show the
-      // verification's stale status for good. Read again until it follows (or SETTLE_MS passed).
+      // Read between an attempt's failure and its verification's (a server that writes them one
+      // after the other): read again until the verification follows (or SETTLE_MS passed).
       if (!PENDING_STATUSES.includes(verification?.status)) return;
       settling ??= Date.now();
       if (Date.now() - settling >= SETTLE_MS) return;

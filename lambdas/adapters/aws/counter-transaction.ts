@@ -52,15 +52,31 @@ export async function writeWithCounters(
   primary: TransactItem,
   counters: readonly CounterUpdate[],
 ): Promise<boolean> {
-  const items = [primary, ...mergeCounters(counters).map((update) => counterUpdateItem(tableName, update))];
+  return (await transactWithCounters(documents, tableName, [primary], counters)) === undefined;
+}
+
+/**
+ * Writes `conditional` (each with its condition) together with the counter updates, all or
+ * nothing. Returns undefined when everything was written, or the index in `conditional` of the
+ * first item whose condition failed (nothing written); retries transaction conflicts, rethrows
+ * anything else.
+ */
+export async function transactWithCounters(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  conditional: readonly TransactItem[],
+  counters: readonly CounterUpdate[],
+): Promise<number | undefined> {
+  const items = [...conditional, ...mergeCounters(counters).map((update) => counterUpdateItem(tableName, update))];
   for (let attempt = 1; ; attempt += 1) {
     try {
       await documents.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
+      return undefined;
     } catch (error) {
       const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
       if ((error as Error).name !== 'TransactionCanceledException') throw error;
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+      if (failed >= 0 && failed < conditional.length) return failed;
       const conflict =
         reasons.some((reason) => reason.Code === 'TransactionConflict') ||
         (error as Error).message?.includes('TransactionConflict');

@@ -22,12 +22,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
-import { RETENTION_INDEX } from '../../domain/tables.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { Slot, VerificationLevel, VerificationStatus } from '../../domain/verification.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { systemClock } from '../../ports/clock.ts';
-import { writeWithCounters } from './counter-transaction.ts';
+import { writeWithCounters, type TransactItem } from './counter-transaction.ts';
 
 /** A conditional write lost: the item changed since it was read, or already exists. */
 export class ConcurrentModificationError extends Error {
@@ -83,9 +82,9 @@ const KEY_ATTRIBUTES = [
 ];
 
 export class VerificationRepository {
-  private readonly documents: DynamoDBDocumentClient;
-  private readonly tableName: string;
-  private readonly clock: Clock;
+  protected readonly documents: DynamoDBDocumentClient;
+  protected readonly tableName: string;
+  protected readonly clock: Clock;
 
   public constructor(options: VerificationRepositoryOptions) {
     this.tableName = options.tableName;
@@ -173,43 +172,22 @@ export class VerificationRepository {
     expectedVersion: number,
     changes: VerificationChanges,
   ): Promise<VerificationRecord> {
-    const pk = verificationPk(verificationId);
-    const updatedAt = this.clock.now().toISOString();
-    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':updatedAt': updatedAt };
-    const sets = ['#version = #version + :one', '#updatedAt = :updatedAt'];
-    const removes: string[] = [];
-    for (const [field, value] of Object.entries(changes)) {
-      names[`#${field}`] = field;
-      if (value === undefined) {
-        removes.push(`#${field}`);
-      } else {
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
-    }
-    if (changes.status) {
-      // The byStatus index is keyed on the time of the last status change.
-      Object.assign(names, { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' });
-      const keys = statusIndexKeys(changes.status, updatedAt, verificationId);
-      Object.assign(values, { ':gsi1pk': keys.gsi1pk, ':gsi1sk': keys.gsi1sk });
-      sets.push('#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk');
-    }
     try {
       const output = await this.documents.send(
         new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk, sk: VERIFICATION_SK },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...verificationUpdate(
+            this.tableName,
+            this.clock.now().toISOString(),
+            verificationId,
+            expectedVersion,
+            changes,
+          ),
           ReturnValues: 'ALL_NEW',
         }),
       );
       return recordFrom<VerificationRecord>(output.Attributes ?? {});
     } catch (error) {
-      throw mapConditional(error, pk, VERIFICATION_SK);
+      throw mapConditional(error, verificationPk(verificationId), VERIFICATION_SK);
     }
   }
 
@@ -257,47 +235,20 @@ export class VerificationRepository {
     change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
     counters: readonly CounterUpdate[] = [],
   ): Promise<boolean> {
-    const values: Record<string, unknown> = {
-      ':status': change.status,
-      ':updatedAt': this.clock.now().toISOString(),
-      ':reasons': change.reasons ?? [],
-    };
-    fromStatuses.forEach((status, index) => (values[`:from${index}`] = status));
-    const update = {
-      TableName: this.tableName,
-      Key: { pk: verificationPk(verificationId), sk: attemptSk(attemptId) },
-      UpdateExpression: 'SET #status = :status, #reasons = :reasons, #updatedAt = :updatedAt',
-      ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_, i) => `:from${i}`).join(', ')})`,
-      ExpressionAttributeNames: { '#status': 'status', '#reasons': 'reasons', '#updatedAt': 'updatedAt' },
-      ExpressionAttributeValues: values,
-    };
+    const update = attemptTransition(
+      this.tableName,
+      this.clock.now().toISOString(),
+      verificationId,
+      attemptId,
+      fromStatuses,
+      change,
+    );
     if (counters.length > 0) return writeWithCounters(this.documents, this.tableName, { Update: update }, counters);
     try {
       await this.documents.send(new UpdateCommand(update));
       return true;
     } catch (error) {
       if (isConditionalFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Records a document of an attempt slot; returns `false` when the slot already has one. */
-  public async createDocument(record: DocumentRecord): Promise<boolean> {
-    try {
-      await this.putNew(verificationPk(record.verificationId), documentSk(record.attemptId, record.slot), {
-        ...record,
-        entity: 'document',
-        // Vaulted evidence joins the deletion job's work list, by the date its default lock started.
-        ...(record.vaultKey
-          ? {
-              gsi1pk: RETENTION_INDEX.evidence,
-              gsi1sk: `${record.recordedAt}#${record.verificationId}#${record.attemptId}#${record.slot}`,
-            }
-          : {}),
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof ConcurrentModificationError) return false;
       throw error;
     }
   }
@@ -311,33 +262,7 @@ export class VerificationRepository {
     return items.map((item) => recordFrom<DocumentRecord>(item));
   }
 
-  /** Remembers that an image (by SHA-256) failed the quality gate for this verification. */
-  public async rememberRejectedImage(
-    verificationId: string,
-    sha256: string,
-    details: { attemptId: string; slot: Slot; reasons: readonly ReasonCode[] },
-  ): Promise<void> {
-    await this.documents.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: verificationPk(verificationId),
-          sk: rejectedImageSk(sha256),
-          entity: 'rejected_image',
-          verificationId,
-          sha256,
-          ...details,
-          recordedAt: this.clock.now().toISOString(),
-        },
-      }),
-    );
-  }
-
-  public async isImageRejected(verificationId: string, sha256: string): Promise<boolean> {
-    return (await this.get(verificationPk(verificationId), rejectedImageSk(sha256))) !== undefined;
-  }
-
-  private async putNew(pk: string, sk: string, item: object): Promise<void> {
+  protected async putNew(pk: string, sk: string, item: object): Promise<void> {
     try {
       await this.documents.send(
         new PutCommand({
@@ -351,7 +276,7 @@ export class VerificationRepository {
     }
   }
 
-  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+  protected async get<T>(pk: string, sk: string): Promise<T | undefined> {
     const output = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
     );
@@ -443,6 +368,73 @@ function isConditionalFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException'
   );
+}
+
+/**
+ * The conditional update of a verification that `updateVerification` sends (also in the intake's
+ * transaction): applies `changes` when the stored version still equals `expectedVersion`.
+ */
+export function verificationUpdate(
+  tableName: string,
+  updatedAt: string,
+  verificationId: string,
+  expectedVersion: number,
+  changes: VerificationChanges,
+): NonNullable<TransactItem['Update']> {
+  const pk = verificationPk(verificationId);
+  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':updatedAt': updatedAt };
+  const sets = ['#version = #version + :one', '#updatedAt = :updatedAt'];
+  const removes: string[] = [];
+  for (const [field, value] of Object.entries(changes)) {
+    names[`#${field}`] = field;
+    if (value === undefined) {
+      removes.push(`#${field}`);
+    } else {
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+  }
+  if (changes.status) {
+    // The byStatus index is keyed on the time of the last status change.
+    Object.assign(names, { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' });
+    const keys = statusIndexKeys(changes.status, updatedAt, verificationId);
+    Object.assign(values, { ':gsi1pk': keys.gsi1pk, ':gsi1sk': keys.gsi1sk });
+    sets.push('#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk');
+  }
+  return {
+    TableName: tableName,
+    Key: { pk, sk: VERIFICATION_SK },
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The conditional update that moves an attempt from one of `fromStatuses` (also in transactions). */
+export function attemptTransition(
+  tableName: string,
+  updatedAt: string,
+  verificationId: string,
+  attemptId: string,
+  fromStatuses: readonly AttemptStatus[],
+  change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+): NonNullable<TransactItem['Update']> {
+  const values: Record<string, unknown> = {
+    ':status': change.status,
+    ':updatedAt': updatedAt,
+    ':reasons': change.reasons ?? [],
+  };
+  fromStatuses.forEach((status, index) => (values[`:from${index}`] = status));
+  return {
+    TableName: tableName,
+    Key: { pk: verificationPk(verificationId), sk: attemptSk(attemptId) },
+    UpdateExpression: 'SET #status = :status, #reasons = :reasons, #updatedAt = :updatedAt',
+    ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_, i) => `:from${i}`).join(', ')})`,
+    ExpressionAttributeNames: { '#status': 'status', '#reasons': 'reasons', '#updatedAt': 'updatedAt' },
+    ExpressionAttributeValues: values,
+  };
 }
 
 function mapConditional(error: unknown, pk: string, sk: string): unknown {

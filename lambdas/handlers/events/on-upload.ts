@@ -28,11 +28,8 @@ import { PowertoolsOperationalMetrics } from '../../adapters/aws/powertools-metr
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { ObjectTooLargeError, S3EvidenceStore, type ObjectRef } from '../../adapters/aws/s3-evidence-store.ts';
 import { SfnWorkflowStarter } from '../../adapters/aws/sfn-workflow-starter.ts';
-import {
-  ConcurrentModificationError,
-  VerificationRepository,
-  type VerificationChanges,
-} from '../../adapters/aws/verification-repository.ts';
+import { ConcurrentModificationError, type VerificationChanges } from '../../adapters/aws/verification-repository.ts';
+import { IntakeVerificationRepository } from '../../adapters/aws/intake-verification-repository.ts';
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import { decisionCounters } from '../../domain/decision-metrics.ts';
@@ -56,12 +53,13 @@ import { decodeEventKey, objectCreatedEventSchema } from './s3-object-created.ts
 export interface OnUploadDeps {
   readonly config: KycConfig;
   readonly repository: Pick<
-    VerificationRepository,
+    IntakeVerificationRepository,
     | 'getVerification'
     | 'updateVerification'
     | 'getAttempt'
     | 'listAttempts'
     | 'transitionAttempt'
+    | 'transitionAttemptAndVerification'
     | 'createDocument'
     | 'getDocument'
     | 'listDocuments'
@@ -115,7 +113,7 @@ export function defaultOnUploadDeps(
   const starter = lazy(() => new SfnWorkflowStarter({ stateMachineArn: requireEnv('stateMachineArn', env) }));
   return {
     config,
-    repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
+    repository: new IntakeVerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
     evidence: new S3EvidenceStore({
       vaultBucket: requireEnv('vaultBucket', env),
       documentsKeyId: requireEnv('documentsKeyArn', env),
@@ -401,7 +399,14 @@ async function staleReason(
   return latest !== undefined && latest !== attempt.attemptId ? 'attempt_superseded' : undefined;
 }
 
-/** Rejects the attempt and the verification with the slot's reasons and counts a failure. */
+/**
+ * Rejects the attempt and the verification with the slot's reasons and counts a failure. The
+ * failure is counted first (once per attempt id, so a retried event does not count it twice);
+ * then the attempt and its verification move in one transaction, so a client never reads the
+ * attempt rejected while the verification still waits for uploads. A retried event that finds
+ * the attempt already rejected (by itself before a stop, or by another slot's delivery) only
+ * makes sure the verification says so.
+ */
 async function rejectAttempt(
   deps: OnUploadDeps,
   verification: VerificationRecord,
@@ -411,35 +416,27 @@ async function rejectAttempt(
 ): Promise<void> {
   const { repository, audit } = deps;
   const { verificationId, attemptId } = attempt;
-  // A rejection at the quality gate is an automatic decision (no time to decision: nothing was submitted).
-  const moved = await repository.transitionAttempt(
-    verificationId,
-    attemptId,
-    ['awaiting_upload'],
-    { status: 'rejected', reasons: slotReasons },
-    [
-      decisionCounters({
-        outcome: 'rejected',
-        mode: 'automatic',
-        reasons: slotReasons,
-        decidedAt: (deps.clock ?? systemClock).now().toISOString(),
-        resubmission: verification.consecutiveFailures > 0,
-      }),
-    ],
-  );
-  const current = moved ? undefined : await repository.getAttempt(verificationId, attemptId);
-  if (!moved && current?.status !== 'rejected') return;
-  const reasons = current?.reasons ?? slotReasons;
-  // Idempotent per attempt id: a retried event does not count the failure twice.
+  const before = await repository.getAttempt(verificationId, attemptId);
+  if (before?.status !== 'awaiting_upload' && before?.status !== 'rejected') return;
   const outcome = await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'failed');
   const cooldown = outcome.cooldownUntil !== undefined;
-  await updateIfLatest(deps, verification.verificationId, attemptId, () => ({
+  const changes = (reasons: readonly ReasonCode[]): VerificationChanges => ({
     status: cooldown ? 'cooldown' : 'rejected',
     reasons,
     consecutiveFailures: outcome.consecutiveFailures,
     riskFlags: outcome.riskFlags,
     ...(cooldown ? { cooldownUntil: outcome.cooldownUntil } : {}),
-  }));
+  });
+  let reasons = slotReasons;
+  const moved =
+    before.status === 'awaiting_upload' &&
+    (await rejectTogether(deps, verification, attemptId, slotReasons, changes(slotReasons)));
+  if (!moved) {
+    const current = await repository.getAttempt(verificationId, attemptId);
+    if (current?.status !== 'rejected') return;
+    reasons = current.reasons;
+    await updateIfLatest(deps, verificationId, attemptId, () => changes(reasons));
+  }
   await audit.append({
     subject: `verification:${verificationId}`,
     action: 'attempt.rejected',
@@ -447,6 +444,55 @@ async function rejectAttempt(
     origin,
     details: { attemptId, reasons, ...(cooldown ? { cooldownUntil: outcome.cooldownUntil as string } : {}) },
   });
+}
+
+/**
+ * Moves the attempt from `awaiting_upload` to `rejected` with its decision counters and, unless
+ * a newer attempt exists (the user already started over), the verification with it, in one
+ * transaction; retried when the verification changed meanwhile. False when the attempt was no
+ * longer awaiting uploads.
+ */
+async function rejectTogether(
+  deps: OnUploadDeps,
+  verification: VerificationRecord,
+  attemptId: string,
+  reasons: readonly ReasonCode[],
+  changes: VerificationChanges,
+): Promise<boolean> {
+  const { repository } = deps;
+  const { verificationId } = verification;
+  const change = { status: 'rejected' as const, reasons };
+  // A rejection at the quality gate is an automatic decision (no time to decision: nothing was submitted).
+  const counters = [
+    decisionCounters({
+      outcome: 'rejected',
+      mode: 'automatic',
+      reasons,
+      decidedAt: (deps.clock ?? systemClock).now().toISOString(),
+      resubmission: verification.consecutiveFailures > 0,
+    }),
+  ];
+  for (let tries = 0; tries < 5; tries += 1) {
+    const attempts = await repository.listAttempts(verificationId);
+    const latest = attempts.at(-1)?.attempt.attemptId;
+    const current = await repository.getVerification(verificationId);
+    if (!current || (latest !== undefined && latest !== attemptId)) {
+      return repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], change, counters);
+    }
+    try {
+      return await repository.transitionAttemptAndVerification(
+        verificationId,
+        attemptId,
+        ['awaiting_upload'],
+        change,
+        { expectedVersion: current.version, changes },
+        counters,
+      );
+    } catch (error) {
+      if (!(error instanceof ConcurrentModificationError)) throw error;
+    }
+  }
+  throw new ConcurrentModificationError(`V#${verificationId}`, 'META');
 }
 
 /** Starts the workflow once every required slot has an accepted document. */

@@ -7,6 +7,7 @@ import {
   insertStatement,
   isDuplicateItem,
 } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
+import { IntakeVerificationRepository } from '../../../lambdas/adapters/aws/intake-verification-repository.ts';
 import { DynamoDbRateLimitStore } from '../../../lambdas/adapters/aws/rate-limit-store.ts';
 import { UploadPresigner } from '../../../lambdas/adapters/aws/upload-presigner.ts';
 import {
@@ -195,7 +196,7 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
 
 describe('VerificationRepository against DynamoDB Local', () => {
   const repository = () =>
-    new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    new IntakeVerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
 
   it('creates once, updates by version and keeps the GSI keys in step', async () => {
     // Prepare
@@ -277,6 +278,83 @@ describe('VerificationRepository against DynamoDB Local', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]?.attempt).toMatchObject({ attemptId: 'a-1', status: 'rejected', reasons: ['NO_FACE_DETECTED'] });
     expect(listed[0]?.documents).toEqual([document]);
+  });
+
+  it('moves an attempt and its verification in one transaction, or neither', async () => {
+    // Prepare: an attempt awaiting uploads, and a counter the decision adds to
+    const repo = repository();
+    await repo.createVerification(sampleVerification({ verificationId: 'v-tx', userId: 'u-tx' }));
+    await repo.createAttempt({
+      verificationId: 'v-tx',
+      attemptId: 'a-tx',
+      requiredSlots: ['document_front', 'selfie'],
+      status: 'awaiting_upload',
+      reasons: [],
+      createdAt: '2026-03-01T10:00:00.000Z',
+      uploadExpiresAt: '2026-03-01T10:05:00.000Z',
+      updatedAt: '2026-03-01T10:00:00.000Z',
+    });
+    const counter = { key: { pk: 'METRICS#tx', sk: 'COUNTS' }, entity: 'metrics', add: { rejected: 1 } };
+    const reject = { status: 'rejected' as const, reasons: ['PHOTO_TOO_BLURRY' as const] };
+    const changes = { status: 'rejected' as const, reasons: ['PHOTO_TOO_BLURRY' as const], consecutiveFailures: 1 };
+    const raw = (pk: string, sk: string) =>
+      DynamoDBDocumentClient.from(fixture.client)
+        .send(new GetCommand({ TableName: fixture.tables.verifications, Key: { pk, sk } }))
+        .then((output) => output.Item);
+
+    // Act: a stale verification version, then the right one, then the same move again
+    const stale = await repo
+      .transitionAttemptAndVerification(
+        'v-tx',
+        'a-tx',
+        ['awaiting_upload'],
+        reject,
+        {
+          expectedVersion: 7,
+          changes,
+        },
+        [counter],
+      )
+      .catch((error: unknown) => error);
+    const afterStale = {
+      attempt: await repo.getAttempt('v-tx', 'a-tx'),
+      verification: await repo.getVerification('v-tx'),
+      counter: await raw('METRICS#tx', 'COUNTS'),
+    };
+    const moved = await repo.transitionAttemptAndVerification(
+      'v-tx',
+      'a-tx',
+      ['awaiting_upload'],
+      reject,
+      { expectedVersion: 1, changes },
+      [counter],
+    );
+    const again = await repo.transitionAttemptAndVerification(
+      'v-tx',
+      'a-tx',
+      ['awaiting_upload'],
+      reject,
+      { expectedVersion: 2, changes: { status: 'processing' } },
+      [counter],
+    );
+
+    // Assess: the stale version wrote nothing at all; the move wrote all three; the repeat
+    // (attempt no longer awaiting uploads) wrote nothing either, verification included
+    expect(stale).toBeInstanceOf(ConcurrentModificationError);
+    expect(afterStale.attempt?.status).toBe('awaiting_upload');
+    expect(afterStale.verification).toMatchObject({ status: 'awaiting_upload', version: 1 });
+    expect(afterStale.counter).toBeUndefined();
+    expect(moved).toBe(true);
+    expect(again).toBe(false);
+    expect(await repo.getAttempt('v-tx', 'a-tx')).toMatchObject({ status: 'rejected', reasons: ['PHOTO_TOO_BLURRY'] });
+    expect(await repo.getVerification('v-tx')).toMatchObject({
+      status: 'rejected',
+      reasons: ['PHOTO_TOO_BLURRY'],
+      consecutiveFailures: 1,
+      version: 2,
+    });
+    expect(await raw('V#v-tx', 'META')).toMatchObject({ gsi1pk: 'STATUS#rejected' });
+    expect(await raw('METRICS#tx', 'COUNTS')).toMatchObject({ rejected: 1 });
   });
 });
 

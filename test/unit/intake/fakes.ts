@@ -124,6 +124,23 @@ export class FakeRepository {
     this.counters.push(...counters);
     return true;
   }
+  public async transitionAttemptAndVerification(
+    verificationId: string,
+    attemptId: string,
+    from: readonly AttemptStatus[],
+    change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+    verification: { readonly expectedVersion: number; readonly changes: VerificationChanges },
+    counters: readonly CounterUpdate[] = [],
+  ): Promise<boolean> {
+    // All or nothing, as the DynamoDB transaction: both conditions are checked before any write.
+    const current = this.attempts.get(`${verificationId}/${attemptId}`);
+    if (!current || !from.includes(current.status)) return false;
+    if (this.verifications.get(verificationId)?.version !== verification.expectedVersion) {
+      throw new ConcurrentModificationError(verificationId, 'META');
+    }
+    await this.updateVerification(verificationId, verification.expectedVersion, verification.changes);
+    return this.transitionAttempt(verificationId, attemptId, from, change, counters);
+  }
   public async createDocument(record: DocumentRecord): Promise<boolean> {
     const key = `${record.verificationId}/${record.attemptId}/${record.slot}`;
     if (this.documents.has(key)) return false;

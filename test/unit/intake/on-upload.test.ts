@@ -217,6 +217,67 @@ describe('on-upload', () => {
     expect(audit.actions()).toEqual(['document.rejected', 'attempt.rejected']);
   });
 
+  it('rejects the attempt and its verification in one write, so no reader sees one without the other', async () => {
+    // Prepare: watch every write the handler makes (outermost calls only) and what a reader
+    // would see right after it
+    const { handler, repository } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+    const seen: { write: string; attempt?: string; verification?: string }[] = [];
+    let depth = 0;
+    for (const name of ['transitionAttempt', 'updateVerification', 'transitionAttemptAndVerification'] as const) {
+      const write = (repository[name] as (...args: unknown[]) => Promise<unknown>).bind(repository);
+      Object.assign(repository, {
+        [name]: async (...args: unknown[]) => {
+          depth += 1;
+          try {
+            return await write(...args);
+          } finally {
+            depth -= 1;
+            if (depth === 0) {
+              seen.push({
+                write: name,
+                attempt: repository.attempts.get('v-1/a-1')?.status,
+                verification: repository.verifications.get('v-1')?.status,
+              });
+            }
+          }
+        },
+      });
+    }
+
+    // Act
+    await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(seen).toEqual([
+      { write: 'transitionAttemptAndVerification', attempt: 'rejected', verification: 'rejected' },
+    ]);
+  });
+
+  it('moves the attempt and the verification again when the verification changed in between', async () => {
+    // Prepare: another writer changes the verification right after the handler first reads it
+    const { handler, repository } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+    const read = repository.getVerification.bind(repository);
+    let reads = 0;
+    repository.getVerification = async (id: string) => {
+      const record = await read(id);
+      reads += 1;
+      if (reads === 2 && record) {
+        // The first read is the handler's at the start; the second is the rejection's.
+        await repository.updateVerification(id, record.version, { riskFlags: ['document_switching'] });
+      }
+      return record;
+    };
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess: rejected together on the second try, on top of the other writer's change
+    expect(result).toEqual({ outcome: 'rejected', reasons: ['NO_FACE_DETECTED'] });
+    expect(repository.attempts.get('v-1/a-1')?.status).toBe('rejected');
+    expect(repository.verifications.get('v-1')).toMatchObject({ status: 'rejected', version: 3 });
+    expect(repository.counters).toHaveLength(1);
+  });
+
   it('puts the verification into cooldown on the third consecutive failure', async () => {
     // Prepare
     const { handler, repository, rateLimits } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
