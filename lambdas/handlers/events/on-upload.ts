@@ -31,8 +31,8 @@ import { SfnWorkflowStarter } from '../../adapters/aws/sfn-workflow-starter.ts';
 import { ConcurrentModificationError, type VerificationChanges } from '../../adapters/aws/verification-repository.ts';
 import { IntakeVerificationRepository } from '../../adapters/aws/intake-verification-repository.ts';
 import { OPERATIONAL_METRICS, OUTCOME_DIMENSION } from '../../domain/operational-metrics.ts';
-import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
-import { decisionCounters } from '../../domain/decision-metrics.ts';
+import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
+import { decisionCounters, type CounterUpdate } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import { parseIntakeKey } from '../../domain/intake-key.ts';
 import { minimumUploadBytes } from '../../domain/upload-size.ts';
@@ -428,9 +428,24 @@ async function rejectAttempt(
     ...(cooldown ? { cooldownUntil: outcome.cooldownUntil } : {}),
   });
   let reasons = slotReasons;
+  // A rejection at the quality gate is an automatic decision (no time to decision: nothing was submitted).
+  const counters = decisionCounters({
+    outcome: 'rejected',
+    mode: 'automatic',
+    reasons: slotReasons,
+    decidedAt: (deps.clock ?? systemClock).now().toISOString(),
+    resubmission: verification.consecutiveFailures > 0,
+  });
   const moved =
     before.status === 'awaiting_upload' &&
-    (await rejectTogether(deps, verification, attemptId, slotReasons, changes(slotReasons)));
+    (await moveTogether(
+      deps,
+      verificationId,
+      attemptId,
+      { status: 'rejected', reasons: slotReasons },
+      () => changes(slotReasons),
+      [counters],
+    ));
   if (!moved) {
     const current = await repository.getAttempt(verificationId, attemptId);
     if (current?.status !== 'rejected') return;
@@ -447,36 +462,26 @@ async function rejectAttempt(
 }
 
 /**
- * Moves the attempt from `awaiting_upload` to `rejected` with its decision counters and, unless
- * a newer attempt exists (the user already started over), the verification with it, in one
- * transaction; retried when the verification changed meanwhile. False when the attempt was no
- * longer awaiting uploads.
+ * Moves the attempt from `awaiting_upload` (with `counters`) and, unless a newer attempt exists
+ * (the user already started over) or `changesFor` finds nothing to change, its verification in
+ * one transaction; retried when the verification changed meanwhile. False when the attempt was
+ * no longer awaiting uploads.
  */
-async function rejectTogether(
+async function moveTogether(
   deps: OnUploadDeps,
-  verification: VerificationRecord,
+  verificationId: string,
   attemptId: string,
-  reasons: readonly ReasonCode[],
-  changes: VerificationChanges,
+  change: { status: AttemptStatus; reasons?: readonly ReasonCode[] },
+  changesFor: (current: VerificationRecord) => VerificationChanges | undefined,
+  counters: readonly CounterUpdate[] = [],
 ): Promise<boolean> {
   const { repository } = deps;
-  const { verificationId } = verification;
-  const change = { status: 'rejected' as const, reasons };
-  // A rejection at the quality gate is an automatic decision (no time to decision: nothing was submitted).
-  const counters = [
-    decisionCounters({
-      outcome: 'rejected',
-      mode: 'automatic',
-      reasons,
-      decidedAt: (deps.clock ?? systemClock).now().toISOString(),
-      resubmission: verification.consecutiveFailures > 0,
-    }),
-  ];
   for (let tries = 0; tries < 5; tries += 1) {
     const attempts = await repository.listAttempts(verificationId);
     const latest = attempts.at(-1)?.attempt.attemptId;
     const current = await repository.getVerification(verificationId);
-    if (!current || (latest !== undefined && latest !== attemptId)) {
+    const changes = current && (latest === undefined || latest === attemptId) ? changesFor(current) : undefined;
+    if (!current || !changes) {
       return repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], change, counters);
     }
     try {
@@ -504,17 +509,17 @@ async function startWhenComplete(deps: OnUploadDeps, attempt: AttemptRecord, ori
     documents.some((doc) => doc.slot === slot && doc.result === 'accepted'),
   );
   if (!complete) return false;
-  // Status first: the workflow may finish quickly and must not have its decision overwritten.
-  const moved = await repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], {
-    status: 'processing',
-  });
+  // Status first, the attempt and the verification together: the workflow may finish quickly
+  // and must not have its decision overwritten.
+  const toProcessing = (current: VerificationRecord): VerificationChanges | undefined =>
+    current.status === 'awaiting_upload' ? { status: 'processing', reasons: [] } : undefined;
+  const moved = await moveTogether(deps, verificationId, attemptId, { status: 'processing' }, toProcessing);
   if (!moved) {
+    // Moved by an earlier delivery that stopped before the workflow started.
     const current = await repository.getAttempt(verificationId, attemptId);
     if (current?.status !== 'processing') return false;
+    await updateIfLatest(deps, verificationId, attemptId, toProcessing);
   }
-  await updateIfLatest(deps, verificationId, attemptId, (current) =>
-    current.status === 'awaiting_upload' ? { status: 'processing', reasons: [] } : undefined,
-  );
   const { started } = await deps.workflow.start({ verificationId, attemptId });
   if (started) {
     await audit.append({

@@ -217,10 +217,8 @@ describe('on-upload', () => {
     expect(audit.actions()).toEqual(['document.rejected', 'attempt.rejected']);
   });
 
-  it('rejects the attempt and its verification in one write, so no reader sees one without the other', async () => {
-    // Prepare: watch every write the handler makes (outermost calls only) and what a reader
-    // would see right after it
-    const { handler, repository } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+  /** Records every repository write the handler makes (outermost calls only) and what a reader sees right after it. */
+  function watchWrites(repository: FakeRepository): { write: string; attempt?: string; verification?: string }[] {
     const seen: { write: string; attempt?: string; verification?: string }[] = [];
     let depth = 0;
     for (const name of ['transitionAttempt', 'updateVerification', 'transitionAttemptAndVerification'] as const) {
@@ -243,6 +241,13 @@ describe('on-upload', () => {
         },
       });
     }
+    return seen;
+  }
+
+  it('rejects the attempt and its verification in one write, so no reader sees one without the other', async () => {
+    // Prepare
+    const { handler, repository } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
+    const seen = watchWrites(repository);
 
     // Act
     await handler(objectEvent('intake/v-1/a-1/selfie'));
@@ -250,6 +255,21 @@ describe('on-upload', () => {
     // Assess
     expect(seen).toEqual([
       { write: 'transitionAttemptAndVerification', attempt: 'rejected', verification: 'rejected' },
+    ]);
+  });
+
+  it('moves the attempt and its verification to processing in one write when the last slot is in', async () => {
+    // Prepare
+    const { handler, repository } = setup();
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    const seen = watchWrites(repository);
+
+    // Act
+    await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess
+    expect(seen).toEqual([
+      { write: 'transitionAttemptAndVerification', attempt: 'processing', verification: 'processing' },
     ]);
   });
 
