@@ -139,8 +139,21 @@ export async function startFaceEngine(
 /** human's descriptor similarity (0..1): a pure function of its bundle, no models, no backend. */
 type Similarity = (a: number[], b: number[]) => number;
 
-function loadSimilarity(): Similarity {
-  return requireHuman<{ match: { similarity: Similarity } }>().match.similarity;
+let humanSimilarity: Similarity | undefined;
+
+/**
+ * human's similarity, loaded on the first comparison: requiring human's bundle (tfjs with it)
+ * takes this thread about 0.3 s and 40 MB, which a caller that only detects (`kyc check`, the
+ * quality gate's DetectFaces) never needs; the models themselves load in the worker.
+ */
+function similarityFunction(): Similarity {
+  humanSimilarity ??= requireHuman<{ match: { similarity: Similarity } }>().match.similarity;
+  return humanSimilarity;
+}
+
+/** Whether this thread has loaded human's bundle (for the similarity) yet. */
+export function similarityLoaded(): boolean {
+  return humanSimilarity !== undefined;
 }
 
 /** Decoded RGB pixels, already reduced to at most {@link MAX_DETECT_SIDE} on the long side. */
@@ -194,7 +207,6 @@ class WorkerFaceEngine implements FaceEngine {
   private watchdog: NodeJS.Timeout | undefined;
 
   private constructor(
-    private readonly match: Similarity,
     private readonly workerUrl: URL,
     private readonly stallMs: number,
   ) {}
@@ -202,7 +214,6 @@ class WorkerFaceEngine implements FaceEngine {
   /** Starts the worker and loads the models in it. */
   static async start(options: FaceEngineOptions): Promise<WorkerFaceEngine> {
     const engine = new WorkerFaceEngine(
-      loadSimilarity(),
       options.workerUrl ?? new URL('./engine-worker.mjs', import.meta.url),
       options.stallMs ?? WORKER_STALL_MS,
     );
@@ -292,7 +303,7 @@ class WorkerFaceEngine implements FaceEngine {
 
   similarity(a: number[], b: number[]): number {
     if (a.length === 0 || a.length !== b.length) return 0;
-    return calibrateSimilarity(this.match(a, b));
+    return calibrateSimilarity(similarityFunction()(a, b));
   }
 
   /** The tfjs memory in the worker (tensors and bytes, models included). */

@@ -10,6 +10,7 @@ import {
   FaceEngineLoadError,
   faceEngineMemory,
   loadFaceEngine,
+  similarityLoaded,
   startFaceEngine,
   stopFaceEngineWorker,
   type EngineFace,
@@ -50,6 +51,22 @@ describe('offline face engine on the face-api sample photos', () => {
     engine = await loadFaceEngine();
     sample1 = await readSample('sample1.jpg');
     sample1Faces = await engine.detect(sample1);
+  });
+
+  // First in this file: nothing before it may have compared faces.
+  it("loads human's bundle in this thread only for the first comparison, not to detect", () => {
+    // Prepare: the engine is loaded and has detected faces with their embeddings (beforeAll)
+    const [a, b] = sample1Faces;
+    const before = similarityLoaded();
+
+    // Act
+    const similarity = engine.similarity(a?.embedding ?? [], b?.embedding ?? []);
+
+    // Assess
+    expect(before).toBe(false);
+    expect(similarityLoaded()).toBe(true);
+    expect(similarity).toBeGreaterThanOrEqual(0);
+    expect(similarity).toBeLessThan(80);
   });
 
   it('is a singleton: concurrent loads share one engine', async () => {
