@@ -35,14 +35,18 @@ export function createGetVerificationHandler(source: DepsSource<GetVerificationD
     const caller = event.caller!;
     const language: Language = isLanguage(event.language) ? event.language : DEFAULT_LANGUAGE;
     const verificationId = event.pathParameters?.id ?? '';
-    const verification = /^[\w-]{1,64}$/.test(verificationId)
-      ? await repository.getVerification(verificationId)
-      : undefined;
+    if (!/^[\w-]{1,64}$/.test(verificationId)) throw new NotFoundError('Verification not found');
+    // The attempts before the verification. Whatever decides an attempt moves the verification
+    // no later than it (together at upload, the verification first when the workflow decides),
+    // so a write landing between the two reads never shows an attempt rejected or approved while
+    // the verification still reads pending. (The reconciler's hand-over to review moves the
+    // attempt first; `manual_review` is no decision, and a poller keeps waiting.)
+    const attempts = await repository.listAttempts(verificationId);
+    const verification = await repository.getVerification(verificationId);
     const isStaff = caller.roles.some((role) => STAFF_READ_ROLES.includes(role));
     if (!verification || (!isStaff && verification.userId !== caller.userId)) {
       throw new NotFoundError('Verification not found');
     }
-    const attempts = await repository.listAttempts(verificationId);
     return jsonResponse(200, {
       verificationId,
       status: verification.status,

@@ -30,7 +30,7 @@ function setup() {
     processors: ['quality-gate'],
     recordedAt: '2026-03-01T09:11:00.000Z',
   });
-  return { handler: createGetVerificationHandler({ repository }) };
+  return { handler: createGetVerificationHandler({ repository }), repository };
 }
 
 const get = (options: { userId?: string; groups?: string; language?: string } = {}) =>
@@ -101,6 +101,46 @@ describe('GET /v1/verifications/{id}', () => {
       expect(result.body).not.toMatch(/personalData|ciphertext|nationality|sha256|vaultKey|intake\//);
     },
   );
+
+  it('never shows an attempt refused while the verification still reads pending, when the refusal lands between its reads', async () => {
+    // Prepare: an attempt awaiting uploads; its refusal (attempt and verification together,
+    // as on-upload writes it) lands right after the handler's first read, whichever that is
+    const { handler, repository } = setup();
+    repository.verifications.set('v-1', sampleVerification({ status: 'awaiting_upload', reasons: [] }));
+    repository.attempts.set('v-1/a-1', {
+      ...(repository.attempts.get('v-1/a-1') as NonNullable<ReturnType<typeof repository.attempts.get>>),
+      status: 'awaiting_upload',
+      reasons: [],
+    });
+    let reads = 0;
+    for (const name of ['getVerification', 'listAttempts'] as const) {
+      const read = (repository[name] as (id: string) => Promise<unknown>).bind(repository);
+      Object.assign(repository, {
+        [name]: async (id: string) => {
+          const value = await read(id);
+          reads += 1;
+          if (reads === 1) {
+            await repository.transitionAttemptAndVerification(
+              'v-1',
+              'a-1',
+              ['awaiting_upload'],
+              { status: 'rejected', reasons: ['PHOTO_TOO_BLURRY'] },
+              { expectedVersion: 1, changes: { status: 'rejected', reasons: ['PHOTO_TOO_BLURRY'] } },
+            );
+          }
+          return value;
+        },
+      });
+    }
+
+    // Act
+    const body = parse(await handler(get(), lambdaContext));
+
+    // Assess: one of the two views, old or new; never the attempt newer than its verification
+    const attempt = (body.attempts as { status: string }[])[0];
+    expect(reads).toBe(2);
+    expect([attempt?.status, body.status]).not.toEqual(['rejected', 'awaiting_upload']);
+  });
 
   it('hides other users verifications behind 404', async () => {
     // Prepare
