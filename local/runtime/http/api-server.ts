@@ -150,7 +150,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /**
  * Why a request to a `/_local/*` route is refused, or undefined when it may go on: its `Host`
  * must be a loopback name (a DNS-rebinding page sends its own host name) and its `Origin`, when
- * present, this server's own (a cross-site page sends its origin with every fetch).
+ * present, this server's own or one the operator allowed (`allowedOrigins`): a cross-site page
+ * sends its origin with every fetch.
  */
 export function localRouteRefusal(
   headers: IncomingMessage['headers'],
