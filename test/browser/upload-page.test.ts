@@ -94,9 +94,10 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
   it.skipIf(USING_REAL_RUNTIME)(
     'shows the decision when a status read falls between the attempt decided and the verification following it',
     async () => {
-      // Act: the fake decides the attempt 2.5 s before the verification (the API writes them
-      // one after the other), so a poll every second reads the attempt rejected while the
-      // verification still says processing.
+      // Act: the fake decides the attempt 2.5 s before the verification (as a server that
+      // writes them one after the other would; this API writes a refusal to both at once), so
+      // a poll every second reads the attempt rejected while the verification still says
+      // processing.
       const { page, status } = await submitBlurryPassport({ verificationLagMs: 2500 });
 
       // Assess: the verification's decision and its reasons, not the pending status of the read in between

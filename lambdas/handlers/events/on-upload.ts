@@ -464,10 +464,9 @@ async function rejectAttempt(
 /**
  * Moves the attempt from `awaiting_upload` (with `counters`) and, unless a newer attempt exists
  * (the user already started over) or `changesFor` finds nothing to change, its verification in
- * one transaction; retried when the verification changed meanwhile. False when the attempt was
- * no longer awaiting uploads.
+ * one transaction. False when the attempt was no longer awaiting uploads.
  */
-async function moveTogether(
+function moveTogether(
   deps: OnUploadDeps,
   verificationId: string,
   attemptId: string,
@@ -476,28 +475,20 @@ async function moveTogether(
   counters: readonly CounterUpdate[] = [],
 ): Promise<boolean> {
   const { repository } = deps;
-  for (let tries = 0; tries < 5; tries += 1) {
-    const attempts = await repository.listAttempts(verificationId);
-    const latest = attempts.at(-1)?.attempt.attemptId;
-    const current = await repository.getVerification(verificationId);
-    const changes = current && (latest === undefined || latest === attemptId) ? changesFor(current) : undefined;
+  return withLatestVerification(deps, verificationId, attemptId, (current) => {
+    const changes = current && changesFor(current);
     if (!current || !changes) {
       return repository.transitionAttempt(verificationId, attemptId, ['awaiting_upload'], change, counters);
     }
-    try {
-      return await repository.transitionAttemptAndVerification(
-        verificationId,
-        attemptId,
-        ['awaiting_upload'],
-        change,
-        { expectedVersion: current.version, changes },
-        counters,
-      );
-    } catch (error) {
-      if (!(error instanceof ConcurrentModificationError)) throw error;
-    }
-  }
-  throw new ConcurrentModificationError(`V#${verificationId}`, 'META');
+    return repository.transitionAttemptAndVerification(
+      verificationId,
+      attemptId,
+      ['awaiting_upload'],
+      change,
+      { expectedVersion: current.version, changes },
+      counters,
+    );
+  });
 }
 
 /** Starts the workflow once every required slot has an accepted document. */
@@ -543,17 +534,31 @@ async function updateIfLatest(
   attemptId: string,
   changesFor: (current: VerificationRecord) => VerificationChanges | undefined,
 ): Promise<void> {
-  const attempts = await deps.repository.listAttempts(verificationId);
-  const latest = attempts.at(-1)?.attempt.attemptId;
-  if (latest !== undefined && latest !== attemptId) return;
+  await withLatestVerification(deps, verificationId, attemptId, async (current) => {
+    const changes = current && changesFor(current);
+    if (current && changes) await deps.repository.updateVerification(verificationId, current.version, changes);
+  });
+}
+
+/**
+ * Runs `write` with the verification as it is now, or with undefined when it is gone or a newer
+ * attempt than `attemptId` exists (the verification is then not this attempt's to change);
+ * again, with a fresh read, when the verification changed in between (up to 5 tries).
+ */
+async function withLatestVerification<T>(
+  deps: OnUploadDeps,
+  verificationId: string,
+  attemptId: string,
+  write: (current: VerificationRecord | undefined) => Promise<T>,
+): Promise<T> {
+  const { repository } = deps;
   for (let tries = 0; tries < 5; tries += 1) {
-    const current = await deps.repository.getVerification(verificationId);
-    if (!current) return;
-    const changes = changesFor(current);
-    if (!changes) return;
+    const attempts = await repository.listAttempts(verificationId);
+    const latest = attempts.at(-1)?.attempt.attemptId;
+    const current =
+      latest === undefined || latest === attemptId ? await repository.getVerification(verificationId) : undefined;
     try {
-      await deps.repository.updateVerification(verificationId, current.version, changes);
-      return;
+      return await write(current);
     } catch (error) {
       if (!(error instanceof ConcurrentModificationError)) throw error;
     }
