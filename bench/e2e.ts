@@ -29,6 +29,7 @@ import { synthesizeTemplates, type SynthesizedStack } from '../local/runtime/syn
 import type { CostPath, PathUsage, UsageFile } from '../local/cost/model.ts';
 import { appFunctions, type AppFunction } from './support/bundles.ts';
 import { diffMeter, startMeteringProxy, type Meter, type MeteringProxy } from './support/metering-proxy.ts';
+import { percentile, round } from './support/stats.ts';
 
 const REKOGNITION_IMAGE_OPERATIONS = new Set([
   'DetectFaces',
@@ -62,11 +63,6 @@ interface Harness {
   readonly functions: readonly AppFunction[];
   readonly stacks: readonly SynthesizedStack[];
   logBytes: number;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
 }
 
 function allExecutions(runtime: RunningRuntime): Set<string> {
@@ -248,8 +244,6 @@ async function usageBetween(
     events: m('json').events,
   };
 }
-
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 interface Person {
   readonly person: DemoPerson;

@@ -17,12 +17,13 @@
  *
  * Run alone: `npx tsx bench/quality.ts [--quick] [--tune]`, or with the others: `npm run bench -- quality`.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { DEFAULT_CONFIG } from '../lib/config.ts';
 import type { FaceDetector } from '../lambdas/ports/face-detector.ts';
 import { checkFaces } from '../lambdas/quality/faces.ts';
@@ -31,111 +32,45 @@ import { ensureFixtures } from '../test/fixtures/index.ts';
 import { knownFaces, sampleCases, SWEEP_CONFIG, sweepCases, type SweepCase } from '../scripts/sweep/cases.ts';
 import type { FaceBox } from '../scripts/fixtures/people.ts';
 import type { SweepFamily } from '../scripts/sweep/render.ts';
+import type { GateSpeed } from './gate-speed.ts';
+import { bundleProgram } from './support/bundles.ts';
+import { percentile, round, timed } from './support/stats.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-}
-
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
-
-/** Wall-clock and CPU milliseconds of one call (CPU: the whole process, libvips threads included). */
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const value = await fn();
-  const wallMs = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { value, wallMs, cpuMs: (used.user + used.system) / 1000 };
-}
-
-/** The gate's speed against a bare decode, in the names `bench/results.json` uses under `qualityGate`. */
-export interface GateSpeed {
-  readonly megapixels: number;
-  readonly runs: number;
-  /** Gate wall-clock p50 / p95 (ms) and the bare full decode's, interleaved in the same run. */
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly decodeP50Ms: number;
-  readonly decodeP95Ms: number;
-  /** Gate p50 / decode p50, wall-clock (the goal: <= 1.0). */
-  readonly ratioToDecode: number;
-  /** The same in process CPU time, which other jobs on a shared machine do not inflate. */
-  readonly cpuP50Ms: number;
-  readonly decodeCpuP50Ms: number;
-  readonly cpuRatioToDecode: number;
-  readonly imagesPerSecond: number;
-  /** The gate's own split (wall p50): its one decode (shrink-on-load, luma) and the blur measure. */
-  readonly stages: { readonly decodeMs: number; readonly blurMs: number };
-  readonly peakRssMb: number;
-  readonly how: string;
-}
-
 /**
  * Times the gate (no face detection) against a bare full `sharp` decode of the 12 MP fixture,
- * one sharp thread, runs interleaved after a warm-up.
+ * one sharp thread, runs interleaved after a warm-up: `bench/gate-speed.ts`, bundled with the
+ * deployment's esbuild settings and run in a plain Node process, as Lambda runs the on-upload
+ * bundle (see that file for why not under tsx).
  *
  * @example
  * ```ts
  * const speed = await measureGateSpeed({ runs: 25 });
- * speed.ratioToDecode; // 1.3
+ * speed.ratioToDecode; // 0.9
  * ```
  */
 export async function measureGateSpeed(options: { readonly runs?: number } = {}): Promise<GateSpeed> {
   const runs = options.runs ?? 25;
-  sharp.concurrency(1); // one core, as on a 1-vCPU slice of a Lambda
   const manifest = await ensureFixtures();
   const big = manifest.entries.find((entry) => entry.bench);
   if (!big) throw new Error('no 12 MP bench fixture in the manifest');
-  const bytes = await readFile(join(manifest.dir, big.file));
-  const gate = () =>
-    runQualityGate(bytes, { slot: 'document_front', documentType: 'passport', config: DEFAULT_CONFIG });
-  const decode = () => sharp(bytes).raw().toBuffer();
-  for (let i = 0; i < 3; i++) {
-    await gate();
-    await decode();
+  const outDir = await mkdtemp(join(tmpdir(), 'kyc-gate-speed-'));
+  try {
+    const program = await bundleProgram(REPO, 'bench/gate-speed.ts', outDir, ['sharp']);
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // no loader inherited from a tsx parent
+    const run = spawnSync(process.execPath, [program, join(manifest.dir, big.file), String(runs)], {
+      encoding: 'utf8',
+      env,
+    });
+    const line = run.stdout.split('\n').find((text) => text.startsWith('{'));
+    if (run.status !== 0 || !line) throw new Error(`gate speed failed: ${run.stderr.slice(-1000)}`);
+    return JSON.parse(line) as GateSpeed;
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
   }
-  let peakRss = process.memoryUsage().rss;
-  const gateWall: number[] = [];
-  const gateCpu: number[] = [];
-  const decodeWall: number[] = [];
-  const decodeCpu: number[] = [];
-  const decodeStage: number[] = [];
-  const blurStage: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const g = await timed(gate);
-    gateWall.push(g.wallMs);
-    gateCpu.push(g.cpuMs);
-    decodeStage.push(g.value.metrics.decodeMs ?? 0);
-    blurStage.push(g.value.metrics.blurMs ?? 0);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const d = await timed(decode);
-    decodeWall.push(d.wallMs);
-    decodeCpu.push(d.cpuMs);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }
-  const p50 = percentile(gateWall, 0.5);
-  return {
-    megapixels: round(((big.width ?? 0) * (big.height ?? 0)) / 1e6),
-    runs,
-    p50Ms: round(p50),
-    p95Ms: round(percentile(gateWall, 0.95)),
-    decodeP50Ms: round(percentile(decodeWall, 0.5)),
-    decodeP95Ms: round(percentile(decodeWall, 0.95)),
-    ratioToDecode: round(p50 / percentile(decodeWall, 0.5), 2),
-    cpuP50Ms: round(percentile(gateCpu, 0.5)),
-    decodeCpuP50Ms: round(percentile(decodeCpu, 0.5)),
-    cpuRatioToDecode: round(percentile(gateCpu, 0.5) / percentile(decodeCpu, 0.5), 2),
-    imagesPerSecond: round(1000 / p50),
-    stages: { decodeMs: percentile(decodeStage, 0.5), blurMs: percentile(blurStage, 0.5) },
-    peakRssMb: round(peakRss / 1024 / 1024),
-    how:
-      '12 MP JPEG (4000x3000), slot document_front, face detection excluded; sharp.concurrency(1); ' +
-      `${runs} gate runs interleaved with bare sharp(bytes).raw() decodes after 3 warm-ups; CPU = process user+system`,
-  };
 }
 
 /** Confusion counts of one reason code. */

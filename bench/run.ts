@@ -19,13 +19,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { priceTableSchema, type UsageFile } from '../local/cost/model.ts';
 import { costReport, DEFAULT_PRICES, DEFAULT_USAGE } from '../local/cli/commands/cost.ts';
 import type { SynthesizedStack } from '../local/runtime/synth.ts';
+import { percentile, round } from './support/stats.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = join(DIR, '..');
 /** Benchmarks with a `run()` export, runnable by name. */
 const NAMED = ['quality', 'face-engine', 'watermark', 'liveness-calibration', 'bundles'];
-
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /**
  * Writes `value` as JSON the way the repository's formatter leaves it (prettier with the
@@ -36,11 +35,6 @@ async function writeCommittedJson(file: string, value: unknown): Promise<void> {
   const options = (await resolveConfig(file)) ?? {};
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, await format(JSON.stringify(value), { ...options, filepath: file }));
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
 }
 
 function machine(): Record<string, unknown> {

@@ -104,14 +104,14 @@ function deploymentOptions(repoRoot: string, nodeModules: readonly string[]): Bu
   };
 }
 
-/** Links a function's `nodeModules` into `<outDir>/node_modules`, so its bundle imports as on Lambda. */
-function linkNodeModules(repoRoot: string, fn: AppFunction, outDir: string): void {
+/** Links `nodeModules` into `<outDir>/node_modules`, so a bundle there imports them as on Lambda. */
+function linkNodeModules(repoRoot: string, owner: string, nodeModules: readonly string[], outDir: string): void {
   const require = createRequire(join(repoRoot, 'package.json'));
-  for (const name of fn.nodeModules) {
+  for (const name of nodeModules) {
     const installed = (require.resolve.paths(name) ?? [])
       .map((folder) => join(folder, name))
       .find((folder) => existsSync(join(folder, 'package.json')));
-    if (!installed) throw new Error(`${fn.name}: node module ${name} is not installed`);
+    if (!installed) throw new Error(`${owner}: node module ${name} is not installed`);
     const target = join(outDir, 'node_modules', name);
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(realpathSync(installed), target, 'dir');
@@ -141,9 +141,32 @@ export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: 
     entryPoints: [join(repoRoot, fn.entry)],
     outfile: file,
   });
-  linkNodeModules(repoRoot, fn, outDir);
+  linkNodeModules(repoRoot, fn.name, fn.nodeModules, outDir);
   const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => path.endsWith('.mjs'))?.[1];
   return builtBundle(fn, file, output);
+}
+
+/**
+ * Bundles a bench program (any entry file) into `<outDir>/index.mjs` as a deployment bundles a
+ * function, with `nodeModules` linked beside it: timed code then runs as Lambda runs it, in plain
+ * Node from esbuild output, not through a TypeScript loader. Returns the bundle's path.
+ *
+ * @example
+ * ```ts
+ * const file = await bundleProgram(repoRoot, 'bench/gate-speed.ts', outDir, ['sharp']);
+ * spawnSync(process.execPath, [file]);
+ * ```
+ */
+export async function bundleProgram(
+  repoRoot: string,
+  entry: string,
+  outDir: string,
+  nodeModules: readonly string[],
+): Promise<string> {
+  const file = join(outDir, 'index.mjs');
+  await build({ ...deploymentOptions(repoRoot, nodeModules), entryPoints: [join(repoRoot, entry)], outfile: file });
+  linkNodeModules(repoRoot, entry, nodeModules, outDir);
+  return file;
 }
 
 /**
@@ -172,7 +195,7 @@ export async function bundleFunctions(
   return fns.map((fn, index) => {
     const dir = join(outDir, String(index));
     const file = join(dir, 'index.mjs');
-    linkNodeModules(repoRoot, fn, dir);
+    linkNodeModules(repoRoot, fn.name, fn.nodeModules, dir);
     return builtBundle(fn, file, outputs.find(([path]) => resolve(repoRoot, path) === file)?.[1]);
   });
 }

@@ -138,10 +138,14 @@ export function estimateNoise(image: GreyImage, box?: Box): number {
 /** Accumulates |L| of Immerkaer's operator over `box` (every `step`-th row and column); returns the count. */
 function noiseHistogram(image: GreyImage, box: Box, step: number, bins: Uint32Array): number {
   const { data, width } = image;
+  const x0 = box.x0 | 0;
+  const y0 = box.y0 | 0;
+  const x1 = box.x1 | 0;
+  const y1 = box.y1 | 0;
   let count = 0;
-  for (let y = box.y0; y < box.y1; y += step) {
+  for (let y = y0; y < y1; y += step) {
     const row = y * width;
-    for (let x = box.x0; x < box.x1; x += step) {
+    for (let x = x0; x < x1; x += step) {
       const i = row + x;
       const value =
         (data[i - width - 1] as number) -
@@ -421,8 +425,10 @@ function edgePass(
   inside: ConvexRegion | undefined,
 ): { pixels: Int32Array; bins: Uint8Array } {
   const { data, width } = image;
-  const w = region.x1 - region.x0;
-  const h = region.y1 - region.y0;
+  const rx0 = region.x0 | 0;
+  const ry0 = region.y0 | 0;
+  const w = (region.x1 - rx0) | 0;
+  const h = (region.y1 - ry0) | 0;
   const floor2 = Math.ceil(floor * floor);
   const rows = [new Int32Array(w), new Int32Array(w), new Int32Array(w)];
   const directions = [new Uint8Array(w), new Uint8Array(w), new Uint8Array(w)];
@@ -440,7 +446,7 @@ function edgePass(
       start < end
         ? sobelRow(
             data,
-            (y + region.y0) * width + region.x0,
+            (y + ry0) * width + rx0,
             width,
             start,
             end,
@@ -459,7 +465,7 @@ function edgePass(
     const direction = directions[row % 3] as Uint8Array;
     const strong = strongs[row % 3] as Int32Array;
     const count = counts[row % 3] as number;
-    const rowIndex = (row + region.y0) * width + region.x0;
+    const rowIndex = (row + ry0) * width + rx0;
     for (let s = 0; s < count; s++) {
       const x = strong[s] as number;
       if (x < 2 || x >= w - 2) continue;
@@ -481,7 +487,7 @@ function edgePass(
         after = below[x - 1] as number;
       }
       if (m < before || m <= after) continue;
-      if (inside && !insideRegion(inside, x + region.x0, row + region.y0)) continue;
+      if (inside && !insideRegion(inside, x + rx0, row + ry0)) continue;
       edges.push(rowIndex + x, bin);
     }
   }
@@ -507,8 +513,8 @@ function edgeSigmas(
   let edges = 0;
   for (let c = 0; c < pixels.length; c += stride) {
     const i = pixels[c] as number;
-    const x = i % width;
-    const y = (i - x) / width;
+    const x = (i % width) | 0;
+    const y = ((i - x) / width) | 0;
     gradientAt(image, x, y, tapsA, gradient);
     const ax = gradient[0] as number;
     const ay = gradient[1] as number;
