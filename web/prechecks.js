@@ -39,6 +39,23 @@ export function luminance(pixels) {
 }
 
 /**
+ * Mean of `grey` over the whole frame, or over `box` (fractions of the frame) when given.
+ * @param {Float32Array} grey
+ * @param {number} width
+ * @param {number} height
+ * @param {{ left: number, top: number, width: number, height: number }} [box]
+ */
+export function meanIn(grey, width, height, box) {
+  const x0 = box ? Math.max(0, Math.floor(box.left * width)) : 0;
+  const y0 = box ? Math.max(0, Math.floor(box.top * height)) : 0;
+  const x1 = box ? Math.min(width, Math.ceil((box.left + box.width) * width)) : width;
+  const y1 = box ? Math.min(height, Math.ceil((box.top + box.height) * height)) : height;
+  let sum = 0;
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += grey[y * width + x];
+  return sum / Math.max(1, (x1 - x0) * (y1 - y0));
+}
+
+/**
  * Variance of the 4-neighbour Laplacian: low when nothing in the frame is sharp.
  * @param {Float32Array} grey
  * @param {number} width
@@ -145,10 +162,11 @@ export function precheckFrame(pixels, kind, faces) {
   const { width, height } = pixels;
   const grey = luminance(pixels);
   const codes = [];
-  let mean = 0;
-  for (const value of grey) mean += value;
-  mean /= Math.max(1, grey.length);
-  if (mean < DARK_MEAN_LUMINANCE) codes.push('BACKGROUND_TOO_DARK');
+  // As the server judges it: a well-lit card or face in its guide is not too dark because the
+  // table or the room around it is.
+  const guide = kind === 'document' ? CARD_GUIDE : FACE_GUIDE;
+  const exposure = Math.max(meanIn(grey, width, height), meanIn(grey, width, height, guide));
+  if (exposure < DARK_MEAN_LUMINANCE) codes.push('BACKGROUND_TOO_DARK');
   if (laplacianVariance(grey, width, height) < BLUR_MIN_LAPLACIAN_VARIANCE) codes.push('PHOTO_TOO_BLURRY');
   if (kind === 'document') {
     if (documentSidesFound(grey, width, height) < 3) codes.push('DOCUMENT_NOT_FULLY_VISIBLE');

@@ -103,8 +103,37 @@ function shrink(box: Box, fraction: number): Box {
   return { x0: box.x0 + dx, y0: box.y0 + dy, x1: box.x1 - dx, y1: box.y1 - dy };
 }
 
-/** Runs the pixel checks on one frame; `isDocument` adds the quadrilateral checks. */
-export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: QualityThresholds): FrameAnalysis {
+/** A face box as fractions of the frame's width and height (what a face detector reports). */
+export interface FaceBox {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** `face` in frame pixels, clipped to the frame; undefined when nothing of it is left. */
+function faceBounds(face: FaceBox, width: number, height: number): Box | undefined {
+  const x0 = Math.max(0, Math.floor(face.left * width));
+  const y0 = Math.max(0, Math.floor(face.top * height));
+  const x1 = Math.min(width, Math.ceil((face.left + face.width) * width));
+  const y1 = Math.min(height, Math.ceil((face.top + face.height) * height));
+  return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+/**
+ * Runs the pixel checks on one frame; `isDocument` adds the quadrilateral checks. Exposure is
+ * judged on what the photo is of: a document on its own light (a well-lit card on a dark table
+ * is readable), any other photo on the whole frame, or on its detected `face` when that is
+ * brighter (dark hair, clothes and a dark room around a well-lit face are no reason to refuse a
+ * selfie).
+ * Backlight (a bright surround, a much darker subject) counts in every case.
+ */
+export function analyseFrame(
+  image: GreyImage,
+  isDocument: boolean,
+  thresholds: QualityThresholds,
+  face?: FaceBox,
+): FrameAnalysis {
   const reasons: ReasonCode[] = [];
   const metrics: Record<string, number> = {};
   const whole: Box = { x0: 0, y0: 0, x1: image.width, y1: image.height };
@@ -160,9 +189,12 @@ export function analyseFrame(image: GreyImage, isDocument: boolean, thresholds: 
   const subjectRatio = surroundMean > 0 ? subjectMean / surroundMean : 1;
   metrics.subjectRatio = round(subjectRatio, 3);
   const backlit = surroundMean >= 170 && subjectRatio < thresholds.backlitMinSubjectRatio;
-  // A document is judged on its own light (a well-lit card on a dark table is readable); any
-  // other photo on the whole frame.
-  const exposure = region ? subjectMean : mean;
+  const faceBox = !isDocument && face ? faceBounds(face, image.width, image.height) : undefined;
+  const faceMean = faceBox ? meanLuminance(image, faceBox) : undefined;
+  if (faceMean !== undefined) metrics.faceMeanLuminance = round(faceMean);
+  // The face only clears a dark frame, never darkens a bright one: a well-lit face reads darker
+  // than the frame when the skin is dark, and that is no reason to refuse it.
+  const exposure = region ? subjectMean : Math.max(mean, faceMean ?? mean);
   if (exposure < thresholds.darkMinMeanLuminance || backlit) reasons.push('BACKGROUND_TOO_DARK');
 
   if (region) {

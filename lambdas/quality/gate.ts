@@ -8,8 +8,9 @@
  *   -> PNG data length against the IHDR -> metadata
  *   -> ONE decode, EXIF-rotated, JPEG shrink-on-load to about 1/3 of a 12 MP frame, any libjpeg
  *      or libpng complaint = FILE_CORRUPT
- *   -> exposure, glare, document quadrilateral (corners, tilt) on a frame of at most 400 px
  *   -> faces (when a detector is given)
+ *   -> exposure (a selfie's on its face when that is brighter than the frame), glare, document
+ *      quadrilateral (corners, tilt) on a frame of at most 400 px
  *   -> blur in physical units inside the document (or the face), at a resolution chosen from
  *      the document's size in pixels; a second, cropped decode only when the first was too coarse.
  *
@@ -118,10 +119,6 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     const factor = Math.max(1, Math.ceil(Math.max(first.width, first.height) / ANALYSIS_SIDE));
     const frame = downsample(first, factor);
     const isDocument = DOCUMENT_SLOTS.has(slot);
-    const analysis = analyseFrame(frame, isDocument, config.quality);
-    reasons.push(...analysis.reasons);
-    Object.assign(metrics, analysis.metrics);
-
     const processors = [QUALITY_GATE_PROCESSOR];
     let faces: FaceJudgement | undefined;
     if (options.faceDetector && (slot === 'selfie' || slot === 'document_front')) {
@@ -132,9 +129,15 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
         detector: options.faceDetector,
         thresholds: config.quality,
       });
+      processors.push(options.faceDetector.processorName);
+    }
+    // A selfie's exposure may be judged on its face (`analyseFrame`), so the faces come first.
+    const analysis = analyseFrame(frame, isDocument, config.quality, faces?.largest);
+    reasons.push(...analysis.reasons);
+    Object.assign(metrics, analysis.metrics);
+    if (faces) {
       reasons.push(...faces.reasons);
       Object.assign(metrics, faces.metrics);
-      processors.push(options.faceDetector.processorName);
     }
 
     const blurStart = performance.now();

@@ -84,6 +84,35 @@ describe('quality gate on the labelled selfies with the offline face engine', ()
   );
 });
 
+describe('quality gate on a well-lit face in a dark room, with the offline face engine', () => {
+  // The demo's tenth sample person: black hair and clothes against a dark background, the face
+  // itself well lit; the whole frame's mean luminance (about 42) is under the 55 floor.
+  it('accepts the selfie, judged on its face, and refuses it under-exposed', async () => {
+    // Prepare
+    const sharp = (await import('sharp')).default;
+    const { loadSampleImages } = await import('../../../local/demo/sample-images.ts');
+    const { FaceEngineDetector } = await import('../../../local/face-engine/face-detector.ts');
+    const images = await loadSampleImages();
+    const selfie = await images.selfie(images.person(9));
+    const underExposed = await sharp(selfie).linear(0.3, 0).jpeg({ quality: 92 }).toBuffer();
+    const gate = (bytes: Buffer) =>
+      runQualityGate(bytes, {
+        slot: 'selfie',
+        documentType: 'passport',
+        config: DEFAULT_CONFIG,
+        faceDetector: new FaceEngineDetector(),
+      });
+    // Act
+    const lit = await gate(selfie);
+    const dark = await gate(underExposed);
+    // Assess
+    expect(lit.metrics.meanLuminance).toBeLessThan(DEFAULT_CONFIG.quality.darkMinMeanLuminance);
+    expect(lit.metrics.faceMeanLuminance).toBeGreaterThan(DEFAULT_CONFIG.quality.darkMinMeanLuminance);
+    expect(lit.reasons).toEqual([]);
+    expect(dark.reasons).toContain('BACKGROUND_TOO_DARK');
+  });
+});
+
 describe('quality gate on arbitrary bytes', () => {
   it('never throws and always names a reason code when it refuses', async () => {
     await fc.assert(

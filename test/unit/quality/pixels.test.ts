@@ -9,7 +9,7 @@ import {
   otsuThreshold,
   tiltFromAxes,
 } from '../../../lambdas/quality/pixels.ts';
-import { findDocument, GLARE_PATCHES, glareFraction } from '../../../lambdas/quality/analyse.ts';
+import { analyseFrame, findDocument, GLARE_PATCHES, glareFraction } from '../../../lambdas/quality/analyse.ts';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 
 function image(width: number, height: number, fill: (x: number, y: number) => number) {
@@ -146,5 +146,55 @@ describe('glareFraction', () => {
     expect(fromSpecks).toBe(0);
     expect(fromPatch).toBeCloseTo(0.0144, 4);
     expect(fromPatch).toBeGreaterThan(DEFAULT_CONFIG.quality.glareMaxSaturatedFraction);
+  });
+});
+
+describe('analyseFrame exposure of a photo with a face', () => {
+  const thresholds = DEFAULT_CONFIG.quality;
+  // A 200 x 260 selfie frame; the face box (fractions) covers 30 % x 30 % of it.
+  const face = { left: 0.35, top: 0.25, width: 0.3, height: 0.3 };
+  const inFace = (x: number, y: number): boolean => x >= 70 && x < 130 && y >= 65 && y < 143;
+  const selfie = (faceLevel: number, surround: number) =>
+    image(200, 260, (x, y) => (inFace(x, y) ? faceLevel : surround));
+
+  it('accepts a well-lit face in a dark room (dark hair, clothes and background), which the whole frame alone refuses', () => {
+    // Prepare: face 150, everything else 25: the frame's mean is about 36, under the 55 floor.
+    const frame = selfie(150, 25);
+    // Act
+    const withoutFace = analyseFrame(frame, false, thresholds);
+    const withFace = analyseFrame(frame, false, thresholds, face);
+    // Assess
+    expect(withoutFace.metrics.meanLuminance).toBeLessThan(thresholds.darkMinMeanLuminance);
+    expect(withoutFace.reasons).toContain('BACKGROUND_TOO_DARK');
+    expect(withFace.metrics.faceMeanLuminance).toBeGreaterThan(140);
+    expect(withFace.reasons).not.toContain('BACKGROUND_TOO_DARK');
+  });
+
+  it('still refuses an under-exposed photo whose face is dark as well', () => {
+    // Prepare
+    const frame = selfie(45, 20);
+    // Act
+    const analysis = analyseFrame(frame, false, thresholds, face);
+    // Assess
+    expect(analysis.reasons).toEqual(['BACKGROUND_TOO_DARK']);
+  });
+
+  it('never refuses a bright frame for a darker face (dark skin in good light)', () => {
+    // Prepare: face 50 (under the floor on its own) on a 140 background.
+    const frame = selfie(50, 140);
+    // Act
+    const analysis = analyseFrame(frame, false, thresholds, face);
+    // Assess
+    expect(analysis.metrics.faceMeanLuminance).toBe(50);
+    expect(analysis.reasons).toEqual([]);
+  });
+
+  it('still refuses a backlit subject in front of a bright window', () => {
+    // Prepare: a dark centre (the person) against a 230 surround; the face itself at 70.
+    const frame = image(200, 260, (x, y) => (inFace(x, y) ? 70 : x >= 50 && x < 150 && y >= 65 && y < 195 ? 60 : 230));
+    // Act
+    const analysis = analyseFrame(frame, false, thresholds, face);
+    // Assess
+    expect(analysis.reasons).toEqual(['BACKGROUND_TOO_DARK']);
   });
 });

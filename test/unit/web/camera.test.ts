@@ -92,6 +92,24 @@ describe('camera pre-checks (web/prechecks.js)', () => {
     expect(codes).toEqual(expected);
   });
 
+  it('judges exposure on the guide when the room around the subject is dark, as the server does', () => {
+    // Prepare: a well-lit face in the oval, dark hair and a dark room around it (frame mean ~ 45).
+    const darkRoom = pixels((x, y) => {
+      const inOval = ((x - WIDTH / 2) / (0.15 * WIDTH)) ** 2 + ((y - HEIGHT / 2) / (0.35 * HEIGHT)) ** 2 <= 1;
+      const grain = texture(x, y, 0) / 2;
+      return inOval ? [205 + grain, 150 + grain, 120 + grain] : [25 + grain, 25 + grain, 25 + grain];
+    });
+    const underExposed = pixels((x, y) => {
+      const inOval = ((x - WIDTH / 2) / (0.15 * WIDTH)) ** 2 + ((y - HEIGHT / 2) / (0.35 * HEIGHT)) ** 2 <= 1;
+      const grain = texture(x, y, 0) / 2;
+      return inOval ? [60 + grain, 40 + grain, 30 + grain] : [15 + grain, 15 + grain, 15 + grain];
+    });
+
+    // Act / Assess
+    expect(precheckFrame(darkRoom, 'selfie', { faces: 1, largestFaceShare: 0.3 })).toEqual([]);
+    expect(precheckFrame(underExposed, 'selfie', { faces: 1, largestFaceShare: 0.3 })).toEqual(['BACKGROUND_TOO_DARK']);
+  });
+
   it.each([
     [0, ['NO_FACE_DETECTED']],
     [2, ['MULTIPLE_FACES']],
