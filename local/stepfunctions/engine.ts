@@ -11,8 +11,10 @@
  * - `.waitForTaskToken`: the `$$.Task.Token` parameter gets a fresh token, registered in a
  *   callback registry that `sendTaskSuccess`/`sendTaskFailure`/`sendTaskHeartbeat` complete; the
  *   state's `TimeoutSeconds`/`HeartbeatSeconds` raise `States.Timeout`/`States.HeartbeatTimeout`.
- * - Waits and task-token timeouts are scaled by `timeScale` (demos and tests only: 0.001 turns a
- *   24-hour cooldown into 86 seconds) or fixed per state with `waitOverridesMs`. To do so every
+ * - Waits, task-token timeouts and the retriers' intervals are scaled by `timeScale` (demos and
+ *   tests only: 0.001 turns a 24-hour cooldown into 86 seconds, and a retry after 2 s doubling to
+ *   at most 60 s into 2 ms doubling to at most 60 ms, backoff and jitter kept) or fixed per state
+ *   with `waitOverridesMs` and `retryIntervalOverridesMs`. To do so every
  *   Wait state runs as an engine-controlled task that reads `Seconds`/`SecondsPath`/`Timestamp`/
  *   `TimestampPath` itself; its history events still say `Wait`.
  * - `startExecution` is idempotent by name, as in AWS: the same name and input return the same
@@ -770,6 +772,8 @@ export class LocalStepFunctions extends EventEmitter {
         // aws-local-stepfunctions 3.0 stores a result under a key named "$" for `ResultPath: "$"`
         // instead of replacing the input; an absent ResultPath means the same and works.
         if (state.ResultPath === '$') delete state.ResultPath;
+        if (Array.isArray(state.Retry) && this.timeScale !== 1)
+          state.Retry = scaledRetriers(state.Retry as Array<Record<string, unknown>>, this.timeScale);
         if (Array.isArray(state.Catch)) {
           state.Catch = (state.Catch as Array<Record<string, unknown>>).map(({ ResultPath, ...catcher }) =>
             ResultPath === '$' ? catcher : { ...catcher, ResultPath },
@@ -1040,6 +1044,18 @@ function newRecord(
     launched: false,
     collecting: Promise.resolve(),
   };
+}
+
+/**
+ * Retriers with their interval (ASL default 1 s) and maximum delay multiplied by `scale`; the
+ * backoff rate, jitter and attempts stay as written.
+ */
+function scaledRetriers(retry: Array<Record<string, unknown>>, scale: number): Array<Record<string, unknown>> {
+  return retry.map((retrier) => ({
+    ...retrier,
+    IntervalSeconds: (typeof retrier.IntervalSeconds === 'number' ? retrier.IntervalSeconds : 1) * scale,
+    ...(typeof retrier.MaxDelaySeconds === 'number' ? { MaxDelaySeconds: retrier.MaxDelaySeconds * scale } : {}),
+  }));
 }
 
 /** The rewritten definition starting at `stateName`, with the retries already spent there deducted. */

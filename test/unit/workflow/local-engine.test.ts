@@ -113,6 +113,35 @@ describe('LocalStepFunctions', () => {
     expect(JSON.parse(output.error.Cause)).toEqual({ errorType: 'ThrottlingException', errorMessage: 'Rate exceeded' });
   });
 
+  it("scales the retriers' intervals by timeScale, as it does waits", async () => {
+    // Prepare: two retries after 2 s then 4 s (no jitter): 6 s in real time, 6 ms at x0.001.
+    const at: number[] = [];
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    engine = new LocalStepFunctions({ timeScale: 0.001 });
+    const states = {
+      Go: invoke('Check', {
+        Retry: [{ ErrorEquals: ['ThrottlingException'], MaxAttempts: 2, IntervalSeconds: 2, BackoffRate: 2 }],
+        End: true,
+      }),
+    };
+    const arn = engine.addStateMachineFromTemplate(template(states, 'Go'), {
+      Check: () => {
+        at.push(performance.now());
+        if (at.length < 3) throw throttled;
+        return { ok: true };
+      },
+    });
+
+    // Act
+    const { executionArn } = engine.startExecution({ stateMachineArn: arn, name: 'scaled', input: {} });
+    const done = await engine.waitForExecution(executionArn);
+
+    // Assess: three runs, the whole retry sequence far shorter than the 6 s it takes unscaled.
+    expect(done.status).toBe('SUCCEEDED');
+    expect(at).toHaveLength(3);
+    expect((at[2] as number) - (at[0] as number)).toBeLessThan(3000);
+  });
+
   it('completes a .waitForTaskToken task through sendTaskSuccess', async () => {
     // Prepare
     const tokens: string[] = [];
