@@ -135,14 +135,8 @@ function builtBundle(fn: AppFunction, file: string, output: Metafile['outputs'][
  * `nodeModules` are linked into `<outDir>/node_modules` so the bundle imports as on Lambda.
  */
 export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: string): Promise<BuiltBundle> {
-  const file = join(outDir, 'index.mjs');
-  const result = await build({
-    ...deploymentOptions(repoRoot, fn.nodeModules),
-    entryPoints: [join(repoRoot, fn.entry)],
-    outfile: file,
-  });
-  linkNodeModules(repoRoot, fn.name, fn.nodeModules, outDir);
-  const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => path.endsWith('.mjs'))?.[1];
+  const { file, metafile } = await bundleEntry(repoRoot, fn.entry, outDir, fn.nodeModules, fn.name);
+  const output = Object.entries(metafile?.outputs ?? {}).find(([path]) => path.endsWith('.mjs'))?.[1];
   return builtBundle(fn, file, output);
 }
 
@@ -163,10 +157,25 @@ export async function bundleProgram(
   outDir: string,
   nodeModules: readonly string[],
 ): Promise<string> {
+  return (await bundleEntry(repoRoot, entry, outDir, nodeModules)).file;
+}
+
+/** `entry` bundled into `<outDir>/index.mjs` with the deployment's settings, `nodeModules` linked beside it. */
+async function bundleEntry(
+  repoRoot: string,
+  entry: string,
+  outDir: string,
+  nodeModules: readonly string[],
+  owner = entry,
+): Promise<{ file: string; metafile: Metafile | undefined }> {
   const file = join(outDir, 'index.mjs');
-  await build({ ...deploymentOptions(repoRoot, nodeModules), entryPoints: [join(repoRoot, entry)], outfile: file });
-  linkNodeModules(repoRoot, entry, nodeModules, outDir);
-  return file;
+  const result = await build({
+    ...deploymentOptions(repoRoot, nodeModules),
+    entryPoints: [join(repoRoot, entry)],
+    outfile: file,
+  });
+  linkNodeModules(repoRoot, owner, nodeModules, outDir);
+  return { file, metafile: result.metafile };
 }
 
 /**

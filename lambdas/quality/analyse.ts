@@ -6,6 +6,7 @@
  */
 import type { QualityThresholds } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
+import type { DetectedFace } from '../ports/face-detector.ts';
 import {
   type Box,
   connectedComponents,
@@ -103,13 +104,8 @@ function shrink(box: Box, fraction: number): Box {
   return { x0: box.x0 + dx, y0: box.y0 + dy, x1: box.x1 - dx, y1: box.y1 - dy };
 }
 
-/** A face box as fractions of the frame's width and height (what a face detector reports). */
-export interface FaceBox {
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
-}
+/** A face box as fractions of the frame's width and height, as the face-detector port reports it. */
+type FaceBox = DetectedFace['box'];
 
 /** `face` in frame pixels, clipped to the frame; undefined when nothing of it is left. */
 function faceBounds(face: FaceBox, width: number, height: number): Box | undefined {
