@@ -1,18 +1,21 @@
 /**
- * Upload to decision through the local runtime, like a frontend (`local/demo`): a metered pass
- * (one verification per cost path, one at a time, on a fresh runtime) and a load pass
- * (>= 50 verifications, 4 concurrent clients, status polled every 100 ms).
+ * Upload to decision through the local runtime, like a frontend (`local/demo`), in two passes:
  *
- * Metering, all in this process: the handlers' `AWS_ENDPOINT_URL_<SERVICE>` point at counting
- * proxies (`support/metering-proxy.ts`) in front of the local DynamoDB, S3, KMS, Rekognition and
- * Step Functions/EventBridge servers (DynamoDB units are DynamoDB Local's `ConsumedCapacity`);
- * Lambda durations come from `observeInvocations`; state transitions from each execution's
- * history; log bytes from the handlers' JSON log lines; stored bytes from the vault bucket.
- * Each metered path waits until its event deliveries and stream records have drained and the
- * counters stay still, then takes the difference.
+ * - **Metered pass** (this process): one verification per cost path, one at a time, on a fresh
+ *   runtime. The handlers' `AWS_ENDPOINT_URL_<SERVICE>` point at counting proxies
+ *   (`support/metering-proxy.ts`) in front of the local DynamoDB, S3, KMS, Rekognition and Step
+ *   Functions/EventBridge servers (DynamoDB units are DynamoDB Local's `ConsumedCapacity`);
+ *   Lambda durations come from `observeInvocations`; state transitions from each execution's
+ *   history; log bytes from the handlers' JSON log lines; stored bytes from the vault bucket.
+ *   Each metered path waits until its event deliveries and stream records have drained and the
+ *   counters stay still, then takes the difference.
+ * - **Load pass** (a process of its own, `bench/e2e-load.ts`): a fresh runtime as `npm start`
+ *   runs it, no proxy; one untimed warm-up verification, then >= 50 verifications by 4
+ *   concurrent clients, status polled every 250 ms.
  *
  * Run alone: `npm run bench -- e2e [--quick]`; the summary writes `local/cost/usage.json`.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,14 +248,14 @@ async function usageBetween(
   };
 }
 
-interface Person {
+export interface Person {
   readonly person: DemoPerson;
   readonly document: Buffer;
   readonly selfie: Buffer;
   readonly frames: readonly ChallengeFrame[];
 }
 
-function newVerification(person: DemoPerson, level: 'basic' | 'advanced' = 'basic') {
+export function newVerification(person: DemoPerson, level: 'basic' | 'advanced' = 'basic') {
   return {
     level,
     nationality: person.nationality,
@@ -266,7 +269,7 @@ function newVerification(person: DemoPerson, level: 'basic' | 'advanced' = 'basi
  * the workflow reads the session's result as soon as the last photo is in). Resolves to when the
  * challenge was sent and when the first upload started.
  */
-async function submit(
+export async function submit(
   client: KycClient,
   attempt: CreatedAttempt,
   files: { document: Buffer; selfie: Buffer; frames: readonly ChallengeFrame[]; proofOfAddress?: Buffer },
@@ -286,12 +289,25 @@ async function submit(
   return { livenessStarted, uploadStarted };
 }
 
+/**
+ * Polling interval of the load pass: the slowest the proof issue allows (every 250 ms). The
+ * reference page polls every second; polling faster than a frontend would loads the runtime with
+ * status reads no user makes (at 100 ms, four clients made 40 reads a second, each a Lambda
+ * invocation with two DynamoDB calls) and slows the very decisions being timed.
+ */
+export const LOAD_POLL_INTERVAL_MS = 250;
+
 /** Waits for a decision; resolves to the status, with the reason codes when there are any (`rejected (FACE_NOT_MATCH)`). */
-async function waitDecided(client: KycClient, verificationId: string, timeoutMs = 120_000): Promise<string> {
+export async function waitDecided(
+  client: KycClient,
+  verificationId: string,
+  intervalMs = 100,
+  timeoutMs = 120_000,
+): Promise<string> {
   const view = await client.waitForStatus(verificationId, {
     until: ['approved', 'rejected', 'cooldown', 'manual_review'],
     timeoutMs,
-    intervalMs: 100,
+    intervalMs,
   });
   const codes = [...new Set(view.reasons.map((reason) => reason.code))].sort();
   return codes.length > 0 ? `${view.status} (${codes.join(', ')})` : view.status;
@@ -317,28 +333,59 @@ export interface E2eFigures {
 }
 
 /**
- * Runs both passes on one fresh runtime; resolves to the load figures and the metered usage.
- *
- * @example
- * ```ts
- * const { e2e, usage } = await runE2e({ verifications: 50 });
- * ```
+ * Handler log lines (JSON, one per line) are what CloudWatch Logs would ingest: counted through
+ * `count`, not printed. Returns the function that puts the streams back.
  */
-export async function runE2e(
-  options: { verifications?: number; clients?: number; log?: (line: string) => void } = {},
-): Promise<{
-  e2e: E2eFigures;
+function swallowHandlerLogs(count: (bytes: number) => void): () => void {
+  const restores = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (text.startsWith('{"')) {
+        count(Buffer.byteLength(text));
+        return true;
+      }
+      return (write as (chunk: string | Uint8Array, ...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+    return () => {
+      stream.write = write;
+    };
+  });
+  return () => {
+    for (const restore of restores) restore();
+  };
+}
+
+/** A sample person's files for one verification: their own camera frames (see `runLoadPass`). */
+export async function preparePerson(
+  images: Awaited<ReturnType<typeof loadSampleImages>>,
+  index: number,
+  blurry = false,
+): Promise<Person> {
+  const person = images.person(index);
+  return {
+    person,
+    document: await images.document(person, { blurry }),
+    selfie: await images.selfie(person),
+    frames: await challengeFrames(index, { seed: 1 + 16 * index }),
+  };
+}
+
+/** Time scale of both passes' runtimes: workflow waits and retry intervals run 1000 times faster. */
+const TIME_SCALE = 0.001;
+
+/**
+ * The metered pass: one verification per cost path, one at a time, on a fresh runtime whose
+ * handlers reach the local AWS servers through counting proxies; resolves to the usage per path.
+ */
+async function meteredPass(log: (line: string) => void): Promise<{
   usage: Omit<UsageFile, 'storagePlan' | 'machine'>;
   metered: Record<string, string>;
 }> {
-  const log = options.log ?? (() => undefined);
-  const total = options.verifications ?? 50;
-  const clients = options.clients ?? 4;
-  const timeScale = 0.001;
   const dataDir = mkdtempSync(join(tmpdir(), 'kyc-bench-e2e-'));
   const repoRoot = new URL('../', import.meta.url).pathname;
   const runtimeLog: string[] = [];
-  const runtime = await startRuntime({ port: 0, dataDir, timeScale, log: (line) => runtimeLog.push(line) });
+  const runtime = await startRuntime({ port: 0, dataDir, timeScale: TIME_SCALE, log: (line) => runtimeLog.push(line) });
   const { stacks } = await synthesizeTemplates({ repoRoot, dataDir, config: runtime.config });
   const meters: Meters = {
     dynamodb: await startMeteringProxy(runtime.endpoints.dynamodb, 'dynamodb'),
@@ -347,7 +394,8 @@ export async function runE2e(
     rekognition: await startMeteringProxy(runtime.endpoints.rekognition ?? '', 'json'),
     json: await startMeteringProxy(runtime.endpoints.sfn, 'json'),
   };
-  // Handlers build their clients on first use, from these variables (the runtime's own clients keep theirs).
+  // Handlers build their clients on first use, from these variables (the runtime's own clients keep
+  // theirs). Clients live as long as this process: the load pass runs in a process of its own.
   for (const [name, value] of Object.entries({
     AWS_ENDPOINT_URL_DYNAMODB: meters.dynamodb.endpoint,
     AWS_ENDPOINT_URL_S3: meters.s3.endpoint,
@@ -361,42 +409,17 @@ export async function runE2e(
   }
   const harness: Harness = { runtime, meters, invocations: [], functions: appFunctions(stacks), stacks, logBytes: 0 };
   const stopObserving = observeInvocations((record) => harness.invocations.push(record));
-  // Handler log lines (JSON, one per line) are what CloudWatch Logs would ingest: counted, not printed.
-  const meterLogs = (stream: NodeJS.WriteStream): (() => void) => {
-    const write = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (text.startsWith('{"')) {
-        harness.logBytes += Buffer.byteLength(text);
-        return true;
-      }
-      return (write as (chunk: string | Uint8Array, ...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write;
-    return () => {
-      stream.write = write;
-    };
-  };
-  const restoreLogs = [meterLogs(process.stdout), meterLogs(process.stderr)];
+  const restoreLogs = swallowHandlerLogs((bytes) => {
+    harness.logBytes += bytes;
+  });
 
   try {
     const images = await loadSampleImages();
     const signingKey = await loadOrCreateSigningKey(dataDir);
     const reviewer = await KycClient.forStaff(runtime.apiUrl, 'bench-reviewer', 'compliance_reviewer', signingKey);
     const retries = retryAttempts(stacks);
-    // Every person's own camera frames (the sample faces repeat every ten people, their frames'
-    // sensor noise does not): the face engine remembers recent images, and frames shared between
-    // verifications would be analysed once for all of them.
-    const prepare = async (index: number, blurry = false): Promise<Person> => {
-      const person = images.person(index);
-      return {
-        person,
-        document: await images.document(person, { blurry }),
-        selfie: await images.selfie(person),
-        frames: await challengeFrames(index, { seed: 1 + 16 * index }),
-      };
-    };
+    const prepare = (index: number, blurry = false) => preparePerson(images, index, blurry);
 
-    // Metered pass: one verification per path, one at a time.
     log('e2e: metered pass (one verification per cost path)');
     const usagePaths: Partial<Record<CostPath, PathUsage>> = {};
     const metered: Record<string, string> = {};
@@ -457,68 +480,7 @@ export async function runE2e(
       const run = await verifyOnce('bench-advanced', advanced, 'advanced');
       return { ids: [run.verificationId], outcome: await approveIfReview(run.client, run.verificationId, run.status) };
     });
-
-    // Load pass: `total` verifications by `clients` concurrent frontends.
-    log(`e2e: load pass (${total} verifications, ${clients} concurrent clients)`);
-    const people: Person[] = [];
-    for (let index = 0; index < total; index += 1) people.push(await prepare(100 + index));
-    const durations: number[] = [];
-    const fromLiveness: number[] = [];
-    const statuses: Record<string, number> = {};
-    let next = 0;
-    const invocationsBefore = harness.invocations.length;
-    const engine = await loadFaceEngine();
-    const analysedBefore = engine.analysedImages();
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < people.length) {
-          const person = people[next] as Person;
-          next += 1;
-          const own = await KycClient.forUser(runtime.apiUrl, `bench-load-${person.person.index}`);
-          const { verificationId } = await own.createVerification(newVerification(person.person));
-          const attempt = await own.createAttempt(verificationId);
-          const { livenessStarted, uploadStarted } = await submit(own, attempt, person);
-          let status: string;
-          try {
-            status = await waitDecided(own, verificationId);
-            const decidedAt = performance.now();
-            durations.push(decidedAt - uploadStarted);
-            fromLiveness.push(decidedAt - livenessStarted);
-          } catch {
-            // Not decided within the wait: counted (and left out of the latency figures), the run goes on.
-            status = `undecided after 120 s (${(await own.getVerification(verificationId)).status})`;
-          }
-          statuses[status] = (statuses[status] ?? 0) + 1;
-        }
-      }),
-    );
-    const wallMinutes = (performance.now() - started) / 60_000;
-    const byFunction = new Map<string, number[]>();
-    for (const record of harness.invocations.slice(invocationsBefore)) {
-      byFunction.set(record.functionName, [...(byFunction.get(record.functionName) ?? []), record.durationMs]);
-    }
-    const functionsUnderLoad = Object.fromEntries(
-      [...byFunction].map(([name, list]) => [
-        name,
-        { invocations: list.length, p50Ms: Math.round(percentile(list, 0.5)) },
-      ]),
-    );
     return {
-      e2e: {
-        p50Ms: Math.round(percentile(durations, 0.5)),
-        p95Ms: Math.round(percentile(durations, 0.95)),
-        fromLivenessP50Ms: Math.round(percentile(fromLiveness, 0.5)),
-        fromLivenessP95Ms: Math.round(percentile(fromLiveness, 0.95)),
-        throughputPerMinute: round(durations.length / wallMinutes),
-        verifications: durations.length,
-        concurrentClients: clients,
-        pollIntervalMs: 100,
-        statuses,
-        timeScale,
-        functionsUnderLoad,
-        faceAnalysesPerVerification: round((engine.analysedImages() - analysedBefore) / Math.max(1, people.length)),
-      },
       usage: {
         measuredAt: new Date().toISOString(),
         how:
@@ -537,10 +499,182 @@ export async function runE2e(
     console.error(runtimeLog.slice(-20).join('\n'));
     throw error;
   } finally {
-    for (const restore of restoreLogs) restore();
+    restoreLogs();
     stopObserving();
     await runtime.stop();
     for (const proxy of Object.values(meters)) await proxy.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Options of the load pass. */
+export interface LoadPassOptions {
+  /** Verifications timed (50). */
+  readonly verifications?: number;
+  /** Concurrent frontends (4). */
+  readonly clients?: number;
+  /** Status polling interval of each frontend ({@link LOAD_POLL_INTERVAL_MS}). */
+  readonly pollIntervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The load pass, in this process: a fresh runtime as `npm start` runs it (handlers straight at
+ * the local servers, no proxy), one untimed warm-up verification (the handlers' first imports and
+ * clients, the Lambda cold starts), then `verifications` verifications by `clients` concurrent
+ * frontends, each with its own sample person and camera frames. Resolves to the figures.
+ */
+export async function runLoadPass(options: LoadPassOptions = {}): Promise<E2eFigures> {
+  const log = options.log ?? (() => undefined);
+  const total = options.verifications ?? 50;
+  const clients = options.clients ?? 4;
+  const pollIntervalMs = options.pollIntervalMs ?? LOAD_POLL_INTERVAL_MS;
+  const dataDir = mkdtempSync(join(tmpdir(), 'kyc-bench-load-'));
+  const runtimeLog: string[] = [];
+  const runtime = await startRuntime({ port: 0, dataDir, timeScale: TIME_SCALE, log: (line) => runtimeLog.push(line) });
+  const invocations: InvocationRecord[] = [];
+  const stopObserving = observeInvocations((record) => invocations.push(record));
+  const restoreLogs = swallowHandlerLogs(() => undefined);
+  try {
+    const images = await loadSampleImages();
+    // Every person's own camera frames (the sample faces repeat every ten people, their frames'
+    // sensor noise does not): the face engine remembers recent images, and frames shared between
+    // verifications would be analysed once for all of them.
+    const warmUp = await preparePerson(images, 99);
+    const people: Person[] = [];
+    for (let index = 0; index < total; index += 1) people.push(await preparePerson(images, 100 + index));
+
+    type Run = { status: string; timing?: { livenessStarted: number; uploadStarted: number; decidedAt: number } };
+    const verify = async (person: Person, poll: number): Promise<Run> => {
+      const own = await KycClient.forUser(runtime.apiUrl, `bench-load-${person.person.index}`);
+      const { verificationId } = await own.createVerification(newVerification(person.person));
+      const attempt = await own.createAttempt(verificationId);
+      const { livenessStarted, uploadStarted } = await submit(own, attempt, person);
+      try {
+        const status = await waitDecided(own, verificationId, poll);
+        return { status, timing: { livenessStarted, uploadStarted, decidedAt: performance.now() } };
+      } catch {
+        // Not decided within the wait: counted (and left out of the latency figures), the run goes on.
+        return { status: `undecided after 120 s (${(await own.getVerification(verificationId)).status})` };
+      }
+    };
+    log('e2e: load pass, warm-up verification (untimed)');
+    await verify(warmUp, pollIntervalMs);
+    await runtime.eventsIdle();
+
+    log(`e2e: load pass (${total} verifications, ${clients} concurrent clients, polling every ${pollIntervalMs} ms)`);
+    const durations: number[] = [];
+    const fromLiveness: number[] = [];
+    const statuses: Record<string, number> = {};
+    let next = 0;
+    const invocationsBefore = invocations.length;
+    const engine = await loadFaceEngine();
+    const analysedBefore = engine.analysedImages();
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < people.length) {
+          const person = people[next] as Person;
+          next += 1;
+          const run = await verify(person, pollIntervalMs);
+          if (run.timing) {
+            durations.push(run.timing.decidedAt - run.timing.uploadStarted);
+            fromLiveness.push(run.timing.decidedAt - run.timing.livenessStarted);
+          }
+          statuses[run.status] = (statuses[run.status] ?? 0) + 1;
+        }
+      }),
+    );
+    const wallMinutes = (performance.now() - started) / 60_000;
+    const byFunction = new Map<string, number[]>();
+    for (const record of invocations.slice(invocationsBefore)) {
+      byFunction.set(record.functionName, [...(byFunction.get(record.functionName) ?? []), record.durationMs]);
+    }
+    const functionsUnderLoad = Object.fromEntries(
+      [...byFunction].map(([name, list]) => [
+        name,
+        { invocations: list.length, p50Ms: Math.round(percentile(list, 0.5)) },
+      ]),
+    );
+    return {
+      p50Ms: Math.round(percentile(durations, 0.5)),
+      p95Ms: Math.round(percentile(durations, 0.95)),
+      fromLivenessP50Ms: Math.round(percentile(fromLiveness, 0.5)),
+      fromLivenessP95Ms: Math.round(percentile(fromLiveness, 0.95)),
+      throughputPerMinute: round(durations.length / wallMinutes),
+      verifications: durations.length,
+      concurrentClients: clients,
+      pollIntervalMs,
+      statuses,
+      timeScale: TIME_SCALE,
+      functionsUnderLoad,
+      faceAnalysesPerVerification: round((engine.analysedImages() - analysedBefore) / Math.max(1, people.length)),
+    };
+  } catch (error) {
+    console.error(runtimeLog.slice(-20).join('\n'));
+    throw error;
+  } finally {
+    restoreLogs();
+    stopObserving();
+    await runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Marks the figures line of the load-pass program's output (`bench/e2e-load.ts`). */
+export const LOAD_FIGURES_PREFIX = 'e2e-load-figures ';
+
+/**
+ * Runs the load pass in a process of its own (`bench/e2e-load.ts`), so its runtime is what
+ * `npm start` runs: the metered pass's handlers keep their clients, pointed at the counting
+ * proxies, for the life of their process, and a proxy in front of every AWS call is work no
+ * frontend's runtime does (it cost the timed decisions about a quarter of their speed).
+ */
+function loadPassInChild(options: LoadPassOptions): Promise<E2eFigures> {
+  const program = new URL('./e2e-load.ts', import.meta.url).pathname;
+  const args = [
+    '--import',
+    'tsx',
+    program,
+    `--verifications=${options.verifications ?? 50}`,
+    `--clients=${options.clients ?? 4}`,
+    `--poll-ms=${options.pollIntervalMs ?? LOAD_POLL_INTERVAL_MS}`,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      for (const line of chunk.split('\n')) if (line.startsWith('e2e: ')) options.log?.(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.split('\n').find((candidate) => candidate.startsWith(LOAD_FIGURES_PREFIX));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(LOAD_FIGURES_PREFIX.length)) as E2eFigures);
+      else reject(new Error(`load pass exited ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+/**
+ * Both passes: the metered pass on a fresh runtime in this process, then the load pass in a
+ * process of its own (see `loadPassInChild`); resolves to the load figures and the metered usage.
+ *
+ * @example
+ * ```ts
+ * const { e2e, usage } = await runE2e({ verifications: 50 });
+ * ```
+ */
+export async function runE2e(options: LoadPassOptions = {}): Promise<{
+  e2e: E2eFigures;
+  usage: Omit<UsageFile, 'storagePlan' | 'machine'>;
+  metered: Record<string, string>;
+}> {
+  const { usage, metered } = await meteredPass(options.log ?? (() => undefined));
+  const e2e = await loadPassInChild(options);
+  return { e2e, usage, metered };
 }
