@@ -22,6 +22,7 @@ import {
   markPlane,
   matchSync,
   periodCandidates,
+  RENDER_FLAT_SHARE,
   type Plane,
   strengthMap,
   type SyncMatch,
@@ -192,6 +193,19 @@ export function psnr(a: DecodedRgb, b: DecodedRgb): number {
  * @example
  * const { image: marked, psnrDb } = await embedWatermark(rendition, accessIdFromHex(access.id), key);
  */
+/**
+ * Amplitudes tried for the mark, strongest first; the first whose PSNR meets MIN_PSNR_DB is kept.
+ * A photograph starts at 1 (its smooth areas change by less than one grey level). A render
+ * (mostly flat: a document card) starts higher and spends the PSNR budget it leaves. Marked at
+ * 1, the demo's passport card read 39.8 dB, and halved plus JPEG q60 its payload came back with
+ * 7-14 % of its coded bits wrong (mean about 10 %), at the edge of what the code corrects: 2 of
+ * 120 keys and access ids did not decode. With this ladder it reads 38.7 dB, 3-10 % (mean
+ * 6.5 %), and all 120 decode; the test fixtures' cards (another renderer) went from 11.6 % to
+ * 8.6 %.
+ */
+const PHOTO_MARK_SCALES = [1, 0.85, 0.7, 0.55] as const;
+const RENDER_MARK_SCALES = [1.3, 1.2, 1.1, ...PHOTO_MARK_SCALES] as const;
+
 export async function embedWatermark(
   image: Buffer,
   accessId: Uint8Array,
@@ -204,10 +218,12 @@ export async function embedWatermark(
   const input = await decodeRgb(image, format === 'png');
   if (input.width < 64 || input.height < 64) throw new WatermarkImageError('image is too small to carry a watermark');
   const luma = lumaOf(input);
-  const mark = markPlane(input.width, input.height, strengthMap(luma, DEFAULT_STRENGTH), tileCells(layout, coded));
+  const strength = strengthMap(luma, DEFAULT_STRENGTH);
+  const mark = markPlane(input.width, input.height, strength.amplitude, tileCells(layout, coded));
+  const scales = strength.flatShare >= RENDER_FLAT_SHARE ? RENDER_MARK_SCALES : PHOTO_MARK_SCALES;
   const colour = Math.min(3, input.channels);
   let best: { image: Buffer; psnrDb: number } | null = null;
-  for (const scale of [1, 0.85, 0.7, 0.55]) {
+  for (const scale of scales) {
     const out = Buffer.from(input.data);
     for (let i = 0; i < mark.length; i += 1) {
       const delta = (mark[i] as number) * scale;

@@ -114,6 +114,16 @@ function bisect(low: number, high: number, tooStrong: (value: number) => boolean
   return lo;
 }
 
+/** The mark's per-pixel amplitude, and the share of perfectly flat pixels it was judged on. */
+export interface MarkStrength {
+  readonly amplitude: Float32Array;
+  /** Share (0..1) of pixels below the flat texture: about 0 on photographs, most of a rendered card. */
+  readonly flatShare: number;
+}
+
+/** Flat share from which an image counts as a render (the floor has risen to `maxFloor`). */
+export const RENDER_FLAT_SHARE = 0.5;
+
 /**
  * Per-pixel amplitude of the mark: a floor plus a gain times the local texture (texture masks
  * the pattern), capped; the gain is lowered until the root-mean-square change meets `targetRms`.
@@ -121,7 +131,7 @@ function bisect(low: number, high: number, tooStrong: (value: number) => boolean
  * perfectly flat (rendered documents), where text edges alone would not carry a mark through
  * re-encoding, so that such renders still carry a readable one.
  */
-export function strengthMap(luma: Plane, options: StrengthOptions = DEFAULT_STRENGTH): Float32Array {
+export function strengthMap(luma: Plane, options: StrengthOptions = DEFAULT_STRENGTH): MarkStrength {
   const texture = localTexture(luma);
   const rmsFor = (floor: number, gain: number): number => {
     let sum = 0;
@@ -136,7 +146,8 @@ export function strengthMap(luma: Plane, options: StrengthOptions = DEFAULT_STRE
   for (let i = 0; i < texture.length; i += 7) if ((texture[i] as number) < FLAT_TEXTURE) flat += 1;
   const flatShare = flat / Math.ceil(texture.length / 7);
   const floor =
-    options.minFloor + (options.maxFloor - options.minFloor) * Math.max(0, Math.min(1, (flatShare - 0.25) / 0.25));
+    options.minFloor +
+    (options.maxFloor - options.minFloor) * Math.max(0, Math.min(1, (flatShare - 0.25) / (RENDER_FLAT_SHARE - 0.25)));
   const gain =
     rmsFor(floor, options.maxGain) > options.targetRms
       ? bisect(0, options.maxGain, (value) => rmsFor(floor, value) > options.targetRms)
@@ -144,7 +155,7 @@ export function strengthMap(luma: Plane, options: StrengthOptions = DEFAULT_STRE
   const out = new Float32Array(texture.length);
   for (let i = 0; i < out.length; i += 1)
     out[i] = Math.min(options.maxAmplitude, floor + gain * (texture[i] as number));
-  return out;
+  return { amplitude: out, flatShare };
 }
 
 /** Cell values of the tile (+1 / -1) for a coded payload. */

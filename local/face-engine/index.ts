@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 // sharp is loaded by this thread before any worker exists: libvips must stay loaded for the process's life.
 import sharp from 'sharp';
+import type { DetectOptions, EngineFace as PortEngineFace } from '../aws/rekognition/face-engine-port.ts';
 import { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
 import { FaceMemory } from './face-memory.ts';
 import type { WorkerReply, WorkerRequest } from './engine-worker.ts';
@@ -23,26 +24,17 @@ export { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
 export { calibrateSimilarity, SIMILARITY_KNOTS } from './similarity.ts';
 export { MAX_FACES } from './packages.ts';
 
-/** One face found by the engine. */
-export interface EngineFace {
-  box: { left: number; top: number; width: number; height: number } /* fractions of the image 0..1 */;
-  confidence: number /* 0..1 */;
-  embedding: number[];
+/**
+ * One face found by this engine: the local Rekognition's `EngineFace` (the port it implements),
+ * with the parts this engine always estimates narrowed (full head pose, occlusion as scores).
+ */
+export interface EngineFace extends PortEngineFace {
   pose?: { roll: number; yaw: number; pitch: number } /* degrees */;
   occlusion?: { sunglasses?: number; mask?: number } /* 0..1 when detectable */;
-  live?: number;
-  real?: number /* 0..1 */;
 }
 
-/** Per-call options of {@link FaceEngine.detect}; the defaults suit face matching. */
-export interface DetectOptions {
-  /**
-   * Compute the face embedding (the slowest model, ~3/4 of the time per face). When false,
-   * `embedding` is an empty array; use it when only boxes, pose and liveness matter (quality gate).
-   * (default: true)
-   */
-  readonly embeddings?: boolean;
-}
+/** Per-call options of {@link FaceEngine.detect}: the port's (the defaults suit face matching). */
+export type { DetectOptions } from '../aws/rekognition/face-engine-port.ts';
 
 /** The offline face engine. Obtain it with {@link loadFaceEngine}. */
 export interface FaceEngine {
