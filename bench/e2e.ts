@@ -65,7 +65,8 @@ interface Harness {
   readonly invocations: InvocationRecord[];
   readonly functions: readonly AppFunction[];
   readonly stacks: readonly SynthesizedStack[];
-  logBytes: number;
+  /** Bytes of handler log lines so far. */
+  readonly logs: { bytes: number };
 }
 
 function allExecutions(runtime: RunningRuntime): Set<string> {
@@ -86,7 +87,7 @@ function snapshot(harness: Harness): Snapshot {
       json: meters.json.snapshot(),
     },
     invocations: harness.invocations.length,
-    logBytes: harness.logBytes,
+    logBytes: harness.logs.bytes,
     executions: allExecutions(harness.runtime),
   };
 }
@@ -374,6 +375,44 @@ export async function preparePerson(
 /** Time scale of both passes' runtimes: workflow waits and retry intervals run 1000 times faster. */
 const TIME_SCALE = 0.001;
 
+/** What a pass gets from {@link withBenchRuntime}. */
+interface BenchRuntime {
+  readonly runtime: RunningRuntime;
+  readonly dataDir: string;
+  /** Every handler invocation of this runtime, in order. */
+  readonly invocations: InvocationRecord[];
+  /** Bytes of the handlers' JSON log lines (counted, not printed). */
+  readonly logs: { bytes: number };
+}
+
+/**
+ * Runs `pass` against a fresh runtime in a new data folder, with its invocations observed and
+ * the handlers' log lines counted instead of printed; on failure prints the runtime's last log
+ * lines; always stops the runtime and removes the folder.
+ */
+async function withBenchRuntime<T>(prefix: string, pass: (bench: BenchRuntime) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const runtimeLog: string[] = [];
+  const runtime = await startRuntime({ port: 0, dataDir, timeScale: TIME_SCALE, log: (line) => runtimeLog.push(line) });
+  const invocations: InvocationRecord[] = [];
+  const logs = { bytes: 0 };
+  const stopObserving = observeInvocations((record) => invocations.push(record));
+  const restoreLogs = swallowHandlerLogs((bytes) => {
+    logs.bytes += bytes;
+  });
+  try {
+    return await pass({ runtime, dataDir, invocations, logs });
+  } catch (error) {
+    console.error(runtimeLog.slice(-20).join('\n'));
+    throw error;
+  } finally {
+    restoreLogs();
+    stopObserving();
+    await runtime.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * The metered pass: one verification per cost path, one at a time, on a fresh runtime whose
  * handlers reach the local AWS servers through counting proxies; resolves to the usage per path.
@@ -382,129 +421,126 @@ async function meteredPass(log: (line: string) => void): Promise<{
   usage: Omit<UsageFile, 'storagePlan' | 'machine'>;
   metered: Record<string, string>;
 }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kyc-bench-e2e-'));
-  const repoRoot = new URL('../', import.meta.url).pathname;
-  const runtimeLog: string[] = [];
-  const runtime = await startRuntime({ port: 0, dataDir, timeScale: TIME_SCALE, log: (line) => runtimeLog.push(line) });
-  const { stacks } = await synthesizeTemplates({ repoRoot, dataDir, config: runtime.config });
-  const meters: Meters = {
-    dynamodb: await startMeteringProxy(runtime.endpoints.dynamodb, 'dynamodb'),
-    s3: await startMeteringProxy(runtime.endpoints.s3, 's3'),
-    kms: await startMeteringProxy(runtime.endpoints.kms ?? '', 'json'),
-    rekognition: await startMeteringProxy(runtime.endpoints.rekognition ?? '', 'json'),
-    json: await startMeteringProxy(runtime.endpoints.sfn, 'json'),
-  };
-  // Handlers build their clients on first use, from these variables (the runtime's own clients keep
-  // theirs). Clients live as long as this process: the load pass runs in a process of its own.
-  for (const [name, value] of Object.entries({
-    AWS_ENDPOINT_URL_DYNAMODB: meters.dynamodb.endpoint,
-    AWS_ENDPOINT_URL_S3: meters.s3.endpoint,
-    AWS_ENDPOINT_URL_KMS: meters.kms.endpoint,
-    AWS_ENDPOINT_URL_REKOGNITION: meters.rekognition.endpoint,
-    AWS_ENDPOINT_URL_SFN: meters.json.endpoint,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: meters.json.endpoint,
-    AWS_ENDPOINT_URL: meters.json.endpoint,
-  })) {
-    process.env[name] = value;
-  }
-  const harness: Harness = { runtime, meters, invocations: [], functions: appFunctions(stacks), stacks, logBytes: 0 };
-  const stopObserving = observeInvocations((record) => harness.invocations.push(record));
-  const restoreLogs = swallowHandlerLogs((bytes) => {
-    harness.logBytes += bytes;
-  });
-
-  try {
-    const images = await loadSampleImages();
-    const signingKey = await loadOrCreateSigningKey(dataDir);
-    const reviewer = await KycClient.forStaff(runtime.apiUrl, 'bench-reviewer', 'compliance_reviewer', signingKey);
-    const retries = retryAttempts(stacks);
-    const prepare = (index: number, blurry = false) => preparePerson(images, index, blurry);
-
-    log('e2e: metered pass (one verification per cost path)');
-    const usagePaths: Partial<Record<CostPath, PathUsage>> = {};
-    const metered: Record<string, string> = {};
-    const meter = async (path: CostPath, play: () => Promise<{ ids: string[]; outcome: string }>) => {
-      await settle(harness);
-      const before = snapshot(harness);
-      const { ids, outcome } = await play();
-      await settle(harness);
-      usagePaths[path] = await usageBetween(harness, before, ids, retries);
-      metered[path] = outcome;
-      log(`  ${path}: ${outcome}`);
+  return withBenchRuntime('kyc-bench-e2e-', async ({ runtime, dataDir, invocations, logs }) => {
+    const repoRoot = new URL('../', import.meta.url).pathname;
+    const { stacks } = await synthesizeTemplates({ repoRoot, dataDir, config: runtime.config });
+    const meters: Meters = {
+      dynamodb: await startMeteringProxy(runtime.endpoints.dynamodb, 'dynamodb'),
+      s3: await startMeteringProxy(runtime.endpoints.s3, 's3'),
+      kms: await startMeteringProxy(runtime.endpoints.kms ?? '', 'json'),
+      rekognition: await startMeteringProxy(runtime.endpoints.rekognition ?? '', 'json'),
+      json: await startMeteringProxy(runtime.endpoints.sfn, 'json'),
     };
-    const verifyOnce = async (
-      user: string,
-      person: Person,
-      level: 'basic' | 'advanced' = 'basic',
-      selfieOf?: Person,
-    ) => {
-      const client = await KycClient.forUser(runtime.apiUrl, user);
-      const { verificationId } = await client.createVerification(newVerification(person.person, level));
-      const attempt = await client.createAttempt(verificationId);
-      await submit(client, attempt, {
-        document: person.document,
-        selfie: (selfieOf ?? person).selfie,
-        frames: (selfieOf ?? person).frames,
+    // Handlers build their clients on first use, from these variables (the runtime's own clients keep
+    // theirs). Clients live as long as this process: the load pass runs in a process of its own.
+    for (const [name, value] of Object.entries({
+      AWS_ENDPOINT_URL_DYNAMODB: meters.dynamodb.endpoint,
+      AWS_ENDPOINT_URL_S3: meters.s3.endpoint,
+      AWS_ENDPOINT_URL_KMS: meters.kms.endpoint,
+      AWS_ENDPOINT_URL_REKOGNITION: meters.rekognition.endpoint,
+      AWS_ENDPOINT_URL_SFN: meters.json.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: meters.json.endpoint,
+      AWS_ENDPOINT_URL: meters.json.endpoint,
+    })) {
+      process.env[name] = value;
+    }
+    const harness: Harness = { runtime, meters, invocations, functions: appFunctions(stacks), stacks, logs };
+
+    try {
+      const images = await loadSampleImages();
+      const signingKey = await loadOrCreateSigningKey(dataDir);
+      const reviewer = await KycClient.forStaff(runtime.apiUrl, 'bench-reviewer', 'compliance_reviewer', signingKey);
+      const retries = retryAttempts(stacks);
+      const prepare = (index: number, blurry = false) => preparePerson(images, index, blurry);
+
+      log('e2e: metered pass (one verification per cost path)');
+      const usagePaths: Partial<Record<CostPath, PathUsage>> = {};
+      const metered: Record<string, string> = {};
+      const meter = async (path: CostPath, play: () => Promise<{ ids: string[]; outcome: string }>) => {
+        await settle(harness);
+        const before = snapshot(harness);
+        const { ids, outcome } = await play();
+        await settle(harness);
+        usagePaths[path] = await usageBetween(harness, before, ids, retries);
+        metered[path] = outcome;
+        log(`  ${path}: ${outcome}`);
+      };
+      const verifyOnce = async (
+        user: string,
+        person: Person,
+        level: 'basic' | 'advanced' = 'basic',
+        selfieOf?: Person,
+      ) => {
+        const client = await KycClient.forUser(runtime.apiUrl, user);
+        const { verificationId } = await client.createVerification(newVerification(person.person, level));
+        const attempt = await client.createAttempt(verificationId);
+        await submit(client, attempt, {
+          document: person.document,
+          selfie: (selfieOf ?? person).selfie,
+          frames: (selfieOf ?? person).frames,
+        });
+        return { client, verificationId, status: await waitDecided(client, verificationId) };
+      };
+      const approveIfReview = async (client: KycClient, verificationId: string, status: string) => {
+        if (!status.startsWith('manual_review')) return status;
+        await decideReview(reviewer, verificationId, 'approve', 'Benchmark: checked by hand');
+        return `manual_review -> ${await client.waitForStatus(verificationId, { until: ['approved', 'rejected'], intervalMs: 100 }).then((view) => view.status)}`;
+      };
+      const first = await prepare(1);
+      await meter('approvedBasic', async () => {
+        const run = await verifyOnce('bench-approved', first);
+        return {
+          ids: [run.verificationId],
+          outcome: await approveIfReview(run.client, run.verificationId, run.status),
+        };
       });
-      return { client, verificationId, status: await waitDecided(client, verificationId) };
-    };
-    const approveIfReview = async (client: KycClient, verificationId: string, status: string) => {
-      if (!status.startsWith('manual_review')) return status;
-      await decideReview(reviewer, verificationId, 'approve', 'Benchmark: checked by hand');
-      return `manual_review -> ${await client.waitForStatus(verificationId, { until: ['approved', 'rejected'], intervalMs: 100 }).then((view) => view.status)}`;
-    };
-    const first = await prepare(1);
-    await meter('approvedBasic', async () => {
-      const run = await verifyOnce('bench-approved', first);
-      return { ids: [run.verificationId], outcome: await approveIfReview(run.client, run.verificationId, run.status) };
-    });
-    const blurry = await prepare(4, true);
-    await meter('rejectedAtGate', async () => {
-      const run = await verifyOnce('bench-gate', blurry);
-      return { ids: [run.verificationId], outcome: run.status };
-    });
-    const holder = await prepare(2);
-    const impostor = await prepare(3);
-    await meter('rejectedAfterChecks', async () => {
-      const run = await verifyOnce('bench-mismatch', holder, 'basic', impostor);
-      return { ids: [run.verificationId], outcome: run.status };
-    });
-    const lookalike = await prepare(11);
-    await meter('manualReview', async () => {
-      // The face of an approved person on another passport and account: duplicate identity, to a reviewer.
-      const run = await verifyOnce('bench-duplicate', lookalike);
-      return { ids: [run.verificationId], outcome: await approveIfReview(run.client, run.verificationId, run.status) };
-    });
-    const advanced = await prepare(5);
-    await meter('advanced', async () => {
-      const run = await verifyOnce('bench-advanced', advanced, 'advanced');
-      return { ids: [run.verificationId], outcome: await approveIfReview(run.client, run.verificationId, run.status) };
-    });
-    return {
-      usage: {
-        measuredAt: new Date().toISOString(),
-        how:
-          'npm run bench (bench/e2e.ts): one verification per path through the local runtime, metered by counting proxies ' +
-          'in front of the local AWS servers (DynamoDB units from DynamoDB Local ConsumedCapacity), Lambda durations per ' +
-          'invocation, state transitions from the execution history. Outcomes: ' +
-          Object.entries(metered)
-            .map(([path, outcome]) => `${path}=${outcome}`)
-            .join(', '),
-        verificationsPerPath: Object.fromEntries(Object.keys(usagePaths).map((path) => [path, 1])),
-        paths: usagePaths,
-      },
-      metered,
-    };
-  } catch (error) {
-    console.error(runtimeLog.slice(-20).join('\n'));
-    throw error;
-  } finally {
-    restoreLogs();
-    stopObserving();
-    await runtime.stop();
-    for (const proxy of Object.values(meters)) await proxy.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+      const blurry = await prepare(4, true);
+      await meter('rejectedAtGate', async () => {
+        const run = await verifyOnce('bench-gate', blurry);
+        return { ids: [run.verificationId], outcome: run.status };
+      });
+      const holder = await prepare(2);
+      const impostor = await prepare(3);
+      await meter('rejectedAfterChecks', async () => {
+        const run = await verifyOnce('bench-mismatch', holder, 'basic', impostor);
+        return { ids: [run.verificationId], outcome: run.status };
+      });
+      const lookalike = await prepare(11);
+      await meter('manualReview', async () => {
+        // The face of an approved person on another passport and account: duplicate identity, to a reviewer.
+        const run = await verifyOnce('bench-duplicate', lookalike);
+        return {
+          ids: [run.verificationId],
+          outcome: await approveIfReview(run.client, run.verificationId, run.status),
+        };
+      });
+      const advanced = await prepare(5);
+      await meter('advanced', async () => {
+        const run = await verifyOnce('bench-advanced', advanced, 'advanced');
+        return {
+          ids: [run.verificationId],
+          outcome: await approveIfReview(run.client, run.verificationId, run.status),
+        };
+      });
+      return {
+        usage: {
+          measuredAt: new Date().toISOString(),
+          how:
+            'npm run bench (bench/e2e.ts): one verification per path through the local runtime, metered by counting proxies ' +
+            'in front of the local AWS servers (DynamoDB units from DynamoDB Local ConsumedCapacity), Lambda durations per ' +
+            'invocation, state transitions from the execution history. Outcomes: ' +
+            Object.entries(metered)
+              .map(([path, outcome]) => `${path}=${outcome}`)
+              .join(', '),
+          verificationsPerPath: Object.fromEntries(Object.keys(usagePaths).map((path) => [path, 1])),
+          paths: usagePaths,
+        },
+        metered,
+      };
+    } finally {
+      for (const proxy of Object.values(meters)) await proxy.stop();
+    }
+  });
 }
 
 /** Options of the load pass. */
@@ -529,13 +565,7 @@ export async function runLoadPass(options: LoadPassOptions = {}): Promise<E2eFig
   const total = options.verifications ?? 50;
   const clients = options.clients ?? 4;
   const pollIntervalMs = options.pollIntervalMs ?? LOAD_POLL_INTERVAL_MS;
-  const dataDir = mkdtempSync(join(tmpdir(), 'kyc-bench-load-'));
-  const runtimeLog: string[] = [];
-  const runtime = await startRuntime({ port: 0, dataDir, timeScale: TIME_SCALE, log: (line) => runtimeLog.push(line) });
-  const invocations: InvocationRecord[] = [];
-  const stopObserving = observeInvocations((record) => invocations.push(record));
-  const restoreLogs = swallowHandlerLogs(() => undefined);
-  try {
+  return withBenchRuntime('kyc-bench-load-', async ({ runtime, invocations }) => {
     const images = await loadSampleImages();
     // Every person's own camera frames (the sample faces repeat every ten people, their frames'
     // sensor noise does not): the face engine remembers recent images, and frames shared between
@@ -610,15 +640,7 @@ export async function runLoadPass(options: LoadPassOptions = {}): Promise<E2eFig
       functionsUnderLoad,
       faceAnalysesPerVerification: round((engine.analysedImages() - analysedBefore) / Math.max(1, people.length)),
     };
-  } catch (error) {
-    console.error(runtimeLog.slice(-20).join('\n'));
-    throw error;
-  } finally {
-    restoreLogs();
-    stopObserving();
-    await runtime.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Marks the figures line of the load-pass program's output (`bench/e2e-load.ts`). */
