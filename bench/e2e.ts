@@ -13,7 +13,8 @@
  *   runs it, no proxy; one untimed warm-up verification, then >= 50 verifications by 4
  *   concurrent clients, status polled every 250 ms.
  *
- * Run alone: `npm run bench -- e2e [--quick]`; the summary writes `local/cost/usage.json`.
+ * Run alone: `npm run bench -- --phases=e2e [--quick] [--verifications=N]`; a full run writes
+ * `local/cost/usage.json`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -185,15 +185,6 @@ export function psnr(a: DecodedRgb, b: DecodedRgb): number {
 }
 
 /**
- * Embeds the access id invisibly into an encoded image (JPEG/PNG); returns the encoded marked
- * image (JPEG quality JPEG_QUALITY unless `format: 'png'`) and its PSNR against the input. The
- * image is auto-oriented (EXIF) first; an alpha channel is kept in PNG and flattened on white in
- * JPEG. Throws `WatermarkImageError` when the image cannot be decoded or is smaller than 64 px.
- *
- * @example
- * const { image: marked, psnrDb } = await embedWatermark(rendition, accessIdFromHex(access.id), key);
- */
-/**
  * Amplitudes tried for the mark, strongest first; the first whose PSNR meets MIN_PSNR_DB is kept.
  * A photograph starts at 1 (its smooth areas change by less than one grey level). A render
  * (mostly flat: a document card) starts higher and spends the PSNR budget it leaves. Marked at
@@ -206,6 +197,15 @@ export function psnr(a: DecodedRgb, b: DecodedRgb): number {
 const PHOTO_MARK_SCALES = [1, 0.85, 0.7, 0.55] as const;
 const RENDER_MARK_SCALES = [1.3, 1.2, 1.1, ...PHOTO_MARK_SCALES] as const;
 
+/**
+ * Embeds the access id invisibly into an encoded image (JPEG/PNG); returns the encoded marked
+ * image (JPEG quality JPEG_QUALITY unless `format: 'png'`) and its PSNR against the input. The
+ * image is auto-oriented (EXIF) first; an alpha channel is kept in PNG and flattened on white in
+ * JPEG. Throws `WatermarkImageError` when the image cannot be decoded or is smaller than 64 px.
+ *
+ * @example
+ * const { image: marked, psnrDb } = await embedWatermark(rendition, accessIdFromHex(access.id), key);
+ */
 export async function embedWatermark(
   image: Buffer,
   accessId: Uint8Array,
