@@ -190,7 +190,7 @@ export function psnr(a: DecodedRgb, b: DecodedRgb): number {
  * (mostly flat: a document card) starts higher and spends the PSNR budget it leaves. Marked at
  * 1, the demo's passport card read 39.8 dB, and halved plus JPEG q60 its payload came back with
  * 7-14 % of its coded bits wrong (mean about 10 %), at the edge of what the code corrects: 2 of
- * 120 keys and access ids did not decode. With this ladder it reads 38.7 dB, 3-10 % (mean
+ * 120 keys and access ids did not decode. With this ladder it reads 38.7 dB, 3-11 % (mean
  * 6.5 %), and all 120 decode; the test fixtures' cards (another renderer) went from 11.6 % to
  * 8.6 %.
  */
