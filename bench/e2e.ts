@@ -487,14 +487,16 @@ async function meteredPass(log: (line: string) => void): Promise<{
         await decideReview(reviewer, verificationId, 'approve', 'Benchmark: checked by hand');
         return `manual_review -> ${await client.waitForStatus(verificationId, { until: ['approved', 'rejected'], intervalMs: 100 }).then((view) => view.status)}`;
       };
-      const first = await prepare(1);
-      await meter('approvedBasic', async () => {
-        const run = await verifyOnce('bench-approved', first);
+      /** A verification that a reviewer approves if it goes to manual review. */
+      const verifyApproved = async (user: string, person: Person, level: 'basic' | 'advanced' = 'basic') => {
+        const run = await verifyOnce(user, person, level);
         return {
           ids: [run.verificationId],
           outcome: await approveIfReview(run.client, run.verificationId, run.status),
         };
-      });
+      };
+      const first = await prepare(1);
+      await meter('approvedBasic', () => verifyApproved('bench-approved', first));
       const blurry = await prepare(4, true);
       await meter('rejectedAtGate', async () => {
         const run = await verifyOnce('bench-gate', blurry);
@@ -509,20 +511,10 @@ async function meteredPass(log: (line: string) => void): Promise<{
       const lookalike = await prepare(11);
       await meter('manualReview', async () => {
         // The face of an approved person on another passport and account: duplicate identity, to a reviewer.
-        const run = await verifyOnce('bench-duplicate', lookalike);
-        return {
-          ids: [run.verificationId],
-          outcome: await approveIfReview(run.client, run.verificationId, run.status),
-        };
+        return verifyApproved('bench-duplicate', lookalike);
       });
       const advanced = await prepare(5);
-      await meter('advanced', async () => {
-        const run = await verifyOnce('bench-advanced', advanced, 'advanced');
-        return {
-          ids: [run.verificationId],
-          outcome: await approveIfReview(run.client, run.verificationId, run.status),
-        };
-      });
+      await meter('advanced', () => verifyApproved('bench-advanced', advanced, 'advanced'));
       return {
         usage: {
           measuredAt: new Date().toISOString(),
