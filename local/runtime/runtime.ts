@@ -45,7 +45,7 @@ import { loadOrCreateSigningKey } from './auth/local-signing-key.ts';
 import { startJsonProtocolServer, type JsonProtocolServer } from './aws-json/json-protocol-server.ts';
 import { stepFunctionsOperations } from './aws-json/step-functions-service.ts';
 import { DeliveryQueue } from './events/delivery-queue.ts';
-import { startStreamPollers } from './events/event-source-mappings.ts';
+import { replayStreamFailures, startStreamPollers } from './events/event-source-mappings.ts';
 import { redriveIntakeObjects, replayDeadLetters } from './events/recovery.ts';
 import { LocalEventBus, rulesFromResources, type BusEvent, type RuleTarget } from './events/local-event-bus.ts';
 import { PortUnavailableError, startApiServer, type ApiServer } from './http/api-server.ts';
@@ -86,7 +86,10 @@ export interface RuntimeOptions {
    * intake has stopped (10 000 ms). What is left is persisted and continues on the next start.
    */
   readonly stopGraceMs?: number;
-  /** Deliver the events of `<data>/dlq/events.jsonl` again at start (`kyc local --replay-dlq`). */
+  /**
+   * Deliver the events of `<data>/dlq/events.jsonl` again at start, and read the stream batches
+   * of `<data>/dlq/streams.jsonl` again for their functions (`kyc local --replay-dlq`).
+   */
   readonly replayDeadLetters?: boolean;
   /**
    * Faults to inject between the handlers and the local S3, DynamoDB, KMS and Rekognition
@@ -103,7 +106,7 @@ export interface RuntimeRecovery {
   readonly unresumableExecutions: number;
   /** Intake objects whose upload event was delivered again. */
   readonly intakeRedriven: number;
-  /** Dead letters delivered again (with `replayDeadLetters`). */
+  /** Dead letters delivered again, stream batches included (with `replayDeadLetters`). */
   readonly deadLettersReplayed: number;
 }
 
@@ -367,10 +370,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const restoreEnvironment = applyEnvironment(environment);
     cleanups.push(restoreEnvironment);
 
+    const streamFailureFile = join(dataDir, 'dlq', 'streams.jsonl');
     const streamPollers = startStreamPollers(resources, functions, invokeFunction, {
       endpoint: dynamo.endpoint,
       region,
       stateDir: join(dataDir, 'streams'),
+      failureFile: streamFailureFile,
+      timeScale: options.timeScale ?? 1,
       log,
     });
     cleanups.push(() => Promise.all(streamPollers.map((poller) => poller.stop())).then(() => undefined));
@@ -449,6 +455,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       deadLettersReplayed = replay.replayed;
       if (replay.skipped > 0)
         log(`${replay.skipped} dead letter(s) name a target that no longer exists; kept in ${replay.archivedAs}`);
+      deadLettersReplayed += (await replayStreamFailures(streamFailureFile, streamPollers, log)).replayed;
     }
     const recovery: RuntimeRecovery = {
       resumedExecutions: resumed.length,

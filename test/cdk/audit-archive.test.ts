@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { streamMappingSettings } from '../../local/runtime/events/event-source-mappings.ts';
 import { synthKyc } from './synth.ts';
 
 type Policy = { Properties: { Roles?: unknown[]; PolicyDocument: { Statement: Statement[] } } };
@@ -30,6 +31,41 @@ describe('AuditArchive and TableBackups', () => {
       StartingPosition: 'TRIM_HORIZON',
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('runs the archiver mapping locally with its batch size, batching window, retries, bisection and record age', () => {
+    // Prepare
+    const mappings = Object.values(appTemplate.findResources('AWS::Lambda::EventSourceMapping')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    const archiver = mappings.find((mapping) => JSON.stringify(mapping.Properties.FunctionName).includes('Archiver'));
+    const properties = { ...archiver!.Properties, DestinationConfig: { OnFailure: { Destination: 'arn:queue' } } };
+
+    // Act
+    const settings = streamMappingSettings(properties, 1);
+    const scaled = streamMappingSettings(properties, 0.001);
+
+    // Assess
+    expect(settings).toEqual({
+      batchSize: 500,
+      batchingWindowMs: 30_000,
+      errors: {
+        maxRetryAttempts: 20,
+        bisectOnError: true,
+        maxRecordAgeMs: 86_400_000,
+        backoffBaseMs: 1000,
+        backoffMaxMs: 30_000,
+      },
+      onFailureDestination: 'arn:queue',
+    });
+    expect(scaled.batchingWindowMs).toBeCloseTo(30);
+    expect(scaled.errors.maxRecordAgeMs).toBe(86_400_000);
+    expect(streamMappingSettings({}, 1)).toMatchObject({
+      batchSize: 100,
+      batchingWindowMs: 0,
+      errors: { maxRetryAttempts: -1, bisectOnError: false, maxRecordAgeMs: -1 },
+      onFailureDestination: undefined,
     });
   });
 

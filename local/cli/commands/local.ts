@@ -15,13 +15,15 @@ Starts the whole pipeline on this machine (no AWS account, no Docker, no network
 DynamoDB Local, S3 (s3rver), KMS, Rekognition and Step Functions stand-ins, and the HTTP API.
   --port        API port on 127.0.0.1 (default 3000; 0 picks a free one)
   --data-dir    folder for all local state (default .local-data)
-  --time-scale  multiply workflow waits and timeouts, the cooldown and the review SLA by N (default 1; 0.001 turns 24 h into 86 s)
+  --time-scale  multiply workflow waits and timeouts, the cooldown, the review SLA and stream
+                batching windows by N (default 1; 0.001 turns 24 h into 86 s)
   --dev-tokens  let GET /_local/token mint staff-role tokens too (default: user tokens only;
                 staff tokens come from \`npx kyc token\`)
   --allow-origin  a browser origin (e.g. http://localhost:5173, no path) whose pages may call the
                 API and upload to intake, as \`allowedOrigins\` in AWS; repeat for more (default: none
                 but the runtime's own pages)
-  --replay-dlq  deliver the events in <data-dir>/dlq/events.jsonl again at start
+  --replay-dlq  deliver the events in <data-dir>/dlq/events.jsonl again at start, and the
+                stream batches of <data-dir>/dlq/streams.jsonl (read from the stream again)
   --stop-timeout  seconds running workflow steps get to finish on Ctrl-C/SIGTERM (default 10)
 Running workflows, their review tasks and waits continue after a restart on the same data folder.
 Stop with Ctrl-C (or SIGTERM): intake stops first, running steps finish, the rest is saved; exit 0.`;
