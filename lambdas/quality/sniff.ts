@@ -10,7 +10,11 @@
  *   second payload (ZIP, PDF, HTML, script) in its metadata segments or after the end of the image
  *   (JPEG EOI / PNG IEND), and animated PNGs (APNG frames). We map it to `UNSUPPORTED_FORMAT` because the file as a whole is not
  *   a plain JPEG or PNG, which is the only thing the pipeline accepts; the user-facing tip
- *   ("upload a JPEG or PNG photo") is the right fix for honest users too;
+ *   ("upload a JPEG or PNG photo") is the right fix for honest users too. What phone cameras
+ *   append after a JPEG is not a polyglot and is accepted (`secondaryItems`): further images and
+ *   a video the image itself declares (an MPF index or a Google container directory: MPO files,
+ *   Ultra HDR gain maps, motion photos), and Samsung's maker trailer, each checked for structure
+ *   and all still scanned for payloads; only the first image is judged and decoded downstream;
  * - the header dimensions of PNG files (IHDR), and the metadata text (EXIF, XMP, comments, PNG
  *   text chunks) for the metadata checks.
  *
@@ -30,6 +34,11 @@ export interface SniffResult {
   readonly detail?: string;
   /** Bytes after the end-of-image marker (JPEG EOI / PNG IEND). */
   readonly trailingBytes?: number;
+  /**
+   * JPEG only: what a camera appended after the image and the gate accepts (`image/jpeg` for an
+   * MPF or Ultra HDR secondary image, `video/mp4` for a motion photo's video, `samsung-trailer`).
+   */
+  readonly secondaryItems?: readonly string[];
   /** Width and height from the PNG IHDR chunk (JPEG dimensions come from sharp's header read). */
   readonly headerWidth?: number;
   readonly headerHeight?: number;
@@ -100,7 +109,11 @@ function isPadding(bytes: Buffer): boolean {
   return true;
 }
 
-function checkTrailer(bytes: Buffer, end: number): { problem?: ReasonCode; detail?: string; trailingBytes: number } {
+function checkTrailer(
+  bytes: Buffer,
+  end: number,
+  secondary?: (trailer: Buffer) => readonly string[] | undefined,
+): { problem?: ReasonCode; detail?: string; trailingBytes: number; secondaryItems?: readonly string[] } {
   const trailer = bytes.subarray(end);
   if (trailer.length === 0) return { trailingBytes: 0 };
   const payload = findPayload(trailer.toString('latin1'));
@@ -111,6 +124,8 @@ function checkTrailer(bytes: Buffer, end: number): { problem?: ReasonCode; detai
       trailingBytes: trailer.length,
     };
   if (trailer.length > TRAILING_TOLERANCE_BYTES && !isPadding(trailer)) {
+    const items = secondary?.(trailer);
+    if (items) return { trailingBytes: trailer.length, secondaryItems: items };
     return {
       problem: 'UNSUPPORTED_FORMAT',
       detail: `${trailer.length} bytes after end of image`,
@@ -120,42 +135,159 @@ function checkTrailer(bytes: Buffer, end: number): { problem?: ReasonCode; detai
   return { trailingBytes: trailer.length };
 }
 
+/** Secondary items after a camera JPEG's end of image, at most (a gain map, a video, a maker trailer). */
+const MAX_SECONDARY_ITEMS = 4;
+
+/**
+ * True when a JPEG's metadata declares media appended after its end of image: a Multi-Picture
+ * Format index (APP2 `MPF\0`, CIPA DC-007: MPO files, Ultra HDR gain maps) or a Google
+ * container directory in its XMP (Ultra HDR v1.1, motion photos, older `MicroVideo` photos).
+ */
+function declaresSecondaryItems(metadata: readonly string[]): boolean {
+  return metadata.some(
+    (text) => text.startsWith('MPF\0') || /Container:Directory|GCamera:MotionPhoto|GCamera:MicroVideo/.test(text),
+  );
+}
+
+/**
+ * What a camera JPEG's trailer holds, when it is nothing but media its camera appends: further
+ * complete JPEG images and one ISO BMFF video (MP4/MOV boxes to the end of the file), only when
+ * the primary image declares them (`declaresSecondaryItems`), and a Samsung maker trailer
+ * (data blocks indexed by a `SEFH` directory, ending in `SEFT`). Padding bytes between items are
+ * allowed. Anything else, or more than MAX_SECONDARY_ITEMS items, is undefined (refused).
+ */
+function secondaryItems(trailer: Buffer, declared: boolean): string[] | undefined {
+  const items: string[] = [];
+  const samsung = samsungTrailerStart(trailer);
+  let at = 0;
+  while (at < trailer.length) {
+    const byte = trailer[at];
+    if (declared && byte === 0xff && trailer[at + 1] === 0xd8 && trailer[at + 2] === 0xff) {
+      if (items.length >= MAX_SECONDARY_ITEMS) return undefined;
+      const image = walkJpeg(trailer, at + 2);
+      if ('problem' in image) return undefined;
+      items.push('image/jpeg');
+      at = image.end;
+    } else if (declared && isoBoxesToEnd(trailer, at)) {
+      items.push('video/mp4');
+      break;
+    } else if (at === samsung) {
+      items.push('samsung-trailer');
+      break;
+    } else if (byte === 0x00 || byte === 0xff) {
+      // Padding: an item may start inside the run only where it ends (a JPEG's FF D8, a box's
+      // size before its `ftyp`) or where the Samsung blocks begin; skip the rest in one step.
+      let runEnd = at + 1;
+      while (runEnd < trailer.length && (trailer[runEnd] === 0x00 || trailer[runEnd] === 0xff)) runEnd += 1;
+      const next = Math.max(at + 1, runEnd - 4);
+      at = samsung !== undefined && samsung > at && samsung < next ? samsung : next;
+    } else {
+      return undefined;
+    }
+  }
+  return items.length > 0 ? items : undefined;
+}
+
+/** True when `bytes` from `start` to the end are whole ISO BMFF boxes (ISO/IEC 14496-12), the first an `ftyp`. */
+function isoBoxesToEnd(bytes: Buffer, start: number): boolean {
+  // Cheap first: this runs at every padding byte of a trailer.
+  if (bytes[start + 4] !== 0x66 || bytes.toString('latin1', start + 4, start + 8) !== 'ftyp') return false;
+  let at = start;
+  for (let boxes = 0; at < bytes.length; boxes += 1) {
+    if (boxes > 100_000 || at + 8 > bytes.length) return false;
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    if (!/^[a-zA-Z0-9 \xa9]{4}$/.test(type) || (boxes === 0 && type !== 'ftyp')) return false;
+    let size = bytes.readUInt32BE(at);
+    if (size === 0) return boxes > 0; // the last box runs to the end of the file
+    if (size === 1) {
+      if (at + 16 > bytes.length) return false;
+      const large = bytes.readBigUInt64BE(at + 8);
+      if (large > BigInt(bytes.length - at) || large < 16n) return false;
+      size = Number(large);
+    }
+    if (size < 8 || at + size > bytes.length) return false;
+    at += size;
+  }
+  return at === bytes.length;
+}
+
+/**
+ * Where a Samsung camera trailer at the end of `bytes` begins, as exiftool reads one: the file
+ * ends with `SEFT` after the little-endian length of a `SEFH` directory, whose entries (12 bytes
+ * each, after a count) locate data blocks, counted back from the directory, that lie before it;
+ * the trailer begins with the first block. Undefined when `bytes` does not end so.
+ */
+function samsungTrailerStart(bytes: Buffer): number | undefined {
+  const end = bytes.length;
+  if (end < 24 || bytes.toString('latin1', end - 4, end) !== 'SEFT') return undefined;
+  const directoryLength = bytes.readUInt32LE(end - 8);
+  const directory = end - 8 - directoryLength;
+  if (directory < 0 || bytes.toString('latin1', directory, directory + 4) !== 'SEFH') return undefined;
+  const count = bytes.readUInt32LE(directory + 8);
+  if (count === 0 || count > 1000 || 12 + 12 * count > directoryLength) return undefined;
+  let first = directory;
+  for (let entry = 0; entry < count; entry += 1) {
+    const at = directory + 12 + 12 * entry;
+    const back = bytes.readUInt32LE(at + 4);
+    const length = bytes.readUInt32LE(at + 8);
+    const block = directory - back;
+    if (back === 0 || block < 0 || block + length > directory) return undefined;
+    first = Math.min(first, block);
+  }
+  return first;
+}
+
 /** Walks JPEG marker segments up to SOS, then scans the entropy-coded data for the EOI marker. */
 function sniffJpeg(bytes: Buffer): SniffResult {
   const type = 'image/jpeg' as const;
+  const image = walkJpeg(bytes, 2);
+  if ('problem' in image) return { type, problem: image.problem, detail: image.detail };
+  const declared = declaresSecondaryItems(image.metadata);
+  const trailer = checkTrailer(bytes, image.end, (rest) => secondaryItems(rest, declared));
+  return { type, ...trailer, metadataText: image.metadata.join('\n') };
+}
+
+/**
+ * The marker segments of the JPEG image whose first marker is at `start` (after its SOI): its
+ * metadata text and the offset after its EOI, or the first structure problem.
+ */
+function walkJpeg(
+  bytes: Buffer,
+  start: number,
+): { end: number; metadata: string[] } | { problem: ReasonCode; detail: string } {
   const metadata: string[] = [];
-  let offset = 2;
+  let offset = start;
   while (true) {
     // Markers may be preceded by any number of 0xFF fill bytes.
     while (offset < bytes.length && bytes[offset] === 0xff && bytes[offset + 1] === 0xff) offset += 1;
-    if (offset + 4 > bytes.length) return { type, problem: 'FILE_CORRUPT', detail: 'truncated before image data' };
-    if (bytes[offset] !== 0xff) return { type, problem: 'FILE_CORRUPT', detail: 'bad marker' };
+    if (offset + 4 > bytes.length) return { problem: 'FILE_CORRUPT', detail: 'truncated before image data' };
+    if (bytes[offset] !== 0xff) return { problem: 'FILE_CORRUPT', detail: 'bad marker' };
     const marker = bytes[offset + 1] ?? 0;
-    if (marker === 0xd9) return { type, problem: 'FILE_CORRUPT', detail: 'end of image before image data' };
+    if (marker === 0xd9) return { problem: 'FILE_CORRUPT', detail: 'end of image before image data' };
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
       offset += 2;
       continue;
     }
     const length = bytes.readUInt16BE(offset + 2);
     if (length < 2 || offset + 2 + length > bytes.length) {
-      return { type, problem: 'FILE_CORRUPT', detail: 'segment overruns file' };
+      return { problem: 'FILE_CORRUPT', detail: 'segment overruns file' };
     }
     const segment = bytes.subarray(offset + 4, offset + 2 + length);
     // Frame header (SOF0-SOF15 except DHT C4, JPG C8, DAC CC): height and width precede any decode.
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (segment.length < 6) return { type, problem: 'FILE_CORRUPT', detail: 'frame header too short' };
+      if (segment.length < 6) return { problem: 'FILE_CORRUPT', detail: 'frame header too short' };
       const height = segment.readUInt16BE(1);
       const width = segment.readUInt16BE(3);
-      if (width === 0 || height === 0) return { type, problem: 'FILE_CORRUPT', detail: 'zero frame dimension' };
+      if (width === 0 || height === 0) return { problem: 'FILE_CORRUPT', detail: 'zero frame dimension' };
       // libjpeg refuses sides above 65500; such a header is a decompression-bomb declaration.
       if (Math.max(width, height) > JPEG_MAX_SIDE)
-        return { type, problem: 'IMAGE_DIMENSIONS_INVALID', detail: `frame ${width}x${height}` };
+        return { problem: 'IMAGE_DIMENSIONS_INVALID', detail: `frame ${width}x${height}` };
     }
     // APPn (E0-EF) and COM (FE) carry metadata; keep their text for the metadata checks.
     if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) {
       const text = segment.toString('latin1');
       const payload = findPayload(text);
-      if (payload) return { type, problem: 'UNSUPPORTED_FORMAT', detail: `payload in metadata: ${payload}` };
+      if (payload) return { problem: 'UNSUPPORTED_FORMAT', detail: `payload in metadata: ${payload}` };
       metadata.push(text);
     }
     offset += 2 + length;
@@ -164,11 +296,8 @@ function sniffJpeg(bytes: Buffer): SniffResult {
   // Entropy-coded data: 0xFF is followed by 0x00 (stuffing), RSTn, or a marker. Progressive JPEGs
   // have several scans (more SOS/DHT segments) before EOI; only EOI ends the image.
   const eoi = bytes.indexOf(EOI, offset);
-  if (eoi >= 0) {
-    const trailer = checkTrailer(bytes, eoi + 2);
-    return { type, ...trailer, metadataText: metadata.join('\n') };
-  }
-  return { type, problem: 'FILE_CORRUPT', detail: 'no end-of-image marker (truncated)' };
+  if (eoi < 0) return { problem: 'FILE_CORRUPT', detail: 'no end-of-image marker (truncated)' };
+  return { end: eoi + 2, metadata };
 }
 
 const PNG_TEXT_CHUNKS = new Set(['tEXt', 'iTXt', 'eXIf', 'zTXt']);

@@ -1,8 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { describe, expect, it } from 'vitest';
 import type { FaceDetector } from '../../../lambdas/ports/face-detector.ts';
 import { checkCommand } from '../../../local/cli/commands/check.ts';
 import { ensureFixtures } from '../../fixtures/index.ts';
+import { containerXmp, mp4Video, mpfIndex, withSegment } from '../../support/camera-media.ts';
 
 const manifest = await ensureFixtures();
 const entry = (id: string) => {
@@ -84,5 +89,44 @@ describe('kyc check', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/kyc check/);
+  });
+
+  it('judges the photo of a file a phone saved with a gain map and a motion video exactly as the plain photo', async () => {
+    // Prepare: the passport photo as an Ultra HDR motion photo (MPF index and container XMP,
+    // then a gain map JPEG and an MP4 after the end of the image).
+    const plain = readFileSync(join(manifest.dir, 'passport-A-dark.jpg'));
+    const gainMap = await sharp(plain).resize(256).greyscale().jpeg({ quality: 80 }).toBuffer();
+    const video = mp4Video(300_000);
+    const primary = withSegment(
+      withSegment(
+        plain,
+        0xe1,
+        containerXmp([
+          { mime: 'image/jpeg', semantic: 'GainMap', length: gainMap.length },
+          { mime: 'video/mp4', semantic: 'MotionPhoto', length: video.length },
+        ]),
+      ),
+      0xe2,
+      mpfIndex(plain.length, gainMap.length),
+    );
+    const folder = mkdtempSync(join(tmpdir(), 'kyc-camera-media-'));
+    const file = join(folder, 'passport-motion.jpg');
+    writeFileSync(file, Buffer.concat([primary, gainMap, video]));
+    const args = ['--slot', 'document_front', '--document-type', 'passport', '--json'];
+    try {
+      // Act
+      const withMedia = await run([file, ...args], detectorFor('passport-A-dark'));
+      const without = await run(['passport-A-dark.jpg', ...args], detectorFor('passport-A-dark'));
+      // Assess
+      type Body = { accepted: boolean; reasons: unknown[]; metrics: Record<string, number> };
+      const [a, b] = [JSON.parse(withMedia.out) as Body, JSON.parse(without.out) as Body];
+      expect(withMedia.code).toBe(0);
+      expect(a.accepted).toBe(true);
+      expect(a.reasons).toEqual([]);
+      for (const metric of ['width', 'height', 'meanLuminance', 'blurMm'])
+        expect([metric, a.metrics[metric]]).toEqual([metric, b.metrics[metric]]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
