@@ -108,7 +108,12 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     if (sniffed.pngHeader && (await checkPngData(bytes, sniffed.pngHeader)))
       return reject('FILE_CORRUPT', metrics, sized);
 
-    const metadata = await inspectMetadata(bytes, { metadataText: sniffed.metadataText, width, height });
+    const metadata = await inspectMetadata(bytes, {
+      metadataText: sniffed.metadataText,
+      width,
+      height,
+      type: detectedType,
+    });
     const reasons: ReasonCode[] = [...metadata.reasons];
 
     // The one decode: EXIF orientation applied, shrink-on-load, luma.

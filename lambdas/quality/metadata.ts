@@ -8,10 +8,13 @@
  *   it never proves an image is unedited.
  * - Screenshot: (1) an explicit marker: EXIF/XMP UserComment "Screenshot" (what iOS and macOS
  *   write), or a Software/description naming a screenshot tool; or (2) no camera Make/Model
- *   AND dimensions exactly equal to a common screen resolution (either orientation). A camera
- *   photo that was stripped of EXIF and happens to match a screen size is a false positive
- *   (rare: phone cameras shoot 4:3 at sensor sizes, not screen sizes); a screenshot rescaled to
- *   an odd size without markers is missed.
+ *   AND dimensions exactly equal to a common screen resolution (either orientation), except a
+ *   JPEG in one of the 16:9 HD video frame sizes (VIDEO_FRAME_SIZES): that is what a browser's
+ *   camera capture is (`getUserMedia` at 720p or 1080p, drawn to a canvas, encoded as a JPEG
+ *   without metadata), while the desktop screenshot tools that make those sizes write PNG. A
+ *   camera photo that was stripped of EXIF and happens to match a phone screen size is a false
+ *   positive (rare: phone cameras shoot 4:3 at sensor sizes, not screen sizes); a screenshot
+ *   rescaled to an odd size, or a desktop one converted to JPEG, without markers is missed.
  */
 import exifr from 'exifr';
 import type { ReasonCode } from '../domain/reason-codes.ts';
@@ -102,9 +105,29 @@ function asText(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Frame sizes of web and video cameras (16:9 HD, landscape) that are also screen resolutions: a
+ * JPEG of this size without camera metadata is read as a camera capture, not a screenshot.
+ */
+export const VIDEO_FRAME_SIZES: readonly (readonly [number, number])[] = [
+  [1280, 720],
+  [1600, 900],
+  [1920, 1080],
+  [2560, 1440],
+  [3840, 2160],
+];
+
+const sizeIn = (sizes: readonly (readonly [number, number])[], width: number, height: number): boolean =>
+  sizes.some(([w, h]) => (w === width && h === height) || (w === height && h === width));
+
+/** True when `width` x `height` is a browser or video camera frame size (`VIDEO_FRAME_SIZES`), either orientation. */
+export function isVideoFrameSize(width: number, height: number): boolean {
+  return sizeIn(VIDEO_FRAME_SIZES, width, height);
+}
+
 /** True when `width` x `height` equals a known screen resolution in either orientation. */
 export function isScreenResolution(width: number, height: number): boolean {
-  return SCREEN_RESOLUTIONS.some(([w, h]) => (w === width && h === height) || (w === height && h === width));
+  return sizeIn(SCREEN_RESOLUTIONS, width, height);
 }
 
 /** True when `text` names an editing application. */
@@ -120,7 +143,13 @@ const SCREENSHOT_MARKER = /screenshot|screen\s*shot|snipping\s*tool|screencaptur
  */
 export async function inspectMetadata(
   bytes: Buffer,
-  input: { readonly metadataText?: string; readonly width?: number; readonly height?: number },
+  input: {
+    readonly metadataText?: string;
+    readonly width?: number;
+    readonly height?: number;
+    /** The sniffed type; a JPEG in a video frame size is not judged a screenshot by its size. */
+    readonly type?: string;
+  },
 ): Promise<MetadataFindings> {
   let tags: Record<string, unknown> = {};
   try {
@@ -156,7 +185,8 @@ export async function inspectMetadata(
     !hasCamera &&
     input.width !== undefined &&
     input.height !== undefined &&
-    isScreenResolution(input.width, input.height);
+    isScreenResolution(input.width, input.height) &&
+    !(input.type === 'image/jpeg' && isVideoFrameSize(input.width, input.height));
   if (explicitScreenshot || sizeLooksLikeScreen) reasons.push('SCREENSHOT_DETECTED');
 
   const orientation = typeof tags.Orientation === 'number' ? tags.Orientation : undefined;

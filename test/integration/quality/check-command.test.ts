@@ -129,4 +129,35 @@ describe('kyc check', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    [1920, 1080, 'jpeg', true],
+    [1280, 720, 'jpeg', true],
+    [1920, 1080, 'png', false],
+  ] as const)(
+    'judges a %d x %d %s frame without metadata (a browser camera capture, or a screenshot when PNG)',
+    async (width, height, format, accepted) => {
+      // Prepare: the passport photo as a browser encodes a camera frame: resized, no EXIF.
+      const frame = await sharp(readFileSync(join(manifest.dir, 'passport-A-dark.jpg')))
+        .resize(width, height, { fit: 'fill' })
+        .toFormat(format, { quality: 95 })
+        .toBuffer();
+      const folder = mkdtempSync(join(tmpdir(), 'kyc-camera-frame-'));
+      const file = join(folder, `frame.${format}`);
+      writeFileSync(file, frame);
+      try {
+        // Act
+        const result = await run(
+          [file, '--slot', 'document_front', '--document-type', 'passport', '--json'],
+          detectorFor('passport-A-dark'),
+        );
+        // Assess
+        const body = JSON.parse(result.out) as { accepted: boolean; reasons: { code: string }[] };
+        expect(body.reasons.map((reason) => reason.code)).toEqual(accepted ? [] : ['SCREENSHOT_DETECTED']);
+        expect(body.accepted).toBe(accepted);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { checkPngData, expectedPngDataLength } from '../../../lambdas/quality/png-data.ts';
 import { sniff } from '../../../lambdas/quality/sniff.ts';
@@ -14,7 +15,7 @@ import {
   textFile,
   zipArchive,
 } from '../../../scripts/fixtures/hostile.ts';
-import { isScreenResolution, namesEditingSoftware } from '../../../lambdas/quality/metadata.ts';
+import { inspectMetadata, isScreenResolution, namesEditingSoftware } from '../../../lambdas/quality/metadata.ts';
 
 /** A minimal structurally valid JPEG: SOI, one COM segment, SOS, a few data bytes, EOI. */
 function jpeg(comment = 'hello', trailer: Buffer = Buffer.alloc(0)): Buffer {
@@ -84,6 +85,44 @@ describe('metadata heuristics', () => {
     [1600, 1200, false],
   ])('isScreenResolution(%d, %d) = %s', (width, height, screen) => {
     expect(isScreenResolution(width, height)).toBe(screen);
+  });
+
+  /** A uniform image of `width` x `height` in `format`, with no metadata (as a canvas encodes it). */
+  const plain = (width: number, height: number, format: 'jpeg' | 'png'): Promise<Buffer> =>
+    sharp({ create: { width, height, channels: 3, background: '#8a8078' } })
+      .toFormat(format)
+      .toBuffer();
+
+  it.each([
+    ['a webcam frame (JPEG 1280 x 720)', 1280, 720, 'jpeg', []],
+    ['a webcam frame (JPEG 1920 x 1080)', 1920, 1080, 'jpeg', []],
+    ['a phone camera held upright (JPEG 1080 x 1920)', 1080, 1920, 'jpeg', []],
+    ['a 4K video frame (JPEG 3840 x 2160)', 3840, 2160, 'jpeg', []],
+    ['a desktop screenshot (PNG 1920 x 1080)', 1920, 1080, 'png', ['SCREENSHOT_DETECTED']],
+    ['a laptop screenshot (PNG 2880 x 1800)', 2880, 1800, 'png', ['SCREENSHOT_DETECTED']],
+    ['a phone screenshot (PNG 1170 x 2532)', 1170, 2532, 'png', ['SCREENSHOT_DETECTED']],
+    ['a phone screenshot saved as JPEG (1080 x 2340)', 1080, 2340, 'jpeg', ['SCREENSHOT_DETECTED']],
+    ['a tablet screenshot saved as JPEG (2732 x 2048)', 2732, 2048, 'jpeg', ['SCREENSHOT_DETECTED']],
+  ] as const)('reads %s without camera metadata as %j', async (_name, width, height, format, reasons) => {
+    // Prepare
+    const file = await plain(width, height, format);
+    // Act
+    const findings = await inspectMetadata(file, { width, height, type: `image/${format}` });
+    // Assess
+    expect(findings.reasons).toEqual(reasons);
+    expect(findings.hasCamera).toBe(false);
+  });
+
+  it('keeps an explicit screenshot marker whatever the size and format', async () => {
+    // Prepare: a 1920 x 1080 JPEG whose EXIF says it is a screenshot (as iOS and macOS write it)
+    const file = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#8a8078' } })
+      .withExif({ IFD0: { ImageDescription: 'Screenshot' } })
+      .jpeg()
+      .toBuffer();
+    // Act
+    const findings = await inspectMetadata(file, { width: 1920, height: 1080, type: 'image/jpeg' });
+    // Assess
+    expect(findings.reasons).toEqual(['SCREENSHOT_DETECTED']);
   });
 });
 
