@@ -34,6 +34,7 @@ import { analyseFrame } from './analyse.ts';
 import { measureBlur } from './sharpness.ts';
 import { checkFaces, type FaceJudgement } from './faces.ts';
 import { inspectMetadata } from './metadata.ts';
+import { SCREEN_UNIFORM_TILE_SHARE, uniformTileShare } from './screen.ts';
 import { checkPngData } from './png-data.ts';
 import { decodeLuma, downsample, firstPassShrink } from './decode.ts';
 import { sniff } from './sniff.ts';
@@ -108,12 +109,7 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     if (sniffed.pngHeader && (await checkPngData(bytes, sniffed.pngHeader)))
       return reject('FILE_CORRUPT', metrics, sized);
 
-    const metadata = await inspectMetadata(bytes, {
-      metadataText: sniffed.metadataText,
-      width,
-      height,
-      type: detectedType,
-    });
+    const metadata = await inspectMetadata(bytes, { metadataText: sniffed.metadataText, width, height });
     const reasons: ReasonCode[] = [...metadata.reasons];
 
     // The one decode: EXIF orientation applied, shrink-on-load, luma.
@@ -123,6 +119,13 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     metrics.decodeMs = Math.round(performance.now() - decodeStart);
     const factor = Math.max(1, Math.ceil(Math.max(first.width, first.height) / ANALYSIS_SIDE));
     const frame = downsample(first, factor);
+    // A screen-and-webcam-sized file without camera metadata is a screenshot only when its
+    // pixels are drawn, not sensed (`screen.ts`).
+    if (metadata.videoFrameWithoutCamera) {
+      const share = uniformTileShare(first, first.scale);
+      metrics.uniformTileShare = Math.round(share * 1000) / 1000;
+      if (share >= SCREEN_UNIFORM_TILE_SHARE) reasons.push('SCREENSHOT_DETECTED');
+    }
     const isDocument = DOCUMENT_SLOTS.has(slot);
     const processors = [QUALITY_GATE_PROCESSOR];
     let faces: FaceJudgement | undefined;

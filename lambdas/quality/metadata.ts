@@ -8,13 +8,14 @@
  *   it never proves an image is unedited.
  * - Screenshot: (1) an explicit marker: EXIF/XMP UserComment "Screenshot" (what iOS and macOS
  *   write), or a Software/description naming a screenshot tool; or (2) no camera Make/Model
- *   AND dimensions exactly equal to a common screen resolution (either orientation), except a
- *   JPEG in one of the 16:9 HD video frame sizes (VIDEO_FRAME_SIZES): that is what a browser's
- *   camera capture is (`getUserMedia` at 720p or 1080p, drawn to a canvas, encoded as a JPEG
- *   without metadata), while the desktop screenshot tools that make those sizes write PNG. A
- *   camera photo that was stripped of EXIF and happens to match a phone screen size is a false
- *   positive (rare: phone cameras shoot 4:3 at sensor sizes, not screen sizes); a screenshot
- *   rescaled to an odd size, or a desktop one converted to JPEG, without markers is missed.
+ *   AND dimensions exactly equal to a common screen resolution (either orientation). The 16:9
+ *   HD sizes (VIDEO_FRAME_SIZES) are also what a browser's camera capture is (`getUserMedia` at
+ *   720p or 1080p drawn to a canvas, encoded without metadata), so for them the size alone
+ *   decides nothing (`videoFrameWithoutCamera`): the gate calls such a file a screenshot only
+ *   when its pixels are drawn, not sensed (`screen.ts`). A camera photo that was
+ *   stripped of EXIF and happens to match a phone screen size is a false positive (rare: phone
+ *   cameras shoot 4:3 at sensor sizes, not screen sizes); a screenshot rescaled to an odd size
+ *   without markers is missed.
  */
 import exifr from 'exifr';
 import type { ReasonCode } from '../domain/reason-codes.ts';
@@ -86,6 +87,11 @@ export interface MetadataFindings {
   readonly reasons: ReasonCode[];
   /** 1 when a camera Make or Model is present. */
   readonly hasCamera: boolean;
+  /**
+   * No camera metadata, in a size that is both a screen resolution and a video camera frame
+   * (`VIDEO_FRAME_SIZES`): a screenshot or a browser camera capture, which only the pixels tell.
+   */
+  readonly videoFrameWithoutCamera: boolean;
   /** EXIF orientation (1-8) when present. */
   readonly orientation?: number;
 }
@@ -143,13 +149,7 @@ const SCREENSHOT_MARKER = /screenshot|screen\s*shot|snipping\s*tool|screencaptur
  */
 export async function inspectMetadata(
   bytes: Buffer,
-  input: {
-    readonly metadataText?: string;
-    readonly width?: number;
-    readonly height?: number;
-    /** The sniffed type; a JPEG in a video frame size is not judged a screenshot by its size. */
-    readonly type?: string;
-  },
+  input: { readonly metadataText?: string; readonly width?: number; readonly height?: number },
 ): Promise<MetadataFindings> {
   let tags: Record<string, unknown> = {};
   try {
@@ -181,14 +181,14 @@ export async function inspectMetadata(
     SCREENSHOT_MARKER.test(comments) ||
     SCREENSHOT_MARKER.test(software) ||
     /UserComment[^\n]{0,80}Screenshot/i.test(raw);
-  const sizeLooksLikeScreen =
+  const screenSized =
     !hasCamera &&
     input.width !== undefined &&
     input.height !== undefined &&
-    isScreenResolution(input.width, input.height) &&
-    !(input.type === 'image/jpeg' && isVideoFrameSize(input.width, input.height));
-  if (explicitScreenshot || sizeLooksLikeScreen) reasons.push('SCREENSHOT_DETECTED');
+    isScreenResolution(input.width, input.height);
+  const videoFrameWithoutCamera = screenSized && isVideoFrameSize(input.width ?? 0, input.height ?? 0);
+  if (explicitScreenshot || (screenSized && !videoFrameWithoutCamera)) reasons.push('SCREENSHOT_DETECTED');
 
   const orientation = typeof tags.Orientation === 'number' ? tags.Orientation : undefined;
-  return { reasons, hasCamera, ...(orientation !== undefined ? { orientation } : {}) };
+  return { reasons, hasCamera, videoFrameWithoutCamera, ...(orientation !== undefined ? { orientation } : {}) };
 }

@@ -131,33 +131,61 @@ describe('kyc check', () => {
   });
 
   it.each([
-    [1920, 1080, 'jpeg', true],
-    [1280, 720, 'jpeg', true],
-    [1920, 1080, 'png', false],
-  ] as const)(
-    'judges a %d x %d %s frame without metadata (a browser camera capture, or a screenshot when PNG)',
-    async (width, height, format, accepted) => {
-      // Prepare: the passport photo as a browser encodes a camera frame: resized, no EXIF.
-      const frame = await sharp(readFileSync(join(manifest.dir, 'passport-A-dark.jpg')))
-        .resize(width, height, { fit: 'fill' })
-        .toFormat(format, { quality: 95 })
-        .toBuffer();
-      const folder = mkdtempSync(join(tmpdir(), 'kyc-camera-frame-'));
-      const file = join(folder, `frame.${format}`);
-      writeFileSync(file, frame);
-      try {
-        // Act
-        const result = await run(
-          [file, '--slot', 'document_front', '--document-type', 'passport', '--json'],
-          detectorFor('passport-A-dark'),
-        );
-        // Assess
-        const body = JSON.parse(result.out) as { accepted: boolean; reasons: { code: string }[] };
-        expect(body.reasons.map((reason) => reason.code)).toEqual(accepted ? [] : ['SCREENSHOT_DETECTED']);
-        expect(body.accepted).toBe(accepted);
-      } finally {
-        rmSync(folder, { recursive: true, force: true });
-      }
-    },
-  );
+    ['a browser camera capture (JPEG 1920 x 1080)', 1920, 1080, 'jpeg', false, []],
+    ['a browser camera capture (JPEG 1280 x 720)', 1280, 720, 'jpeg', false, []],
+    ['a browser camera capture as a canvas PNG (1920 x 1080)', 1920, 1080, 'png', false, []],
+    ['a screenshot of the photo in an app (PNG 1920 x 1080)', 1920, 1080, 'png', true, ['SCREENSHOT_DETECTED']],
+    ['a screenshot of the photo in an app (JPEG 1920 x 1080)', 1920, 1080, 'jpeg', true, ['SCREENSHOT_DETECTED']],
+  ] as const)('judges %s without metadata: %j', async (_name, width, height, format, onScreen, reasons) => {
+    // Prepare: the passport photo as a browser encodes a camera frame (resized, no EXIF), or
+    // shown at 40 % of an app screen with a toolbar and captioned rows.
+    const photo = readFileSync(join(manifest.dir, 'passport-A-dark.jpg'));
+    const image = onScreen
+      ? sharp(
+          Buffer.from(
+            `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#f6f8fc"/>` +
+              `<rect width="100%" height="96" fill="#0b57d0"/>` +
+              Array.from(
+                { length: 6 },
+                (_, i) =>
+                  `<text x="40" y="${200 + i * 120}" font-size="36" fill="#1f1f1f" font-family="sans-serif">Document ${i + 1}</text>`,
+              ).join('') +
+              `</svg>`,
+          ),
+        ).composite([
+          {
+            input: await sharp(photo)
+              .resize(Math.round(width * 0.63), Math.round(height * 0.63))
+              .toBuffer(),
+            left: 600,
+            top: 200,
+          },
+        ])
+      : sharp(photo).resize(width, height, { fit: 'fill' });
+    const frame = await sharp(await image.png().toBuffer())
+      .toFormat(format, { quality: 95 })
+      .toBuffer();
+    const folder = mkdtempSync(join(tmpdir(), 'kyc-camera-frame-'));
+    const file = join(folder, `frame.${format}`);
+    writeFileSync(file, frame);
+    try {
+      // Act
+      const result = await run(
+        [file, '--slot', 'document_front', '--document-type', 'passport', '--json'],
+        detectorFor('passport-A-dark'),
+      );
+      // Assess
+      const body = JSON.parse(result.out) as {
+        accepted: boolean;
+        reasons: { code: string }[];
+        metrics: Record<string, number>;
+      };
+      const codes = body.reasons.map((reason) => reason.code);
+      if (onScreen) expect(codes).toEqual(expect.arrayContaining([...reasons]));
+      else expect(codes).toEqual(reasons);
+      expect(body.metrics.uniformTileShare).toBeDefined();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });

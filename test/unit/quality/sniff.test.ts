@@ -94,24 +94,28 @@ describe('metadata heuristics', () => {
       .toBuffer();
 
   it.each([
-    ['a webcam frame (JPEG 1280 x 720)', 1280, 720, 'jpeg', []],
-    ['a webcam frame (JPEG 1920 x 1080)', 1920, 1080, 'jpeg', []],
-    ['a phone camera held upright (JPEG 1080 x 1920)', 1080, 1920, 'jpeg', []],
-    ['a 4K video frame (JPEG 3840 x 2160)', 3840, 2160, 'jpeg', []],
-    ['a desktop screenshot (PNG 1920 x 1080)', 1920, 1080, 'png', ['SCREENSHOT_DETECTED']],
-    ['a laptop screenshot (PNG 2880 x 1800)', 2880, 1800, 'png', ['SCREENSHOT_DETECTED']],
-    ['a phone screenshot (PNG 1170 x 2532)', 1170, 2532, 'png', ['SCREENSHOT_DETECTED']],
-    ['a phone screenshot saved as JPEG (1080 x 2340)', 1080, 2340, 'jpeg', ['SCREENSHOT_DETECTED']],
-    ['a tablet screenshot saved as JPEG (2732 x 2048)', 2732, 2048, 'jpeg', ['SCREENSHOT_DETECTED']],
-  ] as const)('reads %s without camera metadata as %j', async (_name, width, height, format, reasons) => {
-    // Prepare
-    const file = await plain(width, height, format);
-    // Act
-    const findings = await inspectMetadata(file, { width, height, type: `image/${format}` });
-    // Assess
-    expect(findings.reasons).toEqual(reasons);
-    expect(findings.hasCamera).toBe(false);
-  });
+    ['a webcam frame (JPEG 1280 x 720)', 1280, 720, 'jpeg', [], true],
+    ['a webcam frame (PNG 1920 x 1080)', 1920, 1080, 'png', [], true],
+    ['a phone camera held upright (JPEG 1080 x 1920)', 1080, 1920, 'jpeg', [], true],
+    ['a 4K video frame (JPEG 3840 x 2160)', 3840, 2160, 'jpeg', [], true],
+    ['a laptop screenshot (PNG 2880 x 1800)', 2880, 1800, 'png', ['SCREENSHOT_DETECTED'], false],
+    ['a phone screenshot (PNG 1170 x 2532)', 1170, 2532, 'png', ['SCREENSHOT_DETECTED'], false],
+    ['a phone screenshot saved as JPEG (1080 x 2340)', 1080, 2340, 'jpeg', ['SCREENSHOT_DETECTED'], false],
+    ['a tablet screenshot saved as JPEG (2732 x 2048)', 2732, 2048, 'jpeg', ['SCREENSHOT_DETECTED'], false],
+    ['a camera photo (JPEG 4000 x 3000)', 4000, 3000, 'jpeg', [], false],
+  ] as const)(
+    'reads %s without camera metadata: %j, left to the pixels: %s',
+    async (_name, width, height, format, reasons, ambiguous) => {
+      // Prepare
+      const file = await plain(width, height, format);
+      // Act
+      const findings = await inspectMetadata(file, { width, height });
+      // Assess
+      expect(findings.reasons).toEqual(reasons);
+      expect(findings.hasCamera).toBe(false);
+      expect(findings.videoFrameWithoutCamera).toBe(ambiguous);
+    },
+  );
 
   it('keeps an explicit screenshot marker whatever the size and format', async () => {
     // Prepare: a 1920 x 1080 JPEG whose EXIF says it is a screenshot (as iOS and macOS write it)
@@ -120,7 +124,7 @@ describe('metadata heuristics', () => {
       .jpeg()
       .toBuffer();
     // Act
-    const findings = await inspectMetadata(file, { width: 1920, height: 1080, type: 'image/jpeg' });
+    const findings = await inspectMetadata(file, { width: 1920, height: 1080 });
     // Assess
     expect(findings.reasons).toEqual(['SCREENSHOT_DETECTED']);
   });
