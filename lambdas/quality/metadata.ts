@@ -113,7 +113,7 @@ function asText(value: unknown): string {
 
 /**
  * Frame sizes of web and video cameras (16:9 HD, landscape) that are also screen resolutions: a
- * JPEG of this size without camera metadata is read as a camera capture, not a screenshot.
+ * file of one of these sizes without camera metadata is judged by its pixels (`screen.ts`).
  */
 export const VIDEO_FRAME_SIZES: readonly (readonly [number, number])[] = [
   [1280, 720],
