@@ -121,7 +121,7 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     const frame = downsample(first, factor);
     // A screen-and-webcam-sized file without camera metadata is a screenshot only when its
     // pixels are drawn, not sensed (`screen.ts`).
-    if (metadata.videoFrameWithoutCamera) {
+    if (metadata.screenOrCameraFrame) {
       const share = uniformTileShare(first, first.scale);
       metrics.uniformTileShare = Math.round(share * 1000) / 1000;
       if (share >= SCREEN_UNIFORM_TILE_SHARE) reasons.push('SCREENSHOT_DETECTED');

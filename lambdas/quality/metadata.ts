@@ -8,11 +8,11 @@
  *   it never proves an image is unedited.
  * - Screenshot: (1) an explicit marker: EXIF/XMP UserComment "Screenshot" (what iOS and macOS
  *   write), or a Software/description naming a screenshot tool; or (2) no camera Make/Model
- *   AND dimensions exactly equal to a common screen resolution (either orientation). The 16:9
- *   HD sizes (VIDEO_FRAME_SIZES) are also what a browser's camera capture is (`getUserMedia` at
- *   720p or 1080p drawn to a canvas, encoded without metadata), so for them the size alone
- *   decides nothing (`videoFrameWithoutCamera`): the gate calls such a file a screenshot only
- *   when its pixels are drawn, not sensed (`screen.ts`). A camera photo that was
+ *   AND dimensions exactly equal to a common screen resolution (either orientation). Some of
+ *   those sizes are also camera frames (CAMERA_FRAME_SIZES: a browser's `getUserMedia` capture
+ *   at 720p or 1080p drawn to a canvas and encoded without metadata, a 3 MP still), so for them
+ *   the size alone decides nothing (`screenOrCameraFrame`): the gate calls such a file a
+ *   screenshot only when its pixels are drawn, not sensed (`screen.ts`). A camera photo that was
  *   stripped of EXIF and happens to match a phone screen size is a false positive (rare: phone
  *   cameras shoot 4:3 at sensor sizes, not screen sizes); a screenshot rescaled to an odd size
  *   without markers is missed.
@@ -88,10 +88,10 @@ export interface MetadataFindings {
   /** 1 when a camera Make or Model is present. */
   readonly hasCamera: boolean;
   /**
-   * No camera metadata, in a size that is both a screen resolution and a video camera frame
-   * (`VIDEO_FRAME_SIZES`): a screenshot or a browser camera capture, which only the pixels tell.
+   * No camera metadata, in a size that is both a screen resolution and a camera frame
+   * (`CAMERA_FRAME_SIZES`): a screenshot or a camera capture, which only the pixels tell.
    */
-  readonly videoFrameWithoutCamera: boolean;
+  readonly screenOrCameraFrame: boolean;
   /** EXIF orientation (1-8) when present. */
   readonly orientation?: number;
 }
@@ -112,23 +112,25 @@ function asText(value: unknown): string {
 }
 
 /**
- * Frame sizes of web and video cameras (16:9 HD, landscape) that are also screen resolutions: a
- * file of one of these sizes without camera metadata is judged by its pixels (`screen.ts`).
+ * Sizes that cameras produce as well as screens (landscape): the 16:9 HD video frames browsers
+ * and webcams deliver, and the 4:3 3-megapixel still. A file of one of these sizes without camera
+ * metadata is judged by its pixels (`screen.ts`).
  */
-export const VIDEO_FRAME_SIZES: readonly (readonly [number, number])[] = [
+export const CAMERA_FRAME_SIZES: readonly (readonly [number, number])[] = [
   [1280, 720],
   [1600, 900],
   [1920, 1080],
   [2560, 1440],
   [3840, 2160],
+  [2048, 1536],
 ];
 
 const sizeIn = (sizes: readonly (readonly [number, number])[], width: number, height: number): boolean =>
   sizes.some(([w, h]) => (w === width && h === height) || (w === height && h === width));
 
-/** True when `width` x `height` is a browser or video camera frame size (`VIDEO_FRAME_SIZES`), either orientation. */
-export function isVideoFrameSize(width: number, height: number): boolean {
-  return sizeIn(VIDEO_FRAME_SIZES, width, height);
+/** True when `width` x `height` is a size cameras produce as well as screens (`CAMERA_FRAME_SIZES`), either orientation. */
+export function isCameraFrameSize(width: number, height: number): boolean {
+  return sizeIn(CAMERA_FRAME_SIZES, width, height);
 }
 
 /** True when `width` x `height` equals a known screen resolution in either orientation. */
@@ -186,9 +188,9 @@ export async function inspectMetadata(
     input.width !== undefined &&
     input.height !== undefined &&
     isScreenResolution(input.width, input.height);
-  const videoFrameWithoutCamera = screenSized && isVideoFrameSize(input.width ?? 0, input.height ?? 0);
-  if (explicitScreenshot || (screenSized && !videoFrameWithoutCamera)) reasons.push('SCREENSHOT_DETECTED');
+  const screenOrCameraFrame = screenSized && isCameraFrameSize(input.width ?? 0, input.height ?? 0);
+  if (explicitScreenshot || (screenSized && !screenOrCameraFrame)) reasons.push('SCREENSHOT_DETECTED');
 
   const orientation = typeof tags.Orientation === 'number' ? tags.Orientation : undefined;
-  return { reasons, hasCamera, videoFrameWithoutCamera, ...(orientation !== undefined ? { orientation } : {}) };
+  return { reasons, hasCamera, screenOrCameraFrame, ...(orientation !== undefined ? { orientation } : {}) };
 }

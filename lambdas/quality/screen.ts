@@ -1,6 +1,6 @@
 /**
  * Pixel evidence of a rendered screen, for files whose size and metadata cannot tell a
- * screenshot from a browser's camera capture (`videoFrameWithoutCamera` in `metadata.ts`).
+ * screenshot from a browser's camera capture (`screenOrCameraFrame` in `metadata.ts`).
  *
  * A screen is drawn: its backgrounds, bars and panels are large areas of exactly one value. A
  * camera frame is sensed: its sensor noise (and the noise JPEG leaves on each 8 x 8 block's mean)

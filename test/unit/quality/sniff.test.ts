@@ -102,6 +102,7 @@ describe('metadata heuristics', () => {
     ['a phone screenshot (PNG 1170 x 2532)', 1170, 2532, 'png', ['SCREENSHOT_DETECTED'], false],
     ['a phone screenshot saved as JPEG (1080 x 2340)', 1080, 2340, 'jpeg', ['SCREENSHOT_DETECTED'], false],
     ['a tablet screenshot saved as JPEG (2732 x 2048)', 2732, 2048, 'jpeg', ['SCREENSHOT_DETECTED'], false],
+    ['a 3 MP camera still (JPEG 2048 x 1536)', 2048, 1536, 'jpeg', [], true],
     ['a camera photo (JPEG 4000 x 3000)', 4000, 3000, 'jpeg', [], false],
   ] as const)(
     'reads %s without camera metadata: %j, left to the pixels: %s',
@@ -113,7 +114,7 @@ describe('metadata heuristics', () => {
       // Assess
       expect(findings.reasons).toEqual(reasons);
       expect(findings.hasCamera).toBe(false);
-      expect(findings.videoFrameWithoutCamera).toBe(ambiguous);
+      expect(findings.screenOrCameraFrame).toBe(ambiguous);
     },
   );
 

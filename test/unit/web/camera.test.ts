@@ -161,8 +161,8 @@ describe('camera EXIF (web/exif.js)', () => {
 
     // Assess
     // Without it, a webcam-sized JPEG is left to its pixels (screenshot or camera frame).
-    expect(before).toMatchObject({ reasons: [], hasCamera: false, videoFrameWithoutCamera: true });
-    expect(after).toMatchObject({ reasons: [], hasCamera: true, videoFrameWithoutCamera: false });
+    expect(before).toMatchObject({ reasons: [], hasCamera: false, screenOrCameraFrame: true });
+    expect(after).toMatchObject({ reasons: [], hasCamera: true, screenOrCameraFrame: false });
     expect(await sharp(tagged).metadata()).toMatchObject({ width: 1280, height: 720, format: 'jpeg' });
   });
 
