@@ -15,6 +15,12 @@ export interface QualityGateVerdict {
   readonly height?: number;
   /** Processors that handled the image (PRODUCT §5), e.g. `['quality-gate', 'rekognition:DetectFaces']`. */
   readonly processors?: readonly string[];
+  /**
+   * Set when the file carries media a camera appended after the image (an MPF or Ultra HDR gain
+   * map, a motion photo's video, a maker trailer): the length of the image itself, which is all
+   * that was judged and all that is kept as evidence.
+   */
+  readonly imageBytes?: number;
 }
 
 export type QualityGate = (

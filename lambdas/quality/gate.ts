@@ -168,7 +168,11 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
 
     metrics.gateMs = Math.round(performance.now() - started);
     const unique = [...new Set(reasons)];
-    return { accepted: unique.length === 0, reasons: unique, metrics, ...sized, processors };
+    // Media a camera appended after the image (`sniff`): judged as absent, and not kept.
+    const appended = sniffed.secondaryItems ? (sniffed.trailingBytes ?? 0) : 0;
+    if (appended > 0) metrics.appendedBytes = appended;
+    const kept = appended > 0 ? { imageBytes: bytes.length - appended } : {};
+    return { accepted: unique.length === 0, reasons: unique, metrics, ...sized, processors, ...kept };
   } catch (error) {
     // sharp refuses truncated or corrupt pixel data here; anything else is also unusable evidence.
     metrics.gateMs = Math.round(performance.now() - started);

@@ -20,6 +20,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -123,6 +124,27 @@ export class S3EvidenceStore {
         SSEKMSKeyId: this.options.documentsKeyId,
         BucketKeyEnabled: true,
         MetadataDirective: 'REPLACE',
+        ContentType: contentType,
+      }),
+    );
+    return output.VersionId ? { versionId: output.VersionId } : {};
+  }
+
+  /**
+   * Writes `body` into the vault, as `copyToVault` does (SHA-256 checksum, SSE-KMS, the sniffed
+   * `contentType`): for an upload of which only a part is kept (the image without the media a
+   * camera appended after it). Returns the vault version id.
+   */
+  public async putToVault(body: Uint8Array, vaultKey: string, contentType: string): Promise<{ versionId?: string }> {
+    const output = await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.vaultBucket,
+        Key: vaultKey,
+        Body: body,
+        ChecksumAlgorithm: 'SHA256',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: this.options.documentsKeyId,
+        BucketKeyEnabled: true,
         ContentType: contentType,
       }),
     );

@@ -66,7 +66,7 @@ export interface OnUploadDeps {
     | 'rememberRejectedImage'
     | 'isImageRejected'
   >;
-  readonly evidence: Pick<S3EvidenceStore, 'head' | 'read' | 'copyToVault' | 'deleteObject'>;
+  readonly evidence: Pick<S3EvidenceStore, 'head' | 'read' | 'copyToVault' | 'putToVault' | 'deleteObject'>;
   readonly qualityGate: QualityGate;
   readonly workflow: WorkflowStarter;
   readonly rateLimits: Pick<RateLimitStore, 'recordOutcome'>;
@@ -272,6 +272,8 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   let processors: readonly string[] = [];
   let contentType = head.contentType;
   let sniffedType: string | undefined;
+  /** The image without the media a camera appended after it, when there was any. */
+  let image: Buffer | undefined;
   if (bytes && reasons.length === 0) {
     const checked = { verificationId, attemptId, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
     const data = bytes;
@@ -282,6 +284,9 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
     processors = verdict.processors ?? ['quality-gate'];
     sniffedType = verdict.detectedType;
     contentType = sniffedType ?? contentType;
+    if (verdict.imageBytes !== undefined && verdict.imageBytes > 0 && verdict.imageBytes < data.length) {
+      image = data.subarray(0, verdict.imageBytes);
+    }
     if (!verdict.accepted) reasons = verdict.reasons.length > 0 ? [...verdict.reasons] : ['FILE_CORRUPT'];
     // The vault copy carries the type read from the bytes, never the client's: no type, no copy.
     else if (!sniffedType) reasons = ['FILE_CORRUPT'];
@@ -291,7 +296,11 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   let vault: { key: string; versionId?: string } | undefined;
   if (accepted) {
     const key = evidenceKey(verificationId, attemptId, slot);
-    vault = { key, ...(await evidence.copyToVault(ref, key, sniffedType!)) };
+    // Evidence is what was judged: a gain map or motion video after the image is not kept.
+    const stored = image
+      ? await evidence.putToVault(image, key, sniffedType!)
+      : await evidence.copyToVault(ref, key, sniffedType!);
+    vault = { key, ...stored };
   } else if (sha256) {
     await repository.rememberRejectedImage(verificationId, sha256, { attemptId, slot, reasons });
   }

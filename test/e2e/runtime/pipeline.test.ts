@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../../../lambdas/handlers/http/routes.ts';
 import { KycApiError, KycClient } from '../../../local/demo/kyc-client.ts';
@@ -8,6 +9,7 @@ import { decideReview } from '../../../local/demo/review-client.ts';
 import { submitAttempt } from '../../../local/demo/scenarios.ts';
 import { challengeFrames } from '../../../local/demo/liveness-frames.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
+import { containerXmp, mp4Video, mpfIndex, withSegment } from '../../support/camera-media.ts';
 
 // The whole pipeline through the local runtime, driven exactly like a frontend (fetch, FormData
 // to the presigned POST, polling), with what was stored checked through the AWS SDK.
@@ -75,10 +77,28 @@ describe('verification pipeline', () => {
       personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
     });
 
+    // The selfie as a recent Android phone saves it: an Ultra HDR motion photo (a gain map and
+    // a short video after the image, declared by its MPF index and XMP).
+    const plainSelfie = await images.selfie(person);
+    const gainMap = await sharp(plainSelfie).resize(256).greyscale().jpeg({ quality: 80 }).toBuffer();
+    const video = mp4Video(200_000);
+    const selfieImage = withSegment(
+      withSegment(
+        plainSelfie,
+        0xe1,
+        containerXmp([
+          { mime: 'image/jpeg', semantic: 'GainMap', length: gainMap.length },
+          { mime: 'video/mp4', semantic: 'MotionPhoto', length: video.length },
+        ]),
+      ),
+      0xe2,
+      mpfIndex(plainSelfie.length, gainMap.length),
+    );
+
     // Act
     const attempt = await submitAttempt(client, verificationId, {
       document: await images.document(person),
-      selfie: await images.selfie(person),
+      selfie: Buffer.concat([selfieImage, gainMap, video]),
       camera: person,
     });
     const decided = await client.waitForStatus(verificationId, { timeoutMs: 120_000 });
@@ -114,6 +134,10 @@ describe('verification pipeline', () => {
       const head = await e2e.s3.send(new HeadObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: document.vaultKey }));
       expect(head.ContentLength).toBeGreaterThan(0);
     }
+    // The vault keeps the selfie's image, not the gain map and video the phone appended.
+    const selfieKey = stored.find((document) => document.slot === 'selfie')?.vaultKey;
+    const kept = await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: selfieKey }));
+    expect(Buffer.from(await kept.Body!.transformToByteArray()).equals(selfieImage)).toBe(true);
     const intake = await e2e.s3.send(new ListObjectsV2Command({ Bucket: e2e.env.INTAKE_BUCKET }));
     expect((intake.Contents ?? []).filter((object) => object.Key?.includes(attempt.attemptId))).toEqual([]);
     // Processor log: every image handed to Rekognition is on the case's audit chain.

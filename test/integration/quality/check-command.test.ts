@@ -125,6 +125,8 @@ describe('kyc check', () => {
       expect(a.reasons).toEqual([]);
       for (const metric of ['width', 'height', 'meanLuminance', 'blurMm'])
         expect([metric, a.metrics[metric]]).toEqual([metric, b.metrics[metric]]);
+      expect(a.metrics.appendedBytes).toBe(gainMap.length + video.length);
+      expect(b.metrics.appendedBytes).toBeUndefined();
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

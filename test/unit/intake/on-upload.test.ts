@@ -4,6 +4,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -89,6 +90,7 @@ function setup(
   });
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([bytes]) }));
   s3.on(CopyObjectCommand).resolves({ VersionId: 'vault-1' });
+  s3.on(PutObjectCommand).resolves({ VersionId: 'vault-put-1' });
   s3.on(DeleteObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
     if (crash.deletes > 0) {
       crash.deletes -= 1;
@@ -142,6 +144,47 @@ describe('parseIntakeKey', () => {
 });
 
 describe('on-upload', () => {
+  it('keeps only the image of an upload that carries camera media after it (a gain map, a motion video)', async () => {
+    // Prepare: the gate found 1000 bytes of appended media after the image.
+    const upload = Buffer.concat([JPEG, Buffer.alloc(1000, 0x42)]);
+    const { handler, repository } = setup({
+      bytes: upload,
+      verdicts: {
+        document_front: {
+          accepted: true,
+          reasons: [],
+          metrics: { blurMm: 0.03, appendedBytes: 1000 },
+          detectedType: 'image/jpeg',
+          processors: ['quality-gate'],
+          imageBytes: JPEG.length,
+        },
+      },
+    });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/document_front'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Bucket: 'kyc-vault',
+      Key: 'evidence/v-1/a-1/document_front',
+      ChecksumAlgorithm: 'SHA256',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'doc-key',
+      ContentType: 'image/jpeg',
+    });
+    expect(Buffer.from(put?.Body as Uint8Array).equals(JPEG)).toBe(true);
+    expect(repository.documents.get('v-1/a-1/document_front')).toMatchObject({
+      result: 'accepted',
+      vaultVersionId: 'vault-put-1',
+      sizeBytes: upload.length,
+      metrics: { appendedBytes: 1000 },
+    });
+  });
+
   it('copies an accepted upload to the vault with a checksum, records it and deletes the intake copy', async () => {
     // Prepare
     const { handler, repository, audit } = setup();
