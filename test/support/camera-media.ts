@@ -120,3 +120,24 @@ export function samsungTrailer(blocks: readonly [number, string, Buffer][]): Buf
   tail.write('SEFT', 4, 'latin1');
   return Buffer.concat([body, directory, tail]);
 }
+
+/**
+ * `photo` as a recent Android phone saves it: an Ultra HDR motion photo, its image declaring (by
+ * an MPF index and a container XMP) the gain map and the video appended after it. Returns the
+ * whole file and its image (what the gate judges and the vault keeps).
+ */
+export function motionPhoto(photo: Buffer, gainMap: Buffer, video: Buffer): { file: Buffer; image: Buffer } {
+  const image = withSegment(
+    withSegment(
+      photo,
+      0xe1,
+      containerXmp([
+        { mime: 'image/jpeg', semantic: 'GainMap', length: gainMap.length },
+        { mime: 'video/mp4', semantic: 'MotionPhoto', length: video.length },
+      ]),
+    ),
+    0xe2,
+    mpfIndex(photo.length, gainMap.length),
+  );
+  return { file: Buffer.concat([image, gainMap, video]), image };
+}

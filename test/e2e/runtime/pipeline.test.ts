@@ -9,7 +9,7 @@ import { decideReview } from '../../../local/demo/review-client.ts';
 import { submitAttempt } from '../../../local/demo/scenarios.ts';
 import { challengeFrames } from '../../../local/demo/liveness-frames.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
-import { containerXmp, mp4Video, mpfIndex, withSegment } from '../../support/camera-media.ts';
+import { motionPhoto, mp4Video } from '../../support/camera-media.ts';
 
 // The whole pipeline through the local runtime, driven exactly like a frontend (fetch, FormData
 // to the presigned POST, polling), with what was stored checked through the AWS SDK.
@@ -82,23 +82,12 @@ describe('verification pipeline', () => {
     const plainSelfie = await images.selfie(person);
     const gainMap = await sharp(plainSelfie).resize(256).greyscale().jpeg({ quality: 80 }).toBuffer();
     const video = mp4Video(200_000);
-    const selfieImage = withSegment(
-      withSegment(
-        plainSelfie,
-        0xe1,
-        containerXmp([
-          { mime: 'image/jpeg', semantic: 'GainMap', length: gainMap.length },
-          { mime: 'video/mp4', semantic: 'MotionPhoto', length: video.length },
-        ]),
-      ),
-      0xe2,
-      mpfIndex(plainSelfie.length, gainMap.length),
-    );
+    const selfie = motionPhoto(plainSelfie, gainMap, video);
 
     // Act
     const attempt = await submitAttempt(client, verificationId, {
       document: await images.document(person),
-      selfie: Buffer.concat([selfieImage, gainMap, video]),
+      selfie: selfie.file,
       camera: person,
     });
     const decided = await client.waitForStatus(verificationId, { timeoutMs: 120_000 });
@@ -137,7 +126,7 @@ describe('verification pipeline', () => {
     // The vault keeps the selfie's image, not the gain map and video the phone appended.
     const selfieKey = stored.find((document) => document.slot === 'selfie')?.vaultKey;
     const kept = await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.env.VAULT_BUCKET, Key: selfieKey }));
-    expect(Buffer.from(await kept.Body!.transformToByteArray()).equals(selfieImage)).toBe(true);
+    expect(Buffer.from(await kept.Body!.transformToByteArray()).equals(selfie.image)).toBe(true);
     const intake = await e2e.s3.send(new ListObjectsV2Command({ Bucket: e2e.env.INTAKE_BUCKET }));
     expect((intake.Contents ?? []).filter((object) => object.Key?.includes(attempt.attemptId))).toEqual([]);
     // Processor log: every image handed to Rekognition is on the case's audit chain.

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { FaceDetector } from '../../../lambdas/ports/face-detector.ts';
 import { checkCommand } from '../../../local/cli/commands/check.ts';
 import { ensureFixtures } from '../../fixtures/index.ts';
-import { containerXmp, mp4Video, mpfIndex, withSegment } from '../../support/camera-media.ts';
+import { motionPhoto, mp4Video } from '../../support/camera-media.ts';
 
 const manifest = await ensureFixtures();
 const entry = (id: string) => {
@@ -97,21 +97,9 @@ describe('kyc check', () => {
     const plain = readFileSync(join(manifest.dir, 'passport-A-dark.jpg'));
     const gainMap = await sharp(plain).resize(256).greyscale().jpeg({ quality: 80 }).toBuffer();
     const video = mp4Video(300_000);
-    const primary = withSegment(
-      withSegment(
-        plain,
-        0xe1,
-        containerXmp([
-          { mime: 'image/jpeg', semantic: 'GainMap', length: gainMap.length },
-          { mime: 'video/mp4', semantic: 'MotionPhoto', length: video.length },
-        ]),
-      ),
-      0xe2,
-      mpfIndex(plain.length, gainMap.length),
-    );
     const folder = mkdtempSync(join(tmpdir(), 'kyc-camera-media-'));
     const file = join(folder, 'passport-motion.jpg');
-    writeFileSync(file, Buffer.concat([primary, gainMap, video]));
+    writeFileSync(file, motionPhoto(plain, gainMap, video).file);
     const args = ['--slot', 'document_front', '--document-type', 'passport', '--json'];
     try {
       // Act

@@ -117,6 +117,16 @@ function setup(
   return { handler, repository, audit, rateLimits, gateCalls, crash };
 }
 
+/** What every write of a document into the vault carries (copy or put). */
+const VAULT_WRITE = {
+  Bucket: 'kyc-vault',
+  Key: 'evidence/v-1/a-1/document_front',
+  ChecksumAlgorithm: 'SHA256',
+  ServerSideEncryption: 'aws:kms',
+  SSEKMSKeyId: 'doc-key',
+  ContentType: 'image/jpeg',
+};
+
 const rejected = (code: 'PHOTO_TOO_BLURRY' | 'NO_FACE_DETECTED'): QualityGateVerdict => ({
   accepted: false,
   reasons: [code],
@@ -168,14 +178,7 @@ describe('on-upload', () => {
     expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
     const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
-    expect(put).toMatchObject({
-      Bucket: 'kyc-vault',
-      Key: 'evidence/v-1/a-1/document_front',
-      ChecksumAlgorithm: 'SHA256',
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: 'doc-key',
-      ContentType: 'image/jpeg',
-    });
+    expect(put).toMatchObject(VAULT_WRITE);
     expect(Buffer.from(put?.Body as Uint8Array).equals(JPEG)).toBe(true);
     expect(repository.documents.get('v-1/a-1/document_front')).toMatchObject({
       result: 'accepted',
@@ -196,12 +199,8 @@ describe('on-upload', () => {
     expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
     const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
     expect(copy).toMatchObject({
-      Bucket: 'kyc-vault',
-      Key: 'evidence/v-1/a-1/document_front',
+      ...VAULT_WRITE,
       CopySource: 'kyc-intake/intake/v-1/a-1/document_front?versionId=v1',
-      ChecksumAlgorithm: 'SHA256',
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: 'doc-key',
       MetadataDirective: 'REPLACE',
       ContentType: 'image/jpeg',
     });
