@@ -29,7 +29,7 @@ import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts';
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
-import { findFreePort, isPortBusy } from '../aws/free-port.ts';
+import { isPortBusy, reservePort } from '../aws/free-port.ts';
 import { startKmsServer, type KmsServer, type LocalKeySpec } from '../aws/kms-server.ts';
 import {
   LivenessCompletionDeniedError,
@@ -189,10 +189,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   if (port !== 0 && (await isPortBusy(port, '127.0.0.1'))) {
     throw new RuntimeStartError(`Port ${port} on 127.0.0.1 is already in use: stop the other process or pass --port`);
   }
-  // Known before S3 starts: the intake bucket's CORS rule names the upload page's origin.
-  const apiPort = port === 0 ? await findFreePort('127.0.0.1') : port;
+  // Known before S3 starts: the intake bucket's CORS rule names the upload page's origin. The
+  // port is held until the API listens on it: the servers started in between (and other
+  // processes' connections) would otherwise be free to take it.
+  const reservation = port === 0 ? await reservePort('127.0.0.1') : undefined;
+  const apiPort = reservation?.port ?? port;
 
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [() => reservation?.release()];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -402,6 +405,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     };
     let api: ApiServer;
     try {
+      await reservation?.release();
       api = await startApiServer({
         routes,
         repoRoot: REPO_ROOT,
