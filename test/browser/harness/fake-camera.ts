@@ -1,7 +1,14 @@
 /**
  * A video file for Chromium's fake camera (`--use-file-for-fake-video-capture=<file>.y4m`):
  * a sample person (`local/demo/liveness-frames.ts`, made from the photos inside
- * `@vladmandic/face-api`) looking at the camera, then turning left, back, and right, in a loop.
+ * `@vladmandic/face-api`) turning the head smoothly from side to side, in a loop.
+ *
+ * The page takes one frame per prompt, about 1.85 s apart (longer on a busy machine), and the
+ * video does not follow its prompts. The loop used to hold the head straight for half of its 4 s,
+ * so for 27 % of the possible moments the page could start, all four frames showed a straight
+ * head and the local liveness check found no movement (a CI run under load failed so). The head
+ * now turns as a sine with a 3.2 s period: whatever the start, and for gaps of 1.8-2.6 s between
+ * frames, the four frames' turns span at least 0.76 of the way from full left to full right.
  */
 import { existsSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +18,8 @@ import type { Raw } from '../../../scripts/fixtures/raster.ts';
 export const CAMERA_WIDTH = 1280;
 export const CAMERA_HEIGHT = 720;
 const FPS = 5;
-/** Head turn per frame of one 4-second loop: centre, left, centre, right. */
-const TURNS = [0, 0, 0, 0, 0, -0.5, -1, -1, -1, -0.5, 0, 0, 0, 0, 0, 0.5, 1, 1, 1, 0.5];
+/** Head turn per frame of one 3.2-second loop (-1 full left, 1 full right): a sine. */
+const TURNS = Array.from({ length: 16 }, (_, n) => Math.round(Math.sin((2 * Math.PI * n) / 16) * 100) / 100);
 
 /** Planar YUV 4:2:0 (BT.601, studio range) of an RGB frame with even width and height. */
 function toI420(frame: Raw): Buffer {
