@@ -5,6 +5,7 @@
  * an ISO BMFF video, as in motion photos; and a Samsung maker trailer (data blocks, a `SEFH`
  * directory, `SEFT`).
  */
+import { prng } from '../../scripts/fixtures/raster.ts';
 
 /** `jpeg` with `segment` (marker and payload) inserted right after its SOI. */
 export function withSegment(jpeg: Buffer, marker: number, payload: Buffer): Buffer {
@@ -63,16 +64,9 @@ export function containerXmp(items: readonly { mime: string; semantic: string; l
 
 /** Deterministic filler bytes with no file signature in them (no `PK`, `%PDF`, `<`, `MZ`, ELF). */
 export function filler(length: number, seed: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < length; i += 1) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    // Bytes 0x80-0xFE only: no ASCII, so no signature can form.
-    bytes[i] = 0x80 + ((state >>> 0) % 0x7f);
-  }
-  return bytes;
+  const random = prng(seed);
+  // Bytes 0x80-0xFE only: no ASCII, so no signature can form.
+  return Buffer.from(Array.from({ length }, () => 0x80 + Math.floor(random() * 0x7f)));
 }
 
 /** An ISO BMFF box. */

@@ -6,6 +6,7 @@ import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { loadSampleImages, demoPerson } from '../../../local/demo/sample-images.ts';
 import { SCREEN_UNIFORM_TILE_SHARE, uniformTileShare } from '../../../lambdas/quality/screen.ts';
+import { prng } from '../../../scripts/fixtures/raster.ts';
 
 type Encoding = 'png' | 'q85' | 'q95';
 const SIZES = [
@@ -18,14 +19,10 @@ const ENCODINGS: readonly Encoding[] = ['png', 'q85', 'q95'];
 const images = await loadSampleImages();
 const photos = await Promise.all([1, 3, 6, 8].map((index) => images.selfie(demoPerson(index))));
 
-/** A seeded normal deviate (Box-Muller over a linear congruential generator). */
+/** A seeded normal deviate (Box-Muller over the fixtures' `prng`). */
 function gaussian(seed: number): () => number {
-  let state = seed;
-  const uniform = (): number => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    return (state + 1) / 0x80000001;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const uniform = prng(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 async function encode(image: Sharp, encoding: Encoding): Promise<Buffer> {
