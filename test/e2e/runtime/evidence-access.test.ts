@@ -345,7 +345,7 @@ describe('document views', () => {
     expect(Number(new URL(url).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(60);
     expect(new URL(url).pathname).toContain(e2e.env.RENDITIONS_BUCKET);
     expect(meta.format).toBe('jpeg');
-    expect(traced.code).toBe(0);
+    expect(traced.code, traced.out).toBe(0);
     expect(traced.out).toContain(accessId);
     expect(traced.out).toContain('rita-reviewer (compliance_reviewer) viewed document document_front');
     expect(traced.out).toContain(caseId);
@@ -449,7 +449,7 @@ describe('two-person export', () => {
     expect(caseJson.auditTrail.map((event) => event.action)).toContain('export.packaged');
     const document = Object.keys(files).find((path) => path.endsWith('-document_front.jpg'))!;
     const traced = await trace(Buffer.from(files[document]!));
-    expect(traced.code).toBe(0);
+    expect(traced.code, traced.out).toBe(0);
     expect(traced.out).toContain(manifest.accessId);
     expect(traced.out).toContain(`export ${exportId}, approved by ava-approver`);
   }, 120_000);

@@ -215,7 +215,7 @@ describe('GET /v1/support/verifications/{id}', () => {
     expect(url.pathname).toContain(`${e2e.env.RENDITIONS_BUCKET}/support/`);
     expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(60);
     expect(Date.parse(thumbnail.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
-    expect(traced.code).toBe(0);
+    expect(traced.code, traced.out).toBe(0);
     expect(traced.out).toContain(thumbnail.accessId);
     const viewed = (audit.Items ?? []).find(
       (item) =>
