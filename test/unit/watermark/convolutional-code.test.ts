@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { codedLength, convolutionalEncode, listViterbiDecode, viterbiDecode } from '../../../lambdas/watermark/convolutional-code.ts';
+import {
+  codedLength,
+  convolutionalEncode,
+  listViterbiDecode,
+  viterbiDecode,
+} from '../../../lambdas/watermark/convolutional-code.ts';
 import { prng } from '../../../scripts/fixtures/raster.ts';
 
 function randomBits(count: number, random: () => number): Uint8Array {
