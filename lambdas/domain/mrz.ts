@@ -15,6 +15,8 @@
  *    digits confirm them: a parse with `mrz`'s autocorrection is accepted only when every check
  *    digit is then valid and no character outside the fields covered by check digits (names,
  *    codes) was changed.
+ * 4. A TD3 second line one character too long (OCR read one glyph as two) is read when exactly
+ *    one way of leaving a character out makes every check digit valid as read.
  *
  * Name rule (`mrzNameForm`, ICAO 9303 Part 3 §6.A "Transliterations recommended for use by
  * States", and Part 4 §4.6 for the name field): the declared name is upper-cased; letters with
@@ -110,8 +112,30 @@ export function mrzCandidateLines(ocrLines: readonly string[]): string[] {
         out.push(line.padEnd(length, '<'));
       }
     }
+    // A TD3 second line with one character too many (OCR read one glyph as two): `readMrz` tries it.
+    if (line.length === TD3_LENGTH + 1 && line.includes('<')) out.push(line);
   }
   return out;
+}
+
+/**
+ * The readings of a TD3 window whose second line has one character too many: every line with
+ * one character left out, each parsed as read (no further correction). The line is kept only
+ * when exactly one reading passes all five check digits (the composite digit covers nearly the
+ * whole line, so a wrong deletion passing them all is rare, and two that pass are refused as
+ * ambiguous): OCR inserts a character, e.g. an `O` beside a `0` or an `I` after the state.
+ */
+function parseWithInsertion(first: string, second: string): MrzData | undefined {
+  const readings = new Map<string, MrzData>();
+  for (let at = 0; at < second.length; at++) {
+    const candidate = second.slice(0, at) + second.slice(at + 1);
+    const data = parseWindow('TD3', [first, candidate], false);
+    if (data)
+      readings.set(`${data.documentNumber}|${data.birthDate}|${data.expirationDate}|${data.issuingState}`, data);
+  }
+  if (readings.size !== 1) return undefined;
+  const [data] = readings.values();
+  return { ...(data as MrzData), corrected: true };
 }
 
 /**
@@ -158,12 +182,16 @@ export function readMrz(ocrLines: readonly string[]): MrzData | undefined {
       const data = parseWindow(format, window);
       if (data) return data;
     }
+    if (first.length === TD3_LENGTH && first.startsWith('P') && lines[i + 1]?.length === TD3_LENGTH + 1) {
+      const data = parseWithInsertion(first, lines[i + 1] as string);
+      if (data) return data;
+    }
   }
   return undefined;
 }
 
-function parseWindow(format: MrzFormat, window: string[]): MrzData | undefined {
-  for (const autocorrect of [false, true]) {
+function parseWindow(format: MrzFormat, window: string[], allowAutocorrect = true): MrzData | undefined {
+  for (const autocorrect of allowAutocorrect ? [false, true] : [false]) {
     let result: ReturnType<typeof parse>;
     try {
       result = parse(window, { autocorrect });
