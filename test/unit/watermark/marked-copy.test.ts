@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSampleImages } from '../../../local/demo/sample-images.ts';
 import { KeyedWatermarker } from '../../../lambdas/rendition/kms-watermarker.ts';
 import { renderMarkedCopy } from '../../../lambdas/rendition/render.ts';
-import { analyseWatermark, SYNC_THRESHOLD } from '../../../lambdas/watermark/index.ts';
+import { analyseWatermark, DECODE_LIST_SIZE, SYNC_THRESHOLD } from '../../../lambdas/watermark/index.ts';
 import { hmacKey } from '../../support/watermark-images.ts';
 
 const LEAKS = [
@@ -78,4 +78,50 @@ describe('a viewed copy (visible and invisible mark)', { timeout: 120_000 }, () 
       expect(Math.min(...scores)).toBeGreaterThanOrEqual(SYNC_THRESHOLD);
     },
   );
+});
+
+describe('a viewed copy the best path reads wrong', { timeout: 120_000 }, () => {
+  it('is traced by the list decoder', async () => {
+    // Prepare: three copies of a held-out sweep (60 keys, 40 % + q50) where the tile was found
+    // (sync 11.5-12.7) but the single most likely message failed its tag
+    const images = await loadSampleImages();
+    const page = await images.document(images.person(0));
+    const cases = [
+      { keyName: 's4', at: '2025-12-01T23:18:31.108Z' },
+      { keyName: 's24', at: '2025-12-03T18:31:06.648Z' },
+      { keyName: 's32', at: '2025-12-04T11:48:08.864Z' },
+    ];
+    const results: { single: string | null; list: string | null; accessId: string; sync: number }[] = [];
+
+    // Act
+    for (const { keyName, at } of cases) {
+      const key = hmacKey(keyName);
+      const accessId = createHash('sha256').update(keyName).digest('hex').slice(0, 16);
+      const { image } = await renderMarkedCopy(
+        page,
+        { viewer: 'rita-reviewer', at, accessId },
+        new KeyedWatermarker(key),
+        {
+          maxSidePixels: 2400,
+        },
+      );
+      const { width = 0 } = await sharp(image).metadata();
+      const leaked = await sharp(image)
+        .resize({ width: Math.round(width * 0.4) })
+        .jpeg({ quality: 50 })
+        .toBuffer();
+      const hex = (id: Uint8Array | null): string | null => (id ? Buffer.from(id).toString('hex') : null);
+      const single = await analyseWatermark(leaked, key, { listSize: 1 });
+      const list = await analyseWatermark(leaked, key);
+      results.push({ single: hex(single.accessId), list: hex(list.accessId), accessId, sync: single.syncScore });
+    }
+
+    // Assess: measured: the best path alone traced none of the three, the list all three
+    expect(DECODE_LIST_SIZE).toBeGreaterThan(1);
+    for (const result of results) {
+      expect(result.sync).toBeGreaterThanOrEqual(SYNC_THRESHOLD);
+      expect(result.list).toBe(result.accessId);
+    }
+    expect(results.filter((result) => result.single === result.accessId).length).toBeLessThan(cases.length);
+  });
 });
