@@ -116,15 +116,9 @@ export class S3EvidenceStore {
       (source.versionId ? `?versionId=${encodeURIComponent(source.versionId)}` : '');
     const output = await this.client.send(
       new CopyObjectCommand({
-        Bucket: this.options.vaultBucket,
-        Key: vaultKey,
+        ...this.vaultObject(vaultKey, contentType),
         CopySource: copySource,
-        ChecksumAlgorithm: 'SHA256',
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.options.documentsKeyId,
-        BucketKeyEnabled: true,
         MetadataDirective: 'REPLACE',
-        ContentType: contentType,
       }),
     );
     return output.VersionId ? { versionId: output.VersionId } : {};
@@ -137,18 +131,22 @@ export class S3EvidenceStore {
    */
   public async putToVault(body: Uint8Array, vaultKey: string, contentType: string): Promise<{ versionId?: string }> {
     const output = await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.options.vaultBucket,
-        Key: vaultKey,
-        Body: body,
-        ChecksumAlgorithm: 'SHA256',
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.options.documentsKeyId,
-        BucketKeyEnabled: true,
-        ContentType: contentType,
-      }),
+      new PutObjectCommand({ ...this.vaultObject(vaultKey, contentType), Body: body }),
     );
     return output.VersionId ? { versionId: output.VersionId } : {};
+  }
+
+  /** What every vault write sets: the key, a SHA-256 checksum, SSE-KMS with the documents key, the sniffed type. */
+  private vaultObject(vaultKey: string, contentType: string) {
+    return {
+      Bucket: this.options.vaultBucket,
+      Key: vaultKey,
+      ChecksumAlgorithm: 'SHA256',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: this.options.documentsKeyId,
+      BucketKeyEnabled: true,
+      ContentType: contentType,
+    } as const;
   }
 
   /** Deletes one object version (the intake copy); deleting a missing version is not an error. */

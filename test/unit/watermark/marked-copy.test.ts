@@ -29,19 +29,33 @@ interface Copy {
 const copies: Copy[] = [];
 const rows: string[] = [];
 
+/** The copy a reviewer viewing `page` at `at` receives, its access id derived from the key's name. */
+async function viewedCopy(page: Buffer, keyName: string, at: string): Promise<Copy> {
+  const accessId = createHash('sha256').update(keyName).digest('hex').slice(0, 16);
+  const { image } = await renderMarkedCopy(
+    page,
+    { viewer: 'rita-reviewer', at, accessId },
+    new KeyedWatermarker(hmacKey(keyName)),
+    { maxSidePixels: 2400 },
+  );
+  return { image, accessId, keyName };
+}
+
+/** `image` shrunk to `scale` of its width and re-encoded at JPEG `quality`, as a leak would. */
+async function shrinkAndReencode(image: Buffer, scale: number, quality: number): Promise<Buffer> {
+  const { width = 0 } = await sharp(image).metadata();
+  return sharp(image)
+    .resize({ width: Math.round(width * scale) })
+    .jpeg({ quality })
+    .toBuffer();
+}
+
 beforeAll(async () => {
   const images = await loadSampleImages();
   const pages = [await images.document(images.person(0)), await images.document(images.person(3))];
   for (let n = 0; n < 8; n += 1) {
-    const keyName = `marked copy key ${n}`;
-    const accessId = createHash('sha256').update(keyName).digest('hex').slice(0, 16);
-    const { image } = await renderMarkedCopy(
-      pages[n % 2] as Buffer,
-      { viewer: 'rita-reviewer', at: new Date(Date.UTC(2026, 10, 1 + n, 9, 30)).toISOString(), accessId },
-      new KeyedWatermarker(hmacKey(keyName)),
-      { maxSidePixels: 2400 },
-    );
-    copies.push({ image, accessId, keyName });
+    const at = new Date(Date.UTC(2026, 10, 1 + n, 9, 30)).toISOString();
+    copies.push(await viewedCopy(pages[n % 2] as Buffer, `marked copy key ${n}`, at));
   }
 }, 120_000);
 
@@ -57,11 +71,7 @@ describe('a viewed copy (visible and invisible mark)', { timeout: 120_000 }, () 
       const scores: number[] = [];
       for (const copy of copies) {
         // Prepare
-        const { width = 0 } = await sharp(copy.image).metadata();
-        const leaked = await sharp(copy.image)
-          .resize({ width: Math.round(width * leak.scale) })
-          .jpeg({ quality: leak.quality })
-          .toBuffer();
+        const leaked = await shrinkAndReencode(copy.image, leak.scale, leak.quality);
 
         // Act
         const analysis = await analyseWatermark(leaked, hmacKey(copy.keyName));
@@ -96,20 +106,8 @@ describe('a viewed copy the best path reads wrong', { timeout: 120_000 }, () => 
     // Act
     for (const { keyName, at } of cases) {
       const key = hmacKey(keyName);
-      const accessId = createHash('sha256').update(keyName).digest('hex').slice(0, 16);
-      const { image } = await renderMarkedCopy(
-        page,
-        { viewer: 'rita-reviewer', at, accessId },
-        new KeyedWatermarker(key),
-        {
-          maxSidePixels: 2400,
-        },
-      );
-      const { width = 0 } = await sharp(image).metadata();
-      const leaked = await sharp(image)
-        .resize({ width: Math.round(width * 0.4) })
-        .jpeg({ quality: 50 })
-        .toBuffer();
+      const { image, accessId } = await viewedCopy(page, keyName, at);
+      const leaked = await shrinkAndReencode(image, 0.4, 50);
       const hex = (id: Uint8Array | null): string | null => (id ? Buffer.from(id).toString('hex') : null);
       const single = await analyseWatermark(leaked, key, { listSize: 1 });
       const list = await analyseWatermark(leaked, key);
