@@ -20,6 +20,13 @@
  *
  * No function gets PutItem, UpdateItem or DeleteItem on this table (`DataGrants.auditAppend`).
  *
+ * The head read is skipped when this instance appended the subject's last event itself a moment
+ * ago (a step or an upload writes several events on one case in a row): the new event links to
+ * the remembered one. If another writer appended in between, the remembered head is stale, the
+ * INSERT collides on the next sequence number like any race above, and the retry reads the head.
+ * Sequence numbers leave no gaps, so a stale head always collides: the shortcut cannot fork a
+ * chain. It saves one consistent Query per such append (in a verification, about half of them).
+ *
  * @example
  * ```ts
  * const audit = new DynamoDbAuditLog({ tableName: process.env.AUDIT_TABLE! });
@@ -55,10 +62,16 @@ export interface DynamoDbAuditLogOptions {
   readonly maxTries?: number;
 }
 
+/** Subjects whose last appended event an instance remembers, and for how long (ms). */
+const REMEMBERED_SUBJECTS = 256;
+const REMEMBER_MS = 60_000;
+
 export class DynamoDbAuditLog implements AuditLog {
   private readonly documents: DynamoDBDocumentClient;
   private readonly clock: Clock;
   private readonly maxTries: number;
+  /** The last event this instance appended per subject, with when (clock ms), oldest first. */
+  private readonly appended = new Map<string, { readonly event: AuditEvent; readonly atMs: number }>();
 
   public constructor(private readonly options: DynamoDbAuditLogOptions) {
     this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
@@ -70,10 +83,13 @@ export class DynamoDbAuditLog implements AuditLog {
 
   public async append(input: AuditEventInput): Promise<AuditEvent> {
     for (let attempt = 1; attempt <= this.maxTries; attempt += 1) {
-      const head = await this.head(input.subject);
-      const event = chainEvent(head, input, this.clock.now());
+      const now = this.clock.now();
+      const head =
+        (attempt === 1 ? this.remembered(input.subject, now) : undefined) ?? (await this.head(input.subject));
+      const event = chainEvent(head, input, now);
       try {
         await this.documents.send(insertStatement(this.options.tableName, event));
+        this.remember(event, now);
         return event;
       } catch (error) {
         const conflict = isDuplicateItem(error);
@@ -104,6 +120,29 @@ export class DynamoDbAuditLog implements AuditLog {
       startKey = output.LastEvaluatedKey;
     } while (startKey);
     return events;
+  }
+
+  /** The subject's last event when this instance appended it within {@link REMEMBER_MS}. */
+  private remembered(subject: string, now: Date): AuditEvent | undefined {
+    const entry = this.appended.get(subject);
+    if (!entry) return undefined;
+    if (now.getTime() - entry.atMs > REMEMBER_MS || now.getTime() < entry.atMs) {
+      this.appended.delete(subject);
+      return undefined;
+    }
+    return entry.event;
+  }
+
+  private remember(event: AuditEvent, now: Date): void {
+    const known = this.appended.get(event.subject);
+    // Concurrent appends on one subject may finish out of order: keep the latest.
+    if (known && known.event.sequence > event.sequence) return;
+    this.appended.delete(event.subject);
+    this.appended.set(event.subject, { event, atMs: now.getTime() });
+    if (this.appended.size > REMEMBERED_SUBJECTS) {
+      const oldest = this.appended.keys().next().value;
+      if (oldest !== undefined) this.appended.delete(oldest);
+    }
   }
 
   private async head(subject: string): Promise<AuditEvent | undefined> {

@@ -3,7 +3,7 @@
  * with Rekognition's limits: 5 MB for Bytes, 15 MB for S3 objects, JPEG or PNG only.
  * Reference: https://docs.aws.amazon.com/rekognition/latest/dg/limits.html
  */
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { optionalBlob } from '../json-input.ts';
 import { imageTooLarge, invalidImageFormat, invalidParameter, invalidS3Object } from './errors.ts';
 
@@ -27,6 +27,11 @@ function checkFormat(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/** Releases an unread response body (a Node stream in this runtime), so its socket is not held. */
+function destroyBody(body: unknown): void {
+  (body as { destroy?: () => void } | undefined)?.destroy?.();
+}
+
 async function readS3Object(s3: S3Client | undefined, location: Record<string, unknown>): Promise<Uint8Array> {
   const { Bucket, Name, Version } = location;
   if (typeof Bucket !== 'string' || typeof Name !== 'string' || Bucket === '' || Name === '') {
@@ -36,13 +41,15 @@ async function readS3Object(s3: S3Client | undefined, location: Record<string, u
   if (!s3) throw invalidS3Object('This local Rekognition has no S3 client configured');
   const unreadable = (): Error =>
     invalidS3Object('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
-  const head = await s3.send(new HeadObjectCommand({ Bucket, Key: Name, VersionId: Version })).catch(() => {
-    throw unreadable();
-  });
-  if ((head.ContentLength ?? 0) > MAX_S3_IMAGE) throw imageTooLarge(`S3 images are limited to ${MAX_S3_IMAGE} bytes`);
+  // One GET: its Content-Length tells the size before the body is read (a HEAD first would be
+  // a second round trip for every image of every comparison).
   const object = await s3.send(new GetObjectCommand({ Bucket, Key: Name, VersionId: Version })).catch(() => {
     throw unreadable();
   });
+  if ((object.ContentLength ?? 0) > MAX_S3_IMAGE) {
+    destroyBody(object.Body);
+    throw imageTooLarge(`S3 images are limited to ${MAX_S3_IMAGE} bytes`);
+  }
   const bytes = await object.Body?.transformToByteArray();
   if (!bytes) throw unreadable();
   if (bytes.length > MAX_S3_IMAGE) throw imageTooLarge(`S3 images are limited to ${MAX_S3_IMAGE} bytes`);

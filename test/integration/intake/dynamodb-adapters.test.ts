@@ -377,6 +377,71 @@ describe('DynamoDbAuditLog against DynamoDB Local', () => {
     expect(verifyChain(events)).toEqual({ valid: true });
   });
 
+  it('links consecutive appends to the event it just wrote without reading the head, and re-reads a stale one', async () => {
+    // Prepare: count the Query requests (head reads) the two writers send.
+    const queries: string[] = [];
+    fixture.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries.push(context.commandName);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countAuditQueries' },
+    );
+    const first = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const second = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const subject = 'verification:v-remembered';
+
+    try {
+      // Act
+      await first.append({ subject, action: 'test.one', actor: 'a' });
+      await first.append({ subject, action: 'test.two', actor: 'a' });
+      await first.append({ subject, action: 'test.three', actor: 'a' });
+      const readsInARow = queries.length;
+      await second.append({ subject, action: 'test.other-writer', actor: 'b' });
+      await first.append({ subject, action: 'test.after-the-other', actor: 'a' });
+      const readsAfterStale = queries.length - readsInARow;
+
+      // Assess: one head read for three appends in a row; the other writer reads once; the first
+      // writer's remembered head is stale, its INSERT collides, and it reads the head once.
+      expect(readsInARow).toBe(1);
+      expect(readsAfterStale).toBe(2);
+      const events = await first.list(subject);
+      expect(events.map((event) => [event.sequence, event.action])).toEqual([
+        [1, 'test.one'],
+        [2, 'test.two'],
+        [3, 'test.three'],
+        [4, 'test.other-writer'],
+        [5, 'test.after-the-other'],
+      ]);
+      expect(verifyChain(events)).toEqual({ valid: true });
+    } finally {
+      fixture.client.middlewareStack.remove('countAuditQueries');
+    }
+  });
+
+  it('keeps one unbroken chain when three writers that remember their heads append concurrently', async () => {
+    // Prepare
+    const writers = [0, 1, 2].map(
+      () => new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client }),
+    );
+    const subject = 'verification:v-alternating';
+
+    // Act: rounds of concurrent appends, each writer's memory stale after the others' turns.
+    for (let round = 0; round < 5; round += 1) {
+      await Promise.all(
+        writers.flatMap((writer, index) => [
+          writer.append({ subject, action: 'test.appended', actor: `writer-${index}` }),
+          writer.append({ subject, action: 'test.appended', actor: `writer-${index}` }),
+        ]),
+      );
+    }
+
+    // Assess
+    const events = await writers[0]!.list(subject);
+    expect(events.map((event) => event.sequence)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+    expect(verifyChain(events)).toEqual({ valid: true });
+  });
+
   it('refuses the append-only writer a second event with an existing key (the only audit write IAM grants)', async () => {
     // Prepare
     const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
