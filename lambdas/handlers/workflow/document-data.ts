@@ -14,7 +14,8 @@ import type { DocumentType } from '../../domain/verification.ts';
 import { compareWithDeclared, normaliseDocumentNumber, readMrz, type MrzData } from '../../domain/mrz.ts';
 import { faceStepPorts, keyedHasher, personalDataCrypto, workflowSettings, type WorkflowDeps } from './deps.ts';
 import type { DocumentCheckOutput, WorkflowState } from './state.ts';
-import { auditProcessing, findEvidence, requireEvidence, requireVerification } from './support.ts';
+import { MissingEvidenceError } from './errors.ts';
+import { auditProcessing, findEvidence, requireVerification } from './support.ts';
 import { workflowTask } from './task.ts';
 
 /** The ports the step takes. */
@@ -26,12 +27,13 @@ export type DocumentDataDeps = Pick<
 export async function documentDataStep(state: WorkflowState, deps: DocumentDataDeps): Promise<DocumentCheckOutput> {
   if (!deps.config.features.ocr) return { kind: 'disabled' };
   const { verificationId, attemptId } = state;
-  const verification = await requireVerification(deps, verificationId);
-  const front = await requireEvidence(deps, verificationId, attemptId, 'document_front');
-  const back =
-    verification.documentType === 'passport'
-      ? undefined
-      : await findEvidence(deps, verificationId, attemptId, 'document_back');
+  const [verification, evidence] = await Promise.all([
+    requireVerification(deps, verificationId),
+    findEvidence(deps, verificationId, attemptId, 'document_front', 'document_back'),
+  ]);
+  const front = evidence.document_front;
+  if (!front) throw new MissingEvidenceError('document_front', attemptId);
+  const back = verification.documentType === 'passport' ? undefined : evidence.document_back;
 
   const processors: string[] = [];
   let mrz: MrzData | undefined;

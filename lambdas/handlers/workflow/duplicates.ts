@@ -21,8 +21,10 @@ export async function duplicatesStep(
   deps: DuplicatesDeps,
 ): Promise<DuplicatesInput & { readonly matchCount: number }> {
   const { verificationId, attemptId } = state;
-  const verification = await requireVerification(deps, verificationId);
-  const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
+  const [verification, { selfie }] = await Promise.all([
+    requireVerification(deps, verificationId),
+    requireEvidence(deps, verificationId, attemptId, 'selfie'),
+  ]);
   const hits = await deps.faces.searchFaces(selfie, deps.config.identity.duplicateFaceSimilarity);
   const others = [...new Set(hits.filter((h) => h.userId !== verification.userId).map((h) => h.userId))];
   const processors = [`${deps.faces.processor}:SearchFacesByImage@selfie`];

@@ -13,8 +13,13 @@ export type FaceMatchDeps = Pick<WorkflowDeps, 'audit' | 'clock' | 'faces' | 'fu
 
 export async function faceMatchStep(state: WorkflowState, deps: FaceMatchDeps): Promise<FaceMatchInput> {
   const { verificationId, attemptId } = state;
-  const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
-  const portrait = await requireEvidence(deps, verificationId, attemptId, 'document_front');
+  const { selfie, document_front: portrait } = await requireEvidence(
+    deps,
+    verificationId,
+    attemptId,
+    'selfie',
+    'document_front',
+  );
   const match = await deps.faces.compareFaces(selfie, portrait);
   const similarity = Math.round(match.similarity * 100) / 100;
   const processors = [

@@ -51,7 +51,7 @@ export async function finalizeApproveStep(
     state.review !== undefined || attempt.status === 'manual_review' || verification.status === 'manual_review'
       ? 'review_decision'
       : 'automatic_decision';
-  const selfie = await findEvidence(deps, verificationId, attemptId, 'selfie');
+  const { selfie } = await findEvidence(deps, verificationId, attemptId, 'selfie');
   const processors = selfie ? [`${deps.faces.processor}:IndexFaces@selfie`] : [];
   // An approved verification with this attempt still open can only be this step's own work: a
   // run stopped between the status write and the attempt's.

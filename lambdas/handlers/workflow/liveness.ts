@@ -102,20 +102,23 @@ export async function livenessStep(state: WorkflowState, deps: LivenessDeps): Pr
       throw new LivenessSessionMismatchError(attemptId, session.sessionId);
     }
   }
-  const vaulted: ImageRef[] = [];
-  for (const image of images) {
-    const { versionId } = await deps.evidence.copyToVault(image, image.key, 'image/jpeg');
-    vaulted.push({ bucket: deps.vaultBucket, key: image.key, ...(versionId ? { versionId } : {}) });
-  }
+  // Liveness is the longest branch of the checks: its independent round trips run side by side.
+  const vaulted: ImageRef[] = await Promise.all(
+    images.map(async (image) => {
+      const { versionId } = await deps.evidence.copyToVault(image, image.key, 'image/jpeg');
+      return { bucket: deps.vaultBucket, key: image.key, ...(versionId ? { versionId } : {}) };
+    }),
+  );
   const reference = session.referenceImage ? vaulted[0] : undefined;
 
   const processors = ['rekognition:FaceLiveness@liveness_session'];
   let binding: LivenessBinding | undefined;
   let matchedUserIds: string[] = [];
   if (session.status === 'SUCCEEDED' && reference) {
-    const verification = await requireVerification(deps, verificationId);
-    const selfie = await requireEvidence(deps, verificationId, attemptId, 'selfie');
-    const portrait = await requireEvidence(deps, verificationId, attemptId, 'document_front');
+    const [verification, { selfie, document_front: portrait }] = await Promise.all([
+      requireVerification(deps, verificationId),
+      requireEvidence(deps, verificationId, attemptId, 'selfie', 'document_front'),
+    ]);
     const [toPortrait, toSelfie, hits] = await Promise.all([
       deps.faces.compareFaces(reference, portrait),
       deps.faces.compareFaces(reference, selfie),
@@ -180,7 +183,7 @@ export async function livenessStep(state: WorkflowState, deps: LivenessDeps): Pr
   });
   // Vaulted and recorded: the intake copies go now rather than at lifecycle expiry (last, so a
   // retried step still finds them).
-  for (const image of images) await deps.evidence.deleteObject(image);
+  await Promise.all(images.map((image) => deps.evidence.deleteObject(image)));
   return result;
 }
 

@@ -11,21 +11,34 @@ import type { WorkflowDeps } from './deps.ts';
 import { MissingEvidenceError, WorkflowRecordNotFoundError } from './errors.ts';
 import { subjectOf } from './task.ts';
 
-/** The vault object of an accepted document of the attempt, or undefined when the slot has none. */
-export async function findEvidence(
+/**
+ * The vault objects of the attempt's accepted documents in `slots`, from one read of its
+ * documents; a slot without one maps to undefined.
+ *
+ * @example
+ * ```ts
+ * const { document_back: back } = await findEvidence(deps, verificationId, attemptId, 'document_back');
+ * ```
+ */
+export async function findEvidence<S extends Slot>(
   deps: Pick<WorkflowDeps, 'store' | 'vaultBucket'>,
   verificationId: string,
   attemptId: string,
-  slot: Slot,
-): Promise<ImageRef | undefined> {
+  ...slots: S[]
+): Promise<Record<S, ImageRef | undefined>> {
   const documents = await deps.store.listDocuments(verificationId, attemptId);
-  const document = documents.find((d) => d.slot === slot && d.result === 'accepted' && d.vaultKey);
-  if (!document?.vaultKey) return undefined;
-  return {
-    bucket: deps.vaultBucket,
-    key: document.vaultKey,
-    ...(document.vaultVersionId ? { versionId: document.vaultVersionId } : {}),
-  };
+  const found = {} as Record<S, ImageRef | undefined>;
+  for (const slot of slots) {
+    const document = documents.find((d) => d.slot === slot && d.result === 'accepted' && d.vaultKey);
+    found[slot] = document?.vaultKey
+      ? {
+          bucket: deps.vaultBucket,
+          key: document.vaultKey,
+          ...(document.vaultVersionId ? { versionId: document.vaultVersionId } : {}),
+        }
+      : undefined;
+  }
+  return found;
 }
 
 /**
@@ -46,15 +59,15 @@ export async function submittedAt(
 }
 
 /** Like `findEvidence`, but a missing slot is an error. */
-export async function requireEvidence(
+export async function requireEvidence<S extends Slot>(
   deps: Pick<WorkflowDeps, 'store' | 'vaultBucket'>,
   verificationId: string,
   attemptId: string,
-  slot: Slot,
-): Promise<ImageRef> {
-  const image = await findEvidence(deps, verificationId, attemptId, slot);
-  if (!image) throw new MissingEvidenceError(slot, attemptId);
-  return image;
+  ...slots: S[]
+): Promise<Record<S, ImageRef>> {
+  const found = await findEvidence(deps, verificationId, attemptId, ...slots);
+  for (const slot of slots) if (!found[slot]) throw new MissingEvidenceError(slot, attemptId);
+  return found as Record<S, ImageRef>;
 }
 
 export async function requireVerification(
