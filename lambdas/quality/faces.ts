@@ -10,6 +10,8 @@ import type { DetectedFace, FaceDetector } from '../ports/face-detector.ts';
 
 /** Long side of the JPEG handed to the detector (well under Rekognition's 5 MB byte limit). */
 export const DETECTOR_SIDE = 1600;
+/** Largest upload handed to the detector unchanged (Rekognition's limit for image bytes). */
+export const DETECTOR_MAX_BYTES = 5 * 1024 * 1024;
 /** Detections below this confidence (0-100) are ignored, like Rekognition's default filter. */
 export const MIN_FACE_CONFIDENCE = 80;
 
@@ -20,6 +22,11 @@ export interface FaceCheckInput {
   readonly height: number;
   readonly detector: FaceDetector;
   readonly thresholds: QualityThresholds;
+  /**
+   * The upload may go to the detector as it is: a JPEG the detector reads as is (upright, sRGB,
+   * within {@link DETECTOR_MAX_BYTES}). Otherwise a JPEG of at most {@link DETECTOR_SIDE} is made.
+   */
+  readonly asIs?: boolean;
 }
 
 /** Decides the face reasons from detections (pure, exported for tests). */
@@ -57,11 +64,14 @@ export interface FaceJudgement {
 /** Runs the detector on a downscaled JPEG of the image and judges the result. */
 export async function checkFaces(bytes: Buffer, input: FaceCheckInput): Promise<FaceJudgement> {
   const started = performance.now();
-  const jpeg = await sharp(bytes, { failOn: 'truncated' })
-    .rotate()
-    .resize(DETECTOR_SIDE, DETECTOR_SIDE, { fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 90 })
-    .toBuffer();
+  const jpeg =
+    input.asIs && bytes.length <= DETECTOR_MAX_BYTES
+      ? bytes
+      : await sharp(bytes, { failOn: 'truncated' })
+          .rotate()
+          .resize(DETECTOR_SIDE, DETECTOR_SIDE, { fit: 'inside', withoutEnlargement: true })
+          .jpeg({ quality: 90 })
+          .toBuffer();
   const faces = await input.detector.detectFaces(jpeg);
   const judged = judgeFaces(faces, input);
   judged.metrics.faceMs = Math.round(performance.now() - started);

@@ -94,10 +94,12 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     let width = sniffed.headerWidth ?? 0;
     let height = sniffed.headerHeight ?? 0;
     const jpeg = detectedType === 'image/jpeg';
+    let plainJpeg = false;
     if (jpeg) {
       const header = await sharp(bytes, { limitInputPixels: false }).metadata();
       width = header.autoOrient?.width ?? header.width ?? 0;
       height = header.autoOrient?.height ?? header.height ?? 0;
+      plainJpeg = (header.orientation ?? 1) === 1 && header.space === 'srgb' && header.channels === 3;
     }
     metrics.width = width;
     metrics.height = height;
@@ -136,6 +138,7 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
         height,
         detector: options.faceDetector,
         thresholds: config.quality,
+        asIs: plainJpeg,
       });
       processors.push(options.faceDetector.processorName);
     }

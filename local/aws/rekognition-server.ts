@@ -149,9 +149,11 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       });
     }
   };
-  // The pipeline sends the same image several times per case (face match, liveness binding,
-  // duplicate search, indexing): the engine runs once per distinct image (bounded LRU, in memory),
-  // and computes embeddings only for the operations that compare faces.
+  // The pipeline sends the same image several times per case (the quality gate's DetectFaces, face
+  // match, liveness binding, duplicate search, indexing): the engine runs once per distinct image
+  // (bounded LRU, in memory). DetectFaces asks for the embeddings too, although it reports none:
+  // the gate hands it the upload itself, the very bytes the comparisons later read from the
+  // vault, so they come from memory. (`kyc check`, which only detects, uses the engine directly.)
   const memory = new FaceMemory<EngineFace>(DETECTION_CACHE_SIZE);
   const detect = (image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> =>
     memory.recall(image, options.embeddings ?? true, (embeddings) => detectUncached(image, embeddings));
@@ -163,8 +165,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     async DetectFaces(input) {
       const attributes = attributeSelection(input.Attributes, invalidParameter);
       const image = await resolveImage(input, 'Image', s3);
-      // DetectFaces reports no embedding: the engine's slowest model is not run for it.
-      const faces = await detect(image, { embeddings: false });
+      const faces = await detect(image);
       const grey = await greyImage(image);
       return { FaceDetails: faces.map((face) => faceDetail(face, grey, attributes)) };
     },

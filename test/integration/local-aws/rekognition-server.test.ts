@@ -595,7 +595,7 @@ describe('local Rekognition', () => {
       expect(attempts).toBe(2);
     });
 
-    it('runs the engine without embeddings for DetectFaces, with them once a comparison needs them, then from memory', async () => {
+    it("runs the engine once per image, embeddings included, so comparisons after the quality gate's DetectFaces come from memory", async () => {
       // Prepare: an engine that records what it is asked
       const asked: string[] = [];
       const recording: FaceEngine = {
@@ -623,7 +623,7 @@ describe('local Rekognition', () => {
 
       // Assess
       expect(detected.FaceDetails).toHaveLength(1);
-      expect(asked).toEqual(['boxes', 'embeddings']);
+      expect(asked).toEqual(['embeddings']);
     });
 
     it('answers InternalServerError, not an invalid image, when a loaded engine fails, and does not remember the failure', async () => {
