@@ -26,7 +26,7 @@ import {
   boundingBox,
   comparedFace,
   faceDetail,
-  greyImage,
+  GreyImageMemory,
   largestFace,
 } from './rekognition/face-details.ts';
 import type { DetectOptions, EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
@@ -85,6 +85,8 @@ export interface RekognitionServer {
 
 /** Distinct images whose detections are kept in memory. */
 const DETECTION_CACHE_SIZE = 64;
+/** Grey copies kept for face quality (about 1.4 MB each; a few cases' uploads). */
+const GREY_IMAGES_KEPT = 16;
 
 async function defaultFaceEngine(): Promise<FaceEngine> {
   // Imported on first use: loading the engine (TensorFlow.js, models) costs time and memory.
@@ -159,14 +161,15 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     memory.recall(image, options.embeddings ?? true, (embeddings) => detectUncached(image, embeddings));
   /** Faces known without the models (a liveness reference image is its frame, re-encoded). */
   const remember = (image: Uint8Array, faces: readonly EngineFace[]): void => memory.remember(image, faces);
+  const greys = new GreyImageMemory(GREY_IMAGES_KEPT);
 
   const operations: Record<string, OperationHandler> = {
-    ...collectionOperations({ store: collections, engine, detect, s3, region, now }),
+    ...collectionOperations({ store: collections, engine, detect, grey: (image) => greys.of(image), s3, region, now }),
     async DetectFaces(input) {
       const attributes = attributeSelection(input.Attributes, invalidParameter);
       const image = await resolveImage(input, 'Image', s3);
       const faces = await detect(image);
-      const grey = await greyImage(image);
+      const grey = await greys.of(image);
       return { FaceDetails: faces.map((face) => faceDetail(face, grey, attributes)) };
     },
     async CompareFaces(input) {
@@ -177,7 +180,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       if (!sourceFace) throw invalidParameter('There are no faces in the source image');
       const targetFaces = await detect(target);
       const faceEngine = await engine();
-      const targetGrey = await greyImage(target);
+      const targetGrey = await greys.of(target);
       const faceMatches: Record<string, unknown>[] = [];
       const unmatched: Record<string, unknown>[] = [];
       for (const face of targetFaces) {

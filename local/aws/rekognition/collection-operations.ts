@@ -17,7 +17,7 @@ import {
   type StoredFace,
 } from './collections.ts';
 import { invalidParameter, resourceNotFound } from './errors.ts';
-import { attributeSelection, boundingBox, faceDetail, greyImage, largestFace } from './face-details.ts';
+import { attributeSelection, boundingBox, faceDetail, largestFace, type GreyImage } from './face-details.ts';
 import type { EngineFace, FaceEngine } from './face-engine-port.ts';
 import { resolveImage } from './images.ts';
 
@@ -26,6 +26,8 @@ export interface CollectionContext {
   store: CollectionStore;
   engine: () => Promise<FaceEngine>;
   detect: (image: Uint8Array) => Promise<EngineFace[]>;
+  /** The image's grey copy for face quality (remembered by content). */
+  grey: (image: Uint8Array) => Promise<GreyImage | undefined>;
   s3: S3Client | undefined;
   region: string;
   now: () => number;
@@ -144,7 +146,7 @@ export function collectionOperations(context: CollectionContext): Record<string,
       const attributes = attributeSelection(input.DetectionAttributes, invalidParameter);
       const image = await resolveImage(input, 'Image', context.s3);
       const faces = await context.detect(image);
-      const grey = await greyImage(image);
+      const grey = await context.grey(image);
       const bySize = [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
       const imageId = randomUUID();
       const records: Record<string, unknown>[] = [];
@@ -311,7 +313,7 @@ export function collectionOperations(context: CollectionContext): Record<string,
       const maxUsers = optionalNumber(input, 'MaxUsers', 1, 500, invalidParameter) ?? 500;
       const { face, others, image } = await searchedFace(context, input);
       const engine = await context.engine();
-      const grey = await greyImage(image);
+      const grey = await context.grey(image);
       const best = new Map<string, number>();
       for (const stored of collection.faces) {
         if (!stored.UserId) continue;

@@ -6,6 +6,7 @@
  * monotone stand-in for Rekognition's undocumented scale. Landmarks, age, emotions and
  * similar attributes are not estimated and therefore left out.
  */
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { EngineFace } from './face-engine-port.ts';
 
@@ -93,6 +94,42 @@ export async function greyImage(bytes: Uint8Array): Promise<GreyImage | undefine
     };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Grey copies of recently seen images, by content (SHA-256): the pipeline asks about one upload
+ * several times per case (the quality gate's DetectFaces, then CompareFaces as the face match's
+ * and the liveness binding's target), and each decode costs about 40 ms of CPU. Least recently
+ * used first out.
+ *
+ * @example
+ * ```ts
+ * const greys = new GreyImageMemory(16);
+ * const grey = await greys.of(bytes);
+ * ```
+ */
+export class GreyImageMemory {
+  private readonly images = new Map<string, Promise<GreyImage | undefined>>();
+
+  public constructor(private readonly capacity: number) {}
+
+  public of(bytes: Uint8Array): Promise<GreyImage | undefined> {
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const grey = this.images.get(digest) ?? greyImage(bytes);
+    this.images.delete(digest);
+    this.images.set(digest, grey);
+    while (this.images.size > this.capacity) {
+      const oldest = this.images.keys().next().value;
+      if (oldest === undefined) break;
+      this.images.delete(oldest);
+    }
+    return grey;
+  }
+
+  /** Images remembered (for tests). */
+  public get size(): number {
+    return this.images.size;
   }
 }
 
