@@ -6,15 +6,18 @@
  * Least recently used first out; a failed analysis is not remembered.
  */
 import { createHash } from 'node:crypto';
+import { RecentlyUsed } from '../../lambdas/domain/recently-used.ts';
 
 /** The key of an image's faces: `<sha256>:e` with embeddings, `<sha256>:b` boxes and scores only. */
 type Key = `${string}:${'e' | 'b'}`;
 
 export class FaceMemory<Face> {
-  private readonly faces = new Map<Key, Promise<Face[]>>();
+  private readonly faces: RecentlyUsed<Key, Promise<Face[]>>;
 
   /** @param capacity distinct analyses kept (one image may hold two: with and without embeddings) */
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.faces = new RecentlyUsed(capacity);
+  }
 
   /**
    * The faces of `image`: remembered, or from `analyse` (which is then remembered while it runs,
@@ -31,39 +34,25 @@ export class FaceMemory<Face> {
     const keys: Key[] = embeddings ? [`${digest}:e`] : [`${digest}:e`, `${digest}:b`];
     for (const key of keys) {
       const known = this.faces.get(key);
-      if (known) {
-        this.faces.delete(key);
-        this.faces.set(key, known);
-        return known;
-      }
+      if (known) return known;
     }
     const key = keys[keys.length - 1] as Key;
     const running = analyse(embeddings);
-    this.keep(key, running);
+    this.faces.set(key, running);
     running.catch(() => {
-      if (this.faces.get(key) === running) this.faces.delete(key);
+      if (this.faces.peek(key) === running) this.faces.delete(key);
     });
     return running;
   }
 
   /** Remembers faces (with embeddings) known without the models, e.g. those of an image's re-encoding. */
   remember(image: Uint8Array, faces: readonly Face[]): void {
-    this.keep(`${FaceMemory.digest(image)}:e`, Promise.resolve([...faces]));
+    this.faces.set(`${FaceMemory.digest(image)}:e`, Promise.resolve([...faces]));
   }
 
   /** Distinct analyses remembered (for tests). */
   get size(): number {
     return this.faces.size;
-  }
-
-  private keep(key: Key, faces: Promise<Face[]>): void {
-    this.faces.delete(key);
-    this.faces.set(key, faces);
-    while (this.faces.size > this.capacity) {
-      const oldest = this.faces.keys().next().value;
-      if (oldest === undefined) break;
-      this.faces.delete(oldest);
-    }
   }
 
   private static digest(image: Uint8Array): string {

@@ -36,6 +36,7 @@
 import { DuplicateItemException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ExecuteStatementCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { chainEvent } from '../../domain/audit-chain.ts';
+import { RecentlyUsed } from '../../domain/recently-used.ts';
 import type { AuditEvent, AuditEventInput } from '../../domain/records.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -71,7 +72,9 @@ export class DynamoDbAuditLog implements AuditLog {
   private readonly clock: Clock;
   private readonly maxTries: number;
   /** The last event this instance appended per subject, with when (clock ms), oldest first. */
-  private readonly appended = new Map<string, { readonly event: AuditEvent; readonly atMs: number }>();
+  private readonly appended = new RecentlyUsed<string, { readonly event: AuditEvent; readonly atMs: number }>(
+    REMEMBERED_SUBJECTS,
+  );
 
   public constructor(private readonly options: DynamoDbAuditLogOptions) {
     this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
@@ -124,7 +127,7 @@ export class DynamoDbAuditLog implements AuditLog {
 
   /** The subject's last event when this instance appended it within {@link REMEMBER_MS}. */
   private remembered(subject: string, now: Date): AuditEvent | undefined {
-    const entry = this.appended.get(subject);
+    const entry = this.appended.peek(subject);
     if (!entry) return undefined;
     if (now.getTime() - entry.atMs > REMEMBER_MS || now.getTime() < entry.atMs) {
       this.appended.delete(subject);
@@ -134,15 +137,10 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   private remember(event: AuditEvent, now: Date): void {
-    const known = this.appended.get(event.subject);
+    const known = this.appended.peek(event.subject);
     // Concurrent appends on one subject may finish out of order: keep the latest.
     if (known && known.event.sequence > event.sequence) return;
-    this.appended.delete(event.subject);
     this.appended.set(event.subject, { event, atMs: now.getTime() });
-    if (this.appended.size > REMEMBERED_SUBJECTS) {
-      const oldest = this.appended.keys().next().value;
-      if (oldest !== undefined) this.appended.delete(oldest);
-    }
   }
 
   private async head(subject: string): Promise<AuditEvent | undefined> {

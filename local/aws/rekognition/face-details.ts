@@ -7,6 +7,7 @@
  * similar attributes are not estimated and therefore left out.
  */
 import { createHash } from 'node:crypto';
+import { RecentlyUsed } from '../../../lambdas/domain/recently-used.ts';
 import sharp from 'sharp';
 import type { EngineFace } from './face-engine-port.ts';
 
@@ -110,20 +111,16 @@ export async function greyImage(bytes: Uint8Array): Promise<GreyImage | undefine
  * ```
  */
 export class GreyImageMemory {
-  private readonly images = new Map<string, Promise<GreyImage | undefined>>();
+  private readonly images: RecentlyUsed<string, Promise<GreyImage | undefined>>;
 
-  public constructor(private readonly capacity: number) {}
+  public constructor(capacity: number) {
+    this.images = new RecentlyUsed(capacity);
+  }
 
   public of(bytes: Uint8Array): Promise<GreyImage | undefined> {
     const digest = createHash('sha256').update(bytes).digest('hex');
     const grey = this.images.get(digest) ?? greyImage(bytes);
-    this.images.delete(digest);
     this.images.set(digest, grey);
-    while (this.images.size > this.capacity) {
-      const oldest = this.images.keys().next().value;
-      if (oldest === undefined) break;
-      this.images.delete(oldest);
-    }
     return grey;
   }
 
