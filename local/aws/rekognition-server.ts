@@ -168,19 +168,22 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     async DetectFaces(input) {
       const attributes = attributeSelection(input.Attributes, invalidParameter);
       const image = await resolveImage(input, 'Image', s3);
-      const faces = await detect(image);
-      const grey = await greys.of(image);
+      // The grey copy (libvips, this thread) is made while the engine's worker looks for faces.
+      const [faces, grey] = await Promise.all([detect(image), greys.of(image)]);
       return { FaceDetails: faces.map((face) => faceDetail(face, grey, attributes)) };
     },
     async CompareFaces(input) {
       const threshold = optionalNumber(input, 'SimilarityThreshold', 0, 100, invalidParameter) ?? 80;
       const source = await resolveImage(input, 'SourceImage', s3);
       const target = await resolveImage(input, 'TargetImage', s3);
-      const sourceFace = largestFace(await detect(source));
+      const [sourceFaces, targetFaces, targetGrey] = await Promise.all([
+        detect(source),
+        detect(target),
+        greys.of(target),
+      ]);
+      const sourceFace = largestFace(sourceFaces);
       if (!sourceFace) throw invalidParameter('There are no faces in the source image');
-      const targetFaces = await detect(target);
       const faceEngine = await engine();
-      const targetGrey = await greys.of(target);
       const faceMatches: Record<string, unknown>[] = [];
       const unmatched: Record<string, unknown>[] = [];
       for (const face of targetFaces) {
