@@ -61,7 +61,10 @@ export interface FaceJudgement {
   readonly largest?: DetectedFace['box'];
 }
 
-/** Runs the detector on a downscaled JPEG of the image and judges the result. */
+/**
+ * Runs the detector on the upload itself (`asIs`) or on an oriented, downscaled JPEG of it, and
+ * judges the result.
+ */
 export async function checkFaces(bytes: Buffer, input: FaceCheckInput): Promise<FaceJudgement> {
   const started = performance.now();
   const jpeg =
