@@ -71,10 +71,8 @@ export class DynamoDbAuditLog implements AuditLog {
   private readonly documents: DynamoDBDocumentClient;
   private readonly clock: Clock;
   private readonly maxTries: number;
-  /** The last event this instance appended per subject, with when (clock ms), oldest first. */
-  private readonly appended = new RecentlyUsed<string, { readonly event: AuditEvent; readonly atMs: number }>(
-    REMEMBERED_SUBJECTS,
-  );
+  /** The last event this instance appended per subject (its `at` says when). */
+  private readonly appended = new RecentlyUsed<string, AuditEvent>(REMEMBERED_SUBJECTS);
 
   public constructor(private readonly options: DynamoDbAuditLogOptions) {
     this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
@@ -92,7 +90,7 @@ export class DynamoDbAuditLog implements AuditLog {
       const event = chainEvent(head, input, now);
       try {
         await this.documents.send(insertStatement(this.options.tableName, event));
-        this.remember(event, now);
+        this.remember(event);
         return event;
       } catch (error) {
         const conflict = isDuplicateItem(error);
@@ -127,20 +125,21 @@ export class DynamoDbAuditLog implements AuditLog {
 
   /** The subject's last event when this instance appended it within {@link REMEMBER_MS}. */
   private remembered(subject: string, now: Date): AuditEvent | undefined {
-    const entry = this.appended.peek(subject);
-    if (!entry) return undefined;
-    if (now.getTime() - entry.atMs > REMEMBER_MS || now.getTime() < entry.atMs) {
+    const event = this.appended.peek(subject);
+    if (!event) return undefined;
+    const age = now.getTime() - Date.parse(event.at);
+    if (age > REMEMBER_MS || age < 0) {
       this.appended.delete(subject);
       return undefined;
     }
-    return entry.event;
+    return event;
   }
 
-  private remember(event: AuditEvent, now: Date): void {
+  private remember(event: AuditEvent): void {
     const known = this.appended.peek(event.subject);
     // Concurrent appends on one subject may finish out of order: keep the latest.
-    if (known && known.event.sequence > event.sequence) return;
-    this.appended.set(event.subject, { event, atMs: now.getTime() });
+    if (known && known.sequence > event.sequence) return;
+    this.appended.set(event.subject, event);
   }
 
   private async head(subject: string): Promise<AuditEvent | undefined> {
