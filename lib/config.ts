@@ -144,6 +144,14 @@ export interface OperationsConfig {
   readonly rejectionRateMinDecisions: number;
   /** Reviews past their SLA within an hour that raise the SLA alarm (1: every breach is news). */
   readonly slaBreachesPerHour: number;
+  /**
+   * Start every function with `NODE_OPTIONS=--enable-source-maps` (false), so stack traces of
+   * unexpected errors name the TypeScript files and lines. Node then parses the function's
+   * source map (1.4-2.4 MB) on every cold start: about 15-30 ms more before the first request
+   * (`npm run bench -- bundles`). The maps ship beside each bundle either way; turn this on while
+   * investigating an error.
+   */
+  readonly sourceMapsAtRuntime: boolean;
 }
 
 /** The compliance console (`web/console/`) as a static site on S3 + CloudFront (`lib/constructs/edge.ts`). */
@@ -453,7 +461,12 @@ export const DEFAULT_CONFIG: KycConfig = {
     exportDownloadSeconds: 600,
     exportMaxVerifications: 10,
   },
-  operations: { rejectionRatePercent: 50, rejectionRateMinDecisions: 20, slaBreachesPerHour: 1 },
+  operations: {
+    rejectionRatePercent: 50,
+    rejectionRateMinDecisions: 20,
+    slaBreachesPerHour: 1,
+    sourceMapsAtRuntime: false,
+  },
   consoleHosting: { enabled: false },
   apiWaf: { enabled: false, requestsPer5MinutesPerIp: 1000 },
   // At most 4 TPS of any Rekognition operation (see REKOGNITION_CALLERS), under a 5 TPS quota.
@@ -669,6 +682,9 @@ export function validateConfig(config: KycConfig): void {
   }
   if (!Number.isInteger(operations.slaBreachesPerHour) || operations.slaBreachesPerHour < 1) {
     problems.push('operations.slaBreachesPerHour must be a whole number >= 1');
+  }
+  if (typeof operations.sourceMapsAtRuntime !== 'boolean') {
+    problems.push('operations.sourceMapsAtRuntime must be true or false');
   }
   if (consoleHosting.enabled) {
     const domain = consoleHosting.cognitoDomainPrefix;

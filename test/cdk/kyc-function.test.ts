@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -92,7 +94,7 @@ describe('KycFunction', () => {
     });
   });
 
-  it('sets Powertools variables, source maps and the resolved configuration', () => {
+  it('sets Powertools variables and the resolved configuration, and leaves source maps off at run time', () => {
     // Act
     const variables = (fnProps(tuned).Environment as { Variables: Record<string, string> }).Variables;
 
@@ -101,10 +103,28 @@ describe('KycFunction', () => {
       POWERTOOLS_SERVICE_NAME: 'kyc-tuned-probe',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
       POWERTOOLS_METRICS_NAMESPACE: 'serverless-kyc',
-      NODE_OPTIONS: '--enable-source-maps',
       EXTRA: 'yes',
     });
     expect(JSON.parse(variables.KYC_CONFIG!)).toEqual(config);
+    expect(variables).not.toHaveProperty('NODE_OPTIONS');
+  });
+
+  it('starts Node with --enable-source-maps when operations.sourceMapsAtRuntime asks for it', () => {
+    // Prepare
+    const stack = new Stack(createTestApp(), 'SourceMaps');
+    const shared = {
+      config: resolveConfig({ operations: { sourceMapsAtRuntime: true } }),
+      logKey: new kms.Key(stack, 'LogKey'),
+      failureQueue: new sqs.Queue(stack, 'Failures'),
+    };
+
+    // Act
+    new KycFunction(stack, 'Probe', { shared, entry: fixture });
+
+    // Assess
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
   });
 
   it('keeps the environment under the 4 KB Lambda limit with room to spare', () => {

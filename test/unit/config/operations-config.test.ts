@@ -11,6 +11,7 @@ describe('operations, console hosting and WAF settings', () => {
       rejectionRatePercent: 50,
       rejectionRateMinDecisions: 20,
       slaBreachesPerHour: 1,
+      sourceMapsAtRuntime: false,
     });
     expect(config.consoleHosting).toEqual({ enabled: false });
     expect(config.apiWaf).toEqual({ enabled: false, requestsPer5MinutesPerIp: 1000 });
@@ -40,6 +41,7 @@ describe('operations, console hosting and WAF settings', () => {
     [{ operations: { rejectionRatePercent: 120 } }, 'operations.rejectionRatePercent'],
     [{ operations: { rejectionRateMinDecisions: 0 } }, 'operations.rejectionRateMinDecisions'],
     [{ operations: { slaBreachesPerHour: 0.5 } }, 'operations.slaBreachesPerHour'],
+    [{ operations: { sourceMapsAtRuntime: 'yes' as unknown as boolean } }, 'operations.sourceMapsAtRuntime'],
     [{ consoleHosting: { enabled: true } }, 'consoleHosting.cognitoDomainPrefix'],
     [{ consoleHosting: { enabled: true, cognitoDomainPrefix: 'My_Console' } }, 'consoleHosting.cognitoDomainPrefix'],
     [{ consoleHosting: { enabled: true, cognitoDomainPrefix: 'aws-kyc' } }, 'consoleHosting.cognitoDomainPrefix'],
