@@ -61,7 +61,6 @@ export interface OnUploadDeps {
     | 'transitionAttempt'
     | 'transitionAttemptAndVerification'
     | 'createDocument'
-    | 'getDocument'
     | 'listDocuments'
     | 'rememberRejectedImage'
     | 'isImageRejected'
@@ -182,16 +181,20 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   if (!target) return ignore('key_not_an_attempt_slot', `intake:${ref.bucket}`);
   const { verificationId, attemptId, slot } = target;
   const subject = `verification:${verificationId}`;
-  const [verification, attempt] = await Promise.all([
+  // One round of reads, side by side: the attempts come with their documents (one query), and
+  // the object's head is wanted on the common path (an upload to the live attempt's empty slot).
+  const [verification, attempts, head] = await Promise.all([
     repository.getVerification(verificationId),
-    repository.getAttempt(verificationId, attemptId),
+    repository.listAttempts(verificationId),
+    evidence.head(ref),
   ]);
-  if (!verification || !attempt) return ignore('unknown_attempt', `intake:${ref.bucket}`);
-  const stale = await staleReason(deps, verification, attempt);
+  const listed = attempts.find((entry) => entry.attempt.attemptId === attemptId);
+  if (!verification || !listed) return ignore('unknown_attempt', `intake:${ref.bucket}`);
+  const { attempt, documents } = listed;
+  const recordedDocument = documents.find((doc) => doc.slot === slot);
+  const stale = staleReason(verification, attempt, attempts);
   if (stale) {
-    const recorded = attempt.requiredSlots.includes(slot)
-      ? await repository.getDocument(verificationId, attemptId, slot)
-      : undefined;
+    const recorded = attempt.requiredSlots.includes(slot) ? recordedDocument : undefined;
     const same = recorded ? await sameUpload(evidence, ref, recorded) : 'other';
     if (same !== 'other') {
       // The recorded upload itself, delivered again after the case moved on (the delivery that
@@ -220,7 +223,7 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   }
   if (!attempt.requiredSlots.includes(slot)) return ignore('slot_not_required', subject, { attemptId, slot });
 
-  const existing = await repository.getDocument(verificationId, attemptId, slot);
+  const existing = recordedDocument;
   if (existing) {
     // The intake copy is deleted last: still there, the delivery that recorded it stopped
     // before the end (a crash, a timeout). Finish its steps, which are idempotent.
@@ -236,7 +239,6 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
     return ignore('attempt_closed', subject, { attemptId, slot, attemptStatus: attempt.status });
   }
 
-  const head = await evidence.head(ref);
   if (!head) {
     await audit.append({ subject, action: 'upload.missing', actor: ACTOR, origin, details: { attemptId, slot } });
     return { outcome: 'missing' };
@@ -250,8 +252,7 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   // The floor of the declared type (PDFs have none); the gate checks the floor of the sniffed type.
   else if (head.sizeBytes < minimumUploadBytes(head.contentType, uploads.minFileBytes)) reasons = ['FILE_TOO_SMALL'];
   else {
-    const others = await repository.listDocuments(verificationId, attemptId);
-    const total = others.reduce((sum, doc) => sum + doc.sizeBytes, 0) + head.sizeBytes;
+    const total = documents.reduce((sum, doc) => sum + doc.sizeBytes, 0) + head.sizeBytes;
     if (total > uploads.maxAttemptBytes) reasons = ['ATTEMPT_TOO_LARGE'];
   }
   if (reasons.length === 0) {
@@ -345,7 +346,7 @@ async function finishRecorded(
 ): Promise<UploadResult> {
   const { attemptId, slot, reasons, sizeBytes, processors, sha256 } = document;
   const accepted = document.result === 'accepted';
-  await deps.audit.append({
+  const recorded = deps.audit.append({
     subject: `verification:${verification.verificationId}`,
     action: accepted ? 'document.accepted' : 'document.rejected',
     actor: ACTOR,
@@ -360,11 +361,18 @@ async function finishRecorded(
     },
   });
   if (!accepted) {
+    await recorded;
     await rejectAttempt(deps, verification, attempt, reasons, origin);
     await deps.evidence.deleteObject(ref);
     return { outcome: 'rejected', reasons };
   }
-  const workflowStarted = await startWhenComplete(deps, attempt, origin);
+  // The attempt's documents are read while the event is written (a read, written after this
+  // document's record); the workflow starts only once both are done.
+  const [, documents] = await Promise.all([
+    recorded,
+    deps.repository.listDocuments(verification.verificationId, attemptId),
+  ]);
+  const workflowStarted = await startWhenComplete(deps, attempt, documents, origin);
   await deps.evidence.deleteObject(ref);
   return { outcome: 'accepted', workflowStarted };
 }
@@ -396,14 +404,13 @@ async function sameUpload(
  * reopen, reject or re-decide a verification that was already decided): the verification is
  * approved and frozen, or the attempt was superseded, or a newer attempt exists.
  */
-async function staleReason(
-  deps: OnUploadDeps,
+function staleReason(
   verification: VerificationRecord,
   attempt: AttemptRecord,
-): Promise<'verification_frozen' | 'attempt_superseded' | undefined> {
+  attempts: ReadonlyArray<{ readonly attempt: AttemptRecord }>,
+): 'verification_frozen' | 'attempt_superseded' | undefined {
   if (verification.frozen || verification.status === 'approved') return 'verification_frozen';
   if (attempt.status === 'superseded') return 'attempt_superseded';
-  const attempts = await deps.repository.listAttempts(verification.verificationId);
   const latest = attempts.at(-1)?.attempt.attemptId;
   return latest !== undefined && latest !== attempt.attemptId ? 'attempt_superseded' : undefined;
 }
@@ -500,11 +507,15 @@ function moveTogether(
   });
 }
 
-/** Starts the workflow once every required slot has an accepted document. */
-async function startWhenComplete(deps: OnUploadDeps, attempt: AttemptRecord, origin: string): Promise<boolean> {
+/** Starts the workflow once every required slot has an accepted document (`documents`: the attempt's, read after this upload's record). */
+async function startWhenComplete(
+  deps: OnUploadDeps,
+  attempt: AttemptRecord,
+  documents: readonly DocumentRecord[],
+  origin: string,
+): Promise<boolean> {
   const { repository, audit } = deps;
   const { verificationId, attemptId } = attempt;
-  const documents = await repository.listDocuments(verificationId, attemptId);
   const complete = attempt.requiredSlots.every((slot) =>
     documents.some((doc) => doc.slot === slot && doc.result === 'accepted'),
   );
@@ -562,10 +573,14 @@ async function withLatestVerification<T>(
 ): Promise<T> {
   const { repository } = deps;
   for (let tries = 0; tries < 5; tries += 1) {
-    const attempts = await repository.listAttempts(verificationId);
+    // Read side by side: the write is conditional on the version read, so a verification read
+    // before the attempts changed fails the write and comes round again.
+    const [attempts, verification] = await Promise.all([
+      repository.listAttempts(verificationId),
+      repository.getVerification(verificationId),
+    ]);
     const latest = attempts.at(-1)?.attempt.attemptId;
-    const current =
-      latest === undefined || latest === attemptId ? await repository.getVerification(verificationId) : undefined;
+    const current = latest === undefined || latest === attemptId ? verification : undefined;
     try {
       return await write(current);
     } catch (error) {

@@ -56,7 +56,11 @@ export async function documentDataStep(state: WorkflowState, deps: DocumentDataD
     return result;
   }
 
-  const declared = await deps.personalData.open(verification.personalData, { verificationId });
+  // Both KMS calls at once: the declared data (Decrypt) and the number's keyed hash (GenerateMac).
+  const [declared, documentHash] = await Promise.all([
+    deps.personalData.open(verification.personalData, { verificationId }),
+    deps.hasher.hash(normaliseDocumentNumber(mrz.documentNumber)),
+  ]);
   const comparison = compareWithDeclared(
     mrz,
     { fullName: declared.fullName, dateOfBirth: declared.dateOfBirth, nationality: verification.nationality },
@@ -64,7 +68,6 @@ export async function documentDataStep(state: WorkflowState, deps: DocumentDataD
   );
   const mismatches: string[] = [...comparison.mismatches];
   if (!documentTypeMatches(verification.documentType, mrz)) mismatches.push('document_type');
-  const documentHash = await deps.hasher.hash(normaliseDocumentNumber(mrz.documentNumber));
   processors.push('kms:GenerateMac@document_number');
   const owner = await deps.store.findDocumentOwner(documentHash);
   const documentHit = owner !== undefined && owner.userId !== verification.userId;

@@ -41,8 +41,14 @@ export async function finalizeApproveStep(
   deps: FinalizeApproveDeps,
 ): Promise<{ status: VerificationStatus }> {
   const { verificationId, attemptId } = state;
-  const verification = await requireVerification(deps, verificationId);
-  const attempt = await deps.store.getAttempt(verificationId, attemptId);
+  // Every read the step makes, side by side (the document check is unused on a re-run that finds
+  // the approval already written).
+  const [verification, attempt, { selfie }, documentCheck] = await Promise.all([
+    requireVerification(deps, verificationId),
+    deps.store.getAttempt(verificationId, attemptId),
+    findEvidence(deps, verificationId, attemptId, 'selfie'),
+    deps.store.getCheck(verificationId, attemptId, 'document_data'),
+  ]);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   const actor = state.review
     ? `compliance_reviewer:${state.review.reviewer}`
@@ -51,7 +57,6 @@ export async function finalizeApproveStep(
     state.review !== undefined || attempt.status === 'manual_review' || verification.status === 'manual_review'
       ? 'review_decision'
       : 'automatic_decision';
-  const { selfie } = await findEvidence(deps, verificationId, attemptId, 'selfie');
   const processors = selfie ? [`${deps.faces.processor}:IndexFaces@selfie`] : [];
   // An approved verification with this attempt still open can only be this step's own work: a
   // run stopped between the status write and the attempt's.
@@ -64,7 +69,6 @@ export async function finalizeApproveStep(
   }
   const now = deps.clock.now().toISOString();
 
-  const documentCheck = await deps.store.getCheck(verificationId, attemptId, 'document_data');
   if (documentCheck?.documentHash) {
     const claimed = await deps.store.claimDocument(
       documentCheck.documentHash,

@@ -43,8 +43,10 @@ export type FinalizeRejectDeps = Pick<
 
 export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRejectDeps): Promise<RejectionOutput> {
   const { verificationId, attemptId } = state;
-  const verification = await requireVerification(deps, verificationId);
-  const attempt = await deps.store.getAttempt(verificationId, attemptId);
+  const [verification, attempt] = await Promise.all([
+    requireVerification(deps, verificationId),
+    deps.store.getAttempt(verificationId, attemptId),
+  ]);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   const fromReview = state.review?.decision === 'reject';
   const actor = fromReview

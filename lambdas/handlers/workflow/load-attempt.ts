@@ -19,8 +19,11 @@ export type LoadAttemptDeps = Pick<WorkflowDeps, 'store' | 'audit' | 'functionNa
 
 export async function loadAttemptStep(state: WorkflowState, deps: LoadAttemptDeps): Promise<AttemptContext> {
   const { verificationId, attemptId } = state;
-  let verification = await requireVerification(deps, verificationId);
-  const attempt = await deps.store.getAttempt(verificationId, attemptId);
+  const [current, attempt] = await Promise.all([
+    requireVerification(deps, verificationId),
+    deps.store.getAttempt(verificationId, attemptId),
+  ]);
+  let verification = current;
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   const stale =
     verification.frozen || verification.status === 'approved'

@@ -46,13 +46,15 @@ export type ReviewTaskDeps = Pick<
 export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps): Promise<{ queued: true }> {
   const { verificationId, attemptId, taskToken } = state;
   if (!taskToken) throw new InvalidWorkflowInputError('review task needs $.taskToken');
-  const verification = await requireVerification(deps, verificationId);
+  const [verification, existing] = await Promise.all([
+    requireVerification(deps, verificationId),
+    deps.store.getReviewTask(verificationId, attemptId),
+  ]);
   const reasons: ReasonCode[] = [...(state.decision?.reasons ?? [])];
   if (!reasons.includes('MANUAL_REVIEW_REQUIRED')) reasons.push('MANUAL_REVIEW_REQUIRED');
   const causes = [...(state.decision?.causes ?? [])];
   if (state.error) causes.push(`task_failed:${state.error.Error}`);
   const now = deps.clock.now();
-  const existing = await deps.store.getReviewTask(verificationId, attemptId);
   const routing = reviewRouting(verification.level, reasons, causes);
   const task: ReviewTask = {
     verificationId,

@@ -315,6 +315,38 @@ describe('on-upload', () => {
     ]);
   });
 
+  it("reads the verification, the attempts with their documents and the object's head in one round", async () => {
+    // Prepare: log when each read starts and ends
+    const { handler, repository } = setup();
+    await handler(objectEvent('intake/v-1/a-1/document_front'));
+    const log: string[] = [];
+    const watched =
+      <A extends unknown[], R>(name: string, read: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        log.push(`start ${name}`);
+        const result = await read(...args);
+        log.push(`end ${name}`);
+        return result;
+      };
+    repository.getVerification = watched('verification', repository.getVerification.bind(repository));
+    repository.listAttempts = watched('attempts', repository.listAttempts.bind(repository));
+    repository.listDocuments = watched('documents', repository.listDocuments.bind(repository));
+    const head = s3.commandCalls(HeadObjectCommand).length;
+    s3.on(HeadObjectCommand).callsFake(() => {
+      log.push('start head');
+      return { ContentLength: JPEG.length, ContentType: 'image/jpeg', VersionId: 'v1' };
+    });
+
+    // Act
+    const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess: the three first reads all start before any ends, and the workflow starts
+    expect(result).toEqual({ outcome: 'accepted', workflowStarted: true });
+    expect(log.slice(0, 3).sort()).toEqual(['start attempts', 'start head', 'start verification']);
+    expect(s3.commandCalls(HeadObjectCommand).length - head).toBe(1);
+    expect(log.filter((entry) => entry === 'start documents')).toHaveLength(1);
+  });
+
   it('moves the attempt and the verification again when the verification changed in between', async () => {
     // Prepare: another writer changes the verification right after the handler first reads it
     const { handler, repository } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
