@@ -503,7 +503,7 @@ export class LocalStepFunctions extends EventEmitter {
     this.closedTokens.add(taskToken);
     record.settledTokens.push(taskToken);
     // Written even while detached: the next start replays it.
-    this.persist(record, true);
+    this.persist(record, { evenDetached: true });
   }
 
   private settleToken(token: TokenRecord, settled: NonNullable<StoredTaskToken['settled']>): void {
@@ -558,30 +558,40 @@ export class LocalStepFunctions extends EventEmitter {
     }
   }
 
-  private persist(record: ExecutionRecord, evenDetached = false): void {
+  /**
+   * Saves the execution's snapshot; `progress` (a state entered, a retry, a checkpoint, a Wait's
+   * deadline, a heartbeat) is not flushed to the disk: see `ExecutionStore`.
+   */
+  private persist(
+    record: ExecutionRecord,
+    { evenDetached = false, progress = false }: { readonly evenDetached?: boolean; readonly progress?: boolean } = {},
+  ): void {
     if (!this.store || (record.detached && !evenDetached)) return;
     const d = record.description;
-    this.store.save({
-      version: 1,
-      executionArn: d.executionArn,
-      stateMachineArn: d.stateMachineArn,
-      stateMachineName: d.stateMachineArn.split(':').pop() ?? '',
-      name: d.name,
-      status: d.status,
-      input: d.input,
-      ...(d.output !== undefined ? { output: d.output } : {}),
-      ...(d.error !== undefined ? { error: d.error } : {}),
-      ...(d.cause !== undefined ? { cause: d.cause } : {}),
-      startDate: d.startDate.toISOString(),
-      ...(d.stopDate ? { stopDate: d.stopDate.toISOString() } : {}),
-      definition: record.definition,
-      ...(record.position ? { position: record.position } : {}),
-      retries: record.retries,
-      tokens: record.tokens,
-      waits: record.waits,
-      settledTokens: record.settledTokens,
-      history: record.history.map((event) => ({ ...event, timestamp: event.timestamp.toISOString() })),
-    });
+    this.store.save(
+      {
+        version: 1,
+        executionArn: d.executionArn,
+        stateMachineArn: d.stateMachineArn,
+        stateMachineName: d.stateMachineArn.split(':').pop() ?? '',
+        name: d.name,
+        status: d.status,
+        input: d.input,
+        ...(d.output !== undefined ? { output: d.output } : {}),
+        ...(d.error !== undefined ? { error: d.error } : {}),
+        ...(d.cause !== undefined ? { cause: d.cause } : {}),
+        startDate: d.startDate.toISOString(),
+        ...(d.stopDate ? { stopDate: d.stopDate.toISOString() } : {}),
+        definition: record.definition,
+        ...(record.position ? { position: record.position } : {}),
+        retries: record.retries,
+        tokens: record.tokens,
+        waits: record.waits,
+        settledTokens: record.settledTokens,
+        history: record.history.map((event) => ({ ...event, timestamp: event.timestamp.toISOString() })),
+      },
+      { flush: !progress },
+    );
   }
 
   /** Runs (or continues, from `record.position`) an execution in the library. */
@@ -650,7 +660,7 @@ export class LocalStepFunctions extends EventEmitter {
     let timer: NodeJS.Timeout | undefined;
     void Promise.race([record.collecting, new Promise((resolve) => (timer = setTimeout(resolve, 100)))]).then(() => {
       clearTimeout(timer);
-      this.persist(record, true);
+      this.persist(record, { evenDetached: true });
       record.resolveDone({ ...record.description });
     });
   }
@@ -691,13 +701,13 @@ export class LocalStepFunctions extends EventEmitter {
           record.waits = {};
           record.tokens = record.tokens.filter((t) => t.stateName === stateName && !t.settled);
         }
-        this.persist(record);
+        this.persist(record, { progress: true });
       } else if (event.type === 'StateRetried' && stateName === record.position?.stateName) {
         const retry = (machine.rewritten.States[stateName]?.Retry ?? []) as Array<{ ErrorEquals?: string[] }>;
         const wanted = JSON.stringify(info.retry?.retrier?.ErrorEquals ?? []);
         const index = retry.findIndex((r) => JSON.stringify(r.ErrorEquals ?? []) === wanted);
         if (index >= 0) record.retries[index] = (record.retries[index] ?? 0) + 1;
-        this.persist(record);
+        this.persist(record, { progress: true });
       }
     }
   }
@@ -705,7 +715,7 @@ export class LocalStepFunctions extends EventEmitter {
   /** Before a step runs: the history has caught up and the position is on disk. */
   private async checkpoint(record: ExecutionRecord | undefined): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
-    if (record) this.persist(record);
+    if (record) this.persist(record, { progress: true });
   }
 
   /** During shutdown a step does not start; the execution stays where it is until the next start. */
@@ -831,7 +841,7 @@ export class LocalStepFunctions extends EventEmitter {
         deadline = Date.now() + ms;
         if (record) {
           record.waits[stateName] = deadline;
-          this.persist(record);
+          this.persist(record, { progress: true });
         }
       }
       await sleep(deadline - Date.now(), signal);
@@ -974,7 +984,7 @@ export class LocalStepFunctions extends EventEmitter {
         record.heartbeat = () => {
           clearHeartbeat();
           stored.heartbeatAt = Date.now() + heartbeatSeconds * 1000 * this.timeScale;
-          if (execution) this.persist(execution);
+          if (execution) this.persist(execution, { progress: true });
           clearHeartbeat = longTimeout(expire('States.HeartbeatTimeout'), stored.heartbeatAt - Date.now());
         };
         timers.push(() => clearHeartbeat());
@@ -996,7 +1006,7 @@ export class LocalStepFunctions extends EventEmitter {
         invoke(payload, { executionArn, stateName, taskToken }).then(
           () => {
             stored.delivered = true;
-            if (execution && this.tokens.has(taskToken)) this.persist(execution);
+            if (execution && this.tokens.has(taskToken)) this.persist(execution, { progress: true });
           },
           (error: Error) => {
             if (!this.tokens.has(taskToken)) return;
@@ -1004,7 +1014,7 @@ export class LocalStepFunctions extends EventEmitter {
             // A handler failure is an ordinary task failure (Retry/Catch); the token is retired.
             if (execution) execution.tokens = execution.tokens.filter((t) => t.taskToken !== taskToken);
             this.closedTokens.add(taskToken);
-            if (execution) this.persist(execution);
+            if (execution) this.persist(execution, { progress: true });
             record.reject(error);
           },
         );
