@@ -136,6 +136,9 @@ function writeCache(cacheDir: string, cacheFile: string, content: CacheContent):
 }
 
 async function synthesizeNow(repoRoot: string, dataDir: string, config: KycConfig): Promise<CacheContent> {
+  // aws-cdk-lib wraps every function of `fs` and `child_process` in its own timers for the rest
+  // of the process (outside tests) unless told not to; the runtime serves for hours after this.
+  process.env.CDK_NO_PERF_BUILTINS ??= '1';
   const [{ App }, { buildKycApp }, { dataResourceEnvironment }] = await Promise.all([
     import('aws-cdk-lib'),
     import('../../lib/kyc-app.ts'),

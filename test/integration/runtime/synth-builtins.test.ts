@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('local synthesis', () => {
+  it("leaves the runtime process's fs and child_process functions as Node made them", () => {
+    // Prepare: a process outside the test runner (aws-cdk-lib hooks the built-ins there only), and
+    // the modules as CommonJS code sees them (s3rver, fs-extra: their require('fs') is what it patches)
+    const dataDir = mkdtempSync(join(tmpdir(), 'kyc-synth-builtins-'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const fs = require('node:fs');
+      const childProcess = require('node:child_process');
+      const before = { readFileSync: fs.readFileSync, writeFileSync: fs.writeFileSync, spawn: childProcess.spawn };
+      const { synthesizeTemplates } = await import(${JSON.stringify(join(REPO_ROOT, 'local/runtime/synth.ts'))});
+      const { resolveConfig } = await import(${JSON.stringify(join(REPO_ROOT, 'lib/config.ts'))});
+      const result = await synthesizeTemplates({ repoRoot: ${JSON.stringify(REPO_ROOT)}, dataDir: ${JSON.stringify(dataDir)}, cacheDir: ${JSON.stringify(join(dataDir, 'cache'))}, config: resolveConfig({}) });
+      const fsMod = require('node:fs');
+      const cpMod = require('node:child_process');
+      console.log(JSON.stringify({
+        cached: result.cached,
+        stacks: result.stacks.length,
+        replaced: [fsMod.readFileSync !== before.readFileSync, fsMod.writeFileSync !== before.writeFileSync, cpMod.spawn !== before.spawn],
+      }));`;
+    const env = { ...process.env };
+    delete env.NODE_ENV;
+    delete env.CDK_NO_PERF_BUILTINS;
+    delete env.VITEST;
+
+    try {
+      // Act
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: REPO_ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+
+      // Assess
+      expect(run.status, run.stderr.slice(-2000)).toBe(0);
+      const line = run.stdout.trim().split('\n').at(-1) ?? '';
+      expect(JSON.parse(line)).toEqual({ cached: false, stacks: expect.any(Number), replaced: [false, false, false] });
+      expect((JSON.parse(line) as { stacks: number }).stacks).toBeGreaterThan(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
