@@ -367,11 +367,15 @@ async function finishRecorded(
     return { outcome: 'rejected', reasons };
   }
   // The attempt's documents are read while the event is written (a read, written after this
-  // document's record); the workflow starts only once both are done.
-  const [, documents] = await Promise.all([
+  // document's record); the workflow starts only once both are done, and a failure of either
+  // surfaces only after both settled (no append left running behind a failed delivery).
+  const [appended, listed] = await Promise.allSettled([
     recorded,
     deps.repository.listDocuments(verification.verificationId, attemptId),
   ]);
+  if (appended.status === 'rejected') throw appended.reason;
+  if (listed.status === 'rejected') throw listed.reason;
+  const documents = listed.value;
   const workflowStarted = await startWhenComplete(deps, attempt, documents, origin);
   await deps.evidence.deleteObject(ref);
   return { outcome: 'accepted', workflowStarted };

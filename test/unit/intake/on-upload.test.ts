@@ -347,6 +347,30 @@ describe('on-upload', () => {
     expect(log.filter((entry) => entry === 'start documents')).toHaveLength(1);
   });
 
+  it('fails a delivery whose documents read fails only after its acceptance event is written', async () => {
+    // Prepare: the event is written slowly, the documents read fails at once
+    const { handler, repository, audit } = setup();
+    const append = audit.append.bind(audit);
+    const written: string[] = [];
+    audit.append = async (event) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const stored = await append(event);
+      written.push(event.action);
+      return stored;
+    };
+    repository.listDocuments = async () => {
+      throw new Error('throttled');
+    };
+
+    // Act
+    const delivery = handler(objectEvent('intake/v-1/a-1/selfie'));
+
+    // Assess: the failure waits for the append; the intake copy stays for the next delivery
+    await expect(delivery).rejects.toThrow('throttled');
+    expect(written).toEqual(['document.accepted']);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
   it('moves the attempt and the verification again when the verification changed in between', async () => {
     // Prepare: another writer changes the verification right after the handler first reads it
     const { handler, repository } = setup({ verdicts: { selfie: rejected('NO_FACE_DETECTED') } });
