@@ -18,8 +18,34 @@ export interface DetectedFace {
   readonly quality?: { readonly brightness?: number; readonly sharpness?: number };
 }
 
+/**
+ * The detector refused the image itself (not an image it can read, too large, bad dimensions):
+ * the upload is unusable, as a photo the gate cannot decode. Anything else a detector throws
+ * (throttling, an outage, models that did not load) says nothing about the photo.
+ */
+export class FaceImageRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FaceImageRefusedError';
+  }
+}
+
+/**
+ * The face detector failed for a reason other than the image (see {@link FaceImageRefusedError}):
+ * the quality gate throws it rather than judge the photo, so the upload is tried again later
+ * instead of being refused for a fault that is not the applicant's.
+ */
+export class FaceDetectorUnavailableError extends Error {
+  constructor(processorName: string, options?: { cause?: unknown }) {
+    const cause = options?.cause instanceof Error ? options.cause.name : 'unknown error';
+    super(`the face detector ${processorName} failed (${cause})`, options);
+    this.name = 'FaceDetectorUnavailableError';
+  }
+}
+
 export interface FaceDetector {
   /** Name recorded as the processor of the image (PRODUCT §5), e.g. `rekognition:DetectFaces`. */
   readonly processorName: string;
+  /** Throws {@link FaceImageRefusedError} when the image itself is refused. */
   detectFaces(image: Uint8Array): Promise<DetectedFace[]>;
 }

@@ -6,7 +6,12 @@ import sharp from 'sharp';
 import type { QualityThresholds } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import type { Slot } from '../domain/verification.ts';
-import type { DetectedFace, FaceDetector } from '../ports/face-detector.ts';
+import {
+  FaceDetectorUnavailableError,
+  FaceImageRefusedError,
+  type DetectedFace,
+  type FaceDetector,
+} from '../ports/face-detector.ts';
 
 /** Long side of the JPEG handed to the detector (well under Rekognition's 5 MB byte limit). */
 export const DETECTOR_SIDE = 1600;
@@ -75,7 +80,13 @@ export async function checkFaces(bytes: Buffer, input: FaceCheckInput): Promise<
           .resize(DETECTOR_SIDE, DETECTOR_SIDE, { fit: 'inside', withoutEnlargement: true })
           .jpeg({ quality: 90 })
           .toBuffer();
-  const faces = await input.detector.detectFaces(jpeg);
+  let faces: DetectedFace[];
+  try {
+    faces = await input.detector.detectFaces(jpeg);
+  } catch (error) {
+    if (error instanceof FaceImageRefusedError) throw error;
+    throw new FaceDetectorUnavailableError(input.detector.processorName, { cause: error });
+  }
   const judged = judgeFaces(faces, input);
   judged.metrics.faceMs = Math.round(performance.now() - started);
   return judged;

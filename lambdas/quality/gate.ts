@@ -14,7 +14,10 @@
  *   -> blur in physical units inside the document (or the face), at a resolution chosen from
  *      the document's size in pixels; a second, cropped decode only when the first was too coarse.
  *
- * Never throws: anything unexpected becomes `FILE_CORRUPT`.
+ * Throws only `FaceDetectorUnavailableError`: the face detector failed for a reason other than
+ * the photo (throttling, an outage), so the upload is processed again later instead of being
+ * refused for it. Anything else unexpected becomes `FILE_CORRUPT` (a detector that refuses the
+ * image itself included).
  *
  * @example
  * ```ts
@@ -28,7 +31,7 @@ import sharp from 'sharp';
 import type { KycConfig } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import { allowedContentTypes, type DocumentType, type Slot } from '../domain/verification.ts';
-import type { FaceDetector } from '../ports/face-detector.ts';
+import { FaceDetectorUnavailableError, type FaceDetector } from '../ports/face-detector.ts';
 import type { QualityGate, QualityGateVerdict } from '../ports/quality-gate.ts';
 import { analyseFrame } from './analyse.ts';
 import { measureBlur } from './sharpness.ts';
@@ -177,6 +180,7 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     const kept = appended > 0 ? { imageBytes: bytes.length - appended } : {};
     return { accepted: unique.length === 0, reasons: unique, metrics, ...sized, processors, ...kept };
   } catch (error) {
+    if (error instanceof FaceDetectorUnavailableError) throw error;
     // sharp refuses truncated or corrupt pixel data here; anything else is also unusable evidence.
     metrics.gateMs = Math.round(performance.now() - started);
     metrics.decodeFailed = 1;

@@ -1,4 +1,5 @@
-import type { DetectedFace, FaceDetector } from '../../lambdas/ports/face-detector.ts';
+import { FaceImageRefusedError, type DetectedFace, type FaceDetector } from '../../lambdas/ports/face-detector.ts';
+import { FaceEngineImageError } from './errors.ts';
 import { loadFaceEngine, type EngineFace, type FaceEngine } from './index.ts';
 
 /** Occlusion score (0..1) from which the engine's estimate counts as "yes". */
@@ -24,8 +25,13 @@ export class FaceEngineDetector implements FaceDetector {
 
   async detectFaces(image: Uint8Array): Promise<DetectedFace[]> {
     const engine = await this.engine();
-    const faces = await engine.detect(image, { embeddings: false });
-    return faces.map(toDetectedFace);
+    try {
+      return (await engine.detect(image, { embeddings: false })).map(toDetectedFace);
+    } catch (error) {
+      // An image the engine cannot decode is refused; a model or worker failure is not the image's.
+      if (error instanceof FaceEngineImageError) throw new FaceImageRefusedError(error.message, { cause: error });
+      throw error;
+    }
   }
 }
 

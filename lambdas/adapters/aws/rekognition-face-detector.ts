@@ -1,7 +1,7 @@
 import type { ProcessorLog, ProcessorPurpose } from '../../ports/processor-log.ts';
 import { DetectFacesCommand, RekognitionClient, type FaceDetail } from '@aws-sdk/client-rekognition';
 import sharp from 'sharp';
-import type { DetectedFace, FaceDetector } from '../../ports/face-detector.ts';
+import { FaceImageRefusedError, type DetectedFace, type FaceDetector } from '../../ports/face-detector.ts';
 
 /**
  * Largest image Rekognition accepts as bytes: 5 MB
@@ -11,8 +11,18 @@ export const REKOGNITION_MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /** Confidence (0..100) from which a Sunglasses or FaceOccluded answer is trusted; below it, "cannot tell". */
 export const ATTRIBUTE_MIN_CONFIDENCE = 80;
 
-/** An image over the byte limit could not be reduced below it (or could not be decoded to try). */
-export class ImageDownscaleError extends Error {
+/**
+ * Rekognition's answers that refuse the image itself (unreadable format, over its size or
+ * dimension limits), as opposed to throttling, outages or permissions.
+ */
+const IMAGE_REFUSALS: ReadonlySet<string> = new Set([
+  'InvalidImageFormatException',
+  'ImageTooLargeException',
+  'InvalidParameterException',
+]);
+
+/** An image over the byte limit could not be reduced below it (or could not be decoded to try): the image is refused. */
+export class ImageDownscaleError extends FaceImageRefusedError {
   readonly byteLength: number;
 
   constructor(message: string, byteLength: number, options?: { cause?: unknown }) {
@@ -67,6 +77,9 @@ export class RekognitionFaceDetector implements FaceDetector {
       response = await this.client.send(new DetectFacesCommand({ Image: { Bytes: bytes }, Attributes: ['ALL'] }));
     } catch (error) {
       await this.record(at, (error as { $metadata?: { requestId?: string } }).$metadata?.requestId, false);
+      if (IMAGE_REFUSALS.has((error as Error).name)) {
+        throw new FaceImageRefusedError(`DetectFaces refused the image: ${(error as Error).name}`, { cause: error });
+      }
       throw error;
     }
     await this.record(at, (response.$metadata as { requestId?: string } | undefined)?.requestId, true);

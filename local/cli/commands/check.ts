@@ -105,7 +105,14 @@ export async function checkCommand(
   }
   const faceDetector = deps.faceDetector === null ? undefined : (deps.faceDetector ?? (await defaultFaceDetector()));
   const gate = createQualityGate({ config: DEFAULT_CONFIG, ...(faceDetector ? { faceDetector } : {}) });
-  const verdict = await gate(bytes, { slot: slot as Slot, documentType: documentType as DocumentType });
+  let verdict: Awaited<ReturnType<typeof gate>>;
+  try {
+    verdict = await gate(bytes, { slot: slot as Slot, documentType: documentType as DocumentType });
+  } catch (error) {
+    // Only a face detector failing for another reason than the photo gets here: no verdict.
+    err(`kyc check: ${(error as Error).message}; the photo was not judged, try again`);
+    return 2;
+  }
   const reasons = verdict.reasons.map((code) => {
     const described = describeReason(code, lang as Language);
     return { code, message: described.message, tip: described.tip };

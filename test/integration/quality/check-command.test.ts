@@ -50,6 +50,24 @@ describe('kyc check', () => {
     expect(body.metrics.blurMm).toBeLessThan(DEFAULT_CONFIG.quality.blurMaxMm);
   });
 
+  it('exits 2 without a verdict when the face detector fails for another reason than the photo', async () => {
+    // Prepare
+    const broken: FaceDetector = {
+      processorName: 'test:broken',
+      detectFaces: async () => {
+        throw Object.assign(new Error('worker stopped'), { name: 'FaceEngineLoadError' });
+      },
+    };
+
+    // Act
+    const result = await run(['passport-A-dark.jpg', '--slot', 'document_front', '--json'], broken);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.out).toBe('');
+    expect(result.err).toContain('the face detector test:broken failed (FaceEngineLoadError)');
+  });
+
   it.each([
     ['en', 'PHOTO_TOO_BLURRY', /blur/i],
     ['zh-CN', 'PHOTO_TOO_BLURRY', /[\u4e00-\u9fff]/],

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FaceEngineDetector } from '../../../local/face-engine/face-detector.ts';
 import type { EngineFace, FaceEngine } from '../../../local/face-engine/index.ts';
+import { FaceEngineImageError, FaceEngineLoadError } from '../../../local/face-engine/errors.ts';
+import { FaceImageRefusedError } from '../../../lambdas/ports/face-detector.ts';
 
 function fakeEngine(faces: EngineFace[]): FaceEngine & { detect: ReturnType<typeof vi.fn> } {
   return { detect: vi.fn(async () => faces), similarity: () => 0, analysedImages: () => 0 };
@@ -74,5 +76,22 @@ describe('FaceEngineDetector', () => {
 
     // Assess
     expect(faces).toEqual([]);
+  });
+  it('refuses an image the engine cannot decode and passes any other failure on as it came', async () => {
+    // Prepare
+    const engine = fakeEngine([]);
+    const detector = new FaceEngineDetector(engine);
+    const unreadable = new FaceEngineImageError('image could not be decoded', 3);
+    const notLoaded = new FaceEngineLoadError('could not load the face models', '/models');
+
+    // Act
+    engine.detect.mockRejectedValueOnce(unreadable);
+    const refused = detector.detectFaces(new Uint8Array([1, 2, 3]));
+    await expect(refused).rejects.toBeInstanceOf(FaceImageRefusedError);
+    engine.detect.mockRejectedValueOnce(notLoaded);
+    const failed = detector.detectFaces(new Uint8Array([1, 2, 3]));
+
+    // Assess
+    await expect(failed).rejects.toBe(notLoaded);
   });
 });

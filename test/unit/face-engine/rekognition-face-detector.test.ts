@@ -1,4 +1,9 @@
-import { DetectFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import {
+  DetectFacesCommand,
+  InvalidImageFormatException,
+  RekognitionClient,
+  ThrottlingException,
+} from '@aws-sdk/client-rekognition';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +12,7 @@ import {
   REKOGNITION_MAX_IMAGE_BYTES,
   RekognitionFaceDetector,
 } from '../../../lambdas/adapters/aws/rekognition-face-detector.ts';
+import { FaceImageRefusedError } from '../../../lambdas/ports/face-detector.ts';
 
 const rekognition = mockClient(RekognitionClient);
 
@@ -131,5 +137,23 @@ describe('RekognitionFaceDetector', () => {
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(ImageDownscaleError);
     expect(rekognition.commandCalls(DetectFacesCommand)).toHaveLength(0);
+  });
+  it('tells an image Rekognition refuses apart from throttling, which it passes on as it came', async () => {
+    // Prepare
+    const detector = new RekognitionFaceDetector(new RekognitionClient({ region: 'eu-west-1', maxAttempts: 1 }));
+    const refusal = new InvalidImageFormatException({ message: 'Request has invalid image format', $metadata: {} });
+    const throttling = new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+
+    // Act
+    rekognition.on(DetectFacesCommand).rejects(refusal);
+    const refused = detector.detectFaces(new Uint8Array([1, 2, 3]));
+    await expect(refused).rejects.toBeInstanceOf(FaceImageRefusedError);
+    rekognition.reset();
+    rekognition.on(DetectFacesCommand).rejects(throttling);
+    const throttled = detector.detectFaces(new Uint8Array([1, 2, 3]));
+
+    // Assess
+    await expect(throttled).rejects.toBe(throttling);
+    await expect(throttled).rejects.not.toBeInstanceOf(FaceImageRefusedError);
   });
 });

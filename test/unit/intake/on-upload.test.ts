@@ -17,6 +17,7 @@ import { SfnWorkflowStarter } from '../../../lambdas/adapters/aws/sfn-workflow-s
 import { createOnUploadHandler, parseIntakeKey } from '../../../lambdas/handlers/events/on-upload.ts';
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
 import type { QualityGate, QualityGateVerdict } from '../../../lambdas/ports/quality-gate.ts';
+import { FaceDetectorUnavailableError } from '../../../lambdas/ports/face-detector.ts';
 import type { Slot } from '../../../lambdas/domain/verification.ts';
 import { lambdaContext } from './http-events.ts';
 import { FakeAudit, FakeClock, FakeRateLimits, FakeRepository, sampleVerification } from './fakes.ts';
@@ -369,6 +370,39 @@ describe('on-upload', () => {
     await expect(delivery).rejects.toThrow('throttled');
     expect(written).toEqual(['document.accepted']);
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it('fails the delivery, recording nothing and keeping the upload, when the face detector is unavailable', async () => {
+    // Prepare: the gate's detector is throttled beyond the SDK's own retries
+    const { repository, audit, rateLimits } = setup();
+    const onUpload = createOnUploadHandler({
+      config: DEFAULT_CONFIG,
+      repository,
+      evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: new S3Client({}) }),
+      qualityGate: async () => {
+        throw new FaceDetectorUnavailableError('rekognition:DetectFaces', {
+          cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+        });
+      },
+      workflow: new SfnWorkflowStarter({
+        stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:kyc',
+        client: new SFNClient({}),
+      }),
+      rateLimits,
+      audit,
+      clock: new FakeClock(),
+    });
+
+    // Act
+    const delivery = onUpload(objectEvent('intake/v-1/a-1/selfie') as EventBridgeEvent<string, unknown>, lambdaContext);
+
+    // Assess: retried later as it is; nothing refused, counted or deleted
+    await expect(delivery).rejects.toBeInstanceOf(FaceDetectorUnavailableError);
+    expect(repository.documents.size).toBe(0);
+    expect(repository.attempts.get('v-1/a-1')?.status).toBe('awaiting_upload');
+    expect(rateLimits.outcomes).toEqual([]);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 
   it('moves the attempt and the verification again when the verification changed in between', async () => {
