@@ -46,6 +46,8 @@ function setup(
     size?: number;
     bytes?: Buffer;
     contentType?: string;
+    /** A gate of the test's own instead of the verdicts. */
+    gate?: QualityGate;
   } = {},
 ) {
   const repository = new FakeRepository();
@@ -105,7 +107,7 @@ function setup(
     config: DEFAULT_CONFIG,
     repository,
     evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: new S3Client({}) }),
-    qualityGate,
+    qualityGate: options.gate ?? qualityGate,
     workflow: new SfnWorkflowStarter({
       stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:kyc',
       client: new SFNClient({}),
@@ -374,27 +376,16 @@ describe('on-upload', () => {
 
   it('fails the delivery, recording nothing and keeping the upload, when the face detector is unavailable', async () => {
     // Prepare: the gate's detector is throttled beyond the SDK's own retries
-    const { repository, audit, rateLimits } = setup();
-    const onUpload = createOnUploadHandler({
-      config: DEFAULT_CONFIG,
-      repository,
-      evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: new S3Client({}) }),
-      qualityGate: async () => {
+    const { handler, repository, rateLimits } = setup({
+      gate: async () => {
         throw new FaceDetectorUnavailableError('rekognition:DetectFaces', {
           cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
         });
       },
-      workflow: new SfnWorkflowStarter({
-        stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:kyc',
-        client: new SFNClient({}),
-      }),
-      rateLimits,
-      audit,
-      clock: new FakeClock(),
     });
 
     // Act
-    const delivery = onUpload(objectEvent('intake/v-1/a-1/selfie') as EventBridgeEvent<string, unknown>, lambdaContext);
+    const delivery = handler(objectEvent('intake/v-1/a-1/selfie'));
 
     // Assess: retried later as it is; nothing refused, counted or deleted
     await expect(delivery).rejects.toBeInstanceOf(FaceDetectorUnavailableError);
