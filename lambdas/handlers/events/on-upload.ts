@@ -191,10 +191,10 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   const listed = attempts.find((entry) => entry.attempt.attemptId === attemptId);
   if (!verification || !listed) return ignore('unknown_attempt', `intake:${ref.bucket}`);
   const { attempt, documents } = listed;
-  const recordedDocument = documents.find((doc) => doc.slot === slot);
+  // A document is only ever recorded for a slot the attempt requires.
+  const recorded = documents.find((doc) => doc.slot === slot);
   const stale = staleReason(verification, attempt, attempts);
   if (stale) {
-    const recorded = attempt.requiredSlots.includes(slot) ? recordedDocument : undefined;
     const same = recorded ? await sameUpload(evidence, ref, recorded) : 'other';
     if (same !== 'other') {
       // The recorded upload itself, delivered again after the case moved on (the delivery that
@@ -223,12 +223,11 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   }
   if (!attempt.requiredSlots.includes(slot)) return ignore('slot_not_required', subject, { attemptId, slot });
 
-  const existing = recordedDocument;
-  if (existing) {
+  if (recorded) {
     // The intake copy is deleted last: still there, the delivery that recorded it stopped
     // before the end (a crash, a timeout). Finish its steps, which are idempotent.
-    const same = await sameUpload(evidence, ref, existing);
-    if (same === 'unfinished') return finishRecorded(deps, verification, attempt, existing, ref, origin);
+    const same = await sameUpload(evidence, ref, recorded);
+    if (same === 'unfinished') return finishRecorded(deps, verification, attempt, recorded, ref, origin);
     if (same === 'finished') {
       await audit.append({ subject, action: 'upload.duplicate', actor: ACTOR, origin, details: { attemptId, slot } });
       return { outcome: 'duplicate' };

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { describeReason, isLanguage, type Language } from '../../../lambdas/domain/reason-catalog/index.ts';
 import { DOCUMENT_TYPES, SLOTS, type DocumentType, type Slot } from '../../../lambdas/domain/verification.ts';
-import type { FaceDetector } from '../../../lambdas/ports/face-detector.ts';
+import { FaceDetectorUnavailableError, type FaceDetector } from '../../../lambdas/ports/face-detector.ts';
 import { createQualityGate } from '../../../lambdas/quality/gate.ts';
 
 /** Output sinks: either the runtime's `CliIo` (`out`/`err`) or plain writable streams. */
@@ -109,7 +109,8 @@ export async function checkCommand(
   try {
     verdict = await gate(bytes, { slot: slot as Slot, documentType: documentType as DocumentType });
   } catch (error) {
-    // Only a face detector failing for another reason than the photo gets here: no verdict.
+    // The gate throws only when the face detector failed for another reason than the photo.
+    if (!(error instanceof FaceDetectorUnavailableError)) throw error;
     err(`kyc check: ${(error as Error).message}; the photo was not judged, try again`);
     return 2;
   }
