@@ -16,6 +16,8 @@
  * Run alone: `npm run bench -- --phases=e2e [--quick] [--verifications=N]`; a full run writes
  * `local/cost/usage.json`.
  */
+// First: before any import loads aws-cdk-lib (see the module).
+import './support/node-builtins.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

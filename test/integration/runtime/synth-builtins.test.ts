@@ -51,4 +51,31 @@ describe('local synthesis', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it("leaves them as Node made them in the e2e benchmark's process too, which loads the CDK constructs first", () => {
+    // Prepare: the benchmark's module imports the functions' bundle settings (aws-cdk-lib) at once
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const before = require('node:fs').readFileSync;
+      await import(${JSON.stringify(join(REPO_ROOT, 'bench/e2e.ts'))});
+      await import('aws-cdk-lib');
+      console.log(JSON.stringify({ replaced: require('node:fs').readFileSync !== before }));`;
+    const env = { ...process.env };
+    delete env.NODE_ENV;
+    delete env.CDK_NO_PERF_BUILTINS;
+    delete env.VITEST;
+
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+    // Assess
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ replaced: false });
+  }, 150_000);
 });
