@@ -334,6 +334,7 @@ function grantRoute(
   const role = fn.role;
   const grant: Record<RouteDependency, () => void> = {
     'verifications:read': () => grants.verificationsRead(role),
+    'verifications:query': () => grants.verificationsQuery(role),
     'verifications:queryIndexes': () => grants.verificationsQueryIndexes(role),
     'events:publish': () => grants.busPublish(role),
     'workflow:completeReview': () => {

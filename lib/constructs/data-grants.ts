@@ -36,6 +36,12 @@ export class DataGrants {
     this.tableKms(role, TABLE_KMS_READ);
   }
 
+  /** Query on the verifications table only (base table, no index, no GetItem). */
+  public verificationsQuery(role: iam.IRole): void {
+    this.allow(role, ['dynamodb:Query'], [this.data.tables.verifications.tableArn]);
+    this.tableKms(role, TABLE_KMS_READ);
+  }
+
   /** Query on the verifications table's indexes (dashboards and review queues). */
   public verificationsQueryIndexes(role: iam.IRole): void {
     this.allow(role, ['dynamodb:Query'], [`${this.data.tables.verifications.tableArn}/index/*`]);

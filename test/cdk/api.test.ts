@@ -55,11 +55,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:PutObject @ intake/liveness/*',
     ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
-  'GET /v1/verifications/{id}': [
-    'dynamodb:GetItem @ verifications',
-    'dynamodb:Query @ verifications',
-    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
-  ],
+  'GET /v1/verifications/{id}': ['dynamodb:Query @ verifications', ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey'])],
   'POST /v1/reviews/{verificationId}/decision': [
     'dynamodb:GetItem @ verifications',
     'dynamodb:PartiQLInsert @ auditEvents',

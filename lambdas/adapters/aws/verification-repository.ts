@@ -55,6 +55,18 @@ export const userLevelKey = (userId: string, level: VerificationLevel) => ({
 export type UserVerificationCreation =
   { readonly created: true } | { readonly created: false; readonly existingVerificationId: string | undefined };
 
+/** An attempt with the documents recorded for it. */
+export interface AttemptWithDocuments {
+  readonly attempt: AttemptRecord;
+  readonly documents: DocumentRecord[];
+}
+
+/** A verification (undefined when there is none) with its attempts, as one read found them. */
+export interface VerificationWithAttempts {
+  readonly verification: VerificationRecord | undefined;
+  readonly attempts: AttemptWithDocuments[];
+}
+
 /** Fields of a verification that change after creation. */
 export type VerificationChanges = Partial<
   Pick<VerificationRecord, 'status' | 'reasons' | 'consecutiveFailures' | 'cooldownUntil' | 'frozen' | 'riskFlags'>
@@ -210,17 +222,24 @@ export class VerificationRepository {
   }
 
   /** Every attempt of a verification with its documents, oldest attempt first. */
-  public async listAttempts(
-    verificationId: string,
-  ): Promise<Array<{ attempt: AttemptRecord; documents: DocumentRecord[] }>> {
-    const items = await this.query(verificationPk(verificationId), 'A#');
-    const attempts = items.filter((item) => item.entity === 'attempt').map((item) => recordFrom<AttemptRecord>(item));
-    const documents = items
-      .filter((item) => item.entity === 'document')
-      .map((item) => recordFrom<DocumentRecord>(item));
-    return attempts
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .map((attempt) => ({ attempt, documents: documents.filter((doc) => doc.attemptId === attempt.attemptId) }));
+  public async listAttempts(verificationId: string): Promise<AttemptWithDocuments[]> {
+    return attemptsFrom(await this.query(verificationPk(verificationId), 'A#'));
+  }
+
+  /**
+   * The verification and every attempt with its documents, in one strongly consistent Query
+   * (`A#` up to `META`: the attempt and document items sort before the verification's, and
+   * the only other item that can lie between them, a legal hold's `HOLD`, is skipped). A Query
+   * reads its range in sort-key order, so the attempts are read before the verification, as
+   * `listAttempts` then `getVerification` would read them, with one request instead of two.
+   */
+  public async getVerificationWithAttempts(verificationId: string): Promise<VerificationWithAttempts> {
+    const items = await this.query(verificationPk(verificationId), { from: 'A#', to: VERIFICATION_SK });
+    const meta = items.find((item) => item.sk === VERIFICATION_SK);
+    return {
+      verification: meta ? recordFrom<VerificationRecord>(meta) : undefined,
+      attempts: attemptsFrom(items.filter((item) => typeof item.sk === 'string' && item.sk.startsWith('A#'))),
+    };
   }
 
   /**
@@ -331,15 +350,23 @@ export class VerificationRepository {
     return count;
   }
 
-  private async query(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
+  /** Every item of partition `pk` whose sort key starts with `sk` (a string) or lies in `sk`'s range, in sort-key order. */
+  private async query(pk: string, sk: string | { from: string; to: string }): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
+    const condition =
+      typeof sk === 'string'
+        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', values: { ':prefix': sk } }
+        : {
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            values: { ':from': sk.from, ':to': sk.to },
+          };
     do {
       const output = await this.documents.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          KeyConditionExpression: condition.KeyConditionExpression,
+          ExpressionAttributeValues: { ':pk': pk, ...condition.values },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
@@ -353,6 +380,15 @@ export class VerificationRepository {
 
 function statusIndexKeys(status: VerificationStatus, updatedAt: string, verificationId: string) {
   return { gsi1pk: `STATUS#${status}`, gsi1sk: `${updatedAt}#${verificationId}` };
+}
+
+/** Attempts with their documents, oldest attempt first, from the `A#` items of a verification. */
+function attemptsFrom(items: readonly Record<string, unknown>[]): AttemptWithDocuments[] {
+  const attempts = items.filter((item) => item.entity === 'attempt').map((item) => recordFrom<AttemptRecord>(item));
+  const documents = items.filter((item) => item.entity === 'document').map((item) => recordFrom<DocumentRecord>(item));
+  return attempts
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((attempt) => ({ attempt, documents: documents.filter((doc) => doc.attemptId === attempt.attemptId) }));
 }
 
 /** The record fields of an item, without keys and index attributes. */

@@ -20,7 +20,7 @@ import { routeFor } from './routes.ts';
 export const STAFF_READ_ROLES: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 
 export interface GetVerificationDeps {
-  readonly repository: Pick<VerificationRepository, 'getVerification' | 'listAttempts'>;
+  readonly repository: Pick<VerificationRepository, 'getVerificationWithAttempts'>;
 }
 
 export function defaultGetVerificationDeps(env: NodeJS.ProcessEnv = process.env): GetVerificationDeps {
@@ -36,13 +36,13 @@ export function createGetVerificationHandler(source: DepsSource<GetVerificationD
     const language: Language = isLanguage(event.language) ? event.language : DEFAULT_LANGUAGE;
     const verificationId = event.pathParameters?.id ?? '';
     if (!/^[\w-]{1,64}$/.test(verificationId)) throw new NotFoundError('Verification not found');
-    // The attempts before the verification. Whatever decides an attempt moves the verification
-    // no later than it (together at upload, the verification first when the workflow decides),
-    // so a write landing between the two reads never shows an attempt rejected or approved while
-    // the verification still reads pending. (The reconciler's hand-over to review moves the
-    // attempt first; `manual_review` is no decision, and a poller keeps waiting.)
-    const attempts = await repository.listAttempts(verificationId);
-    const verification = await repository.getVerification(verificationId);
+    // One read, the attempts before the verification (see `getVerificationWithAttempts`).
+    // Whatever decides an attempt moves the verification no later than it (together at upload,
+    // the verification first when the workflow decides), so a write landing while it reads never
+    // shows an attempt rejected or approved while the verification still reads pending. (The
+    // reconciler's hand-over to review moves the attempt first; `manual_review` is no decision,
+    // and a poller keeps waiting.)
+    const { verification, attempts } = await repository.getVerificationWithAttempts(verificationId);
     const isStaff = caller.roles.some((role) => STAFF_READ_ROLES.includes(role));
     if (!verification || (!isStaff && verification.userId !== caller.userId)) {
       throw new NotFoundError('Verification not found');

@@ -45,6 +45,8 @@ export interface HttpRoute {
  */
 export type RouteDependency =
   | 'verifications:read'
+  /** Query on the verifications table only (the status view reads a verification and its attempts in one Query). */
+  | 'verifications:query'
   /** Query on the verifications table's indexes (byStatus, byReviewer, byUser). */
   | 'verifications:queryIndexes'
   | 'verifications:write'
@@ -135,7 +137,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/get-verification.ts',
     exportName: 'handler',
     roles: ['user', ...STAFF_VIEWERS],
-    uses: ['verifications:read'],
+    uses: ['verifications:query'],
   },
   {
     method: 'POST',

@@ -280,6 +280,80 @@ describe('VerificationRepository against DynamoDB Local', () => {
     expect(listed[0]?.documents).toEqual([document]);
   });
 
+  it('reads a verification with its attempts and their documents in one Query, skipping the other items of its partition', async () => {
+    // Prepare: a verification with two attempts, a document and a check, and the items that
+    // share its partition (legal hold, review task, rejected image, note), plus a neighbour
+    const repo = repository();
+    const table = fixture.tables.verifications;
+    const documents = DynamoDBDocumentClient.from(fixture.client);
+    await repo.createVerification(sampleVerification({ verificationId: 'v-one', userId: 'u-one' }));
+    await repo.createVerification(sampleVerification({ verificationId: 'v-onf', userId: 'u-onf' }));
+    for (const [attemptId, createdAt] of [
+      ['a-2', '2026-03-02T10:00:00.000Z'],
+      ['a-1', '2026-03-01T10:00:00.000Z'],
+    ] as const) {
+      await repo.createAttempt({
+        verificationId: 'v-one',
+        attemptId,
+        requiredSlots: ['document_front', 'selfie'],
+        status: 'awaiting_upload',
+        reasons: [],
+        createdAt,
+        uploadExpiresAt: createdAt,
+        updatedAt: createdAt,
+      });
+    }
+    await repo.createDocument({
+      verificationId: 'v-one',
+      attemptId: 'a-2',
+      slot: 'selfie',
+      result: 'accepted',
+      reasons: [],
+      sha256: 'e'.repeat(64),
+      sizeBytes: 120_000,
+      contentType: 'image/jpeg',
+      metrics: { faces: 1 },
+      processors: ['quality-gate'],
+      intakeVersionId: 'ver-1',
+      recordedAt: '2026-03-02T10:01:00.000Z',
+    });
+    for (const sk of ['A#a-2#C#face_match', 'HOLD', 'R#a-2', `REJ#${'d'.repeat(64)}`, 'NOTE#2026#n-1']) {
+      await documents.send(new PutCommand({ TableName: table, Item: { pk: 'V#v-one', sk, entity: sk.slice(0, 4) } }));
+    }
+    const sent: string[] = [];
+    const name = 'count-one-query';
+    fixture.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+
+    // Act
+    let read: Awaited<ReturnType<typeof repo.getVerificationWithAttempts>>;
+    let missing: Awaited<ReturnType<typeof repo.getVerificationWithAttempts>>;
+    try {
+      read = await repo.getVerificationWithAttempts('v-one');
+      missing = await repo.getVerificationWithAttempts('v-none');
+    } finally {
+      fixture.client.middlewareStack.remove(name);
+    }
+
+    // Assess: what the two single reads give, from one request each
+    expect(sent).toEqual(['QueryCommand', 'QueryCommand']);
+    expect(read.verification).toEqual(await repo.getVerification('v-one'));
+    expect(read.verification?.verificationId).toBe('v-one');
+    expect(read.attempts).toEqual(await repo.listAttempts('v-one'));
+    expect(
+      read.attempts.map(({ attempt, documents: docs }) => [attempt.attemptId, docs.map((doc) => doc.slot)]),
+    ).toEqual([
+      ['a-1', []],
+      ['a-2', ['selfie']],
+    ]);
+    expect(missing).toEqual({ verification: undefined, attempts: [] });
+  });
+
   it('moves an attempt and its verification in one transaction, or neither', async () => {
     // Prepare: an attempt awaiting uploads, and a counter the decision adds to
     const repo = repository();

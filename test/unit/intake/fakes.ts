@@ -110,6 +110,11 @@ export class FakeRepository {
         documents: [...this.documents.values()].filter((doc) => doc.attemptId === attempt.attemptId),
       }));
   }
+  /** As the real one reads: the attempts, then the verification (the test may act in between). */
+  public async getVerificationWithAttempts(verificationId: string) {
+    const attempts = await this.listAttempts(verificationId);
+    return { verification: await this.getVerification(verificationId), attempts };
+  }
   public async transitionAttempt(
     verificationId: string,
     attemptId: string,
