@@ -54,10 +54,9 @@ export interface OnUploadDeps {
   readonly config: KycConfig;
   readonly repository: Pick<
     IntakeVerificationRepository,
-    | 'getVerification'
+    | 'getVerificationWithAttempts'
     | 'updateVerification'
     | 'getAttempt'
-    | 'listAttempts'
     | 'transitionAttempt'
     | 'transitionAttemptAndVerification'
     | 'createDocument'
@@ -181,11 +180,11 @@ async function processUpload(deps: OnUploadDeps, ref: ObjectRef, origin: string)
   if (!target) return ignore('key_not_an_attempt_slot', `intake:${ref.bucket}`);
   const { verificationId, attemptId, slot } = target;
   const subject = `verification:${verificationId}`;
-  // One round of reads, side by side: the attempts come with their documents (one query), and
-  // the object's head is wanted on the common path (an upload to the live attempt's empty slot).
-  const [verification, attempts, head] = await Promise.all([
-    repository.getVerification(verificationId),
-    repository.listAttempts(verificationId),
+  // One round of reads, side by side: the verification with its attempts and their documents
+  // (one query), and the object's head, wanted on the common path (an upload to the live
+  // attempt's empty slot).
+  const [{ verification, attempts }, head] = await Promise.all([
+    repository.getVerificationWithAttempts(verificationId),
     evidence.head(ref),
   ]);
   const listed = attempts.find((entry) => entry.attempt.attemptId === attemptId);
@@ -576,12 +575,9 @@ async function withLatestVerification<T>(
 ): Promise<T> {
   const { repository } = deps;
   for (let tries = 0; tries < 5; tries += 1) {
-    // Read side by side: the write is conditional on the version read, so a verification read
-    // before the attempts changed fails the write and comes round again.
-    const [attempts, verification] = await Promise.all([
-      repository.listAttempts(verificationId),
-      repository.getVerification(verificationId),
-    ]);
+    // One read: the write is conditional on the version read, so a verification that changed
+    // since fails the write and comes round again.
+    const { attempts, verification } = await repository.getVerificationWithAttempts(verificationId);
     const latest = attempts.at(-1)?.attempt.attemptId;
     const current = latest === undefined || latest === attemptId ? verification : undefined;
     try {

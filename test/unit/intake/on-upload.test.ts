@@ -318,7 +318,7 @@ describe('on-upload', () => {
     ]);
   });
 
-  it("reads the verification, the attempts with their documents and the object's head in one round", async () => {
+  it("reads the verification with its attempts and their documents, and the object's head, in one round", async () => {
     // Prepare: log when each read starts and ends
     const { handler, repository } = setup();
     await handler(objectEvent('intake/v-1/a-1/document_front'));
@@ -331,8 +331,10 @@ describe('on-upload', () => {
         log.push(`end ${name}`);
         return result;
       };
-    repository.getVerification = watched('verification', repository.getVerification.bind(repository));
-    repository.listAttempts = watched('attempts', repository.listAttempts.bind(repository));
+    repository.getVerificationWithAttempts = watched(
+      'verification with attempts',
+      repository.getVerificationWithAttempts.bind(repository),
+    );
     repository.listDocuments = watched('documents', repository.listDocuments.bind(repository));
     const head = s3.commandCalls(HeadObjectCommand).length;
     s3.on(HeadObjectCommand).callsFake(() => {
@@ -343,9 +345,9 @@ describe('on-upload', () => {
     // Act
     const result = await handler(objectEvent('intake/v-1/a-1/selfie'));
 
-    // Assess: the three first reads all start before any ends, and the workflow starts
+    // Assess: both first reads start before either ends, and the workflow starts
     expect(result).toEqual({ outcome: 'accepted', workflowStarted: true });
-    expect(log.slice(0, 3).sort()).toEqual(['start attempts', 'start head', 'start verification']);
+    expect(log.slice(0, 2).sort()).toEqual(['start head', 'start verification with attempts']);
     expect(s3.commandCalls(HeadObjectCommand).length - head).toBe(1);
     expect(log.filter((entry) => entry === 'start documents')).toHaveLength(1);
   });
