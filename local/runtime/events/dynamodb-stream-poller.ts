@@ -18,6 +18,14 @@
  * live in `<data-dir>/streams/` and are written with write-then-rename, so a crash re-delivers at
  * most the batch in flight (the handler must be idempotent, as in AWS).
  *
+ * Between polls the poller keeps what it learnt: the stream's ARN and shards (described again
+ * every {@link STREAM_DESCRIPTION_MAX_AGE_MS}, and at once when a shard closes or the stream is
+ * gone), and, for a shard read to its end, the iterator its last empty read returned, which
+ * carries on after the last record delivered. An idle poll is then one GetRecords per shard,
+ * not DescribeTable, DescribeStream, GetShardIterator and GetRecords. Any other outcome (a
+ * batch kept for its batching window or a retry, an error, a restart) forgets the iterator, and
+ * the next read starts again after the checkpoint.
+ *
  * @example
  * ```ts
  * const poller = new DynamoDbStreamPoller({ endpoint, region, tableName, stateDir, invoke: (event) => archive(event) });
@@ -125,6 +133,16 @@ interface ShardState {
 
 const DEFAULT_BACKOFF_MAX_MS = 30_000;
 
+/** How long a poller uses the stream ARN and shard list it described (ms). */
+export const STREAM_DESCRIPTION_MAX_AGE_MS = 30_000;
+
+/** The table's stream as last described. */
+interface DescribedStream {
+  readonly streamArn: string;
+  readonly shardIds: readonly string[];
+  readonly at: number;
+}
+
 /** The records of a batch given up on are no longer in the stream (it keeps them 24 hours). */
 export class StreamBatchGoneError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -138,6 +156,11 @@ export class DynamoDbStreamPoller {
   private readonly streams: DynamoDBStreamsClient;
   private readonly checkpointFile: string;
   private readonly shards = new Map<string, ShardState>();
+  /** Per shard read to its end: the iterator of its last (empty) read, after the last record delivered. */
+  private readonly tails = new Map<string, string>();
+  private described: DescribedStream | undefined;
+  /** Closed shards read to their end: nothing more will come from them. */
+  private readonly ended = new Set<string>();
   private readonly now: () => number;
   private checkpoints: Checkpoints;
   private timer: NodeJS.Timeout | undefined;
@@ -251,13 +274,39 @@ export class DynamoDbStreamPoller {
   }
 
   private async pollOnce(force: boolean): Promise<void> {
+    const stream = await this.describe();
+    if (!stream) return;
+    try {
+      for (const shardId of stream.shardIds) {
+        if (!this.ended.has(shardId)) await this.pollShard(stream.streamArn, shardId, force);
+      }
+    } catch (error) {
+      // The stream or a shard may be gone (table recreated, stream turned off): describe it again.
+      if ((error as Error).name === 'ResourceNotFoundException') this.forgetStream();
+      throw error;
+    }
+  }
+
+  /** The stream's ARN and shards: as described within the last {@link STREAM_DESCRIPTION_MAX_AGE_MS}, or described now. */
+  private async describe(): Promise<DescribedStream | undefined> {
+    const known = this.described;
+    const now = this.now();
+    if (known && now - known.at >= 0 && now - known.at < STREAM_DESCRIPTION_MAX_AGE_MS) return known;
+    this.forgetStream();
     const table = await this.dynamo.send(new DescribeTableCommand({ TableName: this.options.tableName }));
     const streamArn = table.Table?.LatestStreamArn;
-    if (!streamArn) return;
+    if (!streamArn) return undefined;
     const stream = await this.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    for (const shard of stream.StreamDescription?.Shards ?? []) {
-      if (shard.ShardId) await this.pollShard(streamArn, shard.ShardId, force);
-    }
+    const shardIds = (stream.StreamDescription?.Shards ?? []).flatMap((shard) =>
+      shard.ShardId ? [shard.ShardId] : [],
+    );
+    this.described = { streamArn, shardIds, at: now };
+    return this.described;
+  }
+
+  private forgetStream(): void {
+    this.described = undefined;
+    this.tails.clear();
   }
 
   private shard(shardId: string): ShardState {
@@ -276,7 +325,9 @@ export class DynamoDbStreamPoller {
   private async pollShard(streamArn: string, shardId: string, force: boolean): Promise<void> {
     const state = this.shard(shardId);
     if (!force && this.now() < state.retryAt) return;
-    let iterator = await this.iteratorFor(streamArn, shardId);
+    const tail = this.tails.get(shardId);
+    this.tails.delete(shardId);
+    let iterator = tail ?? (await this.iteratorFor(streamArn, shardId));
     while (iterator && !this.stopped) {
       let output;
       try {
@@ -289,7 +340,17 @@ export class DynamoDbStreamPoller {
         throw error;
       }
       const records = output.Records ?? [];
-      if (records.length === 0) return;
+      if (records.length === 0) {
+        // Read to the end: the next poll goes on from here. A closed shard has no next iterator:
+        // it is done with, and the stream is described again to find the shards that follow it.
+        if (output.NextShardIterator) {
+          this.tails.set(shardId, output.NextShardIterator);
+        } else {
+          this.ended.add(shardId);
+          this.described = undefined;
+        }
+        return;
+      }
       const expired = this.expiredHead(records);
       if (expired.length > 0) {
         this.giveUp(streamArn, shardId, expired, 'RecordAgeExceeded', 0);

@@ -5,11 +5,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localClientConfig } from '../../../local/aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/aws/dynamodb-local.ts';
 import {
   DynamoDbStreamPoller,
+  STREAM_DESCRIPTION_MAX_AGE_MS,
   type DynamoDbStreamPollerOptions,
   type StreamBatchFailure,
 } from '../../../local/runtime/events/dynamodb-stream-poller.ts';
@@ -139,6 +141,52 @@ describe('DynamoDbStreamPoller (local event source mapping on a DynamoDB stream)
     expect(mended.delivered).toEqual([{ keys: ['poison'] }]);
     await poller.stop();
     await mended.poller.stop();
+  });
+
+  it('polls an idle stream with one GetRecords per shard, from where its last read ended, and describes it again after a while', async () => {
+    // Prepare: a stream with two records, and every call the poller makes recorded by name
+    let clock = 1_000_000;
+    const table = await tableWith(['a', 'b']);
+    const { poller, delivered } = pollerOf(table, { now: () => clock });
+    const calls: string[] = [];
+    const count = (target: { send: (...args: never[]) => unknown }) => {
+      const send = target.send;
+      return vi.spyOn(target, 'send').mockImplementation(function (this: unknown, ...args: never[]) {
+        const name = (args[0] as unknown as object).constructor.name.replace(/Command$/, '');
+        if (name !== 'PutItem') calls.push(name); // the test's own writes
+        return send.apply(this, args);
+      } as typeof send);
+    };
+    const spies = [count(DynamoDBClient.prototype), count(DynamoDBStreamsClient.prototype)];
+
+    try {
+      // Act + Assess: the first poll describes the stream and reads it to its end
+      await poller.poll();
+      expect(delivered).toEqual([{ keys: ['a', 'b'] }]);
+      expect(calls.slice(0, 3)).toEqual(['DescribeTable', 'DescribeStream', 'GetShardIterator']);
+      // Idle polls: one read each, from where the last one ended
+      calls.length = 0;
+      await poller.poll();
+      await poller.poll();
+      expect(calls).toEqual(['GetRecords', 'GetRecords']);
+      // What arrives later is read through that iterator, once
+      await putKeys(table, ['c']);
+      calls.length = 0;
+      await poller.poll();
+      await poller.poll();
+      expect(delivered).toEqual([{ keys: ['a', 'b'] }, { keys: ['c'] }]);
+      expect(calls.every((name) => name === 'GetRecords')).toBe(true);
+      // After a while the stream is described again and the read starts after the checkpoint
+      clock += STREAM_DESCRIPTION_MAX_AGE_MS;
+      calls.length = 0;
+      await putKeys(table, ['d']);
+      await poller.poll();
+      expect(calls.slice(0, 3)).toEqual(['DescribeTable', 'DescribeStream', 'GetShardIterator']);
+      expect(delivered).toEqual([{ keys: ['a', 'b'] }, { keys: ['c'] }, { keys: ['d'] }]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await poller.stop();
+    }
   });
 
   it('lets a batch smaller than the batch size gather for the batching window, and drain does not wait', async () => {
