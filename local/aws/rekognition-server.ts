@@ -42,7 +42,7 @@ import {
   type LivenessFrame,
 } from './rekognition/liveness.ts';
 import { FaceEngineLoadError } from '../face-engine/errors.ts';
-import { FaceMemory } from '../face-engine/face-memory.ts';
+import { FaceMemory, type AnalysisParts } from '../face-engine/face-memory.ts';
 import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
@@ -134,10 +134,10 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   const sessions = new LivenessSessions(dataDir, now);
   const text = new TextDetector();
 
-  const detectUncached = async (image: Uint8Array, embeddings: boolean): Promise<EngineFace[]> => {
+  const detectUncached = async (image: Uint8Array, parts: AnalysisParts): Promise<EngineFace[]> => {
     const faceEngine = await engine();
     try {
-      return await faceEngine.detect(image, { embeddings });
+      return await faceEngine.detect(image, parts);
     } catch (error) {
       // The engine failing (its worker stopped or hung) is the service's fault, and worth a retry,
       // as Rekognition's own 500s are; anything else is about the image.
@@ -158,7 +158,9 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   // vault, so they come from memory. (`kyc check`, which only detects, uses the engine directly.)
   const memory = new FaceMemory<EngineFace>(DETECTION_CACHE_SIZE);
   const detect = (image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> =>
-    memory.recall(image, options.embeddings ?? true, (embeddings) => detectUncached(image, embeddings));
+    memory.recall(image, { embeddings: options.embeddings ?? true, liveness: options.liveness ?? false }, (parts) =>
+      detectUncached(image, parts),
+    );
   /** Faces known without the models (a liveness reference image is its frame, re-encoded). */
   const remember = (image: Uint8Array, faces: readonly EngineFace[]): void => memory.remember(image, faces);
   const greys = new GreyImageMemory(GREY_IMAGES_KEPT);

@@ -22,6 +22,8 @@ export type WorkerRequest =
       readonly width: number;
       readonly height: number;
       readonly embeddings: boolean;
+      /** Run the liveness and anti-spoofing models too. */
+      readonly liveness: boolean;
     }
   | { readonly id: number; readonly kind: 'memory' };
 
@@ -100,8 +102,13 @@ async function detect(human: Human, request: Extract<WorkerRequest, { kind: 'det
   const { width, height } = request;
   const tensor: Tensor = human.tf.tensor(new Uint8Array(request.pixels), [1, height, width, 3], 'float32');
   try {
+    // Every part set on each call: human keeps a call's settings for the calls after it.
     const result = await human.detect(tensor, {
-      face: { description: { enabled: request.embeddings } },
+      face: {
+        description: { enabled: request.embeddings },
+        antispoof: { enabled: request.liveness },
+        liveness: { enabled: request.liveness },
+      },
     } as Partial<Config>);
     if (result.error) throw new Error(`face detection failed: ${result.error}`);
     return result.face.map(toEngineFace).sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);

@@ -1,20 +1,40 @@
 /**
  * What the face engine found in recently seen images, by content (SHA-256), with or without the
- * embeddings. One upload is looked at by several operations (the quality gate's DetectFaces,
- * CompareFaces, the duplicate search, the liveness comparison) and the engine is deterministic,
- * so each image needs analysing once. Faces with embeddings also answer a request without them.
+ * embeddings and the liveness scores. One upload is looked at by several operations (the quality
+ * gate's DetectFaces, CompareFaces, the duplicate search, the liveness comparison) and the engine
+ * is deterministic, so each image needs analysing once. An analysis answers every request that
+ * wants no more than it computed (faces with embeddings also answer a request without them).
  * Least recently used first out; a failed analysis is not remembered.
  */
 import { createHash } from 'node:crypto';
 import { RecentlyUsed } from '../../lambdas/domain/recently-used.ts';
 
-/** The key of an image's faces: `<sha256>:e` with embeddings, `<sha256>:b` boxes and scores only. */
-type Key = `${string}:${'e' | 'b'}`;
+/** What an analysis computes beyond boxes, pose and quality. */
+export interface AnalysisParts {
+  /** The faces' embeddings (what comparisons need). */
+  readonly embeddings: boolean;
+  /** The liveness and anti-spoofing scores (what a Face Liveness frame needs). */
+  readonly liveness: boolean;
+}
+
+/** The key of an image's faces: `<sha256>:` then `e` with embeddings or `-`, then `l` with liveness scores or `-`. */
+type Key = `${string}:${'e' | '-'}${'l' | '-'}`;
+
+const keyOf = (digest: string, parts: AnalysisParts): Key =>
+  `${digest}:${parts.embeddings ? 'e' : '-'}${parts.liveness ? 'l' : '-'}`;
+
+/** Every combination of parts, the fullest first. */
+const ALL_PARTS: readonly AnalysisParts[] = [
+  { embeddings: true, liveness: true },
+  { embeddings: true, liveness: false },
+  { embeddings: false, liveness: true },
+  { embeddings: false, liveness: false },
+];
 
 export class FaceMemory<Face> {
   private readonly faces: RecentlyUsed<Key, Promise<Face[]>>;
 
-  /** @param capacity distinct analyses kept (one image may hold two: with and without embeddings) */
+  /** @param capacity distinct analyses kept (one image may hold several, with different parts) */
   constructor(capacity: number) {
     this.faces = new RecentlyUsed(capacity);
   }
@@ -26,18 +46,23 @@ export class FaceMemory<Face> {
    * @example
    * ```ts
    * const memory = new FaceMemory<EngineFace>(64);
-   * const faces = await memory.recall(image, false, (embeddings) => engine.detect(image, { embeddings }));
+   * const wanted = { embeddings: false, liveness: false };
+   * const faces = await memory.recall(image, wanted, (parts) => engine.analyse(image, parts));
    * ```
    */
-  recall(image: Uint8Array, embeddings: boolean, analyse: (embeddings: boolean) => Promise<Face[]>): Promise<Face[]> {
+  recall(
+    image: Uint8Array,
+    wanted: AnalysisParts,
+    analyse: (parts: AnalysisParts) => Promise<Face[]>,
+  ): Promise<Face[]> {
     const digest = FaceMemory.digest(image);
-    const keys: Key[] = embeddings ? [`${digest}:e`] : [`${digest}:e`, `${digest}:b`];
-    for (const key of keys) {
-      const known = this.faces.get(key);
+    for (const parts of ALL_PARTS) {
+      if ((wanted.embeddings && !parts.embeddings) || (wanted.liveness && !parts.liveness)) continue;
+      const known = this.faces.get(keyOf(digest, parts));
       if (known) return known;
     }
-    const key = keys[keys.length - 1] as Key;
-    const running = analyse(embeddings);
+    const key = keyOf(digest, wanted);
+    const running = analyse({ embeddings: wanted.embeddings, liveness: wanted.liveness });
     this.faces.set(key, running);
     running.catch(() => {
       if (this.faces.peek(key) === running) this.faces.delete(key);
@@ -45,9 +70,12 @@ export class FaceMemory<Face> {
     return running;
   }
 
-  /** Remembers faces (with embeddings) known without the models, e.g. those of an image's re-encoding. */
-  remember(image: Uint8Array, faces: readonly Face[]): void {
-    this.faces.set(`${FaceMemory.digest(image)}:e`, Promise.resolve([...faces]));
+  /**
+   * Remembers faces known without the models, e.g. those of an image's re-encoding, as an
+   * analysis with `parts` (embeddings and liveness scores unless told otherwise).
+   */
+  remember(image: Uint8Array, faces: readonly Face[], parts: AnalysisParts = ALL_PARTS[0] as AnalysisParts): void {
+    this.faces.set(keyOf(FaceMemory.digest(image), parts), Promise.resolve([...faces]));
   }
 
   /** Distinct analyses remembered (for tests). */

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import type { DetectOptions, EngineFace as PortEngineFace } from '../aws/rekognition/face-engine-port.ts';
 import { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
-import { FaceMemory } from './face-memory.ts';
+import { FaceMemory, type AnalysisParts } from './face-memory.ts';
 import type { WorkerReply, WorkerRequest } from './engine-worker.ts';
 import { requireHuman } from './packages.ts';
 import { calibrateSimilarity } from './similarity.ts';
@@ -174,14 +174,22 @@ async function decodeRgb(image: Uint8Array): Promise<RgbImage> {
 /** Images whose faces are remembered (one verification's document, selfie and liveness frames, several times over). */
 export const RECENT_IMAGES = 64;
 
-/** A copy the caller may change without changing what is remembered. */
-const copyFace = (face: EngineFace, withEmbedding: boolean): EngineFace => ({
-  ...face,
-  box: { ...face.box },
-  embedding: withEmbedding ? [...face.embedding] : [],
-  ...(face.pose ? { pose: { ...face.pose } } : {}),
-  ...(face.occlusion ? { occlusion: { ...face.occlusion } } : {}),
-});
+/**
+ * A copy the caller may change without changing what is remembered, with only the parts asked
+ * for (a remembered analysis may hold more).
+ */
+const copyFace = (face: EngineFace, parts: AnalysisParts): EngineFace => {
+  const { live, real, ...rest } = face;
+  return {
+    ...rest,
+    box: { ...face.box },
+    embedding: parts.embeddings ? [...face.embedding] : [],
+    ...(face.pose ? { pose: { ...face.pose } } : {}),
+    ...(face.occlusion ? { occlusion: { ...face.occlusion } } : {}),
+    ...(parts.liveness && live !== undefined ? { live } : {}),
+    ...(parts.liveness && real !== undefined ? { real } : {}),
+  };
+};
 
 type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
 
@@ -287,10 +295,10 @@ class WorkerFaceEngine implements FaceEngine {
   }
 
   detect(image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> {
-    const withEmbeddings = options.embeddings ?? true;
+    const wanted = { embeddings: options.embeddings ?? true, liveness: options.liveness ?? false };
     return this.recent
-      .recall(image, withEmbeddings, (embeddings) => this.detectNow(image, embeddings))
-      .then((faces) => faces.map((face) => copyFace(face, withEmbeddings)));
+      .recall(image, wanted, (parts) => this.detectNow(image, parts))
+      .then((faces) => faces.map((face) => copyFace(face, wanted)));
   }
 
   similarity(a: number[], b: number[]): number {
@@ -305,14 +313,15 @@ class WorkerFaceEngine implements FaceEngine {
     throw new FaceEngineLoadError('the face engine did not report its memory', 'worker');
   }
 
-  private async detectNow(image: Uint8Array, embeddings: boolean): Promise<EngineFace[]> {
+  private async detectNow(image: Uint8Array, { embeddings, liveness }: AnalysisParts): Promise<EngineFace[]> {
     this.analysed += 1;
     const { data, width, height } = await decodeRgb(image);
     // A copy the worker owns (sharp's buffer may share its memory with others).
     const pixels = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-    const reply = await this.request({ id: this.nextId++, kind: 'detect', pixels, width, height, embeddings }, [
-      pixels,
-    ]);
+    const reply = await this.request(
+      { id: this.nextId++, kind: 'detect', pixels, width, height, embeddings, liveness },
+      [pixels],
+    );
     if ('faces' in reply) return reply.faces;
     throw new Error('the face engine answered a detection without faces');
   }

@@ -30,6 +30,11 @@ export interface DetectOptions {
    * matter, as for DetectFaces: `embedding` may then be empty. (default: true)
    */
   readonly embeddings?: boolean;
+  /**
+   * Compute the liveness and anti-spoofing scores (`live`, `real`); only Face Liveness frames
+   * need them, so faces found without them carry neither. (default: false)
+   */
+  readonly liveness?: boolean;
 }
 
 /** A face detector and matcher. */

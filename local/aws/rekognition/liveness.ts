@@ -253,7 +253,8 @@ export async function completeLivenessSession(
   sessions.save(session);
   try {
     const detected: DetectedFrame[] = [];
-    for (const frame of frames) detected.push({ prompt: frame.prompt, faces: await engine.detect(frame.image) });
+    for (const frame of frames)
+      detected.push({ prompt: frame.prompt, faces: await engine.detect(frame.image, { liveness: true }) });
     const verdict = judgeLiveness(detected, (a, b) => engine.similarity(a, b));
     session.evidence = verdict.evidence;
     if (verdict.finding) session.finding = verdict.finding;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +84,7 @@ describe('offline face engine on the face-api sample photos', () => {
     const image = await readSample(name);
 
     // Act
-    const faces = await engine.detect(image);
+    const faces = await engine.detect(image, { liveness: true });
 
     // Assess
     expect(faces).toHaveLength(people);
@@ -101,6 +102,55 @@ describe('offline face engine on the face-api sample photos', () => {
       expect(face.live).toBeGreaterThanOrEqual(0);
       expect(face.real).toBeLessThanOrEqual(1);
       expect(face.occlusion).toBeUndefined();
+    }
+  });
+
+  it('runs the liveness and anti-spoofing models only when asked, in the worker and through the engine', async () => {
+    // Prepare: the worker's entry started on its own, and an image neither has seen
+    const { data, info } = await sharp(await readSample('sample2.jpg'))
+      .resize({ width: 800 })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const worker = new Worker(new URL('../../../local/face-engine/engine-worker.mjs', import.meta.url), {
+      execArgv: [],
+    });
+    const ask = (id: number, liveness: boolean) =>
+      new Promise<{ faces?: EngineFace[]; error?: string }>((resolve) => {
+        worker.once('message', resolve);
+        const pixels = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+        worker.postMessage(
+          { id, kind: 'detect', pixels, width: info.width, height: info.height, embeddings: false, liveness },
+          [pixels],
+        );
+      });
+    const fresh = await sharp(await readSample('sample2.jpg'))
+      .resize({ width: 820 })
+      .jpeg()
+      .toBuffer();
+
+    try {
+      // Act
+      const without = await ask(1, false);
+      const withScores = await ask(2, true);
+      const plain = await engine.detect(fresh, { embeddings: false });
+      const scored = await engine.detect(fresh, { embeddings: false, liveness: true });
+      const plainAgain = await engine.detect(fresh, { embeddings: false });
+
+      // Assess: the same faces; the scores only where asked for, and never from memory unasked
+      expect(without.faces?.length).toBeGreaterThan(0);
+      expect(withScores.faces).toHaveLength(without.faces?.length ?? -1);
+      for (const face of without.faces ?? []) expect([face.live, face.real]).toEqual([undefined, undefined]);
+      for (const face of withScores.faces ?? []) {
+        expect(face.live).toBeGreaterThanOrEqual(0);
+        expect(face.real).toBeGreaterThanOrEqual(0);
+      }
+      expect(plain.length).toBeGreaterThan(0);
+      expect(scored).toHaveLength(plain.length);
+      for (const face of [...plain, ...plainAgain]) expect([face.live, face.real]).toEqual([undefined, undefined]);
+      for (const face of scored) expect(typeof face.live === 'number' && typeof face.real === 'number').toBe(true);
+    } finally {
+      await worker.terminate();
     }
   });
 

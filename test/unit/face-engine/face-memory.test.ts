@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FaceMemory } from '../../../local/face-engine/face-memory.ts';
+import { FaceMemory, type AnalysisParts } from '../../../local/face-engine/face-memory.ts';
 
 interface Face {
   readonly id: string;
@@ -9,9 +9,15 @@ interface Face {
 const image = (byte: number): Uint8Array => new Uint8Array([byte, byte, byte]);
 const faceOf = (name: string, embeddings: boolean): Face => ({ id: name, embedding: embeddings ? [1, 2] : [] });
 
+/** Parts of an analysis: boxes only, with embeddings, with liveness scores, with both. */
+const BOXES: AnalysisParts = { embeddings: false, liveness: false };
+const EMBEDDINGS: AnalysisParts = { embeddings: true, liveness: false };
+const LIVENESS: AnalysisParts = { embeddings: false, liveness: true };
+const BOTH: AnalysisParts = { embeddings: true, liveness: true };
+
 /** An analysis that records what it was asked. */
 function analyser(name: string) {
-  return vi.fn(async (embeddings: boolean) => [faceOf(name, embeddings)]);
+  return vi.fn(async (parts: AnalysisParts) => [faceOf(name, parts.embeddings)]);
 }
 
 describe('FaceMemory', () => {
@@ -21,13 +27,13 @@ describe('FaceMemory', () => {
     const analyse = analyser('a');
 
     // Act
-    const boxes = await memory.recall(image(1), false, analyse);
-    const boxesAgain = await memory.recall(image(1), false, analyse);
-    const withEmbeddings = await memory.recall(image(1), true, analyse);
-    const boxesAfter = await memory.recall(image(1), false, analyse);
+    const boxes = await memory.recall(image(1), BOXES, analyse);
+    const boxesAgain = await memory.recall(image(1), BOXES, analyse);
+    const withEmbeddings = await memory.recall(image(1), EMBEDDINGS, analyse);
+    const boxesAfter = await memory.recall(image(1), BOXES, analyse);
 
     // Assess: boxes do not answer an embedding request; faces with embeddings answer both.
-    expect(analyse.mock.calls).toEqual([[false], [true]]);
+    expect(analyse.mock.calls).toEqual([[BOXES], [EMBEDDINGS]]);
     expect(boxes).toEqual([faceOf('a', false)]);
     expect(boxesAgain).toBe(boxes);
     expect(withEmbeddings).toEqual([faceOf('a', true)]);
@@ -41,8 +47,8 @@ describe('FaceMemory', () => {
 
     // Act: two copies of the same bytes, asked at once.
     const [first, second] = await Promise.all([
-      memory.recall(image(7), true, analyse),
-      memory.recall(Uint8Array.from(image(7)), true, analyse),
+      memory.recall(image(7), EMBEDDINGS, analyse),
+      memory.recall(Uint8Array.from(image(7)), EMBEDDINGS, analyse),
     ]);
 
     // Assess
@@ -59,8 +65,8 @@ describe('FaceMemory', () => {
     const analyse = analyser('a');
 
     // Act
-    await expect(memory.recall(image(2), true, failing)).rejects.toThrow('worker stopped');
-    const faces = await memory.recall(image(2), true, analyse);
+    await expect(memory.recall(image(2), EMBEDDINGS, failing)).rejects.toThrow('worker stopped');
+    const faces = await memory.recall(image(2), EMBEDDINGS, analyse);
 
     // Assess
     expect(failing).toHaveBeenCalledTimes(1);
@@ -73,18 +79,40 @@ describe('FaceMemory', () => {
     // Prepare
     const memory = new FaceMemory<Face>(2);
     const analyse = analyser('a');
-    await memory.recall(image(1), true, analyse);
-    await memory.recall(image(2), true, analyse);
-    await memory.recall(image(1), true, analyse); // image 1 is now the most recent
+    await memory.recall(image(1), EMBEDDINGS, analyse);
+    await memory.recall(image(2), EMBEDDINGS, analyse);
+    await memory.recall(image(1), EMBEDDINGS, analyse); // image 1 is now the most recent
 
     // Act
-    await memory.recall(image(3), true, analyse); // evicts image 2
-    await memory.recall(image(1), true, analyse);
-    await memory.recall(image(2), true, analyse);
+    await memory.recall(image(3), EMBEDDINGS, analyse); // evicts image 2
+    await memory.recall(image(1), EMBEDDINGS, analyse);
+    await memory.recall(image(2), EMBEDDINGS, analyse);
 
     // Assess: 1, 2, 3 analysed once each, then 2 again after it was forgotten.
     expect(analyse).toHaveBeenCalledTimes(4);
     expect(memory.size).toBe(2);
+  });
+
+  it('answers a request from an analysis with at least the parts it wants, and analyses again for more', async () => {
+    // Prepare
+    const memory = new FaceMemory<Face>(8);
+    const analyse = analyser('a');
+
+    // Act: embeddings first; then liveness scores (not in it); then anything (in the fullest)
+    const withEmbeddings = await memory.recall(image(5), EMBEDDINGS, analyse);
+    const scored = await memory.recall(image(5), LIVENESS, analyse);
+    const both = await memory.recall(image(5), BOTH, analyse);
+    const answers = await Promise.all(
+      [BOXES, EMBEDDINGS, LIVENESS, BOTH].map((parts) => memory.recall(image(5), parts, analyse)),
+    );
+
+    // Assess: the embeddings analysis answers neither liveness request; what each asked is what ran
+    expect(analyse.mock.calls).toEqual([[EMBEDDINGS], [LIVENESS], [BOTH]]);
+    expect(scored).not.toBe(withEmbeddings);
+    expect(answers[0]).toBe(both);
+    expect(answers[1]).toBe(both);
+    expect(answers[2]).toBe(both);
+    expect(answers[3]).toBe(both);
   });
 
   it('answers from faces it was told about, with or without embeddings, without analysing', async () => {
@@ -94,8 +122,8 @@ describe('FaceMemory', () => {
     memory.remember(image(9), [faceOf('told', true)]);
 
     // Act
-    const withEmbeddings = await memory.recall(image(9), true, analyse);
-    const boxes = await memory.recall(image(9), false, analyse);
+    const withEmbeddings = await memory.recall(image(9), EMBEDDINGS, analyse);
+    const boxes = await memory.recall(image(9), BOXES, analyse);
 
     // Assess
     expect(analyse).not.toHaveBeenCalled();
