@@ -7,6 +7,26 @@ import { describe, expect, it } from 'vitest';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * Runs an ES module `script` in a Node process outside the test runner (aws-cdk-lib hooks the
+ * built-ins only there: no NODE_ENV=test, no CDK_NO_PERF_BUILTINS); expects it to succeed and
+ * returns the last line it printed.
+ */
+function lastLineOutsideTests(script: string): string {
+  const env = { ...process.env };
+  delete env.NODE_ENV;
+  delete env.CDK_NO_PERF_BUILTINS;
+  delete env.VITEST;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  expect(run.status, run.stderr.slice(-2000)).toBe(0);
+  return run.stdout.trim().split('\n').at(-1) ?? '';
+}
+
 describe('local synthesis', () => {
   it("leaves the runtime process's fs and child_process functions as Node made them", () => {
     // Prepare: a process outside the test runner (aws-cdk-lib hooks the built-ins there only), and
@@ -28,23 +48,11 @@ describe('local synthesis', () => {
         stacks: result.stacks.length,
         replaced: [fsMod.readFileSync !== before.readFileSync, fsMod.writeFileSync !== before.writeFileSync, cpMod.spawn !== before.spawn],
       }));`;
-    const env = { ...process.env };
-    delete env.NODE_ENV;
-    delete env.CDK_NO_PERF_BUILTINS;
-    delete env.VITEST;
-
     try {
       // Act
-      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: REPO_ROOT,
-        env,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const line = lastLineOutsideTests(script);
 
       // Assess
-      expect(run.status, run.stderr.slice(-2000)).toBe(0);
-      const line = run.stdout.trim().split('\n').at(-1) ?? '';
       expect(JSON.parse(line)).toEqual({ cached: false, stacks: expect.any(Number), replaced: [false, false, false] });
       expect((JSON.parse(line) as { stacks: number }).stacks).toBeGreaterThan(0);
     } finally {
@@ -61,21 +69,11 @@ describe('local synthesis', () => {
       await import(${JSON.stringify(join(REPO_ROOT, 'bench/e2e.ts'))});
       await import('aws-cdk-lib');
       console.log(JSON.stringify({ replaced: require('node:fs').readFileSync !== before }));`;
-    const env = { ...process.env };
-    delete env.NODE_ENV;
-    delete env.CDK_NO_PERF_BUILTINS;
-    delete env.VITEST;
 
     // Act
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      env,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const line = lastLineOutsideTests(script);
 
     // Assess
-    expect(run.status, run.stderr.slice(-2000)).toBe(0);
-    expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '')).toEqual({ replaced: false });
+    expect(JSON.parse(line)).toEqual({ replaced: false });
   }, 150_000);
 });
