@@ -10,7 +10,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { negotiateLanguage } from '../../../domain/reason-catalog/index.ts';
+import { negotiateLanguage } from '../../../domain/reason-catalog/languages.ts';
 import type { Role } from '../../../domain/verification.ts';
 import { acceptLanguage } from './accept-language.ts';
 import { callerIdentity } from './caller-identity.ts';
