@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +23,7 @@ const WITHIN_BUDGET = [
   'lambdas/handlers/http/claim-case.ts',
   'lambdas/handlers/http/case-audit.ts',
   'lambdas/handlers/http/get-export.ts',
+  'lambdas/handlers/http/reject-export.ts',
   'lambdas/handlers/auth/pre-token-generation.ts',
   'lambdas/handlers/workflow/load-attempt.ts',
   'lambdas/handlers/workflow/decide.ts',
@@ -49,6 +50,12 @@ const ZOD_MINI = [
 ] as const;
 const ZOD_MINI_MAX_BYTES = 30 * 1024;
 
+/** The status view describes reasons in the caller's language; the others only negotiate it for their errors. */
+const DESCRIBES_REASONS = 'lambdas/handlers/http/get-verification.ts';
+const NEGOTIATES_ONLY = ['lambdas/handlers/http/reject-export.ts', 'lambdas/handlers/http/claim-case.ts'] as const;
+/** A message of the reason catalog in each of its languages, as esbuild writes it (non-ASCII escaped). */
+const CATALOG_TEXTS = ['Photo too blurry', '\\u7167\\u7247\\u592A\\u6A21\\u7CCA' /* 照片太模糊 */];
+
 const RECONCILER = 'lambdas/handlers/maintenance/reconciler.ts';
 
 function fn(entry: string): AppFunction {
@@ -59,6 +66,8 @@ const entries = [
   ...WITHIN_BUDGET,
   ...WORKFLOW_CLIENTS.map(([step]) => `lambdas/handlers/workflow/${step}.ts`),
   ...ZOD_MINI,
+  DESCRIBES_REASONS,
+  ...NEGOTIATES_ONLY,
   RECONCILER,
 ].filter((entry, index, all) => all.indexOf(entry) === index);
 const built = new Map<string, BuiltBundle>();
@@ -116,6 +125,18 @@ describe('bundle budget', () => {
     const zod = bundle.composition.find((part) => part.source === 'zod');
     expect(zod?.bytes ?? 0).toBeGreaterThan(0);
     expect(zod?.bytes).toBeLessThanOrEqual(ZOD_MINI_MAX_BYTES);
+  });
+
+  it.each(NEGOTIATES_ONLY)("%s carries no language's reason texts, only the language negotiation", (entry) => {
+    // Act
+    const code = readFileSync(bundleOf(entry).file, 'utf8');
+    const statusView = readFileSync(bundleOf(DESCRIBES_REASONS).file, 'utf8');
+
+    // Assess: the status view, which describes reasons, carries them all
+    for (const text of CATALOG_TEXTS) {
+      expect(code).not.toContain(text);
+      expect(statusView).toContain(text);
+    }
   });
 
   it('keeps the reconciler free of the quality gate and sharp (it would not load on Lambda)', () => {
