@@ -42,7 +42,7 @@ import {
   type LivenessFrame,
 } from './rekognition/liveness.ts';
 import { FaceEngineLoadError } from '../face-engine/errors.ts';
-import { FaceMemory, type AnalysisParts } from '../face-engine/face-memory.ts';
+import { analysisParts, FaceMemory, type AnalysisParts } from '../face-engine/face-memory.ts';
 import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
 
@@ -158,9 +158,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
   // vault, so they come from memory. (`kyc check`, which only detects, uses the engine directly.)
   const memory = new FaceMemory<EngineFace>(DETECTION_CACHE_SIZE);
   const detect = (image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> =>
-    memory.recall(image, { embeddings: options.embeddings ?? true, liveness: options.liveness ?? false }, (parts) =>
-      detectUncached(image, parts),
-    );
+    memory.recall(image, analysisParts(options), (parts) => detectUncached(image, parts));
   /** Faces known without the models (a liveness reference image is its frame, re-encoded). */
   const remember = (image: Uint8Array, faces: readonly EngineFace[]): void => memory.remember(image, faces);
   const greys = new GreyImageMemory(GREY_IMAGES_KEPT);

@@ -23,9 +23,20 @@ type Key = `${string}:${'e' | '-'}${'l' | '-'}`;
 const keyOf = (digest: string, parts: AnalysisParts): Key =>
   `${digest}:${parts.embeddings ? 'e' : '-'}${parts.liveness ? 'l' : '-'}`;
 
+/**
+ * The parts a detection asks for: embeddings unless told otherwise, liveness scores only when
+ * asked (the defaults of the local Rekognition's `DetectOptions`).
+ */
+export function analysisParts(options: { readonly embeddings?: boolean; readonly liveness?: boolean }): AnalysisParts {
+  return { embeddings: options.embeddings ?? true, liveness: options.liveness ?? false };
+}
+
+/** Everything an analysis can compute. */
+const FULL_ANALYSIS: AnalysisParts = { embeddings: true, liveness: true };
+
 /** Every combination of parts, the fullest first. */
 const ALL_PARTS: readonly AnalysisParts[] = [
-  { embeddings: true, liveness: true },
+  FULL_ANALYSIS,
   { embeddings: true, liveness: false },
   { embeddings: false, liveness: true },
   { embeddings: false, liveness: false },
@@ -62,7 +73,7 @@ export class FaceMemory<Face> {
       if (known) return known;
     }
     const key = keyOf(digest, wanted);
-    const running = analyse({ embeddings: wanted.embeddings, liveness: wanted.liveness });
+    const running = analyse(wanted);
     this.faces.set(key, running);
     running.catch(() => {
       if (this.faces.peek(key) === running) this.faces.delete(key);
@@ -74,7 +85,7 @@ export class FaceMemory<Face> {
    * Remembers faces known without the models, e.g. those of an image's re-encoding, as an
    * analysis with `parts` (embeddings and liveness scores unless told otherwise).
    */
-  remember(image: Uint8Array, faces: readonly Face[], parts: AnalysisParts = ALL_PARTS[0] as AnalysisParts): void {
+  remember(image: Uint8Array, faces: readonly Face[], parts: AnalysisParts = FULL_ANALYSIS): void {
     this.faces.set(keyOf(FaceMemory.digest(image), parts), Promise.resolve([...faces]));
   }
 

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import type { DetectOptions, EngineFace as PortEngineFace } from '../aws/rekognition/face-engine-port.ts';
 import { FaceEngineImageError, FaceEngineLoadError } from './errors.ts';
-import { FaceMemory, type AnalysisParts } from './face-memory.ts';
+import { analysisParts, FaceMemory, type AnalysisParts } from './face-memory.ts';
 import type { WorkerReply, WorkerRequest } from './engine-worker.ts';
 import { requireHuman } from './packages.ts';
 import { calibrateSimilarity } from './similarity.ts';
@@ -295,7 +295,7 @@ class WorkerFaceEngine implements FaceEngine {
   }
 
   detect(image: Uint8Array, options: DetectOptions = {}): Promise<EngineFace[]> {
-    const wanted = { embeddings: options.embeddings ?? true, liveness: options.liveness ?? false };
+    const wanted = analysisParts(options);
     return this.recent
       .recall(image, wanted, (parts) => this.detectNow(image, parts))
       .then((faces) => faces.map((face) => copyFace(face, wanted)));

@@ -228,8 +228,8 @@ export class VerificationRepository {
 
   /**
    * The verification and every attempt with its documents, in one strongly consistent Query
-   * (`A#` up to `META`: the attempt and document items sort before the verification's, and
-   * the only other item that can lie between them, a legal hold's `HOLD`, is skipped). A Query
+   * (`A#` up to `META`: the attempt and document items sort before the verification's; the
+   * other items in between, checks and a legal hold's `HOLD`, are not attempts or documents). A Query
    * reads its range in sort-key order, so the attempts are read before the verification, as
    * `listAttempts` then `getVerification` would read them, with one request instead of two.
    */
@@ -238,7 +238,7 @@ export class VerificationRepository {
     const meta = items.find((item) => item.sk === VERIFICATION_SK);
     return {
       verification: meta ? recordFrom<VerificationRecord>(meta) : undefined,
-      attempts: attemptsFrom(items.filter((item) => typeof item.sk === 'string' && item.sk.startsWith('A#'))),
+      attempts: attemptsFrom(items),
     };
   }
 
@@ -382,7 +382,7 @@ function statusIndexKeys(status: VerificationStatus, updatedAt: string, verifica
   return { gsi1pk: `STATUS#${status}`, gsi1sk: `${updatedAt}#${verificationId}` };
 }
 
-/** Attempts with their documents, oldest attempt first, from the `A#` items of a verification. */
+/** Attempts with their documents, oldest attempt first, from a verification's items (others are skipped). */
 function attemptsFrom(items: readonly Record<string, unknown>[]): AttemptWithDocuments[] {
   const attempts = items.filter((item) => item.entity === 'attempt').map((item) => recordFrom<AttemptRecord>(item));
   const documents = items.filter((item) => item.entity === 'document').map((item) => recordFrom<DocumentRecord>(item));
