@@ -328,17 +328,22 @@ export class DynamoDbStreamPoller {
     const tail = this.tails.get(shardId);
     this.tails.delete(shardId);
     let iterator = tail ?? (await this.iteratorFor(streamArn, shardId));
+    let kept = tail !== undefined;
     while (iterator && !this.stopped) {
       let output;
       try {
         output = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: state.limit }));
       } catch (error) {
-        if (error instanceof ExpiredIteratorException) {
+        // An expired iterator, or a kept one the stream no longer reads from (DynamoDB Local
+        // may answer it TrimmedDataAccessException): start again after the checkpoint.
+        if (error instanceof ExpiredIteratorException || kept) {
+          kept = false;
           iterator = await this.iteratorFor(streamArn, shardId);
           continue;
         }
         throw error;
       }
+      kept = false;
       const records = output.Records ?? [];
       if (records.length === 0) {
         // Read to the end: the next poll goes on from here. A closed shard has no next iterator:

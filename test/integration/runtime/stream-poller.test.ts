@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient, GetRecordsCommand, TrimmedDataAccessException } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localClientConfig } from '../../../local/aws/client-config.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/aws/dynamodb-local.ts';
@@ -187,6 +187,42 @@ describe('DynamoDbStreamPoller (local event source mapping on a DynamoDB stream)
       for (const spy of spies) spy.mockRestore();
       await poller.stop();
     }
+  });
+
+  it('starts again after the checkpoint when the iterator it kept no longer reads, losing and repeating nothing', async () => {
+    // Prepare: a stream read to its end, then a record written, and the kept iterator refused
+    // once as DynamoDB Local refused one under load (TrimmedDataAccessException)
+    const table = await tableWith(['a']);
+    const { poller, delivered } = pollerOf(table);
+    await poller.poll();
+    await putKeys(table, ['b']);
+    const send = DynamoDBStreamsClient.prototype.send;
+    let refused = 0;
+    const spy = vi.spyOn(DynamoDBStreamsClient.prototype, 'send').mockImplementation(function (
+      this: DynamoDBStreamsClient,
+      ...args: never[]
+    ) {
+      if (refused === 0 && (args[0] as unknown) instanceof GetRecordsCommand) {
+        refused += 1;
+        return Promise.reject(
+          new TrimmedDataAccessException({ message: 'read past the oldest stream record', $metadata: {} }),
+        );
+      }
+      return (send as (...rest: never[]) => unknown).apply(this, args);
+    } as typeof send);
+
+    try {
+      // Act
+      await poller.poll();
+      await poller.poll();
+    } finally {
+      spy.mockRestore();
+      await poller.stop();
+    }
+
+    // Assess
+    expect(refused).toBe(1);
+    expect(delivered).toEqual([{ keys: ['a'] }, { keys: ['b'] }]);
   });
 
   it('lets a batch smaller than the batch size gather for the batching window, and drain does not wait', async () => {
