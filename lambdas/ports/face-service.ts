@@ -12,6 +12,14 @@ export interface ImageRef {
   readonly versionId?: string;
 }
 
+/** A part of an image, in fractions of its width and height (0..1). */
+export interface ImageRegion {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface FaceMatch {
   /** Similarity (0-100) of the best face match; 0 when no face of the target matches. */
   readonly similarity: number;
@@ -32,6 +40,9 @@ export interface FaceService {
   searchFaces(image: ImageRef, threshold: number): Promise<FaceSearchHit[]>;
   /** Adds the face of `image` to the collection for `userId`, for future duplicate searches. */
   indexFace(image: ImageRef, userId: string): Promise<{ faceId: string }>;
-  /** Text lines detected in `image` (OCR), top to bottom. */
-  detectText(image: ImageRef): Promise<string[]>;
+  /**
+   * Text lines detected in `image` (OCR), top to bottom; with `region`, only the lines of words
+   * lying more than half inside it (Rekognition's regions of interest).
+   */
+  detectText(image: ImageRef, region?: ImageRegion): Promise<string[]>;
 }

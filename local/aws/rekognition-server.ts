@@ -45,6 +45,7 @@ import { FaceEngineLoadError } from '../face-engine/errors.ts';
 import { analysisParts, FaceMemory, type AnalysisParts } from '../face-engine/face-memory.ts';
 import { LIVENESS_PROMPTS, type LivenessPrompt } from '../face-engine/liveness-score.ts';
 import { TextDetector } from './rekognition/text-detection.ts';
+import { regionsOfInterest } from './rekognition/text-regions.ts';
 
 export type { EngineFace, FaceEngine } from './rekognition/face-engine-port.ts';
 export {
@@ -206,15 +207,13 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
     },
     async DetectText(input) {
       const image = await resolveImage(input, 'Image', s3);
-      const wordFilter = optionalObject(
-        optionalObject(input, 'Filters', invalidParameter) ?? {},
-        'WordFilter',
-        invalidParameter,
-      );
-      const minConfidence = wordFilter
+      const filters = optionalObject(input, 'Filters', invalidParameter) ?? {};
+      const wordFilter = optionalObject(filters, 'WordFilter', invalidParameter);
+      const minWordConfidence = wordFilter
         ? (optionalNumber(wordFilter, 'MinConfidence', 0, 100, invalidParameter) ?? 0)
         : 0;
-      return { TextDetections: await text.detect(image, minConfidence), TextModelVersion: '3.0' };
+      const regions = regionsOfInterest(filters.RegionsOfInterest);
+      return { TextDetections: await text.detect(image, { minWordConfidence, regions }), TextModelVersion: '3.0' };
     },
     CreateFaceLivenessSession(input) {
       const settings = optionalObject(input, 'Settings', invalidParameter) ?? {};

@@ -24,7 +24,7 @@ import type { WorkflowDeps } from '../../lambdas/handlers/workflow/deps.ts';
 import type { AuditLog } from '../../lambdas/ports/audit-log.ts';
 import type { Clock } from '../../lambdas/ports/clock.ts';
 import type { EvidenceVault } from '../../lambdas/ports/evidence-vault.ts';
-import type { FaceSearchHit, FaceService, ImageRef } from '../../lambdas/ports/face-service.ts';
+import type { FaceSearchHit, FaceService, ImageRef, ImageRegion } from '../../lambdas/ports/face-service.ts';
 import type { LivenessSessionResult, LivenessService } from '../../lambdas/ports/liveness.ts';
 import type { ReviewEscalation, StatusChange, StatusEvents } from '../../lambdas/ports/status-events.ts';
 import type { ReviewCompleter } from '../../lambdas/ports/workflow.ts';
@@ -279,9 +279,14 @@ export class FakeFaceService implements FaceService {
     this.indexed.push({ key: image.key, userId });
     return { faceId: `face-${this.indexed.length}` };
   }
-  async detectText(_image: ImageRef) {
+  /** Every DetectText call: the image's key and the region read (`undefined`: the whole image). */
+  readonly textReads: Array<{ key: string; region?: ImageRegion }> = [];
+  /** Per-call text lines; `undefined` falls back to `textLines`. */
+  textLinesFor: (image: ImageRef, region?: ImageRegion) => string[] | undefined = () => undefined;
+  async detectText(image: ImageRef, region?: ImageRegion) {
     this.fail('detectText');
-    return this.textLines;
+    this.textReads.push({ key: image.key, ...(region ? { region } : {}) });
+    return this.textLinesFor(image, region) ?? this.textLines;
   }
 }
 

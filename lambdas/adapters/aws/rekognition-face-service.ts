@@ -18,7 +18,7 @@ import {
   SearchFacesByImageCommand,
   type Image,
 } from '@aws-sdk/client-rekognition';
-import type { FaceSearchHit, FaceService, ImageRef } from '../../ports/face-service.ts';
+import type { FaceSearchHit, FaceService, ImageRef, ImageRegion } from '../../ports/face-service.ts';
 import type { ProcessorLog, ProcessorPurpose } from '../../ports/processor-log.ts';
 
 export interface RekognitionFaceServiceOptions {
@@ -168,9 +168,18 @@ export class RekognitionFaceService implements FaceService {
     return { faceId };
   }
 
-  async detectText(ref: ImageRef): Promise<string[]> {
+  async detectText(ref: ImageRef, region?: ImageRegion): Promise<string[]> {
+    const filters = region
+      ? {
+          Filters: {
+            RegionsOfInterest: [
+              { BoundingBox: { Left: region.left, Top: region.top, Width: region.width, Height: region.height } },
+            ],
+          },
+        }
+      : {};
     const output = await this.sendLogged('DetectText', 'document_data', [ref], () =>
-      this.client.send(new DetectTextCommand({ Image: image(ref) })),
+      this.client.send(new DetectTextCommand({ Image: image(ref), ...filters })),
     );
     return (output.TextDetections ?? [])
       .filter((d) => d.Type === 'LINE' && d.DetectedText)

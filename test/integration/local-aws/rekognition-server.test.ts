@@ -562,6 +562,119 @@ describe('local Rekognition', () => {
     });
   });
 
+  describe('DetectText regions of interest', () => {
+    // Two lines in the upper half, two in the lower; the words of the last line sit at known x.
+    const page = () =>
+      sharp(
+        Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="600"><rect width="100%" height="100%" fill="white"/>
+        <text x="40" y="90" font-family="DejaVu Sans" font-size="44">PASSPORT OFFICE</text>
+        <text x="40" y="200" font-family="DejaVu Sans" font-size="44">SURNAME MARTIN</text>
+        <text x="40" y="420" font-family="DejaVu Sans Mono" font-size="44">P&lt;GBRMARTIN&lt;&lt;ANNA</text>
+        <text x="40" y="530" font-family="DejaVu Sans" font-size="44">ALPHA</text>
+        <text x="600" y="530" font-family="DejaVu Sans" font-size="44">OMEGA</text></svg>`),
+      )
+        .png()
+        .toBuffer();
+    const lines = (detections: { Type?: string; DetectedText?: string }[] | undefined) =>
+      (detections ?? []).filter((detection) => detection.Type === 'LINE').map((detection) => detection.DetectedText);
+
+    it('reads only the words inside the region, with their geometry in the whole image', async () => {
+      // Act
+      const whole = await rekognition.send(new DetectTextCommand({ Image: { Bytes: await page() } }));
+      const lower = await rekognition.send(
+        new DetectTextCommand({
+          Image: { Bytes: await page() },
+          Filters: { RegionsOfInterest: [{ BoundingBox: { Left: 0, Top: 0.5, Width: 1, Height: 0.5 } }] },
+        }),
+      );
+
+      // The same page stored on its side with an EXIF orientation that turns it upright
+      const sideways = await sharp(
+        await sharp(await page())
+          .rotate(-90)
+          .jpeg({ quality: 95 })
+          .toBuffer(),
+      )
+        .withMetadata({ orientation: 6 })
+        .jpeg({ quality: 95 })
+        .toBuffer();
+      const lowerUpright = await rekognition.send(
+        new DetectTextCommand({
+          Image: { Bytes: sideways },
+          Filters: { RegionsOfInterest: [{ BoundingBox: { Left: 0, Top: 0.5, Width: 1, Height: 0.5 } }] },
+        }),
+      );
+
+      // Assess
+      expect(lines(whole.TextDetections)).toEqual([
+        'PASSPORT OFFICE',
+        'SURNAME MARTIN',
+        'P<GBRMARTIN<<ANNA',
+        'ALPHA OMEGA',
+      ]);
+      expect(lines(lower.TextDetections)).toEqual(['P<GBRMARTIN<<ANNA', 'ALPHA OMEGA']);
+      expect(lines(lowerUpright.TextDetections)).toEqual(['P<GBRMARTIN<<ANNA', 'ALPHA OMEGA']);
+      const boxOf = (output: typeof whole, text: string) =>
+        output.TextDetections?.find((detection) => detection.DetectedText === text)?.Geometry?.BoundingBox;
+      for (const text of ['P<GBRMARTIN<<ANNA', 'OMEGA']) {
+        const [a, b] = [boxOf(whole, text), boxOf(lower, text)];
+        expect(b?.Top).toBeGreaterThan(0.5);
+        expect(Math.abs((a?.Top ?? 0) - (b?.Top ?? 1))).toBeLessThan(0.01);
+        expect(Math.abs((a?.Left ?? 0) - (b?.Left ?? 1))).toBeLessThan(0.01);
+        expect(Math.abs((a?.Height ?? 0) - (b?.Height ?? 1))).toBeLessThan(0.01);
+      }
+      const words = lower.TextDetections?.filter((detection) => detection.Type === 'WORD') ?? [];
+      expect(words.map((word) => word.ParentId)).toEqual([0, 1, 1]);
+      expect(words.map((word) => word.Id)).toEqual([2, 3, 4]);
+    });
+
+    it('keeps a word more than half inside a box or a polygon, and the line spans the words kept', async () => {
+      // Act: a box ending halfway through the gap between ALPHA and OMEGA, then a triangle
+      // holding the lower left corner only
+      const box = await rekognition.send(
+        new DetectTextCommand({
+          Image: { Bytes: await page() },
+          Filters: { RegionsOfInterest: [{ BoundingBox: { Left: 0, Top: 0.8, Width: 0.4, Height: 0.2 } }] },
+        }),
+      );
+      const triangle = await rekognition.send(
+        new DetectTextCommand({
+          Image: { Bytes: await page() },
+          Filters: {
+            RegionsOfInterest: [
+              {
+                Polygon: [
+                  { X: 0, Y: 0.6 },
+                  { X: 0.5, Y: 1 },
+                  { X: 0, Y: 1 },
+                ],
+              },
+            ],
+          },
+        }),
+      );
+
+      // Assess
+      expect(lines(box.TextDetections)).toEqual(['ALPHA']);
+      const line = box.TextDetections?.find((detection) => detection.Type === 'LINE')?.Geometry?.BoundingBox;
+      expect((line?.Left ?? 0) + (line?.Width ?? 1)).toBeLessThan(0.4);
+      expect(lines(triangle.TextDetections)).toEqual(['ALPHA']);
+    });
+
+    it.each([
+      ['eleven regions', Array.from({ length: 11 }, () => ({ BoundingBox: { Left: 0, Top: 0, Width: 1, Height: 1 } }))],
+      ['a region with neither shape', [{}]],
+      ['a coordinate outside 0..1', [{ BoundingBox: { Left: 0, Top: 1.5, Width: 1, Height: 1 } }]],
+    ])('refuses %s with InvalidParameterException', async (_name, regions) => {
+      // Act / Assess
+      await expect(
+        rekognition.send(
+          new DetectTextCommand({ Image: { Bytes: await page() }, Filters: { RegionsOfInterest: regions } }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    });
+  });
+
   describe('face engine failures', () => {
     it('answers a clear InternalServerError when the engine cannot be loaded, and retries the load', async () => {
       // Prepare

@@ -120,6 +120,21 @@ describe('RekognitionFaceService', () => {
 
     // Act / Assess
     expect(await faces.detectText(portrait)).toEqual(['first', 'second']);
+    expect(rekognition.commandCalls(DetectTextCommand)[0]?.args[0].input.Filters).toBeUndefined();
+  });
+
+  it('asks for a region of interest as a bounding box filter', async () => {
+    // Prepare
+    rekognition.on(DetectTextCommand).resolves({ TextDetections: [] });
+
+    // Act
+    await faces.detectText(portrait, { left: 0, top: 0.5, width: 1, height: 0.5 });
+
+    // Assess
+    expect(rekognition.commandCalls(DetectTextCommand)[0]?.args[0].input).toMatchObject({
+      Image: { S3Object: { Name: portrait.key } },
+      Filters: { RegionsOfInterest: [{ BoundingBox: { Left: 0, Top: 0.5, Width: 1, Height: 0.5 } }] },
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
-import { documentDataStep } from '../../../lambdas/handlers/workflow/document-data.ts';
+import { documentDataStep, MRZ_REGION } from '../../../lambdas/handlers/workflow/document-data.ts';
 import { duplicatesStep } from '../../../lambdas/handlers/workflow/duplicates.ts';
 import { finalizeApproveStep } from '../../../lambdas/handlers/workflow/finalize-approve.ts';
 import { LIVENESS_OPEN_SESSION_WAIT, livenessStep } from '../../../lambdas/handlers/workflow/liveness.ts';
@@ -10,7 +10,7 @@ import { reopenStep } from '../../../lambdas/handlers/workflow/reopen.ts';
 import { reviewEscalateStep } from '../../../lambdas/handlers/workflow/review-escalate.ts';
 import { reviewRouting, reviewTaskStep } from '../../../lambdas/handlers/workflow/review-task.ts';
 import { parseState } from '../../../lambdas/handlers/workflow/state.ts';
-import { passportMrz } from '../../support/mrz-samples.ts';
+import { idCardMrz, passportMrz } from '../../support/mrz-samples.ts';
 import { fakeWorkflowWorld } from '../../support/workflow-fakes.ts';
 
 const ids = { verificationId: 'ver-1', attemptId: 'att-1' };
@@ -138,6 +138,58 @@ describe('workflow steps', () => {
 
     // Act / Assess
     expect(await documentDataStep(ids, w.deps)).toMatchObject({ mismatches: ['document_type'] });
+  });
+
+  it('document-data reads the lower half of the front first, and no more once the MRZ is there', async () => {
+    // Prepare
+    const w = world();
+
+    // Act
+    const result = await documentDataStep(ids, w.deps);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'read' });
+    expect(w.faces.textReads).toEqual([{ key: 'evidence/ver-1/att-1/document_front', region: MRZ_REGION }]);
+    expect(MRZ_REGION).toEqual({ left: 0, top: 0.5, width: 1, height: 0.5 });
+  });
+
+  it('document-data reads each side whole when neither lower half holds the MRZ, recording each side once', async () => {
+    // Prepare: an identity card photographed with its MRZ in the upper half of the back's frame
+    const w = fakeWorkflowWorld();
+    w.store.seed({ ...ids, documentType: 'id_card', slots: ['document_front', 'document_back', 'selfie'] });
+    w.faces.textLines = ['IDENTITY CARD'];
+    w.faces.textLinesFor = (image, region) =>
+      image.key.endsWith('document_back') && region === undefined ? idCardMrz() : undefined;
+
+    // Act
+    const result = await documentDataStep(ids, w.deps);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'read', mismatches: [] });
+    expect(w.faces.textReads).toEqual([
+      { key: 'evidence/ver-1/att-1/document_front', region: MRZ_REGION },
+      { key: 'evidence/ver-1/att-1/document_back', region: MRZ_REGION },
+      { key: 'evidence/ver-1/att-1/document_front' },
+      { key: 'evidence/ver-1/att-1/document_back' },
+    ]);
+    expect((await w.store.getCheck('ver-1', 'att-1', 'document_data'))?.processors).toEqual([
+      'fake-rekognition:DetectText@document_front',
+      'fake-rekognition:DetectText@document_back',
+      'kms:GenerateMac@document_number',
+    ]);
+  });
+
+  it('document-data with no MRZ in any read is unreadable after reading each half and each side whole', async () => {
+    // Prepare
+    const w = world();
+    w.faces.textLines = ['DRIVING LICENCE'];
+
+    // Act
+    const result = await documentDataStep(ids, w.deps);
+
+    // Assess
+    expect(result).toEqual({ kind: 'unreadable', detail: 'no_mrz' });
+    expect(w.faces.textReads.map((read) => read.region)).toEqual([MRZ_REGION, undefined]);
   });
 
   it.each([
