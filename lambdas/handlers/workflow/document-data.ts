@@ -1,7 +1,7 @@
 /**
  * Workflow check: reads the document's MRZ (Rekognition DetectText on the lower half of the
  * front, and of the back when the document has one, then on each side whole if that found no
- * MRZ), checks expiry, and compares name, date of birth and issuing
+ * MRZ; a driving licence whole at once), checks expiry, and compares name, date of birth and issuing
  * state with the declared personal data, which only this step decrypts (envelope encryption,
  * context `{verificationId, purpose: 'personal-data'}`). The document number is turned into a
  * keyed hash at once and looked up in the uniqueness records (`UNIQ#DOC#<hmac>`).
@@ -50,8 +50,10 @@ export async function documentDataStep(state: WorkflowState, deps: DocumentDataD
   const processors: string[] = [];
   let mrz: MrzData | undefined;
   // The lower half of each side first, then each side whole: a document photographed so that its
-  // MRZ lies higher in the frame is still read, with one more DetectText call.
-  for (const region of [MRZ_REGION, undefined]) {
+  // MRZ lies higher in the frame is still read, with one more DetectText call. A driving licence
+  // (ISO 18013, no MRZ in ICAO's place, if any) is read whole at once.
+  const regions = verification.documentType === 'driving_licence' ? [undefined] : [MRZ_REGION, undefined];
+  for (const region of regions) {
     for (const [slot, image] of [
       ['document_front', front],
       ['document_back', back],

@@ -192,6 +192,23 @@ describe('workflow steps', () => {
     expect(w.faces.textReads.map((read) => read.region)).toEqual([MRZ_REGION, undefined]);
   });
 
+  it('document-data reads a driving licence whole, each side once', async () => {
+    // Prepare
+    const w = fakeWorkflowWorld();
+    w.store.seed({ ...ids, documentType: 'driving_licence', slots: ['document_front', 'document_back', 'selfie'] });
+    w.faces.textLines = ['DRIVING LICENCE'];
+
+    // Act
+    const result = await documentDataStep(ids, w.deps);
+
+    // Assess
+    expect(result).toEqual({ kind: 'unreadable', detail: 'no_mrz' });
+    expect(w.faces.textReads).toEqual([
+      { key: 'evidence/ver-1/att-1/document_front' },
+      { key: 'evidence/ver-1/att-1/document_back' },
+    ]);
+  });
+
   it.each([
     ['liveness', livenessStep, { liveness: false }],
     ['document-data', documentDataStep, { ocr: false }],
