@@ -1,10 +1,10 @@
 /**
  * Workflow check: reads the document's MRZ (Rekognition DetectText on the lower half of the
  * front, and of the back when the document has one, then on each side whole if that found no
- * MRZ; a driving licence whole at once), checks expiry, and compares name, date of birth and issuing
- * state with the declared personal data, which only this step decrypts (envelope encryption,
- * context `{verificationId, purpose: 'personal-data'}`). The document number is turned into a
- * keyed hash at once and looked up in the uniqueness records (`UNIQ#DOC#<hmac>`).
+ * MRZ; a driving licence whole at once), checks expiry, and compares name, date of birth and
+ * issuing state with the declared personal data, which only this step decrypts (envelope
+ * encryption, context `{verificationId, purpose: 'personal-data'}`). The document number is
+ * turned into a keyed hash at once and looked up in the uniqueness records (`UNIQ#DOC#<hmac>`).
  *
  * Output: expired flag, mismatch categories (`name`, `date_of_birth`, `nationality`,
  * `document_type`) and a duplicate-document flag — never a name, date or number.

@@ -146,26 +146,16 @@ export function shareInside(box: FractionBox, region: TextRegion): number {
   if (boxArea <= 0) return 0;
   const right = box.left + box.width;
   const bottom = box.top + box.height;
-  let clipped: RegionPoint[] = [...region];
-  clipped = clipEdge(
-    clipped,
-    (p) => p.x >= box.left,
-    (a, b) => crossing(a, b, box.left, true),
-  );
-  clipped = clipEdge(
-    clipped,
-    (p) => p.x <= right,
-    (a, b) => crossing(a, b, right, true),
-  );
-  clipped = clipEdge(
-    clipped,
-    (p) => p.y >= box.top,
-    (a, b) => crossing(a, b, box.top, false),
-  );
-  clipped = clipEdge(
-    clipped,
-    (p) => p.y <= bottom,
-    (a, b) => crossing(a, b, bottom, false),
+  // The box's four edges: the line (x or y = at) and the side of it the box lies on.
+  const edges = [
+    { alongX: true, at: box.left, inside: (p: RegionPoint) => p.x >= box.left },
+    { alongX: true, at: right, inside: (p: RegionPoint) => p.x <= right },
+    { alongX: false, at: box.top, inside: (p: RegionPoint) => p.y >= box.top },
+    { alongX: false, at: bottom, inside: (p: RegionPoint) => p.y <= bottom },
+  ];
+  const clipped = edges.reduce<RegionPoint[]>(
+    (polygon, edge) => clipEdge(polygon, edge.inside, (a, b) => crossing(a, b, edge.at, edge.alongX)),
+    [...region],
   );
   return clipped.length < 3 ? 0 : Math.min(1, area(clipped) / boxArea);
 }
