@@ -55,15 +55,6 @@ export const SDK_MODULES_UNUSED_ON_LAMBDA: readonly string[] = [
 ];
 
 /**
- * The SDK's event-stream codec, which its HTTP protocol loads with a dynamic `import()` only for
- * an operation with an event-stream member (S3 SelectObjectContent, Lambda
- * InvokeWithResponseStream, ...). No function calls one (`test/unit/bundles/event-streams.test.ts`
- * checks every command the functions import), so it stays out of the bundles: about 13 KB of
- * each. A call of such an operation would fail at the import instead of streaming.
- */
-export const SDK_EVENT_STREAM_MODULES: readonly string[] = ['@smithy/core/event-streams'];
-
-/**
  * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`):
  * exported so `npm run bench` and the bundle-size test build exactly what a deployment ships.
  */
@@ -74,7 +65,7 @@ export const KYC_BUNDLING = {
   target: 'node22',
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  externalModules: [...SDK_MODULES_UNUSED_ON_LAMBDA, ...SDK_EVENT_STREAM_MODULES],
+  externalModules: [...SDK_MODULES_UNUSED_ON_LAMBDA],
 } as const;
 
 /** Root of the repository (holds package-lock.json; entries must lie under it). */
@@ -141,8 +132,7 @@ export interface KycFunctionProps {
  * - Runtime `nodejs22.x`, ARM64 (Graviton: cheaper per ms; sharp ships arm64 binaries).
  * - AWS SDK v3 is BUNDLED: the versions pinned in package-lock.json are the ones tested, instead
  *   of whatever SDK the runtime image carries that day; only the credential providers a Lambda
- *   never reaches and the event-stream codec no call uses stay out
- *   (`SDK_MODULES_UNUSED_ON_LAMBDA`, `SDK_EVENT_STREAM_MODULES`).
+ *   never reaches stay out (`SDK_MODULES_UNUSED_ON_LAMBDA`).
  * - ESM output (`index.mjs`) with a `createRequire` banner so bundled CommonJS dependencies
  *   can still `require` Node built-ins; minified, with its source map beside it, which Node reads
  *   only when `config.operations.sourceMapsAtRuntime` sets `--enable-source-maps` (parsing it
