@@ -269,9 +269,10 @@ export function newVerification(person: DemoPerson, level: 'basic' | 'advanced' 
 }
 
 /**
- * Completes liveness, then uploads every slot: the reference page's order (liveness first, as
- * the workflow reads the session's result as soon as the last photo is in). Resolves to when the
- * challenge was sent and when the first upload started.
+ * Completes liveness, then uploads every slot at once: what the reference page does (liveness
+ * first, as the workflow reads the session's result as soon as the last photo is in; then
+ * `onUploadSubmit` in `web/app.js` posts every chosen file together). Resolves to when the
+ * challenge was sent and when the uploads started.
  */
 export async function submit(
   client: KycClient,
@@ -281,15 +282,17 @@ export async function submit(
   const livenessStarted = performance.now();
   if (attempt.livenessSessionId) await client.completeLiveness(attempt.livenessSessionId, files.frames);
   const uploadStarted = performance.now();
-  for (const [slot, post] of Object.entries(attempt.uploads)) {
-    const file =
-      slot === 'selfie'
-        ? files.selfie
-        : slot === 'proof_of_address'
-          ? (files.proofOfAddress ?? files.document)
-          : files.document;
-    await client.upload(post, file, 'image/jpeg', `${slot}.jpg`);
-  }
+  await Promise.all(
+    Object.entries(attempt.uploads).map(([slot, post]) => {
+      const file =
+        slot === 'selfie'
+          ? files.selfie
+          : slot === 'proof_of_address'
+            ? (files.proofOfAddress ?? files.document)
+            : files.document;
+      return client.upload(post, file, 'image/jpeg', `${slot}.jpg`);
+    }),
+  );
   return { livenessStarted, uploadStarted };
 }
 
