@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { createWorker, type Worker } from 'tesseract.js';
 import { invalidImageFormat } from './errors.ts';
-import { inAnyRegion, readingArea, type FractionBox, type TextRegion } from './text-regions.ts';
+import { boundsOf, cornersOf, inAnyRegion, readingArea, type FractionBox, type TextRegion } from './text-regions.ts';
 
 /** One Rekognition `TextDetection`. */
 export interface TextDetection {
@@ -59,15 +59,6 @@ function geometry(box: FractionBox): TextDetection['Geometry'] {
   };
 }
 
-/** The smallest box holding every one of `boxes`. */
-function union(boxes: readonly FractionBox[]): FractionBox {
-  const left = Math.min(...boxes.map((box) => box.left));
-  const top = Math.min(...boxes.map((box) => box.top));
-  const right = Math.max(...boxes.map((box) => box.left + box.width));
-  const bottom = Math.max(...boxes.map((box) => box.top + box.height));
-  return { left, top, width: right - left, height: bottom - top };
-}
-
 /**
  * What is read around the regions of interest, as a fraction of the image on each side: a word
  * across a region's edge is read whole, then kept or not by the share of it inside.
@@ -111,9 +102,9 @@ export class TextDetector {
     let png: Buffer;
     try {
       // Normalise orientation and format, keep the area read, and bound the size tesseract works on.
-      let pipeline = sharp(image, { limitInputPixels: 100_000_000 }).rotate();
+      const pipeline = sharp(image, { limitInputPixels: 100_000_000 }).rotate();
       if (regions) {
-        const meta = await sharp(image, { limitInputPixels: 100_000_000 }).metadata();
+        const meta = await pipeline.metadata();
         const width = meta.autoOrient?.width ?? meta.width ?? 0;
         const height = meta.autoOrient?.height ?? meta.height ?? 0;
         const left = Math.floor(area.left * width);
@@ -122,7 +113,7 @@ export class TextDetector {
         const bottom = Math.min(height, Math.ceil((area.top + area.height) * height));
         // A region too thin to hold a pixel holds no text.
         if (right - left < 1 || bottom - top < 1) return [];
-        pipeline = pipeline.extract({ left, top, width: right - left, height: bottom - top });
+        pipeline.extract({ left, top, width: right - left, height: bottom - top });
         area = {
           left: left / width,
           top: top / height,
@@ -160,7 +151,9 @@ export class TextDetector {
         Confidence: Number(line.confidence.toFixed(3)),
         // A line some of whose words were left out spans the kept ones.
         Geometry: geometry(
-          kept.length === read.length ? toImage(line.bbox, size, area) : union(kept.map(({ box }) => box)),
+          kept.length === read.length
+            ? toImage(line.bbox, size, area)
+            : boundsOf(kept.flatMap(({ box }) => cornersOf(box))),
         ),
       });
       for (const { word, box } of kept.slice(0, MAX_WORDS - words.length)) {

@@ -87,17 +87,31 @@ export function regionsOfInterest(value: unknown): TextRegion[] {
   });
 }
 
+/** The smallest box holding every point (fractions of the image). */
+export function boundsOf(points: readonly RegionPoint[]): FractionBox {
+  const left = Math.min(...points.map((point) => point.x));
+  const top = Math.min(...points.map((point) => point.y));
+  const right = Math.max(...points.map((point) => point.x));
+  const bottom = Math.max(...points.map((point) => point.y));
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/** A box's top left and bottom right corners. */
+export const cornersOf = (box: FractionBox): RegionPoint[] => [
+  { x: box.left, y: box.top },
+  { x: box.left + box.width, y: box.top + box.height },
+];
+
 /**
  * The part of the image worth reading for `regions`: their bounding box grown by `margin` on
  * every side (so a word across a region's edge is read whole, then judged), within the image.
  */
 export function readingArea(regions: readonly TextRegion[], margin: number): FractionBox {
-  const points = regions.flat();
-  const left = Math.max(0, Math.min(...points.map((point) => point.x)) - margin);
-  const top = Math.max(0, Math.min(...points.map((point) => point.y)) - margin);
-  const right = Math.min(1, Math.max(...points.map((point) => point.x)) + margin);
-  const bottom = Math.min(1, Math.max(...points.map((point) => point.y)) + margin);
-  return { left, top, width: Math.max(0, right - left), height: Math.max(0, bottom - top) };
+  const bounds = boundsOf(regions.flat());
+  return boundsOf([
+    { x: Math.max(0, bounds.left - margin), y: Math.max(0, bounds.top - margin) },
+    { x: Math.min(1, bounds.left + bounds.width + margin), y: Math.min(1, bounds.top + bounds.height + margin) },
+  ]);
 }
 
 function area(polygon: readonly RegionPoint[]): number {
