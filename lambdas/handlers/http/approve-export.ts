@@ -166,9 +166,8 @@ async function loadCase(
     reason: record.reason,
     details: { exportId: record.exportId, accessId: access.accessId, requestedBy: record.requestedBy },
   });
-  const verification = await deps.verifications.getVerification(verificationId);
+  const { verification, attempts } = await deps.verifications.getVerificationWithAttempts(verificationId);
   if (!verification) return { verificationId, record: { verificationId, missing: true }, documents: [] };
-  const attempts = await deps.verifications.listAttempts(verificationId);
   const { personalData: sealed, ...verificationFields } = verification;
   const personalData = await deps.personalData.open(sealed, { verificationId });
   const auditTrail = await deps.audit.list(subject);

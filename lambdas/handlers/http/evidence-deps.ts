@@ -21,7 +21,8 @@ import { ConflictError, HttpError, NotFoundError } from './middleware/http-error
 import { headerValue, type KycHttpEvent } from './middleware/types.ts';
 
 export interface EvidenceRouteDeps {
-  readonly verifications: Pick<VerificationRepository, 'getVerification' | 'listAttempts'>;
+  /** The case and its attempts in one read (`getVerificationWithAttempts`); `getVerification` for a case's existence. */
+  readonly verifications: Pick<VerificationRepository, 'getVerification' | 'getVerificationWithAttempts'>;
   readonly records: EvidenceAccessRecords;
   readonly objects: EvidenceObjects;
   readonly audit: Pick<AuditLog, 'append' | 'list'>;

@@ -89,9 +89,8 @@ export function createSupportViewHandler(source: DepsSource<SupportViewDeps> = (
     const caller = event.caller!;
     const language: Language = isLanguage(event.language) ? event.language : DEFAULT_LANGUAGE;
     const verificationId = requireId(event.pathParameters?.verificationId, 'Verification');
-    const verification = await deps.verifications.getVerification(verificationId);
+    const { verification, attempts } = await deps.verifications.getVerificationWithAttempts(verificationId);
     if (!verification) throw new NotFoundError('Verification not found');
-    const attempts = await deps.verifications.listAttempts(verificationId);
     const document = latestVaultDocument(attempts, 'document_front');
     const renderable = document?.vaultKey && document.contentType !== 'application/pdf' ? document : undefined;
 

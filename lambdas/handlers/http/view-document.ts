@@ -67,9 +67,9 @@ export function createViewDocumentHandler(source: DepsSource<ViewDocumentDeps> =
     const verificationId = requireId(event.pathParameters?.verificationId, 'Case');
     const slot = event.pathParameters?.slot as Slot | undefined;
     if (!slot || !SLOTS.includes(slot)) throw new NotFoundError('No such document slot');
-    const verification = await deps.verifications.getVerification(verificationId);
+    const { verification, attempts } = await deps.verifications.getVerificationWithAttempts(verificationId);
     if (!verification) throw new NotFoundError('Case not found');
-    const document = latestVaultDocument(await deps.verifications.listAttempts(verificationId), slot);
+    const document = latestVaultDocument(attempts, slot);
     if (!document?.vaultKey) throw new NotFoundError('This case has no accepted document in that slot');
     if (document.contentType === 'application/pdf') {
       throw new HttpError(422, 'DOCUMENT_NOT_RENDERABLE', 'PDF documents cannot be rendered with a watermark');

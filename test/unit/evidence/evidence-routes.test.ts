@@ -37,6 +37,7 @@ function deps(options: { auditFails?: boolean; exports?: ExportRecord[] } = {}) 
   const calls: string[] = [];
   const audited: AuditEventInput[] = [];
   const records = memoryRecords(options.exports);
+  const verification = { verificationId: 'v-1', userId: 'owner' } as VerificationRecord;
   const document: DocumentRecord = {
     verificationId: 'v-1',
     attemptId: 'a-1',
@@ -57,8 +58,11 @@ function deps(options: { auditFails?: boolean; exports?: ExportRecord[] } = {}) 
     records,
     value: {
       verifications: {
-        getVerification: async () => ({ verificationId: 'v-1', userId: 'owner' }) as VerificationRecord,
-        listAttempts: async () => [{ attempt: {} as never, documents: [document] }],
+        getVerification: async () => verification,
+        getVerificationWithAttempts: async () => ({
+          verification,
+          attempts: [{ attempt: {} as never, documents: [document] }],
+        }),
       },
       records,
       objects: {

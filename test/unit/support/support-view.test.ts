@@ -64,23 +64,24 @@ function setup(options: { auditFails?: boolean; withDocument?: boolean; detector
     { text: 'P<GBRMARTIN<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<<<', box: { left: 0.04, top: 0.8, width: 0.9, height: 0.06 } },
   ];
   let detectorCalls = 0;
+  const verification = {
+    verificationId: 'v-1',
+    userId: 'owner',
+    level: 'basic',
+    documentType: 'passport',
+    status: 'rejected',
+    reasons: ['FACE_NOT_MATCH'],
+    personalData: { keyId: 'k' },
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+  } as unknown as VerificationRecord;
   const handler = createSupportViewHandler({
     verifications: {
-      getVerification: async (id: string) =>
+      getVerification: async (id: string) => (id === 'v-1' ? verification : undefined),
+      getVerificationWithAttempts: async (id: string) =>
         id === 'v-1'
-          ? ({
-              verificationId: 'v-1',
-              userId: 'owner',
-              level: 'basic',
-              documentType: 'passport',
-              status: 'rejected',
-              reasons: ['FACE_NOT_MATCH'],
-              personalData: { keyId: 'k' },
-              createdAt: NOW.toISOString(),
-              updatedAt: NOW.toISOString(),
-            } as unknown as VerificationRecord)
-          : undefined,
-      listAttempts: async () => [{ attempt, documents: options.withDocument === false ? [] : [document] }],
+          ? { verification, attempts: [{ attempt, documents: options.withDocument === false ? [] : [document] }] }
+          : { verification: undefined, attempts: [] },
     },
     records: {
       putAccess: async (record: AccessRecord) => {
