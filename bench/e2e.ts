@@ -20,7 +20,7 @@
 import './support/node-builtins.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { KycClient, type CreatedAttempt } from '../local/demo/kyc-client.ts';
@@ -35,6 +35,7 @@ import { synthesizeTemplates, type SynthesizedStack } from '../local/runtime/syn
 import type { CostPath, PathUsage, UsageFile } from '../local/cost/model.ts';
 import { appFunctions, type AppFunction } from './support/bundles.ts';
 import { diffMeter, startMeteringProxy, type Meter, type MeteringProxy } from './support/metering-proxy.ts';
+import { treeCpuMs } from './support/process-tree.ts';
 import { percentile, round } from './support/stats.ts';
 
 const REKOGNITION_IMAGE_OPERATIONS = new Set([
@@ -337,6 +338,14 @@ export interface E2eFigures {
   readonly functionsUnderLoad: Record<string, { invocations: number; p50Ms: number }>;
   /** Images the local face engine analysed in the load pass, per verification (remembered ones not counted). */
   readonly faceAnalysesPerVerification: number;
+  /**
+   * CPU time the timed part of the load pass used, per verification, in seconds (user + system,
+   * every thread): of the runtime's Node process (handlers, local services, the face engine's
+   * and OCR's workers, the frontends) and of its child processes (DynamoDB Local's JVM); and the
+   * share of the machine's cores that was busy. Unlike the latencies, this hardly moves with
+   * the machine's speed from day to day. Absent without Linux's `/proc`.
+   */
+  readonly cpu?: { nodeSeconds: number; childSeconds: number; totalSeconds: number; busyShareOfCores: number };
 }
 
 /**
@@ -599,6 +608,7 @@ export async function runLoadPass(options: LoadPassOptions = {}): Promise<E2eFig
     const engine = await loadFaceEngine();
     const analysedBefore = engine.analysedImages();
     const started = performance.now();
+    const cpuBefore = treeCpuMs(process.pid);
     await Promise.all(
       Array.from({ length: clients }, async () => {
         while (next < people.length) {
@@ -614,6 +624,7 @@ export async function runLoadPass(options: LoadPassOptions = {}): Promise<E2eFig
       }),
     );
     const wallMinutes = (performance.now() - started) / 60_000;
+    const cpuAfter = treeCpuMs(process.pid);
     const byFunction = new Map<string, number[]>();
     for (const record of invocations.slice(invocationsBefore)) {
       byFunction.set(record.functionName, [...(byFunction.get(record.functionName) ?? []), record.durationMs]);
@@ -637,8 +648,28 @@ export async function runLoadPass(options: LoadPassOptions = {}): Promise<E2eFig
       timeScale: TIME_SCALE,
       functionsUnderLoad,
       faceAnalysesPerVerification: round((engine.analysedImages() - analysedBefore) / Math.max(1, people.length)),
+      ...(cpuBefore && cpuAfter ? { cpu: cpuPerVerification(cpuBefore, cpuAfter, people.length, wallMinutes) } : {}),
     };
   });
+}
+
+/** CPU seconds per verification between two readings of the process tree, and how busy the cores were. */
+export function cpuPerVerification(
+  before: { selfMs: number; childrenMs: number },
+  after: { selfMs: number; childrenMs: number },
+  verifications: number,
+  wallMinutes: number,
+  cores = availableParallelism(),
+): NonNullable<E2eFigures['cpu']> {
+  const perVerification = (ms: number): number => Number((ms / 1000 / Math.max(1, verifications)).toFixed(3));
+  const nodeMs = after.selfMs - before.selfMs;
+  const childMs = after.childrenMs - before.childrenMs;
+  return {
+    nodeSeconds: perVerification(nodeMs),
+    childSeconds: perVerification(childMs),
+    totalSeconds: perVerification(nodeMs + childMs),
+    busyShareOfCores: Number(((nodeMs + childMs) / (wallMinutes * 60_000 * cores)).toFixed(2)),
+  };
 }
 
 /** Marks the figures line of the load-pass program's output (`bench/e2e-load.ts`). */

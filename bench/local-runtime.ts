@@ -4,31 +4,11 @@
  * the first API call. Run: `npx tsx bench/local-runtime.ts [--cold]`. Prints one JSON line.
  */
 import '../local/polyfills.ts';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime } from '../local/runtime/runtime.ts';
-
-/** RSS in MB of a process and its descendants, from /proc (Linux). */
-function treeRssMb(rootPid: number): number {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const pids = new Set([rootPid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of rows) {
-      if (pids.has(ppid) && !pids.has(pid)) {
-        pids.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return Math.round(rows.filter(([pid]) => pids.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024);
-}
+import { treeRssMb } from './support/process-tree.ts';
 
 const cold = process.argv.includes('--cold');
 const dataDir = mkdtempSync(join(tmpdir(), 'kyc-bench-'));
