@@ -342,8 +342,10 @@ export interface E2eFigures {
    * CPU time the timed part of the load pass used, per verification, in seconds (user + system,
    * every thread): of the runtime's Node process (handlers, local services, the face engine's
    * and OCR's workers, the frontends) and of its child processes (DynamoDB Local's JVM); and the
-   * share of the machine's cores that was busy. Unlike the latencies, this hardly moves with
-   * the machine's speed from day to day. Absent without Linux's `/proc`.
+   * share of the machine's cores that was busy. It says how much work a verification is, where
+   * the latencies also say how long it queued for the cores (it still follows the machine's
+   * speed: 2.6-2.7 s on a fast hour of this machine, 3.1-3.4 s on a slow one). Absent without
+   * Linux's `/proc`.
    */
   readonly cpu?: { nodeSeconds: number; childSeconds: number; totalSeconds: number; busyShareOfCores: number };
 }
