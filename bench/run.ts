@@ -165,7 +165,7 @@ function localStart(): Record<string, unknown> {
     how:
       'a fresh `node --import tsx` process starts the runtime on cached templates; readyMs = process start to the first ' +
       'API answer, runtimeReadyMs = startRuntime() alone; rssMb = RSS of the process and all its children (DynamoDB ' +
-      'Local JVM included) from ps, after the first API call',
+      'Local JVM included) from /proc, after the first API call',
   };
 }
 
