@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { priceTableSchema, type UsageFile } from '../local/cost/model.ts';
 import { costReport, DEFAULT_PRICES, DEFAULT_USAGE } from '../local/cli/commands/cost.ts';
 import type { SynthesizedStack } from '../local/runtime/synth.ts';
+import { bareNodeStartMs } from './support/node-process.ts';
 import { percentile, round } from './support/stats.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +45,7 @@ function machine(): Record<string, unknown> {
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     loadAverage: [round(one ?? 0, 2), round(five ?? 0, 2), round(fifteen ?? 0, 2)],
+    bareNodeStartMs: bareNodeStartMs(5),
   };
 }
 
@@ -375,6 +377,7 @@ async function summary(quick: boolean, only?: ReadonlySet<string>): Promise<numb
   results.machine = {
     ...(results.machine as object),
     loadAverageAtEnd: [round(one ?? 0, 2), round(five ?? 0, 2), round(fifteen ?? 0, 2)],
+    bareNodeStartMsAtEnd: bareNodeStartMs(5),
   };
   results.seconds = round((Date.now() - started) / 1000);
   await writeCommittedJson(file, { ...results, complete: true });

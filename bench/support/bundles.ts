@@ -7,13 +7,13 @@
  * bundling skipped there): each `AWS::Lambda::Function` carries `kyc:entry` (its source) and,
  * when it ships native packages, `kyc:nodeModules`.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { KYC_BUNDLING } from '../../lib/constructs/kyc-function.ts';
+import { nodeRun } from './node-process.ts';
 import type { SynthesizedStack } from '../../local/runtime/synth.ts';
 
 /** One function of the app, as the template describes it. */
@@ -215,24 +215,6 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/**
- * One fresh `node` process running `script` (ESM): its wall time and the CPU time it used
- * (user + system, all threads, from `process.cpuUsage()` at its end), in ms; throws when it fails.
- * CPU time hardly moves with the machine's load; wall time does.
- */
-function nodeRun(script: string, env: Readonly<Record<string, string>>): { wallMs: number; cpuMs: number } {
-  const started = performance.now();
-  const run = spawnSync(
-    process.execPath,
-    ['--input-type=module', '-e', `${script}\nconst u = process.cpuUsage(); process.stdout.write(JSON.stringify(u));`],
-    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, encoding: 'utf8' },
-  );
-  const wallMs = performance.now() - started;
-  if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr.slice(-1500)}`);
-  const usage = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('{'))) as { user: number; system: number };
-  return { wallMs, cpuMs: (usage.user + usage.system) / 1000 };
 }
 
 /**
