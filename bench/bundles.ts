@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../lib/config.ts';
 import { synthesizeTemplates } from '../local/runtime/synth.ts';
 import { appFunctions, bundleFunction, coldImport, type BundleClass } from './support/bundles.ts';
+import { LEAN_BUDGET } from './support/goals.ts';
 
-export const LEAN_BUDGET = { sizeBytes: 300 * 1024, coldImportMs: 50 } as const;
+export { LEAN_BUDGET } from './support/goals.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 

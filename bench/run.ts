@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { priceTableSchema, type UsageFile } from '../local/cost/model.ts';
 import { costReport, DEFAULT_PRICES, DEFAULT_USAGE } from '../local/cli/commands/cost.ts';
 import type { SynthesizedStack } from '../local/runtime/synth.ts';
+import { goalChecks } from './support/goals.ts';
 import { bareNodeStartMs } from './support/node-process.ts';
 import { percentile, round } from './support/stats.ts';
 
@@ -380,6 +381,11 @@ async function summary(quick: boolean, only?: ReadonlySet<string>): Promise<numb
     bareNodeStartMsAtEnd: bareNodeStartMs(5),
   };
   results.seconds = round((Date.now() - started) / 1000);
+  // Against the figures of this run and, with --phases, of the runs before it.
+  results.goals = goalChecks(results);
+  console.log('\n== goals');
+  for (const { goal, measured, met } of results.goals as ReturnType<typeof goalChecks>)
+    console.log(`  ${(met === undefined ? '-' : met ? 'met' : 'NOT MET').padEnd(8)} ${goal}: ${measured}`);
   await writeCommittedJson(file, { ...results, complete: true });
   console.log(`\nwrote ${file} (${results.seconds} s)`);
   return results.failures ? 1 : 0;
