@@ -15,8 +15,6 @@ import { synthesizeTemplates } from '../local/runtime/synth.ts';
 import { appFunctions, bundleFunction, coldImport, type BundleClass } from './support/bundles.ts';
 import { LEAN_BUDGET } from './support/goals.ts';
 
-export { LEAN_BUDGET } from './support/goals.ts';
-
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 export interface BundleFigure {

@@ -68,22 +68,14 @@ export function goalChecks(summary: Record<string, unknown>): GoalCheck[] {
   const both = sized.filter(
     (bundle) => typeof bundle.coldImportMs === 'number' && bundle.coldImportMs <= LEAN_BUDGET.coldImportMs,
   );
-  const ofLean = (count: number): GoalCheck['measured'] => `${count} of ${lean.length} lean functions`;
   const kb = LEAN_BUDGET.sizeBytes / 1024;
+  const allLean = (goal: string, within: number): GoalCheck =>
+    lean.length === 0
+      ? { goal, measured: 'not measured' }
+      : { goal, measured: `${within} of ${lean.length} lean functions`, met: within === lean.length };
   checks.push(
-    lean.length === 0
-      ? { goal: `every lean function <= ${kb} KB`, measured: 'not measured' }
-      : { goal: `every lean function <= ${kb} KB`, measured: ofLean(sized.length), met: sized.length === lean.length },
-    lean.length === 0
-      ? {
-          goal: `every lean function <= ${kb} KB and <= ${LEAN_BUDGET.coldImportMs} ms cold import`,
-          measured: 'not measured',
-        }
-      : {
-          goal: `every lean function <= ${kb} KB and <= ${LEAN_BUDGET.coldImportMs} ms cold import`,
-          measured: ofLean(both.length),
-          met: both.length === lean.length,
-        },
+    allLean(`every lean function <= ${kb} KB`, sized.length),
+    allLean(`every lean function <= ${kb} KB and <= ${LEAN_BUDGET.coldImportMs} ms cold import`, both.length),
   );
   return checks;
 }

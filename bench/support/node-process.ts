@@ -4,6 +4,7 @@
  * import it before any phase without loading aws-cdk-lib early (see `node-builtins.ts`).
  */
 import { spawnSync } from 'node:child_process';
+import { percentile } from './stats.ts';
 
 /**
  * One fresh `node` process running `script` (ESM): its wall time and the CPU time it used
@@ -34,6 +35,6 @@ export function nodeRun(script: string, env: Readonly<Record<string, string>>): 
  * ```
  */
 export function bareNodeStartMs(runs: number): number {
-  const times = Array.from({ length: Math.max(1, runs) }, () => nodeRun('', {}).wallMs).sort((a, b) => a - b);
-  return Math.round(times[Math.floor(times.length / 2)] ?? 0);
+  const times = Array.from({ length: Math.max(1, runs) }, () => nodeRun('', {}).wallMs);
+  return Math.round(percentile(times, 0.5));
 }

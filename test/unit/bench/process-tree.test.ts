@@ -54,7 +54,7 @@ describe.runIf(existsSync('/proc/self/stat'))('process tree (/proc)', () => {
     expect(withChild - alone).toBeGreaterThanOrEqual(64);
   });
 
-  it('answers undefined for a process that does not exist', () => {
+  it('counts nothing for a process that does not exist', () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     expect(treeCpuMs(Number(gone.stdout))).toEqual({ selfMs: 0, childrenMs: 0, totalMs: 0 });
   });
