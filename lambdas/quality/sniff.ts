@@ -18,9 +18,12 @@
  * - the header dimensions of PNG files (IHDR), and the metadata text (EXIF, XMP, comments, PNG
  *   text chunks) for the metadata checks.
  *
- * Limits: payloads compressed inside PNG zTXt chunks or PDF object streams are not inspected.
+ * - compressed content opened within `INFLATE_BUDGET_BYTES` (`compressed.ts`): PNG `zTXt`,
+ *   compressed `iTXt` and `iCCP` chunks, and PDF object streams, scanned like the plain bytes;
+ *   more than the budget is a decompression bomb (`UNSUPPORTED_FORMAT`).
  */
 import { crc32 } from 'node:zlib';
+import { inflateWithin, pdfFilters, pdfObjectStreams, pngCompressedPart, unescapePdfNames } from './compressed.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 
 export type SniffedType = 'image/jpeg' | 'image/png' | 'application/pdf';
@@ -65,6 +68,12 @@ const PNG_BIT_DEPTHS: Readonly<Record<number, readonly number[]>> = {
   4: [8, 16],
   6: [8, 16],
 };
+
+/**
+ * Decompressed bytes the sniffer opens in one file (PNG compressed chunks, PDF object streams).
+ * libpng's default cap for one ancillary chunk is 8 MB; object streams hold objects, not pages.
+ */
+export const INFLATE_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** Bytes of trailing data after EOI/IEND tolerated without comment (some encoders pad). */
 export const TRAILING_TOLERANCE_BYTES = 64;
@@ -330,6 +339,7 @@ function sniffPng(bytes: Buffer): SniffResult {
     return corrupt('IHDR colour type / bit depth');
   if (bytes[26] !== 0 || bytes[27] !== 0 || pngHeader.interlace > 1) return corrupt('IHDR method fields');
   const metadata: string[] = [];
+  let budget = INFLATE_BUDGET_BYTES;
   let offset = 8;
   let sawData = false;
   let dataEnded = false;
@@ -355,9 +365,27 @@ function sniffPng(bytes: Buffer): SniffResult {
       sawData = true;
     } else if (sawData) dataEnded = true;
     if (PNG_TEXT_CHUNKS.has(chunkType) || (chunkType[0] ?? 'A') >= 'a') {
-      // Ancillary chunks (lower-case first letter) are where a second payload hides.
-      const text = bytes.toString('latin1', offset + 8, offset + 8 + length);
-      if (chunkType !== 'zTXt' && !/^(IDAT|iCCP)$/.test(chunkType)) {
+      // Ancillary chunks (lower-case first letter) are where a second payload hides; compressed
+      // ones (zTXt, iTXt with its flag set, iCCP) are opened first, within the budget.
+      const data = bytes.subarray(offset + 8, offset + 8 + length);
+      const compressed = pngCompressedPart(chunkType, data);
+      let text = data.toString('latin1');
+      if (compressed) {
+        const inflated = inflateWithin(compressed, budget);
+        if ('failure' in inflated)
+          return inflated.failure === 'too-large'
+            ? {
+                type,
+                headerWidth,
+                headerHeight,
+                problem: 'UNSUPPORTED_FORMAT',
+                detail: `${chunkType} inflates past the budget (decompression bomb)`,
+              }
+            : corrupt(`${chunkType} data does not inflate`);
+        budget -= inflated.bytes.length;
+        text = `${data.toString('latin1', 0, data.length - compressed.length)}${inflated.bytes.toString('latin1')}`;
+      }
+      if (chunkType !== 'iCCP') {
         const payload = findPayload(text);
         if (payload)
           return {
@@ -380,20 +408,48 @@ function sniffPng(bytes: Buffer): SniffResult {
   return { type, headerWidth, headerHeight, problem: 'FILE_CORRUPT', detail: 'no IEND chunk (truncated)' };
 }
 
-/** PDF actions that run code or open other files; any of them refuses the document. */
-const PDF_ACTIVE_CONTENT = /\/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)(?![A-Za-z])/;
+/**
+ * PDF actions that run code, open or import other files, or send data out (`SubmitForm`); any
+ * of them refuses the document. Links (`/URI`) are allowed: bills carry their issuer's website.
+ */
+const PDF_ACTIVE_CONTENT =
+  /\/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|GoToR|GoToE|ImportData|SubmitForm)(?![A-Za-z])/;
 
-/** Basic PDF structure check: header, `%%EOF` near the end, no active content in the plain text. */
+/**
+ * Basic PDF structure check: header, `%%EOF` near the end, no active content in the plain text
+ * nor in the object streams (opened within `INFLATE_BUDGET_BYTES`). An object stream that cannot
+ * be opened (encrypted, or under a filter other than FlateDecode, or with a predictor) refuses
+ * the document: what it holds cannot be checked.
+ */
 function sniffPdf(bytes: Buffer): SniffResult {
   const type = 'application/pdf' as const;
+  const refuse = (detail: string): SniffResult => ({ type, problem: 'UNSUPPORTED_FORMAT', detail });
   const tail = bytes.toString('latin1', Math.max(0, bytes.length - 1024));
   if (!tail.includes('%%EOF')) return { type, problem: 'FILE_CORRUPT', detail: 'no %%EOF (truncated)' };
-  // Names may hex-escape letters (`/J#61vaScript`); normalise before searching.
-  const text = bytes
-    .toString('latin1')
-    .replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const text = unescapePdfNames(bytes.toString('latin1'));
   const active = PDF_ACTIVE_CONTENT.exec(text);
-  if (active) return { type, problem: 'UNSUPPORTED_FORMAT', detail: `active content ${active[0]}` };
+  if (active) return refuse(`active content ${active[0]}`);
+  const streams = pdfObjectStreams(bytes);
+  if (streams.length > 0 && /\/Encrypt(?![A-Za-z])/.test(text)) return refuse('encrypted object streams');
+  let budget = INFLATE_BUDGET_BYTES;
+  for (const stream of streams) {
+    const filters = pdfFilters(stream.dictionary);
+    if (filters.some((filter) => filter !== 'FlateDecode' && filter !== 'Fl') || filters.length > 1)
+      return refuse(`object stream under ${filters.join('+')}`);
+    if (/\/Predictor\s+([2-9]|\d\d)/.test(stream.dictionary)) return refuse('object stream with a predictor');
+    let objects = stream.data;
+    if (filters.length === 1) {
+      const inflated = inflateWithin(stream.data, budget);
+      if ('failure' in inflated)
+        return inflated.failure === 'too-large'
+          ? refuse('object streams inflate past the budget (decompression bomb)')
+          : { type, problem: 'FILE_CORRUPT', detail: 'object stream does not inflate' };
+      budget -= inflated.bytes.length;
+      objects = inflated.bytes;
+    }
+    const hidden = PDF_ACTIVE_CONTENT.exec(unescapePdfNames(objects.toString('latin1')));
+    if (hidden) return refuse(`active content ${hidden[0]} in an object stream`);
+  }
   return { type, trailingBytes: 0 };
 }
 

