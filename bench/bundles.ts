@@ -6,13 +6,13 @@
  *
  * Run alone: `npm run bench -- bundles` (add `--quick` for one import run per function).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../lib/config.ts';
 import { synthesizeTemplates } from '../local/runtime/synth.ts';
-import { appFunctions, bundleFunction, coldImport, type BundleClass } from './support/bundles.ts';
+import { appFunctions, bundleFunction, bundleProgram, coldImport, type BundleClass } from './support/bundles.ts';
 import { LEAN_BUDGET } from './support/goals.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -35,9 +35,29 @@ export interface BundleFigure {
   readonly largest: string;
 }
 
-/** Bundles and measures every function; `quick`: one import run each instead of five. */
+/**
+ * A floor: the least a lean function can weigh with the app's stack (bundled AWS SDK v3, the
+ * Powertools Logger, middy), a handler in `bench/floor/` built and measured like a function.
+ */
+export interface FloorFigure {
+  readonly name: string;
+  readonly entry: string;
+  readonly sizeBytes: number;
+  readonly coldImportMs: number;
+  readonly coldImportCpuMs: number;
+}
+
+/** The floors measured in every bundles run, least first. */
+const FLOORS: readonly { readonly name: string; readonly entry: string }[] = [
+  { name: 'Powertools Logger + middy only', entry: 'bench/floor/logger-only.ts' },
+  { name: 'one DynamoDB read', entry: 'bench/floor/dynamodb-read.ts' },
+  { name: 'one S3 read + one DynamoDB read', entry: 'bench/floor/s3-dynamodb.ts' },
+];
+
+/** Bundles and measures every function and the floors; `quick`: one import run each instead of five. */
 export async function measureBundles(options: { quick?: boolean } = {}): Promise<{
   bundles: BundleFigure[];
+  floors: FloorFigure[];
   bareNodeMs: number;
 }> {
   const work = mkdtempSync(join(tmpdir(), 'kyc-bench-bundles-'));
@@ -85,8 +105,20 @@ export async function measureBundles(options: { quick?: boolean } = {}): Promise
           .join(', '),
       });
     }
+    const floors: FloorFigure[] = [];
+    for (const [index, floor] of FLOORS.entries()) {
+      const file = await bundleProgram(REPO_ROOT, floor.entry, join(work, `floor-${index}`), []);
+      const { importMs, bareMs, importCpuMs, bareCpuMs } = coldImport(file, {}, options.quick ? 1 : 5);
+      bare.push(bareMs);
+      floors.push({
+        ...floor,
+        sizeBytes: statSync(file).size,
+        coldImportMs: Math.round(Math.max(0, importMs - bareMs)),
+        coldImportCpuMs: Math.round(Math.max(0, importCpuMs - bareCpuMs)),
+      });
+    }
     bare.sort((a, b) => a - b);
-    return { bundles, bareNodeMs: Math.round(bare[Math.floor(bare.length / 2)] ?? 0) };
+    return { bundles, floors, bareNodeMs: Math.round(bare[Math.floor(bare.length / 2)] ?? 0) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -94,10 +126,16 @@ export async function measureBundles(options: { quick?: boolean } = {}): Promise
 
 /** `npm run bench -- bundles`: flat figures per function. */
 export async function run(options: { quick?: boolean } = {}): Promise<Record<string, unknown>> {
-  const { bundles, bareNodeMs } = await measureBundles(options);
+  const { bundles, floors, bareNodeMs } = await measureBundles(options);
   const lean = bundles.filter((bundle) => bundle.class === 'lean');
   return {
     bareNodeMs,
+    ...Object.fromEntries(
+      floors.map((floor) => [
+        `floor: ${floor.name}`,
+        `${Math.round(floor.sizeBytes / 1024)} KB, +${floor.coldImportMs} ms wall, +${floor.coldImportCpuMs} ms CPU`,
+      ]),
+    ),
     functions: bundles.length,
     leanWithinBudget: `${lean.filter((bundle) => bundle.withinBudget).length}/${lean.length}`,
     leanWithinSizeBudget: `${lean.filter((bundle) => bundle.withinSizeBudget).length}/${lean.length}`,

@@ -107,6 +107,12 @@ function bundleSummary(measured: Awaited<ReturnType<typeof import('./bundles.ts'
     bareNodeMs: measured.bareNodeMs,
     leanWithinBudget: `${lean.filter((bundle) => bundle.withinBudget).length}/${lean.length}`,
     leanWithinSizeBudget: `${lean.filter((bundle) => bundle.withinSizeBudget).length}/${lean.length}`,
+    floors: measured.floors.map(({ name, sizeBytes, coldImportMs, coldImportCpuMs }) => ({
+      name,
+      sizeBytes,
+      coldImportMs,
+      coldImportCpuMs,
+    })),
     measuredAt: new Date().toISOString(),
     loadAverage: loadavg().map((value) => round(value, 2)),
   };
@@ -114,7 +120,12 @@ function bundleSummary(measured: Awaited<ReturnType<typeof import('./bundles.ts'
     console.log(
       `  ${bundle.name.padEnd(62)} ${bundle.class.padEnd(5)} ${String(Math.round(bundle.sizeBytes / 1024)).padStart(5)} KB ${bundle.importError ?? `+${bundle.coldImportMs} ms wall +${bundle.coldImportCpuMs} ms CPU`}${bundle.withinBudget === false ? '  OVER BUDGET' : ''}`,
     );
-  printFigures(bundleBudget);
+  for (const floor of measured.floors)
+    console.log(
+      `  ${`floor: ${floor.name}`.padEnd(62)} lean  ${String(Math.round(floor.sizeBytes / 1024)).padStart(5)} KB +${floor.coldImportMs} ms wall +${floor.coldImportCpuMs} ms CPU`,
+    );
+  const { floors: _floors, ...figures } = bundleBudget;
+  printFigures(figures);
   return {
     bundles: measured.bundles.map((bundle) => ({
       name: bundle.name,
@@ -384,8 +395,10 @@ async function summary(quick: boolean, only?: ReadonlySet<string>): Promise<numb
   // Against the figures of this run and, with --phases, of the runs before it.
   results.goals = goalChecks(results);
   console.log('\n== goals');
-  for (const { goal, measured, met } of results.goals as ReturnType<typeof goalChecks>)
-    console.log(`  ${(met === undefined ? '-' : met ? 'met' : 'NOT MET').padEnd(8)} ${goal}: ${measured}`);
+  for (const { goal, measured, met, floor } of results.goals as ReturnType<typeof goalChecks>)
+    console.log(
+      `  ${(met === undefined ? '-' : met ? 'met' : 'NOT MET').padEnd(8)} ${goal}: ${measured}${floor ? ` (floor: ${floor})` : ''}`,
+    );
   await writeCommittedJson(file, { ...results, complete: true });
   console.log(`\nwrote ${file} (${results.seconds} s)`);
   return results.failures ? 1 : 0;

@@ -28,6 +28,21 @@ describe('goal checks of the bench summary', () => {
     expect(LEAN_BUDGET).toEqual({ sizeBytes: 300 * 1024, coldImportMs: 50 });
   });
 
+  it('names the floors of the same run beside the bundle goals: size alone, then size and import time', () => {
+    const checks = goalChecks({
+      bundles: [lean(320, 90)],
+      bundleBudget: {
+        floors: [
+          { name: 'logger only', sizeBytes: 37 * 1024, coldImportMs: 30 },
+          { name: 'one DynamoDB read', sizeBytes: 222 * 1024, coldImportMs: 85 },
+        ],
+      },
+    });
+    expect(checks[3]).toMatchObject({ met: false, floor: 'logger only 37 KB; one DynamoDB read 222 KB' });
+    expect(checks[4]).toMatchObject({ met: false, floor: 'logger only 37 KB +30 ms; one DynamoDB read 222 KB +85 ms' });
+    expect(goalChecks({ bundles: [lean(320, 90)] })[3]).not.toHaveProperty('floor');
+  });
+
   it('says "not measured" for a phase that has not run, and judges nothing there', () => {
     for (const check of goalChecks({})) expect(check).toEqual({ goal: check.goal, measured: 'not measured' });
   });
