@@ -9,25 +9,11 @@ import {
 } from '../../../lambdas/quality/compressed.ts';
 import { inspectMetadata } from '../../../lambdas/quality/metadata.ts';
 import { INFLATE_BUDGET_BYTES, sniff } from '../../../lambdas/quality/sniff.ts';
-import { pdfDocument, pngChunk } from '../../../scripts/fixtures/hostile.ts';
+import { pdfDocument, pngChunk, tinyPng } from '../../../scripts/fixtures/hostile.ts';
 
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 
-/** A 4x2 RGB PNG built by hand, with `extra` chunks after its IHDR. */
-function png(...extra: Buffer[]): Buffer {
-  const rows = Buffer.concat([0, 1].map(() => Buffer.concat([Buffer.from([0]), Buffer.alloc(12, 200)])));
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(4, 0);
-  header.writeUInt32BE(2, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    ...extra,
-    pngChunk('IDAT', deflateSync(rows)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const png = tinyPng;
 
 /** A PDF whose body holds `objects` (objects 5 and up) and whose trailer adds `trailer`. */
 function pdfWith(objects: readonly (string | Buffer)[], trailer = ''): Buffer {
