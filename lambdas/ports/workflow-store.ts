@@ -48,8 +48,21 @@ export interface ReviewTask extends ReviewTaskRecord {
   readonly causes: readonly string[];
   readonly escalations: number;
   readonly decidedAt?: string;
+  /** Decisions taken on this review whose finalizing step then failed (the review was reopened). */
+  readonly failedDecisions?: readonly FailedDecision[];
   /** The verification's level, for the case list's level filter (tasks opened before it was kept have none). */
   readonly level?: VerificationLevel;
+}
+
+/** A reviewer's decision that could not be carried out, kept when its review is reopened. */
+export interface FailedDecision {
+  readonly decision: ReviewDecision;
+  readonly decidedBy: string;
+  readonly decidedAt: string;
+  readonly reasons: readonly ReasonCode[];
+  readonly note?: string;
+  /** The error the finalizing step failed with, e.g. `DocumentAlreadyClaimedError`. */
+  readonly error: string;
 }
 
 export interface ReviewDecisionInput {
@@ -58,6 +71,15 @@ export interface ReviewDecisionInput {
   readonly reasons: readonly ReasonCode[];
   readonly note: string;
   readonly decidedAt: string;
+}
+
+/** Options of `putReviewTask`. */
+export interface ReviewTaskWrite {
+  readonly counters?: readonly CounterUpdate[];
+  /** The task must not exist yet. */
+  readonly creates?: boolean;
+  /** Reopens a decided task: written only while it still holds the decision taken at `decidedAt`. */
+  readonly reopens?: { readonly decidedAt: string };
 }
 
 /** A conditional write lost (item changed or already exists): callers map it to 409 or retry. */
@@ -104,7 +126,7 @@ export interface WorkflowStore {
    * escalation). `counters` (review-queue metrics) change in the same transaction; with them, a
    * task that `creates` must not exist yet (else `WorkflowConflictError`).
    */
-  putReviewTask(task: ReviewTask, options?: { counters?: readonly CounterUpdate[]; creates?: boolean }): Promise<void>;
+  putReviewTask(task: ReviewTask, options?: ReviewTaskWrite): Promise<void>;
   getReviewTask(verificationId: string, attemptId: string): Promise<ReviewTask | undefined>;
   /** The undecided review task of a verification, if any. */
   findOpenReviewTask(verificationId: string): Promise<ReviewTask | undefined>;

@@ -35,6 +35,7 @@ import {
   type DocumentOwner,
   type ReviewDecisionInput,
   type ReviewTask,
+  type ReviewTaskWrite,
   type VerificationChanges,
   type WorkflowStore,
 } from '../../lambdas/ports/workflow-store.ts';
@@ -115,9 +116,12 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     this.owners.set(documentHash, owner);
     return true;
   }
-  async putReviewTask(task: ReviewTask, options: { counters?: readonly CounterUpdate[]; creates?: boolean } = {}) {
+  async putReviewTask(task: ReviewTask, options: ReviewTaskWrite = {}) {
     const key = `${task.verificationId}/${task.attemptId}`;
-    if (task.decision === undefined && this.reviews.get(key)?.decision !== undefined) {
+    const stored = this.reviews.get(key);
+    if (options.reopens) {
+      if (stored?.decidedAt !== options.reopens.decidedAt) throw new WorkflowConflictError('changed meanwhile', key);
+    } else if (task.decision === undefined && stored?.decision !== undefined) {
       throw new WorkflowConflictError('decided meanwhile', key);
     }
     if (options.creates && this.reviews.has(key)) throw new WorkflowConflictError('exists', key);

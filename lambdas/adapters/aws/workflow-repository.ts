@@ -35,6 +35,7 @@ import {
   type DocumentOwner,
   type ReviewDecisionInput,
   type ReviewTask,
+  type ReviewTaskWrite,
   type VerificationChanges,
   type WorkflowStore,
 } from '../../ports/workflow-store.ts';
@@ -171,10 +172,7 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
     }
   }
 
-  async putReviewTask(
-    task: ReviewTask,
-    options: { counters?: readonly CounterUpdate[]; creates?: boolean } = {},
-  ): Promise<void> {
+  async putReviewTask(task: ReviewTask, options: ReviewTaskWrite = {}): Promise<void> {
     const open = task.decision === undefined;
     const put = {
       TableName: this.tableName,
@@ -190,15 +188,21 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
       // assignment, recorded since the caller read the task (the step is retried and re-reads it).
       ...(options.creates
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : open
-          ? task.assignee === undefined
-            ? { ConditionExpression: 'attribute_not_exists(decision) AND attribute_not_exists(assignee)' }
-            : {
-                ConditionExpression:
-                  'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND assignee = :assignee)',
-                ExpressionAttributeValues: { ':assignee': task.assignee },
-              }
-          : {}),
+        : options.reopens
+          ? {
+              // Reopened only while it still holds the decision the caller saw fail.
+              ConditionExpression: 'decidedAt = :decidedAt',
+              ExpressionAttributeValues: { ':decidedAt': options.reopens.decidedAt },
+            }
+          : open
+            ? task.assignee === undefined
+              ? { ConditionExpression: 'attribute_not_exists(decision) AND attribute_not_exists(assignee)' }
+              : {
+                  ConditionExpression:
+                    'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND assignee = :assignee)',
+                  ExpressionAttributeValues: { ':assignee': task.assignee },
+                }
+            : {}),
     };
     const conflict = (cause?: unknown) =>
       new WorkflowConflictError('review task was created, decided or assigned meanwhile', reviewSk(task.attemptId), {

@@ -6,7 +6,8 @@
  * record (it may name the person); the workflow receives decision, reasons and reviewer id.
  *
  * Answers 200 when the workflow took the decision, 202 when the task had just timed out: the
- * escalation step finds the recorded decision and hands it on by itself.
+ * escalation step finds the recorded decision and hands it on by itself. An approval of a
+ * document that already verifies another account is 409 `DOCUMENT_ALREADY_CLAIMED`.
  */
 import * as z from 'zod/mini';
 import { reviewClosedCounters } from '../../domain/decision-metrics.ts';
@@ -69,6 +70,29 @@ async function noOpenReview(
   return new ConflictError('REVIEW_NOT_OPEN', 'This verification has no open review');
 }
 
+/**
+ * One identity document verifies one account (PRODUCT §1): an approval of an attempt whose
+ * document number another user already holds could never complete (the approval step's claim
+ * would fail every time), so it is refused here, before anything is recorded: 409
+ * `DOCUMENT_ALREADY_CLAIMED`, the review stays open for a rejection (`DUPLICATE_IDENTITY`).
+ * A duplicate by face alone stays the reviewer's call.
+ */
+async function refuseClaimedDocument(
+  store: Pick<WorkflowStore, 'getCheck' | 'findDocumentOwner'>,
+  verification: Pick<VerificationRecord, 'verificationId' | 'userId'>,
+  attemptId: string,
+): Promise<void> {
+  const documentHash = (await store.getCheck(verification.verificationId, attemptId, 'document_data'))?.documentHash;
+  if (!documentHash) return;
+  const owner = await store.findDocumentOwner(documentHash);
+  if (owner && owner.userId !== verification.userId) {
+    throw new ConflictError(
+      'DOCUMENT_ALREADY_CLAIMED',
+      'This identity document already verifies another account, so this case cannot be approved; reject it with DUPLICATE_IDENTITY',
+    );
+  }
+}
+
 /** SendTaskSuccess errors that mean the task is no longer waiting (timed out, re-armed). */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
@@ -92,6 +116,7 @@ export function createReviewDecisionHandler(
     if (refusal) throw new FourEyesError(refusal);
     const task = await store.findOpenReviewTask(verificationId);
     if (!task) throw await noOpenReview(store, verification);
+    if (body.decision === 'approve') await refuseClaimedDocument(store, verification, task.attemptId);
     const reasons = body.decision === 'reject' ? (body.reasons ?? []) : [];
     const decidedAt = clock.now().toISOString();
     try {

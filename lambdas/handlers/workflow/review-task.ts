@@ -10,7 +10,7 @@ import { reviewOpenedCounters } from '../../domain/decision-metrics.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import type { AuditEventInput } from '../../domain/records.ts';
 import type { VerificationLevel } from '../../domain/verification.ts';
-import type { ReviewTask } from '../../ports/workflow-store.ts';
+import type { FailedDecision, ReviewTask } from '../../ports/workflow-store.ts';
 import { auditLog, reviewCompleter, statusEvents, workflowSettings, workflowStore, type WorkflowDeps } from './deps.ts';
 import { InvalidWorkflowInputError, type WorkflowState } from './state.ts';
 import { changeStatus, isAudited, requireVerification } from './support.ts';
@@ -55,6 +55,13 @@ export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps)
   const causes = [...(state.decision?.causes ?? [])];
   if (state.error) causes.push(`task_failed:${state.error.Error}`);
   const now = deps.clock.now();
+  if (existing?.decision && existing.decidedAt && state.review && state.error) {
+    // Back here after a decision whose finalizing step failed (after its retries): handing the
+    // same decision on again would fail the same way until the failure budget ends the
+    // execution with the case in limbo. The review is reopened instead, in the exceptions
+    // queue, with the failed decision kept beside it for the next reviewer.
+    return reopenReview(state, existing, deps, now, { ...state.error, decidedAt: existing.decidedAt });
+  }
   const routing = reviewRouting(verification.level, reasons, causes);
   const task: ReviewTask = {
     verificationId,
@@ -70,6 +77,7 @@ export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps)
     createdAt: existing?.createdAt ?? now.toISOString(),
     level: verification.level,
     ...(existing?.assignee ? { assignee: existing.assignee } : {}),
+    ...(existing?.failedDecisions ? { failedDecisions: existing.failedDecisions } : {}),
     ...(existing?.decision
       ? {
           decision: existing.decision,
@@ -106,6 +114,74 @@ export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps)
     await deps.events.statusChanged({ verificationId, attemptId, status: 'manual_review', reasons });
     await deps.audit.append(opened);
   }
+  return { queued: true };
+}
+
+/**
+ * Reopens a decided review whose decision could not be carried out: the task goes back to
+ * open (new token, queue `exceptions`, a fresh SLA), the failed decision and its error are kept
+ * in `failedDecisions`, and the reopening is audited. A retry after the write finds the task
+ * open and only re-arms its token (the ordinary path).
+ */
+async function reopenReview(
+  state: WorkflowState,
+  existing: ReviewTask,
+  deps: ReviewTaskDeps,
+  now: Date,
+  failure: { readonly Error: string; readonly decidedAt: string },
+): Promise<{ queued: true }> {
+  const { verificationId, attemptId } = state;
+  const failed: FailedDecision = {
+    decision: existing.decision ?? 'approve',
+    decidedBy: existing.decidedBy ?? 'unknown',
+    decidedAt: failure.decidedAt,
+    reasons: [...existing.reasons],
+    ...(existing.note ? { note: existing.note } : {}),
+    error: failure.Error,
+  };
+  const causes = [...existing.causes, `decision_failed:${failed.decision}`, `task_failed:${failure.Error}`];
+  // The review's own reasons (the decision policy's), not the failed decision's.
+  const reasons: ReasonCode[] = [...new Set([...(state.decision?.reasons ?? []), 'MANUAL_REVIEW_REQUIRED' as const])];
+  const {
+    decision: _decision,
+    decidedBy: _decidedBy,
+    decidedAt: _decidedAt,
+    note: _note,
+    assignee: _assignee,
+    ...open
+  } = existing;
+  const task: ReviewTask = {
+    ...open,
+    taskToken: state.taskToken ?? existing.taskToken,
+    queue: 'exceptions',
+    priority: Math.max(existing.priority, 2),
+    reasons,
+    causes,
+    dueAt: reviewDueAt(now, deps.config.review.slaDays),
+    escalated: false,
+    failedDecisions: [...(existing.failedDecisions ?? []), failed],
+  };
+  // Audited first (once per failed decision), so a crash after the write loses no event; the
+  // verification stays `manual_review` throughout, so no status event is due.
+  const reopened: AuditEventInput = {
+    subject: subjectOf(verificationId),
+    action: 'review.reopened',
+    actor: `system:${deps.functionName ?? 'review-task'}`,
+    details: {
+      attemptId,
+      queue: task.queue,
+      failedDecision: failed.decision,
+      failedDecisionAt: failed.decidedAt,
+      error: failure.Error,
+    },
+  };
+  const trail = await deps.audit.list(reopened.subject);
+  if (!trail.some((event) => event.action === reopened.action && event.details?.failedDecisionAt === failed.decidedAt))
+    await deps.audit.append(reopened);
+  await deps.store.putReviewTask(task, {
+    reopens: { decidedAt: failure.decidedAt },
+    counters: [reviewOpenedCounters(task.queue)],
+  });
   return { queued: true };
 }
 

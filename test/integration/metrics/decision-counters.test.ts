@@ -133,4 +133,61 @@ describe('decision counters against DynamoDB Local', () => {
     expect(await metrics.readQueueCounts()).toMatchObject({ open_duplicates: 0 });
     expect(await store.getReviewTask('v-review', 'a-1')).toMatchObject({ decision: 'reject' });
   }, 60_000);
+
+  it('reopens a decided task only while it holds the decision seen failing, and counts it open in its new queue', async () => {
+    // Prepare: a decided task (its decision then failed to apply).
+    const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.client });
+    const metrics = new DecisionMetricsRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    const task: ReviewTask = {
+      verificationId: 'v-reopen',
+      attemptId: 'a-1',
+      taskToken: 'token-1',
+      queue: 'standard',
+      reasons: ['MANUAL_REVIEW_REQUIRED'],
+      causes: [],
+      priority: 1,
+      dueAt: `${DAY}T12:00:00.000Z`,
+      escalated: false,
+      escalations: 0,
+      createdAt: `${DAY}T10:00:00.000Z`,
+    };
+    await store.putReviewTask(task, { creates: true });
+    const decidedAt = `${DAY}T11:00:00.000Z`;
+    await store.decideReviewTask('v-reopen', 'a-1', 'token-1', {
+      decision: 'approve',
+      decidedBy: 'rita',
+      reasons: [],
+      note: 'n',
+      decidedAt,
+    });
+    const before = (await metrics.readQueueCounts()).open_exceptions ?? 0;
+    const reopened: ReviewTask = {
+      ...task,
+      taskToken: 'token-2',
+      queue: 'exceptions',
+      priority: 2,
+      failedDecisions: [{ decision: 'approve', decidedBy: 'rita', decidedAt, reasons: [], note: 'n', error: 'E' }],
+    };
+
+    // Act
+    const stale = await store
+      .putReviewTask(reopened, {
+        reopens: { decidedAt: `${DAY}T10:59:00.000Z` },
+        counters: [reviewOpenedCounters('exceptions')],
+      })
+      .catch((error: Error) => error.name);
+    await store.putReviewTask(reopened, { reopens: { decidedAt }, counters: [reviewOpenedCounters('exceptions')] });
+
+    // Assess
+    expect(stale).toBe('WorkflowConflictError');
+    const stored = await store.getReviewTask('v-reopen', 'a-1');
+    expect(stored).toMatchObject({
+      taskToken: 'token-2',
+      queue: 'exceptions',
+      failedDecisions: reopened.failedDecisions,
+    });
+    expect(stored?.decision).toBeUndefined();
+    expect((await store.findOpenReviewTask('v-reopen'))?.taskToken).toBe('token-2');
+    expect((await metrics.readQueueCounts()).open_exceptions).toBe(before + 1);
+  }, 60_000);
 });

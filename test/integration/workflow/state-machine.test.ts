@@ -126,6 +126,58 @@ describe('verification state machine (synthesized, run locally)', () => {
     expect(world.events.changes.map((c) => c.status)).toEqual(['manual_review', status]);
   });
 
+  it('reopens a review whose approval cannot be carried out (its document claimed by another account meanwhile) in the exceptions queue, keeping the failed decision; a rejection then ends it', async () => {
+    // Prepare: a case in review; the approval's document claim will lose (another account got
+    // the number between the reviewer's decision and the approval step).
+    const world = prepared({ timeScale: 1e-4 });
+    world.faces.similarity = 88;
+    world.store.claimDocument = async () => false;
+    const executionArn = world.start('att-1');
+    await world.waitForToken(executionArn, 'AwaitReview');
+
+    // Act
+    const approval = await decideAsReviewer(world, { decision: 'approve', note: 'portrait checked by eye' });
+    const deadline = Date.now() + 30_000;
+    let reopened = await world.store.getReviewTask('ver-1', 'att-1');
+    while (!(reopened?.decision === undefined && reopened.failedDecisions?.length === 1) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      reopened = await world.store.getReviewTask('ver-1', 'att-1');
+    }
+    await world.waitForToken(executionArn, 'AwaitReview');
+    const rejection = await decideAsReviewer(world, {
+      decision: 'reject',
+      reasons: ['DUPLICATE_IDENTITY'],
+      note: 'the passport verifies another account',
+    });
+    const done = await world.engine.waitForExecution(executionArn);
+
+    // Assess: the approval was taken (200), failed once, and came back to a person instead of
+    // being handed on again; the second decision ended the execution.
+    expect(approval.status).toBe(200);
+    expect(reopened).toMatchObject({
+      queue: 'exceptions',
+      causes: expect.arrayContaining(['decision_failed:approve', 'task_failed:DocumentAlreadyClaimedError']),
+      failedDecisions: [
+        {
+          decision: 'approve',
+          decidedBy: 'reviewer-1',
+          note: 'portrait checked by eye',
+          error: 'DocumentAlreadyClaimedError',
+        },
+      ],
+    });
+    expect(reopened?.decidedBy).toBeUndefined();
+    expect(rejection.status).toBe(200);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await world.store.getVerification('ver-1')).toMatchObject({
+      status: 'rejected',
+      reasons: ['DUPLICATE_IDENTITY'],
+    });
+    expect(world.audit.events.filter((e) => e.action === 'review.reopened')).toHaveLength(1);
+    const history = world.engine.getExecutionHistory(executionArn);
+    expect(history.filter((e) => e.stateName === 'FinalizeApprove' && /Enter/.test(e.type))).toHaveLength(1);
+  });
+
   it('lets exactly one of two simultaneous reviewers win (the other gets 409)', async () => {
     // Prepare
     const world = prepared({ timeScale: 1e-4 });

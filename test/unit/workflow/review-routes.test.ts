@@ -89,6 +89,64 @@ describe('POST /v1/reviews/{verificationId}/decision', () => {
     expect(result.statusCode).toBe(status);
   });
 
+  it.each([
+    ['another user', 'user-2', 409],
+    ['the same user (an earlier verification of theirs)', 'user-1', 200],
+  ])('an approval of a document number held by %s: %s', async (_name, ownerId, status) => {
+    // Prepare: the attempt's document number is already claimed.
+    const w = await withOpenReview();
+    await w.store.recordCheck({
+      ...ids,
+      name: 'document_data',
+      result: {},
+      processors: [],
+      documentHash: 'hash-1',
+      recordedAt: '2026-01-01T00:00:00.000Z',
+    });
+    await w.store.claimDocument('hash-1', { userId: ownerId, verificationId: 'ver-0' });
+
+    // Act
+    const approval = await call(w, { decision: 'approve', note: 'Looks fine' });
+
+    // Assess: refused before anything is recorded; the review stays open for a rejection.
+    expect(approval.statusCode).toBe(status);
+    if (status !== 409) return;
+    expect(parse(approval).code).toBe('DOCUMENT_ALREADY_CLAIMED');
+    expect(w.reviews.completed).toEqual([]);
+    expect((await w.store.getReviewTask('ver-1', 'att-1'))?.decision).toBeUndefined();
+    expect(w.audit.events.some((e) => e.action === 'review.decided')).toBe(false);
+    const rejection = await call(w, { decision: 'reject', reasons: ['DUPLICATE_IDENTITY'], note: 'Same passport' });
+    expect(rejection.statusCode).toBe(200);
+  });
+
+  it('reopens a decided review whose decision failed to apply, once, and a retry of the step only re-arms it', async () => {
+    // Prepare: the reviewer approved; the approval step then failed after its retries.
+    const w = await withOpenReview();
+    expect((await call(w, { decision: 'approve', note: 'Looks fine' })).statusCode).toBe(200);
+    const failedRound = {
+      ...ids,
+      taskToken: 'tok-2',
+      review: { decision: 'approve' as const, reasons: [], reviewer: 'reviewer-1' },
+      error: { Error: 'DocumentAlreadyClaimedError', Cause: 'claimed' },
+    };
+
+    // Act
+    await reviewTaskStep(failedRound, w.deps);
+    await reviewTaskStep({ ...failedRound, taskToken: 'tok-3' }, w.deps);
+
+    // Assess: open again (no replay of the approval), in the exceptions queue, the failed
+    // decision kept with its note; audited once; a reviewer can decide again.
+    expect(w.reviews.completed.map((c) => c.taskToken)).toEqual(['tok-1']);
+    const task = await w.store.getReviewTask('ver-1', 'att-1');
+    expect(task).toMatchObject({ taskToken: 'tok-3', queue: 'exceptions', priority: 2 });
+    expect(task?.decision).toBeUndefined();
+    expect(task?.failedDecisions).toEqual([
+      expect.objectContaining({ decision: 'approve', note: 'Looks fine', error: 'DocumentAlreadyClaimedError' }),
+    ]);
+    expect(w.audit.events.filter((e) => e.action === 'review.reopened')).toHaveLength(1);
+    expect((await call(w, { decision: 'reject', reasons: ['DUPLICATE_IDENTITY'], note: 'x' })).statusCode).toBe(200);
+  });
+
   it('answers 409 when no review is open', async () => {
     // Prepare
     const w = fakeWorkflowWorld();
@@ -187,4 +245,22 @@ describe('GET /v1/reviews', () => {
       expect((await call(w, query)).statusCode).toBe(400);
     },
   );
+
+  it.each([
+    [{ foo: '1' }, 'unknown query parameter foo'],
+    [{ status: 'open', cursor: 'garbage' }, 'unknown query parameter cursor'],
+    [{ limit: '-1' }, 'limit must be an integer from 1 to 100'],
+    [{ limit: '100000' }, 'limit must be an integer from 1 to 100'],
+    [{ limit: '0x10' }, 'limit must be an integer from 1 to 100'],
+  ])('answers %j with 400 VALIDATION_ERROR "%s", as the case list does', async (query, message) => {
+    // Prepare
+    const w = await withOpenReview();
+
+    // Act
+    const result = await call(w, query);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toEqual({ code: 'VALIDATION_ERROR', message });
+  });
 });
