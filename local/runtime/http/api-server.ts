@@ -70,6 +70,8 @@ export interface ApiServerOptions {
    * and no CORS header is sent). These origins may also use `/_local/token`.
    */
   readonly allowedOrigins?: readonly string[];
+  /** A request body idle this long is answered 408 `REQUEST_TIMEOUT` (default BODY_IDLE_TIMEOUT_MS). */
+  readonly bodyIdleTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -90,19 +92,42 @@ export class PortUnavailableError extends Error {
   }
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+/** How long a request body may go without a byte before the request is answered 408 (API Gateway also gives up on a stalled client). */
+export const BODY_IDLE_TIMEOUT_MS = 10_000;
+
+/**
+ * The request's body; `too-large` past MAX_REQUEST_BYTES (read to the end and dropped), or
+ * `timed-out` when no byte came for `idleMs` (a client that announced more than it sends).
+ */
+function readBody(request: IncomingMessage, idleMs: number): Promise<Buffer | 'too-large' | 'timed-out'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    let timer = setTimeout(() => resolve('timed-out'), idleMs);
     request.on('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => resolve('timed-out'), idleMs);
       size += chunk.length;
       if (size > MAX_REQUEST_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
-    request.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
-    request.on('error', reject);
+    request.on('end', () => {
+      clearTimeout(timer);
+      resolve(tooLarge ? 'too-large' : Buffer.concat(chunks));
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
+}
+
+/** The answer to a body that could not be read whole. */
+function unreadBody(why: 'too-large' | 'timed-out'): HttpResponse {
+  if (why === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+  const answer = errorResponse(408, 'REQUEST_TIMEOUT', 'The request body did not arrive in time');
+  return { ...answer, headers: { ...answer.headers, connection: 'close' } };
 }
 
 function send(response: ServerResponse, result: HttpResponse): void {
@@ -237,6 +262,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.host ?? '127.0.0.1';
   const table = new RouteTable(options.routes);
   const timeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const bodyIdleMs = options.bodyIdleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
   const allowedOrigins = options.allowedOrigins ?? [];
   let domainName = host;
   let port = options.port;
@@ -280,8 +306,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   async function proxy(request: IncomingMessage, target: string, rawUrl: string): Promise<HttpResponse> {
-    const body = await readBody(request);
-    if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+    const body = await readBody(request, bodyIdleMs);
+    if (typeof body === 'string') return unreadBody(body);
     const contentType = request.headers['content-type'];
     const authorization = request.headers.authorization;
     const response = await fetch(`${target}${rawUrl}`, {
@@ -327,8 +353,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         throw error;
       }
     }
-    const body = await readBody(request);
-    if (body === 'too-large') return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body exceeds 10 MB');
+    const body = await readBody(request, bodyIdleMs);
+    if (typeof body === 'string') return unreadBody(body);
     const event = buildHttpApiEvent(
       {
         method,

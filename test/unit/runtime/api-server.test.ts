@@ -78,6 +78,7 @@ beforeAll(async () => {
       path.startsWith('/console') ? { 'content-security-policy': "default-src 'none'" } : undefined,
     openApiFile: join(dataDir, 'openapi.json'),
     integrationTimeoutMs: 200,
+    bodyIdleTimeoutMs: 300,
     onHandlerError: (routeKey) => errors.push(routeKey),
   });
 });
@@ -186,6 +187,35 @@ describe('startApiServer: API Gateway HTTP API emulation', () => {
       code: 'BAD_REQUEST',
       message: 'The request could not be parsed',
     });
+  });
+
+  it('answers a body that stops arriving with 408 { code, message } and closes the connection', async () => {
+    // Prepare
+    const authorization = await bearer();
+
+    // Act: 100 bytes announced, 9 sent, then silence.
+    const started = Date.now();
+    const raw = await new Promise<string>((resolveRaw, rejectRaw) => {
+      const socket = connect(api.port, '127.0.0.1', () =>
+        socket.write(
+          `POST /v1/things/t-1 HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: ${authorization}\r\n` +
+            'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"a":"bc"',
+        ),
+      );
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('end', () => resolveRaw(received));
+      socket.on('error', rejectRaw);
+    });
+
+    // Assess
+    expect(raw).toMatch(/^HTTP\/1\.1 408 /);
+    expect(raw.toLowerCase()).toContain('connection: close');
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+      code: 'REQUEST_TIMEOUT',
+      message: 'The request body did not arrive in time',
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('leaves role checks to the handler, as API Gateway does', async () => {
