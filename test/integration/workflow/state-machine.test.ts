@@ -139,7 +139,7 @@ describe('verification state machine (synthesized, run locally)', () => {
     const approval = await decideAsReviewer(world, { decision: 'approve', note: 'portrait checked by eye' });
     const deadline = Date.now() + 30_000;
     let reopened = await world.store.getReviewTask('ver-1', 'att-1');
-    while (!(reopened?.decision === undefined && reopened.failedDecisions?.length === 1) && Date.now() < deadline) {
+    while (!(reopened?.decision === undefined && reopened?.failedDecisions?.length === 1) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       reopened = await world.store.getReviewTask('ver-1', 'att-1');
     }
