@@ -9,6 +9,8 @@
  * Content-Type, SSE fields, bucket). Errors are S3's XML with S3's status. SSE, versioning and
  * Object Lock are still not emulated. The wrapper also adds:
  * - an object-size limit (`EntityTooLarge`) and S3's rule that uploads carry Content-Length;
+ * - writes that are complete, atomic and flushed to the disk before the event and the answer
+ *   (`s3-durable-store.ts`: s3rver's own store announces objects still being written);
  * - events in the EventBridge shape with the right `reason` (PutObject, PostObject,
  *   CopyObject, CompleteMultipartUpload, DeleteObject), also one per key deleted by
  *   DeleteObjects (for which s3rver itself emits nothing).
@@ -22,6 +24,7 @@ import { Readable } from 'node:stream';
 import { localClientConfig, localCredentials, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
 import { listenOnLoopback } from './json-protocol-server.ts';
 import { readPostForm, S3AuthError, verifyPostPolicy, verifySigV4, type S3Credentials } from './s3-auth.ts';
+import { makeStoreWritesDurable, removeInterruptedWrites, type S3rverFilesystemStore } from './s3-durable-store.ts';
 import { toEventBridgeEvent, type S3ObjectEvent, type S3ObjectEventReason } from './s3-events.ts';
 import { LocalObjectLock } from './s3-object-lock.ts';
 
@@ -103,8 +106,7 @@ interface S3rverInstance {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: 'event', listener: (event: { Records: S3rverRecord[] }) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
-  store: {
-    getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+  store: S3rverFilesystemStore & {
     deleteObject(bucket: string, key: string): Promise<void>;
   };
   logger: { close(): void; exceptions?: { unhandle(): void } };
@@ -231,6 +233,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     silent: true,
     configureBuckets: options.buckets.map((name) => ({ name, configs: corsBuckets.has(name) ? [cors] : [] })),
   });
+  // s3rver's store reports a write done before the file is (see s3-durable-store.ts): events
+  // and answers would announce objects a reader still sees cut short.
+  makeStoreWritesDurable(app.store);
+  removeInterruptedWrites(directory);
   await app.configureBuckets();
 
   const requests = new AsyncLocalStorage<RequestInfo>();
