@@ -42,6 +42,8 @@ export interface LocalRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Matched against the URL path; capture groups are passed to `handle`. */
   readonly path: RegExp;
+  /** The body must be declared `application/json` (else 415, through `errorResponse`). */
+  readonly jsonBody?: boolean;
   /** Runs before the body is read (e.g. a bearer-token check); throws to refuse the request. */
   authorize?(params: string[], headers: IncomingHttpHeaders): Promise<void> | void;
   handle(params: string[], body: unknown, headers: IncomingHttpHeaders): Promise<unknown> | unknown;
@@ -177,8 +179,11 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
       if (!match || route.method !== method) continue;
       try {
         await route.authorize?.(match.slice(1), req.headers);
+        if (route.jsonBody && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+          throw new AwsServiceError('UnsupportedMediaTypeException', 'The request body must be application/json', 415);
+        }
         const body = parseJson(await readBody(req, options.maxBodyBytes), true);
-        send(res, 200, await route.handle(match.slice(1), body, req.headers));
+        sendJson(res, 200, await route.handle(match.slice(1), body, req.headers));
       } catch (error) {
         if (!route.errorResponse) throw error;
         const answer = route.errorResponse(error instanceof BodyTooLargeError ? tooLarge : error);

@@ -264,6 +264,7 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
       {
         method: 'POST',
         path: /^\/_local\/liveness-sessions\/([^/]+)\/complete$/,
+        jsonBody: true,
         errorResponse: livenessRouteError,
         async authorize([sessionId = ''], headers) {
           let id: string | undefined;
@@ -289,7 +290,10 @@ export async function startRekognitionServer(options: RekognitionServerOptions):
           sessions.get(id);
           const faceEngine = await engine();
           const checked: FaceEngine = { detect, similarity: (a, b) => faceEngine.similarity(a, b) };
-          return completeLivenessSession(sessions, id, frames, checked, s3, remember);
+          const completed = await completeLivenessSession(sessions, id, frames, checked, s3, remember);
+          // Only that the challenge is done, as the Face Liveness UI learns it in AWS: the score
+          // (and whether a face was found) is for the backend, which reads the session's results.
+          return { sessionId: completed.SessionId, status: 'COMPLETE' };
         },
       },
     ],

@@ -90,6 +90,7 @@ const AWS_TO_ROUTE_ERRORS: Readonly<Record<string, { status: number; code: strin
   SerializationException: { status: 400, code: 'INVALID_REQUEST' },
   InvalidImageFormatException: { status: 400, code: 'INVALID_IMAGE_FORMAT' },
   ImageTooLargeException: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  UnsupportedMediaTypeException: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
 };
 
 /** The `{ code, message }` answer of the completion route to any failure. */

@@ -336,6 +336,24 @@ describe('local Rekognition', () => {
         )
       ).SessionId!;
 
+    it('refuses frames that are not declared JSON with 415, leaving the session open', async () => {
+      // Prepare
+      const SessionId = await createSession();
+
+      // Act
+      const response = await fetch(`${server.endpoint}/_local/liveness-sessions/${SessionId}/complete`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${OWNER_TOKEN}` },
+        body: JSON.stringify({ frames: [{ prompt: 'centre', imageBase64: images.alice.toString('base64') }] }),
+      });
+      const after = await rekognition.send(new GetFaceLivenessSessionResultsCommand({ SessionId }));
+
+      // Assess
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String) });
+      expect(after.Status).toBe('CREATED');
+    });
+
     it('completes a session through the local route and stores the reference image in S3', async () => {
       // Prepare
       const SessionId = await createSession();
@@ -349,6 +367,9 @@ describe('local Rekognition', () => {
       // frame is the reference, the other one the audit image (AuditImagesLimit 1)
       expect(before.Status).toBe('CREATED');
       expect(response.status).toBe(200);
+      // The client learns that the challenge is done, never its score (the backend reads that).
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.json()).toEqual({ sessionId: SessionId, status: 'COMPLETE' });
       expect(after).toMatchObject({ SessionId, Status: 'SUCCEEDED', Confidence: 97.273 });
       expect(after.ReferenceImage?.S3Object).toEqual({ Bucket: BUCKET, Name: `liveness/${SessionId}/reference.jpg` });
       for (const key of [`liveness/${SessionId}/reference.jpg`, `liveness/${SessionId}/audit_images/0.jpg`]) {
