@@ -174,8 +174,9 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
 
     metrics.gateMs = Math.round(performance.now() - started);
     const unique = [...new Set(reasons)];
-    // Media a camera appended after the image (`sniff`): judged as absent, and not kept.
-    const appended = sniffed.secondaryItems ? (sniffed.trailingBytes ?? 0) : 0;
+    // Media a camera appended after the image, or padding (`sniff` refuses anything else after
+    // it): judged as absent, and not kept (10 MB of zeros after a JPEG is not evidence).
+    const appended = sniffed.trailingBytes ?? 0;
     if (appended > 0) metrics.appendedBytes = appended;
     const kept = appended > 0 ? { imageBytes: bytes.length - appended } : {};
     return { accepted: unique.length === 0, reasons: unique, metrics, ...sized, processors, ...kept };

@@ -138,6 +138,28 @@ describe('kyc check', () => {
     }
   });
 
+  it('keeps no padding after the image: 2 MB of zeros after a JPEG are judged as absent and reported, not kept', async () => {
+    // Prepare
+    const plain = readFileSync(join(manifest.dir, 'passport-A-dark.jpg'));
+    const folder = mkdtempSync(join(tmpdir(), 'kyc-padded-'));
+    const file = join(folder, 'passport-padded.jpg');
+    writeFileSync(file, Buffer.concat([plain, Buffer.alloc(2 * 1024 * 1024)]));
+    try {
+      // Act
+      const result = await run(
+        [file, '--slot', 'document_front', '--document-type', 'passport', '--json'],
+        detectorFor('passport-A-dark'),
+      );
+      // Assess
+      const body = JSON.parse(result.out) as { accepted: boolean; metrics: Record<string, number> };
+      expect(result.code).toBe(0);
+      expect(body.accepted).toBe(true);
+      expect(body.metrics.appendedBytes).toBe(2 * 1024 * 1024);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['a browser camera capture (JPEG 1920 x 1080)', 1920, 1080, 'jpeg', false, []],
     ['a browser camera capture (JPEG 1280 x 720)', 1280, 720, 'jpeg', false, []],
