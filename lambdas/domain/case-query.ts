@@ -102,7 +102,11 @@ const filterSchema = z
     to: z.optional(isoTime('to')),
     limit: z._default(
       z
-        .pipe(z.string().check(z.regex(/^\d{1,3}$/, 'limit must be an integer')), z.transform(Number))
+        // Any integer gets as far as the range check, so -1 and 100000 are told the range too.
+        .pipe(
+          z.string().check(z.regex(/^-?\d+$/, `limit must be an integer from 1 to ${MAX_CASE_PAGE}`)),
+          z.transform(Number),
+        )
         .check(z.refine((value) => value >= 1 && value <= MAX_CASE_PAGE, `limit must be from 1 to ${MAX_CASE_PAGE}`)),
       DEFAULT_CASE_PAGE,
     ),

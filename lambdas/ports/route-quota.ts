@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * const decision = await quotas.take('documentView', caller.userId, config.routeQuotas.documentView, now);
- * if (!decision.allowed) throw new TooManyRequestsError('RATE_LIMITED', '...', decision.retryAfterSeconds);
+ * if (!decision.allowed) throw new TooManyRequestsError('RATE_LIMITED', decision.retryAfterSeconds, event.language);
  * ```
  */
 import type { RouteQuota } from '../../lib/config.ts';

@@ -1023,7 +1023,12 @@ function decisionSection(/** @type {string} */ id, /** @type {any} */ review) {
         } catch (error) {
           submit.disabled = false;
           if (error instanceof ApiError && error.status === 409) {
-            const key = error.code === 'REVIEW_ALREADY_DECIDED' ? 'case.conflict' : 'case.notOpen';
+            const key =
+              error.code === 'REVIEW_ALREADY_DECIDED'
+                ? 'case.conflict'
+                : error.code === 'DOCUMENT_ALREADY_CLAIMED'
+                  ? 'case.documentClaimed'
+                  : 'case.notOpen';
             await route();
             showNotice(tr(key, { code: error.code }), 'error');
             return;

@@ -163,6 +163,8 @@ export const MESSAGES = {
       'Another reviewer decided this case first (409 {code}). Your decision was NOT recorded; the case below shows the current state.',
     'case.notOpen':
       'This case has no open review any more (409 {code}): another reviewer has probably decided it. Your decision was NOT recorded; the case below shows the current state.',
+    'case.documentClaimed':
+      'This identity document already verifies another account (409 {code}), so this case cannot be approved. Your decision was NOT recorded; reject it with DUPLICATE_IDENTITY.',
     'case.needReason': 'Choose at least one reason code for a rejection.',
     'case.needNote': 'Write a note for the record.',
     'case.needDecision': 'Choose approve or reject.',
@@ -396,6 +398,8 @@ export const MESSAGES = {
     'case.conflict': '另一位审核员已先作出决定（409 {code}）。您的决定未被记录；下方显示案件当前状态。',
     'case.notOpen':
       '此案件已没有待处理的审核（409 {code}）：可能另一位审核员已作出决定。您的决定未被记录；下方显示案件当前状态。',
+    'case.documentClaimed':
+      '此身份证件已用于验证另一个账户（409 {code}），因此本案件不能批准。您的决定未被记录；请以 DUPLICATE_IDENTITY 拒绝。',
     'case.needReason': '拒绝时请至少选择一个原因代码。',
     'case.needNote': '请填写记录备注。',
     'case.needDecision': '请选择通过或拒绝。',

@@ -3,6 +3,8 @@
  * the verifications table (`domain/tables.ts`): `ACCESS#<accessId> | ACCESS` and
  * `EXPORT#<exportId> | EXPORT`. Access records are written once and never changed; exports
  * change only through conditional updates on their `version`, so two approvers cannot both win.
+ * It also tells whom a verification (`V#<id> | META`) belongs to, for the four-eyes check of the
+ * export routes, so the lean ones need not carry the verification repository.
  *
  * @example
  * ```ts
@@ -14,6 +16,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccessRecord, ExportRecord } from '../../domain/evidence-access.ts';
+import type { VerificationRecord } from '../../domain/records.ts';
 import { accessItemKey, exportItemKey } from '../../domain/tables.ts';
 import type { EvidenceAccessRecords, ExportChanges } from '../../ports/evidence-access.ts';
 
@@ -110,6 +113,11 @@ export class EvidenceAccessRepository implements EvidenceAccessRecords {
       if (isConditionalFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** The verification's owner (for `refuseOwnVerifications`), or `undefined` when it does not exist. */
+  public async getVerification(verificationId: string): Promise<Pick<VerificationRecord, 'userId'> | undefined> {
+    return this.get<VerificationRecord>({ pk: `V#${verificationId}`, sk: 'META' });
   }
 
   private async putNew(key: { pk: string; sk: string }, item: object): Promise<void> {

@@ -1,21 +1,23 @@
 /**
  * The intake's view of the verifications table: `VerificationRepository` plus the writes only
  * on-upload makes (document records, rejected image hashes, an attempt and its verification
- * moved together). Apart from the base class so that the many functions that only read or move
- * attempts do not bundle them (each lean function has a 300 KB budget).
+ * moved together) and the claim lookup only verification creation makes. Apart from the base
+ * class so that the many functions that only read or move attempts do not bundle them (each
+ * lean function has a 300 KB budget).
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import type { AttemptStatus, DocumentRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import { RETENTION_INDEX } from '../../domain/tables.ts';
-import type { Slot } from '../../domain/verification.ts';
+import type { Slot, VerificationLevel } from '../../domain/verification.ts';
 import { transactWithCounters } from './counter-transaction.ts';
 import {
   attemptTransition,
   ConcurrentModificationError,
   documentSk,
   rejectedImageSk,
+  userLevelKey,
   VERIFICATION_SK,
   VerificationRepository,
   verificationPk,
@@ -24,6 +26,19 @@ import {
 } from './verification-repository.ts';
 
 export class IntakeVerificationRepository extends VerificationRepository {
+  /**
+   * The user's claim on `level` (the item `createUserVerification` conditions on), with the id
+   * of the verification it names, or undefined when the user holds none. A consistent read.
+   */
+  public async findUserVerification(
+    userId: string,
+    level: VerificationLevel,
+  ): Promise<{ readonly verificationId: string | undefined } | undefined> {
+    const claim = userLevelKey(userId, level);
+    const existing = await this.get<{ verificationId?: string }>(claim.pk, claim.sk);
+    return existing ? { verificationId: existing.verificationId } : undefined;
+  }
+
   /**
    * `transitionAttempt` and `updateVerification` in one transaction, so no reader ever sees the
    * attempt moved and its verification not yet (or the other way round): `false` (nothing

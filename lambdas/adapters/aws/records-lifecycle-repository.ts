@@ -154,12 +154,13 @@ export class RecordsLifecycleRepository {
     return ids;
   }
 
-  /** True when the verification exists. */
-  public async verificationExists(verificationId: string): Promise<boolean> {
+  /** The user id of the verification's subject, or `undefined` when the verification does not exist. */
+  public async verificationOwner(verificationId: string): Promise<string | undefined> {
     const output = await this.documents.send(
       new GetCommand({ TableName: this.options.tableName, Key: { pk: `V#${verificationId}`, sk: 'META' } }),
     );
-    return output.Item !== undefined;
+    if (output.Item === undefined) return undefined;
+    return String(output.Item.userId ?? '');
   }
 
   /** The verification's objects in the vault (accepted documents and kept liveness images). */

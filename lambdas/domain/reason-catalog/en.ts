@@ -3,6 +3,7 @@
  * say exactly what to do. Tips never state exact times or thresholds: the API adds those
  * (e.g. `retryAfterSeconds`) where they apply.
  */
+import { TOO_MANY_REQUESTS_TEXTS } from './too-many-requests.ts';
 import type { ReasonCatalog } from './types.ts';
 
 export const en: ReasonCatalog = {
@@ -110,14 +111,9 @@ export const en: ReasonCatalog = {
     tip: 'You must have reached the minimum age to verify your identity. Check that your date of birth is entered correctly (YYYY-MM-DD).',
   },
   // Flow
-  RATE_LIMITED: {
-    message: 'Too many attempts',
-    tip: 'Please wait a while before trying again, and check the reasons given for your last attempt first.',
-  },
-  COOLDOWN_ACTIVE: {
-    message: 'Verification temporarily paused',
-    tip: 'After several unsuccessful attempts, verification is paused for a while. Wait until the cooldown ends, then try again with new photos.',
-  },
+  // The 429 codes' texts live in too-many-requests.ts (lean handlers carry only those).
+  RATE_LIMITED: TOO_MANY_REQUESTS_TEXTS.en.RATE_LIMITED,
+  COOLDOWN_ACTIVE: TOO_MANY_REQUESTS_TEXTS.en.COOLDOWN_ACTIVE,
   MANUAL_REVIEW_REQUIRED: {
     message: 'Manual review required',
     tip: 'No action is needed: a compliance officer will review your documents and you will be notified of the result.',

@@ -4,8 +4,10 @@
  * response is written, from the caller's `Accept-Language`.
  *
  * Adding a language = one file with a `ReasonCatalog` (e.g. `de.ts`), one entry in
- * `LANGUAGE_REGISTRY` (`languages.ts`) and one in `CATALOGS` below. `tsc` refuses a file that
- * misses a code, and a language without a catalog.
+ * `LANGUAGE_REGISTRY` (`languages.ts`), one in `CATALOGS` below and one in
+ * `TOO_MANY_REQUESTS_TEXTS` (`too-many-requests.ts`: the 429 codes' texts, kept apart so every
+ * handler can answer 429 without carrying the whole catalog). `tsc` refuses a file that misses
+ * a code, and a language without a catalog.
  *
  * @example
  * ```ts

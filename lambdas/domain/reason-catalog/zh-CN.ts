@@ -2,6 +2,7 @@
  * Simplified Chinese texts for every reason code (PRODUCT §2, §7). Same rules as `en.ts`:
  * no exact times or thresholds other than the published file limits.
  */
+import { TOO_MANY_REQUESTS_TEXTS } from './too-many-requests.ts';
 import type { ReasonCatalog } from './types.ts';
 
 export const zhCN: ReasonCatalog = {
@@ -109,14 +110,9 @@ export const zhCN: ReasonCatalog = {
     tip: '您必须达到最低年龄才能进行身份认证。请检查出生日期是否填写正确。',
   },
   // Flow
-  RATE_LIMITED: {
-    message: '尝试次数过多',
-    tip: '请稍等一段时间后再试，并先查看上次提交未通过的原因。',
-  },
-  COOLDOWN_ACTIVE: {
-    message: '认证已暂停',
-    tip: '多次认证未通过后，系统会暂停认证一段时间。请等待冷却期结束后，使用新拍摄的照片重试。',
-  },
+  // The 429 codes' texts live in too-many-requests.ts (lean handlers carry only those).
+  RATE_LIMITED: TOO_MANY_REQUESTS_TEXTS['zh-CN'].RATE_LIMITED,
+  COOLDOWN_ACTIVE: TOO_MANY_REQUESTS_TEXTS['zh-CN'].COOLDOWN_ACTIVE,
   MANUAL_REVIEW_REQUIRED: {
     message: '需要人工审核',
     tip: '您无需进行任何操作，合规专员将审核您的资料，并通知您审核结果。',

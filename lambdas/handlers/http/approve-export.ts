@@ -1,6 +1,8 @@
 /**
  * `POST /v1/exports/{exportId}/approve` (compliance_approver, never the requester: 403 whatever
- * their roles): the second person's approval, then the package.
+ * their roles, nor the subject of any verification in the export: 403 `OWN_VERIFICATION`,
+ * checked before anything is written, audited or read): the second person's approval, then the
+ * package.
  *
  *   pending_approval --conditional update (one approver wins)--> approved   audit export.approved
  *   access record ACCESS#<accessId> (kind export)
@@ -40,6 +42,7 @@ import { ForbiddenError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
+import { refuseOwnVerifications } from './own-verification.ts';
 import { routeFor } from './routes.ts';
 
 export interface ApproveExportDeps extends EvidenceRouteDeps {
@@ -65,6 +68,7 @@ export function createApproveExportHandler(source: DepsSource<ApproveExportDeps>
     if (exportDecisionRefusal(caller, record)) {
       throw new ForbiddenError('An export is approved by a compliance approver other than its requester');
     }
+    await refuseOwnVerifications(deps.verifications, record.verificationIds, caller.userId);
     record = await settleExpiry(deps, record);
     const origin = requestOrigin(event);
     const actor = `compliance_approver:${caller.userId}`;

@@ -8,7 +8,6 @@ import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbWorkflowStore } from '../../adapters/aws/workflow-repository.ts';
-import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import type { PersonalData, SealedData, VerificationRecord } from '../../domain/records.ts';
 import type { Role } from '../../domain/verification.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
@@ -16,8 +15,9 @@ import type { CaseStore } from '../../ports/case-store.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
 import type { WorkflowStore } from '../../ports/workflow-store.ts';
 import { lazy } from '../shared/lazy.ts';
-import { FourEyesError, NotFoundError } from './middleware/http-errors.ts';
+import { NotFoundError } from './middleware/http-errors.ts';
 import type { Caller } from './middleware/types.ts';
+import { refuseOwnCase } from './own-verification.ts';
 import { DynamoDbRouteQuotas } from '../../adapters/aws/route-quota-store.ts';
 import type { RouteQuotas } from '../../ports/route-quota.ts';
 
@@ -93,8 +93,5 @@ export async function requireCaseVerification(
   return verification;
 }
 
-/** 403 `OWN_VERIFICATION` when `staffId` is the subject of the verification (four eyes). */
-export function refuseOwnCase(verification: Pick<VerificationRecord, 'userId'>, staffId: string): void {
-  const refusal = staffActionRefusal({ actorId: staffId, verificationOwnerId: verification.userId });
-  if (refusal) throw new FourEyesError(refusal);
-}
+/** The four-eyes check of every staff route about a verification (`own-verification.ts`). */
+export { refuseOwnCase };

@@ -4,7 +4,10 @@
  * person's evidence to `relationshipEndedAt + retention.evidenceYears` (31 CFR 1020.220,
  * EU AMLD art. 40: 5 years after the relationship ends). Retention is only ever lengthened:
  * evidence already locked longer keeps its date. Idempotent: a second closure keeps the first
- * date and re-applies it (an interrupted closure is finished by calling again).
+ * date and re-applies it (an interrupted closure is finished by calling again). A user of whom
+ * the service knows no verification answers 404 `NOT_FOUND` and nothing is recorded or audited:
+ * there is no evidence whose retention the closure could set, and a closure record for an
+ * unknown (or mistyped) user id would only start a retention clock for nothing.
  *
  *   closure record (first date wins) ─> for each verification of the user
  *       for each vault object: current = GetObjectRetention; extend when shorter
@@ -15,6 +18,7 @@ import * as z from 'zod/mini';
 import { planRetention } from '../../domain/evidence-retention.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { requestOrigin } from './evidence-deps.ts';
+import { NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
@@ -36,6 +40,8 @@ export function createCloseAccountHandler(
     // Checked against the OpenAPI pattern by the path-parameter middleware (400 otherwise).
     const userId = event.pathParameters?.userId ?? '';
     const origin = requestOrigin(event);
+    const verificationIds = await records.verificationIdsOf(userId);
+    if (verificationIds.length === 0) throw new NotFoundError('No verification is known for this user');
     const closure = await records.recordClosure(userId, clock.now(), body.reason, `admin:${caller.userId}`);
     /** One `account.closed` event on `subject`'s chain, with the closure date and `details`. */
     const appendClosed = (subject: string, details: Record<string, string | number>) =>
@@ -49,7 +55,6 @@ export function createCloseAccountHandler(
       });
     let objects = 0;
     let latest: Date | undefined;
-    const verificationIds = await records.verificationIdsOf(userId);
     for (const verificationId of verificationIds) {
       let retainUntil: Date | undefined;
       let extended = 0;

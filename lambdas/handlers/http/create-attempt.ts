@@ -183,13 +183,7 @@ export function createCreateAttemptHandler(source: DepsSource<CreateAttemptDeps>
           code: decision.code,
           retryAfterSeconds: decision.retryAfterSeconds,
         });
-        throw new TooManyRequestsError(
-          decision.code,
-          decision.code === 'COOLDOWN_ACTIVE'
-            ? 'Too many failed attempts in a row; please wait before trying again'
-            : 'Too many attempts; please wait before trying again',
-          decision.retryAfterSeconds,
-        );
+        throw new TooManyRequestsError(decision.code, decision.retryAfterSeconds, event.language);
       }
       let livenessSessionId: string | undefined;
       if (config.features.liveness) {

@@ -2,7 +2,9 @@
  * `POST /v1/exports` `{ "verificationIds", "reason" }` (compliance roles): asks for an export of
  * cases' documents and records. The request waits for a second person, a `compliance_approver`
  * who is not the requester (`POST /v1/exports/{id}/approve`); unapproved it expires after
- * `evidenceAccess.exportApprovalHours` (24 h). Audited before the request is stored.
+ * `evidenceAccess.exportApprovalHours` (24 h). A list that holds the caller's own verification
+ * is 403 `OWN_VERIFICATION` (four eyes), before anything is audited or stored. Audited before
+ * the request is stored.
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -26,6 +28,7 @@ import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
+import { refuseOwnCase } from './own-verification.ts';
 import { routeFor } from './routes.ts';
 
 export const createExportSchema = z.strictObject({
@@ -57,9 +60,11 @@ export function createCreateExportHandler(
       });
     }
     for (const verificationId of verificationIds) {
-      if (!(await deps.verifications.getVerification(verificationId))) {
+      const verification = await deps.verifications.getVerification(verificationId);
+      if (!verification) {
         throw new NotFoundError('A verification of the request does not exist', { details: { verificationId } });
       }
+      refuseOwnCase(verification, caller.userId);
     }
     const now = deps.clock.now();
     const record: ExportRecord = {

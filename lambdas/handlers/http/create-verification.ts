@@ -8,13 +8,14 @@
  * `applicants.minimumAge`; 429 `RATE_LIMITED` with `retryAfterSeconds` beyond
  * `rateLimits.verificationsPerWindow` creations per window (each one costs a KMS data key);
  * 409 `VERIFICATION_EXISTS` when the user already holds a verification of that level (one per
- * user and level, decided atomically with the write).
+ * user and level, decided atomically with the write; looked up first as well, so that a refused
+ * creation does not count toward the creation limit).
  */
 import { randomUUID } from 'node:crypto';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
-import { VerificationRepository } from '../../adapters/aws/verification-repository.ts';
+import { IntakeVerificationRepository } from '../../adapters/aws/intake-verification-repository.ts';
 import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { describeReasons, isLanguage, DEFAULT_LANGUAGE } from '../../domain/reason-catalog/index.ts';
@@ -31,7 +32,7 @@ import { ageOn, createVerificationSchema } from './verification-schema.ts';
 
 export interface CreateVerificationDeps {
   readonly config: Pick<KycConfig, 'applicants'>;
-  readonly repository: Pick<VerificationRepository, 'createUserVerification'>;
+  readonly repository: Pick<IntakeVerificationRepository, 'findUserVerification' | 'createUserVerification'>;
   readonly rateLimits: Pick<RateLimitStore, 'tryCreateVerification'>;
   readonly crypto: { seal(data: PersonalData, context: { verificationId: string }): Promise<SealedData> };
   readonly audit: Pick<AuditLog, 'append'>;
@@ -44,7 +45,7 @@ export function defaultCreateVerificationDeps(env: NodeJS.ProcessEnv = process.e
   const config = configFromEnv(env);
   return {
     config,
-    repository: new VerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
+    repository: new IntakeVerificationRepository({ tableName: requireEnv('verificationsTable', env) }),
     rateLimits: new DynamoDbRateLimitStore({
       tableName: requireEnv('rateLimitsTable', env),
       limits: config.rateLimits,
@@ -71,13 +72,16 @@ export function createCreateVerificationHandler(source: DepsSource<CreateVerific
         details: { tip: reason!.tip, minimumAge: config.applicants.minimumAge },
       });
     }
+    // The user's verification of that level is looked up before the creation quota is taken, so
+    // a refused creation (409) costs no quota and no KMS data key. The check and the write are not
+    // atomic, and need not be: the quota is still taken before every write, so a user can never
+    // create more than the limit; a verification created by a concurrent request between this
+    // read and the write below is still caught by the write's condition (409, that one counted).
+    const existing = await repository.findUserVerification(caller.userId, body.level);
+    if (existing) throw verificationExists(body.level, existing.verificationId);
     const creation = await rateLimits.tryCreateVerification(caller.userId, clock.now());
     if (!creation.allowed) {
-      throw new TooManyRequestsError(
-        'RATE_LIMITED',
-        'Too many verifications created; please wait before trying again',
-        creation.retryAfterSeconds,
-      );
+      throw new TooManyRequestsError('RATE_LIMITED', creation.retryAfterSeconds, event.language);
     }
     const verificationId = newId();
     const personalData = await crypto.seal(body.personalData, { verificationId });
@@ -99,11 +103,7 @@ export function createCreateVerificationHandler(source: DepsSource<CreateVerific
       version: 1,
     };
     const created = await repository.createUserVerification(record);
-    if (!created.created) {
-      throw new ConflictError('VERIFICATION_EXISTS', `You already have a ${body.level} verification`, {
-        details: created.existingVerificationId ? { verificationId: created.existingVerificationId } : {},
-      });
-    }
+    if (!created.created) throw verificationExists(body.level, created.existingVerificationId);
     await audit.append({
       subject: `verification:${verificationId}`,
       action: 'verification.created',
@@ -112,6 +112,13 @@ export function createCreateVerificationHandler(source: DepsSource<CreateVerific
       details: { level: body.level, documentType: body.documentType },
     });
     return jsonResponse(201, { verificationId, status: record.status });
+  });
+}
+
+/** 409 `VERIFICATION_EXISTS`, naming the verification the user already holds when known. */
+function verificationExists(level: string, verificationId: string | undefined): ConflictError {
+  return new ConflictError('VERIFICATION_EXISTS', `You already have a ${level} verification`, {
+    details: verificationId ? { verificationId } : {},
   });
 }
 

@@ -19,6 +19,7 @@ import type { RouteQuotaName, RouteQuotas } from '../../ports/route-quota.ts';
 import type { RouteQuotaOptions } from './middleware/route-quota.ts';
 import { ConflictError, HttpError, NotFoundError } from './middleware/http-errors.ts';
 import { headerValue, type KycHttpEvent } from './middleware/types.ts';
+import type { VerificationOwners } from './own-verification.ts';
 
 export interface EvidenceRouteDeps {
   /** The case and its attempts in one read (`getVerificationWithAttempts`); `getVerification` for a case's existence. */
@@ -54,6 +55,11 @@ export function evidenceRouteSettings(
 
 export function evidenceVerifications(env: NodeJS.ProcessEnv = process.env): EvidenceRouteDeps['verifications'] {
   return new VerificationRepository({ tableName: requireEnv('verificationsTable', env) });
+}
+
+/** Who each verification belongs to, for the four-eyes check of the lean export routes (a GetItem each). */
+export function evidenceVerificationOwners(env: NodeJS.ProcessEnv = process.env): VerificationOwners {
+  return new EvidenceAccessRepository({ tableName: requireEnv('verificationsTable', env) });
 }
 
 export function evidenceRecords(env: NodeJS.ProcessEnv = process.env): EvidenceAccessRecords {

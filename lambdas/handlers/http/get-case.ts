@@ -10,8 +10,10 @@
  *      persisted check results, review tasks with SLA and escalations, risk flags, the
  *      processor log (from the audit chain), notes, and the routes that act on the case.
  *
- * Never document bytes, vault keys or URLs: documents are seen only through the audited,
- * watermarked view route, which the answer names.
+ * Never document bytes, storage keys (vault, intake, liveness) or URLs: documents are seen only
+ * through the audited, watermarked view route, which the answer names. Check results are shown
+ * through an allow-list of their fields (`checkResultView`), so a key a check keeps for the
+ * records lifecycle (the liveness `referenceImageKey`, `auditImageKeys`) never reaches the view.
  */
 import { caseRiskFlags, caseSummary, type ReviewTaskLike } from '../../domain/cases.ts';
 import { describeReasons, DEFAULT_LANGUAGE, isLanguage, type Language } from '../../domain/reason-catalog/index.ts';
@@ -81,6 +83,55 @@ function slotView(slot: Slot, document: DocumentRecord | undefined, language: La
   };
 }
 
+/** Scalar fields of a persisted check result a reviewer sees: kinds, scores, statuses, flags. */
+const CHECK_RESULT_SCALARS: ReadonlySet<string> = new Set([
+  'kind', // every check
+  'cause', // a check that failed (CheckError)
+  'similarity', // face_match
+  'status', // liveness (the session's status)
+  'confidence', // liveness
+  'detail', // document_data, unreadable
+  'expired', // document_data
+  'format', // document_data (MRZ format)
+  'corrected', // document_data (OCR confusions corrected)
+  'documentHit', // document_data, duplicates
+  'faceHit', // duplicates
+  'matchCount', // duplicates
+  'outcome', // decision
+]);
+/** List fields (of strings) of a persisted check result a reviewer sees. */
+const CHECK_RESULT_LISTS: ReadonlySet<string> = new Set(['mismatches', 'reasons', 'causes']);
+/** Fields of the liveness binding (the session's live face against the document and selfie). */
+const LIVENESS_BINDING_FIELDS: ReadonlySet<string> = new Set(['portraitSimilarity', 'selfieSimilarity', 'faceHit']);
+
+function scalarFields(value: Readonly<Record<string, unknown>>, allowed: ReadonlySet<string>) {
+  return Object.fromEntries(
+    Object.entries(value).filter(
+      ([field, item]) =>
+        allowed.has(field) && (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean'),
+    ),
+  );
+}
+
+/**
+ * The fields of a persisted check result the case view shows (an allow-list: whatever else a
+ * check stores, storage keys above all, stays out).
+ */
+export function checkResultView(result: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const lists = Object.entries(result).filter(
+    ([field, item]) =>
+      CHECK_RESULT_LISTS.has(field) && Array.isArray(item) && item.every((entry) => typeof entry === 'string'),
+  );
+  const binding = result.binding;
+  return {
+    ...scalarFields(result, CHECK_RESULT_SCALARS),
+    ...Object.fromEntries(lists),
+    ...(binding !== null && typeof binding === 'object' && !Array.isArray(binding)
+      ? { binding: scalarFields(binding as Record<string, unknown>, LIVENESS_BINDING_FIELDS) }
+      : {}),
+  };
+}
+
 function attemptsView(records: CaseRecords, language: Language) {
   return records.attempts.map(({ attempt, documents, checks }) => ({
     attemptId: attempt.attemptId,
@@ -98,7 +149,7 @@ function attemptsView(records: CaseRecords, language: Language) {
     ),
     checks: checks.map((check) => ({
       name: check.name,
-      result: check.result,
+      result: checkResultView(check.result),
       processors: check.processors,
       ...(check.matchedUserIds?.length ? { matchedUserIds: check.matchedUserIds } : {}),
       recordedAt: check.recordedAt,
@@ -111,6 +162,19 @@ function reviewView(task: ReviewTask, now: Date, language: Language) {
     ...caseSummary(task as ReviewTaskLike, now),
     reasons: describeReasons(task.reasons, language),
     ...(task.note ? { note: task.note } : {}),
+    // Decisions taken on this review that could not be carried out (the review was reopened).
+    ...(task.failedDecisions?.length
+      ? {
+          failedDecisions: task.failedDecisions.map((failed) => ({
+            decision: failed.decision,
+            decidedBy: failed.decidedBy,
+            decidedAt: failed.decidedAt,
+            reasons: [...failed.reasons],
+            ...(failed.note ? { note: failed.note } : {}),
+            error: failed.error,
+          })),
+        }
+      : {}),
   };
 }
 

@@ -2,12 +2,14 @@
  * `POST /v1/cases/{verificationId}/legal-hold` `{ "on", "reason" }` (compliance_approver,
  * admin): sets or lifts the S3 Object Lock legal hold on every vault object of the case and
  * records it (`V#<id> | HOLD`), so nothing of the case is deleted while a regulator or court
- * needs it, whatever its retention date. Audited (`legal_hold.set` / `legal_hold.lifted`).
+ * needs it, whatever its retention date. Audited (`legal_hold.set` / `legal_hold.lifted`). The
+ * case's own subject gets 403 `OWN_VERIFICATION` before any lock is touched.
  */
 import * as z from 'zod/mini';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { requestOrigin, requireId } from './evidence-deps.ts';
 import { NotFoundError } from './middleware/http-errors.ts';
+import { refuseOwnCase } from './own-verification.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
@@ -26,7 +28,9 @@ export function createLegalHoldHandler(source: DepsSource<RecordsLifecycleDeps> 
     const caller = event.caller!;
     const body = validateBody(legalHoldSchema, event.parsedBody);
     const verificationId = requireId(event.pathParameters?.verificationId, 'Case');
-    if (!(await records.verificationExists(verificationId))) throw new NotFoundError('Case not found');
+    const owner = await records.verificationOwner(verificationId);
+    if (owner === undefined) throw new NotFoundError('Case not found');
+    refuseOwnCase({ userId: owner }, caller.userId);
     const role = caller.roles.includes('compliance_approver') ? 'compliance_approver' : 'admin';
     const actor = `${role}:${caller.userId}`;
     const evidence = await records.evidenceOf(verificationId);

@@ -3,7 +3,8 @@
  * access), as one zip behind a presigned GET valid `evidenceAccess.exportDownloadSeconds`
  * (at most 10 minutes). Only the caller's own verifications are read: their ids come from the
  * byUser index under the token's subject, never from the request, and each record's owner is
- * checked again. Order is the promise (PRODUCT §5):
+ * checked again; the route takes no query parameter (any, e.g. `?user=`, is refused with 400
+ * `VALIDATION_ERROR` rather than ignored). Order is the promise (PRODUCT §5):
  *
  *   1. audit `subject_access.requested` on `account:<userId>` (access id, origin)
  *                                              -- fails: 500, nothing read
@@ -25,6 +26,7 @@ import { watermarkerFromEnv } from '../../rendition/kms-watermarker.ts';
 import { buildSubjectAccessPackage, type SubjectAccessVerification } from '../../rendition/subject-access-package.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { defaultEvidenceRouteDeps, originDetails, requestOrigin, type EvidenceRouteDeps } from './evidence-deps.ts';
+import { BadRequestError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
@@ -88,6 +90,10 @@ function visible(item: Record<string, unknown>): Record<string, unknown> {
 export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defaultMeDataDeps()) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('GET', '/v1/me/data'), async (event) => {
+    const unknown = Object.keys(event.queryStringParameters ?? {});
+    if (unknown.length > 0) {
+      throw new BadRequestError('VALIDATION_ERROR', `unknown query parameter ${unknown.join(', ')}`);
+    }
     const deps = getDeps();
     const userId = event.caller!.userId;
     const origin = requestOrigin(event);

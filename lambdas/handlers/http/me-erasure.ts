@@ -10,20 +10,28 @@
  *   audit `erasure.deferred` / `erasure.completed`
  *
  * Idempotent: a repeated request erases what became erasable since, keeps the first request
- * date and answers what is still kept.
+ * date and answers what is still kept. The request names no one: the body is empty or `{}`, and
+ * any field (e.g. a `userId`) is refused with 400 `VALIDATION_ERROR`, as every body with an
+ * unknown key is, rather than ignored (the caller is always the token's subject).
  */
+import * as z from 'zod/mini';
 import { nextErasureCheck, RETENTION_REASON_TEXT } from '../../domain/records-erasure.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { eraseUser } from '../shared/records-eraser.ts';
 import { requestOrigin } from './evidence-deps.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
+import { validateBody } from './middleware/validate.ts';
 import { defaultRecordsRightsDeps, type RecordsRightsDeps } from './records-rights-deps.ts';
 import { routeFor } from './routes.ts';
+
+/** No body, or an empty object: the request carries no fields. */
+export const meErasureSchema = z.optional(z.strictObject({}));
 
 export function createMeErasureHandler(source: DepsSource<RecordsRightsDeps> = () => defaultRecordsRightsDeps()) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/me/erasure'), async (event) => {
+    validateBody(meErasureSchema, event.parsedBody);
     const deps = getDeps();
     const userId = event.caller!.userId;
     const actor = `user:${userId}`;

@@ -13,7 +13,7 @@ import type { EvidenceLocks } from '../../ports/evidence-locks.ts';
 export interface RecordsLifecycleDeps {
   readonly records: Pick<
     RecordsLifecycleRepository,
-    'recordClosure' | 'verificationIdsOf' | 'verificationExists' | 'evidenceOf' | 'putLegalHold'
+    'recordClosure' | 'verificationIdsOf' | 'verificationOwner' | 'evidenceOf' | 'putLegalHold'
   >;
   readonly locks: EvidenceLocks;
   readonly audit: Pick<AuditLog, 'append'>;

@@ -1,6 +1,7 @@
 /**
  * `POST /v1/exports/{exportId}/reject` `{ "note"? }` (compliance_approver, never the requester:
- * 403): closes a pending export request without a package. Audited.
+ * 403, nor the subject of any verification in the export: 403 `OWN_VERIFICATION`): closes a
+ * pending export request without a package. Audited.
  */
 import * as z from 'zod/mini';
 import { exportDecisionRefusal } from '../../domain/evidence-access.ts';
@@ -9,6 +10,7 @@ import {
   evidenceAuditLog,
   evidenceRecords,
   evidenceRouteSettings,
+  evidenceVerificationOwners,
   exportSubject,
   loadExport,
   notDecidable,
@@ -21,6 +23,7 @@ import { ForbiddenError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
+import { refuseOwnVerifications, type VerificationOwners } from './own-verification.ts';
 import { routeFor } from './routes.ts';
 
 export const rejectExportSchema = z.optional(
@@ -28,8 +31,11 @@ export const rejectExportSchema = z.optional(
 );
 
 export function createRejectExportHandler(
-  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'audit' | 'clock'>> = () => ({
+  source: DepsSource<
+    Pick<EvidenceRouteDeps, 'records' | 'audit' | 'clock'> & { verifications: VerificationOwners }
+  > = () => ({
     ...evidenceRouteSettings(),
+    verifications: evidenceVerificationOwners(),
     records: evidenceRecords(),
     audit: evidenceAuditLog(),
   }),
@@ -43,6 +49,7 @@ export function createRejectExportHandler(
     if (exportDecisionRefusal(caller, record)) {
       throw new ForbiddenError('An export is decided by a compliance approver other than its requester');
     }
+    await refuseOwnVerifications(deps.verifications, record.verificationIds, caller.userId);
     record = await settleExpiry(deps, record);
     if (record.status !== 'pending_approval') throw notDecidable(record);
     const decidedAt = deps.clock.now().toISOString();

@@ -4,6 +4,7 @@
  * language, the attempt history, the first name only, and a redacted thumbnail of the newest
  * accepted document front. Never a full document, a vault key or a URL to an original.
  *
+ *   0. the verification's own subject: 403 `OWN_VERIFICATION` (nothing audited as viewed, nothing read)
  *   1. audit event `support.verification_viewed` (actor, role, fields shown, access id, source IP,
  *      user agent, request id)                  -- fails: 500, nothing decrypted or rendered
  *   2. access record ACCESS#<accessId> (kind `support_thumbnail`) -- what the watermark points to
@@ -42,6 +43,7 @@ import { attemptView } from './get-verification.ts';
 import { NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
+import { refuseOwnCase } from './own-verification.ts';
 import { routeFor } from './routes.ts';
 import { latestVaultDocument } from './view-document.ts';
 
@@ -91,6 +93,7 @@ export function createSupportViewHandler(source: DepsSource<SupportViewDeps> = (
     const verificationId = requireId(event.pathParameters?.verificationId, 'Verification');
     const { verification, attempts } = await deps.verifications.getVerificationWithAttempts(verificationId);
     if (!verification) throw new NotFoundError('Verification not found');
+    refuseOwnCase(verification, caller.userId);
     const document = latestVaultDocument(attempts, 'document_front');
     const renderable = document?.vaultKey && document.contentType !== 'application/pdf' ? document : undefined;
 

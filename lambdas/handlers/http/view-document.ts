@@ -9,8 +9,9 @@
  *   3. render from the vault original (read only): visible tiled mark + invisible mark
  *   4. store in the renditions bucket (SSE-KMS, deleted after a day), presign the GET
  *
- * Everyone else gets 403 from the route's roles; an unknown case or a slot without an
- * accepted document 404.
+ * Everyone else gets 403 from the route's roles, and the case's own subject 403
+ * `OWN_VERIFICATION` (before step 1: nothing audited as viewed, nothing read); an unknown case
+ * or a slot without an accepted document 404.
  */
 import * as z from 'zod';
 import { DOCUMENT_VIEWER_ROLES, newAccessId, renditionKey, type AccessRecord } from '../../domain/evidence-access.ts';
@@ -29,6 +30,7 @@ import {
   type EvidenceRouteDeps,
 } from './evidence-deps.ts';
 import { HttpError, NotFoundError } from './middleware/http-errors.ts';
+import { refuseOwnCase } from './own-verification.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
@@ -69,6 +71,8 @@ export function createViewDocumentHandler(source: DepsSource<ViewDocumentDeps> =
     if (!slot || !SLOTS.includes(slot)) throw new NotFoundError('No such document slot');
     const { verification, attempts } = await deps.verifications.getVerificationWithAttempts(verificationId);
     if (!verification) throw new NotFoundError('Case not found');
+    // Four eyes first: no audit event claims a view, nothing is read.
+    refuseOwnCase(verification, caller.userId);
     const document = latestVaultDocument(attempts, slot);
     if (!document?.vaultKey) throw new NotFoundError('This case has no accepted document in that slot');
     if (document.contentType === 'application/pdf') {

@@ -34,7 +34,10 @@ export async function tokenCommand(args: readonly string[], io: CliIo): Promise<
     throw new UsageError('--user is required: 1-128 characters of letters, digits and ._@:-');
   }
   const role = values.role;
-  if (!isRole(role)) throw new UsageError(`--role is required: one of ${ROLES.join(', ')}`);
+  if (role === undefined) throw new UsageError(`--role is required: one of ${ROLES.join(', ')}`);
+  if (!isRole(role)) {
+    throw new UsageError(`--role "${role}" is not a role: use one of ${ROLES.join(', ')}`);
+  }
   const ttlSeconds = integerOption('ttl', values.ttl, DEFAULT_TOKEN_TTL_SECONDS, 60, 30 * 24 * 3600);
   const dataDir = resolve(io.cwd, values['data-dir'] ?? '.local-data');
   const key = await loadOrCreateSigningKey(dataDir);

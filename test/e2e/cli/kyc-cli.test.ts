@@ -50,7 +50,7 @@ describe('kyc: dispatch and usage errors', () => {
     [[], 2, /Usage: kyc <command>/],
     [['launch'], 2, /unknown command "launch"/],
     [['token', '--user', 'alice'], 2, /--role is required/],
-    [['token', '--user', 'alice', '--role', 'king'], 2, /--role is required/],
+    [['token', '--user', 'alice', '--role', 'king'], 2, /--role "king" is not a role: use one of user, support, /],
     [['token', '--nope'], 2, /Unknown option '--nope'/],
     [['local', '--port', 'eighty'], 2, /--port must be an integer/],
     [['local', '--allow-origin', 'http://localhost:5173/'], 2, /--allow-origin: .*must be a scheme and host/],

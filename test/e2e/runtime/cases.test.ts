@@ -153,9 +153,27 @@ describe('a reviewer works a real case through the case API', () => {
     // Act
     const garbled = await reviewer.call('GET', '/v1/cases?cursor=eyJub3QiOiJvdXJzIn0').catch((e: unknown) => e);
     const badStatus = await reviewer.call('GET', '/v1/cases?status=pending').catch((e: unknown) => e);
+    const negativeLimit = await reviewer.call('GET', '/v1/cases?limit=-1').catch((e: unknown) => e);
+    const hugeLimit = await reviewer.call('GET', '/v1/cases?limit=100000').catch((e: unknown) => e);
 
     // Assess
     expect(garbled).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } });
     expect(badStatus).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
+    for (const refused of [negativeLimit, hugeLimit]) {
+      expect(refused).toMatchObject({
+        status: 400,
+        body: { code: 'VALIDATION_ERROR', message: 'limit must be from 1 to 100' },
+      });
+    }
+  });
+
+  it('answers an unknown query parameter of the review queue with a JSON 400, as the case list does', async () => {
+    // Act
+    const unknown = await reviewer.call('GET', '/v1/reviews?foo=1').catch((e: unknown) => e);
+    const cursor = await reviewer.call('GET', '/v1/reviews?cursor=garbage').catch((e: unknown) => e);
+
+    // Assess
+    expect(unknown).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR', message: expect.any(String) } });
+    expect(cursor).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR', message: expect.any(String) } });
   });
 });

@@ -236,6 +236,14 @@ describe('authorization matrix: every route x every role', () => {
       personalData: { fullName: 'ANNA MARTIN', dateOfBirth: '1990-01-01', address: '1 High St' },
     });
     state.documentlessCase = created.body.verificationId as string;
+    // Closing an account needs a verification of that user (404 NOT_FOUND otherwise).
+    const closing = await call(await tokenFor('matrix-closed-account', 'user'), 'POST', '/v1/verifications', {
+      level: 'basic',
+      nationality: 'GBR',
+      documentType: 'passport',
+      personalData: { fullName: 'CARL CLOSED', dateOfBirth: '1990-01-01', address: '2 High St' },
+    });
+    expect(closing.status).toBe(201);
   }, 60_000);
 
   it('has a request for every route of the route table', () => {
@@ -491,7 +499,7 @@ describe('per-user quota on an expensive route', () => {
 
     // Assess
     expect(refused.status).toBe(429);
-    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many attempts', tip: expect.any(String) });
     const retryAfter = refused.body.retryAfterSeconds as number;
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(quota.windowSeconds);

@@ -228,12 +228,27 @@ describe('verification pipeline', () => {
       () => undefined,
       (error: unknown) => error,
     );
+    const inChinese = await client
+      .call('POST', `/v1/verifications/${verificationId}/attempts`, {}, { 'accept-language': 'zh-CN' })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
 
     // Assess
     expect(refusal).toBeInstanceOf(KycApiError);
     expect((refusal as KycApiError).status).toBe(429);
     expect((refusal as KycApiError).body).toMatchObject({
       code: 'COOLDOWN_ACTIVE',
+      message: 'Verification temporarily paused',
+      tip: expect.stringContaining('cooldown'),
+      retryAfterSeconds: expect.any(Number),
+    });
+    expect((inChinese as KycApiError).status).toBe(429);
+    expect((inChinese as KycApiError).body).toMatchObject({
+      code: 'COOLDOWN_ACTIVE',
+      message: '认证已暂停',
+      tip: expect.stringContaining('冷却期'),
       retryAfterSeconds: expect.any(Number),
     });
   }, 300_000);

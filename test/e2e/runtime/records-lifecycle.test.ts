@@ -134,6 +134,20 @@ describe('records lifecycle on the local runtime', () => {
     expect((audit.Items ?? []).map((event) => event.action)).toContain('account.closed');
   });
 
+  it('answers 404 NOT_FOUND when closing the account of a user of whom no verification is known, and records nothing', async () => {
+    // Prepare
+    const admin = await tokenFor('ada-admin', 'admin');
+    // Act
+    const closed = await call(admin, '/v1/accounts/nobody-known/close', { reason: 'customer left the platform' });
+    // Assess
+    expect(closed.status).toBe(404);
+    expect(closed.body).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+    const account = await e2e.dynamo.send(
+      new GetCommand({ TableName: e2e.env.VERIFICATIONS_TABLE, Key: { pk: 'ACCOUNT#nobody-known', sk: 'ACCOUNT' } }),
+    );
+    expect(account.Item).toBeUndefined();
+  });
+
   it('sets and lifts a legal hold on every object of a case; approvers and admins only', async () => {
     // Prepare
     const { verificationId, key } = await seedCase('held-owner');
@@ -316,6 +330,15 @@ describe("GET /v1/me/data: the person's own records and images", () => {
     expect(await auditActions(`verification:${theirs}`)).not.toContain('personal_data.accessed');
   }, 60_000);
 
+  it('refuses a query parameter (it never names whose data) with a JSON 400', async () => {
+    // Act
+    const response = await callGet(await tokenFor('data-owner', 'user'), '/v1/me/data?user=alice');
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ code: 'VALIDATION_ERROR', message: expect.stringContaining('user') });
+  });
+
   it.each(['support', 'compliance_reviewer', 'admin'] as const)('refuses %s with 403', async (role) => {
     // Act
     const response = await callGet(await tokenFor(`staff-${role}`, role), '/v1/me/data');
@@ -327,6 +350,20 @@ describe("GET /v1/me/data: the person's own records and images", () => {
 });
 
 describe('POST /v1/me/erasure and the deletion job', () => {
+  it('refuses a body naming someone (an unknown key) with a JSON 400 and erases nothing', async () => {
+    // Prepare
+    const draft = await createVerification('erasure-naming-owner', 'NINA NAMING');
+    const token = await tokenFor('erasure-naming-owner', 'user');
+
+    // Act
+    const response = await call(token, '/v1/me/erasure', { userId: 'bob' });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+    expect(await item(`V#${draft}`, 'META')).toBeDefined();
+  });
+
   it('erases drafts and counters at once, keeps locked evidence and says until when and why; idempotent', async () => {
     // Prepare
     const kept = await createVerification('erasing-owner', 'ERIN ERASE');

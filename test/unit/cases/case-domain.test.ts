@@ -25,6 +25,33 @@ describe('planCaseQuery: the narrowest index for a filter', () => {
   });
 });
 
+describe('parseCaseFilter: limit', () => {
+  it.each([
+    ['-1', 'limit must be from 1 to 100'],
+    ['0', 'limit must be from 1 to 100'],
+    ['101', 'limit must be from 1 to 100'],
+    ['100000', 'limit must be from 1 to 100'],
+    ['99999999999999999999999', 'limit must be from 1 to 100'],
+    ['ten', 'limit must be an integer from 1 to 100'],
+    ['2.5', 'limit must be an integer from 1 to 100'],
+  ])('refuses limit=%s saying "%s"', (limit, message) => {
+    // Act
+    const act = () => parseCaseFilter({ limit });
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ name: 'CaseFilterError', message, parameter: 'limit' }));
+  });
+
+  it.each([
+    ['1', 1],
+    ['100', 100],
+    ['007', 7],
+  ])('accepts limit=%s as %d', (limit, expected) => {
+    // Act / Assess
+    expect(parseCaseFilter({ limit }).limit).toBe(expected);
+  });
+});
+
 describe('reviewIndexKeys: a decided case leaves the worklists', () => {
   it.each([
     [undefined, ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi4pk', 'gsi4sk'], 'CASE#open'],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { createApproveExportHandler } from '../../../lambdas/handlers/http/approve-export.ts';
+import { createCreateExportHandler } from '../../../lambdas/handlers/http/create-export.ts';
+import { createRejectExportHandler } from '../../../lambdas/handlers/http/reject-export.ts';
 import { createViewDocumentHandler } from '../../../lambdas/handlers/http/view-document.ts';
 import type { AccessRecord, ExportRecord } from '../../../lambdas/domain/evidence-access.ts';
 import type {
@@ -37,7 +39,10 @@ function deps(options: { auditFails?: boolean; exports?: ExportRecord[] } = {}) 
   const calls: string[] = [];
   const audited: AuditEventInput[] = [];
   const records = memoryRecords(options.exports);
+  // v-1 is the staff member `owner`'s own verification; every other id is someone else's.
   const verification = { verificationId: 'v-1', userId: 'owner' } as VerificationRecord;
+  const verificationOf = (id: string) =>
+    id === 'v-1' ? verification : ({ verificationId: id, userId: 'someone-else' } as VerificationRecord);
   const document: DocumentRecord = {
     verificationId: 'v-1',
     attemptId: 'a-1',
@@ -58,7 +63,7 @@ function deps(options: { auditFails?: boolean; exports?: ExportRecord[] } = {}) 
     records,
     value: {
       verifications: {
-        getVerification: async () => verification,
+        getVerification: async (id: string) => verificationOf(id),
         getVerificationWithAttempts: async () => ({
           verification,
           attempts: [{ attempt: {} as never, documents: [document] }],
@@ -99,10 +104,10 @@ function deps(options: { auditFails?: boolean; exports?: ExportRecord[] } = {}) 
   };
 }
 
-const viewEvent = () =>
+const viewEvent = (userId = 'rita') =>
   httpEvent({
     method: 'POST',
-    userId: 'rita',
+    userId,
     groups: '[compliance_reviewer]',
     pathParameters: { verificationId: 'v-1', slot: 'document_front' },
     body: { reason: 'case review' },
@@ -155,6 +160,105 @@ describe('document view handler', () => {
       origin: '192.0.2.10',
       details: expect.objectContaining({ accessId: fake.records.accesses[0]!.accessId, userAgent: 'vitest' }),
     });
+  });
+
+  it('answers 403 OWN_VERIFICATION to the case subject before any audit event, access record or read', async () => {
+    // Prepare: `owner` holds a compliance role and v-1 is their own verification.
+    const fake = deps();
+    const handler = createViewDocumentHandler(fake.value);
+
+    // Act
+    const result = await handler(viewEvent('owner'), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(parse(result)).toEqual({ code: 'OWN_VERIFICATION', message: expect.any(String) });
+    expect(fake.calls).toEqual([]);
+    expect(fake.audited).toEqual([]);
+    expect(fake.records.accesses).toEqual([]);
+  });
+});
+
+const pendingExport = (verificationIds: string[]): ExportRecord => ({
+  exportId: 'e-1',
+  verificationIds,
+  reason: 'regulator',
+  requestedBy: 'rita',
+  requestedAt: '2026-11-30T11:00:00.000Z',
+  expiresAt: '2026-12-01T11:00:00.000Z',
+  status: 'pending_approval',
+  version: 1,
+});
+
+describe('export request handler', () => {
+  const requestEvent = (userId: string, verificationIds: string[]) =>
+    httpEvent({
+      method: 'POST',
+      userId,
+      groups: '[compliance_reviewer]',
+      body: { verificationIds, reason: 'regulator request' },
+    });
+
+  it("answers 403 OWN_VERIFICATION when any listed verification is the caller's own, auditing and storing nothing", async () => {
+    // Prepare
+    const fake = deps();
+    let stored = 0;
+    const handler = createCreateExportHandler({
+      ...fake.value,
+      records: { ...fake.records, createExport: async () => void stored++ },
+    });
+
+    // Act
+    const own = await handler(requestEvent('owner', ['v-2', 'v-1']), lambdaContext);
+    const others = await handler(requestEvent('owner', ['v-2', 'v-3']), lambdaContext);
+
+    // Assess
+    expect(own.statusCode).toBe(403);
+    expect(parse(own)).toEqual({ code: 'OWN_VERIFICATION', message: expect.any(String) });
+    expect(others.statusCode).toBe(201);
+    expect(fake.audited.map((event) => event.action)).toEqual(['export.requested']);
+    expect(fake.audited[0]?.details?.verificationIds).toEqual(['v-2', 'v-3']);
+    expect(stored).toBe(1);
+  });
+});
+
+describe('export decision handlers', () => {
+  const decisionEvent = (userId: string) =>
+    httpEvent({ method: 'POST', userId, groups: '[compliance_approver]', pathParameters: { exportId: 'e-1' } });
+
+  it.each([
+    ['approval', createApproveExportHandler],
+    ['rejection', createRejectExportHandler],
+  ] as const)(
+    'refuses the %s with 403 OWN_VERIFICATION when the approver owns a verification of the export',
+    async (_name, create) => {
+      // Prepare: rita asked for v-2 and v-1; v-1 belongs to the approver `owner`.
+      const fake = deps({ exports: [pendingExport(['v-2', 'v-1'])] });
+      const handler = create(fake.value);
+
+      // Act
+      const result = await handler(decisionEvent('owner'), lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(403);
+      expect(parse(result)).toEqual({ code: 'OWN_VERIFICATION', message: expect.any(String) });
+      expect(fake.calls).toEqual([]);
+      expect(fake.audited).toEqual([]);
+      expect(fake.records.accesses).toEqual([]);
+      expect(await fake.records.getExport('e-1')).toMatchObject({ status: 'pending_approval', version: 1 });
+    },
+  );
+
+  it('lets another approver reject the same export', async () => {
+    // Prepare
+    const fake = deps({ exports: [pendingExport(['v-2', 'v-1'])] });
+
+    // Act
+    const result = await createRejectExportHandler(fake.value)(decisionEvent('amos'), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(fake.audited.map((event) => event.action)).toEqual(['export.rejected']);
   });
 });
 

@@ -56,6 +56,14 @@ function attemptEvent(options: { userId?: string; body?: unknown; idempotencyKey
   });
 }
 
+/** The options of `attemptEvent()`, to add headers to. */
+const attemptRequest = {
+  method: 'POST',
+  path: '/v1/verifications/v-1/attempts',
+  pathParameters: { id: 'v-1' },
+  userId: 'user-1',
+};
+
 beforeAll(() => logger.setLogLevel('SILENT'));
 
 describe('POST /v1/verifications/{id}/attempts', () => {
@@ -197,7 +205,12 @@ describe('POST /v1/verifications/{id}/attempts', () => {
 
     // Assess
     expect(result.statusCode).toBe(429);
-    expect(parse(result)).toEqual({ code: 'RATE_LIMITED', message: expect.any(String), retryAfterSeconds: 3300 });
+    expect(parse(result)).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'Too many attempts',
+      tip: expect.any(String),
+      retryAfterSeconds: 3300,
+    });
     expect(result.headers['Retry-After']).toBe('3300');
     expect(audit.actions()).toEqual(Array(5).fill('attempt.created'));
   });
@@ -215,6 +228,33 @@ describe('POST /v1/verifications/{id}/attempts', () => {
     expect(result.statusCode).toBe(429);
     expect(parse(result)).toMatchObject({ code: 'COOLDOWN_ACTIVE', retryAfterSeconds: 86_400 - 3600 });
   });
+
+  it.each([
+    { code: 'COOLDOWN_ACTIVE', acceptLanguage: 'zh-CN', message: '认证已暂停', tip: /^多次认证未通过后/ },
+    { code: 'COOLDOWN_ACTIVE', acceptLanguage: 'en-GB', message: 'Verification temporarily paused', tip: /^After/ },
+    { code: 'RATE_LIMITED', acceptLanguage: 'zh-Hans-CN, en;q=0.5', message: '尝试次数过多', tip: /^请稍等/ },
+  ])(
+    'answers 429 $code with the reason catalog message and tip for Accept-Language $acceptLanguage',
+    async ({ code, acceptLanguage, message, tip }) => {
+      // Prepare
+      const { handler, rateLimits, clock } = setup();
+      const event = () => httpEvent({ ...attemptRequest, headers: { 'Accept-Language': acceptLanguage } });
+      if (code === 'COOLDOWN_ACTIVE') {
+        for (const id of ['f1', 'f2', 'f3']) await rateLimits.recordOutcome('user-1', id, 'failed', clock.now());
+      } else {
+        for (let i = 0; i < 5; i += 1) expect((await handler(event(), lambdaContext)).statusCode).toBe(201);
+      }
+
+      // Act
+      const result = await handler(event(), lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(429);
+      const body = parse(result);
+      expect(body).toEqual({ code, message, tip: expect.stringMatching(tip), retryAfterSeconds: expect.any(Number) });
+      expect(result.headers['Retry-After']).toBe(String(body.retryAfterSeconds));
+    },
+  );
 
   it('returns the same attempt for a repeated Idempotency-Key and counts it once', async () => {
     // Prepare

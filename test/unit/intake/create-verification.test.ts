@@ -241,11 +241,12 @@ describe('POST /v1/verifications: per-user limits', () => {
   });
 
   it(`limits creations to ${DEFAULT_CONFIG.rateLimits.verificationsPerWindow} per window with 429 RATE_LIMITED and retryAfterSeconds`, async () => {
-    // Prepare
-    const { handler, clock } = setup();
+    // Prepare: each verification is gone (erased or reset) before the next one, which frees its level
+    const { handler, clock, repository } = setup();
     const statuses: number[] = [];
     for (let i = 0; i < DEFAULT_CONFIG.rateLimits.verificationsPerWindow; i += 1) {
       statuses.push((await handler(httpEvent({ method: 'POST', body: validBody }), lambdaContext)).statusCode);
+      repository.verifications.clear();
       clock.advance(60);
     }
 
@@ -253,13 +254,61 @@ describe('POST /v1/verifications: per-user limits', () => {
     const refused = await handler(httpEvent({ method: 'POST', body: validBody }), lambdaContext);
 
     // Assess
-    expect(statuses[0]).toBe(201);
+    expect(statuses).toEqual(Array(DEFAULT_CONFIG.rateLimits.verificationsPerWindow).fill(201));
     expect(refused.statusCode).toBe(429);
     const body = parse(refused);
-    expect(body).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
-    expect(body.retryAfterSeconds).toBe(
-      DEFAULT_CONFIG.rateLimits.windowSeconds - DEFAULT_CONFIG.rateLimits.verificationsPerWindow * 60,
-    );
+    expect(body).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'Too many attempts',
+      tip: expect.any(String),
+      retryAfterSeconds:
+        DEFAULT_CONFIG.rateLimits.windowSeconds - DEFAULT_CONFIG.rateLimits.verificationsPerWindow * 60,
+    });
     expect(refused.headers['Retry-After']).toBe(String(body.retryAfterSeconds));
+  });
+
+  it('answers 429 RATE_LIMITED with the reason catalog message and tip in the language of Accept-Language', async () => {
+    // Prepare
+    const { handler, repository } = setup();
+    const request = () =>
+      httpEvent({ method: 'POST', body: validBody, headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' } });
+    for (let i = 0; i < DEFAULT_CONFIG.rateLimits.verificationsPerWindow; i += 1) {
+      await handler(request(), lambdaContext);
+      repository.verifications.clear();
+    }
+
+    // Act
+    const refused = await handler(request(), lambdaContext);
+
+    // Assess
+    expect(refused.statusCode).toBe(429);
+    expect(parse(refused)).toEqual({
+      code: 'RATE_LIMITED',
+      message: '尝试次数过多',
+      tip: '请稍等一段时间后再试，并先查看上次提交未通过的原因。',
+      retryAfterSeconds: DEFAULT_CONFIG.rateLimits.windowSeconds,
+    });
+    expect(refused.headers['Retry-After']).toBe(String(DEFAULT_CONFIG.rateLimits.windowSeconds));
+  });
+
+  it('does not count a refused creation (409 VERIFICATION_EXISTS) toward the creation limit, nor seal its data', async () => {
+    // Prepare: one basic and one advanced verification, then three refused repeats
+    const { handler, clock, repository, sealed } = setup();
+    const create = async (level: string) =>
+      (await handler(httpEvent({ method: 'POST', body: { ...validBody, level } }), lambdaContext)).statusCode;
+    const statuses = [await create('basic'), await create('advanced')];
+    for (let i = 0; i < 3; i += 1) {
+      clock.advance(60);
+      statuses.push(await create('basic'));
+    }
+    repository.verifications.delete('v-new'); // the basic verification is erased: its level is free again
+
+    // Act
+    const afterRefusals = await create('basic');
+
+    // Assess
+    expect(statuses).toEqual([201, 201, 409, 409, 409]);
+    expect(afterRefusals).toBe(201);
+    expect(sealed).toHaveLength(3);
   });
 });

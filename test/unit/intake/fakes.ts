@@ -69,6 +69,12 @@ export class FakeRepository {
     if (this.verifications.has(record.verificationId)) throw new ConcurrentModificationError('V', 'META');
     this.verifications.set(record.verificationId, record);
   }
+  public async findUserVerification(userId: string, level: VerificationRecord['level']) {
+    const existing = [...this.verifications.values()].find(
+      (candidate) => candidate.userId === userId && candidate.level === level,
+    );
+    return existing ? { verificationId: existing.verificationId } : undefined;
+  }
   public async createUserVerification(record: VerificationRecord): Promise<UserVerificationCreation> {
     const existing = [...this.verifications.values()].find(
       (candidate) => candidate.userId === record.userId && candidate.level === record.level,

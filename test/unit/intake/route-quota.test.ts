@@ -138,12 +138,45 @@ describe('routeQuota middleware', () => {
     expect(results.map((result) => result.statusCode)).toEqual([201, 201, 429]);
     expect(parse(results[2]!)).toEqual({
       code: 'RATE_LIMITED',
-      message: expect.stringContaining('At most 2 requests'),
+      message: 'Too many attempts',
+      tip: expect.stringContaining('wait'),
       retryAfterSeconds: 40,
     });
     expect(results[2]!.headers['Retry-After']).toBe('40');
     expect(calls()).toBe(2);
   });
+
+  it.each([
+    { acceptLanguage: 'zh-CN', message: '尝试次数过多', tip: '请稍等一段时间后再试，并先查看上次提交未通过的原因。' },
+    {
+      acceptLanguage: 'fr, en;q=0.5',
+      message: 'Too many attempts',
+      tip: 'Please wait a while before trying again, and check the reasons given for your last attempt first.',
+    },
+  ])(
+    'answers the 429 with the reason catalog message and tip in the language of Accept-Language $acceptLanguage',
+    async ({ acceptLanguage, message, tip }) => {
+      // Prepare
+      const { handler } = quotaHandler(new MemoryRouteQuotas(), () => new Date(T0 + 20_000));
+      const event = () =>
+        httpEvent({
+          method: 'POST',
+          userId: 'reviewer-1',
+          groups: ['compliance_reviewer'],
+          headers: { 'accept-language': acceptLanguage },
+        });
+      await handler(event(), lambdaContext);
+      await handler(event(), lambdaContext);
+
+      // Act
+      const refused = await handler(event(), lambdaContext);
+
+      // Assess
+      expect(refused.statusCode).toBe(429);
+      expect(parse(refused)).toEqual({ code: 'RATE_LIMITED', message, tip, retryAfterSeconds: 40 });
+      expect(refused.headers['Retry-After']).toBe('40');
+    },
+  );
 
   it('counts each user apart and lets a new window in', async () => {
     // Prepare

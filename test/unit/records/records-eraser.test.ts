@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { VerificationItems } from '../../../lambdas/adapters/aws/records-lifecycle-repository.ts';
 import type { AuditEventInput } from '../../../lambdas/domain/records.ts';
 import { addYearsUtc } from '../../../lambdas/domain/retention.ts';
+import { createMeDataHandler } from '../../../lambdas/handlers/http/me-data.ts';
+import { createMeErasureHandler } from '../../../lambdas/handlers/http/me-erasure.ts';
 import { eraseUser, type RecordsEraserDeps } from '../../../lambdas/handlers/shared/records-eraser.ts';
 import type { ObjectRef } from '../../../lambdas/ports/evidence-locks.ts';
+import { httpEvent, lambdaContext, parse } from '../intake/http-events.ts';
 
 const NOW = new Date('2032-06-15T12:00:00.000Z');
 const LONG_AGO = addYearsUtc(NOW, -7).toISOString();
@@ -142,4 +145,61 @@ describe('eraseUser', () => {
     // Assess
     expect(log).toEqual([]);
   });
+});
+
+describe('user-rights routes: the request names no one', () => {
+  const erasure = (body: { rawBody?: string; body?: unknown }) => {
+    const { deps, log } = fakes([verification('v1', 'u1')]);
+    const handler = createMeErasureHandler({ ...deps, recheckDays: 7 });
+    return { log, answer: handler(httpEvent({ method: 'POST', userId: 'u1', ...body }), lambdaContext) };
+  };
+
+  it.each([
+    ['no body', {}],
+    ['an empty object', { body: {} }],
+  ])("POST /v1/me/erasure with %s erases the caller's data (202)", async (_name, body) => {
+    // Act
+    const { answer, log } = erasure(body);
+    const result = await answer;
+
+    // Assess
+    expect(result.statusCode).toBe(202);
+    expect(log).toContain('counters');
+  });
+
+  it.each([
+    ['a userId', { body: { userId: 'bob' } }],
+    ['any other field', { body: { confirm: true } }],
+    ['a JSON array', { body: [] }],
+  ])('POST /v1/me/erasure refuses a body with %s with 400 VALIDATION_ERROR and erases nothing', async (_name, body) => {
+    // Act
+    const { answer, log } = erasure(body);
+    const result = await answer;
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(parse(result)).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+    expect(log).toEqual([]);
+  });
+
+  it.each([[{ user: 'alice' }], [{ userId: 'alice', format: 'zip' }]])(
+    'GET /v1/me/data refuses the query %j with 400 VALIDATION_ERROR before reading anything',
+    async (query) => {
+      // Prepare: dependencies that must never be reached
+      const handler = createMeDataHandler(() => {
+        throw new Error('read something');
+      });
+      const event = httpEvent({ method: 'GET', path: '/v1/me/data', userId: 'u1' });
+
+      // Act
+      const result = await handler({ ...event, queryStringParameters: query }, lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(parse(result)).toEqual({
+        code: 'VALIDATION_ERROR',
+        message: expect.stringContaining(Object.keys(query)[0]!),
+      });
+    },
+  );
 });

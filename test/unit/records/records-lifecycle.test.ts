@@ -105,7 +105,7 @@ function fakes(now: Date, locks: Map<string, Date>) {
         return closure;
       },
       verificationIdsOf: async (userId) => (userId === 'alice' ? ['v-1'] : []),
-      verificationExists: async (id) => id in evidence,
+      verificationOwner: async (id) => (id in evidence ? 'alice' : undefined),
       evidenceOf: async (id) => evidence[id] ?? [],
       putLegalHold: async () => undefined,
     },
@@ -127,7 +127,7 @@ function fakes(now: Date, locks: Map<string, Date>) {
     clock: { now: () => now },
     evidenceYears: 5,
   };
-  return { deps, audited, extensions, holds };
+  return { deps, audited, extensions, holds, closures };
 }
 
 const closeEvent = (userId: string, groups = '[admin]') =>
@@ -181,6 +181,19 @@ describe('POST /v1/accounts/{userId}/close', () => {
     expect(locks.get('evidence/v-1/a-1/selfie')?.toISOString()).toBe('2031-01-01T00:00:00.000Z');
   });
 
+  it('answers 404 NOT_FOUND for a user of whom no verification is known, recording and auditing nothing', async () => {
+    // Prepare
+    const fake = fakes(d('2026-11-30T12:00:00Z'), new Map());
+    // Act
+    const result = await createCloseAccountHandler(fake.deps)(closeEvent('nobody'), lambdaContext);
+    // Assess
+    expect(result.statusCode).toBe(404);
+    expect(parse(result)).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+    expect(fake.closures.size).toBe(0);
+    expect(fake.audited).toEqual([]);
+    expect(fake.extensions).toEqual([]);
+  });
+
   it.each([
     ['a support token', 'alice', '[support]', 403],
     ['a compliance approver', 'alice', '[compliance_approver]', 403],
@@ -198,10 +211,10 @@ describe('POST /v1/accounts/{userId}/close', () => {
 });
 
 describe('POST /v1/cases/{verificationId}/legal-hold', () => {
-  const holdEvent = (verificationId: string, on: boolean, groups = '[compliance_approver]') =>
+  const holdEvent = (verificationId: string, on: boolean, groups = '[compliance_approver]', userId = 'amos') =>
     httpEvent({
       method: 'POST',
-      userId: 'amos',
+      userId,
       groups,
       pathParameters: { verificationId },
       body: { on, reason: 'regulator request 2026-17' },
@@ -241,5 +254,23 @@ describe('POST /v1/cases/{verificationId}/legal-hold', () => {
     expect(unknown.statusCode).toBe(404);
     expect(reviewer.statusCode).toBe(403);
     expect(fake.holds).toEqual([]);
+  });
+
+  it.each([
+    ['a compliance approver', '[compliance_approver]'],
+    ['an admin', '[admin]'],
+  ])('answers 403 OWN_VERIFICATION to %s who is the case subject, before any lock or audit', async (_name, groups) => {
+    // Prepare: v-1 is alice's own verification.
+    const fake = fakes(d('2026-11-30T12:00:00Z'), new Map());
+    const handler = createLegalHoldHandler(fake.deps);
+
+    // Act
+    const result = await handler(holdEvent('v-1', true, groups, 'alice'), lambdaContext);
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(parse(result).code).toBe('OWN_VERIFICATION');
+    expect(fake.holds).toEqual([]);
+    expect(fake.audited).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../../local/cli/main.ts';
 import { loadOrCreateSigningKey, signingKeyFile } from '../../../local/runtime/auth/local-signing-key.ts';
 import { SignJWT } from 'jose';
 import { LOCAL_TOKEN_ALGORITHM } from '../../../local/runtime/auth/local-signing-key.ts';
@@ -100,5 +101,39 @@ describe('local tokens', () => {
       name: 'InvalidTokenError',
       reason: expect.stringMatching(reason),
     });
+  });
+});
+
+describe('kyc token: usage errors exit 2 and say what is wrong', () => {
+  async function kycToken(args: string[]): Promise<{ code: number; text: string }> {
+    const lines: string[] = [];
+    const code = await main(['token', ...args], {
+      out: (text) => lines.push(text),
+      err: (text) => lines.push(text),
+      cwd: dataDir,
+      env: {},
+    });
+    return { code, text: lines.join('\n') };
+  }
+
+  it('names an invalid role and lists the valid ones', async () => {
+    // Act
+    const { code, text } = await kycToken(['--user', 'alice', '--role', 'superuser']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(text).toContain(
+      '--role "superuser" is not a role: use one of user, support, compliance_reviewer, compliance_approver, admin',
+    );
+    expect(text).not.toContain('--role is required');
+  });
+
+  it('says the role is required when it is missing', async () => {
+    // Act
+    const { code, text } = await kycToken(['--user', 'alice']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(text).toContain('--role is required: one of user, support');
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { PATH_ID_PATTERN } from '../../../lambdas/handlers/http/middleware/path-parameters.ts';
 import { HTTP_ROUTES } from '../../../lambdas/handlers/http/routes.ts';
 
@@ -8,7 +9,8 @@ interface Operation {
   parameters?: Array<{ name: string; in: string; schema?: { pattern?: string; $ref?: string } }>;
   security?: unknown[];
   'x-kyc-roles'?: string[];
-  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, Record<string, unknown>> } }> };
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
 }
 type OpenApi = {
   openapi: string;
@@ -89,6 +91,43 @@ describe('openapi/openapi.json: the API contract the local mode serves', () => {
       true,
     );
     expect(document.components.schemas.Error).toMatchObject({ required: ['code', 'message'] });
+  });
+
+  const withJsonBody = Object.entries(document.paths).flatMap(([path, operations]) =>
+    Object.entries(operations)
+      .filter(([, operation]) => operation.requestBody?.content?.['application/json'] !== undefined)
+      .map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as const),
+  );
+  it.each(withJsonBody)(
+    '%s, which takes a JSON body, documents 413 PAYLOAD_TOO_LARGE and 415 UNSUPPORTED_MEDIA_TYPE',
+    (_key, operation) => {
+      // Assess
+      expect(operation.responses?.['413']?.description).toContain('PAYLOAD_TOO_LARGE');
+      expect(operation.responses?.['415']?.description).toContain('UNSUPPORTED_MEDIA_TYPE');
+    },
+  );
+
+  it('bounds an export request by the default configuration (evidenceAccess.exportMaxVerifications)', () => {
+    // Act
+    const schema = document.paths['/v1/exports']?.post?.requestBody?.content?.['application/json']?.schema;
+
+    // Assess
+    expect(schema?.properties?.verificationIds?.maxItems).toBe(DEFAULT_CONFIG.evidenceAccess.exportMaxVerifications);
+  });
+
+  it.each([
+    ['POST /v1/me/erasure', '400', /VALIDATION_ERROR/],
+    ['GET /v1/me/data', '400', /VALIDATION_ERROR/],
+    ['POST /v1/accounts/{userId}/close', '404', /no verification.*NOT_FOUND/],
+  ])('%s documents its %s answer', (key, status, expected) => {
+    // Prepare
+    const [method, path] = key.split(' ') as [string, string];
+
+    // Act
+    const response = document.paths[path]?.[method.toLowerCase()]?.responses?.[status];
+
+    // Assess
+    expect(response?.description).toMatch(expected);
   });
 
   it('resolves every $ref', () => {

@@ -136,12 +136,12 @@ function setup(options: { auditFails?: boolean; withDocument?: boolean; detector
       text: { processorName: 'fake', detectLines: async () => (detectorCalls <= 1 ? lines : []) },
     }),
   });
-  const request = (id = 'v-1', groups = ['support']) =>
+  const request = (id = 'v-1', groups = ['support'], userId = 'sam') =>
     handler(
       httpEvent({
         path: `/v1/support/verifications/${id}`,
         groups,
-        userId: 'sam',
+        userId,
         pathParameters: { verificationId: id },
         headers: { 'accept-language': 'zh-CN' },
       }),
@@ -224,6 +224,21 @@ describe('GET /v1/support/verifications/{verificationId}', () => {
     // Assess
     expect(response.statusCode).toBe(500);
     expect(world.calls).toEqual(['audit:support.verification_viewed']);
+  });
+
+  it('answers 403 OWN_VERIFICATION to a support member who is the subject, before any audit, decryption or read', async () => {
+    // Prepare: v-1 belongs to `owner`, who also holds the support role.
+    const world = setup();
+
+    // Act
+    const response = await world.request('v-1', ['support'], 'owner');
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(parse(response)).toEqual({ code: 'OWN_VERIFICATION', message: expect.any(String) });
+    expect(world.calls).toEqual([]);
+    expect(world.audited).toEqual([]);
+    expect(world.accesses).toEqual([]);
   });
 
   it.each([

@@ -9,6 +9,8 @@
  * ```
  */
 import { STAFF_REFUSAL_MESSAGES, type StaffRefusal } from '../../../domain/four-eyes.ts';
+import type { RateLimitRefusalCode } from '../../../domain/rate-limit.ts';
+import { describeTooManyRequests } from '../../../domain/reason-catalog/too-many-requests.ts';
 
 export class HttpError extends Error {
   /** Extra members of the JSON body (e.g. `retryAfterSeconds`). */
@@ -95,11 +97,17 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
-/** 429: rate limited or in cooldown; carries `retryAfterSeconds` and a `Retry-After` header. */
+/**
+ * 429: rate limited or in cooldown. The body carries the reason catalog's `message` and `tip`
+ * for the code in the negotiated language (`event.language`; PRODUCT §7), `retryAfterSeconds`,
+ * and a `Retry-After` header. Only the two codes' texts are bundled (`too-many-requests.ts`),
+ * not the whole catalog.
+ */
 export class TooManyRequestsError extends HttpError {
-  public constructor(code: 'RATE_LIMITED' | 'COOLDOWN_ACTIVE', message: string, retryAfterSeconds: number) {
+  public constructor(code: RateLimitRefusalCode, retryAfterSeconds: number, language: string | undefined) {
+    const { message, tip } = describeTooManyRequests(code, language);
     super(429, code, message, {
-      details: { retryAfterSeconds },
+      details: { tip, retryAfterSeconds },
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
     this.name = 'TooManyRequestsError';
