@@ -39,6 +39,23 @@ function attempt(verificationId: string) {
   };
 }
 
+/** An open review task of attempt `a-1` opened on DAY, with `overrides`. */
+function reviewTask(
+  overrides: Pick<ReviewTask, 'verificationId' | 'queue' | 'reasons'> & Partial<ReviewTask>,
+): ReviewTask {
+  return {
+    attemptId: 'a-1',
+    taskToken: 'token-1',
+    causes: [],
+    priority: 1,
+    dueAt: `${DAY}T12:00:00.000Z`,
+    escalated: false,
+    escalations: 0,
+    createdAt: `${DAY}T10:00:00.000Z`,
+    ...overrides,
+  };
+}
+
 describe('decision counters against DynamoDB Local', () => {
   it('counts each decision once: a repeated transition writes nothing, racing decisions all count', async () => {
     // Prepare
@@ -92,19 +109,12 @@ describe('decision counters against DynamoDB Local', () => {
   it('moves the queue count with the review task: created once, closed by the one decision that wins', async () => {
     // Prepare
     const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.client });
-    const task: ReviewTask = {
+    const task = reviewTask({
       verificationId: 'v-review',
-      attemptId: 'a-1',
-      taskToken: 'token-1',
       queue: 'duplicates',
       reasons: ['DUPLICATE_IDENTITY'],
-      causes: [],
       priority: 3,
-      dueAt: `${DAY}T12:00:00.000Z`,
-      escalated: false,
-      escalations: 0,
-      createdAt: `${DAY}T10:00:00.000Z`,
-    };
+    });
     const decision = (by: string) => ({
       decision: 'reject' as const,
       decidedBy: by,
@@ -138,19 +148,7 @@ describe('decision counters against DynamoDB Local', () => {
     // Prepare: a decided task (its decision then failed to apply).
     const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.client });
     const metrics = new DecisionMetricsRepository({ tableName: fixture.tables.verifications, client: fixture.client });
-    const task: ReviewTask = {
-      verificationId: 'v-reopen',
-      attemptId: 'a-1',
-      taskToken: 'token-1',
-      queue: 'standard',
-      reasons: ['MANUAL_REVIEW_REQUIRED'],
-      causes: [],
-      priority: 1,
-      dueAt: `${DAY}T12:00:00.000Z`,
-      escalated: false,
-      escalations: 0,
-      createdAt: `${DAY}T10:00:00.000Z`,
-    };
+    const task = reviewTask({ verificationId: 'v-reopen', queue: 'standard', reasons: ['MANUAL_REVIEW_REQUIRED'] });
     await store.putReviewTask(task, { creates: true });
     const decidedAt = `${DAY}T11:00:00.000Z`;
     await store.decideReviewTask('v-reopen', 'a-1', 'token-1', {
