@@ -92,6 +92,30 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
     expect(await response.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
   });
 
+  it('explains a refused #token= on the sign-in page instead of dropping it silently', async () => {
+    // Prepare: an applicant's token, and something that is not a token at all (a fresh page
+    // each: the console reads the fragment when it loads).
+    const applicant = await issueLocalToken(e2e.signingKey, { userId: 'console-applicant-2', role: 'user' });
+
+    // Act + Assess
+    for (const [given, message] of [
+      [applicant, 'This token has no staff role; the console is for support and compliance staff.'],
+      ['garbage.abc.def', 'That is not a token of a staff member (support, reviewer, approver or admin).'],
+    ] as const) {
+      const page = await browser.context.newPage();
+      await page.goto(`${e2e.runtime.apiUrl}/console/#token=${given}`);
+      const notice = page.locator('#notice');
+      await notice.waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await notice.textContent()).toContain(message);
+      expect(page.url()).not.toContain('token=');
+      await expect.poll(() => page.locator('#token').isVisible()).toBe(true);
+      await page.screenshot({
+        path: join(SHOTS, `console-refused-token-${given === applicant ? 'user' : 'garbage'}.png`),
+      });
+      await page.close();
+    }
+  });
+
   it('lets a reviewer find the case in the queue, view the document with a reason and reject it', async () => {
     // Prepare
     const reviewer = new ConsolePage(await browser.context.newPage(), e2e.runtime.apiUrl);

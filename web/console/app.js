@@ -1807,13 +1807,16 @@ async function start() {
   const baseUrl = String(state.config.apiBaseUrl ?? '');
   api = makeApi(baseUrl);
 
+  /** @type {string | undefined} why a token given at start-up was refused */
+  let startupNotice;
   // `#token=<jwt>`: take it, then wipe it from the address bar and the history entry.
   const fromFragment = tokenFromFragment(location.hash);
   if (fromFragment) {
     const [token, rest] = fromFragment;
     history.replaceState(null, '', `${location.pathname}${location.search}${rest}`);
     const refusal = acceptToken(token);
-    if (refusal) showNotice(tr(refusal), 'error');
+    // Shown once the first page is drawn: drawing a page clears the notices before it.
+    if (refusal) startupNotice = tr(refusal);
   }
   // Back from the Cognito hosted UI with `?code=&state=`.
   if (state.config.auth.mode === 'cognito' && /[?&](code|error)=/.test(location.search)) {
@@ -1821,7 +1824,7 @@ async function start() {
       const token = await completeCognitoSignIn(state.config.auth, new URL(location.href));
       if (token) acceptToken(token);
     } catch (error) {
-      showNotice(`${error instanceof Error ? error.message : String(error)}`, 'error');
+      startupNotice = `${error instanceof Error ? error.message : String(error)}`;
     }
     history.replaceState(null, '', `${location.pathname}${location.hash}`);
   }
@@ -1839,6 +1842,7 @@ async function start() {
     );
   }
   await route();
+  if (startupNotice) showNotice(startupNotice, 'error');
 }
 
 void start();

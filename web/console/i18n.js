@@ -26,7 +26,7 @@ export const MESSAGES = {
     'role.admin': 'admin',
     'signin.heading': 'Sign in',
     'signin.localIntro':
-      'Local runtime: paste a token from `npx kyc token --user <id> --role compliance_reviewer` (or support, compliance_approver, admin).',
+      'Local runtime: paste a token from npx kyc token --user <id> --role compliance_reviewer (or support, compliance_approver, admin).',
     'signin.token': 'Bearer token',
     'signin.submit': 'Sign in',
     'signin.cognitoIntro': 'Sign in with your organisation account.',
@@ -262,7 +262,7 @@ export const MESSAGES = {
     'role.admin': '管理员',
     'signin.heading': '登录',
     'signin.localIntro':
-      '本地运行时：粘贴 `npx kyc token --user <id> --role compliance_reviewer`（或 support、compliance_approver、admin）生成的令牌。',
+      '本地运行时：粘贴 npx kyc token --user <id> --role compliance_reviewer（或 support、compliance_approver、admin）生成的令牌。',
     'signin.token': 'Bearer 令牌',
     'signin.submit': '登录',
     'signin.cognitoIntro': '使用您的机构账号登录。',

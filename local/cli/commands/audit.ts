@@ -141,6 +141,11 @@ async function verify(clients: AuditClients, subject: string | undefined, json: 
     verifySignature: (message, signature) => clients.signer.verify(message, signature),
     ...(subject ? { subject } : {}),
   });
+  if (subject && report.checked.subjects === 0 && report.checked.events === 0) {
+    // Nothing was checked: a mistyped subject must not read as an intact trail.
+    io.err(`kyc audit verify: no audit events for subject "${subject}" (subjects look like verification:<id>)`);
+    return EXIT.usage;
+  }
   if (json) {
     io.out(JSON.stringify(report, null, 2));
     return report.intact ? EXIT.ok : EXIT.failure;

@@ -82,6 +82,14 @@ describe('kyc audit verify on the local runtime', () => {
     expect(verified.code).toBe(0);
     expect(verified.out).toMatch(/^Audit trail intact: [1-9]\d* subject chain\(s\)/);
     expect((await allEvents()).length).toBeGreaterThanOrEqual(4);
+    // One subject alone; a subject with no events is an error, never "intact".
+    const [first] = await allEvents();
+    const one = await kycAudit('verify', '--subject', first!.subject);
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/^Audit trail intact: 1 subject chain\(s\)/);
+    const typo = await kycAudit('verify', '--subject', 'verification:no-such-case');
+    expect(typo.code).toBe(2);
+    expect(typo.out).toContain('no audit events for subject "verification:no-such-case"');
   });
 
   it('names the edited event when a field of an event is changed in the table', async () => {
