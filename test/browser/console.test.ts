@@ -116,6 +116,32 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
     }
   });
 
+  it('fits the queue filters on a 360 px phone: every control inside its card, no sideways scrolling', async () => {
+    // Prepare
+    const reviewer = new ConsolePage(await browser.context.newPage(), e2e.runtime.apiUrl);
+    await reviewer.page.setViewportSize({ width: 360, height: 780 });
+
+    // Act
+    await reviewer.signInWithFragment(await token('console-reviewer-phone', 'compliance_reviewer'));
+    await reviewer.page.locator('.filters select').first().waitFor();
+    const layout = await reviewer.page.evaluate(() => {
+      const card = document.querySelector('.filters')!.getBoundingClientRect();
+      const controls = Array.from(document.querySelectorAll('.filters input, .filters select, .filters button'));
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        outside: controls.filter((control) => control.getBoundingClientRect().right > card.right + 1).length,
+        controls: controls.length,
+      };
+    });
+    await reviewer.page.screenshot({ path: join(SHOTS, 'console-00-queue-360.png'), fullPage: true });
+    await reviewer.page.close();
+
+    // Assess
+    expect(layout.controls).toBeGreaterThan(5);
+    expect(layout.outside).toBe(0);
+    expect(layout.scrollWidth).toBeLessThanOrEqual(360);
+  });
+
   it('lets a reviewer find the case in the queue, view the document with a reason and reject it', async () => {
     // Prepare
     const reviewer = new ConsolePage(await browser.context.newPage(), e2e.runtime.apiUrl);

@@ -37,7 +37,7 @@ export const REASONS = {
     PHOTO_TOO_BLURRY: {
       code: 'PHOTO_TOO_BLURRY',
       message: 'Photo too blurry',
-      tip: 'Hold your phone steady, tap the screen to focus on the document and wait until the text is sharp before you take the photo.',
+      tip: 'Hold your phone steady, tap the screen to focus (on the document, or on your face for the selfie) and wait until the picture is sharp before you take the photo.',
     },
     REFLECTION_DETECTED: {
       code: 'REFLECTION_DETECTED',
@@ -62,7 +62,7 @@ export const REASONS = {
     NO_FACE_DETECTED: {
       code: 'NO_FACE_DETECTED',
       message: 'No face detected',
-      tip: 'Look straight at the camera with your whole face inside the frame, in good light.',
+      tip: 'For the selfie, look straight at the camera with your whole face inside the frame, in good light; for a document, photograph the side with your photo so the portrait is clearly visible.',
     },
     MULTIPLE_FACES: {
       code: 'MULTIPLE_FACES',
@@ -179,7 +179,7 @@ export const REASONS = {
     PHOTO_TOO_BLURRY: {
       code: 'PHOTO_TOO_BLURRY',
       message: '照片太模糊',
-      tip: '请握稳手机，点击屏幕对焦证件，待文字清晰后再拍摄。',
+      tip: '请握稳手机，点击屏幕对焦（拍证件时对焦证件，自拍时对焦面部），待画面清晰后再拍摄。',
     },
     REFLECTION_DETECTED: {
       code: 'REFLECTION_DETECTED',
@@ -204,7 +204,7 @@ export const REASONS = {
     NO_FACE_DETECTED: {
       code: 'NO_FACE_DETECTED',
       message: '未检测到人脸',
-      tip: '请在光线良好的环境下正视镜头，确保整张脸都在画面内。',
+      tip: '自拍时请在光线良好的环境下正视镜头，确保整张脸都在画面内；拍摄证件时请拍带照片的一面，确保证件照清晰可见。',
     },
     MULTIPLE_FACES: {
       code: 'MULTIPLE_FACES',

@@ -35,7 +35,7 @@ export const en: ReasonCatalog = {
   // Quality
   PHOTO_TOO_BLURRY: {
     message: 'Photo too blurry',
-    tip: 'Hold your phone steady, tap the screen to focus on the document and wait until the text is sharp before you take the photo.',
+    tip: 'Hold your phone steady, tap the screen to focus (on the document, or on your face for the selfie) and wait until the picture is sharp before you take the photo.',
   },
   REFLECTION_DETECTED: {
     message: 'Reflection detected',
@@ -55,7 +55,7 @@ export const en: ReasonCatalog = {
   },
   NO_FACE_DETECTED: {
     message: 'No face detected',
-    tip: 'Look straight at the camera with your whole face inside the frame, in good light.',
+    tip: 'For the selfie, look straight at the camera with your whole face inside the frame, in good light; for a document, photograph the side with your photo so the portrait is clearly visible.',
   },
   MULTIPLE_FACES: {
     message: 'More than one face detected',

@@ -34,7 +34,7 @@ export const zhCN: ReasonCatalog = {
   // Quality
   PHOTO_TOO_BLURRY: {
     message: '照片太模糊',
-    tip: '请握稳手机，点击屏幕对焦证件，待文字清晰后再拍摄。',
+    tip: '请握稳手机，点击屏幕对焦（拍证件时对焦证件，自拍时对焦面部），待画面清晰后再拍摄。',
   },
   REFLECTION_DETECTED: {
     message: '检测到反光',
@@ -54,7 +54,7 @@ export const zhCN: ReasonCatalog = {
   },
   NO_FACE_DETECTED: {
     message: '未检测到人脸',
-    tip: '请在光线良好的环境下正视镜头，确保整张脸都在画面内。',
+    tip: '自拍时请在光线良好的环境下正视镜头，确保整张脸都在画面内；拍摄证件时请拍带照片的一面，确保证件照清晰可见。',
   },
   MULTIPLE_FACES: {
     message: '检测到多张人脸',
