@@ -66,8 +66,7 @@ export function unescapePdfNames(text: string): string {
  * the dictionary between it and the object's header; the data runs for the dictionary's direct
  * `/Length` when `endstream` follows it, else up to the next `endstream`.
  */
-export function pdfObjectStreams(bytes: Buffer): PdfObjectStream[] {
-  const text = bytes.toString('latin1');
+export function pdfObjectStreams(bytes: Buffer, text = bytes.toString('latin1')): PdfObjectStream[] {
   const headers = [...text.matchAll(/\d+\s+\d+\s+obj\b/g)].map((match) => (match.index ?? 0) + match[0].length);
   const streams: PdfObjectStream[] = [];
   let header = -1;

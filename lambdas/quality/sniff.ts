@@ -426,10 +426,11 @@ function sniffPdf(bytes: Buffer): SniffResult {
   const refuse = (detail: string): SniffResult => ({ type, problem: 'UNSUPPORTED_FORMAT', detail });
   const tail = bytes.toString('latin1', Math.max(0, bytes.length - 1024));
   if (!tail.includes('%%EOF')) return { type, problem: 'FILE_CORRUPT', detail: 'no %%EOF (truncated)' };
-  const text = unescapePdfNames(bytes.toString('latin1'));
+  const raw = bytes.toString('latin1');
+  const text = unescapePdfNames(raw);
   const active = PDF_ACTIVE_CONTENT.exec(text);
   if (active) return refuse(`active content ${active[0]}`);
-  const streams = pdfObjectStreams(bytes);
+  const streams = pdfObjectStreams(bytes, raw);
   if (streams.length > 0 && /\/Encrypt(?![A-Za-z])/.test(text)) return refuse('encrypted object streams');
   let budget = INFLATE_BUDGET_BYTES;
   for (const stream of streams) {

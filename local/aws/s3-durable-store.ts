@@ -164,6 +164,27 @@ async function replaceWithCopy(source: string, target: string, options: { orRemo
 }
 
 /**
+ * Writes `content` beside `target`, then its side files (metadata, MD5) through `beforeRename`,
+ * then renames the bytes into place and flushes the folder: the bytes appear last, whole.
+ */
+async function commitWrite(
+  target: string,
+  content: Buffer | string | AsyncIterable<Buffer | string>,
+  beforeRename: (md5: string) => Promise<void>,
+): Promise<S3rverWriteResult> {
+  const { temporary, size, md5 } = await writeTemporary(target, content);
+  try {
+    await beforeRename(md5);
+    await rename(temporary, target);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await syncDirectory(dirname(target));
+  return { size, md5 };
+}
+
+/**
  * Makes every object write of an s3rver `FilesystemStore` complete, atomic and durable before
  * it resolves, by replacing `putObject`, `putPart`, `putMetadata` and `copyObject` on the
  * instance. CompleteMultipartUpload goes through `putObject` (s3rver assembles the parts with
@@ -197,30 +218,14 @@ export function makeStoreWritesDurable(store: S3rverFilesystemStore): void {
 
   store.putObject = async (object) => {
     const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
-    const { temporary, size, md5 } = await writeTemporary(objectPath, object.content);
-    try {
-      await store.putMetadata(object.bucket, object.key, object.metadata, md5);
-      await rename(temporary, objectPath);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-    await syncDirectory(dirname(objectPath));
-    return { size, md5 };
+    return commitWrite(objectPath, object.content, (md5) =>
+      store.putMetadata(object.bucket, object.key, object.metadata, md5),
+    );
   };
 
   store.putPart = async (bucket, uploadId, partNumber, content) => {
     const partPath = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
-    const { temporary, size, md5 } = await writeTemporary(partPath, content);
-    try {
-      await replaceFile(`${partPath}.md5`, md5);
-      await rename(temporary, partPath);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
-    await syncDirectory(dirname(partPath));
-    return { size, md5 };
+    return commitWrite(partPath, content, (md5) => replaceFile(`${partPath}.md5`, md5));
   };
 
   // s3rver's copy (fs-extra's copy straight into the target) is complete when it resolves but
