@@ -493,7 +493,18 @@ export type PartialConfig = {
 
 /** Merges a partial configuration onto the defaults and validates the result. */
 export function resolveConfig(partial: PartialConfig = {}): KycConfig {
-  const merged: KycConfig = {
+  const merged = mergeConfig(partial);
+  validateConfig(merged);
+  return merged;
+}
+
+/**
+ * Merges a partial configuration onto the defaults, without validating it: for a configuration
+ * {@link resolveConfig} already validated where it was made (a function's `KYC_CONFIG`, written
+ * at synth), so the functions do not carry the validation code.
+ */
+export function mergeConfig(partial: PartialConfig = {}): KycConfig {
+  return {
     ...DEFAULT_CONFIG,
     ...partial,
     allowedRegions: partial.allowedRegions ?? (partial.region ? [partial.region] : DEFAULT_CONFIG.allowedRegions),
@@ -514,8 +525,6 @@ export function resolveConfig(partial: PartialConfig = {}): KycConfig {
     apiWaf: { ...DEFAULT_CONFIG.apiWaf, ...partial.apiWaf },
     concurrency: { ...DEFAULT_CONFIG.concurrency, ...partial.concurrency },
   } as KycConfig;
-  validateConfig(merged);
-  return merged;
 }
 
 /** Throws a `ConfigError` listing every problem found; returns nothing when the configuration is valid. */

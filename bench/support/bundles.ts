@@ -25,6 +25,8 @@ export interface AppFunction {
   readonly memoryMb: number;
   /** Packages installed beside the bundle instead of bundled (e.g. `sharp`). */
   readonly nodeModules: readonly string[];
+  /** Modules the bundle leaves out (`kyc:externalModules`, see `bundlingExternals`). */
+  readonly externalModules: readonly string[];
   /** Environment variables with literal values (unresolved references left out). */
   readonly environment: Readonly<Record<string, string>>;
 }
@@ -58,6 +60,8 @@ export function appFunctions(stacks: readonly SynthesizedStack[]): AppFunction[]
         entry,
         memoryMb: Number(resource.Properties?.MemorySize ?? 128),
         nodeModules: (resource.Metadata?.['kyc:nodeModules'] as string[] | undefined) ?? [],
+        externalModules:
+          (resource.Metadata?.['kyc:externalModules'] as string[] | undefined) ?? KYC_BUNDLING.externalModules,
         environment: Object.fromEntries(
           Object.entries(variables).filter((pair): pair is [string, string] => typeof pair[1] === 'string'),
         ),
@@ -87,7 +91,11 @@ function compositionOf(output: Metafile['outputs'][string] | undefined): { sourc
 }
 
 /** The esbuild options of a deployment bundle (`KYC_BUNDLING`), less the entries and output. */
-function deploymentOptions(repoRoot: string, nodeModules: readonly string[]): BuildOptions {
+function deploymentOptions(
+  repoRoot: string,
+  nodeModules: readonly string[],
+  externalModules: readonly string[],
+): BuildOptions {
   return {
     absWorkingDir: repoRoot,
     bundle: true,
@@ -98,7 +106,7 @@ function deploymentOptions(repoRoot: string, nodeModules: readonly string[]): Bu
     target: KYC_BUNDLING.target,
     mainFields: [...KYC_BUNDLING.mainFields],
     banner: { js: KYC_BUNDLING.banner },
-    external: [...KYC_BUNDLING.externalModules, ...nodeModules],
+    external: [...externalModules, ...nodeModules],
     metafile: true,
     logLevel: 'error',
   };
@@ -135,7 +143,7 @@ function builtBundle(fn: AppFunction, file: string, output: Metafile['outputs'][
  * `nodeModules` are linked into `<outDir>/node_modules` so the bundle imports as on Lambda.
  */
 export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: string): Promise<BuiltBundle> {
-  const { file, metafile } = await bundleEntry(repoRoot, fn.entry, outDir, fn.nodeModules, fn.name);
+  const { file, metafile } = await bundleEntry(repoRoot, fn.entry, outDir, fn, fn.name);
   const output = Object.entries(metafile?.outputs ?? {}).find(([path]) => path.endsWith('.mjs'))?.[1];
   return builtBundle(fn, file, output);
 }
@@ -143,7 +151,8 @@ export async function bundleFunction(repoRoot: string, fn: AppFunction, outDir: 
 /**
  * Bundles a bench program (any entry file) into `<outDir>/index.mjs` as a deployment bundles a
  * function, with `nodeModules` linked beside it: timed code then runs as Lambda runs it, in plain
- * Node from esbuild output, not through a TypeScript loader. Returns the bundle's path.
+ * Node from esbuild output, not through a TypeScript loader. `externalModules` as a function's
+ * (`bundlingExternals`; default: those of a function with the S3 client). Returns the bundle's path.
  *
  * @example
  * ```ts
@@ -156,21 +165,25 @@ export async function bundleProgram(
   entry: string,
   outDir: string,
   nodeModules: readonly string[],
+  externalModules: readonly string[] = KYC_BUNDLING.externalModules,
 ): Promise<string> {
-  return (await bundleEntry(repoRoot, entry, outDir, nodeModules)).file;
+  return (await bundleEntry(repoRoot, entry, outDir, { nodeModules, externalModules })).file;
 }
+
+/** What a bundle leaves out: the packages linked beside it, and the modules no one installs. */
+type Outside = Pick<AppFunction, 'nodeModules' | 'externalModules'>;
 
 /** `entry` bundled into `<outDir>/index.mjs` with the deployment's settings, `nodeModules` linked beside it. */
 async function bundleEntry(
   repoRoot: string,
   entry: string,
   outDir: string,
-  nodeModules: readonly string[],
+  { nodeModules, externalModules }: Outside,
   owner = entry,
 ): Promise<{ file: string; metafile: Metafile | undefined }> {
   const file = join(outDir, 'index.mjs');
   const result = await build({
-    ...deploymentOptions(repoRoot, nodeModules),
+    ...deploymentOptions(repoRoot, nodeModules, externalModules),
     entryPoints: [join(repoRoot, entry)],
     outfile: file,
   });
@@ -179,9 +192,9 @@ async function bundleEntry(
 }
 
 /**
- * Bundles several functions in one esbuild run (one output per function, each as
- * `bundleFunction` builds it alone): `<outDir>/<index>/index.mjs`, in the order given. Faster
- * than one build per function when many are built at once (the bundle-size test).
+ * Bundles several functions in one esbuild run per set of external modules (one output per
+ * function, each as `bundleFunction` builds it alone): `<outDir>/<index>/index.mjs`, in the
+ * order given. Faster than one build per function when many are built at once (the bundle tests).
  *
  * @example
  * ```ts
@@ -194,13 +207,26 @@ export async function bundleFunctions(
   fns: readonly AppFunction[],
   outDir: string,
 ): Promise<BuiltBundle[]> {
-  const result = await build({
-    ...deploymentOptions(repoRoot, [...new Set(fns.flatMap((fn) => fn.nodeModules))]),
-    entryPoints: Object.fromEntries(fns.map((fn, index) => [`${index}/index`, join(repoRoot, fn.entry)])),
-    outdir: outDir,
-    outExtension: { '.js': '.mjs' },
+  // One run per set of external modules (a function with the S3 client keeps the event-stream codec).
+  const groups = new Map<string, { index: number; fn: AppFunction }[]>();
+  fns.forEach((fn, index) => {
+    const key = JSON.stringify([...fn.externalModules].sort());
+    groups.set(key, [...(groups.get(key) ?? []), { index, fn }]);
   });
-  const outputs = Object.entries(result.metafile?.outputs ?? {});
+  const outputs: [string, Metafile['outputs'][string]][] = [];
+  for (const [key, members] of groups) {
+    const result = await build({
+      ...deploymentOptions(
+        repoRoot,
+        [...new Set(members.flatMap(({ fn }) => fn.nodeModules))],
+        JSON.parse(key) as string[],
+      ),
+      entryPoints: Object.fromEntries(members.map(({ index, fn }) => [`${index}/index`, join(repoRoot, fn.entry)])),
+      outdir: outDir,
+      outExtension: { '.js': '.mjs' },
+    });
+    outputs.push(...Object.entries(result.metafile?.outputs ?? {}));
+  }
   return fns.map((fn, index) => {
     const dir = join(outDir, String(index));
     const file = join(dir, 'index.mjs');

@@ -55,7 +55,35 @@ export const SDK_MODULES_UNUSED_ON_LAMBDA: readonly string[] = [
 ];
 
 /**
- * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`):
+ * The SDK's event-stream codec (about 15 KB). Only the S3 client imports it as it loads (its
+ * `SelectObjectContent` answers in an event stream); every other client the functions use
+ * (DynamoDB, KMS, Rekognition, Step Functions, EventBridge) reaches it only through a dynamic
+ * `import()` in the protocol's event-stream serializer, which none of their operations calls,
+ * since none of them has an event-stream member. So a function without the S3 client leaves it
+ * out of its bundle, like the credential providers above; a function with it keeps it
+ * (`KycFunctionProps.s3Client`), or its bundle would not load.
+ * `test/unit/bundles/bundle-budget.test.ts` builds every function of the synthesized app with
+ * its own settings and imports each with nothing beside it.
+ */
+export const SDK_EVENT_STREAM_CODEC = '@smithy/core/event-streams';
+
+/**
+ * The modules a function's bundle leaves out: those no Lambda function loads, and the SDK's
+ * event-stream codec unless the function uses the S3 client.
+ *
+ * @example
+ * ```ts
+ * bundlingExternals(false); // [...SDK_MODULES_UNUSED_ON_LAMBDA, '@smithy/core/event-streams']
+ * ```
+ */
+export function bundlingExternals(s3Client: boolean): string[] {
+  return [...SDK_MODULES_UNUSED_ON_LAMBDA, ...(s3Client ? [] : [SDK_EVENT_STREAM_CODEC])];
+}
+
+/**
+ * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`;
+ * `externalModules` here are those of a function with the S3 client, each function's own are
+ * {@link bundlingExternals}, recorded in its template metadata as `kyc:externalModules`):
  * exported so `npm run bench` and the bundle-size test build exactly what a deployment ships.
  */
 export const KYC_BUNDLING = {
@@ -125,6 +153,11 @@ export interface KycFunctionProps {
    * synth in tests skips bundling).
    */
   readonly nodeModules?: readonly string[];
+  /**
+   * Whether the code calls S3 through the SDK's S3 client (false): then the SDK's event-stream
+   * codec, which that client imports as it loads, stays in the bundle ({@link SDK_EVENT_STREAM_CODEC}).
+   */
+  readonly s3Client?: boolean;
 }
 
 /**
@@ -183,6 +216,7 @@ export class KycFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     const nodeModules = [...(props.nodeModules ?? [])];
+    const externalModules = bundlingExternals(props.s3Client ?? false);
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: props.handler ?? 'handler',
@@ -209,7 +243,7 @@ export class KycFunction extends Construct {
       bundling: {
         ...KYC_BUNDLING,
         mainFields: [...KYC_BUNDLING.mainFields],
-        externalModules: [...KYC_BUNDLING.externalModules],
+        externalModules,
         // Only when asked: an empty list would still run `npm ci` and ship package-lock.json in the asset.
         ...(nodeModules.length > 0 ? { nodeModules, environment: NATIVE_MODULE_INSTALL_ENV } : {}),
       },
@@ -221,6 +255,8 @@ export class KycFunction extends Construct {
     cfnFunction.addMetadata('kyc:entry', relative(PROJECT_ROOT, props.entry).split(sep).join('/'));
     cfnFunction.addMetadata('kyc:handler', props.handler ?? 'handler');
     if (nodeModules.length > 0) cfnFunction.addMetadata('kyc:nodeModules', nodeModules);
+    // What its bundle leaves out (`npm run bench` and the bundle tests build it the same way).
+    cfnFunction.addMetadata('kyc:externalModules', externalModules);
 
     const queueKey = failureQueue.encryptionMasterKey;
     if (queueKey) {

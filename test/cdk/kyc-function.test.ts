@@ -6,7 +6,13 @@ import type { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../lib/config.ts';
-import { KycFunction, handlerEntry, logRetention } from '../../lib/constructs/kyc-function.ts';
+import {
+  KycFunction,
+  SDK_EVENT_STREAM_CODEC,
+  SDK_MODULES_UNUSED_ON_LAMBDA,
+  handlerEntry,
+  logRetention,
+} from '../../lib/constructs/kyc-function.ts';
 import { buildKycApp } from '../../lib/kyc-app.ts';
 import { createTestApp } from './synth.ts';
 
@@ -36,6 +42,7 @@ function synthWithProbes() {
     environment: { EXTRA: 'yes' },
     logLevel: 'DEBUG',
     nodeModules: ['sharp'],
+    s3Client: true,
   });
   return { config, appStack, plain, tuned, template: Template.fromStack(appStack) };
 }
@@ -92,6 +99,18 @@ describe('KycFunction', () => {
       ReservedConcurrentExecutions: 7,
       Description: 'probe with options',
     });
+  });
+
+  it("records what each bundle leaves out: the SDK's event-stream codec only without the S3 client", () => {
+    // Act
+    const metadata = (probe: KycFunction): unknown =>
+      (template.toJSON().Resources[appLogicalId(probe)] as { Metadata: Record<string, unknown> }).Metadata[
+        'kyc:externalModules'
+      ];
+
+    // Assess
+    expect(metadata(plain)).toEqual([...SDK_MODULES_UNUSED_ON_LAMBDA, SDK_EVENT_STREAM_CODEC]);
+    expect(metadata(tuned)).toEqual([...SDK_MODULES_UNUSED_ON_LAMBDA]);
   });
 
   it('sets Powertools variables and the resolved configuration, and leaves source maps off at run time', () => {

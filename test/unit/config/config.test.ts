@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, configFromContext, resolveConfig, retentionDays } from '../../../lib/config.ts';
+import { configFromEnv } from '../../../lambdas/adapters/aws/environment.ts';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  configFromContext,
+  mergeConfig,
+  resolveConfig,
+  retentionDays,
+} from '../../../lib/config.ts';
 
 describe('configuration', () => {
   it('defaults are valid and keep evidence for at least 5 years', () => {
@@ -40,6 +48,23 @@ describe('configuration', () => {
     })();
     // Assess
     expect(error?.problems).toHaveLength(2);
+  });
+
+  it("reads a function's KYC_CONFIG merged onto the defaults, without validating it again", () => {
+    // Prepare: what synth writes (validated there), and a section the defaults complete
+    const written = JSON.stringify(resolveConfig({ review: { slaDays: 3 } }));
+    const partial = JSON.stringify({ identity: { faceMatchApprove: 97 } });
+
+    // Act
+    const fromSynth = configFromEnv({ KYC_CONFIG: written });
+    const completed = configFromEnv({ KYC_CONFIG: partial });
+
+    // Assess: the same merge as resolveConfig, and no ConfigError at a cold start
+    expect(fromSynth).toEqual(resolveConfig({ review: { slaDays: 3 } }));
+    expect(completed.identity).toEqual({ ...DEFAULT_CONFIG.identity, faceMatchApprove: 97 });
+    expect(configFromEnv({})).toBe(DEFAULT_CONFIG);
+    expect(mergeConfig({ retention: { evidenceYears: 4 } }).retention.evidenceYears).toBe(4);
+    expect(() => resolveConfig({ retention: { evidenceYears: 4 } })).toThrow(ConfigError);
   });
 
   it('a region alone becomes the allow-list', () => {
