@@ -12,11 +12,14 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KycClient } from '../../local/demo/kyc-client.ts';
 import { loadSampleImages } from '../../local/demo/sample-images.ts';
 import { issueLocalToken } from '../../local/runtime/auth/local-tokens.ts';
 import { describeReason } from '../../lambdas/domain/reason-catalog/index.ts';
 import { HTTP_ROUTES } from '../../lambdas/handlers/http/routes.ts';
+import { verificationPk } from '../../lambdas/adapters/aws/verification-repository.ts';
+import { reviewSk } from '../../lambdas/adapters/aws/workflow-repository.ts';
 import { startE2eRuntime, type E2eRuntime } from '../e2e/support/local-runtime.ts';
 import { chromiumAvailable, launchBrowser, type TestBrowser } from './harness/browser.ts';
 import { ConsolePage } from './harness/console-page.ts';
@@ -33,6 +36,7 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
   let browser: TestBrowser;
   let owner: KycClient;
   let caseId: string;
+  let attemptId: string;
   const token = (userId: string, role: 'support' | 'compliance_reviewer' | 'compliance_approver') =>
     issueLocalToken(e2e.signingKey, { userId, role });
 
@@ -57,6 +61,7 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
       personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
     }));
     const attempt = await owner.createAttempt(caseId, { proof_of_address: 'application/pdf' });
+    attemptId = attempt.attemptId;
     const files: Record<string, [Buffer, string]> = {
       document_front: [await images.document(person), 'image/jpeg'],
       selfie: [await images.selfie(person), 'image/jpeg'],
@@ -160,9 +165,39 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
     expect(await row.locator('.sla').textContent()).toMatch(/^(due in|overdue by) /);
     await reviewer.page.screenshot({ path: join(SHOTS, 'console-01-queue.png'), fullPage: true });
 
+    // Prepare: an earlier approval of this review that the workflow could not carry out, as the
+    // review step records it when it reopens a review (its finalizing step failed)
+    await e2e.dynamo.send(
+      new UpdateCommand({
+        TableName: e2e.env.VERIFICATIONS_TABLE,
+        Key: { pk: verificationPk(caseId), sk: reviewSk(attemptId) },
+        UpdateExpression: 'SET failedDecisions = :failed',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':failed': [
+            {
+              decision: 'approve',
+              decidedBy: 'console-reviewer-0',
+              decidedAt: new Date(Date.now() - 3_600_000).toISOString(),
+              reasons: [],
+              note: 'Looks fine to me',
+              error: 'DocumentAlreadyClaimedError',
+            },
+          ],
+        },
+      }),
+    );
+
     // Act: open the case
     await row.getByRole('link', { name: caseId }).click();
     await reviewer.waitFor(reviewer.page.locator('#attempts tr[data-slot="document_front"]'), 30_000);
+
+    // Assess: the review shows the decision that failed, with who took it and why it failed
+    const failed = reviewer.page.locator('#failed-decisions li[data-decision="approve"]');
+    await reviewer.waitFor(failed, 30_000);
+    expect(await failed.textContent()).toMatch(/Approve by console-reviewer-0, .*DocumentAlreadyClaimedError/);
+    expect(await failed.textContent()).toContain('Looks fine to me');
+    await reviewer.page.locator('#review').screenshot({ path: join(SHOTS, 'console-01b-failed-decision.png') });
 
     // Assess: personal data decrypted, per-slot results, reasons in the reviewer's language
     await expect.poll(() => reviewer.page.locator('#personal-data').textContent()).toContain('1');

@@ -882,6 +882,9 @@ function reviewSection(/** @type {string} */ id, /** @type {any} */ review, /** 
       [tr('case.escalations'), Array.isArray(review.escalations) ? review.escalations.length : review.escalations],
     ]),
   );
+  if (Array.isArray(review.failedDecisions) && review.failedDecisions.length > 0) {
+    section.append(failedDecisionList(review.failedDecisions));
+  }
   const canClaim = !review.decision && hasRole('compliance_reviewer') && (actions?.claim?.available ?? true);
   const canAssign = !review.decision && hasRole('compliance_approver', 'admin') && (actions?.assign?.available ?? true);
   if (canClaim || canAssign) {
@@ -922,6 +925,48 @@ function reviewSection(/** @type {string} */ id, /** @type {any} */ review, /** 
     );
   }
   return section;
+}
+
+/**
+ * Decisions taken on this review that the workflow could not carry out (its finalizing step
+ * failed, e.g. the document already verifies another account): the review was reopened in the
+ * exceptions queue, and each failed decision stays on record with its error.
+ */
+function failedDecisionList(/** @type {any[]} */ failed) {
+  return h(
+    'div',
+    { class: 'failed-decisions', id: 'failed-decisions', role: 'note' },
+    h('p', { class: 'failed-lead', text: tr('case.failedDecisions') }),
+    h(
+      'ul',
+      {},
+      failed.map((/** @type {any} */ entry) =>
+        h(
+          'li',
+          { 'data-decision': entry.decision },
+          tr('case.failedDecision', {
+            decision: tr(entry.decision === 'approve' ? 'case.approve' : 'case.reject'),
+            user: entry.decidedBy,
+            time: formatTime(entry.decidedAt, state.language),
+          }),
+          ' ',
+          h('code', { text: entry.error }),
+          Array.isArray(entry.reasons) && entry.reasons.length > 0
+            ? [
+                ' ',
+                tr('case.reasons'),
+                ': ',
+                entry.reasons.map((/** @type {string} */ code, /** @type {number} */ index) => [
+                  index > 0 ? ', ' : '',
+                  h('code', { text: code }),
+                ]),
+              ]
+            : null,
+          entry.note ? h('p', { class: 'muted small', text: entry.note }) : null,
+        ),
+      ),
+    ),
+  );
 }
 
 async function caseAction(
