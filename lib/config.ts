@@ -40,11 +40,14 @@ export interface RetentionConfig {
 }
 
 export interface UploadLimits {
-  /** Largest single file in bytes (PRODUCT §2: each file under 10 MB). */
+  /**
+   * Largest single file in bytes, itself accepted (PRODUCT §2: each file under 10 MB, so the
+   * default is 10 MiB less one byte: a file of exactly 10 MiB is refused).
+   */
   readonly maxFileBytes: number;
   /** Smallest single file in bytes (PRODUCT §2: under 100 KB is insufficient resolution). */
   readonly minFileBytes: number;
-  /** Largest sum of all files of one attempt in bytes (PRODUCT §2: under 30 MB). */
+  /** Largest sum of all files of one attempt in bytes, itself accepted (PRODUCT §2: under 30 MB; 30 MiB less one byte). */
   readonly maxAttemptBytes: number;
   /** Smallest accepted side in pixels (Rekognition needs 80 px; documents need far more to be legible). */
   readonly minSidePixels: number;
@@ -402,9 +405,9 @@ export const DEFAULT_CONFIG: KycConfig = {
     purgeEveryHours: 24,
   },
   uploads: {
-    maxFileBytes: 10 * 1024 * 1024,
+    maxFileBytes: 10 * 1024 * 1024 - 1,
     minFileBytes: 100 * 1024,
-    maxAttemptBytes: 30 * 1024 * 1024,
+    maxAttemptBytes: 30 * 1024 * 1024 - 1,
     minSidePixels: 600,
     maxPixels: 50_000_000,
     presignExpirySeconds: 300,

@@ -12,7 +12,7 @@ import { withCameraExif } from './exif.js';
 import { CARD_GUIDE, FACE_GUIDE, precheckFrame } from './prechecks.js';
 import { REASONS } from './reasons.js';
 
-const MAX_FILE_BYTES = 10 * 1024 * 1024; // PRODUCT §2: each file under 10 MB (the server checks again)
+const MAX_FILE_BYTES = 10 * 1024 * 1024 - 1; // PRODUCT §2: each file under 10 MB (the server checks again)
 const POLL_INTERVAL_MS = 1000;
 const POLL_TIMEOUT_MS = 120_000;
 /** Consecutive transient failures (network, 5xx, throttling) a status poll rides out. */
