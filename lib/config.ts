@@ -62,6 +62,13 @@ export interface QualityThresholds {
   readonly blurMaxMm: number;
   /** Edge blur of a selfie (Gaussian sigma / face-box width) above which it is too blurry; contract: >= 3 % refused, <= 0.8 % accepted. */
   readonly blurMaxFaceRatio: number;
+  /**
+   * Documents: camera shake. When the edges measured across one direction are fewer than this
+   * share of those across the perpendicular one, and at least twice as wide (or none), the photo
+   * is too blurry: a long shake smears the edges across it into ramps too wide to measure, while
+   * those along it stay sharp (`lambdas/quality/sharpness.ts`, `isShaken`).
+   */
+  readonly blurMinEdgeBalance: number;
   /** Share of the frame in clipped-white specular blobs above which glare is reported. */
   readonly glareMaxSaturatedFraction: number;
   /** Mean luminance (0-255) below which the photo is too dark. */
@@ -415,6 +422,7 @@ export const DEFAULT_CONFIG: KycConfig = {
   quality: {
     blurMaxMm: 0.085,
     blurMaxFaceRatio: 0.016,
+    blurMinEdgeBalance: 0.35,
     glareMaxSaturatedFraction: 0.012,
     darkMinMeanLuminance: 55,
     backlitMinSubjectRatio: 0.45,

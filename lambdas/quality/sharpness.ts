@@ -15,7 +15,7 @@ import type { QualityThresholds } from '../../lib/config.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import type { DocumentType, Slot } from '../domain/verification.ts';
 import type { DocumentRegion } from './analyse.ts';
-import { type ConvexRegion, estimateBlurAcrossScales, MAX_SIGMA } from './blur.ts';
+import { type BlurEstimate, type ConvexRegion, estimateBlurAcrossScales, MAX_SIGMA } from './blur.ts';
 import { decodeLuma, type DecodedFrame, downsample } from './decode.ts';
 import type { Box, GreyImage, Point } from './pixels.ts';
 
@@ -201,6 +201,72 @@ function targetFor(input: BlurInput): Target {
   };
 }
 
+/** Fewest measured edges a direction pair needs in its stronger bin before its balance says anything. */
+export const MIN_BALANCE_EDGES = 40;
+/**
+ * How much wider than the edges along a direction the few edges across it must be for the
+ * imbalance to count as camera shake (and not as a layout with few edges across: a licence's
+ * table of long horizontal rules read 1.6; shakes on the calibration sweep read 2.3 and more).
+ */
+export const SHAKE_WIDTH_RATIO = 2;
+
+/** How the measured edges spread over the two directions of the most unbalanced pair. */
+export interface EdgeBalance {
+  /** Edges in the weaker bin over those in the stronger one (0..1). */
+  readonly balance: number;
+  /** Median width of the weaker bin's edges over the stronger's; undefined when the weaker has none. */
+  readonly widthRatio: number | undefined;
+}
+
+/**
+ * How evenly the measured edges spread over perpendicular directions: for each pair of
+ * orientation bins (horizontal and vertical gradients; the two diagonals) whose stronger bin
+ * holds at least {@link MIN_BALANCE_EDGES} edges, the weaker bin's count over the stronger's,
+ * and the pair with the smallest share; undefined when no pair qualifies.
+ *
+ * A document's text, lines and portrait have edges in every direction (on the calibration sweep
+ * no sharp or defocused document read below 0.57). Camera shake smears the edges across its
+ * direction into ramps far wider than the re-blur scales, whose gradient ratio reads no blur
+ * at all, so `estimateBlur` drops them and the direction is left to the edges along the shake,
+ * which stay sharp: a long shake read as a sharp photo. The missing edges, and the width of
+ * the few that remain across the shake, are the evidence.
+ *
+ * @example
+ * ```ts
+ * edgeBalance([{ count: 50, sigma: 2 }, { count: 60, sigma: 1 }, { count: 1000, sigma: 0.6 }, { count: 70, sigma: 1 }]);
+ * // { balance: 0.05, widthRatio: 3.33 }
+ * ```
+ */
+export function edgeBalance(bins: BlurEstimate['bins']): EdgeBalance | undefined {
+  if (!bins || bins.length !== 4) return undefined;
+  let found: EdgeBalance | undefined;
+  for (const [a, b] of [
+    [0, 2],
+    [1, 3],
+  ] as const) {
+    const [weak, strong] = (bins[a]?.count ?? 0) < (bins[b]?.count ?? 0) ? [bins[a], bins[b]] : [bins[b], bins[a]];
+    if (!weak || !strong || strong.count < MIN_BALANCE_EDGES) continue;
+    const balance = weak.count / strong.count;
+    if (found && found.balance <= balance) continue;
+    const widthRatio = weak.count > 0 && strong.sigma > 0 ? weak.sigma / strong.sigma : undefined;
+    found = { balance, widthRatio };
+  }
+  return found;
+}
+
+/**
+ * Camera shake on a document: few edges across one direction compared with the perpendicular
+ * one (`quality.blurMinEdgeBalance`), and those few at least {@link SHAKE_WIDTH_RATIO} times as
+ * wide as the others (or none at all).
+ */
+export function isShaken(
+  spread: EdgeBalance | undefined,
+  thresholds: Pick<QualityThresholds, 'blurMinEdgeBalance'>,
+): boolean {
+  if (!spread || spread.balance >= thresholds.blurMinEdgeBalance) return false;
+  return spread.widthRatio === undefined || spread.widthRatio >= SHAKE_WIDTH_RATIO;
+}
+
 /**
  * Measures the blur of the slot's subject and judges it against the thresholds.
  *
@@ -300,7 +366,10 @@ export async function measureBlur(input: BlurInput): Promise<BlurVerdict> {
     const millimetres = input.slot === 'proof_of_address' ? PAGE_WIDTH_MM : DOCUMENT_WIDTH_MM[input.documentType];
     const mm = (sigmaPixels * millimetres) / Math.max(1, target.referencePixels);
     metrics.blurMm = Number.isFinite(mm) ? round(mm, 3) : 99;
-    if (!(mm <= input.thresholds.blurMaxMm)) reasons.push('PHOTO_TOO_BLURRY');
+    const spread = edgeBalance(estimate.bins);
+    if (spread) metrics.blurEdgeBalance = round(spread.balance, 2);
+    if (spread?.widthRatio !== undefined) metrics.blurAcrossWidthRatio = round(spread.widthRatio, 2);
+    if (!(mm <= input.thresholds.blurMaxMm) || isShaken(spread, input.thresholds)) reasons.push('PHOTO_TOO_BLURRY');
   }
   return { reasons, metrics };
 }

@@ -58,6 +58,9 @@ export const DOCUMENT_BLUR_LEVELS: readonly { readonly mm: number; readonly kind
   { mm: 0.15, kind: 'motion-h' },
   { mm: 0.15, kind: 'motion-v' },
   { mm: 0.3, kind: 'gaussian' },
+  // Camera shake long enough to smear the edges across it away (balance, not width, finds it).
+  { mm: 0.5, kind: 'motion-h' },
+  { mm: 0.5, kind: 'motion-v' },
 ];
 export const SELFIE_BLUR_LEVELS: readonly { readonly ratio: number; readonly kind: BlurKind }[] = [
   { ratio: 0, kind: 'gaussian' },

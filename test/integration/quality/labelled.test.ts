@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { isReasonCode } from '../../../lambdas/domain/reason-codes.ts';
 import type { FaceDetector } from '../../../lambdas/ports/face-detector.ts';
 import { runQualityGate } from '../../../lambdas/quality/gate.ts';
+import { SWEEP_CONFIG, sweepCases } from '../../../scripts/sweep/cases.ts';
 import { ensureFixtures, type Manifest, type ManifestEntry } from '../../fixtures/index.ts';
 
 const manifest: Manifest = await ensureFixtures();
@@ -111,6 +112,29 @@ describe('quality gate on a well-lit face in a dark room, with the offline face 
     expect(lit.reasons).toEqual([]);
     expect(dark.reasons).toContain('BACKGROUND_TOO_DARK');
   });
+});
+
+describe('quality gate on a photo too dark to judge for focus', () => {
+  it('names the darkness alone, not blur, when no edge can be measured', async () => {
+    // Prepare: a sharp passport page from the held-out sweep family, then the light taken away
+    const c = sweepCases('assert').find(
+      (candidate) => candidate.label === 'sharp' && candidate.slot === 'document_front',
+    );
+    if (!c) throw new Error('no sharp sweep document');
+    const sharp = (await import('sharp')).default;
+    const lit = (await c.render()).bytes;
+    const dark = await sharp(lit).linear(0.08, 0).jpeg({ quality: 90 }).toBuffer();
+    const gate = (bytes: Buffer) =>
+      runQualityGate(bytes, { slot: c.slot, documentType: c.documentType, config: SWEEP_CONFIG });
+
+    // Act
+    const [before, after] = [await gate(lit), await gate(dark)];
+
+    // Assess: the lit page is accepted; the dark one shows no measurable edge and is refused as dark only
+    expect(before.reasons).toEqual([]);
+    expect(after.metrics.blurSigmaPixels).toBe(-1);
+    expect(after.reasons).toEqual(['BACKGROUND_TOO_DARK']);
+  }, 60_000);
 });
 
 describe('quality gate on arbitrary bytes', () => {
