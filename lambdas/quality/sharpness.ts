@@ -238,33 +238,42 @@ export interface EdgeBalance {
  * ```
  */
 export function edgeBalance(bins: BlurEstimate['bins']): EdgeBalance | undefined {
-  if (!bins || bins.length !== 4) return undefined;
-  let found: EdgeBalance | undefined;
+  return pairSpreads(bins).reduce<EdgeBalance | undefined>(
+    (least, spread) => (least && least.balance <= spread.balance ? least : spread),
+    undefined,
+  );
+}
+
+/** The spread of each qualifying pair of perpendicular bins (see {@link edgeBalance}). */
+function pairSpreads(bins: BlurEstimate['bins']): EdgeBalance[] {
+  if (!bins || bins.length !== 4) return [];
+  const spreads: EdgeBalance[] = [];
   for (const [a, b] of [
     [0, 2],
     [1, 3],
   ] as const) {
     const [weak, strong] = (bins[a]?.count ?? 0) < (bins[b]?.count ?? 0) ? [bins[a], bins[b]] : [bins[b], bins[a]];
     if (!weak || !strong || strong.count < MIN_BALANCE_EDGES) continue;
-    const balance = weak.count / strong.count;
-    if (found && found.balance <= balance) continue;
     const widthRatio = weak.count > 0 && strong.sigma > 0 ? weak.sigma / strong.sigma : undefined;
-    found = { balance, widthRatio };
+    spreads.push({ balance: weak.count / strong.count, widthRatio });
   }
-  return found;
+  return spreads;
 }
 
 /**
- * Camera shake on a document: few edges across one direction compared with the perpendicular
- * one (`quality.blurMinEdgeBalance`), and those few at least {@link SHAKE_WIDTH_RATIO} times as
- * wide as the others (or none at all).
+ * Camera shake on a document: in some pair of perpendicular directions, few edges across one
+ * compared with the other (`quality.blurMinEdgeBalance`), and those few at least
+ * {@link SHAKE_WIDTH_RATIO} times as wide as the others (or none at all).
  */
 export function isShaken(
-  spread: EdgeBalance | undefined,
+  bins: BlurEstimate['bins'],
   thresholds: Pick<QualityThresholds, 'blurMinEdgeBalance'>,
 ): boolean {
-  if (!spread || spread.balance >= thresholds.blurMinEdgeBalance) return false;
-  return spread.widthRatio === undefined || spread.widthRatio >= SHAKE_WIDTH_RATIO;
+  return pairSpreads(bins).some(
+    (spread) =>
+      spread.balance < thresholds.blurMinEdgeBalance &&
+      (spread.widthRatio === undefined || spread.widthRatio >= SHAKE_WIDTH_RATIO),
+  );
 }
 
 /**
@@ -369,7 +378,8 @@ export async function measureBlur(input: BlurInput): Promise<BlurVerdict> {
     const spread = edgeBalance(estimate.bins);
     if (spread) metrics.blurEdgeBalance = round(spread.balance, 2);
     if (spread?.widthRatio !== undefined) metrics.blurAcrossWidthRatio = round(spread.widthRatio, 2);
-    if (!(mm <= input.thresholds.blurMaxMm) || isShaken(spread, input.thresholds)) reasons.push('PHOTO_TOO_BLURRY');
+    if (!(mm <= input.thresholds.blurMaxMm) || isShaken(estimate.bins, input.thresholds))
+      reasons.push('PHOTO_TOO_BLURRY');
   }
   return { reasons, metrics };
 }
