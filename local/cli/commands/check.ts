@@ -140,6 +140,9 @@ export async function checkCommand(
       'width',
       'height',
       'blurMm',
+      // The spread of the edges over directions: low when a shake smeared those across it away.
+      'blurEdgeBalance',
+      'blurAcrossWidthRatio',
       'blurFaceRatio',
       'noiseSigma',
       'glareFraction',
