@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { KYC_BUNDLING } from '../../lib/constructs/kyc-function.ts';
+import { bundlingExternals, KYC_BUNDLING } from '../../lib/constructs/kyc-function.ts';
 import { nodeRun } from './node-process.ts';
 import type { SynthesizedStack } from '../../local/runtime/synth.ts';
 
@@ -61,7 +61,7 @@ export function appFunctions(stacks: readonly SynthesizedStack[]): AppFunction[]
         memoryMb: Number(resource.Properties?.MemorySize ?? 128),
         nodeModules: (resource.Metadata?.['kyc:nodeModules'] as string[] | undefined) ?? [],
         externalModules:
-          (resource.Metadata?.['kyc:externalModules'] as string[] | undefined) ?? KYC_BUNDLING.externalModules,
+          (resource.Metadata?.['kyc:externalModules'] as string[] | undefined) ?? bundlingExternals(true),
         environment: Object.fromEntries(
           Object.entries(variables).filter((pair): pair is [string, string] => typeof pair[1] === 'string'),
         ),
@@ -165,7 +165,7 @@ export async function bundleProgram(
   entry: string,
   outDir: string,
   nodeModules: readonly string[],
-  externalModules: readonly string[] = KYC_BUNDLING.externalModules,
+  externalModules: readonly string[] = bundlingExternals(true),
 ): Promise<string> {
   return (await bundleEntry(repoRoot, entry, outDir, { nodeModules, externalModules })).file;
 }

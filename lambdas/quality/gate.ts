@@ -170,8 +170,7 @@ export async function runQualityGate(bytes: Buffer, options: QualityGateOptions)
     });
     // A photo too dark to show a single measurable edge cannot be judged for focus: its darkness
     // is the reason to give (telling the user to hold the camera still would not help).
-    const unmeasured = blur.metrics.blurSigmaPixels === -1;
-    if (!(unmeasured && reasons.includes('BACKGROUND_TOO_DARK'))) reasons.push(...blur.reasons);
+    if (!(blur.unmeasured && reasons.includes('BACKGROUND_TOO_DARK'))) reasons.push(...blur.reasons);
     Object.assign(metrics, blur.metrics);
     metrics.blurMs = Math.round(performance.now() - blurStart);
 

@@ -74,6 +74,8 @@ export interface BlurInput {
 export interface BlurVerdict {
   readonly reasons: ReasonCode[];
   readonly metrics: Record<string, number>;
+  /** No edge could be measured (the reasons then say blurry: nothing sharp was seen). */
+  readonly unmeasured: boolean;
 }
 
 interface Target {
@@ -238,7 +240,11 @@ export interface EdgeBalance {
  * ```
  */
 export function edgeBalance(bins: BlurEstimate['bins']): EdgeBalance | undefined {
-  return pairSpreads(bins).reduce<EdgeBalance | undefined>(
+  return leastBalanced(pairSpreads(bins));
+}
+
+function leastBalanced(spreads: readonly EdgeBalance[]): EdgeBalance | undefined {
+  return spreads.reduce<EdgeBalance | undefined>(
     (least, spread) => (least && least.balance <= spread.balance ? least : spread),
     undefined,
   );
@@ -269,7 +275,11 @@ export function isShaken(
   bins: BlurEstimate['bins'],
   thresholds: Pick<QualityThresholds, 'blurMinEdgeBalance'>,
 ): boolean {
-  return pairSpreads(bins).some(
+  return shaken(pairSpreads(bins), thresholds);
+}
+
+function shaken(spreads: readonly EdgeBalance[], thresholds: Pick<QualityThresholds, 'blurMinEdgeBalance'>): boolean {
+  return spreads.some(
     (spread) =>
       spread.balance < thresholds.blurMinEdgeBalance &&
       (spread.widthRatio === undefined || spread.widthRatio >= SHAKE_WIDTH_RATIO),
@@ -375,11 +385,11 @@ export async function measureBlur(input: BlurInput): Promise<BlurVerdict> {
     const millimetres = input.slot === 'proof_of_address' ? PAGE_WIDTH_MM : DOCUMENT_WIDTH_MM[input.documentType];
     const mm = (sigmaPixels * millimetres) / Math.max(1, target.referencePixels);
     metrics.blurMm = Number.isFinite(mm) ? round(mm, 3) : 99;
-    const spread = edgeBalance(estimate.bins);
+    const spreads = pairSpreads(estimate.bins);
+    const spread = leastBalanced(spreads);
     if (spread) metrics.blurEdgeBalance = round(spread.balance, 2);
     if (spread?.widthRatio !== undefined) metrics.blurAcrossWidthRatio = round(spread.widthRatio, 2);
-    if (!(mm <= input.thresholds.blurMaxMm) || isShaken(estimate.bins, input.thresholds))
-      reasons.push('PHOTO_TOO_BLURRY');
+    if (!(mm <= input.thresholds.blurMaxMm) || shaken(spreads, input.thresholds)) reasons.push('PHOTO_TOO_BLURRY');
   }
-  return { reasons, metrics };
+  return { reasons, metrics, unmeasured: !Number.isFinite(sigmaPixels) };
 }

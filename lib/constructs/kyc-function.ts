@@ -81,10 +81,10 @@ export function bundlingExternals(s3Client: boolean): string[] {
 }
 
 /**
- * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`;
- * `externalModules` here are those of a function with the S3 client, each function's own are
- * {@link bundlingExternals}, recorded in its template metadata as `kyc:externalModules`):
- * exported so `npm run bench` and the bundle-size test build exactly what a deployment ships.
+ * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`
+ * and `externalModules`, which are each function's own: {@link bundlingExternals}, recorded in
+ * its template metadata as `kyc:externalModules`): exported so `npm run bench` and the
+ * bundle-size test build exactly what a deployment ships.
  */
 export const KYC_BUNDLING = {
   minify: true,
@@ -93,7 +93,6 @@ export const KYC_BUNDLING = {
   target: 'node22',
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  externalModules: [...SDK_MODULES_UNUSED_ON_LAMBDA],
 } as const;
 
 /** Root of the repository (holds package-lock.json; entries must lie under it). */
