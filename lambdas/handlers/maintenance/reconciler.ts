@@ -3,7 +3,7 @@
  * workflow left behind, and puts it back on its way. EventBridge Scheduler runs it every
  * `reconciler.everyMinutes` in AWS; the local runtime runs it at start-up and on the same period.
  *
- * Four jobs, each action audited on the verification's chain (`reconciler.*`, actor
+ * Five jobs, each action audited on the verification's chain (`reconciler.*`, actor
  * `system:reconciler`) and counted in a metric (namespace `serverless-kyc`, one metric per
  * action); nothing is dropped silently:
  * 1. Intake objects older than `intakeAgeMinutes` with no document record: re-driven through
@@ -17,11 +17,18 @@
  *    workflow routes into AwaitReview: a new token for the same review task, reasons kept).
  * 4. Verifications in `cooldown` more than `cooldownGraceMinutes` past its end: reopened
  *    exactly as the workflow's Reopen step does.
+ * 5. Reviewers' decisions that nothing carried out: a verification still in `manual_review`
+ *    whose latest review task was decided more than `processingAgeMinutes` ago while no
+ *    execution of its attempt runs (the execution ended in `Exceptions` after its failure
+ *    budget, or the decision found the token gone and was answered 202). A review execution
+ *    `<attempt>-rv<n>` hands the recorded decision on; if carrying it out fails again, the
+ *    workflow reopens the review in the `exceptions` queue with the failed decision beside it.
+ *    Each round needs a person's decision, so none of it loops.
  *
  * @example
  * ```ts
  * const report = await reconcile(deps);
- * // { intakeRedriven: 0, executionsStarted: 1, routedToReview: 0, reviewsRearmed: 0, cooldownsEnded: 0, ... }
+ * // { intakeRedriven: 0, executionsStarted: 1, routedToReview: 0, reviewsRearmed: 0, cooldownsEnded: 0, decisionsRedriven: 0, ... }
  * ```
  */
 import middy from '@middy/core';
@@ -53,6 +60,8 @@ const ACTOR = 'system:reconciler';
 /** Most records one run looks at per job (the next run picks up the rest). */
 const BATCH = 200;
 const MINUTE_MS = 60_000;
+/** Most re-arm, restart or review executions `<attempt>-<kind><n>` one attempt gets. */
+const REVIEW_EXECUTIONS = 20;
 
 export interface IntakeObject {
   readonly key: string;
@@ -72,7 +81,11 @@ export interface ReconcilerDeps {
     VerificationRepository,
     'listByStatus' | 'countByStatus' | 'getVerification' | 'listAttempts' | 'getDocument' | 'transitionAttempt'
   >;
-  readonly reviews: { listOpen(limit: number): Promise<ReviewTask[]> };
+  readonly reviews: {
+    listOpen(limit: number): Promise<ReviewTask[]>;
+    /** The newest review task of a verification, decided or not. */
+    latest(verificationId: string): Promise<ReviewTask | undefined>;
+  };
   readonly executions: Pick<SfnExecutions, 'status' | 'start' | 'isTokenWaiting'>;
   readonly audit: Pick<AuditLog, 'append'>;
   /** What the Reopen step needs to end a cooldown, and the status change to manual review. */
@@ -89,11 +102,12 @@ export interface ReconcileReport {
   readonly routedToReview: number;
   readonly reviewsRearmed: number;
   readonly cooldownsEnded: number;
+  readonly decisionsRedriven: number;
   /** Items whose repair failed this time (logged with ids; retried on the next run). */
   readonly failures: number;
 }
 
-/** Runs the four jobs once. One failing item never stops the others. */
+/** Runs the five jobs once. One failing item never stops the others. */
 export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report = {
     intakeRedriven: 0,
@@ -101,6 +115,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
     routedToReview: 0,
     reviewsRearmed: 0,
     cooldownsEnded: 0,
+    decisionsRedriven: 0,
     failures: 0,
   };
   const guard = async (job: string, ids: Record<string, string>, work: () => Promise<void>) => {
@@ -200,7 +215,39 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       });
     });
   }
+
+  // 5. Decisions recorded but never carried out.
+  for (const verification of await deps.repository.listByStatus('manual_review', BATCH)) {
+    const { verificationId } = verification;
+    await guard('decision', { verificationId }, async () => {
+      const task = await deps.reviews.latest(verificationId);
+      if (!task?.decision || !task.decidedAt) return;
+      if (now - Date.parse(task.decidedAt) < config.reconciler.processingAgeMinutes * MINUTE_MS) return;
+      if (await executionRunning(deps, task.attemptId)) return;
+      const name = await startNext(deps, task.attemptId, 'rv', verificationId);
+      if (!name) throw new Error('no free review execution name');
+      report.decisionsRedriven += 1;
+      await act(verificationId, 'reconciler.decision_redriven', 'DecisionRedriven', {
+        attemptId: task.attemptId,
+        decision: task.decision,
+        decidedAt: task.decidedAt,
+        execution: name,
+      });
+    });
+  }
   return report;
+}
+
+/** Whether any execution of the attempt runs: its own, a restart `-rc<n>` or a review `-rv<n>`. */
+async function executionRunning(deps: ReconcilerDeps, attemptId: string): Promise<boolean> {
+  if ((await deps.executions.status(attemptId)) === 'RUNNING') return true;
+  if ((await countRestarts(deps, attemptId)).includes('RUNNING')) return true;
+  for (let n = 1; n <= REVIEW_EXECUTIONS; n += 1) {
+    const status = await deps.executions.status(`${attemptId}-rv${n}`);
+    if (status === undefined) return false;
+    if (status === 'RUNNING') return true;
+  }
+  return false;
 }
 
 async function restartOrRoute(
@@ -274,14 +321,14 @@ async function countRestarts(deps: ReconcilerDeps, attemptId: string): Promise<s
   return statuses;
 }
 
-/** Starts `<attempt>-<kind><n>` with the first free n (up to 20); returns the name. */
+/** Starts `<attempt>-<kind><n>` with the first free n (up to {@link REVIEW_EXECUTIONS}); returns the name. */
 async function startNext(
   deps: ReconcilerDeps,
   attemptId: string,
   kind: 'rc' | 'rv',
   verificationId: string,
 ): Promise<string | undefined> {
-  for (let n = 1; n <= 20; n += 1) {
+  for (let n = 1; n <= REVIEW_EXECUTIONS; n += 1) {
     const name = `${attemptId}-${kind}${n}`;
     if (await deps.executions.start(name, { verificationId, attemptId })) return name;
   }
@@ -333,7 +380,10 @@ export function defaultReconcilerDeps(
       },
     },
     repository,
-    reviews: { listOpen: (limit) => store.listOpenReviewTasks({ limit }) },
+    reviews: {
+      listOpen: (limit) => store.listOpenReviewTasks({ limit }),
+      latest: (verificationId) => store.findLatestReviewTask(verificationId),
+    },
     executions: new SfnExecutions({ stateMachineArn: requireEnv('stateMachineArn', env) }),
     audit,
     workflow: {

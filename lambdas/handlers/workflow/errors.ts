@@ -43,6 +43,23 @@ export class DocumentAlreadyClaimedError extends Error {
 }
 
 /**
+ * The attempt is under manual review: an execution started for it now is a review execution
+ * (`<attempt>-rv<n>`, the reconciler's re-arm of a review whose token was lost, or its hand-on of
+ * a decision nothing carried out). The state machine catches it like any failed step into
+ * `AwaitReview`, which re-arms the attempt's review task with a new token (or hands its recorded
+ * decision on); nothing of the attempt is processed again.
+ */
+export class ReviewPendingError extends Error {
+  constructor(
+    public readonly verificationId: string,
+    public readonly attemptId: string,
+  ) {
+    super(`Attempt ${attemptId} of verification ${verificationId} is under manual review`);
+    this.name = 'ReviewPendingError';
+  }
+}
+
+/**
  * The attempt is no longer the live one: a newer attempt superseded it, or the verification is
  * approved and frozen. The state machine ends such an execution in `StaleAttempt`, deciding nothing.
  */

@@ -5,11 +5,13 @@
  *
  * Only the live attempt is processed: a frozen (approved) verification, or an attempt that is no
  * longer awaiting upload or processing (e.g. `superseded` by a newer one), is refused with
- * `StaleAttemptError` (audited), which ends the execution without a decision.
+ * `StaleAttemptError` (audited), which ends the execution without a decision. An attempt under
+ * manual review is refused with `ReviewPendingError`, which the workflow routes into the review
+ * (the reconciler's review executions `<attempt>-rv<n>` take this way).
  */
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
 import { auditLog, workflowRuntime, workflowStore, type WorkflowDeps } from './deps.ts';
-import { StaleAttemptError, UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
+import { ReviewPendingError, StaleAttemptError, UnexpectedStatusError, WorkflowRecordNotFoundError } from './errors.ts';
 import type { AttemptContext, WorkflowState } from './state.ts';
 import { changeStatus, requireVerification } from './support.ts';
 import { subjectOf, workflowTask } from './task.ts';
@@ -25,6 +27,9 @@ export async function loadAttemptStep(state: WorkflowState, deps: LoadAttemptDep
   ]);
   let verification = current;
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
+  if (!verification.frozen && verification.status === 'manual_review' && attempt.status === 'manual_review') {
+    throw new ReviewPendingError(verificationId, attemptId);
+  }
   const stale =
     verification.frozen || verification.status === 'approved'
       ? ('verification_frozen' as const)

@@ -83,6 +83,7 @@ export async function reviewTaskStep(state: WorkflowState, deps: ReviewTaskDeps)
           decision: existing.decision,
           decidedBy: existing.decidedBy,
           ...(existing.decidedAt ? { decidedAt: existing.decidedAt } : {}),
+          ...(existing.note !== undefined ? { note: existing.note } : {}),
         }
       : {}),
   };

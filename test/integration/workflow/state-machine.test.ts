@@ -5,10 +5,12 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
 import { createReviewDecisionHandler } from '../../../lambdas/handlers/http/review-decision.ts';
+import { reconcile } from '../../../lambdas/handlers/maintenance/reconciler.ts';
 import type { ReviewRouteDeps } from '../../../lambdas/handlers/http/review-deps.ts';
 import { httpEvent, lambdaContext, parse } from '../../unit/intake/http-events.ts';
 import { LocalStepFunctions } from '../../../local/stepfunctions/engine.ts';
 import { workflowHandlersFromTemplate } from '../../../local/stepfunctions/workflow-handlers.ts';
+import { engineExecutions, reconcilerDepsOver } from '../../support/reconciler-deps.ts';
 import { appTemplate, harness, passportMrz, retryingStates, type Harness } from './harness.ts';
 
 const retryOverrides = (template: ReturnType<typeof appTemplate>) =>
@@ -108,7 +110,10 @@ describe('verification state machine (synthesized, run locally)', () => {
     ['reject', { reasons: ['FACE_NOT_MATCH'] }, 'rejected', ['FACE_NOT_MATCH']],
   ])('manual review -> reviewer decides %s', async (decision, extra, status, reasons) => {
     // Prepare
-    const world = prepared({ timeScale: 1e-4 });
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
     world.faces.similarity = 88;
     const executionArn = world.start('att-1');
     await world.waitForToken(executionArn, 'AwaitReview');
@@ -129,7 +134,10 @@ describe('verification state machine (synthesized, run locally)', () => {
   it('reopens a review whose approval cannot be carried out (its document claimed by another account meanwhile) in the exceptions queue, keeping the failed decision; a rejection then ends it', async () => {
     // Prepare: a case in review; the approval's document claim will lose (another account got
     // the number between the reviewer's decision and the approval step).
-    const world = prepared({ timeScale: 1e-4 });
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
     world.faces.similarity = 88;
     world.store.claimDocument = async () => false;
     const executionArn = world.start('att-1');
@@ -180,7 +188,10 @@ describe('verification state machine (synthesized, run locally)', () => {
 
   it('lets exactly one of two simultaneous reviewers win (the other gets 409)', async () => {
     // Prepare
-    const world = prepared({ timeScale: 1e-4 });
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
     world.faces.similarity = 88;
     const executionArn = world.start('att-1');
     await world.waitForToken(executionArn, 'AwaitReview');
@@ -296,7 +307,10 @@ describe('verification state machine (synthesized, run locally)', () => {
 
   it('a step failing outside the checks -> manual review with a task_failed cause, never stuck', async () => {
     // Prepare: the bus refuses the approval event (not a transient error, so no retry helps).
-    const world = prepared({ timeScale: 1e-4 });
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
     const publish = world.events.statusChanged.bind(world.events);
     world.events.statusChanged = async (change) => {
       if (change.status === 'approved') throw awsError('ValidationException', 'bus refused');
@@ -315,7 +329,10 @@ describe('verification state machine (synthesized, run locally)', () => {
 
   it('fails a load of an unknown attempt into manual review instead of failing the execution', async () => {
     // Prepare
-    const world = prepared({ timeScale: 1e-4 });
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
 
     // Act
     const executionArn = world.start('att-missing');
@@ -415,6 +432,145 @@ describe('verification state machine: identity assurance and bounded loops', () 
     expect(history.filter((e) => e.stateName === 'CountFailure' && /Enter/.test(e.type))).toHaveLength(3);
     expect(history.length).toBeLessThan(200);
     expect((await h.store.getReviewTask('ver-1', 'att-1'))?.queue).toBe('standard');
+  });
+
+  /** Reviewers reject the open review each time one waits, until the execution ends. */
+  async function rejectWhileRunning(world: Harness, executionArn: string) {
+    const answers: { status: number; body: Record<string, unknown> }[] = [];
+    for (let i = 0; i < 4000; i += 1) {
+      const description = world.engine.describeExecution(executionArn);
+      if (description.status !== 'RUNNING') return { description, answers };
+      const open = await world.store.findOpenReviewTask('ver-1');
+      if (open && world.engine.listPendingTaskTokens(executionArn).some((t) => t.taskToken === open.taskToken)) {
+        const note = `round ${answers.length + 1}`;
+        answers.push(
+          await decideAsReviewer(world, { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note }, `reviewer-${i}`),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('execution did not end');
+  }
+
+  it('decisions that could not be carried out leave no stranded case: the reconciler reopens it for the next reviewer', async () => {
+    // Prepare: the case goes to review; carrying out a rejection fails until the fault is mended.
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
+    world.faces.similarity = 88;
+    const recordOutcome = world.rateLimits.recordOutcome.bind(world.rateLimits);
+    world.rateLimits.recordOutcome = async () => {
+      throw awsError('ValidationException', 'refused');
+    };
+    const exhausted = await rejectWhileRunning(world, world.start('att-1'));
+    const executions = engineExecutions(() => world.engine, world.stateMachineArn);
+    const deps = reconcilerDepsOver(world, executions);
+    world.clock.advance(DEFAULT_CONFIG.reconciler.processingAgeMinutes * 60_000 + 1);
+
+    // Act: the reconciler's run, then the case as the next reviewer finds it.
+    const report = await reconcile(deps);
+    const rv = `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:att-1-rv1`;
+    let reopened = await world.store.findOpenReviewTask('ver-1');
+    for (let i = 0; i < 4000 && !(reopened && world.engine.listPendingTaskTokens(rv).length > 0); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      reopened = await world.store.findOpenReviewTask('ver-1');
+    }
+    world.rateLimits.recordOutcome = recordOutcome;
+    const decided = await rejectWhileRunning(world, rv);
+
+    // Assess: three decisions answered, none carried out, and the execution ended in Exceptions
+    // with the last decision recorded (before the reconciler, the case was stranded there).
+    expect(exhausted.description).toMatchObject({ status: 'FAILED', error: 'WorkflowExceptions' });
+    expect(exhausted.answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(report).toMatchObject({ decisionsRedriven: 1, reviewsRearmed: 0, failures: 0 });
+    expect(executions.started).toEqual(['att-1-rv1']);
+    // The review execution handed the recorded decision on once more, it failed again, and the
+    // review was reopened in the exceptions queue with every failed decision beside it.
+    expect(reopened).toMatchObject({ queue: 'exceptions' });
+    expect(reopened?.decision).toBeUndefined();
+    expect(reopened?.failedDecisions?.map((f) => [f.note, f.error])).toEqual([
+      ['round 1', 'ValidationException'],
+      ['round 2', 'ValidationException'],
+      ['round 3', 'ValidationException'],
+    ]);
+    // With the fault mended, the next reviewer's rejection is carried out.
+    expect(decided.answers.map((a) => a.status)).toEqual([200]);
+    expect(decided.description.status).toBe('SUCCEEDED');
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('rejected');
+    expect(world.audit.events.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['reconciler.decision_redriven', 'review.reopened', 'review.decided']),
+    );
+    expect((await reconcile(deps)).decisionsRedriven).toBe(0);
+  });
+
+  it('a review whose execution was stopped is re-armed by the reconciler: same task, new token, decided as usual', async () => {
+    // Prepare: the case waits in review; its execution is then stopped (the token is lost).
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
+    world.faces.similarity = 88;
+    const first = world.start('att-1');
+    await world.waitForToken(first, 'AwaitReview');
+    const opened = await world.store.findOpenReviewTask('ver-1');
+    world.engine.stopExecution(first, 'Operator', 'stopped by hand');
+    const executions = engineExecutions(() => world.engine, world.stateMachineArn);
+
+    // Act
+    const report = await reconcile(reconcilerDepsOver(world, executions));
+    const rv = `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:att-1-rv1`;
+    const token = await world.waitForToken(rv, 'AwaitReview');
+    const rearmed = await world.store.findOpenReviewTask('ver-1');
+    const answer = await decideAsReviewer(world, { decision: 'approve', note: 'same person' });
+    const done = await world.engine.waitForExecution(rv);
+
+    // Assess
+    expect(report).toMatchObject({ reviewsRearmed: 1, decisionsRedriven: 0, failures: 0 });
+    expect(rearmed).toMatchObject({ taskToken: token, queue: opened?.queue, causes: opened?.causes });
+    expect(rearmed?.taskToken).not.toBe(opened?.taskToken);
+    expect(answer.status).toBe(200);
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('approved');
+  });
+
+  it('an attempt the reconciler routes to review after its restarts gets a review task a reviewer can decide', async () => {
+    // Prepare: the attempt is in processing and its execution was stopped; no restarts allowed.
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    world.faces.textLines = passportMrz();
+    const first = world.start('att-1');
+    world.engine.stopExecution(first, 'Operator', 'stopped by hand');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await world.store
+      .transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'processing' })
+      .catch(() => {});
+    const record = world.store.verifications.get('ver-1');
+    if (record) world.store.verifications.set('ver-1', { ...record, status: 'processing' });
+    world.clock.advance(DEFAULT_CONFIG.reconciler.processingAgeMinutes * 60_000 + 1);
+    const executions = engineExecutions(() => world.engine, world.stateMachineArn);
+    const deps = reconcilerDepsOver(world, executions);
+    const noRestarts = { ...DEFAULT_CONFIG, reconciler: { ...DEFAULT_CONFIG.reconciler, maxRestarts: 0 } };
+
+    // Act
+    const report = await reconcile({ ...deps, config: noRestarts });
+    const rv = `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:att-1-rv1`;
+    await world.waitForToken(rv, 'AwaitReview');
+    const task = await world.store.findOpenReviewTask('ver-1');
+    const answer = await decideAsReviewer(world, {
+      decision: 'reject',
+      reasons: ['FACE_NOT_MATCH'],
+      note: 'no checks ran',
+    });
+    const done = await world.engine.waitForExecution(rv);
+
+    // Assess
+    expect(report).toMatchObject({ routedToReview: 1, failures: 0 });
+    expect(task).toMatchObject({ attemptId: 'att-1', queue: 'exceptions' });
+    expect(answer.status).toBe(200);
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await world.store.getVerification('ver-1'))?.status).toBe('rejected');
   });
 
   it.each(['load-attempt', 'face-match', 'decide', 'finalize-approve', 'finalize-reject', 'review-task'])(

@@ -1,70 +1,56 @@
 /**
- * The reconciler's four jobs over in-memory records and a fake Step Functions: what it repairs,
+ * The reconciler's five jobs over in-memory records and a fake Step Functions: what it repairs,
  * what it leaves alone, and that every action is audited and counted.
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
-import { reconcile, type ReconcilerDeps } from '../../../lambdas/handlers/maintenance/reconciler.ts';
+import { reconcile } from '../../../lambdas/handlers/maintenance/reconciler.ts';
 import type { VerificationStatus } from '../../../lambdas/domain/verification.ts';
 import { RecordingMetrics } from '../../../lambdas/ports/operational-metrics.ts';
+import { FakeExecutions, reconcilerDepsOver } from '../../support/reconciler-deps.ts';
 import { fakeWorkflowWorld, type FakeWorkflowWorld } from '../../support/workflow-fakes.ts';
 
 const MINUTE = 60_000;
-
-class FakeExecutions {
-  readonly statuses = new Map<string, string>();
-  readonly started: string[] = [];
-  readonly waitingTokens = new Set<string>();
-  async status(name: string) {
-    return this.statuses.get(name);
-  }
-  async start(name: string) {
-    if (this.statuses.has(name)) return false;
-    this.statuses.set(name, 'RUNNING');
-    this.started.push(name);
-    return true;
-  }
-  async isTokenWaiting(token: string) {
-    return this.waitingTokens.has(token);
-  }
-}
 
 function setup(intake: { key: string; ageMinutes: number }[] = []) {
   const world: FakeWorkflowWorld = fakeWorkflowWorld({ config: DEFAULT_CONFIG });
   const executions = new FakeExecutions();
   const redriven: string[] = [];
   const metrics: string[] = [];
-  const now = world.clock.now().getTime();
   const setStatus = (id: string, status: VerificationStatus, extra: object = {}) => {
     const record = world.store.verifications.get(id);
     if (record) world.store.verifications.set(id, { ...record, status, ...extra });
   };
-  const deps: ReconcilerDeps = {
-    config: DEFAULT_CONFIG,
-    clock: world.clock,
-    intake: {
-      list: async () => intake.map((o) => ({ key: o.key, lastModified: new Date(now - o.ageMinutes * MINUTE) })),
-      redrive: async (key) => void redriven.push(key),
-    },
-    repository: {
-      listByStatus: async (status) => [...world.store.verifications.values()].filter((v) => v.status === status),
-      countByStatus: async (status) =>
-        [...world.store.verifications.values()].filter((v) => v.status === status).length,
-      getVerification: async (id) => world.store.verifications.get(id),
-      listAttempts: async (id) =>
-        [...world.store.attempts.values()]
-          .filter((a) => a.verificationId === id)
-          .map((attempt) => ({ attempt, documents: [] })),
-      getDocument: async (v, a, slot) => world.store.documents.get(`${v}/${a}/${slot}`),
-      transitionAttempt: (v, a, from, change) => world.store.transitionAttempt(v, a, from, change),
-    },
-    reviews: { listOpen: (limit) => world.store.listOpenReviewTasks({ limit }) },
-    executions,
-    audit: world.audit,
-    workflow: { config: DEFAULT_CONFIG, store: world.store, audit: world.audit, events: world.events },
-    count: (metric) => void metrics.push(metric),
-  };
+  const deps = reconcilerDepsOver(world, executions, { intake, redriven, metrics });
   return { world, deps, executions, redriven, metrics, setStatus };
+}
+
+/** A review task of `ver-1`/`att-1` decided `decidedMinutesAgo` ago, the verification in manual review. */
+async function decidedReview({ world, setStatus }: ReturnType<typeof setup>, decidedMinutesAgo: number): Promise<void> {
+  world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1' });
+  setStatus('ver-1', 'manual_review');
+  const openedAt = world.clock.now().toISOString();
+  await world.store.putReviewTask({
+    verificationId: 'ver-1',
+    attemptId: 'att-1',
+    taskToken: 'spent',
+    queue: 'exceptions',
+    reasons: ['MANUAL_REVIEW_REQUIRED'],
+    causes: ['task_failed:ValidationException'],
+    priority: 2,
+    dueAt: openedAt,
+    escalated: false,
+    escalations: 0,
+    createdAt: openedAt,
+  });
+  await world.store.decideReviewTask('ver-1', 'att-1', 'spent', {
+    decision: 'reject',
+    decidedBy: 'reviewer-1',
+    reasons: ['FACE_NOT_MATCH'],
+    note: 'not the same person',
+    decidedAt: world.clock.now().toISOString(),
+  });
+  world.clock.advance(decidedMinutesAgo * MINUTE);
 }
 
 const actions = (world: FakeWorkflowWorld) =>
@@ -138,6 +124,7 @@ describe('reconcile', () => {
       routedToReview: 0,
       reviewsRearmed: 0,
       cooldownsEnded: 0,
+      decisionsRedriven: 0,
       failures: 0,
     });
   });
@@ -208,5 +195,61 @@ describe('reconcile', () => {
 
     // Assess
     expect(gauges.recorded).toEqual([{ name: 'ReviewQueueDepth', dimensions: {}, value: 2 }]);
+  });
+
+  it('hands on a decision nothing carried out: decided long ago, no execution of its attempt running', async () => {
+    // Prepare: the attempt's execution ended in Exceptions after the decision was recorded.
+    const context = setup();
+    await decidedReview(context, 31);
+    context.executions.statuses.set('att-1', 'FAILED');
+    context.executions.statuses.set('att-1-rv1', 'SUCCEEDED');
+
+    // Act
+    const report = await reconcile(context.deps);
+
+    // Assess
+    expect(context.executions.started).toEqual(['att-1-rv2']);
+    expect(report.decisionsRedriven).toBe(1);
+    expect(actions(context.world)).toEqual(['reconciler.decision_redriven']);
+    expect(context.world.audit.events.at(-1)?.details).toMatchObject({
+      attemptId: 'att-1',
+      decision: 'reject',
+      execution: 'att-1-rv2',
+    });
+    expect(context.metrics).toEqual(['DecisionRedriven']);
+  });
+
+  it.each([
+    ['decided recently (its execution may still be carrying it out)', 29, {}],
+    ['its first execution still running', 31, { 'att-1': 'RUNNING' }],
+    ['a restart still running', 31, { 'att-1': 'FAILED', 'att-1-rc1': 'RUNNING' }],
+    ['a review execution still running', 31, { 'att-1': 'FAILED', 'att-1-rv1': 'FAILED', 'att-1-rv2': 'RUNNING' }],
+  ] as const)('leaves a decided review alone when %s', async (_what, minutes, statuses) => {
+    // Prepare
+    const context = setup();
+    await decidedReview(context, minutes);
+    for (const [name, status] of Object.entries(statuses)) context.executions.statuses.set(name, status);
+
+    // Act
+    const report = await reconcile(context.deps);
+
+    // Assess
+    expect(context.executions.started).toEqual([]);
+    expect(report.decisionsRedriven).toBe(0);
+    expect(actions(context.world)).toEqual([]);
+  });
+
+  it('leaves a decided review alone once its verification left manual review', async () => {
+    // Prepare: the decision was carried out (the case is rejected), the task keeps its decision.
+    const context = setup();
+    await decidedReview(context, 31);
+    context.setStatus('ver-1', 'rejected');
+
+    // Act
+    const report = await reconcile(context.deps);
+
+    // Assess
+    expect(context.executions.started).toEqual([]);
+    expect(report.decisionsRedriven).toBe(0);
   });
 });

@@ -87,6 +87,21 @@ describe('workflow steps', () => {
     });
   });
 
+  it('load-attempt routes an attempt under manual review to its review (a review execution), changing nothing', async () => {
+    // Prepare
+    const w = world();
+    await w.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'manual_review' });
+    const v = await w.store.getVerification('ver-1');
+    await w.store.updateVerification('ver-1', v!.version, { status: 'manual_review' });
+    const events = w.audit.events.length;
+
+    // Act / Assess
+    await expect(loadAttemptStep(ids, w.deps)).rejects.toMatchObject({ name: 'ReviewPendingError' });
+    expect((await w.store.getAttempt('ver-1', 'att-1'))?.status).toBe('manual_review');
+    expect((await w.store.getVerification('ver-1'))?.status).toBe('manual_review');
+    expect(w.audit.events).toHaveLength(events);
+  });
+
   it('document-data never returns or records the name, birth date or document number', async () => {
     // Prepare
     const w = world();
