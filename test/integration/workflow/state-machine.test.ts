@@ -42,6 +42,15 @@ async function decideAsReviewer(h: Harness, body: Record<string, unknown>, revie
   return { status: result.statusCode, body: parse(result) };
 }
 
+/** A harness with `ver-1`/`att-1` seeded whose face matches between the bands: it goes to review. */
+function harnessInReview(): Harness {
+  const world = harness({ timeScale: 1e-4 });
+  world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+  world.faces.textLines = passportMrz();
+  world.faces.similarity = 88;
+  return world;
+}
+
 describe('verification state machine (synthesized, run locally)', () => {
   let h: Harness | undefined;
   beforeAll(() => {
@@ -110,11 +119,8 @@ describe('verification state machine (synthesized, run locally)', () => {
     ['reject', { reasons: ['FACE_NOT_MATCH'] }, 'rejected', ['FACE_NOT_MATCH']],
   ])('manual review -> reviewer decides %s', async (decision, extra, status, reasons) => {
     // Prepare
-    h = harness({ timeScale: 1e-4 });
+    h = harnessInReview();
     const world = h;
-    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-    world.faces.textLines = passportMrz();
-    world.faces.similarity = 88;
     const executionArn = world.start('att-1');
     await world.waitForToken(executionArn, 'AwaitReview');
 
@@ -134,11 +140,8 @@ describe('verification state machine (synthesized, run locally)', () => {
   it('reopens a review whose approval cannot be carried out (its document claimed by another account meanwhile) in the exceptions queue, keeping the failed decision; a rejection then ends it', async () => {
     // Prepare: a case in review; the approval's document claim will lose (another account got
     // the number between the reviewer's decision and the approval step).
-    h = harness({ timeScale: 1e-4 });
+    h = harnessInReview();
     const world = h;
-    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-    world.faces.textLines = passportMrz();
-    world.faces.similarity = 88;
     world.store.claimDocument = async () => false;
     const executionArn = world.start('att-1');
     await world.waitForToken(executionArn, 'AwaitReview');
@@ -188,11 +191,8 @@ describe('verification state machine (synthesized, run locally)', () => {
 
   it('lets exactly one of two simultaneous reviewers win (the other gets 409)', async () => {
     // Prepare
-    h = harness({ timeScale: 1e-4 });
+    h = harnessInReview();
     const world = h;
-    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-    world.faces.textLines = passportMrz();
-    world.faces.similarity = 88;
     const executionArn = world.start('att-1');
     await world.waitForToken(executionArn, 'AwaitReview');
 
@@ -454,11 +454,8 @@ describe('verification state machine: identity assurance and bounded loops', () 
 
   it('decisions that could not be carried out leave no stranded case: the reconciler reopens it for the next reviewer', async () => {
     // Prepare: the case goes to review; carrying out a rejection fails until the fault is mended.
-    h = harness({ timeScale: 1e-4 });
+    h = harnessInReview();
     const world = h;
-    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-    world.faces.textLines = passportMrz();
-    world.faces.similarity = 88;
     const recordOutcome = world.rateLimits.recordOutcome.bind(world.rateLimits);
     world.rateLimits.recordOutcome = async () => {
       throw awsError('ValidationException', 'refused');
@@ -506,11 +503,8 @@ describe('verification state machine: identity assurance and bounded loops', () 
 
   it('a review whose execution was stopped is re-armed by the reconciler: same task, new token, decided as usual', async () => {
     // Prepare: the case waits in review; its execution is then stopped (the token is lost).
-    h = harness({ timeScale: 1e-4 });
+    h = harnessInReview();
     const world = h;
-    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-    world.faces.textLines = passportMrz();
-    world.faces.similarity = 88;
     const first = world.start('att-1');
     await world.waitForToken(first, 'AwaitReview');
     const opened = await world.store.findOpenReviewTask('ver-1');
