@@ -60,8 +60,8 @@ const ACTOR = 'system:reconciler';
 /** Most records one run looks at per job (the next run picks up the rest). */
 const BATCH = 200;
 const MINUTE_MS = 60_000;
-/** Most re-arm, restart or review executions `<attempt>-<kind><n>` one attempt gets. */
-const REVIEW_EXECUTIONS = 20;
+/** Most restart or review executions (`<attempt>-rc<n>`, `<attempt>-rv<n>`) of each kind one attempt gets. */
+const NAMED_EXECUTIONS = 20;
 
 export interface IntakeObject {
   readonly key: string;
@@ -242,7 +242,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
 async function executionRunning(deps: ReconcilerDeps, attemptId: string): Promise<boolean> {
   if ((await deps.executions.status(attemptId)) === 'RUNNING') return true;
   if ((await countRestarts(deps, attemptId)).includes('RUNNING')) return true;
-  for (let n = 1; n <= REVIEW_EXECUTIONS; n += 1) {
+  for (let n = 1; n <= NAMED_EXECUTIONS; n += 1) {
     const status = await deps.executions.status(`${attemptId}-rv${n}`);
     if (status === undefined) return false;
     if (status === 'RUNNING') return true;
@@ -321,14 +321,14 @@ async function countRestarts(deps: ReconcilerDeps, attemptId: string): Promise<s
   return statuses;
 }
 
-/** Starts `<attempt>-<kind><n>` with the first free n (up to {@link REVIEW_EXECUTIONS}); returns the name. */
+/** Starts `<attempt>-<kind><n>` with the first free n (up to {@link NAMED_EXECUTIONS}); returns the name. */
 async function startNext(
   deps: ReconcilerDeps,
   attemptId: string,
   kind: 'rc' | 'rv',
   verificationId: string,
 ): Promise<string | undefined> {
-  for (let n = 1; n <= REVIEW_EXECUTIONS; n += 1) {
+  for (let n = 1; n <= NAMED_EXECUTIONS; n += 1) {
     const name = `${attemptId}-${kind}${n}`;
     if (await deps.executions.start(name, { verificationId, attemptId })) return name;
   }
