@@ -88,10 +88,7 @@ export function reconcilerDepsOver(
       getDocument: async (v, a, slot) => world.store.documents.get(`${v}/${a}/${slot}`),
       transitionAttempt: (v, a, from, change) => world.store.transitionAttempt(v, a, from, change),
     },
-    reviews: {
-      listOpen: (limit) => world.store.listOpenReviewTasks({ limit }),
-      latest: (id) => world.store.findLatestReviewTask(id),
-    },
+    reviews: { latest: (id) => world.store.findLatestReviewTask(id) },
     executions,
     audit: world.audit,
     workflow: { config: DEFAULT_CONFIG, store: world.store, audit: world.audit, events: world.events },

@@ -3,7 +3,7 @@
  * workflow left behind, and puts it back on its way. EventBridge Scheduler runs it every
  * `reconciler.everyMinutes` in AWS; the local runtime runs it at start-up and on the same period.
  *
- * Five jobs, each action audited on the verification's chain (`reconciler.*`, actor
+ * Four jobs, each action audited on the verification's chain (`reconciler.*`, actor
  * `system:reconciler`) and counted in a metric (namespace `serverless-kyc`, one metric per
  * action); nothing is dropped silently:
  * 1. Intake objects older than `intakeAgeMinutes` with no document record: re-driven through
@@ -12,18 +12,18 @@
  * 2. Attempts in `processing` for `processingAgeMinutes` whose execution is not RUNNING: the
  *    execution is started (a lost start) or started again under `<attempt>-rc<n>`; after
  *    `maxRestarts` restarts the attempt is routed to manual review with the cause instead.
- * 3. Undecided review tasks whose task token no longer waits: re-armed by starting a review
- *    execution `<attempt>-rv<n>` (its first step refuses the `manual_review` status, which the
- *    workflow routes into AwaitReview: a new token for the same review task, reasons kept).
+ * 3. Cases in `manual_review` whose review lost its execution, assigned or not, each by a review
+ *    execution `<attempt>-rv<n>` (its first step refuses the attempt under review with
+ *    `ReviewPendingError`, which the workflow routes into AwaitReview):
+ *    - an open review task whose token no longer waits is re-armed (a new token for the same
+ *      task, reasons, queue and assignee kept);
+ *    - a decision recorded more than `processingAgeMinutes` ago while no execution of the
+ *      attempt runs (the execution ended in `Exceptions` after its failure budget, or the
+ *      decision found the token gone and was answered 202) is handed on; if carrying it out
+ *      fails again, the workflow reopens the review in the `exceptions` queue with the failed
+ *      decision beside it. Each round needs a person's decision, so none of it loops.
  * 4. Verifications in `cooldown` more than `cooldownGraceMinutes` past its end: reopened
  *    exactly as the workflow's Reopen step does.
- * 5. Reviewers' decisions that nothing carried out: a verification still in `manual_review`
- *    whose latest review task was decided more than `processingAgeMinutes` ago while no
- *    execution of its attempt runs (the execution ended in `Exceptions` after its failure
- *    budget, or the decision found the token gone and was answered 202). A review execution
- *    `<attempt>-rv<n>` hands the recorded decision on; if carrying it out fails again, the
- *    workflow reopens the review in the `exceptions` queue with the failed decision beside it.
- *    Each round needs a person's decision, so none of it loops.
  *
  * @example
  * ```ts
@@ -82,7 +82,6 @@ export interface ReconcilerDeps {
     'listByStatus' | 'countByStatus' | 'getVerification' | 'listAttempts' | 'getDocument' | 'transitionAttempt'
   >;
   readonly reviews: {
-    listOpen(limit: number): Promise<ReviewTask[]>;
     /** The newest review task of a verification, decided or not. */
     latest(verificationId: string): Promise<ReviewTask | undefined>;
   };
@@ -107,7 +106,15 @@ export interface ReconcileReport {
   readonly failures: number;
 }
 
-/** Runs the five jobs once. One failing item never stops the others. */
+/** Audits, counts and logs one action of the reconciler on a verification. */
+type Act = (
+  verificationId: string,
+  action: string,
+  metric: string,
+  details: Record<string, string | number | boolean>,
+) => Promise<void>;
+
+/** Runs the four jobs once. One failing item never stops the others. */
 export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report = {
     intakeRedriven: 0,
@@ -127,12 +134,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       logger.error('reconciler action failed', { job, ...ids, error: (error as Error).name });
     }
   };
-  const act = async (
-    verificationId: string,
-    action: string,
-    metric: string,
-    details: Record<string, string | number | boolean>,
-  ) => {
+  const act: Act = async (verificationId, action, metric, details) => {
     await deps.audit.append({ subject: `verification:${verificationId}`, action, actor: ACTOR, details });
     deps.count(metric);
     logger.info('reconciler action', { action, verificationId, ...details });
@@ -176,19 +178,10 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
     }
   }
 
-  // 3. Review tasks whose token is no longer waiting.
-  for (const task of await deps.reviews.listOpen(BATCH)) {
-    if (task.decision) continue;
-    await guard('review', { verificationId: task.verificationId, attemptId: task.attemptId }, async () => {
-      if (await deps.executions.isTokenWaiting(task.taskToken)) return;
-      const name = await startNext(deps, task.attemptId, 'rv', task.verificationId);
-      if (!name) throw new Error('no free review execution name');
-      report.reviewsRearmed += 1;
-      await act(task.verificationId, 'reconciler.review_rearmed', 'ReviewRearmed', {
-        attemptId: task.attemptId,
-        execution: name,
-      });
-    });
+  // 3. Reviews whose execution is gone, on every case in manual review (assigned or not).
+  for (const verification of await deps.repository.listByStatus('manual_review', BATCH)) {
+    const { verificationId } = verification;
+    await guard('review', { verificationId }, () => repairReview(deps, verificationId, now, report, act));
   }
 
   // The review queue depth for the operations dashboard (a COUNT query on the status index).
@@ -216,26 +209,45 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
     });
   }
 
-  // 5. Decisions recorded but never carried out.
-  for (const verification of await deps.repository.listByStatus('manual_review', BATCH)) {
-    const { verificationId } = verification;
-    await guard('decision', { verificationId }, async () => {
-      const task = await deps.reviews.latest(verificationId);
-      if (!task?.decision || !task.decidedAt) return;
-      if (now - Date.parse(task.decidedAt) < config.reconciler.processingAgeMinutes * MINUTE_MS) return;
-      if (await executionRunning(deps, task.attemptId)) return;
-      const name = await startNext(deps, task.attemptId, 'rv', verificationId);
-      if (!name) throw new Error('no free review execution name');
-      report.decisionsRedriven += 1;
-      await act(verificationId, 'reconciler.decision_redriven', 'DecisionRedriven', {
-        attemptId: task.attemptId,
-        decision: task.decision,
-        decidedAt: task.decidedAt,
-        execution: name,
-      });
+  return report;
+}
+
+/**
+ * Job 3 on one case in manual review: its latest review task, when open and its token no longer
+ * waits, is re-armed; when decided more than `processingAgeMinutes` ago with no execution of its
+ * attempt running, the decision is handed on. Both by a review execution `<attempt>-rv<n>`.
+ */
+async function repairReview(
+  deps: ReconcilerDeps,
+  verificationId: string,
+  now: number,
+  report: { reviewsRearmed: number; decisionsRedriven: number },
+  act: Act,
+): Promise<void> {
+  const task = await deps.reviews.latest(verificationId);
+  if (!task) return;
+  const { attemptId } = task;
+  if (task.decision === undefined) {
+    if (await deps.executions.isTokenWaiting(task.taskToken)) return;
+  } else {
+    const decidedAt = Date.parse(task.decidedAt ?? '');
+    if (!(now - decidedAt >= deps.config.reconciler.processingAgeMinutes * MINUTE_MS)) return;
+    if (await executionRunning(deps, attemptId)) return;
+  }
+  const execution = await startNext(deps, attemptId, 'rv', verificationId);
+  if (!execution) throw new Error('no free review execution name');
+  if (task.decision === undefined) {
+    report.reviewsRearmed += 1;
+    await act(verificationId, 'reconciler.review_rearmed', 'ReviewRearmed', { attemptId, execution });
+  } else {
+    report.decisionsRedriven += 1;
+    await act(verificationId, 'reconciler.decision_redriven', 'DecisionRedriven', {
+      attemptId,
+      decision: task.decision,
+      decidedAt: task.decidedAt ?? '',
+      execution,
     });
   }
-  return report;
 }
 
 /** Whether any execution of the attempt runs: its own, a restart `-rc<n>` or a review `-rv<n>`. */
@@ -255,12 +267,7 @@ async function restartOrRoute(
   verification: VerificationRecord,
   attempt: AttemptRecord,
   report: { executionsStarted: number; routedToReview: number },
-  act: (
-    id: string,
-    action: string,
-    metric: string,
-    details: Record<string, string | number | boolean>,
-  ) => Promise<void>,
+  act: Act,
 ): Promise<void> {
   const { verificationId, attemptId } = attempt;
   const status = await deps.executions.status(attemptId);
@@ -380,10 +387,7 @@ export function defaultReconcilerDeps(
       },
     },
     repository,
-    reviews: {
-      listOpen: (limit) => store.listOpenReviewTasks({ limit }),
-      latest: (verificationId) => store.findLatestReviewTask(verificationId),
-    },
+    reviews: { latest: (verificationId) => store.findLatestReviewTask(verificationId) },
     executions: new SfnExecutions({ stateMachineArn: requireEnv('stateMachineArn', env) }),
     audit,
     workflow: {

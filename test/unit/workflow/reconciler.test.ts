@@ -129,14 +129,16 @@ describe('reconcile', () => {
     });
   });
 
-  it('re-arms a review task whose token no longer waits, not one that does', async () => {
-    // Prepare
-    const { world, deps, executions } = setup();
-    for (const [id, token] of [
-      ['ver-1', 'gone'],
-      ['ver-2', 'live'],
+  it('re-arms a review task whose token no longer waits, assigned or not, not one whose token waits', async () => {
+    // Prepare: three cases in manual review; the second is claimed by a reviewer.
+    const { world, deps, executions, setStatus } = setup();
+    for (const [id, token, assignee] of [
+      ['ver-1', 'gone', undefined],
+      ['ver-2', 'gone-too', 'reviewer-1'],
+      ['ver-3', 'live', undefined],
     ] as const) {
       world.store.seed({ verificationId: id, attemptId: `att-${id}` });
+      setStatus(id, 'manual_review');
       await world.store.putReviewTask({
         verificationId: id,
         attemptId: `att-${id}`,
@@ -149,6 +151,7 @@ describe('reconcile', () => {
         escalated: false,
         escalations: 0,
         createdAt: new Date().toISOString(),
+        ...(assignee ? { assignee } : {}),
       });
     }
     executions.waitingTokens.add('live');
@@ -157,9 +160,9 @@ describe('reconcile', () => {
     const report = await reconcile(deps);
 
     // Assess
-    expect(executions.started).toEqual(['att-ver-1-rv1']);
-    expect(report.reviewsRearmed).toBe(1);
-    expect(actions(world)).toEqual(['reconciler.review_rearmed']);
+    expect(executions.started).toEqual(['att-ver-1-rv1', 'att-ver-2-rv1']);
+    expect(report).toMatchObject({ reviewsRearmed: 2, decisionsRedriven: 0, failures: 0 });
+    expect(actions(world)).toEqual(['reconciler.review_rearmed', 'reconciler.review_rearmed']);
   });
 
   it('reopens a cooldown past its end (after the grace), not one still running', async () => {
