@@ -94,7 +94,12 @@ export class InMemoryWorkflowStore implements WorkflowStore {
     const key = `${verificationId}/${attemptId}`;
     const attempt = this.attempts.get(key);
     if (!attempt || !from.includes(attempt.status)) return false;
-    this.attempts.set(key, { ...attempt, status: change.status, reasons: change.reasons ?? [] });
+    this.attempts.set(key, {
+      ...attempt,
+      status: change.status,
+      reasons: change.reasons ?? [],
+      updatedAt: this.clock.now().toISOString(),
+    });
     this.counters.push(...counters);
     return true;
   }

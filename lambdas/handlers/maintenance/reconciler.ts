@@ -21,7 +21,10 @@
  *      attempt runs (the execution ended in `Exceptions` after its failure budget, or the
  *      decision found the token gone and was answered 202) is handed on; if carrying it out
  *      fails again, the workflow reopens the review in the `exceptions` queue with the failed
- *      decision beside it. Each round needs a person's decision, so none of it loops.
+ *      decision beside it. Each round needs a person's decision, so none of it loops;
+ *    - a latest attempt with no review task (routed to review by job 2, then the start of its
+ *      review execution failed), still for `processingAgeMinutes` with nothing running, gets
+ *      its review opened.
  * 4. Verifications in `cooldown` more than `cooldownGraceMinutes` past its end: reopened
  *    exactly as the workflow's Reopen step does.
  *
@@ -213,38 +216,53 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
 }
 
 /**
- * Job 3 on one case in manual review: its latest review task, when open and its token no longer
- * waits, is re-armed; when decided more than `processingAgeMinutes` ago with no execution of its
- * attempt running, the decision is handed on. Both by a review execution `<attempt>-rv<n>`.
+ * Job 3 on one case in manual review, for its latest attempt, by a review execution
+ * `<attempt>-rv<n>`: an open review task whose token no longer waits is re-armed; a decision
+ * recorded more than `processingAgeMinutes` ago with no execution of the attempt running is
+ * handed on; an attempt with no review task at all (routed to review, then the start of its
+ * review execution failed) gets one once it has been still that long with nothing running.
  */
 async function repairReview(
   deps: ReconcilerDeps,
   verificationId: string,
   now: number,
-  report: { reviewsRearmed: number; decisionsRedriven: number },
+  report: { reviewsRearmed: number; decisionsRedriven: number; routedToReview: number },
   act: Act,
 ): Promise<void> {
-  const task = await deps.reviews.latest(verificationId);
-  if (!task) return;
-  const { attemptId } = task;
-  if (task.decision === undefined) {
-    if (await deps.executions.isTokenWaiting(task.taskToken)) return;
+  const [attempts, task] = await Promise.all([
+    deps.repository.listAttempts(verificationId),
+    deps.reviews.latest(verificationId),
+  ]);
+  const attempt = attempts.at(-1)?.attempt;
+  if (!attempt) return;
+  const { attemptId } = attempt;
+  // The review of the latest attempt (a task of an earlier attempt is history).
+  const review = task?.attemptId === attemptId ? task : undefined;
+  if (review && review.decision === undefined) {
+    if (await deps.executions.isTokenWaiting(review.taskToken)) return;
   } else {
-    const decidedAt = Date.parse(task.decidedAt ?? '');
-    if (!(now - decidedAt >= deps.config.reconciler.processingAgeMinutes * MINUTE_MS)) return;
+    const still = now - Date.parse((review ? review.decidedAt : attempt.updatedAt) ?? '');
+    if (!(still >= deps.config.reconciler.processingAgeMinutes * MINUTE_MS)) return;
     if (await executionRunning(deps, attemptId)) return;
   }
   const execution = await startNext(deps, attemptId, 'rv', verificationId);
   if (!execution) throw new Error('no free review execution name');
-  if (task.decision === undefined) {
+  if (!review) {
+    report.routedToReview += 1;
+    await act(verificationId, 'reconciler.routed_to_review', 'RoutedToReview', {
+      attemptId,
+      cause: 'review_missing',
+      execution,
+    });
+  } else if (review.decision === undefined) {
     report.reviewsRearmed += 1;
     await act(verificationId, 'reconciler.review_rearmed', 'ReviewRearmed', { attemptId, execution });
   } else {
     report.decisionsRedriven += 1;
     await act(verificationId, 'reconciler.decision_redriven', 'DecisionRedriven', {
       attemptId,
-      decision: task.decision,
-      decidedAt: task.decidedAt ?? '',
+      decision: review.decision,
+      decidedAt: review.decidedAt ?? '',
       execution,
     });
   }

@@ -528,44 +528,69 @@ describe('verification state machine: identity assurance and bounded loops', () 
     expect((await world.store.getVerification('ver-1'))?.status).toBe('approved');
   });
 
-  it('an attempt the reconciler routes to review after its restarts gets a review task a reviewer can decide', async () => {
-    // Prepare: the attempt is in processing and its execution was stopped; no restarts allowed.
-    h = harness({ timeScale: 1e-4 });
-    const world = h;
-    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
-    world.faces.textLines = passportMrz();
-    const first = world.start('att-1');
-    world.engine.stopExecution(first, 'Operator', 'stopped by hand');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await world.store
-      .transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'processing' })
-      .catch(() => {});
-    const record = world.store.verifications.get('ver-1');
-    if (record) world.store.verifications.set('ver-1', { ...record, status: 'processing' });
-    world.clock.advance(DEFAULT_CONFIG.reconciler.processingAgeMinutes * 60_000 + 1);
-    const executions = engineExecutions(() => world.engine, world.stateMachineArn);
-    const deps = reconcilerDepsOver(world, executions);
-    const noRestarts = { ...DEFAULT_CONFIG, reconciler: { ...DEFAULT_CONFIG.reconciler, maxRestarts: 0 } };
+  it.each([
+    ['its review execution starts', 0],
+    ['the start of its review execution fails once', 1],
+  ] as const)(
+    'an attempt the reconciler routes to review after its restarts gets a review task a reviewer can decide (%s)',
+    async (_what, failedStarts) => {
+      // Prepare: the attempt is in processing and its execution was stopped; no restarts allowed.
+      h = harness({ timeScale: 1e-4 });
+      const world = h;
+      world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+      world.faces.textLines = passportMrz();
+      const first = world.start('att-1');
+      world.engine.stopExecution(first, 'Operator', 'stopped by hand');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await world.store
+        .transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'processing' })
+        .catch(() => {});
+      const record = world.store.verifications.get('ver-1');
+      if (record) world.store.verifications.set('ver-1', { ...record, status: 'processing' });
+      world.clock.advance(DEFAULT_CONFIG.reconciler.processingAgeMinutes * 60_000 + 1);
+      const executions = engineExecutions(() => world.engine, world.stateMachineArn);
+      let refusals = failedStarts;
+      const flaky: typeof executions = {
+        ...executions,
+        async start(name, input) {
+          if (name.endsWith('-rv1') && refusals-- > 0) throw awsError('ThrottlingException', 'rate exceeded');
+          return executions.start(name, input);
+        },
+      };
+      const deps = reconcilerDepsOver(world, flaky);
+      const noRestarts = { ...DEFAULT_CONFIG, reconciler: { ...DEFAULT_CONFIG.reconciler, maxRestarts: 0 } };
 
-    // Act
-    const report = await reconcile({ ...deps, config: noRestarts });
-    const rv = `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:att-1-rv1`;
-    await world.waitForToken(rv, 'AwaitReview');
-    const task = await world.store.findOpenReviewTask('ver-1');
-    const answer = await decideAsReviewer(world, {
-      decision: 'reject',
-      reasons: ['FACE_NOT_MATCH'],
-      note: 'no checks ran',
-    });
-    const done = await world.engine.waitForExecution(rv);
+      // Act: reconciler runs until one opens the review (a run after a failed start waits for the age).
+      const reports = [await reconcile({ ...deps, config: noRestarts })];
+      for (let run = 0; run < failedStarts; run += 1) {
+        world.clock.advance(DEFAULT_CONFIG.reconciler.processingAgeMinutes * 60_000 + 1);
+        reports.push(await reconcile({ ...deps, config: noRestarts }));
+      }
+      const rv = `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:att-1-rv1`;
+      await world.waitForToken(rv, 'AwaitReview');
+      const task = await world.store.findOpenReviewTask('ver-1');
+      const answer = await decideAsReviewer(world, {
+        decision: 'reject',
+        reasons: ['FACE_NOT_MATCH'],
+        note: 'no checks ran',
+      });
+      const done = await world.engine.waitForExecution(rv);
 
-    // Assess
-    expect(report).toMatchObject({ routedToReview: 1, failures: 0 });
-    expect(task).toMatchObject({ attemptId: 'att-1', queue: 'exceptions' });
-    expect(answer.status).toBe(200);
-    expect(done.status).toBe('SUCCEEDED');
-    expect((await world.store.getVerification('ver-1'))?.status).toBe('rejected');
-  });
+      // Assess
+      expect(reports.map((r) => [r.routedToReview, r.failures])).toEqual(
+        failedStarts === 0
+          ? [[1, 0]]
+          : [
+              [0, 1],
+              [1, 0],
+            ],
+      );
+      expect(task).toMatchObject({ attemptId: 'att-1', queue: 'exceptions' });
+      expect(answer.status).toBe(200);
+      expect(done.status).toBe('SUCCEEDED');
+      expect((await world.store.getVerification('ver-1'))?.status).toBe('rejected');
+    },
+  );
 
   it.each(['load-attempt', 'face-match', 'decide', 'finalize-approve', 'finalize-reject', 'review-task'])(
     'a step (%s) that always fails ends the execution with a bounded history',

@@ -255,4 +255,45 @@ describe('reconcile', () => {
     expect(context.executions.started).toEqual([]);
     expect(report.decisionsRedriven).toBe(0);
   });
+
+  it('opens the review of a case in manual review whose latest attempt has none, once it has been still long enough', async () => {
+    // Prepare: job 2 routed the attempt to review, then the start of its review execution failed.
+    const { world, deps, executions, setStatus } = setup();
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1' });
+    await world.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'manual_review' });
+    setStatus('ver-1', 'manual_review');
+    const early = await reconcile(deps);
+    world.clock.advance(31 * MINUTE);
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(early.routedToReview).toBe(0);
+    expect(executions.started).toEqual(['att-1-rv1']);
+    expect(report).toMatchObject({ routedToReview: 1, reviewsRearmed: 0, decisionsRedriven: 0 });
+    expect(world.audit.events.at(-1)).toMatchObject({
+      action: 'reconciler.routed_to_review',
+      details: { attemptId: 'att-1', cause: 'review_missing', execution: 'att-1-rv1' },
+    });
+  });
+
+  it('never hands on the decision of an earlier attempt: the latest attempt, without a review, gets one', async () => {
+    // Prepare: att-1's review was decided long ago; att-2 was routed to review and has no task yet.
+    const context = setup();
+    const { world, deps, executions } = context;
+    await decidedReview(context, 0);
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-2' });
+    context.setStatus('ver-1', 'manual_review');
+    await world.store.transitionAttempt('ver-1', 'att-2', ['awaiting_upload'], { status: 'manual_review' });
+    world.clock.advance(31 * MINUTE);
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(executions.started).toEqual(['att-2-rv1']);
+    expect(report).toMatchObject({ routedToReview: 1, decisionsRedriven: 0 });
+    expect(actions(world)).toEqual(['reconciler.routed_to_review']);
+  });
 });
