@@ -62,6 +62,13 @@ import { changeStatus } from '../workflow/support.ts';
 const ACTOR = 'system:reconciler';
 /** Most records one run looks at per job (the next run picks up the rest). */
 const BATCH = 200;
+/**
+ * Most cases in manual review one run looks at for job 3 (oldest status change first). Larger
+ * than BATCH: a review backlog is every case waiting for a person, and one that lost its
+ * execution may sit anywhere in it, since the order follows entry into review, not the loss.
+ * Each case costs two reads and, for an open review, one `SendTaskHeartbeat`.
+ */
+const REVIEW_BATCH = 2_000;
 const MINUTE_MS = 60_000;
 /** Most restart or review executions (`<attempt>-rc<n>`, `<attempt>-rv<n>`) of each kind one attempt gets. */
 const NAMED_EXECUTIONS = 20;
@@ -182,7 +189,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   }
 
   // 3. Reviews whose execution is gone, on every case in manual review (assigned or not).
-  for (const verification of await deps.repository.listByStatus('manual_review', BATCH)) {
+  for (const verification of await deps.repository.listByStatus('manual_review', REVIEW_BATCH)) {
     const { verificationId } = verification;
     await guard('review', { verificationId }, () => repairReview(deps, verificationId, now, report, act));
   }
