@@ -123,6 +123,11 @@ export interface RunningRuntime {
   readonly environment: Readonly<Record<string, string>>;
   /** The workflow engine, for tests that inspect executions. */
   readonly stepFunctions: LocalStepFunctions;
+  /**
+   * Runs the reconciler now, as its schedule does (after a run under way, if any), and resolves
+   * when it is done; its counts are logged as on schedule.
+   */
+  reconcileNow(): Promise<void>;
   /** Resolves when every event delivery has finished (delivered or dead-lettered). */
   eventsIdle(): Promise<void>;
   /** Resolves when every DynamoDB stream record written so far reached its function (e.g. the audit archiver). */
@@ -485,18 +490,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     // The reconciler, as EventBridge Scheduler runs it in AWS: now, then every configured period.
     const reconcilerFn = functions.find((fn) => /(^|\/)maintenance\/reconciler\.ts$/.test(fn.entry));
     let reconciling: Promise<void> | undefined;
-    const runReconciler = (): void => {
-      if (!reconcilerFn || reconciling) return;
-      reconciling = invokeFunction(reconcilerFn, { source: 'local.scheduler', 'detail-type': 'Scheduled Event' })
+    const runReconciler = (): Promise<void> => {
+      if (!reconcilerFn) return Promise.resolve();
+      reconciling ??= invokeFunction(reconcilerFn, { source: 'local.scheduler', 'detail-type': 'Scheduled Event' })
         .then((report) => {
           const counts = Object.entries((report ?? {}) as Record<string, number>).filter(([, n]) => n > 0);
           if (counts.length > 0) log(`reconciler: ${counts.map(([name, n]) => `${name}=${n}`).join(' ')}`);
         })
         .catch((error: unknown) => log(`reconciler failed: ${(error as Error).name}: ${(error as Error).message}`))
         .finally(() => (reconciling = undefined));
+      return reconciling;
     };
-    runReconciler();
-    const reconcilerTimer = setInterval(runReconciler, config.reconciler.everyMinutes * 60_000);
+    void runReconciler();
+    const reconcilerTimer = setInterval(() => void runReconciler(), config.reconciler.everyMinutes * 60_000);
     reconcilerTimer.unref();
     cleanups.push(() => clearInterval(reconcilerTimer));
 
@@ -551,6 +557,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       dataDir,
       environment,
       stepFunctions: engine,
+      async reconcileNow() {
+        await reconciling;
+        await runReconciler();
+      },
       deadLetterFile,
       injectedFaults: () => faults?.controller.injected() ?? [],
       setFaultPlan: (plan) => {
