@@ -245,6 +245,8 @@ async function repairReview(
   const { attemptId } = attempt;
   // The review of the latest attempt (a task of an earlier attempt is history).
   const review = task?.attemptId === attemptId ? task : undefined;
+  // Without a review, only an attempt on its way to one (checks done, or routed here) gets one.
+  if (!review && attempt.status !== 'manual_review' && attempt.status !== 'processing') return;
   if (review && review.decision === undefined) {
     if (await deps.executions.isTokenWaiting(review.taskToken)) return;
   } else {
@@ -323,16 +325,18 @@ async function restartOrRoute(
     });
     return;
   }
-  // Restarted often enough: a person looks at it.
-  await deps.repository.transitionAttempt(verificationId, attemptId, ['processing'], {
-    status: 'manual_review',
-    reasons: ['MANUAL_REVIEW_REQUIRED'],
-  });
+  // Restarted often enough: a person looks at it. The verification moves first: stopped after
+  // it, the case is in manual review, where job 3 finds an attempt without a review (stopped
+  // between the attempt and the verification, it would be in neither job's sight).
   if (verification.status === 'processing') {
     await changeStatus(deps.workflow, verificationId, 'manual_review', 'automatic_decision', {
       reasons: ['MANUAL_REVIEW_REQUIRED'],
     });
   }
+  await deps.repository.transitionAttempt(verificationId, attemptId, ['processing'], {
+    status: 'manual_review',
+    reasons: ['MANUAL_REVIEW_REQUIRED'],
+  });
   const name = await startNext(deps, attemptId, 'rv', verificationId);
   report.routedToReview += 1;
   await act(verificationId, 'reconciler.routed_to_review', 'RoutedToReview', {

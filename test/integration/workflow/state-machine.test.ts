@@ -592,6 +592,31 @@ describe('verification state machine: identity assurance and bounded loops', () 
     },
   );
 
+  it('a case left in manual review with its attempt still processing (the reconciler stopped between two writes) gets its review', async () => {
+    // Prepare: no execution ever ran for the attempt; its records say review, half written.
+    h = harness({ timeScale: 1e-4 });
+    const world = h;
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
+    await world.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status: 'processing' });
+    const record = world.store.verifications.get('ver-1');
+    if (record) world.store.verifications.set('ver-1', { ...record, status: 'manual_review' });
+    world.clock.advance(DEFAULT_CONFIG.reconciler.processingAgeMinutes * 60_000 + 1);
+    const executions = engineExecutions(() => world.engine, world.stateMachineArn);
+
+    // Act
+    const report = await reconcile(reconcilerDepsOver(world, executions));
+    const rv = `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:att-1-rv1`;
+    await world.waitForToken(rv, 'AwaitReview');
+    const task = await world.store.findOpenReviewTask('ver-1');
+    const attempt = await world.store.getAttempt('ver-1', 'att-1');
+
+    // Assess
+    expect(report).toMatchObject({ routedToReview: 1, failures: 0 });
+    expect(task).toMatchObject({ attemptId: 'att-1', queue: 'exceptions' });
+    expect(attempt?.status).toBe('manual_review');
+    expect(world.engine.getExecutionHistory(rv).map((e) => e.stateName)).not.toContain('Checks');
+  });
+
   it.each(['load-attempt', 'face-match', 'decide', 'finalize-approve', 'finalize-reject', 'review-task'])(
     'a step (%s) that always fails ends the execution with a bounded history',
     async (step) => {

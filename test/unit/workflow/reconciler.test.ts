@@ -296,4 +296,26 @@ describe('reconcile', () => {
     expect(report).toMatchObject({ routedToReview: 1, decisionsRedriven: 0 });
     expect(actions(world)).toEqual(['reconciler.routed_to_review']);
   });
+
+  it.each([
+    ['the attempt in manual review', 'manual_review', ['att-1-rv1']],
+    ['the attempt still in processing (a stop between the two writes)', 'processing', ['att-1-rv1']],
+    ['the attempt awaiting uploads (not on its way to a review)', 'awaiting_upload', []],
+  ] as const)('a case in manual review without a review task, %s', async (_what, status, started) => {
+    // Prepare
+    const { world, deps, executions, setStatus } = setup();
+    world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1' });
+    if (status !== 'awaiting_upload') {
+      await world.store.transitionAttempt('ver-1', 'att-1', ['awaiting_upload'], { status });
+    }
+    setStatus('ver-1', 'manual_review');
+    world.clock.advance(31 * MINUTE);
+
+    // Act
+    const report = await reconcile(deps);
+
+    // Assess
+    expect(executions.started).toEqual(started);
+    expect(report.routedToReview).toBe(started.length);
+  });
 });
