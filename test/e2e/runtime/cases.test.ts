@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KycApiError, KycClient } from '../../../local/demo/kyc-client.ts';
-import { loadSampleImages } from '../../../local/demo/sample-images.ts';
-import { submitAttempt } from '../../../local/demo/scenarios.ts';
-import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
+import type { E2eRuntime } from '../support/local-runtime.ts';
+import { startWithCaseInReview } from '../support/review-case.ts';
 
 // The case API through the local runtime, as a reviewer's console uses it: a real verification
 // goes through upload, the quality gate, the identity checks and into manual review; the
@@ -44,31 +43,9 @@ async function allCases(client: KycClient, query: string): Promise<CaseRow[]> {
 }
 
 beforeAll(async () => {
-  // Face-match approval needs a perfect score here, so the real checks leave the case to a person.
-  e2e = await startE2eRuntime({ config: { identity: { faceMatchApprove: 100 }, features: { liveness: false } } });
-  const images = await loadSampleImages();
-  // Sample person 1: their selfie matches their document (the local face engine scores it
-  // between the bands configured above), so the workflow opens a manual review.
-  const person = images.person(1);
-  fullName = person.fullName;
-  const user = await KycClient.forUser(e2e.runtime.apiUrl, 'cases-e2e-user');
+  ({ e2e, verificationId, fullName } = await startWithCaseInReview('cases-e2e-user'));
   reviewer = await KycClient.forStaff(e2e.runtime.apiUrl, 'rita-reviewer', 'compliance_reviewer', e2e.signingKey);
   approver = await KycClient.forStaff(e2e.runtime.apiUrl, 'amos-approver', 'compliance_approver', e2e.signingKey);
-  ({ verificationId } = await user.createVerification({
-    level: 'basic',
-    nationality: person.nationality,
-    documentType: 'passport',
-    personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
-  }));
-  await submitAttempt(user, verificationId, {
-    document: await images.document(person),
-    selfie: await images.selfie(person),
-    camera: person,
-  });
-  const settled = await user.waitForStatus(verificationId, { timeoutMs: 150_000 });
-  if (settled.status !== 'manual_review') {
-    throw new Error(`expected manual review, got ${settled.status} ${JSON.stringify(settled.reasons)}`);
-  }
 }, 240_000);
 
 afterAll(async () => {

@@ -2,9 +2,8 @@ import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../../lambdas/adapters/aws/environment.ts';
 import { KycClient } from '../../../local/demo/kyc-client.ts';
-import { loadSampleImages } from '../../../local/demo/sample-images.ts';
-import { submitAttempt } from '../../../local/demo/scenarios.ts';
-import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
+import type { E2eRuntime } from '../support/local-runtime.ts';
+import { startWithCaseInReview } from '../support/review-case.ts';
 
 // A review that lost its workflow, through the local runtime as an operator and a reviewer meet
 // it: a real case waits in manual review, claimed by a reviewer; its execution is stopped (what
@@ -37,26 +36,7 @@ async function executionsNamed(runtime: E2eRuntime, prefix: string) {
 }
 
 beforeAll(async () => {
-  // Face-match approval needs a perfect score here, so the real checks leave the case to a person.
-  e2e = await startE2eRuntime({ config: { identity: { faceMatchApprove: 100 }, features: { liveness: false } } });
-  const images = await loadSampleImages();
-  const person = images.person(1);
-  user = await KycClient.forUser(e2e.runtime.apiUrl, 'recovery-e2e-user');
-  ({ verificationId } = await user.createVerification({
-    level: 'basic',
-    nationality: person.nationality,
-    documentType: 'passport',
-    personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
-  }));
-  ({ attemptId } = await submitAttempt(user, verificationId, {
-    document: await images.document(person),
-    selfie: await images.selfie(person),
-    camera: person,
-  }));
-  const settled = await user.waitForStatus(verificationId, { timeoutMs: 150_000 });
-  if (settled.status !== 'manual_review') {
-    throw new Error(`expected manual review, got ${settled.status} ${JSON.stringify(settled.reasons)}`);
-  }
+  ({ e2e, user, verificationId, attemptId } = await startWithCaseInReview('recovery-e2e-user'));
 }, 240_000);
 
 afterAll(async () => {
