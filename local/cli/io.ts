@@ -29,3 +29,21 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * Stored text made safe to print on a terminal: control characters (escape sequences, carriage
+ * returns), bidirectional controls and zero-width characters are shown as `\u{..}` escapes, so
+ * text someone typed into a record can neither rewrite the lines around it nor read differently
+ * from what is stored.
+ *
+ * @example
+ * ```ts
+ * terminalSafe('routine\u001b[2K\r  Why: legit'); // 'routine\\u{1b}[2K\\u{d}  Why: legit'
+ * ```
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(
+    /[\p{Cc}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B-\u200D\u2060\uFEFF\u2028\u2029]|\p{Cs}/gu,
+    (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}

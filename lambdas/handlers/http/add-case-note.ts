@@ -24,33 +24,12 @@ import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
-import { unsafeTextCode } from './verification-schema.ts';
+import { staffText } from './staff-text.ts';
 
 const ROUTE = routeFor('POST', '/v1/cases/{verificationId}/notes');
 
 export const caseNoteSchema = z.strictObject({
-  text: z.pipe(
-    z.pipe(
-      z.string().check(
-        z.superRefine((value, context) => {
-          const code = unsafeTextCode(value);
-          if (code)
-            context.addIssue({
-              code: 'custom',
-              message: 'text contains characters that are not allowed',
-              params: { code },
-            });
-        }),
-      ),
-      z.transform((value: string) => value.normalize('NFC').trim()),
-    ),
-    z.string().check(
-      z.minLength(1, 'text must not be blank'),
-      z.maxLength(MAX_NOTE_LENGTH),
-      // Line breaks and tabs are fine in a note; other control characters are not.
-      z.refine((value) => !/[^\P{Cc}\n\t]/u.test(value), 'text must not contain control characters'),
-    ),
-  ),
+  text: staffText({ min: 1, max: MAX_NOTE_LENGTH, multiline: true }),
 });
 
 export function createAddCaseNoteHandler(

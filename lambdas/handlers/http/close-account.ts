@@ -24,9 +24,10 @@ import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { defaultRecordsLifecycleDeps, type RecordsLifecycleDeps } from './records-lifecycle-deps.ts';
 import { routeFor } from './routes.ts';
+import { staffText } from './staff-text.ts';
 
 export const closeAccountSchema = z.strictObject({
-  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
+  reason: staffText({ min: 3, max: 500 }),
 });
 
 export function createCloseAccountHandler(

@@ -30,10 +30,11 @@ import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { refuseOwnCase } from './own-verification.ts';
 import { routeFor } from './routes.ts';
+import { staffText } from './staff-text.ts';
 
 export const createExportSchema = z.strictObject({
   verificationIds: z.array(z.string().check(z.regex(ID_PATTERN))).check(z.minLength(1), z.maxLength(50)),
-  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
+  reason: staffText({ min: 3, max: 500 }),
 });
 
 export function createCreateExportHandler(

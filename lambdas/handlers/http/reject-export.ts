@@ -25,9 +25,10 @@ import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { refuseOwnVerifications, type VerificationOwners } from './own-verification.ts';
 import { routeFor } from './routes.ts';
+import { staffText } from './staff-text.ts';
 
 export const rejectExportSchema = z.optional(
-  z.strictObject({ note: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))) }),
+  z.strictObject({ note: z.optional(staffText({ min: 1, max: 1000, multiline: true })) }),
 );
 
 export function createRejectExportHandler(

@@ -34,14 +34,15 @@ import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse, type KycHttpEvent } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
+import { staffText } from './staff-text.ts';
 
 export const resetSchema = z.strictObject({
-  reason: z.string().check(z.trim(), z.minLength(10), z.maxLength(500)),
+  reason: staffText({ min: 10, max: 500 }),
 });
 
 export const resetDecisionSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  note: z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)),
+  note: staffText({ min: 1, max: 2000, multiline: true }),
 });
 
 export interface ResetRouteDeps {

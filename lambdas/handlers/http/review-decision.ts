@@ -29,6 +29,7 @@ import {
   type ReviewRouteDeps,
 } from './review-deps.ts';
 import { routeFor } from './routes.ts';
+import { staffText } from './staff-text.ts';
 
 /** Reason codes a reviewer may give for a rejection (identity, quality and flow codes). */
 export const REVIEW_REASON_CODES = [...IDENTITY_REASON_CODES, ...QUALITY_REASON_CODES, ...FLOW_REASON_CODES] as const;
@@ -37,7 +38,7 @@ export const reviewDecisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
     reasons: z.optional(z.array(z.enum(REVIEW_REASON_CODES)).check(z.maxLength(10))),
-    note: z.string().check(z.trim(), z.minLength(1), z.maxLength(2000)),
+    note: staffText({ min: 1, max: 2000, multiline: true }),
   })
   .check(
     z.refine((body) => body.decision === 'approve' || (body.reasons?.length ?? 0) > 0, {

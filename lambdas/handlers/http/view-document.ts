@@ -13,7 +13,7 @@
  * `OWN_VERIFICATION` (before step 1: nothing audited as viewed, nothing read); an unknown case
  * or a slot without an accepted document 404.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DOCUMENT_VIEWER_ROLES, newAccessId, renditionKey, type AccessRecord } from '../../domain/evidence-access.ts';
 import type { DocumentRecord } from '../../domain/records.ts';
 import { SLOTS, type Role, type Slot } from '../../domain/verification.ts';
@@ -36,9 +36,10 @@ import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
+import { staffText } from './staff-text.ts';
 
 export const viewDocumentSchema = z.strictObject({
-  reason: z.string().trim().min(3).max(500),
+  reason: staffText({ min: 3, max: 500 }),
 });
 
 export interface ViewDocumentDeps extends EvidenceRouteDeps {

@@ -35,7 +35,7 @@ import { WatermarkImageError } from '../../../lambdas/watermark/index.ts';
 import { localClientConfig } from '../../aws/client-config.ts';
 import { NoLocalDataError, openDataDirServices } from '../../runtime/data-dir-services.ts';
 import { parseCommandArgs } from '../args.ts';
-import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { EXIT, terminalSafe, UsageError, type CliIo } from '../io.ts';
 
 export const WATERMARK_USAGE = `Usage: kyc watermark trace <image> [--data-dir <dir>] [--json]
        kyc watermark trace <image> --region <region> [--prefix kyc] [--json]
@@ -151,8 +151,9 @@ export async function watermarkCommand(args: readonly string[], io: CliIo): Prom
   return result.found ? EXIT.ok : EXIT.failure;
 }
 
-/** The result in plain words. */
+/** The result in plain words; every stored text printed through `terminalSafe`. */
 export function describe(result: TraceResult): string {
+  const safe = (text: string | number): string => terminalSafe(String(text));
   if (!result.found && result.why === 'no_mark') {
     return (
       'No watermark of ours: this image was not produced by a document view or export of this installation ' +
@@ -168,27 +169,29 @@ export function describe(result: TraceResult): string {
   const { access, auditEvent } = result;
   const what =
     access.kind === 'document_view'
-      ? `viewed document ${access.slot ?? '?'} of case ${access.verificationIds.join(', ')}`
+      ? `viewed document ${safe(access.slot ?? '?')} of case ${safe(access.verificationIds.join(', '))}`
       : access.kind === 'subject_access'
         ? `downloaded their own data (cases ${access.verificationIds.join(', ') || 'none'})`
-        : `exported cases ${access.verificationIds.join(', ')} (export ${access.exportId ?? '?'}, approved by ${access.approvedBy ?? '?'})`;
+        : `exported cases ${safe(access.verificationIds.join(', '))} (export ${safe(access.exportId ?? '?')}, approved by ${safe(access.approvedBy ?? '?')})`;
   const lines = [
     `Watermark found: access ${result.accessId} (sync score ${result.syncScore.toFixed(1)})`,
-    `  Who:   ${access.actor} (${access.actorRole}) ${what}`,
-    `  When:  ${access.at}`,
-    `  Why:   ${access.reason}`,
+    `  Who:   ${safe(access.actor)} (${safe(access.actorRole)}) ${what}`,
+    `  When:  ${safe(access.at)}`,
+    `  Why:   ${safe(access.reason)}`,
   ];
   const from = [
-    access.sourceIp ? `source IP ${access.sourceIp}` : undefined,
-    access.userAgent ? `user agent "${access.userAgent}"` : undefined,
-    access.requestId ? `request ${access.requestId}` : undefined,
+    access.sourceIp ? `source IP ${safe(access.sourceIp)}` : undefined,
+    access.userAgent ? `user agent "${safe(access.userAgent)}"` : undefined,
+    access.requestId ? `request ${safe(access.requestId)}` : undefined,
   ].filter(Boolean);
   if (from.length > 0) lines.push(`  From:  ${from.join(', ')}`);
   if (access.vaultKey) {
-    lines.push(`  Vault: ${access.vaultKey}${access.vaultVersionId ? ` (version ${access.vaultVersionId})` : ''}`);
+    lines.push(
+      `  Vault: ${safe(access.vaultKey)}${access.vaultVersionId ? ` (version ${safe(access.vaultVersionId)})` : ''}`,
+    );
   }
   lines.push(
-    `  Audit: ${access.auditSubject} #${access.auditSequence}${auditEvent ? ` (${auditEvent.action}, hash ${auditEvent.hash.slice(0, 16)}...)` : ' (event not found)'}`,
+    `  Audit: ${safe(access.auditSubject)} #${access.auditSequence}${auditEvent ? ` (${safe(auditEvent.action)}, hash ${auditEvent.hash.slice(0, 16)}...)` : ' (event not found)'}`,
   );
   return lines.join('\n');
 }
