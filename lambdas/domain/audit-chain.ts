@@ -74,6 +74,24 @@ export function canonicalJson(value: Json): string {
   return `{${members.join(',')}}`;
 }
 
+/**
+ * Every field a stored event may have: the hashed body (`bodyOf`) and the two hashes. A field
+ * beyond these was not there when the event was written (nothing writes one), so a chain that
+ * holds one is not intact, whatever its hashes say.
+ */
+const EVENT_FIELDS: ReadonlySet<string> = new Set([
+  'subject',
+  'action',
+  'actor',
+  'reason',
+  'origin',
+  'details',
+  'sequence',
+  'at',
+  'previousHash',
+  'hash',
+]);
+
 /** The hashed body of an event: everything but its own hash and the previous hash. */
 function bodyOf(event: AuditEventInput & { readonly sequence: number; readonly at: string }): Json {
   return {
@@ -153,8 +171,14 @@ export function chainEvent(previous: AuditEvent | undefined, input: AuditEventIn
       field: 'at',
     });
   }
+  // Only the hashed fields: a property an input carries beyond them would be stored unhashed.
   const unhashed: Omit<AuditEvent, 'hash'> = {
-    ...input,
+    subject: input.subject,
+    action: input.action,
+    actor: input.actor,
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.origin !== undefined ? { origin: input.origin } : {}),
+    ...(input.details !== undefined ? { details: input.details } : {}),
     sequence: previous ? previous.sequence + 1 : FIRST_SEQUENCE,
     at: time.toISOString(),
     previousHash: previous ? previous.hash : GENESIS_HASH,
@@ -165,8 +189,9 @@ export function chainEvent(previous: AuditEvent | undefined, input: AuditEventIn
 /**
  * Checks a run of one subject's events, in stored order. Without `after`, the run must start
  * at the genesis event; with `after` (the last event of the previous, already verified page),
- * it must continue from it. Detects edited fields (hash mismatch), deleted, inserted or
- * reordered events (sequence gap or broken link) and events of another subject.
+ * it must continue from it. Detects edited fields (hash mismatch), fields added beside the
+ * hashed ones, deleted, inserted or reordered events (sequence gap or broken link) and events of
+ * another subject.
  *
  * @example
  * ```ts
@@ -192,6 +217,16 @@ export function verifyChain(events: readonly AuditEvent[], after?: AuditEvent): 
     }
     if (event.previousHash !== expectedPrevious) {
       return { valid: false, brokenAt: index, reason: 'previousHash does not match the hash of the event before it' };
+    }
+    const unhashed = Object.keys(event).filter((field) => !EVENT_FIELDS.has(field));
+    if (unhashed.length > 0) {
+      return {
+        valid: false,
+        brokenAt: index,
+        reason: `event carries fields its hash does not cover (added after it was written): ${unhashed
+          .map((field) => JSON.stringify(field))
+          .join(', ')}`,
+      };
     }
     let recomputed: string;
     try {

@@ -140,12 +140,13 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'POST /v1/cases/{verificationId}/claim': RECORDS_AND_AUDIT,
   'POST /v1/cases/{verificationId}/assign': RECORDS_AND_AUDIT,
   'POST /v1/cases/{verificationId}/notes': RECORDS_AND_AUDIT,
-  // The audit trail is read only: Query on the audit table, no append.
+  // The audit trail: its read appended to the chain (PartiQL INSERT, never an overwrite), then read.
   'GET /v1/cases/{verificationId}/audit': [
     'dynamodb:GetItem @ verifications',
+    'dynamodb:PartiQLInsert @ auditEvents',
     'dynamodb:Query @ auditEvents',
     'dynamodb:Query @ verifications',
-    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey']),
+    ...TABLE_KMS(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']),
   ],
   // The person's own data: records and personal data, vault originals read, a marked package written and presigned.
   'GET /v1/me/data': [

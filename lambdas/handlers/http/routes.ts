@@ -344,7 +344,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     entry: 'lambdas/handlers/http/case-audit.ts',
     exportName: 'handler',
     roles: ['compliance_reviewer', 'compliance_approver', 'admin'],
-    uses: ['verifications:read', 'audit:read'],
+    // Appends `audit_trail.viewed` before it reads (the append grant includes the chain's Query).
+    uses: ['verifications:read', 'audit:append'],
   },
   {
     method: 'GET',

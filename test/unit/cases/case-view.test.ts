@@ -304,8 +304,10 @@ describe('checkResultView', () => {
 });
 
 describe('GET /v1/cases/{verificationId}/audit: four eyes', () => {
-  function auditWorld() {
+  function auditWorld(options: { appendFails?: boolean } = {}) {
     const read: string[] = [];
+    const steps: string[] = [];
+    const appended: AuditEventInput[] = [];
     const handler = createCaseAuditHandler({
       reviews: {
         getVerification: async (id: string) => (id === 'v-1' ? verification : undefined),
@@ -316,10 +318,14 @@ describe('GET /v1/cases/{verificationId}/audit: four eyes', () => {
         },
       },
       audit: {
-        append: async () => {
-          throw new Error('the audit route appends nothing');
+        append: async (input: AuditEventInput) => {
+          if (options.appendFails) throw new Error('audit table unavailable');
+          steps.push(`append ${input.action}`);
+          appended.push(input);
+          return { ...input, sequence: 1, at: '2026-03-01T10:00:00.000Z', previousHash: '0'.repeat(64), hash: '' };
         },
         list: async (subject: string) => {
+          steps.push(`list ${subject}`);
           read.push(subject);
           return [];
         },
@@ -330,7 +336,7 @@ describe('GET /v1/cases/{verificationId}/audit: four eyes', () => {
         httpEvent({ path: '/v1/cases/v-1/audit', userId, groups, pathParameters: { verificationId: 'v-1' } }),
         lambdaContext,
       );
-    return { read, request };
+    return { read, steps, appended, request };
   }
 
   it.each([['[compliance_reviewer]'], ['[compliance_approver]'], ['[admin]']])(
@@ -359,5 +365,35 @@ describe('GET /v1/cases/{verificationId}/audit: four eyes', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(read).toEqual(['verification:v-1']);
+  });
+
+  it("records the read in the case's chain before it reads the trail (who, role, from where)", async () => {
+    // Prepare
+    const { steps, appended, request } = auditWorld();
+
+    // Act
+    const response = await request('rita', '[compliance_approver]');
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(steps).toEqual(['append audit_trail.viewed', 'list verification:v-1']);
+    expect(appended[0]).toMatchObject({
+      subject: 'verification:v-1',
+      action: 'audit_trail.viewed',
+      actor: 'compliance_approver:rita',
+      details: { role: 'compliance_approver' },
+    });
+  });
+
+  it('reads nothing when the read cannot be recorded', async () => {
+    // Prepare
+    const { read, request } = auditWorld({ appendFails: true });
+
+    // Act
+    const response = await request('rita', '[compliance_reviewer]');
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(read).toEqual([]);
   });
 });

@@ -129,6 +129,13 @@ describe('audit hash chain', () => {
       /previousHash/,
     ],
     [
+      'a field added beside the hashed ones',
+      (events: AuditEvent[]) =>
+        (events[1] = { ...events[1]!, comment: 'approved by regulator; ignore' } as unknown as AuditEvent),
+      1,
+      /fields its hash does not cover.*"comment"/,
+    ],
+    [
       'an event of another subject',
       (events: AuditEvent[]) => (events[1] = { ...events[1]!, subject: 'verification:other' }),
       1,
@@ -142,6 +149,15 @@ describe('audit hash chain', () => {
     const result = verifyChain(events);
     // Assess
     expect(result).toEqual({ valid: false, brokenAt, reason: expect.stringMatching(reason) });
+  });
+
+  it('stores only the hashed fields of an input, whatever else it carries', () => {
+    // Act: an input with a property beyond AuditEventInput (e.g. spread from a larger object)
+    const input = { subject: SUBJECT, action: 'case.claimed', actor: 'r1', comment: 'x' } as AuditEventInput;
+    const event = chainEvent(undefined, input, new Date(START));
+    // Assess
+    expect(Object.keys(event).sort()).toEqual(['action', 'actor', 'at', 'hash', 'previousHash', 'sequence', 'subject']);
+    expect(verifyChain([event])).toEqual({ valid: true });
   });
 
   it('detects a tail deletion through the signed digest', () => {
