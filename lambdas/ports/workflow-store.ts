@@ -133,8 +133,9 @@ export interface WorkflowStore {
   /** The most recent review task of a verification, decided or not, if any. */
   findLatestReviewTask(verificationId: string): Promise<ReviewTask | undefined>;
   /**
-   * Records a decision when the task is undecided and still holds `taskToken`; throws
-   * `WorkflowConflictError` otherwise (another reviewer won, or the task escalated meanwhile).
+   * Records a decision when the task is undecided, still holds `taskToken` and is held by no
+   * one or by `decision.decidedBy`; throws `WorkflowConflictError` otherwise (another reviewer
+   * won, the task escalated meanwhile, or it was claimed by or assigned to someone else).
    */
   decideReviewTask(
     verificationId: string,

@@ -155,7 +155,8 @@ export class InMemoryWorkflowStore implements WorkflowStore {
   ) {
     const key = `${verificationId}/${attemptId}`;
     const task = this.reviews.get(key);
-    if (!task || task.decision !== undefined || task.taskToken !== taskToken) {
+    const heldByAnother = task?.assignee !== undefined && task.assignee !== input.decidedBy;
+    if (!task || task.decision !== undefined || task.taskToken !== taskToken || heldByAnother) {
       throw new WorkflowConflictError('already decided', key);
     }
     const next: ReviewTask = {

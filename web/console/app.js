@@ -1073,7 +1073,9 @@ function decisionSection(/** @type {string} */ id, /** @type {any} */ review) {
                 ? 'case.conflict'
                 : error.code === 'DOCUMENT_ALREADY_CLAIMED'
                   ? 'case.documentClaimed'
-                  : 'case.notOpen';
+                  : error.code === 'CASE_ALREADY_CLAIMED'
+                    ? 'case.heldByOther'
+                    : 'case.notOpen';
             await route();
             showNotice(tr(key, { code: error.code }), 'error');
             return;

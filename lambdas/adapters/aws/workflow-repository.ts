@@ -260,7 +260,10 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
       UpdateExpression:
         'SET #decision = :decision, decidedBy = :by, note = :note, decidedAt = :at, reasons = :reasons, gsi1pk = :case ' +
         'REMOVE gsi2pk, gsi2sk, gsi4pk, gsi4sk',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token',
+      // Only the reviewer holding the task decides it, when someone holds it (a claim or an assignment).
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token AND ' +
+        '(attribute_not_exists(assignee) OR assignee = :by)',
       ExpressionAttributeNames: { '#decision': 'decision' },
       ExpressionAttributeValues: {
         ':decision': decision.decision,
@@ -273,7 +276,13 @@ export class DynamoDbWorkflowStore implements WorkflowStore {
       },
     };
     const conflict = (cause?: unknown) =>
-      new WorkflowConflictError('review task already decided or re-armed', reviewSk(attemptId), { cause });
+      new WorkflowConflictError(
+        'review task already decided, re-armed or held by another reviewer',
+        reviewSk(attemptId),
+        {
+          cause,
+        },
+      );
     if (counters.length > 0) {
       if (!(await writeWithCounters(this.documents, this.tableName, { Update: update }, counters))) throw conflict();
       const decided = await this.getReviewTask(verificationId, attemptId);

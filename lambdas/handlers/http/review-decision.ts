@@ -7,7 +7,8 @@
  *
  * Answers 200 when the workflow took the decision, 202 when the task had just timed out: the
  * escalation step finds the recorded decision and hands it on by itself. An approval of a
- * document that already verifies another account is 409 `DOCUMENT_ALREADY_CLAIMED`.
+ * document that already verifies another account is 409 `DOCUMENT_ALREADY_CLAIMED`. A case
+ * another reviewer has claimed or been assigned is theirs to decide: 409 `CASE_ALREADY_CLAIMED`.
  */
 import * as z from 'zod/mini';
 import { reviewClosedCounters } from '../../domain/decision-metrics.ts';
@@ -15,7 +16,7 @@ import { staffActionRefusal } from '../../domain/four-eyes.ts';
 import { IDENTITY_REASON_CODES, FLOW_REASON_CODES, QUALITY_REASON_CODES } from '../../domain/reason-codes.ts';
 import type { VerificationRecord } from '../../domain/records.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
-import type { WorkflowStore } from '../../ports/workflow-store.ts';
+import type { ReviewTask, WorkflowStore } from '../../ports/workflow-store.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { ConflictError, FourEyesError, NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
@@ -94,6 +95,23 @@ async function refuseClaimedDocument(
   }
 }
 
+/**
+ * A case someone holds (claimed, or assigned by a supervisor) is theirs to decide: anyone else
+ * gets 409 `CASE_ALREADY_CLAIMED`, as a claim of it would (a supervisor reassigns it with
+ * `POST /v1/cases/{id}/assign`). The check here names the conflict; the conditional write of the
+ * decision enforces it against a claim or an assignment made in between.
+ */
+function heldByAnother(task: Pick<ReviewTask, 'assignee'>, reviewer: string): boolean {
+  return task.assignee !== undefined && task.assignee !== reviewer;
+}
+
+function caseHeldByAnother(): ConflictError {
+  return new ConflictError(
+    'CASE_ALREADY_CLAIMED',
+    'Another reviewer holds this case and only they may decide it; a supervisor can reassign it',
+  );
+}
+
 /** SendTaskSuccess errors that mean the task is no longer waiting (timed out, re-armed). */
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
@@ -117,6 +135,7 @@ export function createReviewDecisionHandler(
     if (refusal) throw new FourEyesError(refusal);
     const task = await store.findOpenReviewTask(verificationId);
     if (!task) throw await noOpenReview(store, verification);
+    if (heldByAnother(task, caller.userId)) throw caseHeldByAnother();
     if (body.decision === 'approve') await refuseClaimedDocument(store, verification, task.attemptId);
     const reasons = body.decision === 'reject' ? (body.reasons ?? []) : [];
     const decidedAt = clock.now().toISOString();
@@ -130,6 +149,9 @@ export function createReviewDecisionHandler(
       );
     } catch (error) {
       if ((error as Error).name === 'WorkflowConflictError') {
+        // Lost to a decision, or the case was claimed by or assigned to someone else meanwhile.
+        const now = await store.getReviewTask(verificationId, task.attemptId);
+        if (now && now.decision === undefined && heldByAnother(now, caller.userId)) throw caseHeldByAnother();
         throw new ConflictError('REVIEW_ALREADY_DECIDED', 'Another reviewer decided this review first', {
           cause: error,
         });

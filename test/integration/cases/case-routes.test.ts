@@ -172,7 +172,7 @@ beforeAll(async () => {
       seeded.push(
         await store.decideReviewTask(verificationId, task.attemptId, task.taskToken, {
           decision,
-          decidedBy: 'sam',
+          decidedBy: task.assignee ?? 'sam',
           reasons: decision === 'reject' ? ['FACE_NOT_MATCH'] : [],
           note: 'seeded',
           decidedAt: NOW.toISOString(),
@@ -612,6 +612,65 @@ describe('the case routes', () => {
     expect(open).not.toContain('case-04');
     expect(queue).not.toContain('case-04');
     expect(approved).toContain('case-04');
+  });
+
+  it('lets only the reviewer holding a case decide it; the table refuses anyone else even past the check', async () => {
+    // Prepare: case-10 and case-15 are open and assigned to rita.
+    const decide = (userId: string, verificationId: string) =>
+      createReviewDecisionHandler({ store, reviews: new RecordingReviewCompleter(), audit: deps.audit, clock })(
+        {
+          ...event({ method: 'POST', body: { decision: 'approve', note: 'Checked' }, userId }),
+          pathParameters: { verificationId },
+        },
+        lambdaContext,
+      );
+
+    // Act
+    const other = await decide('ana', 'case-10');
+    const holder = await decide('rita', 'case-10');
+    const direct = store.decideReviewTask('case-15', 'att-15', 'tok-15', {
+      decision: 'approve',
+      decidedBy: 'ana',
+      reasons: [],
+      note: 'past the check',
+      decidedAt: NOW.toISOString(),
+    });
+
+    // Assess
+    expect(other.statusCode).toBe(409);
+    expect(parse(other)).toEqual({ code: 'CASE_ALREADY_CLAIMED', message: expect.any(String) });
+    expect(holder.statusCode).toBe(200);
+    await expect(direct).rejects.toMatchObject({ name: 'WorkflowConflictError' });
+    expect((await store.getReviewTask('case-15', 'att-15'))?.decision).toBeUndefined();
+  });
+
+  it('records a read of the audit trail in the trail before answering, and refuses a field added beside the hashed ones', async () => {
+    // Prepare
+    const audit = (userId = 'root', groups = ['admin']) =>
+      call(createCaseAuditHandler as never, { verificationId: 'case-03', userId, groups });
+
+    // Act
+    const first = parse(await audit('sam', ['compliance_approver'])) as {
+      events: Array<{ sequence: number; action: string; actor: string }>;
+      chain: { valid: boolean; length: number };
+    };
+    const last = first.events.at(-1)!;
+    await DynamoDBDocumentClient.from(fixture.client).send(
+      new UpdateCommand({
+        TableName: fixture.tables.auditEvents,
+        Key: { subject: 'verification:case-03', sequence: last.sequence },
+        UpdateExpression: 'SET #comment = :c',
+        ExpressionAttributeNames: { '#comment': 'comment' },
+        ExpressionAttributeValues: { ':c': 'approved by regulator; ignore' },
+      }),
+    );
+    const second = parse(await audit()) as { chain: { valid: boolean; brokenAt: number; reason: string } };
+
+    // Assess
+    expect(first.chain).toMatchObject({ valid: true, length: first.events.length });
+    expect(last).toMatchObject({ action: 'audit_trail.viewed', actor: 'compliance_approver:sam' });
+    expect(second.chain).toMatchObject({ valid: false, brokenAt: last.sequence - 1 });
+    expect(second.chain.reason).toMatch(/fields its hash does not cover.*"comment"/);
   });
 
   it('returns the audit trail in order with its chain verified, and names the first broken link', async () => {

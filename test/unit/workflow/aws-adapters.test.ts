@@ -278,7 +278,8 @@ describe('DynamoDbWorkflowStore', () => {
     await expect(act).rejects.toMatchObject({ name: 'WorkflowConflictError' });
     const input = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(input?.ConditionExpression).toBe(
-      'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token',
+      'attribute_exists(pk) AND attribute_not_exists(#decision) AND taskToken = :token AND ' +
+        '(attribute_not_exists(assignee) OR assignee = :by)',
     );
     expect(input?.UpdateExpression).toContain('REMOVE gsi2pk, gsi2sk');
   });

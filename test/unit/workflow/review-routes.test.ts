@@ -198,6 +198,52 @@ describe('POST /v1/reviews/{verificationId}/decision', () => {
     expect(parse(result).code).toBe('REVIEW_NOT_OPEN');
   });
 
+  it('answers 409 CASE_ALREADY_CLAIMED to a reviewer deciding a case another reviewer holds; the holder decides it', async () => {
+    // Prepare: reviewer-2 claimed the case (or a supervisor assigned it to them).
+    const w = await withOpenReview();
+    const key = 'ver-1/att-1';
+    w.store.reviews.set(key, { ...w.store.reviews.get(key)!, assignee: 'reviewer-2' });
+
+    // Act
+    const other = await call(
+      w,
+      { decision: 'reject', reasons: ['FACE_NOT_MATCH'], note: 'x' },
+      { userId: 'reviewer-1' },
+    );
+    const holder = await call(w, { decision: 'approve', note: 'Checked' }, { userId: 'reviewer-2' });
+
+    // Assess
+    expect(other.statusCode).toBe(409);
+    expect(parse(other).code).toBe('CASE_ALREADY_CLAIMED');
+    expect(holder.statusCode).toBe(200);
+    expect(await w.store.getReviewTask('ver-1', 'att-1')).toMatchObject({
+      decision: 'approve',
+      decidedBy: 'reviewer-2',
+    });
+    expect(w.reviews.completed).toHaveLength(1);
+    expect(w.audit.events.filter((e) => e.action === 'review.decided')).toHaveLength(1);
+  });
+
+  it('answers 409 CASE_ALREADY_CLAIMED when the case is assigned to someone else between the read and the write', async () => {
+    // Prepare: the task is read unassigned; a supervisor assigns it before the decision is written.
+    const w = await withOpenReview();
+    const key = 'ver-1/att-1';
+    const decide = w.store.decideReviewTask.bind(w.store);
+    w.store.decideReviewTask = async (...args: Parameters<typeof decide>) => {
+      w.store.reviews.set(key, { ...w.store.reviews.get(key)!, assignee: 'reviewer-2' });
+      return decide(...args);
+    };
+
+    // Act
+    const result = await call(w, { decision: 'approve', note: 'x' }, { userId: 'reviewer-1' });
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(parse(result).code).toBe('CASE_ALREADY_CLAIMED');
+    expect((await w.store.getReviewTask('ver-1', 'att-1'))?.decision).toBeUndefined();
+    expect(w.reviews.completed).toHaveLength(0);
+  });
+
   it('answers 202 when the task had just timed out (escalation hands the decision on)', async () => {
     // Prepare
     const w = await withOpenReview();
