@@ -208,3 +208,42 @@ export function nextErasureCheck(plan: ErasurePlan, now: Date, recheckDays: numb
   if (plan.retained.some((item) => item.reason !== 'retention_period')) return recheck;
   return plan.retainedUntil ?? recheck;
 }
+
+/** What the applicant is told about one kept item: never that a legal hold covers it. */
+export interface ApplicantRetained extends Omit<Retained, 'reason' | 'until'> {
+  readonly reason: Exclude<RetentionReason, 'legal_hold'>;
+  readonly until?: Date;
+}
+
+/**
+ * The plan as the applicant may see it. A legal hold is set for a regulator's or a court's
+ * investigation, and AML law forbids telling the person concerned (EU AMLD art. 39, "tipping
+ * off"; 31 U.S.C. 5318(g)(2)); GDPR art. 23 lets that law restrict the right of access. So an
+ * item under a hold is answered as one kept for the AML retention period: `retention_period`,
+ * until the later of its own retention date and `recheckAt` (when the deletion job looks at it
+ * again), as any other kept item. The reason and date of the whole answer follow from these
+ * items. The true reason stays in the deferred erasure record and the audit trail, for staff.
+ *
+ * @example
+ * ```ts
+ * const shown = applicantView(plan, nextErasureCheck(plan, now, 7) ?? now);
+ * shown.retained.every((item) => item.reason !== 'legal_hold'); // true
+ * ```
+ */
+export function applicantView(
+  plan: ErasurePlan,
+  recheckAt: Date,
+): { retained: ApplicantRetained[]; retainedUntil?: Date; reason?: Exclude<RetentionReason, 'legal_hold'> } {
+  const retained: ApplicantRetained[] = plan.retained.map((item) => {
+    if (item.reason !== 'legal_hold') return { ...item, reason: item.reason };
+    const until = item.until && item.until > recheckAt ? item.until : recheckAt;
+    return { ...item, reason: 'retention_period', until };
+  });
+  let reason: Exclude<RetentionReason, 'legal_hold'> | undefined;
+  let latest: Date | undefined;
+  for (const item of retained) {
+    if (!reason || REASON_STRENGTH[item.reason] > REASON_STRENGTH[reason]) reason = item.reason;
+    if (item.until && (!latest || item.until > latest)) latest = item.until;
+  }
+  return { retained, ...(latest ? { retainedUntil: latest } : {}), ...(reason ? { reason } : {}) };
+}

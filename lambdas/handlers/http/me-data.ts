@@ -75,6 +75,10 @@ const INTERNAL = new Set([
   'referenceImageKey',
   'auditImageKeys',
   'matchedUserIds',
+  // A legal hold is a regulator's or court's matter the person must not be told of (AML
+  // "tipping off", see `applicantView` in records-erasure.ts).
+  'legalHold',
+  'legalHoldReason',
 ]);
 
 function visible(item: Record<string, unknown>): Record<string, unknown> {
@@ -165,7 +169,6 @@ export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defau
             checks: items.checks.filter((check) => check.attemptId === attempt.attemptId).map(visible),
             decisions: items.reviews.filter((review) => review.attemptId === attempt.attemptId).map(visible),
           })),
-          ...(items.hold?.on === true ? { legalHold: true } : {}),
         },
         documents,
       });

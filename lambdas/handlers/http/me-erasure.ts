@@ -15,7 +15,7 @@
  * unknown key is, rather than ignored (the caller is always the token's subject).
  */
 import * as z from 'zod/mini';
-import { nextErasureCheck, RETENTION_REASON_TEXT } from '../../domain/records-erasure.ts';
+import { applicantView, nextErasureCheck, RETENTION_REASON_TEXT } from '../../domain/records-erasure.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { eraseUser } from '../shared/records-eraser.ts';
 import { requestOrigin } from './evidence-deps.ts';
@@ -69,18 +69,22 @@ export function createMeErasureHandler(source: DepsSource<RecordsRightsDeps> = (
         ...(next ? { nextCheckAt: next.toISOString() } : {}),
       },
     });
+    // The applicant is never told of a legal hold (`applicantView`); staff see it in the audit trail.
+    const shown = applicantView(run.plan, next ?? now);
     return jsonResponse(202, {
       erased: run.erased,
-      retained: run.plan.retained.map((item) => ({
+      retained: shown.retained.map((item) => ({
         verificationId: item.verificationId,
         attemptId: item.attemptId,
         vaultObjects: item.vaultObjects,
         reason: item.reason,
-        ...(item.until && item.reason !== 'legal_hold' ? { until: item.until.toISOString() } : {}),
+        ...(item.until ? { until: item.until.toISOString() } : {}),
       })),
-      retainedUntil: retainedUntil?.toISOString() ?? null,
-      reason: why ?? null,
-      message: why ? RETENTION_REASON_TEXT[why] : 'Nothing of yours is kept beyond the audit trail of this request.',
+      retainedUntil: shown.retainedUntil?.toISOString() ?? null,
+      reason: shown.reason ?? null,
+      message: shown.reason
+        ? RETENTION_REASON_TEXT[shown.reason]
+        : 'Nothing of yours is kept beyond the audit trail of this request.',
       requestedAt: existing?.requestedAt ?? now.toISOString(),
     });
   });

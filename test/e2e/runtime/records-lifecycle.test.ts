@@ -461,3 +461,44 @@ describe('POST /v1/me/erasure and the deletion job', () => {
     expect(await auditActions(`verification:${open}`)).toContain('evidence.deleted');
   }, 90_000);
 });
+
+// ---------------------------------------------------------------------------------------------
+describe('a legal hold is never told to the applicant (AML tipping-off)', () => {
+  it('neither their data package nor their erasure answer names the hold; staff see it in the audit trail', async () => {
+    // Prepare: a regulator's hold on the applicant's case
+    const { verificationId } = await seedCase('held-quietly');
+    const held = await call(await tokenFor('amos', 'compliance_approver'), `/v1/cases/${verificationId}/legal-hold`, {
+      on: true,
+      reason: 'regulator request',
+    });
+    const owner = await tokenFor('held-quietly', 'user');
+
+    // Act
+    const data = await callGet(owner, '/v1/me/data');
+    const files = unzipSync(new Uint8Array(await (await fetch(data.body.url as string)).arrayBuffer()));
+    const records = Buffer.from(files[`verifications/${verificationId}/records.json`]!).toString('utf8');
+    const erasure = await call(owner, '/v1/me/erasure', {});
+
+    // Assess
+    expect(held.status).toBe(200);
+    expect(data.status).toBe(200);
+    expect(records).toContain(verificationId);
+    expect(records).not.toMatch(/hold|regulator/i);
+    expect(erasure.status).toBe(202);
+    expect(JSON.stringify(erasure.body)).not.toMatch(/hold|regulator|court/i);
+    expect(erasure.body.reason).toBe('retention_period');
+    expect(erasure.body.retained).toEqual([expect.objectContaining({ verificationId, reason: 'retention_period' })]);
+    expect(Date.parse(erasure.body.retainedUntil as string)).toBeGreaterThan(Date.now());
+    const deferred = await e2e.dynamo.send(
+      new QueryCommand({
+        TableName: e2e.env.AUDIT_TABLE,
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'subject' },
+        ExpressionAttributeValues: { ':s': 'account:held-quietly' },
+      }),
+    );
+    expect(deferred.Items?.find((event) => event.action === 'erasure.deferred')?.details).toMatchObject({
+      retentionReason: 'legal_hold',
+    });
+  });
+});

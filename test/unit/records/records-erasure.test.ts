@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applicantView,
   nextErasureCheck,
   planErasure,
   type AttemptState,
@@ -160,5 +161,45 @@ describe('erasure decisions', () => {
 
     // Assess
     expect(next).toBeUndefined();
+  });
+
+  it.each([
+    // name, account closed (years ago), record made (years ago), what the applicant is told the item is kept until
+    ['retention still running', 2, 3, addYearsUtc(new Date(yearsAgo(2)), 5)],
+    ['retention over: the next check', 6, 7, new Date(NOW.getTime() + 7 * 86_400_000)],
+  ])('the applicant is never told of a legal hold (%s)', (_name, closedYearsAgo, recordedYearsAgo, shownUntil) => {
+    // Prepare: one held case and one case kept for retention only (or nothing else)
+    const plan = planErasure(
+      input({
+        account: { relationshipEndedAt: yearsAgo(closedYearsAgo) },
+        verifications: [verification([vaulted('a', 'rejected', recordedYearsAgo)], true, 'held')],
+      }),
+    );
+    const recheck = nextErasureCheck(plan, NOW, 7)!;
+
+    // Act
+    const shown = applicantView(plan, recheck);
+
+    // Assess: staff's plan says legal_hold; the applicant sees an ordinary retention with a date
+    expect(plan.reason).toBe('legal_hold');
+    expect(shown.reason).toBe('retention_period');
+    expect(shown.retained).toEqual([
+      { verificationId: 'held', attemptId: 'a', vaultObjects: 1, reason: 'retention_period', until: shownUntil },
+    ]);
+    expect(shown.retainedUntil?.toISOString()).toBe(shownUntil.toISOString());
+    expect(JSON.stringify(shown)).not.toMatch(/hold/i);
+  });
+
+  it('the applicant view keeps every other reason and date as planned', () => {
+    // Prepare: an open account (relationship_active) and nothing held
+    const plan = planErasure(input({ verifications: [verification([vaulted('a', 'approved', 7)])] }));
+
+    // Act
+    const shown = applicantView(plan, NOW);
+
+    // Assess
+    expect(shown.reason).toBe(plan.reason);
+    expect(shown.retained).toEqual(plan.retained);
+    expect(shown.retainedUntil).toEqual(plan.retainedUntil);
   });
 });
