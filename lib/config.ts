@@ -138,6 +138,13 @@ export interface RouteQuotaConfig {
   readonly exportApprove: RouteQuota;
   /** Staff case reads that decrypt personal data or list cases (120 per minute). */
   readonly caseRead: RouteQuota;
+  /**
+   * Support's redacted look-ups: each runs face and text detection on the document and renders
+   * a thumbnail, and reveals a first name (60 per hour, a busy agent's day).
+   */
+  readonly supportView: RouteQuota;
+  /** The applicant's own data package: every image, marked, zipped (5 per hour). */
+  readonly subjectAccess: RouteQuota;
 }
 
 /** CloudWatch dashboard and alarms (`lib/constructs/operations.ts`). */
@@ -453,6 +460,8 @@ export const DEFAULT_CONFIG: KycConfig = {
     exportCreate: { requests: 10, windowSeconds: 3600 },
     exportApprove: { requests: 10, windowSeconds: 3600 },
     caseRead: { requests: 120, windowSeconds: 60 },
+    supportView: { requests: 60, windowSeconds: 3600 },
+    subjectAccess: { requests: 5, windowSeconds: 3600 },
   },
   review: { slaDays: 7 },
   reconciler: {

@@ -1,5 +1,6 @@
 /**
- * Port: per-user quotas on expensive routes (document views, exports, case reads).
+ * Port: per-user quotas on expensive routes (document views, exports, case reads, support look-ups,
+ * the applicant's data package).
  *
  * @example
  * ```ts
@@ -10,7 +11,8 @@
 import type { RouteQuota } from '../../lib/config.ts';
 
 /** Names of the quotas in `KycConfig.routeQuotas`. */
-export type RouteQuotaName = 'documentView' | 'exportCreate' | 'exportApprove' | 'caseRead';
+export type RouteQuotaName =
+  'documentView' | 'exportCreate' | 'exportApprove' | 'caseRead' | 'supportView' | 'subjectAccess';
 
 export type RouteQuotaDecision =
   | { readonly allowed: true; readonly remaining: number }

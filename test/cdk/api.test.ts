@@ -160,6 +160,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/subject-access/*',
+    ...ROUTE_QUOTA,
   ],
   // Erasure: lock state read (never set), versions deleted (S3 refuses locked ones), records and counters deleted.
   'POST /v1/me/erasure': [
@@ -192,6 +193,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:GetObject @ vault/evidence/*',
     's3:GetObjectVersion @ vault/evidence/*',
     's3:PutObject @ renditions/support/*',
+    ...ROUTE_QUOTA,
   ],
   // Metrics: counter items by key and Query on the base table; no index, no Scan, no write.
   'GET /v1/metrics': [

@@ -25,13 +25,23 @@ import type { ExportDocument } from '../../rendition/export-package.ts';
 import { watermarkerFromEnv } from '../../rendition/kms-watermarker.ts';
 import { buildSubjectAccessPackage, type SubjectAccessVerification } from '../../rendition/subject-access-package.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
-import { defaultEvidenceRouteDeps, originDetails, requestOrigin, type EvidenceRouteDeps } from './evidence-deps.ts';
+import {
+  defaultEvidenceRouteDeps,
+  evidenceQuota,
+  originDetails,
+  requestOrigin,
+  type EvidenceRouteDeps,
+} from './evidence-deps.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
 
-export interface MeDataDeps extends Pick<EvidenceRouteDeps, 'records' | 'objects' | 'audit' | 'config' | 'clock'> {
+export interface MeDataDeps extends Pick<
+  EvidenceRouteDeps,
+  'records' | 'objects' | 'audit' | 'config' | 'clock' | 'routeQuotas'
+> {
   readonly lifecycle: Pick<RecordsLifecycleRepository, 'verificationIdsOf' | 'verificationItems'>;
   readonly watermarker: Watermarker;
   readonly personalData: { open(sealed: SealedData, context: { verificationId: string }): Promise<PersonalData> };
@@ -39,8 +49,9 @@ export interface MeDataDeps extends Pick<EvidenceRouteDeps, 'records' | 'objects
 
 export function defaultMeDataDeps(env: NodeJS.ProcessEnv = process.env): MeDataDeps {
   configFromEnv(env);
-  const { records, objects, audit, config, clock } = defaultEvidenceRouteDeps(env);
+  const { records, objects, audit, config, clock, routeQuotas } = defaultEvidenceRouteDeps(env);
   return {
+    ...(routeQuotas ? { routeQuotas } : {}),
     records,
     objects,
     audit,
@@ -191,7 +202,7 @@ export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defau
       omitted: pkg.omitted,
       sha256: pkg.sha256,
     });
-  });
+  }).use(routeQuota(evidenceQuota('subjectAccess', getDeps)));
 }
 
 export const handler = createMeDataHandler();

@@ -34,6 +34,7 @@ import { RenditionError, renderMarkedCopy } from '../../rendition/render.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   defaultEvidenceRouteDeps,
+  evidenceQuota,
   originDetails,
   requestOrigin,
   requireId,
@@ -42,6 +43,7 @@ import {
 import { attemptView } from './get-verification.ts';
 import { NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { refuseOwnCase } from './own-verification.ts';
 import { routeFor } from './routes.ts';
@@ -162,7 +164,7 @@ export function createSupportViewHandler(source: DepsSource<SupportViewDeps> = (
       attempts: attempts.map(({ attempt, documents }) => attemptView(attempt, documents, language)),
       thumbnail,
     });
-  });
+  }).use(routeQuota(evidenceQuota('supportView', getDeps)));
 }
 
 /** 4. Redact, mark, store outside the vault and sign a short GET; `null` when the image cannot be decoded. */

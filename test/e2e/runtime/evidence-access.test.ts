@@ -91,8 +91,20 @@ async function renditionCount(verificationId: string): Promise<number> {
   return listed.KeyCount ?? 0;
 }
 
+/** The support look-up and data-package quotas of this runtime. */
+const SMALL_QUOTA = 2;
+
 beforeAll(async () => {
-  e2e = await startE2eRuntime({ config: { evidenceAccess: { exportDownloadSeconds: DOWNLOAD_SECONDS } } });
+  e2e = await startE2eRuntime({
+    config: {
+      evidenceAccess: { exportDownloadSeconds: DOWNLOAD_SECONDS },
+      // Small, so the quota test reaches them; every other test calls these routes at most once a user.
+      routeQuotas: {
+        supportView: { requests: SMALL_QUOTA, windowSeconds: 3600 },
+        subjectAccess: { requests: SMALL_QUOTA, windowSeconds: 3600 },
+      },
+    },
+  });
   images = await loadSampleImages();
   documentJpeg = await images.document(images.person(0));
   tokens = {};
@@ -506,6 +518,38 @@ describe('per-user quota on an expensive route', () => {
     expect(refused.headers.get('retry-after')).toBe(String(retryAfter));
     expect(other.status).toBe(201);
   }, 60_000);
+});
+
+describe('per-user quotas on the support look-up and the data package', () => {
+  it.each([
+    [
+      'support',
+      'GET /v1/support/verifications/{verificationId}',
+      (): string => `/v1/support/verifications/${state.documentlessCase}`,
+    ],
+    ['user', 'GET /v1/me/data', (): string => '/v1/me/data'],
+  ] as const)(
+    'a %s caller gets 429 RATE_LIMITED past the quota of %s, others do not',
+    async (role, _route, path) => {
+      // Prepare: callers of their own, so the other tests' requests do not count
+      const busy = await tokenFor(`quota-${role}-busy`, role);
+      const other = await tokenFor(`quota-${role}-other`, role);
+      for (let index = 0; index < SMALL_QUOTA; index += 1) {
+        const allowed = await call(busy, 'GET', path());
+        expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
+      }
+
+      // Act
+      const refused = await call(busy, 'GET', path());
+      const fresh = await call(other, 'GET', path());
+
+      // Assess
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect(fresh.status).toBe(200);
+    },
+    60_000,
+  );
 });
 
 describe('audit first', () => {

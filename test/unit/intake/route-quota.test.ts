@@ -217,6 +217,8 @@ describe('routeQuotas configuration', () => {
       'documentView',
       'exportApprove',
       'exportCreate',
+      'subjectAccess',
+      'supportView',
     ]);
   });
 
