@@ -9,8 +9,8 @@
  *                     previousDigest: { key, sha256 of digest n-1's bytes } }  + ECDSA signature
  *
  * Verification reports problems in this order: table chains, archived events against the table,
- * digests (signature, digest chain, listed files, signed heads), then archived files that no
- * digest lists; the first is the first broken link.
+ * digests (signature, digest chain, listed files, signed heads), archived files that no digest
+ * lists, then the tamper records the archiver kept; the first is the first broken link.
  *
  * What each layer catches:
  * - the per-subject hash chain (`audit-chain.ts`): an edited, inserted, reordered or removed
@@ -18,7 +18,9 @@
  * - the archive: a chain rewritten consistently from some event on, or a removed tail event
  *   (the archived copy, under Object Lock, no longer matches the table);
  * - the digests: an archived file edited or removed (its SHA-256 is listed), a digest forged or
- *   removed (signature, and each digest names the hash of the one before it).
+ *   removed (signature, and each digest names the hash of the one before it);
+ * - the tamper records: any change or removal of a stored event the table's stream showed,
+ *   also one undone afterwards (`audit/tamper/`, kept by the archiver under Object Lock).
  *
  * Pure code (`node:crypto` and `node:zlib` only); storage and signing are behind ports.
  *
@@ -36,6 +38,8 @@ import type { AuditEvent } from './records.ts';
 
 export const ARCHIVE_EVENTS_PREFIX = 'audit/events/';
 export const ARCHIVE_DIGESTS_PREFIX = 'audit/digests/';
+/** Where the archiver keeps each MODIFY or REMOVE the table's stream shows (tampering). */
+export const ARCHIVE_TAMPER_PREFIX = 'audit/tamper/';
 /** Version of the digest document layout. */
 export const DIGEST_VERSION = 1;
 /** Signing algorithm of digests (KMS ECC_NIST_P256 key, `MessageType: DIGEST`). */
@@ -223,9 +227,43 @@ export function serializeDigest(digest: AuditDigest): Uint8Array {
   return Buffer.from(`${JSON.stringify(digest, null, 2)}\n`, 'utf8');
 }
 
+/**
+ * A change of a stored audit event the table's stream showed: a MODIFY or a REMOVE. No role may
+ * make one, so each is evidence of tampering, kept under Object Lock even when the event was
+ * put back as it was afterwards (the chain then reads intact). Ids and images as the stream gave
+ * them; the images are audit events, no more personal than the archive's copies.
+ */
+export interface TamperRecord {
+  readonly eventName: string;
+  readonly subject?: string;
+  readonly sequence?: number;
+  /** When the stream record was made (its `ApproximateCreationDateTime`), when known. */
+  readonly changedAt?: string;
+  readonly oldImage?: Record<string, unknown>;
+  readonly newImage?: Record<string, unknown>;
+}
+
+/**
+ * A tamper record as an object: `audit/tamper/YYYY/MM/DD/HH/<ms>-<hash>.json`, `<hash>` over
+ * the record, so two records of one millisecond never collide and a redelivery writes the same key.
+ */
+export function buildTamperRecord(record: TamperRecord, at: Date): StoredObject {
+  const body = Buffer.from(`${canonicalJson(record as never)}\n`, 'utf8');
+  return { key: `${ARCHIVE_TAMPER_PREFIX}${hourPath(at)}${stamp(at)}-${sha256Hex(body).slice(0, 16)}.json`, body };
+}
+
+function parseTamperRecord(object: StoredObject): TamperRecord | undefined {
+  try {
+    const record = JSON.parse(Buffer.from(object.body).toString('utf8')) as TamperRecord;
+    return typeof record === 'object' && record !== null && typeof record.eventName === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The first problem found, or every problem, in verification order. */
 export interface AuditProblem {
-  readonly kind: 'chain' | 'archive' | 'digest' | 'coverage' | 'head';
+  readonly kind: 'chain' | 'archive' | 'digest' | 'coverage' | 'head' | 'tamper';
   /** `subject seq N`, an object key, or both. */
   readonly subject?: string;
   readonly sequence?: number;
@@ -250,6 +288,8 @@ export interface AuditVerificationInput {
   readonly verifySignature: (message: Uint8Array, signature: AuditDigest['signature']) => Promise<boolean>;
   /** Only this subject's chain and archived events (digests and files are still checked whole). */
   readonly subject?: string;
+  /** Tamper records the archiver kept (`audit/tamper/`); each is a problem. */
+  readonly tamperRecords?: readonly StoredObject[];
 }
 
 function groupBySubject(events: readonly AuditEvent[]): Map<string, AuditEvent[]> {
@@ -425,6 +465,22 @@ export async function verifyAuditTrail(input: AuditVerificationInput): Promise<A
     }
   }
   problems.push(...digestProblems, ...coverageProblems);
+
+  // 4. Changes the stream saw: an event changed or removed, even if put back since.
+  for (const object of [...(input.tamperRecords ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    const record = parseTamperRecord(object);
+    if (record?.subject !== undefined && !inScope(record.subject)) continue;
+    problems.push({
+      kind: 'tamper',
+      ...(record?.subject !== undefined ? { subject: record.subject } : {}),
+      ...(record?.sequence !== undefined ? { sequence: record.sequence } : {}),
+      key: object.key,
+      reason: record
+        ? `the table's stream recorded a ${record.eventName} of this event${record.changedAt ? ` at ${record.changedAt}` : ''}: ` +
+          'it was changed or deleted after it was written (even if it was put back since)'
+        : 'tamper record is not readable',
+    });
+  }
   return {
     intact: problems.length === 0,
     problems,

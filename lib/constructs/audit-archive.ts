@@ -6,7 +6,8 @@
  *
  * Grants, each the narrowest the code needs:
  * - archiver: read the audit table's stream (the event source mapping), PutObject under
- *   `audit/events/` and the archive key through S3 only. No table write at all.
+ *   `audit/events/` and `audit/tamper/` (a MODIFY or REMOVE the stream shows) and the archive key
+ *   through S3 only. No table write at all.
  * - digester: list `audit/`, read `audit/events/` and `audit/digests/`, PutObject under
  *   `audit/digests/`, the archive key through S3 only, and `kms:Sign` on the signing key.
  * Neither may delete or overwrite anything (the bucket's Object Lock refuses it anyway).
@@ -29,7 +30,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
-import { ARCHIVE_DIGESTS_PREFIX, ARCHIVE_EVENTS_PREFIX } from '../../lambdas/domain/audit-archive.ts';
+import {
+  ARCHIVE_DIGESTS_PREFIX,
+  ARCHIVE_EVENTS_PREFIX,
+  ARCHIVE_TAMPER_PREFIX,
+} from '../../lambdas/domain/audit-archive.ts';
 import type { KycConfig } from '../config.ts';
 import type { KycDataResources } from '../stacks/data-stack.ts';
 import { KycFunction, handlerEntry, type KycFunctionShared } from './kyc-function.ts';
@@ -113,6 +118,13 @@ export class AuditArchive extends Construct {
       );
     }
     this.allowPut(this.archiver.role, `${ARCHIVE_EVENTS_PREFIX}*`);
+    // A MODIFY or REMOVE on the audit table is kept as evidence (`buildTamperRecord`).
+    this.archiver.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${ARCHIVE_TAMPER_PREFIX}*`)],
+      }),
+    );
 
     this.digester = new KycFunction(this, 'Digester', {
       shared,
@@ -175,9 +187,10 @@ export class AuditArchive extends Construct {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              'Object grants are limited to one key prefix of the audit archive (audit/events/ or audit/digests/); ' +
-              'keys are per batch and per digest, so the prefix wildcard is the narrowest possible resource.',
-            appliesTo: [{ regex: '/^Resource::.*\\/audit\\/(events|digests)\\/\\*$/g' }],
+              'Object grants are limited to key prefixes of the audit archive (audit/events/, audit/tamper/ or ' +
+              'audit/digests/); keys are per batch, per tamper record and per digest, so the prefix wildcard is the ' +
+              'narrowest possible resource.',
+            appliesTo: [{ regex: '/^Resource::.*\\/audit\\/(events|tamper|digests)\\/\\*$/g' }],
           },
         ],
         true,

@@ -82,7 +82,7 @@ describe('AuditArchive and TableBackups', () => {
     expect(offending).toEqual([]);
   });
 
-  it('gives the archiver the stream and PutObject under audit/events/ only, and no table write', () => {
+  it('gives the archiver the stream and PutObject under audit/events/ and audit/tamper/ only, and no table write', () => {
     // Act
     const statements = statementsOf('AuditArchiveArchiver');
     const actions = statements.flatMap(actionsOf);
@@ -92,6 +92,7 @@ describe('AuditArchive and TableBackups', () => {
     expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);
     expect(actions.filter((action) => /^s3:(Delete|PutObjectRetention|BypassGovernance)/.test(action))).toEqual([]);
     expect(JSON.stringify(puts.map((statement) => statement.Resource))).toContain('/audit/events/*');
+    expect(JSON.stringify(puts.map((statement) => statement.Resource))).toContain('/audit/tamper/*');
     expect(JSON.stringify(puts.map((statement) => statement.Resource))).not.toContain('/audit/digests/*');
   });
 

@@ -7,8 +7,10 @@
  * table, and a redelivered batch only writes a second copy, which verification accepts.
  *
  * Only INSERTs are archived. Audit events are never updated or deleted (no role has the
- * grant); a MODIFY or REMOVE record would mean tampering, so it is logged as an error with its
- * subject and sequence (ids only) and counted, never silently ignored.
+ * grant); a MODIFY or REMOVE record means tampering, so it is kept as a tamper record under
+ * `audit/tamper/` (its ids and both images, `buildTamperRecord`), which `kyc audit verify`
+ * reports as a broken link even when the event was put back as it was, and logged as an error
+ * (ids only). A tamper record that cannot be written fails the batch like an archive file.
  */
 import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -16,7 +18,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { requireEnv } from '../../adapters/aws/environment.ts';
 import { S3AuditArchiveStore } from '../../adapters/aws/s3-audit-archive-store.ts';
-import { buildArchiveFile } from '../../domain/audit-archive.ts';
+import { buildArchiveFile, buildTamperRecord, type TamperRecord } from '../../domain/audit-archive.ts';
 import type { AuditEvent } from '../../domain/records.ts';
 import type { AuditArchiveStore } from '../../ports/audit-archive.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
@@ -43,6 +45,7 @@ export function createAuditArchiver(source: DepsSource<AuditArchiverDeps> = defa
   const deps = resolveDeps(source);
   return async function archiveAuditBatch(event: DynamoDBStreamEvent): Promise<AuditArchiverResult> {
     const events: AuditEvent[] = [];
+    const tampering: TamperRecord[] = [];
     let anomalies = 0;
     for (const record of event.Records ?? []) {
       const image = record.dynamodb?.NewImage ?? record.dynamodb?.OldImage;
@@ -55,9 +58,26 @@ export function createAuditArchiver(source: DepsSource<AuditArchiverDeps> = defa
           sequence: keys.sequence as number | undefined,
           hasImage: image !== undefined,
         });
+        const created = record.dynamodb?.ApproximateCreationDateTime;
+        tampering.push({
+          eventName: record.eventName ?? 'UNKNOWN',
+          ...(typeof keys.subject === 'string' ? { subject: keys.subject } : {}),
+          ...(typeof keys.sequence === 'number' ? { sequence: keys.sequence } : {}),
+          ...(typeof created === 'number' ? { changedAt: new Date(created * 1000).toISOString() } : {}),
+          ...(record.dynamodb?.OldImage
+            ? { oldImage: unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>) }
+            : {}),
+          ...(record.dynamodb?.NewImage
+            ? { newImage: unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) }
+            : {}),
+        });
         continue;
       }
       events.push(unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) as AuditEvent);
+    }
+    for (const tamper of tampering) {
+      const object = buildTamperRecord(tamper, deps().now());
+      await deps().store.put(object.key, object.body, 'application/json');
     }
     if (events.length === 0) return { archived: 0, anomalies };
     const file = buildArchiveFile(events, deps().now());

@@ -19,6 +19,7 @@ import { S3AuditArchiveStore } from '../../../lambdas/adapters/aws/s3-audit-arch
 import {
   ARCHIVE_DIGESTS_PREFIX,
   ARCHIVE_EVENTS_PREFIX,
+  ARCHIVE_TAMPER_PREFIX,
   describeProblem,
   verifyAuditTrail,
   type StoredObject,
@@ -31,7 +32,7 @@ import { localS3ClientConfig } from '../../aws/s3.ts';
 import { openDataDirServices, type DataDirServices } from '../../runtime/data-dir-services.ts';
 import { DynamoDbStreamPoller } from '../../runtime/events/dynamodb-stream-poller.ts';
 import { parseCommandArgs } from '../args.ts';
-import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { EXIT, terminalSafe, UsageError, type CliIo } from '../io.ts';
 
 export const AUDIT_USAGE = `Usage: kyc audit verify [--data-dir .local-data] [--subject <id>] [--json]
        kyc audit digest [--data-dir .local-data]
@@ -129,15 +130,17 @@ async function archivePending(clients: AuditClients): Promise<void> {
 }
 
 async function verify(clients: AuditClients, subject: string | undefined, json: boolean, io: CliIo): Promise<number> {
-  const [events, files, digests] = await Promise.all([
+  const [events, files, digests, tamperRecords] = await Promise.all([
     loadEvents(clients, subject),
     loadObjects(clients.store, ARCHIVE_EVENTS_PREFIX),
     loadObjects(clients.store, ARCHIVE_DIGESTS_PREFIX),
+    loadObjects(clients.store, ARCHIVE_TAMPER_PREFIX),
   ]);
   const report = await verifyAuditTrail({
     events,
     files,
     digests,
+    tamperRecords,
     verifySignature: (message, signature) => clients.signer.verify(message, signature),
     ...(subject ? { subject } : {}),
   });
@@ -160,8 +163,8 @@ async function verify(clients: AuditClients, subject: string | undefined, json: 
     return EXIT.ok;
   }
   const [first, ...rest] = report.problems;
-  io.out(`Audit trail BROKEN. First broken link: ${describeProblem(first!)}`);
-  for (const problem of rest.slice(0, 20)) io.out(`  also: ${describeProblem(problem)}`);
+  io.out(`Audit trail BROKEN. First broken link: ${terminalSafe(describeProblem(first!))}`);
+  for (const problem of rest.slice(0, 20)) io.out(`  also: ${terminalSafe(describeProblem(problem))}`);
   if (rest.length > 20) io.out(`  ... and ${rest.length - 20} more`);
   io.out(`Checked ${summary}.`);
   return EXIT.failure;

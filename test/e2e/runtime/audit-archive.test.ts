@@ -56,6 +56,18 @@ async function middleEvent(): Promise<{ event: AuditEvent; next: AuditEvent }> {
   return { event, next };
 }
 
+/** The subject the table-tampering tests changed (and put back). */
+let tampered: string | undefined;
+
+/** The whole trail's report, asserting that tamper records are its only problems. */
+async function tamperOnly(): Promise<{ problems: Array<{ kind: string; subject?: string; sequence?: number }> }> {
+  const result = await kycAudit('verify', '--json');
+  const report = JSON.parse(result.out) as { problems: Array<{ kind: string; subject?: string; sequence?: number }> };
+  expect(result.code).toBe(1);
+  expect(report.problems.filter((problem) => problem.kind !== 'tamper')).toEqual([]);
+  return report;
+}
+
 describe('kyc audit verify on the local runtime', () => {
   it('archives and signs a day of activity, and verifies it intact', async () => {
     // Prepare: activity that writes audit events for several subjects.
@@ -90,44 +102,6 @@ describe('kyc audit verify on the local runtime', () => {
     const typo = await kycAudit('verify', '--subject', 'verification:no-such-case');
     expect(typo.code).toBe(2);
     expect(typo.out).toContain('no audit events for subject "verification:no-such-case"');
-  });
-
-  it('names the edited event when a field of an event is changed in the table', async () => {
-    // Prepare
-    const { event } = await middleEvent();
-    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: { ...event, actor: 'system:forged' } }));
-    try {
-      // Act
-      const result = await kycAudit('verify');
-      // Assess
-      expect(result.code).toBe(1);
-      expect(result.out).toContain(`First broken link: chain: subject ${event.subject}, sequence 2`);
-    } finally {
-      await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: event }));
-    }
-    expect((await kycAudit('verify')).code).toBe(0);
-  });
-
-  it("catches a deleted event and two events put in each other's place", async () => {
-    // Prepare
-    const { event, next } = await middleEvent();
-    await e2e.dynamo.send(
-      new DeleteCommand({ TableName: auditTable(), Key: { subject: event.subject, sequence: event.sequence } }),
-    );
-    const deleted = await kycAudit('verify');
-    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: event }));
-    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: { ...next, sequence: 2 } }));
-    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: { ...event, sequence: 3 } }));
-    const reordered = await kycAudit('verify');
-    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: event }));
-    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: next }));
-
-    // Assess
-    expect(deleted.code).toBe(1);
-    expect(deleted.out).toContain(`subject ${event.subject}, sequence 3`);
-    expect(reordered.code).toBe(1);
-    expect(reordered.out).toContain(`First broken link: chain: subject ${event.subject}, sequence 2`);
-    expect((await kycAudit('verify')).code).toBe(0);
   });
 
   it('catches an edited archived file and a forged digest', async () => {
@@ -183,13 +157,71 @@ describe('kyc audit verify on the local runtime', () => {
     expect(lines.join('\n')).toMatch(/holds no local runtime data/);
   });
 
-  it('verifies the same data folder after the runtime stopped, starting its own local servers', async () => {
+  it('names the edited event when a field of an event is changed in the table, and keeps the change on record', async () => {
     // Prepare
+    const { event } = await middleEvent();
+    tampered = event.subject;
+    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: { ...event, actor: 'system:forged' } }));
+    try {
+      // Act
+      const result = await kycAudit('verify');
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.out).toContain(`First broken link: chain: subject ${event.subject}, sequence 2`);
+    } finally {
+      await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: event }));
+    }
+    // Put back as it was, the chain reads intact again; the stream's record of the change does not go.
+    await e2e.runtime.drainStreams();
+    const restored = await kycAudit('verify');
+    expect(restored.code).toBe(1);
+    expect(restored.out).toContain(`First broken link: tamper: subject ${event.subject}, sequence 2`);
+    expect(restored.out).toMatch(/recorded a MODIFY of this event/);
+  });
+
+  it("catches a deleted event and two events put in each other's place", async () => {
+    // Prepare
+    const { event, next } = await middleEvent();
+    await e2e.dynamo.send(
+      new DeleteCommand({ TableName: auditTable(), Key: { subject: event.subject, sequence: event.sequence } }),
+    );
+    const deleted = await kycAudit('verify');
+    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: event }));
+    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: { ...next, sequence: 2 } }));
+    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: { ...event, sequence: 3 } }));
+    const reordered = await kycAudit('verify');
+    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: event }));
+    await e2e.dynamo.send(new PutCommand({ TableName: auditTable(), Item: next }));
+
+    // Assess
+    expect(deleted.code).toBe(1);
+    expect(deleted.out).toContain(`subject ${event.subject}, sequence 3`);
+    expect(reordered.code).toBe(1);
+    expect(reordered.out).toContain(`First broken link: chain: subject ${event.subject}, sequence 2`);
+    await e2e.runtime.drainStreams();
+    const after = await tamperOnly();
+    expect(after.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'tamper', subject: event.subject, sequence: 2 }),
+        expect.objectContaining({ kind: 'tamper', subject: event.subject, sequence: 3 }),
+      ]),
+    );
+  });
+
+  it('keeps the evidence of tampering across a restart, and verifies the same data folder with the runtime stopped', async () => {
+    // Prepare: the tests above changed events and put them back
+    const untouched = (await allEvents()).find((e) => e.subject !== (tampered ?? ''))!.subject;
     await e2e.runtime.stop();
     // Act
-    const result = await kycAudit('verify');
-    // Assess
-    expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^Audit trail intact/);
+    const whole = await kycAudit('verify', '--json');
+    const one = await kycAudit('verify', '--subject', untouched);
+    // Assess: only the tamper records break the trail; an untouched chain is intact
+    const report = JSON.parse(whole.out) as { intact: boolean; problems: Array<{ kind: string; subject?: string }> };
+    expect(whole.code).toBe(1);
+    expect(report.problems.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(report.problems.map((problem) => problem.kind))).toEqual(new Set(['tamper']));
+    expect(new Set(report.problems.map((problem) => problem.subject))).toEqual(new Set([tampered]));
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(/^Audit trail intact/);
   }, 120_000);
 });

@@ -15,6 +15,8 @@ import {
 } from '../../../lambdas/domain/audit-archive.ts';
 import { chainEvent, hashOf } from '../../../lambdas/domain/audit-chain.ts';
 import type { AuditEvent } from '../../../lambdas/domain/records.ts';
+import { createAuditArchiver } from '../../../lambdas/handlers/events/audit-archiver.ts';
+import { marshall } from '@aws-sdk/util-dynamodb';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const KEY_ID = 'local-audit-signing';
@@ -225,5 +227,79 @@ describe('audit archive and signed digests', () => {
     expect(pending.intact).toBe(true);
     expect(pending.checked.pendingFiles).toBe(1);
     expect(behind.problems[0]).toMatchObject({ kind: 'coverage', key: slipped.key });
+  });
+
+  it('keeps a change the stream shows as a tamper record, which verification reports even after the event is put back', async () => {
+    // Prepare: a trail, and the archiver seeing an event edited and then restored (two MODIFYs)
+    const t = trail();
+    const original = t.events.find((e) => e.subject === 'verification:a' && e.sequence === 2)!;
+    const edited = { ...original, actor: 'system:forged' };
+    const stored: StoredObject[] = [];
+    const archive = createAuditArchiver({
+      store: { put: async (key: string, body: Uint8Array) => void stored.push({ key, body }) } as never,
+      now: () => new Date(T0 + 8_000_000),
+    });
+    const modify = (oldImage: AuditEvent, newImage: AuditEvent) => ({
+      eventName: 'MODIFY' as const,
+      dynamodb: {
+        Keys: marshall({ subject: oldImage.subject, sequence: oldImage.sequence }),
+        OldImage: marshall(oldImage, { removeUndefinedValues: true }),
+        NewImage: marshall(newImage, { removeUndefinedValues: true }),
+        ApproximateCreationDateTime: (T0 + 7_900_000) / 1000,
+      },
+    });
+    // Act
+    const result = await archive({ Records: [modify(original, edited), modify(edited, original)] } as never);
+    const report = await verifyAuditTrail({ ...t, verifySignature, tamperRecords: stored });
+    const otherSubject = await verifyAuditTrail({
+      ...t,
+      verifySignature,
+      tamperRecords: stored,
+      subject: 'verification:b',
+    });
+    // Assess: the table reads intact again, the tamper records do not let it pass
+    expect(result).toEqual({ archived: 0, anomalies: 2 });
+    expect(stored.map((object) => object.key)).toEqual([
+      expect.stringMatching(/^audit\/tamper\/2026\/03\/01\/12\/\d{15}-[0-9a-f]{16}\.json$/),
+      expect.stringMatching(/^audit\/tamper\//),
+    ]);
+    expect(JSON.parse(Buffer.from(stored[0]!.body).toString('utf8'))).toMatchObject({
+      eventName: 'MODIFY',
+      subject: 'verification:a',
+      sequence: 2,
+      oldImage: { actor: 'system:test' },
+      newImage: { actor: 'system:forged' },
+    });
+    expect(report.intact).toBe(false);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'tamper', subject: 'verification:a', sequence: 2 }),
+      expect.objectContaining({ kind: 'tamper', subject: 'verification:a', sequence: 2 }),
+    ]);
+    expect(report.problems[0]?.reason).toMatch(/recorded a MODIFY .*changed or deleted after it was written/);
+    expect(otherSubject.intact).toBe(true);
+  });
+
+  it('fails the batch when a tamper record cannot be kept (the stream retries it)', async () => {
+    // Prepare
+    const [event] = chain('verification:a', 1);
+    const archive = createAuditArchiver({
+      store: {
+        put: async () => {
+          throw new Error('bucket unavailable');
+        },
+      } as never,
+      now: () => new Date(T0),
+    });
+    // Act
+    const run = archive({
+      Records: [
+        {
+          eventName: 'REMOVE',
+          dynamodb: { Keys: marshall({ subject: 'verification:a', sequence: 1 }), OldImage: marshall(event!) },
+        },
+      ],
+    } as never);
+    // Assess
+    await expect(run).rejects.toThrow('bucket unavailable');
   });
 });
