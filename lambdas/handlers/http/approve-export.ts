@@ -40,6 +40,7 @@ import {
 } from './evidence-deps.ts';
 import { ForbiddenError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { NO_FIELDS, validateBody } from './middleware/validate.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { refuseOwnVerifications } from './own-verification.ts';
@@ -62,6 +63,7 @@ export function defaultApproveExportDeps(env: NodeJS.ProcessEnv = process.env): 
 export function createApproveExportHandler(source: DepsSource<ApproveExportDeps> = () => defaultApproveExportDeps()) {
   const getDeps = resolveDeps(source);
   return httpHandler(routeFor('POST', '/v1/exports/{exportId}/approve'), async (event) => {
+    validateBody(NO_FIELDS, event.parsedBody);
     const deps = getDeps();
     const caller = event.caller!;
     let record = await loadExport(deps.records, event.pathParameters?.exportId);

@@ -16,6 +16,7 @@ import {
 } from './case-deps.ts';
 import { ConflictError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
+import { NO_FIELDS, validateBody } from './middleware/validate.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
 
@@ -34,6 +35,7 @@ export function createClaimCaseHandler(
   const getDeps = resolveDeps(source);
   return httpHandler(ROUTE, async (event) => {
     const { reviews, audit } = getDeps();
+    validateBody(NO_FIELDS, event.parsedBody);
     const caller = event.caller!;
     const verificationId = event.pathParameters?.verificationId ?? '';
     await requireCaseVerification(reviews, verificationId, caller);

@@ -14,19 +14,18 @@
  * any field (e.g. a `userId`) is refused with 400 `VALIDATION_ERROR`, as every body with an
  * unknown key is, rather than ignored (the caller is always the token's subject).
  */
-import * as z from 'zod/mini';
 import { applicantView, nextErasureCheck, RETENTION_REASON_TEXT } from '../../domain/records-erasure.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { eraseUser } from '../shared/records-eraser.ts';
 import { requestOrigin } from './evidence-deps.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { jsonResponse } from './middleware/types.ts';
-import { validateBody } from './middleware/validate.ts';
+import { NO_FIELDS, validateBody } from './middleware/validate.ts';
 import { defaultRecordsRightsDeps, type RecordsRightsDeps } from './records-rights-deps.ts';
 import { routeFor } from './routes.ts';
 
 /** No body, or an empty object: the request carries no fields. */
-export const meErasureSchema = z.optional(z.strictObject({}));
+export const meErasureSchema = NO_FIELDS;
 
 export function createMeErasureHandler(source: DepsSource<RecordsRightsDeps> = () => defaultRecordsRightsDeps()) {
   const getDeps = resolveDeps(source);

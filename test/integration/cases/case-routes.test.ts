@@ -492,6 +492,21 @@ describe('the case routes', () => {
     expect(claims).toHaveLength(1);
   });
 
+  it('refuses a claim with a body field (the route takes none) and claims nothing', async () => {
+    // Act
+    const refused = await call(createClaimCaseHandler, {
+      method: 'POST',
+      verificationId: 'case-08',
+      userId: 'ana',
+      body: { assignee: 'ana' },
+    });
+
+    // Assess
+    expect(refused.statusCode).toBe(400);
+    expect(parse(refused)).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect((await store.getReviewTask('case-08', 'att-8'))?.assignee).toBeUndefined();
+  });
+
   it('keeps a claim that lands while an escalation re-arms the task: the stale write loses and is retried', async () => {
     // Prepare
     const stale = (await store.getReviewTask('case-08', 'att-8'))!;

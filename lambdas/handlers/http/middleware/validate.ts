@@ -17,6 +17,12 @@ import { BadRequestError } from './http-errors.ts';
 // English ones are those zod's full build loads, so a 400 reads the same with either build.
 z.config(en());
 
+/**
+ * The body of a route that takes none: nothing, or an empty object. Any field is refused (400
+ * `VALIDATION_ERROR`, "Unrecognized key"), as unknown keys are everywhere, rather than ignored.
+ */
+export const NO_FIELDS = z.optional(z.strictObject({}));
+
 export function validateBody<S extends z.core.$ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = z.safeParse(schema, body);
   if (result.success) return result.data;
