@@ -16,7 +16,9 @@
  *    expired (`DOCUMENT_EXPIRED`), declared data differs from the document (`INFORMATION_MISMATCH`).
  * 4. Anything uncertain -> manual review with a recorded cause: a score between the bands, a
  *    check task that failed (the workflow's Catch), unreadable document data (never a
- *    rejection: the user did nothing wrong that a reason code could explain), and the first
+ *    rejection: the user did nothing wrong that a reason code could explain), a declared name
+ *    one misread away from the document's (`document:near_match:name`: the MRZ name has no
+ *    check digit, so OCR noise and a different name look alike), and the first
  *    attempt after a cooldown when `manualReviewAfterCooldown` is on.
  * 5. Otherwise approve.
  *
@@ -73,7 +75,13 @@ export type LivenessInput =
 export type DocumentDataInput =
   | { readonly kind: 'disabled' }
   | { readonly kind: 'unreadable'; readonly detail: string }
-  | { readonly kind: 'read'; readonly expired: boolean; readonly mismatches: readonly string[] }
+  | {
+      readonly kind: 'read';
+      readonly expired: boolean;
+      readonly mismatches: readonly string[];
+      /** Fields one misread away from the declared data (`nameNearMatches` in mrz.ts): for a reviewer. */
+      readonly nearMatches?: readonly string[];
+    }
   | CheckError;
 
 export type DuplicatesInput =
@@ -160,6 +168,7 @@ export function decide(input: DecisionInput, config: PolicyConfig): Decision {
   else if (doc.kind === 'read') {
     if (doc.expired) fail('DOCUMENT_EXPIRED', 'document:expired');
     if (doc.mismatches.length > 0) fail('INFORMATION_MISMATCH', 'document:mismatch');
+    for (const field of doc.nearMatches ?? []) causes.push(`document:near_match:${field}`);
   }
 
   const dup = input.duplicates;

@@ -24,8 +24,9 @@
  * Ä/Æ -> AE, Ö/Ø/Œ -> OE, Ü -> UE, Å -> AA, ß -> SS, Þ -> TH, Ĳ -> IJ, Ð/Đ -> D; apostrophes are
  * omitted; spaces, hyphens and commas become the filler `<`. The result must equal, character
  * for character, the MRZ name read as given names then surname (`ANNA<MARIA<ERIKSSON`) or as
- * surname then given names (`ERIKSSON<ANNA<MARIA`). So a doubled space, a missing middle name or
- * a different spelling is a mismatch; letter case cannot be checked against the MRZ (upper case
+ * surname then given names (`ERIKSSON<ANNA<MARIA`). A name one OCR misread or typo away (at
+ * most one edit per five characters, `nameNearMatches`) is a near match, for a reviewer to judge;
+ * a missing middle name or a different spelling beyond that is a mismatch; letter case cannot be checked against the MRZ (upper case
  * only) and folds. When the MRZ name field is full (truncated per ICAO), the declared form must
  * start with it.
  *
@@ -35,6 +36,7 @@
  * compareWithDeclared(mrz!, { fullName: 'Anna Maria Eriksson', dateOfBirth: '1974-08-12', nationality: 'GBR' }, new Date());
  * ```
  */
+import { distance } from 'fastest-levenshtein';
 import { parse } from 'mrz';
 
 export type MrzFormat = 'TD1' | 'TD3';
@@ -63,6 +65,11 @@ export type MrzMismatch = 'name' | 'date_of_birth' | 'nationality';
 export interface MrzComparison {
   readonly expired: boolean;
   readonly mismatches: readonly MrzMismatch[];
+  /**
+   * Fields that differ only as a misread would (`name`: see `nameNearMatches`): not a clear
+   * failure, so not a mismatch; the case goes to a person.
+   */
+  readonly nearMatches: readonly MrzMismatch[];
 }
 
 export interface DeclaredIdentity {
@@ -299,21 +306,51 @@ export function mrzExpiryDate(expirationDate: string): string {
  */
 export function compareWithDeclared(mrz: MrzData, declared: DeclaredIdentity, today: Date): MrzComparison {
   const mismatches: MrzMismatch[] = [];
-  if (!nameMatches(mrz, declared.fullName)) mismatches.push('name');
+  const nearMatches: MrzMismatch[] = [];
+  if (!nameMatches(mrz, declared.fullName)) {
+    if (nameNearMatches(mrz, declared.fullName)) nearMatches.push('name');
+    else mismatches.push('name');
+  }
   const dob = /^(\d{2})(\d{2})-(\d{2})-(\d{2})$/.exec(declared.dateOfBirth);
   if (!dob || `${dob[2]}${dob[3]}${dob[4]}` !== mrz.birthDate) mismatches.push('date_of_birth');
   if (isoStateCode(mrz.issuingState) !== declared.nationality.toUpperCase()) mismatches.push('nationality');
   const todayText = today.toISOString().slice(0, 10);
   const expired = mrzExpiryDate(mrz.expirationDate) < todayText;
-  return { expired, mismatches };
+  return { expired, mismatches, nearMatches };
+}
+
+/** The MRZ name read as given names then surname, and as surname then given names. */
+function nameForms(mrz: MrzData): string[] {
+  const separator = mrz.nameField.indexOf('<<');
+  const surname = separator === -1 ? mrz.nameField : mrz.nameField.slice(0, separator);
+  const given = separator === -1 ? '' : mrz.nameField.slice(separator + 2);
+  return given ? [`${given}<${surname}`, `${surname}<${given}`] : [surname];
 }
 
 function nameMatches(mrz: MrzData, fullName: string): boolean {
   const declared = mrzNameForm(fullName);
   if (!declared) return false;
-  const separator = mrz.nameField.indexOf('<<');
-  const surname = separator === -1 ? mrz.nameField : mrz.nameField.slice(0, separator);
-  const given = separator === -1 ? '' : mrz.nameField.slice(separator + 2);
-  const forms = given ? [`${given}<${surname}`, `${surname}<${given}`] : [surname];
-  return forms.some((form) => (mrz.nameTruncated ? declared.startsWith(form) : declared === form));
+  return nameForms(mrz).some((form) => (mrz.nameTruncated ? declared.startsWith(form) : declared === form));
+}
+
+/** Edits (Levenshtein) per character a near match may have: one in five, at least one. */
+const NEAR_MATCH_EDITS_PER_CHARACTER = 0.2;
+
+/**
+ * Whether the declared name differs from the MRZ name only as an OCR misread or a typo would:
+ * at most one edit (a letter inserted, dropped or changed) per five characters of the MRZ form,
+ * at least one. The MRZ name field has no check digit, so a misread letter there (`AOIFE` read
+ * as `AOQOIFE`) is indistinguishable from a different name; a clear failure it is not. Such a
+ * case goes to a reviewer, who compares the document with the declared name, instead of being
+ * rejected (and counted towards the cooldown). A name with no transliteration, or further off,
+ * is a mismatch.
+ */
+export function nameNearMatches(mrz: MrzData, fullName: string): boolean {
+  const declared = mrzNameForm(fullName);
+  if (!declared) return false;
+  return nameForms(mrz).some((form) => {
+    const compared = mrz.nameTruncated ? declared.slice(0, form.length) : declared;
+    const allowed = Math.max(1, Math.floor(form.length * NEAR_MATCH_EDITS_PER_CHARACTER));
+    return distance(compared, form) <= allowed;
+  });
 }

@@ -100,7 +100,7 @@ const CHECK_RESULT_SCALARS: ReadonlySet<string> = new Set([
   'outcome', // decision
 ]);
 /** List fields (of strings) of a persisted check result a reviewer sees. */
-const CHECK_RESULT_LISTS: ReadonlySet<string> = new Set(['mismatches', 'reasons', 'causes']);
+const CHECK_RESULT_LISTS: ReadonlySet<string> = new Set(['mismatches', 'nearMatches', 'reasons', 'causes']);
 /** Fields of the liveness binding (the session's live face against the document and selfie). */
 const LIVENESS_BINDING_FIELDS: ReadonlySet<string> = new Set(['portraitSimilarity', 'selfieSimilarity', 'faceHit']);
 

@@ -91,7 +91,13 @@ export async function documentDataStep(state: WorkflowState, deps: DocumentDataD
   const owner = await deps.store.findDocumentOwner(documentHash);
   const documentHit = owner !== undefined && owner.userId !== verification.userId;
 
-  const result: DocumentCheckOutput = { kind: 'read', expired: comparison.expired, mismatches, documentHit };
+  const result: DocumentCheckOutput = {
+    kind: 'read',
+    expired: comparison.expired,
+    mismatches,
+    ...(comparison.nearMatches.length > 0 ? { nearMatches: [...comparison.nearMatches] } : {}),
+    documentHit,
+  };
   await deps.store.recordCheck({
     verificationId,
     attemptId,
@@ -105,6 +111,7 @@ export async function documentDataStep(state: WorkflowState, deps: DocumentDataD
     readable: true,
     expired: comparison.expired,
     mismatches: mismatches.join(','),
+    ...(comparison.nearMatches.length > 0 ? { nearMatches: comparison.nearMatches.join(',') } : {}),
     documentHit,
   });
   return result;

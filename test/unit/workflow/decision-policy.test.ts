@@ -176,6 +176,25 @@ describe('decide', () => {
     if (outcome === 'manual_review') expect(decision.causes.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    [
+      'a name one misread away: a reviewer judges it',
+      { kind: 'read', expired: false, mismatches: [], nearMatches: ['name'] },
+      { outcome: 'manual_review', reasons: ['MANUAL_REVIEW_REQUIRED'], causes: ['document:near_match:name'] },
+    ],
+    [
+      'a near name beside a clear failure: the failure decides',
+      { kind: 'read', expired: false, mismatches: ['date_of_birth'], nearMatches: ['name'] },
+      { outcome: 'reject', reasons: ['INFORMATION_MISMATCH'], causes: ['document:mismatch'] },
+    ],
+  ] as const)('%s', (_name, document, expected) => {
+    // Act
+    const decision = decide({ ...clean, document }, DEFAULT_CONFIG);
+
+    // Assess
+    expect(decision).toMatchObject(expected);
+  });
+
   it('records the cause of a failed check task', () => {
     // Act
     const decision = decide(

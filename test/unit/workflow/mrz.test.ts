@@ -243,17 +243,31 @@ describe('compareWithDeclared', () => {
   const declared = { fullName: 'Anna Maria Eriksson', dateOfBirth: '1974-08-12', nationality: 'GBR' };
 
   it.each([
-    ['exact data', {}, {}, []],
-    ['surname first', { fullName: 'Eriksson Anna Maria' }, {}, []],
-    ['lower case folds (the MRZ has no case)', { fullName: 'anna maria eriksson' }, {}, []],
-    ['missing middle name', { fullName: 'Anna Eriksson' }, {}, ['name']],
-    ['doubled space', { fullName: 'Anna  Maria Eriksson' }, {}, ['name']],
-    ['hyphen instead of space matches the filler', { fullName: 'Anna-Maria Eriksson' }, {}, []],
-    ['different spelling', { fullName: 'Ana Maria Eriksson' }, {}, ['name']],
-    ['wrong date of birth', { dateOfBirth: '1974-08-13' }, {}, ['date_of_birth']],
-    ['other nationality', { nationality: 'SWE' }, {}, ['nationality']],
-    ['German D maps to DEU', { nationality: 'DEU' }, { state: 'D' }, []],
-  ])('%s', (_name, change, mrzChange, mismatches) => {
+    // name, declared change, MRZ change, mismatches, near matches
+    ['exact data', {}, {}, [], []],
+    ['surname first', { fullName: 'Eriksson Anna Maria' }, {}, [], []],
+    ['lower case folds (the MRZ has no case)', { fullName: 'anna maria eriksson' }, {}, [], []],
+    ['missing middle name', { fullName: 'Anna Eriksson' }, {}, ['name'], []],
+    ['doubled space: one misread away', { fullName: 'Anna  Maria Eriksson' }, {}, [], ['name']],
+    ['hyphen instead of space matches the filler', { fullName: 'Anna-Maria Eriksson' }, {}, [], []],
+    ['different spelling by one letter: near', { fullName: 'Ana Maria Eriksson' }, {}, [], ['name']],
+    ['OCR read two glyphs too many: near', {}, { name: 'ERIKSSON<<ANQOA<MARIA' }, [], ['name']],
+    ['three edits in 19 characters: near', { fullName: 'Ana Mria Erikson' }, {}, [], ['name']],
+    ['four edits in 19 characters: a mismatch', { fullName: 'Ana Mria Erikssn Q' }, {}, ['name'], []],
+    ['another person', { fullName: 'Maria Svensson' }, {}, ['name'], []],
+    ['short name, one letter: near', { fullName: 'Li Wen' }, { name: 'LI<<WEI' }, [], ['name']],
+    ['short name, two letters: a mismatch', { fullName: 'Li Wan' }, { name: 'LI<<WEI' }, ['name'], []],
+    [
+      'near name and a wrong date of birth',
+      { fullName: 'Ana Maria Eriksson', dateOfBirth: '1974-08-13' },
+      {},
+      ['date_of_birth'],
+      ['name'],
+    ],
+    ['wrong date of birth', { dateOfBirth: '1974-08-13' }, {}, ['date_of_birth'], []],
+    ['other nationality', { nationality: 'SWE' }, {}, ['nationality'], []],
+    ['German D maps to DEU', { nationality: 'DEU' }, { state: 'D' }, [], []],
+  ])('%s', (_name, change, mrzChange, mismatches, nearMatches) => {
     // Prepare
     const mrz = readMrz(td3(mrzChange));
 
@@ -262,6 +276,7 @@ describe('compareWithDeclared', () => {
 
     // Assess
     expect(result.mismatches).toEqual(mismatches);
+    expect(result.nearMatches).toEqual(nearMatches);
   });
 
   it.each([

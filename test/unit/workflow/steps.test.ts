@@ -145,6 +145,21 @@ describe('workflow steps', () => {
     expect(await documentDataStep(ids, w.deps)).toEqual({ kind: 'unreadable', detail: 'no_mrz' });
   });
 
+  it('document-data reports a name one misread away as a near match, recorded without the name', async () => {
+    // Prepare: the OCR read one glyph of the given name as two (no check digit guards a name)
+    const w = world();
+    w.faces.textLines = passportMrz({ name: 'ERIKSSON<<ANQNA<MARIA' });
+
+    // Act
+    const result = await documentDataStep(ids, w.deps);
+
+    // Assess
+    expect(result).toEqual({ kind: 'read', expired: false, mismatches: [], nearMatches: ['name'], documentHit: false });
+    const record = await w.store.getCheck('ver-1', 'att-1', 'document_data');
+    expect(record?.result).toMatchObject({ nearMatches: ['name'] });
+    expect(JSON.stringify(record?.result)).not.toMatch(/ERIKSSON|ANQNA|ANNA/i);
+  });
+
   it('document-data flags a passport MRZ on an id-card verification as a mismatch', async () => {
     // Prepare
     const w = fakeWorkflowWorld();
