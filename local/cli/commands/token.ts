@@ -1,8 +1,10 @@
 /**
  * `kyc token --user <id> --role <role> [--data-dir DIR] [--ttl SECONDS]`: prints a bearer token
  * that the local runtime using the same data folder accepts. Local mode only: in AWS, Cognito
- * issues tokens and this command's tokens are worthless there.
+ * issues tokens and this command's tokens are worthless there. A data folder that does not exist
+ * is a usage error (exit 2), never a new key.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ROLES } from '../../../lambdas/domain/verification.ts';
 import { loadOrCreateSigningKey } from '../../runtime/auth/local-signing-key.ts';
@@ -40,6 +42,13 @@ export async function tokenCommand(args: readonly string[], io: CliIo): Promise<
   }
   const ttlSeconds = integerOption('ttl', values.ttl, DEFAULT_TOKEN_TTL_SECONDS, 60, 30 * 24 * 3600);
   const dataDir = resolve(io.cwd, values['data-dir'] ?? '.local-data');
+  // A mistyped folder must not get a signing key of its own: its tokens would be refused (401)
+  // by the runtime, which signs with the key of the folder it really uses.
+  if (!existsSync(dataDir)) {
+    throw new UsageError(
+      `no data folder ${dataDir}: start the runtime once (npm start, or kyc local --data-dir <dir>) or check the path`,
+    );
+  }
   const key = await loadOrCreateSigningKey(dataDir);
   io.out(await issueLocalToken(key, { userId: user, role, ttlSeconds }));
   io.err(`(local mode only: accepted by the runtime using ${dataDir}, valid ${ttlSeconds} s)`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,19 @@ describe('kyc token: usage errors exit 2 and say what is wrong', () => {
     });
     return { code, text: lines.join('\n') };
   }
+
+  it('refuses a data folder that does not exist, and creates nothing there', async () => {
+    // Prepare
+    const missing = join(dataDir, 'no-such-folder');
+
+    // Act
+    const { code, text } = await kycToken(['--user', 'alice', '--role', 'user', '--data-dir', missing]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(text).toContain(`no data folder ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+  });
 
   it('names an invalid role and lists the valid ones', async () => {
     // Act
