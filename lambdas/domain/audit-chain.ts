@@ -79,7 +79,7 @@ export function canonicalJson(value: Json): string {
  * beyond these was not there when the event was written (nothing writes one), so a chain that
  * holds one is not intact, whatever its hashes say.
  */
-const EVENT_FIELDS: ReadonlySet<string> = new Set([
+export const AUDIT_EVENT_FIELDS = [
   'subject',
   'action',
   'actor',
@@ -90,7 +90,8 @@ const EVENT_FIELDS: ReadonlySet<string> = new Set([
   'at',
   'previousHash',
   'hash',
-]);
+] as const;
+const EVENT_FIELDS: ReadonlySet<string> = new Set(AUDIT_EVENT_FIELDS);
 
 /** The hashed body of an event: everything but its own hash and the previous hash. */
 function bodyOf(event: AuditEventInput & { readonly sequence: number; readonly at: string }): Json {

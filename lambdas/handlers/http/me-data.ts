@@ -33,9 +33,10 @@ import {
   type EvidenceRouteDeps,
 } from './evidence-deps.ts';
 import { BadRequestError } from './middleware/http-errors.ts';
+import type { MiddlewareObj } from '@middy/core';
 import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
-import { jsonResponse } from './middleware/types.ts';
+import { jsonResponse, type KycHttpEvent } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
 
 export interface MeDataDeps extends Pick<
@@ -102,13 +103,22 @@ function visible(item: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defaultMeDataDeps()) {
-  const getDeps = resolveDeps(source);
-  return httpHandler(routeFor('GET', '/v1/me/data'), async (event) => {
-    const unknown = Object.keys(event.queryStringParameters ?? {});
+/**
+ * The route takes no query parameter (the caller is always the token's subject): any is 400
+ * `VALIDATION_ERROR`, before the quota counts the request and before anything is read.
+ */
+const refuseQueryParameters: MiddlewareObj<KycHttpEvent> = {
+  before: (request) => {
+    const unknown = Object.keys(request.event.queryStringParameters ?? {});
     if (unknown.length > 0) {
       throw new BadRequestError('VALIDATION_ERROR', `unknown query parameter ${unknown.join(', ')}`);
     }
+  },
+};
+
+export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defaultMeDataDeps()) {
+  const getDeps = resolveDeps(source);
+  return httpHandler(routeFor('GET', '/v1/me/data'), async (event) => {
     const deps = getDeps();
     const userId = event.caller!.userId;
     const origin = requestOrigin(event);
@@ -202,7 +212,9 @@ export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defau
       omitted: pkg.omitted,
       sha256: pkg.sha256,
     });
-  }).use(routeQuota(evidenceQuota('subjectAccess', getDeps)));
+  })
+    .use(refuseQueryParameters)
+    .use(routeQuota(evidenceQuota('subjectAccess', getDeps)));
 }
 
 export const handler = createMeDataHandler();

@@ -247,7 +247,7 @@ async function closeAccountYearsAgo(owner: string, yearsAgo: number): Promise<vo
   );
 }
 
-async function auditActions(subject: string): Promise<string[]> {
+async function auditEvents(subject: string): Promise<Record<string, unknown>[]> {
   const events = await e2e.dynamo.send(
     new QueryCommand({
       TableName: e2e.env.AUDIT_TABLE,
@@ -256,7 +256,11 @@ async function auditActions(subject: string): Promise<string[]> {
       ExpressionAttributeValues: { ':s': subject },
     }),
   );
-  return (events.Items ?? []).map((event) => String(event.action));
+  return events.Items ?? [];
+}
+
+async function auditActions(subject: string): Promise<string[]> {
+  return (await auditEvents(subject)).map((event) => String(event.action));
 }
 
 async function exists(key: string): Promise<boolean> {
@@ -489,15 +493,8 @@ describe('a legal hold is never told to the applicant (AML tipping-off)', () => 
     expect(erasure.body.reason).toBe('retention_period');
     expect(erasure.body.retained).toEqual([expect.objectContaining({ verificationId, reason: 'retention_period' })]);
     expect(Date.parse(erasure.body.retainedUntil as string)).toBeGreaterThan(Date.now());
-    const deferred = await e2e.dynamo.send(
-      new QueryCommand({
-        TableName: e2e.env.AUDIT_TABLE,
-        KeyConditionExpression: '#s = :s',
-        ExpressionAttributeNames: { '#s': 'subject' },
-        ExpressionAttributeValues: { ':s': 'account:held-quietly' },
-      }),
-    );
-    expect(deferred.Items?.find((event) => event.action === 'erasure.deferred')?.details).toMatchObject({
+    const deferred = await auditEvents('account:held-quietly');
+    expect(deferred.find((event) => event.action === 'erasure.deferred')?.details).toMatchObject({
       retentionReason: 'legal_hold',
     });
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  AUDIT_EVENT_FIELDS,
   AuditChainError,
   GENESIS_HASH,
   canonicalJson,
@@ -219,18 +220,7 @@ describe('audit hash chain', () => {
       fc.property(
         fc.array(arbitraryInput, { minLength: 1, maxLength: 8 }),
         fc.nat(),
-        fc.constantFrom(
-          'subject',
-          'action',
-          'actor',
-          'reason',
-          'origin',
-          'details',
-          'sequence',
-          'at',
-          'previousHash',
-          'hash',
-        ),
+        fc.constantFrom(...AUDIT_EVENT_FIELDS),
         fc.string(),
         (inputs, rawIndex, field, replacement) => {
           // Prepare
