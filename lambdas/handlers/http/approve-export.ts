@@ -40,7 +40,7 @@ import {
 } from './evidence-deps.ts';
 import { ForbiddenError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
-import { NO_FIELDS, validateBody } from './middleware/validate.ts';
+import { bodyCheck, NO_FIELDS, validateBody } from './middleware/validate.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
 import { refuseOwnVerifications } from './own-verification.ts';
@@ -151,7 +151,9 @@ export function createApproveExportHandler(source: DepsSource<ApproveExportDeps>
       decidedAt: record.decidedAt,
       files: pkg.manifest.files.length,
     });
-  }).use(routeQuota(evidenceQuota('exportApprove', getDeps)));
+  })
+    .use(bodyCheck(NO_FIELDS))
+    .use(routeQuota(evidenceQuota('exportApprove', getDeps)));
 }
 
 /**

@@ -27,7 +27,7 @@ import { BadRequestError, NotFoundError } from './middleware/http-errors.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
-import { validateBody } from './middleware/validate.ts';
+import { bodyCheck, validateBody } from './middleware/validate.ts';
 import { refuseOwnCase } from './own-verification.ts';
 import { routeFor } from './routes.ts';
 import { staffText } from './staff-text.ts';
@@ -89,7 +89,9 @@ export function createCreateExportHandler(
     });
     await deps.records.createExport(record);
     return jsonResponse(201, { exportId: record.exportId, status: record.status, expiresAt: record.expiresAt });
-  }).use(routeQuota(evidenceQuota('exportCreate', getDeps)));
+  })
+    .use(bodyCheck(createExportSchema))
+    .use(routeQuota(evidenceQuota('exportCreate', getDeps)));
 }
 
 export const handler = createCreateExportHandler();

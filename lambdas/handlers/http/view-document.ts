@@ -34,7 +34,7 @@ import { refuseOwnCase } from './own-verification.ts';
 import { httpHandler } from './middleware/http-handler.ts';
 import { routeQuota } from './middleware/route-quota.ts';
 import { jsonResponse } from './middleware/types.ts';
-import { validateBody } from './middleware/validate.ts';
+import { bodyCheck, validateBody } from './middleware/validate.ts';
 import { routeFor } from './routes.ts';
 import { staffText } from './staff-text.ts';
 
@@ -143,7 +143,9 @@ export function createViewDocumentHandler(source: DepsSource<ViewDocumentDeps> =
     const expiresAt = new Date(deps.clock.now().getTime() + seconds * 1000).toISOString();
     const url = await deps.objects.presignRendition(key, seconds);
     return jsonResponse(200, { accessId, url, expiresAt });
-  }).use(routeQuota(evidenceQuota('documentView', getDeps)));
+  })
+    .use(bodyCheck(viewDocumentSchema))
+    .use(routeQuota(evidenceQuota('documentView', getDeps)));
 }
 
 export const handler = createViewDocumentHandler();

@@ -495,11 +495,16 @@ describe('two-person export', () => {
 });
 
 describe('per-user quota on an expensive route', () => {
-  it('answers 429 RATE_LIMITED with retryAfterSeconds once a reviewer used up the export-request quota, and only for that reviewer', async () => {
+  it('answers 429 RATE_LIMITED with retryAfterSeconds once a reviewer used up the export-request quota (malformed requests not counted), and only for that reviewer', async () => {
     // Prepare: a reviewer of their own, so the other tests' requests do not count
     const quota = e2e.runtime.config.routeQuotas.exportCreate;
     const busy = await issueLocalToken(e2e.signingKey, { userId: 'quota-reviewer', role: 'compliance_reviewer' });
     const request = { verificationIds: [caseId], reason: 'quota check' };
+    // Malformed requests are answered 400 before the quota counts them.
+    for (let index = 0; index < 3; index += 1) {
+      const malformed = await call(busy, 'POST', '/v1/exports', { verificationIds: 'x', reason: 'quota check' });
+      expect(malformed.status).toBe(400);
+    }
     for (let index = 0; index < quota.requests; index += 1) {
       const allowed = await call(busy, 'POST', '/v1/exports', request);
       expect(allowed.status, JSON.stringify(allowed.body)).toBe(201);

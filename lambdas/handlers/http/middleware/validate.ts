@@ -9,9 +9,11 @@
  * const body = validateBody(schema, event.parsedBody);
  * ```
  */
+import type { MiddlewareObj } from '@middy/core';
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { BadRequestError } from './http-errors.ts';
+import type { KycHttpEvent } from './types.ts';
 
 // zod/mini (the tree-shakable build the body schemas use) loads no messages by itself; the
 // English ones are those zod's full build loads, so a 400 reads the same with either build.
@@ -41,4 +43,22 @@ export function validateBody<S extends z.core.$ZodType>(schema: S, body: unknown
 function specificCode(issue: z.core.$ZodIssue): string | undefined {
   const params = (issue as { params?: { code?: unknown } }).params;
   return typeof params?.code === 'string' ? params.code : undefined;
+}
+
+/**
+ * The body checked as a middleware, placed before a route quota (`routeQuota`): a malformed
+ * request is answered 400 without counting against the caller's quota. The handler still reads
+ * the body with `validateBody` (the same schema, so the same answer).
+ *
+ * @example
+ * ```ts
+ * httpHandler(route, fn).use(bodyCheck(schema)).use(routeQuota(options));
+ * ```
+ */
+export function bodyCheck(schema: z.core.$ZodType): MiddlewareObj<KycHttpEvent> {
+  return {
+    before: (request) => {
+      validateBody(schema, request.event.parsedBody);
+    },
+  };
 }
