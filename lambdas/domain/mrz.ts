@@ -26,9 +26,9 @@
  * for character, the MRZ name read as given names then surname (`ANNA<MARIA<ERIKSSON`) or as
  * surname then given names (`ERIKSSON<ANNA<MARIA`). A name one OCR misread or typo away (at
  * most one edit per five characters, `nameNearMatches`) is a near match, for a reviewer to judge;
- * a missing middle name or a different spelling beyond that is a mismatch; letter case cannot be checked against the MRZ (upper case
- * only) and folds. When the MRZ name field is full (truncated per ICAO), the declared form must
- * start with it.
+ * a missing middle name or a different spelling beyond that is a mismatch; letter case cannot
+ * be checked against the MRZ (upper case only) and folds. When the MRZ name field is full
+ * (truncated per ICAO), the declared form must start with it.
  *
  * @example
  * ```ts

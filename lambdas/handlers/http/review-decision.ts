@@ -150,8 +150,10 @@ export function createReviewDecisionHandler(
     } catch (error) {
       if ((error as Error).name === 'WorkflowConflictError') {
         // Lost to a decision, or the case was claimed by or assigned to someone else meanwhile.
-        const now = await store.getReviewTask(verificationId, task.attemptId);
-        if (now && now.decision === undefined && heldByAnother(now, caller.userId)) throw caseHeldByAnother();
+        const current = await store.getReviewTask(verificationId, task.attemptId);
+        if (current && current.decision === undefined && heldByAnother(current, caller.userId)) {
+          throw caseHeldByAnother();
+        }
         throw new ConflictError('REVIEW_ALREADY_DECIDED', 'Another reviewer decided this review first', {
           cause: error,
         });
