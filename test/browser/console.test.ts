@@ -230,16 +230,47 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
     await second.go(`#/cases/${caseId}`);
     await second.waitFor(second.page.locator('#decision-form'), 30_000);
 
-    // Act: close the dialog with Escape, reject with a reason code and a note
+    // Act: close the dialog with Escape; the second reviewer claims the case, the first tries to decide it
     await reviewer.page.keyboard.press('Escape');
     await reviewer.page.locator('#view-dialog').waitFor({ state: 'hidden' });
+    const staffPost = async (
+      userId: string,
+      role: 'compliance_reviewer' | 'compliance_approver',
+      path: string,
+      body: unknown,
+    ) =>
+      (
+        await fetch(`${e2e.runtime.apiUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await token(userId, role)}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).status;
+    expect(await staffPost('console-reviewer-2', 'compliance_reviewer', `/v1/cases/${caseId}/claim`, {})).toBe(200);
+    await reviewer.page.locator('#decision-approve').check();
+    await reviewer.page.locator('#decision-note').fill('Deciding a case a colleague holds.');
+    await reviewer.page.getByRole('button', { name: 'Record decision' }).click();
+
+    // Assess: refused and said why; nothing recorded
+    await expect
+      .poll(() => reviewer.notice(), { timeout: 30_000 })
+      .toMatch(/Another reviewer holds this case \(409 CASE_ALREADY_CLAIMED\).*NOT recorded/);
+    await reviewer.page.screenshot({ path: join(SHOTS, 'console-03a-held-by-another.png') });
+    expect((await owner.getVerification(caseId)).status).toBe('manual_review');
+
+    // Act: a supervisor assigns the case to the first reviewer, who rejects with a reason code and a note
+    expect(
+      await staffPost('console-approver-0', 'compliance_approver', `/v1/cases/${caseId}/assign`, {
+        assignee: 'console-reviewer',
+      }),
+    ).toBe(200);
     await reviewer.page.locator('#decision-reject').check();
     await reviewer.page.locator('#reason-codes input[value="DOCUMENT_EXPIRED"]').check();
     await reviewer.page.locator('#decision-note').fill('Passport expired per the data page.');
     await reviewer.page.getByRole('button', { name: 'Record decision' }).click();
 
     // Assess: the console says so, the workflow rejects with that reason
-    expect(await reviewer.notice()).toMatch(/Decision recorded: Reject/);
+    await expect.poll(() => reviewer.notice(), { timeout: 30_000 }).toMatch(/Decision recorded: Reject/);
     const decided = await owner.waitForStatus(caseId, { until: ['rejected'], timeoutMs: 60_000 });
     expect(decided.reasons.map((reason) => reason.code)).toContain('DOCUMENT_EXPIRED');
     await reviewer.waitFor(reviewer.page.locator('#audit-timeline li[data-action="review.decided"]'), 30_000);
