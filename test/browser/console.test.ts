@@ -255,6 +255,9 @@ describe.skipIf(!chromiumAvailable())('compliance console in Chromium against th
     await expect
       .poll(() => reviewer.notice(), { timeout: 30_000 })
       .toMatch(/Another reviewer holds this case \(409 CASE_ALREADY_CLAIMED\).*NOT recorded/);
+    expect(await reviewer.page.locator('#decision-held').textContent()).toContain(
+      'console-reviewer-2 holds this case: only they may decide it',
+    );
     await reviewer.page.screenshot({ path: join(SHOTS, 'console-03a-held-by-another.png') });
     expect((await owner.getVerification(caseId)).status).toBe('manual_review');
 

@@ -1008,6 +1008,10 @@ function decisionSection(/** @type {string} */ id, /** @type {any} */ review) {
     );
     return section;
   }
+  // A case a colleague holds is theirs to decide (the API answers 409 CASE_ALREADY_CLAIMED).
+  if (review?.assignee && review.assignee !== state.session?.userId) {
+    section.append(h('p', { class: 'muted', id: 'decision-held', text: tr('case.heldBy', { user: review.assignee }) }));
+  }
   const problem = h('p', { class: 'field-error', id: 'decision-error', role: 'alert', hidden: true });
   const codes = h(
     'fieldset',

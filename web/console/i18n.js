@@ -167,6 +167,7 @@ export const MESSAGES = {
       'This identity document already verifies another account (409 {code}), so this case cannot be approved. Your decision was NOT recorded; reject it with DUPLICATE_IDENTITY.',
     'case.heldByOther':
       'Another reviewer holds this case (409 {code}) and only they may decide it. Your decision was NOT recorded; ask a supervisor to reassign it to you.',
+    'case.heldBy': '{user} holds this case: only they may decide it, unless a supervisor reassigns it.',
     'case.failedDecisions':
       'Reopened: the decision below was recorded but the workflow could not carry it out. Decide again; the earlier decision stays on record.',
     'case.failedDecision': '{decision} by {user}, {time}, failed with',
@@ -407,6 +408,7 @@ export const MESSAGES = {
       '此身份证件已用于验证另一个账户（409 {code}），因此本案件不能批准。您的决定未被记录；请以 DUPLICATE_IDENTITY 拒绝。',
     'case.heldByOther':
       '另一位审核员持有此案件（409 {code}），只有其本人可以作出决定。您的决定未被记录；请主管将案件重新分配给您。',
+    'case.heldBy': '{user} 持有此案件：只有其本人可以作出决定，除非主管重新分配。',
     'case.failedDecisions': '已重新打开：以下决定已记录，但工作流未能执行。请重新决定；先前的决定仍保留在记录中。',
     'case.failedDecision': '{user} 于 {time} 作出的决定“{decision}”执行失败：',
     'case.needReason': '拒绝时请至少选择一个原因代码。',
