@@ -169,18 +169,23 @@ export function planErasure(input: ErasureInput): ErasurePlan {
       erasedVerifications.push(verification.verificationId);
     }
   }
-  let reason: RetentionReason | undefined;
+  return { erase: { attempts: erasedAttempts, verifications: erasedVerifications }, retained, ...summarise(retained) };
+}
+
+/**
+ * The strongest reason anything is kept and the latest date it may go; an item under a legal
+ * hold gives its reason but no date (it goes when the hold is lifted, not before).
+ */
+function summarise<R extends RetentionReason>(
+  retained: readonly { readonly reason: R; readonly until?: Date }[],
+): { retainedUntil?: Date; reason?: R } {
+  let reason: R | undefined;
   let latest: Date | undefined;
   for (const item of retained) {
     if (!reason || REASON_STRENGTH[item.reason] > REASON_STRENGTH[reason]) reason = item.reason;
     if (item.reason !== 'legal_hold' && item.until && (!latest || item.until > latest)) latest = item.until;
   }
-  return {
-    erase: { attempts: erasedAttempts, verifications: erasedVerifications },
-    retained,
-    ...(latest ? { retainedUntil: latest } : {}),
-    ...(reason ? { reason } : {}),
-  };
+  return { ...(latest ? { retainedUntil: latest } : {}), ...(reason ? { reason } : {}) };
 }
 
 /** Human words for a retention reason, with its legal source (for the erasure answer). */
@@ -239,11 +244,5 @@ export function applicantView(
     const until = item.until && item.until > recheckAt ? item.until : recheckAt;
     return { ...item, reason: 'retention_period', until };
   });
-  let reason: Exclude<RetentionReason, 'legal_hold'> | undefined;
-  let latest: Date | undefined;
-  for (const item of retained) {
-    if (!reason || REASON_STRENGTH[item.reason] > REASON_STRENGTH[reason]) reason = item.reason;
-    if (item.until && (!latest || item.until > latest)) latest = item.until;
-  }
-  return { retained, ...(latest ? { retainedUntil: latest } : {}), ...(reason ? { reason } : {}) };
+  return { retained, ...summarise(retained) };
 }

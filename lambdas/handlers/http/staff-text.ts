@@ -3,7 +3,7 @@
  * an account closure or a reset, and the notes of decisions and cases. It is shown later to
  * other people (the console, the audit trail, `kyc watermark trace` in a terminal), so it must
  * read as it is stored: bidirectional controls, zero-width characters and lone surrogates are
- * refused with their own codes (`unsafeTextCode`, as for names), other control characters
+ * refused with their own codes (`displaySafeString`, as for names), other control characters
  * (escape sequences, carriage returns, NUL) are refused, line breaks and tabs only where the text
  * may span lines (notes). Stored trimmed, in Unicode NFC.
  *
@@ -15,7 +15,7 @@
  * ```
  */
 import * as z from 'zod/mini';
-import { unsafeTextCode } from './verification-schema.ts';
+import { displaySafeString } from './verification-schema.ts';
 
 /** Control characters (Unicode `Cc`) other than line feed and tab. */
 const CONTROL_BUT_LINES = /[^\P{Cc}\n\t]/u;
@@ -25,14 +25,7 @@ export function staffText(options: { readonly min: number; readonly max: number;
   const control = options.multiline ? CONTROL_BUT_LINES : CONTROL;
   return z.pipe(
     z.pipe(
-      z.string().check(
-        z.superRefine((value, context) => {
-          const code = unsafeTextCode(value);
-          if (code) {
-            context.addIssue({ code: 'custom', message: 'contains characters that are not allowed', params: { code } });
-          }
-        }),
-      ),
+      displaySafeString(),
       z.transform((value: string) => value.normalize('NFC').trim()),
     ),
     z.string().check(

@@ -61,17 +61,25 @@ const UNSAFE_MESSAGES: Readonly<Record<string, string>> = {
   [INPUT_CODES.zeroWidth]: 'must not contain zero-width characters',
 };
 
+/**
+ * A string refused, with its own code (`unsafeTextCode`), when it holds bidi controls, zero-width
+ * characters or lone surrogates: the first stage of every free-text field (names, addresses, and
+ * the staff text of `staff-text.ts`).
+ */
+export const displaySafeString = () =>
+  z.string().check(
+    z.superRefine((value, context) => {
+      const code = unsafeTextCode(value);
+      if (code) context.addIssue({ code: 'custom', message: UNSAFE_MESSAGES[code] ?? code, params: { code } });
+    }),
+  );
+
 // Letters, marks, spaces and the punctuation found in names and addresses; no control
 // characters, no bidi controls, no zero-width characters; stored in NFC.
 const printable = (max: number) =>
   z.pipe(
     z.pipe(
-      z.string().check(
-        z.superRefine((value, context) => {
-          const code = unsafeTextCode(value);
-          if (code) context.addIssue({ code: 'custom', message: UNSAFE_MESSAGES[code] ?? code, params: { code } });
-        }),
-      ),
+      displaySafeString(),
       z.transform((value: string) => value.normalize('NFC')),
     ),
     z.string().check(
