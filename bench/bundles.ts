@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../lib/config.ts';
-import { bundlingExternals } from '../lib/constructs/kyc-function.ts';
+import { bundlingExternals } from '../lib/bundling/lambda-bundle.ts';
 import { synthesizeTemplates } from '../local/runtime/synth.ts';
 import { appFunctions, bundleFunction, bundleProgram, coldImport, type BundleClass } from './support/bundles.ts';
 import { LEAN_BUDGET } from './support/goals.ts';

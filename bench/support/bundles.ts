@@ -1,6 +1,6 @@
 /**
  * Builds every Lambda function of the synthesized app exactly as a deployment bundles it (the
- * esbuild settings of `KycFunction`, `KYC_BUNDLING`), and measures each bundle: its size and
+ * esbuild settings of `KycFunction`, `lambdaBuildOptions`), and measures each bundle: its size and
  * how long a fresh Node process takes to import it, over a bare Node start measured alongside.
  *
  * The functions come from the templates the local runtime synthesizes (`local/runtime/synth.ts`,
@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from 'node
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { bundlingExternals, KYC_BUNDLING } from '../../lib/constructs/kyc-function.ts';
+import { build, type Metafile } from 'esbuild';
+import { bundlingExternals, lambdaBuildOptions } from '../../lib/bundling/lambda-bundle.ts';
 import { nodeRun } from './node-process.ts';
 import type { SynthesizedStack } from '../../local/runtime/synth.ts';
 
@@ -90,28 +90,6 @@ function compositionOf(output: Metafile['outputs'][string] | undefined): { sourc
   return [...totals].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** The esbuild options of a deployment bundle (`KYC_BUNDLING`), less the entries and output. */
-function deploymentOptions(
-  repoRoot: string,
-  nodeModules: readonly string[],
-  externalModules: readonly string[],
-): BuildOptions {
-  return {
-    absWorkingDir: repoRoot,
-    bundle: true,
-    platform: 'node',
-    minify: KYC_BUNDLING.minify,
-    sourcemap: KYC_BUNDLING.sourceMap,
-    format: 'esm',
-    target: KYC_BUNDLING.target,
-    mainFields: [...KYC_BUNDLING.mainFields],
-    banner: { js: KYC_BUNDLING.banner },
-    external: [...externalModules, ...nodeModules],
-    metafile: true,
-    logLevel: 'error',
-  };
-}
-
 /** Links `nodeModules` into `<outDir>/node_modules`, so a bundle there imports them as on Lambda. */
 function linkNodeModules(repoRoot: string, owner: string, nodeModules: readonly string[], outDir: string): void {
   const require = createRequire(join(repoRoot, 'package.json'));
@@ -183,7 +161,7 @@ async function bundleEntry(
 ): Promise<{ file: string; metafile: Metafile | undefined }> {
   const file = join(outDir, 'index.mjs');
   const result = await build({
-    ...deploymentOptions(repoRoot, nodeModules, externalModules),
+    ...lambdaBuildOptions(repoRoot, { nodeModules, externalModules }),
     entryPoints: [join(repoRoot, entry)],
     outfile: file,
   });
@@ -216,11 +194,10 @@ export async function bundleFunctions(
   const outputs: [string, Metafile['outputs'][string]][] = [];
   for (const [key, members] of groups) {
     const result = await build({
-      ...deploymentOptions(
-        repoRoot,
-        [...new Set(members.flatMap(({ fn }) => fn.nodeModules))],
-        JSON.parse(key) as string[],
-      ),
+      ...lambdaBuildOptions(repoRoot, {
+        nodeModules: [...new Set(members.flatMap(({ fn }) => fn.nodeModules))],
+        externalModules: JSON.parse(key) as string[],
+      }),
       entryPoints: Object.fromEntries(members.map(({ index, fn }) => [`${index}/index`, join(repoRoot, fn.entry)])),
       outdir: outDir,
       outExtension: { '.js': '.mjs' },

@@ -18,7 +18,16 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
+import {
+  bundlingExternals,
+  LAMBDA_ESBUILD,
+  rebuildCommand,
+  SDK_EVENT_STREAM_CODEC,
+  SDK_MODULES_UNUSED_ON_LAMBDA,
+} from '../bundling/lambda-bundle.ts';
 import type { KycConfig } from '../config.ts';
+
+export { bundlingExternals, SDK_EVENT_STREAM_CODEC, SDK_MODULES_UNUSED_ON_LAMBDA };
 
 /** Lambda runtime of every serverless-kyc function; the code is tested on Node 22 semantics. */
 export const KYC_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -36,64 +45,17 @@ const NATIVE_MODULE_INSTALL_ENV = {
 } as const;
 
 /**
- * Modules of the SDK's default credential chain that a Lambda function never loads: Lambda
- * hands the role's credentials over in `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/
- * `AWS_SESSION_TOKEN`, which the chain's first link (`fromEnv`) reads, so the later links
- * (SSO, shared ini files, credential processes, web identity tokens, console login) and the
- * STS/SSO clients they carry are dead weight: about 110 KB of every function's bundle. The
- * chain loads each with a dynamic `import()`, so leaving them out of the bundle changes nothing
- * until the environment lacks credentials, where the import fails instead of searching further.
- * The container and instance metadata providers stay bundled.
+ * esbuild settings of `NodejsFunction`'s own bundling step, which `rebuildCommand` then redoes
+ * with the same settings plus what esbuild's command line cannot do (`lib/bundling/lambda-bundle.ts`).
  */
-export const SDK_MODULES_UNUSED_ON_LAMBDA: readonly string[] = [
-  '@aws-sdk/credential-provider-ini',
-  '@aws-sdk/credential-provider-login',
-  '@aws-sdk/credential-provider-process',
-  '@aws-sdk/credential-provider-sso',
-  '@aws-sdk/credential-provider-web-identity',
-  '@aws-sdk/token-providers',
-];
-
-/**
- * The SDK's event-stream codec (about 15 KB). Only the S3 client imports it as it loads (its
- * `SelectObjectContent` answers in an event stream); every other client the functions use
- * (DynamoDB, KMS, Rekognition, Step Functions, EventBridge) reaches it only through a dynamic
- * `import()` in the protocol's event-stream serializer, which none of their operations calls,
- * since none of them has an event-stream member. So a function without the S3 client leaves it
- * out of its bundle, like the credential providers above; a function with it keeps it
- * (`KycFunctionProps.s3Client`), or its bundle would not load.
- * `test/unit/bundles/bundle-budget.test.ts` builds every function of the synthesized app with
- * its own settings and imports each with nothing beside it.
- */
-export const SDK_EVENT_STREAM_CODEC = '@smithy/core/event-streams';
-
-/**
- * The modules a function's bundle leaves out: those no Lambda function loads, and the SDK's
- * event-stream codec unless the function uses the S3 client.
- *
- * @example
- * ```ts
- * bundlingExternals(false); // [...SDK_MODULES_UNUSED_ON_LAMBDA, '@smithy/core/event-streams']
- * ```
- */
-export function bundlingExternals(s3Client: boolean): string[] {
-  return [...SDK_MODULES_UNUSED_ON_LAMBDA, ...(s3Client ? [] : [SDK_EVENT_STREAM_CODEC])];
-}
-
-/**
- * esbuild settings of every function (the `bundling` of `NodejsFunction`, less `nodeModules`
- * and `externalModules`, which are each function's own: {@link bundlingExternals}, recorded in
- * its template metadata as `kyc:externalModules`): exported so `npm run bench` and the
- * bundle-size test build exactly what a deployment ships.
- */
-export const KYC_BUNDLING = {
-  minify: true,
-  sourceMap: true,
+const KYC_BUNDLING = {
+  minify: LAMBDA_ESBUILD.minify,
+  sourceMap: LAMBDA_ESBUILD.sourcemap,
   format: nodejs.OutputFormat.ESM,
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-} as const;
+  target: LAMBDA_ESBUILD.target,
+  mainFields: [...LAMBDA_ESBUILD.mainFields],
+  banner: LAMBDA_ESBUILD.banner,
+};
 
 /** Root of the repository (holds package-lock.json; entries must lie under it). */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -163,8 +125,9 @@ export interface KycFunctionProps {
  * A `NodejsFunction` with serverless-kyc's defaults. Choices:
  * - Runtime `nodejs22.x`, ARM64 (Graviton: cheaper per ms; sharp ships arm64 binaries).
  * - AWS SDK v3 is BUNDLED: the versions pinned in package-lock.json are the ones tested, instead
- *   of whatever SDK the runtime image carries that day; only the credential providers a Lambda
- *   never reaches stay out (`SDK_MODULES_UNUSED_ON_LAMBDA`).
+ *   of whatever SDK the runtime image carries that day. What a Lambda never runs stays out: the
+ *   credential chain past the environment, and the schemas of operations the code does not call
+ *   (`lib/bundling/lambda-bundle.ts`, which rebuilds the bundle after `NodejsFunction`'s own step).
  * - ESM output (`index.mjs`) with a `createRequire` banner so bundled CommonJS dependencies
  *   can still `require` Node built-ins; minified, with its source map beside it, which Node reads
  *   only when `config.operations.sourceMapsAtRuntime` sets `--enable-source-maps` (parsing it
@@ -241,8 +204,18 @@ export class KycFunction extends Construct {
       },
       bundling: {
         ...KYC_BUNDLING,
-        mainFields: [...KYC_BUNDLING.mainFields],
         externalModules,
+        // esbuild's command line takes no plugins: the bundle is built again with them, over its output.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [
+            rebuildCommand(inputDir, outputDir, relative(PROJECT_ROOT, props.entry).split(sep).join('/'), [
+              ...externalModules,
+              ...nodeModules,
+            ]),
+          ],
+        },
         // Only when asked: an empty list would still run `npm ci` and ship package-lock.json in the asset.
         ...(nodeModules.length > 0 ? { nodeModules, environment: NATIVE_MODULE_INSTALL_ENV } : {}),
       },

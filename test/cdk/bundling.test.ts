@@ -42,14 +42,41 @@ describe('KycFunction bundling (local esbuild, no Docker)', () => {
     );
   });
 
-  it('bundles the AWS SDK v3 and Powertools so the handler runs with no node_modules', async () => {
-    // Act
-    const module = (await import(pathToFileURL(join(assetDir!, 'index.mjs')).href)) as {
-      handler: () => Promise<{ region: string; sdk: string }>;
+  it('bundles the AWS SDK v3 and Powertools so the handler runs with no node_modules, credentials from the environment', async () => {
+    // Prepare: the variables Lambda sets for the function's role.
+    const variables = {
+      AWS_ACCESS_KEY_ID: 'ASIAPROBEKEY',
+      AWS_SECRET_ACCESS_KEY: 'probe-secret',
+      AWS_SESSION_TOKEN: 'probe-token',
     };
-    const result = await module.handler();
+    const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, variables);
 
-    // Assess
-    expect(result).toEqual({ region: 'eu-west-1', sdk: 'function' });
+    try {
+      // Act
+      const module = (await import(pathToFileURL(join(assetDir!, 'index.mjs')).href)) as {
+        handler: () => Promise<{ region: string; sdk: string; accessKeyId: string }>;
+      };
+      const result = await module.handler();
+
+      // Assess
+      expect(result).toEqual({ region: 'eu-west-1', sdk: 'function', accessKeyId: 'ASIAPROBEKEY' });
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('is rebuilt without what a Lambda never runs: the credential chain past the environment, unused SDK schemas', () => {
+    // Prepare
+    const bundle = readFileSync(join(assetDir!, 'index.mjs'), 'utf8');
+
+    // Assess: no container or instance-metadata credential provider, no schema of an operation
+    // the handler does not call; the errors the S3 client registers stay.
+    expect(bundle.includes('AWS_CONTAINER_CREDENTIALS'), 'AWS_CONTAINER_CREDENTIALS').toBe(false);
+    expect(bundle.includes('PutBucketLifecycleConfiguration'), 'PutBucketLifecycleConfiguration').toBe(false);
+    expect(bundle.includes('NoSuchKey'), 'NoSuchKey').toBe(true);
   });
 });

@@ -1,0 +1,211 @@
+/**
+ * How every Lambda function is bundled: esbuild's settings, the modules a bundle leaves out,
+ * and two changes to what the AWS SDK v3 brings along that a function never runs:
+ *
+ * - **The SDK's schemas, tree-shaken** ({@link sdkSchemaTreeShaking}). Each client keeps the
+ *   schema of every operation of its service in one module (`dist-es/schemas/schemas_0.js`:
+ *   137 KB of source for S3), written as arrays whose traits are objects with computed keys
+ *   (`{ [_h]: ["GET", "/{Key+}?x-id=GetObject", 200] }`, `_h` a module constant). esbuild cannot
+ *   tell that such a key has no side effect, so it keeps every schema: 66 KB of the S3 client's
+ *   schemas in a function that only reads objects. The plugin writes each constant's string into
+ *   the computed keys it names (`{ ["http"]: ... }`), which is the same object, and esbuild then
+ *   drops the schemas no code reaches. Errors the SDK registers stay (their registration is
+ *   code that runs), as does every schema a kept one names.
+ * - **Credentials from the environment only** ({@link LAMBDA_CREDENTIALS}). Lambda hands every
+ *   function its role's credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+ *   `AWS_SESSION_TOKEN`, which the default chain's first link reads. The rest of the chain
+ *   (container and instance metadata, shared files, SSO, web identity, processes) is never
+ *   reached on Lambda; the bundle takes `lambdas/adapters/aws/lambda-credentials.ts` in its place.
+ *
+ * `NodejsFunction` bundles with esbuild's command line, which takes no plugins, so `KycFunction`
+ * rebuilds its bundle with this module after that step ({@link rebuildCommand}); `npm run bench`
+ * and the bundle tests build with {@link lambdaBuildOptions} too, so what they measure is what
+ * a deployment ships. Run as a program it builds one function:
+ * `node --import tsx lib/bundling/lambda-bundle.ts <entry> <outfile> '<external modules as JSON>'`.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+
+/** esbuild settings of every function (ESM with a `createRequire` banner, minified, source map beside it). */
+export const LAMBDA_ESBUILD = {
+  minify: true,
+  sourcemap: true,
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const;
+
+/**
+ * Modules of the SDK's default credential chain that a Lambda function never loads (see the
+ * module comment): with {@link LAMBDA_CREDENTIALS} in the chain's place no bundle reaches them,
+ * and they stay external in case a package imports one directly.
+ */
+export const SDK_MODULES_UNUSED_ON_LAMBDA: readonly string[] = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/token-providers',
+];
+
+/**
+ * The SDK's event-stream codec (about 15 KB). Only the S3 client imports it as it loads (its
+ * `SelectObjectContent` answers in an event stream); every other client the functions use
+ * (DynamoDB, KMS, Rekognition, Step Functions, EventBridge) reaches it only through a dynamic
+ * `import()` in the protocol's event-stream serializer, which none of their operations calls,
+ * since none of them has an event-stream member. So a function without the S3 client leaves it
+ * out of its bundle; a function with it keeps it (`KycFunctionProps.s3Client`), or its bundle
+ * would not load. `test/unit/bundles/bundle-budget.test.ts` builds every function of the
+ * synthesized app with its own settings and imports each with nothing beside it.
+ */
+export const SDK_EVENT_STREAM_CODEC = '@smithy/core/event-streams';
+
+/**
+ * The modules a function's bundle leaves out: those no Lambda function loads, and the SDK's
+ * event-stream codec unless the function uses the S3 client.
+ *
+ * @example
+ * ```ts
+ * bundlingExternals(false); // [...SDK_MODULES_UNUSED_ON_LAMBDA, '@smithy/core/event-streams']
+ * ```
+ */
+export function bundlingExternals(s3Client: boolean): string[] {
+  return [...SDK_MODULES_UNUSED_ON_LAMBDA, ...(s3Client ? [] : [SDK_EVENT_STREAM_CODEC])];
+}
+
+/** What a Lambda bundle imports instead of `@aws-sdk/credential-provider-node`, relative to the repository. */
+export const LAMBDA_CREDENTIALS = 'lambdas/adapters/aws/lambda-credentials.ts';
+
+/** The schema modules of the SDK's clients (`@aws-sdk/client-<service>/dist-es/schemas/schemas_<n>.js`). */
+export const SDK_SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+/**
+ * A schema module's source with each computed key that names a string constant of the module
+ * (`const _h = "http";` ... `{ [_h]: x }`) given that string instead (`{ ["http"]: x }`): the
+ * same objects, which esbuild can then drop when nothing uses them. Keys naming anything else
+ * stay as they are. `inlined` counts the keys rewritten.
+ *
+ * @example
+ * ```ts
+ * inlineSchemaKeys('const _h = "http";\nexport var A = [{ [_h]: 1 }];').code;
+ * // 'const _h = "http";\nexport var A = [{ ["http"]: 1 }];'
+ * ```
+ */
+export function inlineSchemaKeys(source: string): { code: string; inlined: number } {
+  const constants = new Map<string, string>();
+  for (const match of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) {
+    constants.set(match[1] as string, match[2] as string);
+  }
+  let inlined = 0;
+  const code = source.replace(/([{,]\s*)\[(_\w+)\]:/g, (whole, before: string, name: string) => {
+    const value = constants.get(name);
+    if (value === undefined) return whole;
+    inlined += 1;
+    return `${before}[${value}]:`;
+  });
+  return { code, inlined };
+}
+
+/**
+ * esbuild plugin: loads the SDK's schema modules through {@link inlineSchemaKeys}, so a bundle
+ * keeps only the schemas its operations reach (S3 GetObject alone: about 55 KB less).
+ */
+export function sdkSchemaTreeShaking(): Plugin {
+  return {
+    name: 'sdk-schema-tree-shaking',
+    setup(builder) {
+      builder.onLoad({ filter: SDK_SCHEMA_MODULE }, async (args) => ({
+        contents: inlineSchemaKeys(await readFile(args.path, 'utf8')).code,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** What a bundle leaves out: packages installed beside it, and modules no one installs. */
+export interface LambdaOutside {
+  /** Packages installed into the asset's `node_modules` (e.g. `sharp`). */
+  readonly nodeModules: readonly string[];
+  /** Modules left out ({@link bundlingExternals}). */
+  readonly externalModules: readonly string[];
+}
+
+/**
+ * esbuild options of a deployment bundle, less its entries and output.
+ *
+ * @example
+ * ```ts
+ * await build({ ...lambdaBuildOptions(root, { nodeModules: [], externalModules: bundlingExternals(false) }),
+ *   entryPoints: ['lambdas/handlers/http/health.ts'], outfile: 'out/index.mjs' });
+ * ```
+ */
+export function lambdaBuildOptions(repoRoot: string, { nodeModules, externalModules }: LambdaOutside): BuildOptions {
+  return {
+    absWorkingDir: repoRoot,
+    bundle: true,
+    platform: 'node',
+    minify: LAMBDA_ESBUILD.minify,
+    sourcemap: LAMBDA_ESBUILD.sourcemap,
+    format: LAMBDA_ESBUILD.format,
+    target: LAMBDA_ESBUILD.target,
+    mainFields: [...LAMBDA_ESBUILD.mainFields],
+    banner: { js: LAMBDA_ESBUILD.banner },
+    external: [...externalModules, ...nodeModules],
+    alias: { '@aws-sdk/credential-provider-node': join(repoRoot, LAMBDA_CREDENTIALS) },
+    plugins: [sdkSchemaTreeShaking()],
+    metafile: true,
+    logLevel: 'error',
+  };
+}
+
+/** A word for `bash -c`, quoted. */
+function shellWord(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The shell command (`NodejsFunction`'s `afterBundling` hook) that rebuilds a function's bundle
+ * in `outputDir` with this module, over the one esbuild's command line wrote.
+ *
+ * @example
+ * ```ts
+ * afterBundling: (inputDir, outputDir) => [rebuildCommand(inputDir, outputDir, 'lambdas/handlers/http/health.ts', [])],
+ * ```
+ */
+export function rebuildCommand(
+  inputDir: string,
+  outputDir: string,
+  entry: string,
+  externals: readonly string[],
+): string {
+  return [
+    `cd ${shellWord(inputDir)} &&`,
+    'node --import tsx lib/bundling/lambda-bundle.ts',
+    shellWord(entry),
+    shellWord(`${outputDir}/index.mjs`),
+    shellWord(JSON.stringify(externals)),
+  ].join(' ');
+}
+
+/** Builds `entry` into `outfile` as a deployment ships it; `externals` are every module left out. */
+export async function bundleLambda(entry: string, outfile: string, externals: readonly string[]): Promise<void> {
+  await build({
+    ...lambdaBuildOptions(process.cwd(), { nodeModules: [], externalModules: externals }),
+    metafile: false,
+    entryPoints: [resolve(entry)],
+    outfile: resolve(outfile),
+  });
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [entry, outfile, externals] = process.argv.slice(2);
+  if (entry === undefined || outfile === undefined) {
+    process.stderr.write('usage: lambda-bundle.ts <entry> <outfile> [external modules as JSON]\n');
+    process.exit(2);
+  }
+  await bundleLambda(entry, outfile, JSON.parse(externals ?? '[]') as string[]);
+}
