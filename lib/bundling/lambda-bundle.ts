@@ -16,6 +16,8 @@
  *   `AWS_SESSION_TOKEN`, which the default chain's first link reads. The rest of the chain
  *   (container and instance metadata, shared files, SSO, web identity, processes) is never
  *   reached on Lambda; the bundle takes `lambdas/adapters/aws/lambda-credentials.ts` in its place.
+ * - **Each client's manifest, as its version** ({@link sdkClientVersionOnly}): a client imports
+ *   its `package.json` (about 2 KB) for the version in its user agent, and nothing else of it.
  *
  * `NodejsFunction` bundles with esbuild's command line, which takes no plugins, so `KycFunction`
  * rebuilds its bundle with this module after that step ({@link rebuildCommand}); `npm run bench`
@@ -126,6 +128,26 @@ export function sdkSchemaTreeShaking(): Plugin {
   };
 }
 
+/** The manifests of the SDK's clients, which each client imports for its version (`@aws-sdk/client-<service>/package.json`). */
+export const SDK_CLIENT_MANIFEST = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
+
+/**
+ * esbuild plugin: a client's `package.json` as its name and version only. Each client imports
+ * its whole manifest (scripts, dependencies, about 2 KB) and reads `version` alone, for the
+ * user agent it sends.
+ */
+export function sdkClientVersionOnly(): Plugin {
+  return {
+    name: 'sdk-client-version-only',
+    setup(builder) {
+      builder.onLoad({ filter: SDK_CLIENT_MANIFEST }, async (args) => {
+        const { name, version } = JSON.parse(await readFile(args.path, 'utf8')) as { name: string; version: string };
+        return { contents: JSON.stringify({ name, version }), loader: 'json' };
+      });
+    },
+  };
+}
+
 /** What a bundle leaves out: packages installed beside it, and modules no one installs. */
 export interface LambdaOutside {
   /** Packages installed into the asset's `node_modules` (e.g. `sharp`). */
@@ -156,7 +178,7 @@ export function lambdaBuildOptions(repoRoot: string, { nodeModules, externalModu
     banner: { js: LAMBDA_ESBUILD.banner },
     external: [...externalModules, ...nodeModules],
     alias: { '@aws-sdk/credential-provider-node': join(repoRoot, LAMBDA_CREDENTIALS) },
-    plugins: [sdkSchemaTreeShaking()],
+    plugins: [sdkSchemaTreeShaking(), sdkClientVersionOnly()],
     metafile: true,
     logLevel: 'error',
   };

@@ -40,6 +40,7 @@ const WITHIN_BUDGET = [
   'lambdas/handlers/workflow/review-task.ts',
   'lambdas/handlers/workflow/review-escalate.ts',
   'lambdas/handlers/workflow/finalize-reject.ts',
+  'lambdas/handlers/workflow/finalize-approve.ts',
   'lambdas/handlers/http/review-decision.ts',
   'lambdas/handlers/http/reset-verification.ts',
   'lambdas/handlers/http/get-case.ts',

@@ -8,6 +8,7 @@ import {
   inlineSchemaKeys,
   lambdaBuildOptions,
   rebuildCommand,
+  SDK_CLIENT_MANIFEST,
   SDK_SCHEMA_MODULE,
 } from '../../../lib/bundling/lambda-bundle.ts';
 import packageJson from '../../../package.json' with { type: 'json' };
@@ -104,6 +105,8 @@ describe('inlineSchemaKeys', () => {
     );
     expect(SDK_SCHEMA_MODULE.test('/x/node_modules/@aws-sdk/client-s3/dist-es/S3Client.js')).toBe(false);
     expect(SDK_SCHEMA_MODULE.test('/x/node_modules/@aws-sdk/core/dist-es/schemas/schemas_0.js')).toBe(false);
+    expect(SDK_CLIENT_MANIFEST.test('/x/node_modules/@aws-sdk/client-kms/package.json')).toBe(true);
+    expect(SDK_CLIENT_MANIFEST.test('/x/node_modules/@aws-sdk/core/package.json')).toBe(false);
   });
 });
 
@@ -139,6 +142,17 @@ describe('lambdaBuildOptions', () => {
     expect(shaken.code.includes('PutBucketLifecycleConfiguration'), 'PutBucketLifecycleConfiguration').toBe(false);
     expect(shaken.code.includes('x-id=GetObject'), 'x-id=GetObject').toBe(true);
     expect(shaken.code.includes('NoSuchKey'), 'NoSuchKey').toBe(true);
+  }, 60_000);
+
+  it("carries each client's name and version, not its whole package.json", async () => {
+    // Act
+    const [shaken, whole] = await Promise.all([s3Bundle(true), s3Bundle(false)]);
+    const version = (require('@aws-sdk/client-s3/package.json') as { version: string }).version;
+
+    // Assess: the version the user agent sends stays; the manifest's scripts go.
+    expect(shaken.code.includes(`version:"${version}"`), version).toBe(true);
+    expect(whole.code.includes('downlevel-dts'), 'downlevel-dts').toBe(true);
+    expect(shaken.code.includes('downlevel-dts'), 'downlevel-dts').toBe(false);
   }, 60_000);
 
   it('takes credentials from the environment alone: no container or instance-metadata provider', async () => {
