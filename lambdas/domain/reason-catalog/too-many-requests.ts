@@ -41,6 +41,28 @@ export const TOO_MANY_REQUESTS_TEXTS: Readonly<Record<Language, Readonly<Record<
 };
 
 /**
+ * The texts of `RATE_LIMITED` when a per-user route quota refuses (`KycConfig.routeQuotas`: staff
+ * document views, exports, case and support reads, the applicant's data package), per language.
+ * The catalog's own texts speak of verification attempts, which these routes are not.
+ */
+export const ROUTE_QUOTA_TEXTS: Readonly<Record<Language, ReasonText>> = {
+  en: {
+    message: 'Too many requests',
+    tip: 'This action allows only so many requests per person in a given time. Wait for the time given in retryAfterSeconds (the Retry-After header), then try again.',
+  },
+  'zh-CN': {
+    message: '请求过于频繁',
+    tip: '此操作在一定时间内对每人有请求次数限制。请等待 retryAfterSeconds（Retry-After 响应头）所示的时间后再试。',
+  },
+};
+
+/** The message and tip of a route quota's 429 (`RATE_LIMITED`) in the negotiated language. */
+export function describeRouteQuotaRefusal(language: string | undefined): DescribedReason {
+  const { message, tip } = ROUTE_QUOTA_TEXTS[isLanguage(language) ? language : DEFAULT_LANGUAGE];
+  return { code: 'RATE_LIMITED', message, tip };
+}
+
+/**
  * The message and fix tip of a 429 code in the negotiated language (`event.language`); anything
  * that is not a supported language gives the default.
  */

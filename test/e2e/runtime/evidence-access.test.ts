@@ -516,7 +516,7 @@ describe('per-user quota on an expensive route', () => {
 
     // Assess
     expect(refused.status).toBe(429);
-    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many attempts', tip: expect.any(String) });
+    expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many requests', tip: expect.any(String) });
     const retryAfter = refused.body.retryAfterSeconds as number;
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(quota.windowSeconds);

@@ -138,8 +138,8 @@ describe('routeQuota middleware', () => {
     expect(results.map((result) => result.statusCode)).toEqual([201, 201, 429]);
     expect(parse(results[2]!)).toEqual({
       code: 'RATE_LIMITED',
-      message: 'Too many attempts',
-      tip: expect.stringContaining('wait'),
+      message: 'Too many requests',
+      tip: expect.stringContaining('so many requests per person'),
       retryAfterSeconds: 40,
     });
     expect(results[2]!.headers['Retry-After']).toBe('40');
@@ -147,14 +147,19 @@ describe('routeQuota middleware', () => {
   });
 
   it.each([
-    { acceptLanguage: 'zh-CN', message: '尝试次数过多', tip: '请稍等一段时间后再试，并先查看上次提交未通过的原因。' },
+    {
+      acceptLanguage: 'zh-CN',
+      message: '请求过于频繁',
+      tip: '此操作在一定时间内对每人有请求次数限制。请等待 retryAfterSeconds（Retry-After 响应头）所示的时间后再试。',
+    },
     {
       acceptLanguage: 'fr, en;q=0.5',
-      message: 'Too many attempts',
-      tip: 'Please wait a while before trying again, and check the reasons given for your last attempt first.',
+      message: 'Too many requests',
+      tip: 'This action allows only so many requests per person in a given time. Wait for the time given in retryAfterSeconds (the Retry-After header), then try again.',
     },
   ])(
-    'answers the 429 with the reason catalog message and tip in the language of Accept-Language $acceptLanguage',
+    // A route quota's texts, not the catalog's, which speak of verification attempts.
+    'answers the 429 with a route quota message and tip in the language of Accept-Language $acceptLanguage',
     async ({ acceptLanguage, message, tip }) => {
       // Prepare
       const { handler } = quotaHandler(new MemoryRouteQuotas(), () => new Date(T0 + 20_000));

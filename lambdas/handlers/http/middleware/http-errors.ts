@@ -11,6 +11,7 @@
 import { STAFF_REFUSAL_MESSAGES, type StaffRefusal } from '../../../domain/four-eyes.ts';
 import type { RateLimitRefusalCode } from '../../../domain/rate-limit.ts';
 import { describeTooManyRequests } from '../../../domain/reason-catalog/too-many-requests.ts';
+import type { DescribedReason } from '../../../domain/reason-catalog/types.ts';
 
 export class HttpError extends Error {
   /** Extra members of the JSON body (e.g. `retryAfterSeconds`). */
@@ -104,8 +105,17 @@ export class UnsupportedMediaTypeError extends HttpError {
  * not the whole catalog.
  */
 export class TooManyRequestsError extends HttpError {
-  public constructor(code: RateLimitRefusalCode, retryAfterSeconds: number, language: string | undefined) {
-    const { message, tip } = describeTooManyRequests(code, language);
+  /**
+   * `code` with its reason catalog texts in `language`; `described` gives other texts of the
+   * same code instead (a route quota's, `describeRouteQuotaRefusal`).
+   */
+  public constructor(
+    code: RateLimitRefusalCode,
+    retryAfterSeconds: number,
+    language: string | undefined,
+    described: DescribedReason = describeTooManyRequests(code, language),
+  ) {
+    const { message, tip } = described;
     super(429, code, message, {
       details: { tip, retryAfterSeconds },
       headers: { 'Retry-After': String(retryAfterSeconds) },

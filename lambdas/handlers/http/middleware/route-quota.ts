@@ -1,8 +1,8 @@
 /**
  * Per-user quota on an expensive route (`KycConfig.routeQuotas`): counts the authenticated
  * caller's request in the rate-limit table before any work is done, and answers 429
- * `{ code: "RATE_LIMITED", message, tip, retryAfterSeconds }` (message and tip in the caller's
- * language) with a `Retry-After` header when the caller's window is full. Used after `httpHandler`'s middlewares, so it runs after
+ * `{ code: "RATE_LIMITED", message, tip, retryAfterSeconds }` (a route quota's message and tip,
+ * `describeRouteQuotaRefusal`, in the caller's language) with a `Retry-After` header when the caller's window is full. Used after `httpHandler`'s middlewares, so it runs after
  * `callerIdentity` (the quota is per user id, never per IP) and before the handler's work.
  *
  * @example
@@ -12,6 +12,7 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { KycConfig } from '../../../../lib/config.ts';
+import { describeRouteQuotaRefusal } from '../../../domain/reason-catalog/too-many-requests.ts';
 import type { RouteQuotaName, RouteQuotas } from '../../../ports/route-quota.ts';
 import { TooManyRequestsError, UnauthorizedError } from './http-errors.ts';
 import type { KycHttpEvent } from './types.ts';
@@ -36,7 +37,13 @@ export function routeQuota(options: RouteQuotaOptions): MiddlewareObj<KycHttpEve
     const quota = options.config().routeQuotas[options.name];
     const decision = await quotas.take(options.name, caller.userId, quota, options.now?.() ?? new Date());
     if (!decision.allowed) {
-      throw new TooManyRequestsError('RATE_LIMITED', decision.retryAfterSeconds, request.event.language);
+      const { language } = request.event;
+      throw new TooManyRequestsError(
+        'RATE_LIMITED',
+        decision.retryAfterSeconds,
+        language,
+        describeRouteQuotaRefusal(language),
+      );
     }
   };
   return { name: 'routeQuota', before: routeQuotaMiddlewareBefore };
