@@ -5,6 +5,7 @@
  */
 import { TOO_MANY_REQUESTS_TEXTS } from './too-many-requests.ts';
 import type { ReasonCatalog } from './types.ts';
+import { UNDERAGE_TEXTS } from './underage.ts';
 
 export const en: ReasonCatalog = {
   // File
@@ -106,10 +107,7 @@ export const en: ReasonCatalog = {
     message: 'Document type not supported',
     tip: 'Upload a passport, national ID card or driving licence that matches the document type you selected.',
   },
-  UNDERAGE: {
-    message: 'Below the minimum age',
-    tip: 'You must have reached the minimum age to verify your identity. Check that your date of birth is entered correctly (YYYY-MM-DD).',
-  },
+  UNDERAGE: UNDERAGE_TEXTS.en,
   // Flow
   // The 429 codes' texts live in too-many-requests.ts (lean handlers carry only those).
   RATE_LIMITED: TOO_MANY_REQUESTS_TEXTS.en.RATE_LIMITED,

@@ -4,6 +4,7 @@
  */
 import { TOO_MANY_REQUESTS_TEXTS } from './too-many-requests.ts';
 import type { ReasonCatalog } from './types.ts';
+import { UNDERAGE_TEXTS } from './underage.ts';
 
 export const zhCN: ReasonCatalog = {
   // File
@@ -105,10 +106,7 @@ export const zhCN: ReasonCatalog = {
     message: '不支持该证件类型',
     tip: '请上传与所选证件类型一致的护照、身份证或驾驶证。',
   },
-  UNDERAGE: {
-    message: '未达到最低年龄',
-    tip: '您必须达到最低年龄才能进行身份认证。请检查出生日期是否填写正确。',
-  },
+  UNDERAGE: UNDERAGE_TEXTS['zh-CN'],
   // Flow
   // The 429 codes' texts live in too-many-requests.ts (lean handlers carry only those).
   RATE_LIMITED: TOO_MANY_REQUESTS_TEXTS['zh-CN'].RATE_LIMITED,

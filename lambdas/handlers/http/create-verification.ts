@@ -18,7 +18,7 @@ import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
 import { IntakeVerificationRepository } from '../../adapters/aws/intake-verification-repository.ts';
 import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
-import { describeReasons, isLanguage, DEFAULT_LANGUAGE } from '../../domain/reason-catalog/index.ts';
+import { describeUnderage } from '../../domain/reason-catalog/underage.ts';
 import type { PersonalData, SealedData, VerificationRecord } from '../../domain/records.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
@@ -66,11 +66,8 @@ export function createCreateVerificationHandler(source: DepsSource<CreateVerific
     );
     const today = clock.now().toISOString().slice(0, 10);
     if (ageOn(body.personalData.dateOfBirth, today) < config.applicants.minimumAge) {
-      const language = isLanguage(event.language) ? event.language : DEFAULT_LANGUAGE;
-      const [reason] = describeReasons(['UNDERAGE'], language);
-      throw new HttpError(422, 'UNDERAGE', reason!.message, {
-        details: { tip: reason!.tip, minimumAge: config.applicants.minimumAge },
-      });
+      const { message, tip } = describeUnderage(event.language);
+      throw new HttpError(422, 'UNDERAGE', message, { details: { tip, minimumAge: config.applicants.minimumAge } });
     }
     // The user's verification of that level is looked up before the creation quota is taken, so
     // a refused creation (409) costs no quota and no KMS data key. The check and the write are not

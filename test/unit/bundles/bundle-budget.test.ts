@@ -45,6 +45,7 @@ const WITHIN_BUDGET = [
   'lambdas/handlers/http/reset-verification.ts',
   'lambdas/handlers/http/get-case.ts',
   'lambdas/handlers/events/audit-archiver.ts',
+  'lambdas/handlers/http/create-verification.ts',
 ] as const;
 
 /** Workflow steps and the SDK clients each may carry: only those of the ports its step takes. */
@@ -69,7 +70,12 @@ const ZOD_MINI_MAX_BYTES = 30 * 1024;
 
 /** The status view describes reasons in the caller's language; the others only negotiate it for their errors. */
 const DESCRIBES_REASONS = 'lambdas/handlers/http/get-verification.ts';
-const NEGOTIATES_ONLY = ['lambdas/handlers/http/reject-export.ts', 'lambdas/handlers/http/claim-case.ts'] as const;
+const NEGOTIATES_ONLY = [
+  'lambdas/handlers/http/reject-export.ts',
+  'lambdas/handlers/http/claim-case.ts',
+  // Verification creation describes UNDERAGE alone (`reason-catalog/underage.ts`).
+  'lambdas/handlers/http/create-verification.ts',
+] as const;
 /** A message of the reason catalog in each of its languages, as esbuild writes it (non-ASCII escaped). */
 const CATALOG_TEXTS = ['Photo too blurry', '\\u7167\\u7247\\u592A\\u6A21\\u7CCA' /* 照片太模糊 */];
 
