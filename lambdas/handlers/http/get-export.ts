@@ -2,7 +2,9 @@
  * `GET /v1/exports/{exportId}` (compliance roles): the export's status. Once the package is
  * ready, the requester's first read also carries the one-time `downloadUrl` (valid
  * `evidenceAccess.exportDownloadSeconds`, at most 10 minutes) and `downloadExpiresAt`; the link
- * is issued once, audited before it is shown, and later reads show only when it was issued.
+ * is issued once, audited before it is shown, and later reads show only when it was issued. A
+ * subject of one of the export's verifications gets 403 `OWN_VERIFICATION` (its reason may be an
+ * inquiry about them).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ExportRecord } from '../../domain/evidence-access.ts';
@@ -12,6 +14,7 @@ import {
   evidenceAuditLog,
   evidenceRecords,
   evidenceRouteSettings,
+  evidenceVerificationOwners,
   exportSubject,
   loadExport,
   originDetails,
@@ -22,6 +25,7 @@ import {
 import { httpHandler } from './middleware/http-handler.ts';
 import { headerValue, jsonResponse, type KycHttpEvent } from './middleware/types.ts';
 import { routeFor } from './routes.ts';
+import { refuseOwnVerifications, type VerificationOwners } from './own-verification.ts';
 
 /** SHA-256 (hex) of a download token, as stored. */
 export function tokenHash(token: string): string {
@@ -55,8 +59,11 @@ export function apiBaseUrl(event: KycHttpEvent): string {
 }
 
 export function createGetExportHandler(
-  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'audit' | 'config' | 'clock'>> = () => ({
+  source: DepsSource<
+    Pick<EvidenceRouteDeps, 'records' | 'audit' | 'config' | 'clock'> & { verifications: VerificationOwners }
+  > = () => ({
     ...evidenceRouteSettings(),
+    verifications: evidenceVerificationOwners(),
     records: evidenceRecords(),
     audit: evidenceAuditLog(),
   }),
@@ -65,7 +72,10 @@ export function createGetExportHandler(
   return httpHandler(routeFor('GET', '/v1/exports/{exportId}'), async (event) => {
     const deps = getDeps();
     const caller = event.caller!;
-    const record = await settleExpiry(deps, await loadExport(deps.records, event.pathParameters?.exportId));
+    const loaded = await loadExport(deps.records, event.pathParameters?.exportId);
+    // An export's reason and cases are not for a subject of one of them (an inquiry about them, say).
+    await refuseOwnVerifications(deps.verifications, loaded.verificationIds, caller.userId);
+    const record = await settleExpiry(deps, loaded);
     const now = deps.clock.now();
     if (record.status !== 'ready' || record.requestedBy !== caller.userId || record.downloadIssuedAt) {
       return jsonResponse(200, exportView(record, now));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { createApproveExportHandler } from '../../../lambdas/handlers/http/approve-export.ts';
 import { createCreateExportHandler } from '../../../lambdas/handlers/http/create-export.ts';
+import { createGetExportHandler } from '../../../lambdas/handlers/http/get-export.ts';
 import { createRejectExportHandler } from '../../../lambdas/handlers/http/reject-export.ts';
 import { createViewDocumentHandler } from '../../../lambdas/handlers/http/view-document.ts';
 import type { AccessRecord, ExportRecord } from '../../../lambdas/domain/evidence-access.ts';
@@ -219,6 +220,40 @@ describe('export request handler', () => {
     expect(fake.audited.map((event) => event.action)).toEqual(['export.requested']);
     expect(fake.audited[0]?.details?.verificationIds).toEqual(['v-2', 'v-3']);
     expect(stored).toBe(1);
+  });
+});
+
+describe('export status handler', () => {
+  const statusEvent = (userId: string, groups = '[compliance_reviewer]') =>
+    httpEvent({ method: 'GET', userId, groups, pathParameters: { exportId: 'e-1' } });
+
+  it("refuses 403 OWN_VERIFICATION to a subject of one of the export's verifications, showing nothing", async () => {
+    // Prepare: rita asked for v-2 and v-1; v-1 belongs to the staff member `owner`.
+    const fake = deps({ exports: [pendingExport(['v-2', 'v-1'])] });
+
+    // Act
+    const result = await createGetExportHandler(fake.value)(statusEvent('owner'), lambdaContext);
+
+    // Assess: no reason, no ids, nothing audited
+    expect(result.statusCode).toBe(403);
+    expect(parse(result)).toEqual({ code: 'OWN_VERIFICATION', message: expect.any(String) });
+    expect(result.body).not.toContain('regulator');
+    expect(fake.audited).toEqual([]);
+  });
+
+  it('shows the export to other compliance staff', async () => {
+    // Prepare
+    const fake = deps({ exports: [pendingExport(['v-2', 'v-1'])] });
+
+    // Act
+    const result = await createGetExportHandler(fake.value)(
+      statusEvent('amos', '[compliance_approver]'),
+      lambdaContext,
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(parse(result)).toMatchObject({ exportId: 'e-1', status: 'pending_approval', reason: 'regulator' });
   });
 });
 

@@ -21,6 +21,7 @@ const OWN_VERIFICATION_ROUTES = [
   'POST /v1/cases/{verificationId}/legal-hold',
   'POST /v1/cases/{verificationId}/documents/{slot}/view',
   'POST /v1/exports',
+  'GET /v1/exports/{exportId}',
   'POST /v1/exports/{exportId}/approve',
   'POST /v1/exports/{exportId}/reject',
   'GET /v1/support/verifications/{verificationId}',
