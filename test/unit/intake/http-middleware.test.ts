@@ -115,6 +115,13 @@ describe('httpHandler middlewares', () => {
     { name: 'no identity', options: { anonymous: true }, status: 401, code: 'UNAUTHORIZED' },
     { name: 'wrong role', options: { groups: '[support]' }, status: 403, code: 'FORBIDDEN' },
     { name: 'invalid JSON', options: { rawBody: '{nope' }, status: 400, code: 'INVALID_JSON' },
+    { name: 'a member named twice', options: { rawBody: '{"a":1,"a":2}' }, status: 400, code: 'INVALID_JSON' },
+    {
+      name: 'a member named twice, once escaped, in a nested object',
+      options: { rawBody: '{"p":{"role":"user","r\\u006fle":"admin"}}' },
+      status: 400,
+      code: 'INVALID_JSON',
+    },
     {
       name: 'not JSON',
       options: { rawBody: 'a=1', headers: { 'content-type': 'text/plain' } },
