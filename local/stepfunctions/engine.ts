@@ -168,6 +168,7 @@ interface ExecutionRecord {
 interface MachineRecord {
   readonly arn: string;
   readonly name: string;
+  readonly createdAt: Date;
   readonly original: AslDefinition;
   readonly rewritten: AslDefinition;
   readonly machine: StateMachine;
@@ -254,12 +255,16 @@ export class LocalStepFunctions extends EventEmitter {
     return [...this.machines.keys()];
   }
 
-  /** Name and definition (as synthesized) of a registered state machine; `StateMachineDoesNotExist` otherwise. */
-  describeStateMachine(stateMachineArn: string): { name: string; definition: AslDefinition } {
+  /**
+   * Name, definition (as synthesized) and registration time (the runtime's start, as a deploy
+   * creates or updates the machine) of a registered state machine; `StateMachineDoesNotExist`
+   * otherwise.
+   */
+  describeStateMachine(stateMachineArn: string): { name: string; definition: AslDefinition; createdAt: Date } {
     const record = this.machines.get(stateMachineArn);
     if (!record)
       throw new StepFunctionsApiError('StateMachineDoesNotExist', `State machine ${stateMachineArn} does not exist`);
-    return { name: record.name, definition: record.original };
+    return { name: record.name, definition: record.original, createdAt: record.createdAt };
   }
 
   /**
@@ -753,6 +758,7 @@ export class LocalStepFunctions extends EventEmitter {
     return {
       arn,
       name: input.name,
+      createdAt: new Date(),
       original: input.definition,
       rewritten,
       machine,

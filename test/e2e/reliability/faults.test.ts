@@ -10,7 +10,7 @@
  * - no attempt is left in `processing`.
  * Liveness and OCR are off: the face match is the Rekognition step under test.
  */
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultPlan } from '../../../local/aws/fault-injection.ts';
@@ -75,7 +75,11 @@ async function auditOf(verificationId: string) {
   return (answer.Items ?? []) as { action: string; details?: Record<string, unknown> }[];
 }
 
-/** Retries of one state in the execution of an attempt, from its history as an operator reads it. */
+/**
+ * Retries of one task state in the execution of an attempt, from its history as an operator
+ * reads it in AWS: each failed try is a `LambdaFunctionFailed` whose `previousEventId` chain
+ * leads back to that state's `TaskStateEntered`; every try but the last was retried.
+ */
 async function retriesOf(attemptId: string, state: string): Promise<number> {
   const engine = e2e.runtime.stepFunctions;
   const execution = engine
@@ -85,9 +89,15 @@ async function retriesOf(attemptId: string, state: string): Promise<number> {
   if (!execution) throw new Error(`no execution for attempt ${attemptId}`);
   const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn }));
   const events = history.events ?? [];
-  return events.filter(
-    (event) => event.stateEnteredEventDetails?.name === state && String(event.type) === 'StateRetried',
-  ).length;
+  const byId = new Map(events.map((event) => [event.id, event]));
+  const stateOf = (event: HistoryEvent | undefined): string | undefined => {
+    for (let current = event; current; current = byId.get(current.previousEventId)) {
+      if (current.stateEnteredEventDetails) return current.stateEnteredEventDetails.name;
+    }
+    return undefined;
+  };
+  const failures = events.filter((event) => event.type === 'LambdaFunctionFailed' && stateOf(event) === state);
+  return Math.max(0, failures.length - 1);
 }
 
 describe('fault injection', () => {

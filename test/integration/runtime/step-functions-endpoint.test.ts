@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   SFNClient,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -102,9 +103,22 @@ describe('local Step Functions endpoint: the SFN JSON 1.0 API over the engine', 
     await client.send(new SendTaskFailureCommand({ taskToken: token, error: 'ReviewRejected', cause: 'test' }));
     await engine.waitForExecution(executionArn!);
     const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const { events } = await client.send(new GetExecutionHistoryCommand({ executionArn }));
 
-    // Assess
+    // Assess: a service integration's failure is `TaskFailed`, named as AWS names it.
     expect(described).toMatchObject({ status: 'FAILED', error: 'ReviewRejected' });
+    expect(events?.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskFailed',
+      'ExecutionFailed',
+    ]);
+    expect(events?.[2]?.taskFailedEventDetails).toEqual({
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+      error: 'ReviewRejected',
+      cause: 'test',
+    });
   });
 
   it.each([
