@@ -28,6 +28,8 @@ export interface StoredKey {
   description: string;
   creationDate: number;
   material: string;
+  /** Automatic rotation as configured (`EnableKeyRotation`); absent: off. The local KMS never rotates material. */
+  rotationPeriodInDays?: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -114,6 +116,15 @@ export class KmsKeyStore {
     const key = this.keys.get(keyId);
     if (!key) throw notFound(reference);
     return key;
+  }
+
+  /** Turns automatic rotation on (`periodInDays`) or off (`undefined`) and saves the key. */
+  setRotation(key: StoredKey, periodInDays: number | undefined): void {
+    const updated: StoredKey = { ...key };
+    if (periodInDays === undefined) delete updated.rotationPeriodInDays;
+    else updated.rotationPeriodInDays = periodInDays;
+    this.writeAtomically(join(this.keysDir, `${key.keyId}.json`), JSON.stringify(updated));
+    this.keys.set(key.keyId, updated);
   }
 
   /** Every key, oldest first (what `kms list-keys` shows). */

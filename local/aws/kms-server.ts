@@ -4,9 +4,13 @@
  *
  * Operations: CreateKey (SYMMETRIC_DEFAULT, HMAC_256, ECC_NIST_P256), DescribeKey, CreateAlias,
  * ListAliases, Encrypt, Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
- * GenerateMac, VerifyMac, Sign, Verify (ECDSA_SHA_256, RAW or DIGEST), GetPublicKey.
- * KeyId may be a key id, key ARN, alias name or alias ARN. Key policies, grants, rotation
- * and deletion are not modelled: the local runtime's keys are always enabled.
+ * GenerateMac, VerifyMac, Sign, Verify (ECDSA_SHA_256, RAW or DIGEST), GetPublicKey, and the
+ * operator reads ListKeys, ListResourceTags, GetKeyRotationStatus with EnableKeyRotation and
+ * DisableKeyRotation (symmetric keys only, as in AWS; the runtime turns rotation on for the keys
+ * the template rotates).
+ * KeyId may be a key id, key ARN, alias name or alias ARN. Key policies, grants and deletion are
+ * not modelled: the local runtime's keys are always enabled. Rotation is a recorded setting: the
+ * local KMS never rotates key material.
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -55,7 +59,11 @@ export interface KmsServer {
    * Creates the key with this id or ARN (`arn:aws:kms:<region>:000000000000:key/<uuid>`) unless
    * it exists; throws when it exists with another spec or the ARN names another region/account.
    */
-  ensureKey(keyIdOrArn: string, spec: LocalKeySpec, description?: string): LocalKeyRef;
+  /**
+   * Creates the key unless it exists; `rotationPeriodInDays` (the template's
+   * `EnableKeyRotation`/`RotationPeriodInDays`) turns automatic rotation on for it, `undefined` off.
+   */
+  ensureKey(keyIdOrArn: string, spec: LocalKeySpec, description?: string, rotationPeriodInDays?: number): LocalKeyRef;
   /** Points `alias/<name>` at a key unless the alias exists. */
   ensureAlias(aliasName: string, keyIdOrArn: string): void;
   stop(): Promise<void>;
@@ -87,6 +95,26 @@ function keyMetadata(key: StoredKey): Record<string, unknown> {
     MultiRegion: false,
     ...algorithms,
   };
+}
+
+/** Automatic rotation applies to symmetric encryption keys only (UnsupportedOperationException otherwise, as AWS). */
+function rotatableKey(key: StoredKey, operation: string): StoredKey {
+  if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw new AwsServiceError(
+      'UnsupportedOperationException',
+      `${key.arn} key usage ${key.keyUsage} is not supported for ${operation}: automatic rotation applies to symmetric encryption keys`,
+    );
+  }
+  return key;
+}
+
+/** `RotationPeriodInDays`: 90-2560, 365 when absent (AWS's bounds and default). */
+export function rotationPeriod(input: Record<string, unknown>): number {
+  const days = optionalNumber(input, 'RotationPeriodInDays', 90, 2560);
+  if (days !== undefined && !Number.isInteger(days)) {
+    throw new AwsServiceError('ValidationException', 'RotationPeriodInDays must be a whole number of days');
+  }
+  return days ?? 365;
 }
 
 function requireSpec(key: StoredKey, spec: LocalKeySpec, operation: string): void {
@@ -171,6 +199,24 @@ function operations(store: KmsKeyStore): Record<string, OperationHandler> {
       Keys: store.list().map((key) => ({ KeyId: key.keyId, KeyArn: key.arn })),
       Truncated: false,
     }),
+    // `aws kms get-key-rotation-status`: the setting, as the template (or EnableKeyRotation) left it.
+    GetKeyRotationStatus(input) {
+      const key = rotatableKey(keyOf(input), 'GetKeyRotationStatus');
+      return {
+        KeyId: key.arn,
+        KeyRotationEnabled: key.rotationPeriodInDays !== undefined,
+        ...(key.rotationPeriodInDays !== undefined ? { RotationPeriodInDays: key.rotationPeriodInDays } : {}),
+      };
+    },
+    EnableKeyRotation(input) {
+      const key = rotatableKey(keyOf(input), 'EnableKeyRotation');
+      store.setRotation(key, rotationPeriod(input));
+      return {};
+    },
+    DisableKeyRotation(input) {
+      store.setRotation(rotatableKey(keyOf(input), 'DisableKeyRotation'), undefined);
+      return {};
+    },
     ListResourceTags: (input) => {
       keyOf(input);
       return { Tags: [], Truncated: false };
@@ -302,7 +348,7 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     port: server.port,
     region,
     stop: () => server.stop(),
-    ensureKey(keyIdOrArn, spec, description = '') {
+    ensureKey(keyIdOrArn, spec, description = '', rotationPeriodInDays) {
       const arn = KEY_ARN.exec(keyIdOrArn);
       if (arn && (arn[1] !== region || arn[2] !== LOCAL_ACCOUNT_ID)) {
         throw new Error(`Key ARN ${keyIdOrArn} must use region ${region} and account ${LOCAL_ACCOUNT_ID}`);
@@ -310,6 +356,9 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
       const keyId = arn?.[3] ?? keyIdOrArn;
       const key = store.find(keyId) ?? store.create(spec, description, keyId);
       if (key.keySpec !== spec) throw new Error(`Key ${key.arn} exists with spec ${key.keySpec}, not ${spec}`);
+      if (spec === 'SYMMETRIC_DEFAULT' && key.rotationPeriodInDays !== rotationPeriodInDays) {
+        store.setRotation(key, rotationPeriodInDays);
+      }
       return { keyId: key.keyId, arn: key.arn, keySpec: key.keySpec };
     },
     ensureAlias(aliasName, keyIdOrArn) {

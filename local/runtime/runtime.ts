@@ -612,7 +612,10 @@ function baseEnvironment(
 
 const KEY_SPECS: readonly LocalKeySpec[] = ['SYMMETRIC_DEFAULT', 'HMAC_256', 'ECC_NIST_P256'];
 
-/** Creates the template's KMS keys (same spec) and aliases in the local KMS, unless they exist. */
+/**
+ * Creates the template's KMS keys (same spec) and aliases in the local KMS, unless they exist,
+ * and applies each key's rotation setting (`EnableKeyRotation`, `RotationPeriodInDays`) as a deploy does.
+ */
 function createKeys(kms: KmsServer, resources: LocalResources): void {
   for (const key of resources.ofType('AWS::KMS::Key')) {
     const spec = (key.properties.KeySpec ?? 'SYMMETRIC_DEFAULT') as LocalKeySpec;
@@ -622,7 +625,13 @@ function createKeys(kms: KmsServer, resources: LocalResources): void {
       );
     }
     const description = typeof key.properties.Description === 'string' ? key.properties.Description : key.logicalId;
-    kms.ensureKey(key.attributes.Arn ?? key.ref, spec, description);
+    const period = typeof key.properties.RotationPeriodInDays === 'number' ? key.properties.RotationPeriodInDays : 365;
+    kms.ensureKey(
+      key.attributes.Arn ?? key.ref,
+      spec,
+      description,
+      key.properties.EnableKeyRotation === true ? period : undefined,
+    );
   }
   for (const alias of resources.ofType('AWS::KMS::Alias')) {
     const target = resources.resolve(alias.stackName, alias.properties.TargetKeyId);

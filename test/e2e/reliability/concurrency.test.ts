@@ -13,6 +13,7 @@ import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sd
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
   KMSClient,
   ListAliasesCommand,
   ListKeysCommand,
@@ -304,7 +305,7 @@ describe("operator's view of the local twin", () => {
   const region = () => e2e.runtime.config.region;
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-  it('KMS: list-keys, list-aliases, describe-key and list-resource-tags', async () => {
+  it('KMS: list-keys, list-aliases, describe-key, list-resource-tags and get-key-rotation-status', async () => {
     // Prepare
     const kms = new KMSClient({ endpoint: e2e.runtime.endpoints.kms, region: region(), credentials });
 
@@ -315,6 +316,14 @@ describe("operator's view of the local twin", () => {
       (keys.Keys ?? []).map((key) => kms.send(new DescribeKeyCommand({ KeyId: key.KeyArn }))),
     );
     const tags = await kms.send(new ListResourceTagsCommand({ KeyId: keys.Keys?.[0]?.KeyId }));
+    // The template rotates the symmetric keys every year; HMAC and signing keys cannot rotate.
+    const rotation = await Promise.all(
+      described.map((answer) =>
+        kms
+          .send(new GetKeyRotationStatusCommand({ KeyId: answer.KeyMetadata?.KeyId }))
+          .catch((error: unknown) => error),
+      ),
+    );
     kms.destroy();
 
     // Assess
@@ -325,6 +334,13 @@ describe("operator's view of the local twin", () => {
     const keyIds = new Set(keys.Keys?.map((key) => key.KeyId));
     for (const alias of aliases.Aliases ?? []) expect(keyIds).toContain(alias.TargetKeyId);
     expect(tags).toMatchObject({ Tags: [], Truncated: false });
+    described.forEach((answer, index) => {
+      expect(rotation[index]).toMatchObject(
+        answer.KeyMetadata?.KeySpec === 'SYMMETRIC_DEFAULT'
+          ? { KeyId: answer.KeyMetadata.Arn, KeyRotationEnabled: true, RotationPeriodInDays: 365 }
+          : { name: 'UnsupportedOperationException' },
+      );
+    });
   });
 
   it('Rekognition: list-collections, describe-collection and list-faces show the indexed faces', async () => {

@@ -7,10 +7,13 @@ import {
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
+  DisableKeyRotationCommand,
+  EnableKeyRotationCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateMacCommand,
+  GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
   KMSClient,
   ListAliasesCommand,
@@ -293,6 +296,46 @@ describe('local KMS', () => {
     expect(await response.json()).toMatchObject({ __type: type, message: expect.any(String) });
   });
 
+  it('answers get-key-rotation-status as configured, enables and disables rotation on symmetric keys only', async () => {
+    // Prepare: the runtime applies the template's EnableKeyRotation through ensureKey.
+    const rotated = server.ensureKey('0c9a7b6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', 'SYMMETRIC_DEFAULT', 'data', 365);
+
+    // Act
+    const asDeployed = await kms.send(new GetKeyRotationStatusCommand({ KeyId: rotated.arn }));
+    const unrotated = await kms.send(new GetKeyRotationStatusCommand({ KeyId: 'alias/kyc-data' }));
+    await kms.send(new EnableKeyRotationCommand({ KeyId: KEY_UUID, RotationPeriodInDays: 90 }));
+    const enabled = await kms.send(new GetKeyRotationStatusCommand({ KeyId: KEY_ARN }));
+    await kms.send(new DisableKeyRotationCommand({ KeyId: KEY_UUID }));
+    const disabled = await kms.send(new GetKeyRotationStatusCommand({ KeyId: KEY_UUID }));
+    const refusals = await Promise.all([
+      kms.send(new GetKeyRotationStatusCommand({ KeyId: hmacKeyId })).catch((error: unknown) => error),
+      kms.send(new EnableKeyRotationCommand({ KeyId: signingKeyId })).catch((error: unknown) => error),
+      kms
+        .send(new EnableKeyRotationCommand({ KeyId: KEY_UUID, RotationPeriodInDays: 30 }))
+        .catch((error: unknown) => error),
+      kms.send(new GetKeyRotationStatusCommand({ KeyId: 'alias/none' })).catch((error: unknown) => error),
+    ]);
+    const restarted = await startKmsServer({ dataDir });
+    const client = new KMSClient(localClientConfig(restarted.endpoint));
+    const afterRestart = await client.send(new GetKeyRotationStatusCommand({ KeyId: rotated.keyId }));
+    client.destroy();
+    await restarted.stop();
+
+    // Assess
+    expect(asDeployed).toMatchObject({ KeyId: rotated.arn, KeyRotationEnabled: true, RotationPeriodInDays: 365 });
+    expect(unrotated).toMatchObject({ KeyId: KEY_ARN, KeyRotationEnabled: false });
+    expect(unrotated.RotationPeriodInDays).toBeUndefined();
+    expect(enabled).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90 });
+    expect(disabled.KeyRotationEnabled).toBe(false);
+    expect(refusals.map((error) => (error as Error).name)).toEqual([
+      'UnsupportedOperationException',
+      'UnsupportedOperationException',
+      'ValidationException',
+      'NotFoundException',
+    ]);
+    expect(afterRestart).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
+  });
+
   it('keeps keys across a restart, with key files readable only by the owner', async () => {
     // Prepare
     const { CiphertextBlob } = await kms.send(
@@ -323,7 +366,7 @@ describe('local KMS', () => {
     expect(verified.SignatureValid).toBe(true);
     expect(alias.KeyMetadata?.Arn).toBe(KEY_ARN);
     const keyFiles = readdirSync(join(dataDir, 'keys'));
-    expect(keyFiles).toHaveLength(3);
+    expect(keyFiles).toHaveLength(4);
     for (const file of keyFiles) expect(statSync(join(dataDir, 'keys', file)).mode & 0o777).toBe(0o600);
   });
 });
