@@ -6,7 +6,8 @@
  * - every object written to a locked bucket gets the bucket's default retention;
  * - `PutObjectRetention` may lengthen a COMPLIANCE retention, never shorten it (403 AccessDenied);
  * - `DeleteObject` is refused with 403 AccessDenied while the retention runs or a legal hold is
- *   on; a multi-object delete on a locked bucket is refused outright (nothing in the app sends one).
+ *   on; a multi-object delete on a locked bucket is refused outright (nothing in the app sends one);
+ * - `GetObjectLockConfiguration` shows the bucket's default retention (`ObjectLockConfigurationNotFoundError` elsewhere).
  * One difference, stated: S3 keeps every version of a versioned bucket, so a plain DELETE only
  * adds a delete marker there; s3rver has no versions, so the local delete is refused instead.
  * The state file is the source of truth: an operator (or a test) may edit it, e.g. to move a
@@ -101,6 +102,23 @@ export class LocalObjectLock {
     this.update(bucket, key, { ...current, retainUntil: until.toISOString() });
   }
 
+  /**
+   * The headers S3 adds to a GET or HEAD of a locked object (`x-amz-object-lock-mode`,
+   * `-retain-until-date`, `-legal-hold`), so `aws s3api head-object` shows the lock; none for
+   * an object without lock state.
+   */
+  public objectHeaders(bucket: string, key: string): Record<string, string> {
+    this.reload();
+    const current = this.state[bucket]?.[key];
+    if (!current) return {};
+    return {
+      ...(current.retainUntil
+        ? { 'x-amz-object-lock-mode': 'COMPLIANCE', 'x-amz-object-lock-retain-until-date': current.retainUntil }
+        : {}),
+      'x-amz-object-lock-legal-hold': current.legalHold ? 'ON' : 'OFF',
+    };
+  }
+
   /** Why `key` may not be deleted now, or undefined when it may. */
   public deletionBlockedBy(bucket: string, key: string): 'legal hold' | 'retention' | undefined {
     this.reload();
@@ -120,6 +138,7 @@ export class LocalObjectLock {
     const [, bucket = '', ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const method = req.method ?? 'GET';
+    if (url.searchParams.has('object-lock') && key === '') return this.bucketConfiguration(res, bucket, method);
     const subresource = url.searchParams.has('retention')
       ? 'retention'
       : url.searchParams.has('legal-hold')
@@ -156,6 +175,35 @@ export class LocalObjectLock {
       return true;
     }
     return false;
+  }
+
+  /**
+   * `aws s3api get-object-lock-configuration`: the bucket's default COMPLIANCE retention as the
+   * template sets it, or S3's `ObjectLockConfigurationNotFoundError` for a bucket without Object
+   * Lock. Changing it (PUT) is not emulated: the template is the configuration.
+   */
+  private bucketConfiguration(res: ServerResponse, bucket: string, method: string): boolean {
+    const rule = this.buckets[bucket];
+    if (method !== 'GET') {
+      send(
+        res,
+        501,
+        errorXml('NotImplemented', 'The local S3 takes Object Lock configuration from the template only.'),
+      );
+    } else if (!rule) {
+      send(
+        res,
+        404,
+        errorXml('ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket'),
+      );
+    } else {
+      send(
+        res,
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Days>${rule.days}</Days></DefaultRetention></Rule></ObjectLockConfiguration>`,
+      );
+    }
+    return true;
   }
 
   private read(res: ServerResponse, bucket: string, key: string, subresource: string): boolean {

@@ -206,6 +206,13 @@ function normaliseCopySource(req: IncomingMessage): void {
   }
 }
 
+/** A GET or HEAD of the object itself (presigned or not), not of a subresource such as `?retention` or `?tagging`. */
+function readsObject(url: URL): boolean {
+  return [...url.searchParams.keys()].every(
+    (name) => name === 'x-id' || name === 'versionId' || name === 'partNumber' || /^(response-|x-amz-)/i.test(name),
+  );
+}
+
 /**
  * Starts s3rver with the given buckets and CORS rules.
  *
@@ -361,6 +368,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       return;
     }
     normaliseCopySource(req);
+    if (objectLock && (method === 'GET' || method === 'HEAD') && readsObject(url)) {
+      const [, bucket = '', ...rest] = url.pathname.split('/');
+      const key = decodeURIComponent(rest.join('/'));
+      if (key !== '')
+        for (const [name, value] of Object.entries(objectLock.objectHeaders(bucket, key))) res.setHeader(name, value);
+    }
     if (objectLock && (url.search !== '' || method === 'DELETE')) {
       void objectLock.intercept(req, res, url).then((answered) => {
         if (!answered) requests.run(info, () => handle(req, res));
