@@ -43,6 +43,7 @@ import { VerificationRepository } from '../../lambdas/adapters/aws/verification-
 import { livenessOwnerAuthorizer } from './auth/liveness-owner.ts';
 import { loadOrCreateSigningKey } from './auth/local-signing-key.ts';
 import { startJsonProtocolServer, type JsonProtocolServer } from './aws-json/json-protocol-server.ts';
+import { eventBridgeOperations } from './aws-json/event-bridge-service.ts';
 import { stepFunctionsOperations } from './aws-json/step-functions-service.ts';
 import { DeliveryQueue } from './events/delivery-queue.ts';
 import { replayStreamFailures, startStreamPollers } from './events/event-source-mappings.ts';
@@ -264,8 +265,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
         invokeHandler(handler, payload, { functionName: fn.name, timeoutMs: fn.timeoutMs, region }),
       );
     };
+    const rules = rulesFromResources(resources);
     const bus = new LocalEventBus({
-      rules: rulesFromResources(resources),
+      rules,
       functions,
       queue,
       region,
@@ -280,19 +282,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     const json: JsonProtocolServer = await startJsonProtocolServer(
       {
         AWSStepFunctions: stepFunctionsOperations(engine),
-        AWSEvents: {
-          PutEvents: (input) => {
-            const entries = bus.putEntries((input.Entries as Record<string, unknown>[] | undefined) ?? []);
-            return {
-              FailedEntryCount: entries.filter((entry) => entry.errorCode).length,
-              Entries: entries.map((entry) =>
-                entry.eventId
-                  ? { EventId: entry.eventId }
-                  : { ErrorCode: entry.errorCode, ErrorMessage: entry.errorMessage },
-              ),
-            };
-          },
-        },
+        AWSEvents: eventBridgeOperations({
+          region,
+          busNames: resources.ofType('AWS::Events::EventBus').map((eventBus) => eventBus.ref),
+          rules,
+          putEntries: (entries) => bus.putEntries(entries),
+        }),
       },
       0,
       (operation, error) => log(`${operation} failed: ${(error as Error).message}`),

@@ -72,7 +72,12 @@ export async function localCommand(args: readonly string[], io: CliIo): Promise<
       ...(allowedOrigins.length > 0 ? [`  CORS          ${allowedOrigins.join(', ')}`] : []),
       `  Token         npx kyc token --user <id> --role user --data-dir ${dataDir}`,
       `  AWS CLI       AWS_ENDPOINT_URL_S3=${endpoints.s3} AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodb} \\`,
-      `                AWS_ENDPOINT_URL_SFN=${endpoints.sfn}${endpoints.kms ? ` AWS_ENDPOINT_URL_KMS=${endpoints.kms}` : ''} \\`,
+      `                AWS_ENDPOINT_URL_SFN=${endpoints.sfn} AWS_ENDPOINT_URL_EVENTBRIDGE=${endpoints.eventbridge} \\`,
+      ...(endpoints.kms || endpoints.rekognition
+        ? [
+            `               ${endpoints.kms ? ` AWS_ENDPOINT_URL_KMS=${endpoints.kms}` : ''}${endpoints.rekognition ? ` AWS_ENDPOINT_URL_REKOGNITION=${endpoints.rekognition}` : ''} \\`,
+          ]
+        : []),
       `                AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=${runtime.config.region} aws ...`,
       `Press Ctrl-C to stop.`,
     ].join('\n'),
