@@ -9,11 +9,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventBridgeOperations } from '../../../local/runtime/aws-json/event-bridge-service.ts';
-import {
-  startJsonProtocolServer,
-  type JsonProtocolServer,
-} from '../../../local/runtime/aws-json/json-protocol-server.ts';
 import type { LocalRule } from '../../../local/runtime/events/local-event-bus.ts';
+import { startJsonEndpoint } from './json-endpoint.ts';
 
 // `aws events list-rules` and friends against the local EventBridge endpoint: the template's
 // buses and rules, named and shaped as the EventBridge API answers.
@@ -39,12 +36,12 @@ const rules: LocalRule[] = [
   },
 ];
 
-let server: JsonProtocolServer;
+let endpoint: Awaited<ReturnType<typeof startJsonEndpoint<EventBridgeClient>>>;
 let client: EventBridgeClient;
 const put: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  server = await startJsonProtocolServer(
+  endpoint = await startJsonEndpoint(
     {
       AWSEvents: eventBridgeOperations({
         region: 'eu-west-1',
@@ -59,18 +56,13 @@ beforeAll(async () => {
           }),
       }),
     },
-    0,
+    EventBridgeClient,
   );
-  client = new EventBridgeClient({
-    endpoint: server.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  client = endpoint.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await server.close();
+  await endpoint.close();
 });
 
 describe('local EventBridge endpoint: the operator reads and PutEvents', () => {

@@ -11,11 +11,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStepFunctions } from '../../../local/stepfunctions/engine.ts';
-import {
-  startJsonProtocolServer,
-  type JsonProtocolServer,
-} from '../../../local/runtime/aws-json/json-protocol-server.ts';
 import { stepFunctionsOperations } from '../../../local/runtime/aws-json/step-functions-service.ts';
+import { startJsonEndpoint } from './json-endpoint.ts';
 
 const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:000000000000:function:Review';
 const definition = {
@@ -31,7 +28,7 @@ const definition = {
 };
 
 let engine: LocalStepFunctions;
-let server: JsonProtocolServer;
+let endpoint: Awaited<ReturnType<typeof startJsonEndpoint<SFNClient>>>;
 let client: SFNClient;
 let stateMachineArn: string;
 const tokens: string[] = [];
@@ -49,18 +46,13 @@ beforeAll(async () => {
     },
     lambdaIndex: new Map([[FUNCTION_ARN, 'Review']]),
   });
-  server = await startJsonProtocolServer({ AWSStepFunctions: stepFunctionsOperations(engine) }, 0);
-  client = new SFNClient({
-    endpoint: server.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  endpoint = await startJsonEndpoint({ AWSStepFunctions: stepFunctionsOperations(engine) }, SFNClient);
+  client = endpoint.client;
 });
 
 afterAll(async () => {
-  client.destroy();
   engine.close();
-  await server.close();
+  await endpoint.close();
 });
 
 async function waitForToken(count: number): Promise<string> {

@@ -12,11 +12,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStepFunctions } from '../../../local/stepfunctions/engine.ts';
-import {
-  startJsonProtocolServer,
-  type JsonProtocolServer,
-} from '../../../local/runtime/aws-json/json-protocol-server.ts';
 import { stepFunctionsOperations } from '../../../local/runtime/aws-json/step-functions-service.ts';
+import { startJsonEndpoint } from './json-endpoint.ts';
 
 // `aws stepfunctions get-execution-history` against the local engine: AWS's event types, in
 // order, numbered from 1, paged as the CLI pages.
@@ -55,7 +52,7 @@ const definition = {
 };
 
 let engine: LocalStepFunctions;
-let server: JsonProtocolServer;
+let endpoint: Awaited<ReturnType<typeof startJsonEndpoint<SFNClient>>>;
 let client: SFNClient;
 let stateMachineArn: string;
 let calls = 0;
@@ -74,18 +71,13 @@ beforeAll(async () => {
       },
     },
   });
-  server = await startJsonProtocolServer({ AWSStepFunctions: stepFunctionsOperations(engine) }, 0);
-  client = new SFNClient({
-    endpoint: server.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  endpoint = await startJsonEndpoint({ AWSStepFunctions: stepFunctionsOperations(engine) }, SFNClient);
+  client = endpoint.client;
 });
 
 afterAll(async () => {
-  client.destroy();
   engine.close();
-  await server.close();
+  await endpoint.close();
 });
 
 async function run(name: string, mode: string): Promise<string> {
