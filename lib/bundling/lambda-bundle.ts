@@ -82,6 +82,37 @@ export function bundlingExternals(s3Client: boolean): string[] {
 /** What a Lambda bundle imports instead of `@aws-sdk/credential-provider-node`, relative to the repository. */
 export const LAMBDA_CREDENTIALS = 'lambdas/adapters/aws/lambda-credentials.ts';
 
+/** What a bundle with the S3 client imports instead of the event-stream codec ({@link sdkS3Trims}). */
+export const NO_EVENT_STREAMS = 'lambdas/adapters/aws/no-event-streams.ts';
+
+/** What a bundle imports instead of `@aws-sdk/signature-v4-multi-region` ({@link sdkS3Trims}). */
+export const S3_SIGV4_SIGNER = 'lambdas/adapters/aws/s3-sigv4-signer.ts';
+
+/**
+ * esbuild plugin: two parts of the S3 client no function uses, replaced by modules that refuse
+ * them with a clear error (each module says why). `@aws-sdk/signature-v4-multi-region` becomes
+ * {@link S3_SIGV4_SIGNER}: SigV4 as before, no SigV4a branch for multi-region access points
+ * (about 3 KB). With `replaceEventStreams` (a bundle with the S3 client, which would otherwise
+ * bundle the codec whole), `@smithy/core/event-streams` becomes {@link NO_EVENT_STREAMS} (about
+ * 15 KB). The signer module itself still imports the package's other exports.
+ */
+export function sdkS3Trims(repoRoot: string, { replaceEventStreams }: { replaceEventStreams: boolean }): Plugin {
+  const signer = join(repoRoot, S3_SIGV4_SIGNER);
+  return {
+    name: 'sdk-s3-trims',
+    setup(builder) {
+      builder.onResolve({ filter: /^@aws-sdk\/signature-v4-multi-region$/ }, (args) =>
+        args.importer === signer ? undefined : { path: signer },
+      );
+      if (replaceEventStreams) {
+        builder.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({
+          path: join(repoRoot, NO_EVENT_STREAMS),
+        }));
+      }
+    },
+  };
+}
+
 /** The schema modules of the SDK's clients (`@aws-sdk/client-<service>/dist-es/schemas/schemas_<n>.js`). */
 export const SDK_SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
 
@@ -178,7 +209,12 @@ export function lambdaBuildOptions(repoRoot: string, { nodeModules, externalModu
     banner: { js: LAMBDA_ESBUILD.banner },
     external: [...externalModules, ...nodeModules],
     alias: { '@aws-sdk/credential-provider-node': join(repoRoot, LAMBDA_CREDENTIALS) },
-    plugins: [sdkSchemaTreeShaking(), sdkClientVersionOnly()],
+    plugins: [
+      sdkSchemaTreeShaking(),
+      sdkClientVersionOnly(),
+      // A bundle that leaves the codec out (no S3 client) never imports it statically: nothing to replace.
+      sdkS3Trims(repoRoot, { replaceEventStreams: !externalModules.includes(SDK_EVENT_STREAM_CODEC) }),
+    ],
     metafile: true,
     logLevel: 'error',
   };

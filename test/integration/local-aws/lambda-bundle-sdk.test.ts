@@ -109,6 +109,10 @@ process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)})), ()
         keys: ['probe/a.txt'],
         missingGet: 'NoSuchKey',
         missingHead: 'NotFound',
+        presignedGet: 'probe body',
+        presignedPost: 204,
+        eventStream: 'EventStreamsNotBundledError',
+        sigV4a: 'SigV4aNotBundledError',
       },
       dynamodb: {
         item: { pk: 'probe', sk: '1', count: 3, tags: ['a', 'b'] },

@@ -155,6 +155,19 @@ describe('lambdaBuildOptions', () => {
     expect(shaken.code.includes('downlevel-dts'), 'downlevel-dts').toBe(false);
   }, 60_000);
 
+  it('leaves out the event-stream codec and SigV4a of the S3 client, for modules that refuse them by name', async () => {
+    // Act
+    const [trimmed, whole] = await Promise.all([s3Bundle(true), s3Bundle(false)]);
+
+    // Assess: the codec's message framing and the SigV4a branch's error text go; the refusals come in.
+    expect(whole.code.includes(':message-type'), ':message-type').toBe(true);
+    expect(trimmed.code.includes(':message-type'), ':message-type').toBe(false);
+    expect(whole.code.includes('Neither CRT nor JS SigV4a'), 'SigV4a branch').toBe(true);
+    expect(trimmed.code.includes('Neither CRT nor JS SigV4a'), 'SigV4a branch').toBe(false);
+    expect(trimmed.code.includes('EventStreamsNotBundledError'), 'EventStreamsNotBundledError').toBe(true);
+    expect(trimmed.code.includes('SigV4aNotBundledError'), 'SigV4aNotBundledError').toBe(true);
+  }, 60_000);
+
   it('takes credentials from the environment alone: no container or instance-metadata provider', async () => {
     // Act
     const { code } = await s3Bundle(true);
