@@ -28,7 +28,7 @@ describe('local S3', () => {
   const events: S3ObjectEvent[] = [];
 
   const waitForEvents = async (count: number): Promise<S3ObjectEvent[]> => {
-    for (let i = 0; i < 100 && events.length < count; i += 1) await new Promise((done) => setTimeout(done, 10));
+    for (let i = 0; i < 500 && events.length < count; i += 1) await new Promise((done) => setTimeout(done, 10));
     return events;
   };
 
@@ -117,11 +117,14 @@ describe('local S3', () => {
     ['unicode', 'ünïcödé/自拍 ✓.png'],
     ['reserved characters', 'x/100% + more&co=1?.jpg'],
   ])('fires PutObject, CopyObject and DeleteObject events with the decoded key (%s)', async (_name, key) => {
-    // Act
+    // Act: each event awaited before the next request (S3 promises no order between notifications,
+    // and under load the local S3's can overtake one another).
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'hello', ContentType: 'text/plain' }));
+    await waitForEvents(1);
     await s3.send(
       new CopyObjectCommand({ Bucket: OTHER_BUCKET, Key: key, CopySource: `${BUCKET}/${encodeURIComponent(key)}` }),
     );
+    await waitForEvents(2);
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     await waitForEvents(3);
 
