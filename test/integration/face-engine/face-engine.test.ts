@@ -6,6 +6,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { samplesDir } from '../../../bench/face-engine.ts';
+import { personPhoto } from '../../../scripts/fixtures/document.ts';
+import { PEOPLE } from '../../../scripts/fixtures/people.ts';
 import {
   FaceEngineImageError,
   FaceEngineLoadError,
@@ -95,8 +97,8 @@ describe('offline face engine on the face-api sample photos', () => {
       expect(face.box.top).toBeGreaterThanOrEqual(0);
       expect(face.box.left + face.box.width).toBeLessThanOrEqual(1);
       expect(face.box.top + face.box.height).toBeLessThanOrEqual(1);
-      expect(face.box.width).toBeGreaterThan(0.1);
-      expect(face.box.height).toBeGreaterThan(0.1);
+      expect(face.box.width).toBeGreaterThan(0.05);
+      expect(face.box.height).toBeGreaterThan(0.05);
       expect(face.embedding.length).toBeGreaterThan(100);
       expect(Math.abs(face.pose?.yaw ?? 90)).toBeLessThan(45);
       expect(face.live).toBeGreaterThanOrEqual(0);
@@ -104,6 +106,27 @@ describe('offline face engine on the face-api sample photos', () => {
       expect(face.occlusion).toBeUndefined();
     }
   });
+
+  it.each(PEOPLE.map((person) => [person.id, person] as const))(
+    "frames person %s's own face, as Rekognition's BoundingBox does, not the detector's padded square",
+    async (_id, person) => {
+      // Prepare: the crop and its face box measured by eye (`scripts/fixtures/people.ts`)
+      const image = await personPhoto(person);
+
+      // Act
+      const [face] = await engine.detect(image);
+
+      // Assess: within a third of the face's own width, centred on it (the detector's square was
+      // about twice as wide, hair and background included).
+      const box = face?.box ?? { left: 0, top: 0, width: 0, height: 0 };
+      expect(box.width / person.face.width).toBeGreaterThan(0.75);
+      expect(box.width / person.face.width).toBeLessThan(1.35);
+      expect(box.height / person.face.height).toBeGreaterThan(0.65);
+      expect(box.height / person.face.height).toBeLessThan(1.35);
+      expect(Math.abs(box.left + box.width / 2 - (person.face.left + person.face.width / 2))).toBeLessThan(0.08);
+      expect(Math.abs(box.top + box.height / 2 - (person.face.top + person.face.height / 2))).toBeLessThan(0.1);
+    },
+  );
 
   it('runs the liveness and anti-spoofing models only when asked, in the worker and through the engine', async () => {
     // Prepare: the worker's entry started on its own, and an image neither has seen
