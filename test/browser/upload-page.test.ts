@@ -179,8 +179,12 @@ describe.skipIf(!chromiumAvailable())('reference upload page in Chromium', () =>
 
     // Act: try again starts a new attempt with fresh slots
     await page.page.getByRole('button', { name: '重试' }).click();
+    // The slots are drawn afresh once the new attempt is created (a request away): until then
+    // the rejected attempt's stay on the page.
+    for (const slot of slots) {
+      await expect.poll(async () => (await page.progress(slot)).value, { timeout: 15_000 }).toBe(0);
+    }
     expect(await page.slots()).toEqual(['document_front', 'document_back', 'selfie']);
-    for (const slot of slots) expect((await page.progress(slot)).value).toBe(0);
     if (fake) expect([...fake.verifications.values()][0]?.attempts).toHaveLength(2);
 
     // Act: resubmit with a sharp photo
