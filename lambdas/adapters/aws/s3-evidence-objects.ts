@@ -1,7 +1,7 @@
 /**
  * `EvidenceObjects` over S3: bounded reads of vault originals (by version where the vault is
  * versioned; never written here), SSE-KMS writes into the renditions bucket under the
- * documents key, and presigned GETs of at most `MAX_RENDITION_URL_SECONDS`.
+ * documents key, and presigned GETs of at most `MAX_RENDITION_URL_SECONDS` (`S3RenditionLinks`).
  *
  * @example
  * ```ts
@@ -11,13 +11,13 @@
  * const url = await objects.presignRendition('views/v1/9f86d081884c7d65.jpg', 60);
  * ```
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EvidenceObjects, VaultObjectRef } from '../../ports/evidence-access.ts';
 import { ObjectTooLargeError, S3EvidenceStore } from './s3-evidence-store.ts';
+import type { S3PresignContext } from './s3-presign.ts';
+import { MAX_RENDITION_URL_SECONDS, S3RenditionLinks } from './s3-rendition-links.ts';
 
-/** Longest presigned GET ever signed for a rendition or package (PRODUCT §7: 10 minutes for exports). */
-export const MAX_RENDITION_URL_SECONDS = 600;
+export { MAX_RENDITION_URL_SECONDS };
 
 export interface S3EvidenceObjectsOptions {
   readonly vaultBucket: string;
@@ -26,11 +26,14 @@ export interface S3EvidenceObjectsOptions {
   readonly documentsKeyId: string;
   /** S3 client (a default client for the function's region). */
   readonly client?: S3Client;
+  /** Region, credentials and endpoint of the presigned links (default: the function's environment). */
+  readonly presignContext?: S3PresignContext;
 }
 
 export class S3EvidenceObjects implements EvidenceObjects {
   private readonly client: S3Client;
   private readonly vault: S3EvidenceStore;
+  private readonly links: S3RenditionLinks;
 
   public constructor(private readonly options: S3EvidenceObjectsOptions) {
     this.client = options.client ?? new S3Client({});
@@ -38,6 +41,10 @@ export class S3EvidenceObjects implements EvidenceObjects {
       vaultBucket: options.vaultBucket,
       documentsKeyId: options.documentsKeyId,
       client: this.client,
+    });
+    this.links = new S3RenditionLinks({
+      renditionsBucket: options.renditionsBucket,
+      ...(options.presignContext ? { context: options.presignContext } : {}),
     });
   }
 
@@ -65,19 +72,7 @@ export class S3EvidenceObjects implements EvidenceObjects {
     expiresInSeconds: number,
     options: { downloadName?: string } = {},
   ): Promise<string> {
-    const seconds = Math.max(1, Math.min(Math.floor(expiresInSeconds), MAX_RENDITION_URL_SECONDS));
-    return getSignedUrl(
-      this.client,
-      new GetObjectCommand({
-        Bucket: this.options.renditionsBucket,
-        Key: key,
-        ResponseCacheControl: 'no-store',
-        ...(options.downloadName
-          ? { ResponseContentDisposition: `attachment; filename="${options.downloadName.replace(/[^\w.-]/g, '_')}"` }
-          : {}),
-      }),
-      { expiresIn: seconds },
-    );
+    return this.links.presignRendition(key, expiresInSeconds, options);
   }
 }
 

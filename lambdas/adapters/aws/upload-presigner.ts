@@ -8,9 +8,11 @@
  * const presigner = new UploadPresigner({ bucket, documentsKeyId, uploads: config.uploads });
  * const { url, fields } = await presigner.presign({ key: intakeKey(v, a, 'selfie'), contentType: 'image/jpeg' });
  * ```
+ *
+ * The form is signed without the S3 client (`s3-presign.ts`), which would be a third of the
+ * attempt route's bundle; it is checked field for field against `@aws-sdk/s3-presigned-post`.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
+import { presignPost, s3PresignContextFromEnv, type PresignedPost, type S3PresignContext } from './s3-presign.ts';
 import type { UploadLimits } from '../../../lib/config.ts';
 import type { Slot } from '../../domain/verification.ts';
 import { minimumUploadBytes } from '../../domain/upload-size.ts';
@@ -27,15 +29,15 @@ export interface UploadPresignerOptions {
   readonly bucket: string;
   readonly documentsKeyId: string;
   readonly uploads: Pick<UploadLimits, 'minFileBytes' | 'maxFileBytes' | 'presignExpirySeconds'>;
-  /** S3 client (a default client for the function's region). */
-  readonly client?: S3Client;
+  /** Region, credentials and S3 endpoint (default: the function's environment, as the SDK reads it). */
+  readonly context?: S3PresignContext;
 }
 
 export class UploadPresigner {
-  private readonly client: S3Client;
+  private readonly context: S3PresignContext;
 
   public constructor(private readonly options: UploadPresignerOptions) {
-    this.client = options.client ?? new S3Client({});
+    this.context = options.context ?? s3PresignContextFromEnv();
   }
 
   /** Seconds the signed policy is valid: the configured value, never above 300. */
@@ -45,18 +47,18 @@ export class UploadPresigner {
 
   public async presign(input: { key: string; contentType: string }): Promise<PresignedPost> {
     const { bucket, documentsKeyId, uploads } = this.options;
-    return createPresignedPost(this.client, {
-      Bucket: bucket,
-      Key: input.key,
-      Expires: this.expiresInSeconds,
-      Conditions: [
+    return presignPost(this.context, {
+      bucket,
+      key: input.key,
+      expiresInSeconds: this.expiresInSeconds,
+      conditions: [
         ['eq', '$key', input.key],
         ['content-length-range', minimumUploadBytes(input.contentType, uploads.minFileBytes), uploads.maxFileBytes],
         ['eq', '$Content-Type', input.contentType],
         ['eq', '$x-amz-server-side-encryption', 'aws:kms'],
         ['eq', '$x-amz-server-side-encryption-aws-kms-key-id', documentsKeyId],
       ],
-      Fields: {
+      fields: {
         'Content-Type': input.contentType,
         'x-amz-server-side-encryption': 'aws:kms',
         'x-amz-server-side-encryption-aws-kms-key-id': documentsKeyId,

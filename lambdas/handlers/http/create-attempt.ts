@@ -17,6 +17,7 @@ import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { RekognitionLiveness } from '../../adapters/aws/rekognition-liveness.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
+import { s3PresignContextFromEnv } from '../../adapters/aws/s3-presign.ts';
 import { intakeKey, UploadPresigner } from '../../adapters/aws/upload-presigner.ts';
 import { ConcurrentModificationError, VerificationRepository } from '../../adapters/aws/verification-repository.ts';
 import type { AttemptRecord, VerificationRecord } from '../../domain/records.ts';
@@ -73,6 +74,7 @@ export function defaultCreateAttemptDeps(env: NodeJS.ProcessEnv = process.env): 
       bucket: requireEnv('intakeBucket', env),
       documentsKeyId,
       uploads: config.uploads,
+      context: s3PresignContextFromEnv(env),
     }),
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
     ...(config.features.liveness

@@ -7,11 +7,12 @@
  * token 404.
  */
 import { downloadRefusal, isAccessId } from '../../domain/evidence-access.ts';
+import type { EvidenceObjects } from '../../ports/evidence-access.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import {
   evidenceAuditLog,
-  evidenceObjects,
   evidenceRecords,
+  evidenceRenditionLinks,
   evidenceRouteSettings,
   exportSubject,
   GoneError,
@@ -28,11 +29,16 @@ import { routeFor } from './routes.ts';
 /** Lifetime of the redirect's presigned GET: long enough to start the download, too short to share. */
 export const REDIRECT_SECONDS = 30;
 
+/** What the download route uses: the export records, presigned links alone (no S3 client), the audit log. */
+export type DownloadExportDeps = Pick<EvidenceRouteDeps, 'records' | 'audit' | 'clock'> & {
+  readonly objects: Pick<EvidenceObjects, 'presignRendition'>;
+};
+
 export function createDownloadExportHandler(
-  source: DepsSource<Pick<EvidenceRouteDeps, 'records' | 'objects' | 'audit' | 'clock'>> = () => ({
+  source: DepsSource<DownloadExportDeps> = () => ({
     ...evidenceRouteSettings(),
     records: evidenceRecords(),
-    objects: evidenceObjects(),
+    objects: evidenceRenditionLinks(),
     audit: evidenceAuditLog(),
   }),
 ) {

@@ -9,6 +9,8 @@ import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbRouteQuotas } from '../../adapters/aws/route-quota-store.ts';
 import { EvidenceAccessRepository } from '../../adapters/aws/evidence-access-repository.ts';
 import { S3EvidenceObjects } from '../../adapters/aws/s3-evidence-objects.ts';
+import { s3PresignContextFromEnv } from '../../adapters/aws/s3-presign.ts';
+import { S3RenditionLinks } from '../../adapters/aws/s3-rendition-links.ts';
 import { VerificationRepository } from '../../adapters/aws/verification-repository.ts';
 import type { ExportRecord } from '../../domain/evidence-access.ts';
 import { exportStatusAt } from '../../domain/evidence-access.ts';
@@ -71,6 +73,16 @@ export function evidenceObjects(env: NodeJS.ProcessEnv = process.env): EvidenceO
     vaultBucket: requireEnv('vaultBucket', env),
     renditionsBucket: requireEnv('renditionsBucket', env),
     documentsKeyId: requireEnv('documentsKeyArn', env),
+  });
+}
+
+/** Presigned links alone (no S3 client), for a route that only hands out a package or rendition. */
+export function evidenceRenditionLinks(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<EvidenceObjects, 'presignRendition'> {
+  return new S3RenditionLinks({
+    renditionsBucket: requireEnv('renditionsBucket', env),
+    context: s3PresignContextFromEnv(env),
   });
 }
 

@@ -94,9 +94,12 @@ export type RouteDependency =
   /** rekognition:DetectFaces and DetectText on image bytes (locating what to redact). */
   | 'rekognition:detectFacesAndText';
 
-/** The dependencies a handler meets with the SDK's S3 client (objects, presigned posts and GETs, locks). */
+/**
+ * The dependencies a handler meets with the SDK's S3 client (objects, locks, and presigned GETs
+ * beside them). A presigned upload form (`intake:presign`) and the export download's presigned
+ * GET (`renditions:readExports`) are signed without the client (`adapters/aws/s3-presign.ts`).
+ */
 const S3_DEPENDENCIES: ReadonlySet<RouteDependency> = new Set<RouteDependency>([
-  'intake:presign',
   'intake:eraseLeftovers',
   'vault:readEvidence',
   'vault:lockEvidence',
@@ -104,7 +107,6 @@ const S3_DEPENDENCIES: ReadonlySet<RouteDependency> = new Set<RouteDependency>([
   'vault:deleteEvidence',
   'renditions:views',
   'renditions:writeExports',
-  'renditions:readExports',
   'renditions:subjectAccess',
   'renditions:support',
 ]);
@@ -115,7 +117,8 @@ const S3_DEPENDENCIES: ReadonlySet<RouteDependency> = new Set<RouteDependency>([
  *
  * @example
  * ```ts
- * usesS3Client(routeFor('POST', '/v1/verifications/{id}/attempts')); // true: presigned posts
+ * usesS3Client(routeFor('POST', '/v1/cases/{verificationId}/legal-hold')); // true: object locks
+ * usesS3Client(routeFor('POST', '/v1/verifications/{id}/attempts')); // false: the upload form is signed without it
  * ```
  */
 export function usesS3Client(route: Pick<HttpRoute, 'uses'>): boolean {

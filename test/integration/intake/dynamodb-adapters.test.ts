@@ -1,5 +1,4 @@
 import { PutCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, resolveConfig } from '../../../lib/config.ts';
 import {
@@ -49,7 +48,7 @@ function attemptsHandler(now: () => Date) {
       bucket: 'kyc-intake',
       documentsKeyId: 'doc-key',
       uploads: config.uploads,
-      client: new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
+      context: { region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } },
     }),
   });
 }

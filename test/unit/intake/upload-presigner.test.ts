@@ -1,4 +1,3 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
 import { intakeKey, UploadPresigner } from '../../../lambdas/adapters/aws/upload-presigner.ts';
@@ -10,10 +9,7 @@ function presigner(presignExpirySeconds = 300) {
     bucket: 'kyc-intake',
     documentsKeyId: KEY_ARN,
     uploads: { ...DEFAULT_CONFIG.uploads, presignExpirySeconds },
-    client: new S3Client({
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    }),
+    context: { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
   });
 }
 
