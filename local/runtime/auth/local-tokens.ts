@@ -73,8 +73,8 @@ export async function issueLocalToken(key: LocalSigningKey, input: IssueTokenInp
 
 /**
  * Verifies a local token as API Gateway's JWT authorizer would (signature, `iss`, `exp`,
- * `nbf`, and `aud` or `client_id` equal to the app client), then requires `token_use` =
- * `access`; throws `InvalidTokenError` otherwise.
+ * `nbf`, `iat` not in the future, and `aud` or `client_id` equal to the app client), then
+ * requires `token_use` = `access`; throws `InvalidTokenError` otherwise.
  */
 export async function verifyLocalToken(key: LocalSigningKey, token: string, now?: Date): Promise<VerifiedClaims> {
   let payload: VerifiedClaims;
@@ -91,6 +91,10 @@ export async function verifyLocalToken(key: LocalSigningKey, token: string, now?
       throw new InvalidTokenError(`claim ${error.claim} is not valid`, { cause: error });
     }
     throw new InvalidTokenError('the token is malformed or not signed by this runtime', { cause: error });
+  }
+  // jose checks only that `iat` is a number; the authorizer also wants it in the past.
+  if (typeof payload.iat === 'number' && payload.iat > Math.floor((now ?? new Date()).getTime() / 1000)) {
+    throw new InvalidTokenError('claim iat is not valid');
   }
   const audiences = [payload.aud, payload.client_id].flat().filter((value) => typeof value === 'string');
   if (!audiences.includes(LOCAL_TOKEN_CLIENT_ID)) throw new InvalidTokenError('claim aud is not valid');

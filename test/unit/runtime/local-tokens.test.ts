@@ -80,6 +80,22 @@ describe('local tokens', () => {
     await expect(verifyLocalToken(key, token)).rejects.toMatchObject({ name: 'InvalidTokenError', reason });
   });
 
+  it('refuses a token issued in the future, and accepts it once that time has come', async () => {
+    // Prepare: a token whose iat is an hour ahead (nbf absent, exp after it)
+    const key = await loadOrCreateSigningKey(dataDir);
+    const issuedAt = new Date(Date.now() + 3600_000);
+    const token = await issueLocalToken(key, { userId: 'a', role: 'user', now: issuedAt });
+
+    // Act / Assess
+    await expect(verifyLocalToken(key, token)).rejects.toMatchObject({
+      name: 'InvalidTokenError',
+      reason: 'claim iat is not valid',
+    });
+    await expect(verifyLocalToken(key, token, new Date(issuedAt.getTime() + 1000))).resolves.toMatchObject({
+      sub: 'a',
+    });
+  });
+
   it.each([
     ['an ID token for the app client', { token_use: 'id', aud: LOCAL_TOKEN_CLIENT_ID }, /only access tokens/],
     ['a token without token_use', { client_id: LOCAL_TOKEN_CLIENT_ID }, /only access tokens/],
