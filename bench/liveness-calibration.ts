@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { challengeFrames, type FrameKind } from '../local/demo/liveness-frames.ts';
 import { loadFaceEngine } from '../local/face-engine/index.ts';
-import { judgeLiveness, type DetectedFrame } from '../local/face-engine/liveness-score.ts';
+import { judgeChallenge } from '../local/face-engine/liveness-score.ts';
 import { resolveConfig } from '../lib/config.ts';
 
 type Outcome = 'approve' | 'review' | 'reject';
@@ -33,9 +33,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const split = index % 2 === 0 ? 'tune' : 'check';
     for (const kind of KINDS) {
       const frames = await challengeFrames(index, { kind, seed: index * 100 + 1 });
-      const detected: DetectedFrame[] = [];
-      for (const frame of frames) detected.push({ prompt: frame.prompt, faces: await engine.detect(frame.image) });
-      const verdict = judgeLiveness(detected, (a, b) => engine.similarity(a, b));
+      // As a local session judges them: the engine's liveness models run on every frame.
+      const { verdict } = await judgeChallenge(engine, frames);
       const confidence = verdict.status === 'FAILED' ? -1 : (verdict.confidence ?? 0);
       const outcome: Outcome =
         confidence >= livenessApprove ? 'approve' : confidence >= livenessReject ? 'review' : 'reject';

@@ -23,8 +23,12 @@
  * 4. **The score.** Per frame the lower of human's liveness and anti-spoofing scores (0..1),
  *    then the median over frames (one turned frame may dip well below its neighbours), mapped
  *    through {@link LIVENESS_KNOTS}.
+ *
+ * {@link judgeChallenge} runs the engine on the frames (with its liveness models, which only
+ * run when asked) and judges them: the local Rekognition and the calibration bench both call it,
+ * so what the bench measures is what a session scores.
  */
-import type { EngineFace } from '../aws/rekognition/face-engine-port.ts';
+import type { EngineFace, FaceEngine } from '../aws/rekognition/face-engine-port.ts';
 
 /** What the challenge asked for when a frame was taken. */
 export type LivenessPrompt = 'centre' | 'turn_left' | 'turn_right';
@@ -178,3 +182,20 @@ export function judgeLiveness(
 }
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+/**
+ * Detects every frame of a challenge with the engine's liveness and anti-spoofing models, in the
+ * order taken, and judges them ({@link judgeLiveness}).
+ *
+ * @example
+ * const { detected, verdict } = await judgeChallenge(engine, frames);
+ */
+export async function judgeChallenge(
+  engine: Pick<FaceEngine, 'detect' | 'similarity'>,
+  frames: readonly { readonly prompt: LivenessPrompt; readonly image: Uint8Array }[],
+): Promise<{ detected: DetectedFrame[]; verdict: LivenessVerdict }> {
+  const detected: DetectedFrame[] = [];
+  for (const frame of frames)
+    detected.push({ prompt: frame.prompt, faces: await engine.detect(frame.image, { liveness: true }) });
+  return { detected, verdict: judgeLiveness(detected, (a, b) => engine.similarity(a, b)) };
+}

@@ -17,7 +17,7 @@
  * Every error of the route is JSON `{ code, message }` (see {@link livenessRouteError}).
  *
  * (`{ "imageBase64" }` alone is one centre frame: it cannot show movement, so it scores 0.)
- * The face engine detects every frame and `judgeLiveness` (`local/face-engine/liveness-score.ts`)
+ * The face engine detects every frame and `judgeChallenge` (`local/face-engine/liveness-score.ts`)
  * combines them: several faces or too many frames without a face -> FAILED; another person
  * in some frame or no movement -> Confidence 0; otherwise the calibrated score on the AWS
  * scale, so the deployed bands (85 / 60) apply. The best centre frame is stored as
@@ -38,8 +38,7 @@ import { AwsServiceError } from '../json-protocol-server.ts';
 import { boundingBox, type BoundingBox } from './face-details.ts';
 import type { EngineFace, FaceEngine } from './face-engine-port.ts';
 import {
-  judgeLiveness,
-  type DetectedFrame,
+  judgeChallenge,
   type LivenessFinding,
   type LivenessPrompt,
   type LivenessVerdict,
@@ -253,10 +252,7 @@ export async function completeLivenessSession(
   session.status = 'IN_PROGRESS';
   sessions.save(session);
   try {
-    const detected: DetectedFrame[] = [];
-    for (const frame of frames)
-      detected.push({ prompt: frame.prompt, faces: await engine.detect(frame.image, { liveness: true }) });
-    const verdict = judgeLiveness(detected, (a, b) => engine.similarity(a, b));
+    const { detected, verdict } = await judgeChallenge(engine, frames);
     session.evidence = verdict.evidence;
     if (verdict.finding) session.finding = verdict.finding;
     const reference = verdict.referenceFrame === undefined ? undefined : frames[verdict.referenceFrame];

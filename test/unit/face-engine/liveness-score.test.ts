@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineFace } from '../../../local/aws/rekognition/face-engine-port.ts';
 import {
   calibrateLiveness,
+  judgeChallenge,
   judgeLiveness,
   type DetectedFrame,
   type LivenessPrompt,
@@ -125,5 +126,28 @@ describe('local liveness: combining the challenge frames', () => {
     // Assess
     expect(verdict).toMatchObject({ status: 'SUCCEEDED', evidence: { facelessFrames: 1 } });
     expect(verdict.confidence).toBeGreaterThanOrEqual(85);
+  });
+
+  it('runs the engine on every frame in order with its liveness models, then judges as judgeLiveness does', async () => {
+    // Prepare: an engine that answers each frame's faces and records how it was asked
+    const faces = turning();
+    const asked: { image: number; options: unknown }[] = [];
+    const engine = {
+      detect: async (image: Uint8Array, options?: unknown) => {
+        asked.push({ image: image[0] as number, options });
+        return [...(faces[image[0] as number]?.faces ?? [])];
+      },
+      similarity,
+    };
+    const frames = faces.map((entry, index) => ({ prompt: entry.prompt, image: Uint8Array.of(index) }));
+
+    // Act
+    const { detected, verdict } = await judgeChallenge(engine, frames);
+
+    // Assess: without the liveness models the engine reports no scores and every session scores 0
+    expect(asked).toEqual([0, 1, 2, 3].map((image) => ({ image, options: { liveness: true } })));
+    expect(detected).toEqual(faces);
+    expect(verdict).toEqual(judgeLiveness(faces, similarity));
+    expect(verdict.confidence).toBeGreaterThan(85);
   });
 });
