@@ -2,7 +2,8 @@
  * The zip a person downloads from `GET /v1/me/data` (GDPR art. 15, right of access): their
  * records as JSON and a copy of each of their accepted images, marked visibly and with the
  * invisible watermark of this access (so a copy found elsewhere names the access it came
- * from). `manifest.json` lists each file with its SHA-256 and what was left out and why.
+ * from). `manifest.json` lists each file with its SHA-256, what was left out and why, and the
+ * caller's notes on what the records leave out.
  *
  * @example
  * ```ts
@@ -28,6 +29,8 @@ export interface SubjectAccessInput {
   /** ISO time of the access, shown in the visible mark. */
   readonly at: string;
   readonly verifications: readonly SubjectAccessVerification[];
+  /** What the records leave out and why, for the manifest (e.g. the checks' scores). */
+  readonly notes?: readonly string[];
 }
 
 export interface SubjectAccessPackage {
@@ -70,7 +73,14 @@ export async function buildSubjectAccessPackage(
   const listed = Object.entries(files)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([path, bytes]) => ({ path, sha256: sha256Hex(bytes), bytes: bytes.length }));
-  const manifest = { userId: input.userId, accessId: input.accessId, createdAt: input.at, files: listed, omitted };
+  const manifest = {
+    userId: input.userId,
+    accessId: input.accessId,
+    createdAt: input.at,
+    files: listed,
+    omitted,
+    ...(input.notes && input.notes.length > 0 ? { notes: input.notes } : {}),
+  };
   const zippable: Zippable = { 'manifest.json': [Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), { level: 6 }] };
   for (const [path, bytes] of Object.entries(files))
     zippable[path] = [bytes, { level: path.endsWith('.json') ? 6 : 0 }];

@@ -10,7 +10,8 @@
  *                                              -- fails: 500, nothing read
  *   2. access record ACCESS#<accessId> (kind subject_access: what the watermark points back to)
  *   3. per verification: audit `personal_data.accessed` on its chain, then personal data
- *      opened (KMS), attempts, per-slot results, reasons, checks and decisions
+ *      opened (KMS), attempts, per-slot results, reasons, checks (their outcomes; the scores
+ *      withheld, `applicantCheck`) and decisions
  *   4. each accepted image from the vault (read only), visible mark + invisible watermark of
  *      this access; PDFs listed as left out
  *   5. zip -> renditions bucket `subject-access/<accessId>.zip` (deleted after a day) -> URL
@@ -103,6 +104,46 @@ function visible(item: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** Members of a check's result that hold a score (face similarity, liveness confidence, binding and duplicate scores). */
+const SCORE_KEY = /similarity|confidence|score/i;
+
+/** Why the scores are not in the package (`manifest.json`, `withheldScores`). */
+export const WITHHELD_SCORES_NOTE =
+  'The scores behind the face comparison, liveness and duplicate checks are withheld to prevent fraud: a score ' +
+  'tells someone forging a face or a document how close they came, which the service never tells anyone but its ' +
+  'reviewers. Each check keeps its outcome and reasons; "withheld" names the scores left out.';
+
+/**
+ * A check as the applicant sees it ({@link visible}, then every numeric score in its result left
+ * out and named under `withheld`): the outcome and reasons stay. The API never tells a client a
+ * score (the liveness challenge answers `COMPLETE` only), and the data package must not either.
+ *
+ * @example
+ * ```ts
+ * applicantCheck({ name: 'face_match', result: { kind: 'scored', similarity: 97.1 } });
+ * // { name: 'face_match', result: { kind: 'scored' }, withheld: ['result.similarity'] }
+ * ```
+ */
+export function applicantCheck(check: Record<string, unknown>): Record<string, unknown> {
+  const withheld: string[] = [];
+  const strip = (value: unknown, path: string): unknown => {
+    if (Array.isArray(value)) return value.map((entry, index) => strip(entry, `${path}[${index}]`));
+    if (!value || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
+      if (SCORE_KEY.test(key) && (typeof member === 'number' || (member !== null && typeof member === 'object'))) {
+        withheld.push(`${path}.${key}`);
+        continue;
+      }
+      out[key] = strip(member, `${path}.${key}`);
+    }
+    return out;
+  };
+  const shown = visible(check);
+  const result = strip(shown.result, 'result');
+  return { ...shown, ...(shown.result === undefined ? {} : { result }), ...(withheld.length > 0 ? { withheld } : {}) };
+}
+
 /**
  * The route takes no query parameter (the caller is always the token's subject): any is 400
  * `VALIDATION_ERROR`, before the quota counts the request and before anything is read.
@@ -187,7 +228,7 @@ export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defau
           attempts: items.attempts.map((attempt) => ({
             ...visible(attempt),
             documents: items.documents.filter((doc) => doc.attemptId === attempt.attemptId).map(visible),
-            checks: items.checks.filter((check) => check.attemptId === attempt.attemptId).map(visible),
+            checks: items.checks.filter((check) => check.attemptId === attempt.attemptId).map(applicantCheck),
             decisions: items.reviews.filter((review) => review.attemptId === attempt.attemptId).map(visible),
           })),
         },
@@ -195,7 +236,8 @@ export function createMeDataHandler(source: DepsSource<MeDataDeps> = () => defau
       });
     }
     // 4. Marked copies, 5. the package and its short-lived link.
-    const pkg = await buildSubjectAccessPackage({ userId, accessId, at, verifications }, deps.watermarker, {
+    const notes = [WITHHELD_SCORES_NOTE];
+    const pkg = await buildSubjectAccessPackage({ userId, accessId, at, verifications, notes }, deps.watermarker, {
       maxSidePixels: deps.config.evidenceAccess.renditionMaxSidePixels,
       limitInputPixels: deps.config.uploads.maxPixels,
     });

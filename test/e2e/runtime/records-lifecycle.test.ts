@@ -9,9 +9,11 @@ import {
   GetObjectRetentionCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verificationPk } from '../../../lambdas/adapters/aws/verification-repository.ts';
+import { checkSk } from '../../../lambdas/adapters/aws/workflow-repository.ts';
 import { addYearsUtc } from '../../../lambdas/domain/retention.ts';
 import type { Role } from '../../../lambdas/domain/verification.ts';
 import { main } from '../../../local/cli/main.ts';
@@ -293,7 +295,29 @@ describe("GET /v1/me/data: the person's own records and images", () => {
     // Prepare
     const image = await (await loadSampleImages()).selfie(demoPerson(0));
     const mine = await createVerification('data-owner', 'MARY OWNER');
-    await seedAttempt(mine, { status: 'approved', image });
+    const { attemptId } = await seedAttempt(mine, { status: 'approved', image });
+    // The checks the workflow recorded, with their scores.
+    for (const [name, result] of [
+      ['face_match', { kind: 'scored', similarity: 97.31 }],
+      ['liveness', { status: 'SUCCEEDED', confidence: 91.27, bindings: { selfieSimilarity: 98.41 } }],
+    ] as const) {
+      await e2e.dynamo.send(
+        new PutCommand({
+          TableName: e2e.env.VERIFICATIONS_TABLE,
+          Item: {
+            pk: verificationPk(mine),
+            sk: checkSk(attemptId, name),
+            entity: 'check',
+            verificationId: mine,
+            attemptId,
+            name,
+            result,
+            processors: [`rekognition:${name}`],
+            recordedAt: new Date().toISOString(),
+          },
+        }),
+      );
+    }
     const theirs = await createVerification('data-stranger', 'STRANGER NAME');
     await seedAttempt(theirs, { status: 'approved', image });
     // Act
@@ -322,6 +346,22 @@ describe("GET /v1/me/data: the person's own records and images", () => {
       documents: [{ slot: 'document_front', result: 'accepted' }],
     });
     expect(JSON.stringify(records)).not.toMatch(/vaultKey|STRANGER|taskToken/);
+    // The checks' outcomes, never their scores (no oracle for a forged face).
+    const checks = (records.attempts[0] as unknown as { checks: Array<Record<string, unknown>> }).checks;
+    expect(checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'face_match', result: { kind: 'scored' }, withheld: ['result.similarity'] }),
+        expect.objectContaining({
+          name: 'liveness',
+          result: { status: 'SUCCEEDED', bindings: {} },
+          withheld: ['result.confidence', 'result.bindings.selfieSimilarity'],
+        }),
+      ]),
+    );
+    expect(JSON.stringify(records)).not.toMatch(/97\.31|91\.27|98\.41/);
+    expect(JSON.parse(Buffer.from(files['manifest.json']!).toString('utf8')).notes).toEqual([
+      expect.stringContaining('withheld to prevent fraud'),
+    ]);
     expect(JSON.stringify(files['manifest.json'] && Buffer.from(files['manifest.json']).toString())).not.toContain(
       theirs,
     );
