@@ -118,20 +118,87 @@ async function loadHuman(): Promise<Human> {
   return human;
 }
 
+/** Side of the square an embedding is computed on, as a multiple of the face box's longer side. */
+export const EMBEDDING_CROP_SCALE = 2.5;
+/** Largest side of that square in pixels (a larger one is scaled down: the models take 256 px and less). */
+export const EMBEDDING_CROP_MAX_SIDE = 512;
+
+/**
+ * The square around a face an embedding is computed on: centred on the face box, {@link
+ * EMBEDDING_CROP_SCALE} times its longer side in pixels, as `[y1, x1, y2, x2]` fractions of the
+ * image (past its edges where the face is near one: that part is black), and its side in pixels.
+ *
+ * Why: human crops the face it describes from a box that is square in the image's *fractions*,
+ * so in a 16:9 camera frame the face reaches the description model squeezed to 56 % of its width
+ * (and a passport page's portrait to 70 %). The same person then scored 43-77 between a selfie
+ * and their own camera frame, and two different people up to 86; on square crops, 97-100 and at
+ * most 44 (the ten sample people's selfies, passports and frames, `face-engine.test.ts`).
+ */
+export function squareAround(
+  box: EngineFace['box'],
+  width: number,
+  height: number,
+): { region: [number, number, number, number]; side: number } {
+  const centreX = (box.left + box.width / 2) * width;
+  const centreY = (box.top + box.height / 2) * height;
+  const side = EMBEDDING_CROP_SCALE * Math.max(box.width * width, box.height * height, 1);
+  return {
+    region: [
+      (centreY - side / 2) / height,
+      (centreX - side / 2) / width,
+      (centreY + side / 2) / height,
+      (centreX + side / 2) / width,
+    ],
+    side,
+  };
+}
+
+/** Every part set on each call: human keeps a call's settings for the calls after it. */
+function parts(options: { description: boolean; liveness: boolean }): Partial<Config> {
+  return {
+    face: {
+      description: { enabled: options.description },
+      antispoof: { enabled: options.liveness },
+      liveness: { enabled: options.liveness },
+    },
+  } as Partial<Config>;
+}
+
+const bySize = (p: EngineFace, q: EngineFace): number => q.box.width * q.box.height - p.box.width * p.box.height;
+
+/**
+ * The embedding of the face in `box`, computed on the square around it ({@link squareAround}):
+ * the face found nearest the square's centre; empty when none is found there.
+ */
+async function squareEmbedding(human: Human, image: Tensor, width: number, height: number, box: EngineFace['box']) {
+  const { region, side } = squareAround(box, width, height);
+  const size = Math.max(64, Math.min(EMBEDDING_CROP_MAX_SIDE, Math.round(side)));
+  const crop = human.tf.image.cropAndResize(image as never, [region], [0], [size, size], 'bilinear', 0) as Tensor;
+  try {
+    const result = await human.detect(crop, parts({ description: true, liveness: false }));
+    if (result.error) throw new Error(`face description failed: ${result.error}`);
+    const offCentre = (face: EngineFace): number =>
+      Math.hypot(face.box.left + face.box.width / 2 - 0.5, face.box.top + face.box.height / 2 - 0.5);
+    const centred = result.face.map(toEngineFace).sort((p, q) => offCentre(p) - offCentre(q))[0];
+    return centred?.embedding ?? [];
+  } finally {
+    human.tf.dispose(crop);
+  }
+}
+
 async function detect(human: Human, request: Extract<WorkerRequest, { kind: 'detect' }>): Promise<EngineFace[]> {
   const { width, height } = request;
   const tensor: Tensor = human.tf.tensor(new Uint8Array(request.pixels), [1, height, width, 3], 'float32');
   try {
-    // Every part set on each call: human keeps a call's settings for the calls after it.
-    const result = await human.detect(tensor, {
-      face: {
-        description: { enabled: request.embeddings },
-        antispoof: { enabled: request.liveness },
-        liveness: { enabled: request.liveness },
-      },
-    } as Partial<Config>);
+    // Boxes, pose and the liveness scores from the image itself; embeddings from a square around
+    // each face (see squareAround).
+    const result = await human.detect(tensor, parts({ description: false, liveness: request.liveness }));
     if (result.error) throw new Error(`face detection failed: ${result.error}`);
-    return result.face.map(toEngineFace).sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);
+    const faces = result.face.map(toEngineFace).sort(bySize);
+    if (request.embeddings) {
+      for (const face of faces) face.embedding = await squareEmbedding(human, tensor, width, height, face.box);
+    }
+    return faces;
   } finally {
     human.tf.dispose(tensor);
   }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { samplesDir } from '../../../bench/face-engine.ts';
+import { challengeFrames } from '../../../local/demo/liveness-frames.ts';
+import { loadSampleImages } from '../../../local/demo/sample-images.ts';
 import { personPhoto } from '../../../scripts/fixtures/document.ts';
 import { PEOPLE } from '../../../scripts/fixtures/people.ts';
 import {
@@ -229,6 +231,40 @@ describe('offline face engine on the face-api sample photos', () => {
     expect(scores).toHaveLength(15);
     expect(Math.max(...scores)).toBeLessThan(80);
   });
+
+  it("scores a person the same in a 16:9 camera frame, on a passport page and in a selfie, whatever the image's shape", async () => {
+    // Prepare: persons 0 and 5 scored 68-77 and 43-62 against their own frames when embeddings
+    // came from the whole image (the face squeezed in wide images); 9 and 6 for the cross pairs.
+    const images = await loadSampleImages();
+    const largest = async (image: Uint8Array): Promise<EngineFace> => (await engine.detect(image))[0] as EngineFace;
+    const person = async (index: number) => {
+      const who = images.person(index);
+      const [frame] = await challengeFrames(index, { seed: 1 + 16 * index });
+      return {
+        selfie: await largest(await images.selfie(who)),
+        passport: await largest(await images.document(who)),
+        frame: await largest((frame as { image: Buffer }).image),
+      };
+    };
+    const people = await Promise.all([0, 5, 6, 9].map(person));
+    const score = (a: EngineFace, b: EngineFace): number => engine.similarity(a.embedding, b.embedding);
+
+    // Act
+    const same = people.flatMap(({ selfie, passport, frame }) => [
+      score(selfie, frame),
+      score(selfie, passport),
+      score(passport, frame),
+    ]);
+    const different = people.flatMap((a, i) =>
+      people
+        .slice(i + 1)
+        .flatMap((b) => [score(a.selfie, b.frame), score(a.frame, b.selfie), score(a.passport, b.frame)]),
+    );
+
+    // Assess: every same-person pair approves (>= 95), every different pair rejects (< 80)
+    expect(Math.min(...same)).toBeGreaterThanOrEqual(95);
+    expect(Math.max(...different)).toBeLessThan(80);
+  }, 120_000);
 
   it('scores mismatched or empty embeddings 0', () => {
     // Act + Assess
