@@ -93,6 +93,7 @@ describe('a reviewer works a real case through the case API', () => {
     expect(view.attempts[0]?.slots.map((slot) => [slot.slot, slot.result])).toEqual([
       ['document_front', 'accepted'],
       ['selfie', 'accepted'],
+      ['proof_of_address', 'accepted'],
     ]);
     expect(view.processorLog.map((entry) => entry.operation)).toEqual(
       expect.arrayContaining(['DetectFaces', 'CompareFaces']),

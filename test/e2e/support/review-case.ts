@@ -1,7 +1,8 @@
 /**
- * A real case in manual review, through the local runtime: a runtime whose face-match approval
- * needs a perfect score (liveness off), and sample person 1, whose selfie matches their document
- * between the bands, so the real checks leave the case to a person.
+ * A real case in manual review, through the local runtime (liveness off): sample person 1 asks
+ * for the Advanced level, which every real check passes and which always goes to a person
+ * (PRODUCT §4). (Until 2026-12-04 a Basic case whose face match fell between the bands, under an
+ * approval threshold of 100; the local engine now scores that person 100.)
  */
 import { KycClient } from '../../../local/demo/kyc-client.ts';
 import { loadSampleImages } from '../../../local/demo/sample-images.ts';
@@ -26,12 +27,12 @@ export interface ReviewCase {
  * ```
  */
 export async function startWithCaseInReview(userId: string): Promise<ReviewCase> {
-  const e2e = await startE2eRuntime({ config: { identity: { faceMatchApprove: 100 }, features: { liveness: false } } });
+  const e2e = await startE2eRuntime({ config: { features: { liveness: false } } });
   const images = await loadSampleImages();
   const person = images.person(1);
   const user = await KycClient.forUser(e2e.runtime.apiUrl, userId);
   const { verificationId } = await user.createVerification({
-    level: 'basic',
+    level: 'advanced',
     nationality: person.nationality,
     documentType: 'passport',
     personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
