@@ -43,8 +43,16 @@ export class RecentlyUsed<K, V> {
     }
   }
 
+  public has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   public delete(key: K): boolean {
     return this.entries.delete(key);
+  }
+
+  public clear(): void {
+    this.entries.clear();
   }
 
   public get size(): number {
