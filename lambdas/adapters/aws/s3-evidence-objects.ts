@@ -15,9 +15,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EvidenceObjects, VaultObjectRef } from '../../ports/evidence-access.ts';
 import { ObjectTooLargeError, S3EvidenceStore } from './s3-evidence-store.ts';
 import type { S3PresignContext } from './s3-presign.ts';
-import { MAX_RENDITION_URL_SECONDS, S3RenditionLinks } from './s3-rendition-links.ts';
-
-export { MAX_RENDITION_URL_SECONDS };
+import { S3RenditionLinks } from './s3-rendition-links.ts';
 
 export interface S3EvidenceObjectsOptions {
   readonly vaultBucket: string;
@@ -26,8 +24,8 @@ export interface S3EvidenceObjectsOptions {
   readonly documentsKeyId: string;
   /** S3 client (a default client for the function's region). */
   readonly client?: S3Client;
-  /** Region, credentials and endpoint of the presigned links (default: the function's environment). */
-  readonly presignContext?: S3PresignContext;
+  /** Region, credentials and endpoint of the presigned links, or how to read them (default: the function's environment). */
+  readonly presignContext?: S3PresignContext | (() => S3PresignContext);
 }
 
 export class S3EvidenceObjects implements EvidenceObjects {

@@ -6,7 +6,7 @@
  * three things: the credentials, the region and the bucket's URL, which the client works out
  * with S3's endpoint rules. The client weighs about 100 KB in a bundle, a third of a function
  * that only signs (the attempt route, the export download), so here the bucket's URL comes from
- * {@link bucketUrl} (S3's addressing for a plain bucket: virtual-hosted, or path-style under a
+ * {@link bucketAddress} (S3's addressing for a plain bucket: virtual-hosted, or path-style under a
  * custom endpoint such as the local runtime's) and the signing from the SDK's own signers:
  * `SignatureV4` for the policy (`signString` is the policy's HMAC) and the SDK's
  * `S3RequestPresigner` for a GET. `test/unit/evidence/s3-presign.test.ts` checks every output

@@ -17,15 +17,22 @@ export const MAX_RENDITION_URL_SECONDS = 600;
 
 export interface S3RenditionLinksOptions {
   readonly renditionsBucket: string;
-  /** Region, credentials and S3 endpoint (default: the function's environment). */
-  readonly context?: S3PresignContext;
+  /**
+   * Region, credentials and S3 endpoint, or how to read them (default: the function's
+   * environment). Read at the first link, so a route that never hands one out never reads them.
+   */
+  readonly context?: S3PresignContext | (() => S3PresignContext);
 }
 
 export class S3RenditionLinks implements Pick<EvidenceObjects, 'presignRendition'> {
-  private readonly context: S3PresignContext;
+  private context: S3PresignContext | undefined;
 
-  public constructor(private readonly options: S3RenditionLinksOptions) {
-    this.context = options.context ?? s3PresignContextFromEnv();
+  public constructor(private readonly options: S3RenditionLinksOptions) {}
+
+  private presignContext(): S3PresignContext {
+    const given = this.options.context ?? (() => s3PresignContextFromEnv());
+    this.context ??= typeof given === 'function' ? given() : given;
+    return this.context;
   }
 
   /** A GET of `key` valid 1 to {@link MAX_RENDITION_URL_SECONDS} seconds; `downloadName` makes it an attachment. */
@@ -34,7 +41,7 @@ export class S3RenditionLinks implements Pick<EvidenceObjects, 'presignRendition
     expiresInSeconds: number,
     options: { downloadName?: string } = {},
   ): Promise<string> {
-    return presignGet(this.context, {
+    return presignGet(this.presignContext(), {
       bucket: this.options.renditionsBucket,
       key,
       expiresInSeconds: Math.max(1, Math.min(Math.floor(expiresInSeconds), MAX_RENDITION_URL_SECONDS)),

@@ -73,6 +73,7 @@ export function evidenceObjects(env: NodeJS.ProcessEnv = process.env): EvidenceO
     vaultBucket: requireEnv('vaultBucket', env),
     renditionsBucket: requireEnv('renditionsBucket', env),
     documentsKeyId: requireEnv('documentsKeyArn', env),
+    presignContext: () => s3PresignContextFromEnv(env),
   });
 }
 
@@ -82,7 +83,7 @@ export function evidenceRenditionLinks(
 ): Pick<EvidenceObjects, 'presignRendition'> {
   return new S3RenditionLinks({
     renditionsBucket: requireEnv('renditionsBucket', env),
-    context: s3PresignContextFromEnv(env),
+    context: () => s3PresignContextFromEnv(env),
   });
 }
 

@@ -107,7 +107,7 @@ function visible(item: Record<string, unknown>): Record<string, unknown> {
 /** Members of a check's result that hold a score (face similarity, liveness confidence, binding and duplicate scores). */
 const SCORE_KEY = /similarity|confidence|score/i;
 
-/** Why the scores are not in the package (`manifest.json`, `withheldScores`). */
+/** Why the scores are not in the package (`manifest.json`, under `notes`). */
 export const WITHHELD_SCORES_NOTE =
   'The scores behind the face comparison, liveness and duplicate checks are withheld to prevent fraud: a score ' +
   'tells someone forging a face or a document how close they came, which the service never tells anyone but its ' +
