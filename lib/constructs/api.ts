@@ -28,7 +28,7 @@ import { Construct } from 'constructs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { API_CORS } from '../api-cors.ts';
-import { HTTP_ROUTES, usesS3Client, type HttpRoute, type RouteDependency } from '../../lambdas/handlers/http/routes.ts';
+import { HTTP_ROUTES, type HttpRoute, type RouteDependency } from '../../lambdas/handlers/http/routes.ts';
 import type { Role } from '../../lambdas/domain/verification.ts';
 import type { KycConfig } from '../config.ts';
 import { dataResourceEnvironment, type KycDataResources } from '../stacks/data-stack.ts';
@@ -228,7 +228,6 @@ export class KycApi extends Construct {
         environment: dataResourceEnvironment(data),
         description: `serverless-kyc ${key}`,
         ...(route.nodeModules ? { nodeModules: route.nodeModules } : {}),
-        s3Client: usesS3Client(route),
         ...(route.memorySize ? { memorySize: route.memorySize } : {}),
       });
       grantRoute(route, fn, grants, config, () => this.stateMachine);

@@ -68,7 +68,6 @@ export class AuditArchive extends Construct {
     this.archiver = new KycFunction(this, 'Archiver', {
       shared,
       entry: handlerEntry('events/audit-archiver'),
-      s3Client: true,
       memorySize: 256,
       timeout: Duration.seconds(60),
       description: 'serverless-kyc audit archiver: audit table stream -> locked archive bucket',
@@ -129,7 +128,6 @@ export class AuditArchive extends Construct {
     this.digester = new KycFunction(this, 'Digester', {
       shared,
       entry: handlerEntry('scheduled/audit-digest'),
-      s3Client: true,
       memorySize: 512,
       timeout: Duration.minutes(5),
       description: 'serverless-kyc audit digester: signed, chained digests of the audit archive',

@@ -65,7 +65,6 @@ export class IntakeProcessing extends Construct {
       timeout: props.timeout ?? Duration.seconds(60),
       reservedConcurrency: props.reservedConcurrency ?? props.config.concurrency.onUpload,
       nodeModules: ['sharp'],
-      s3Client: true,
       description: 'serverless-kyc on-upload: quality gate and evidence vaulting',
       environment: {
         [ENV.verificationsTable]: data.tables.verifications.tableName,

@@ -117,6 +117,7 @@ export interface KycFunctionProps {
   /**
    * Whether the code calls S3 through the SDK's S3 client (false): then the SDK's event-stream
    * codec, which that client imports as it loads, stays in the bundle ({@link SDK_EVENT_STREAM_CODEC}).
+   * The app's functions call S3 through `lambdas/adapters/aws/s3-rest-client.ts`, so none sets it.
    */
   readonly s3Client?: boolean;
 }

@@ -45,7 +45,6 @@ export class Reconciler extends Construct {
     this.function = new KycFunction(this, 'Function', {
       shared,
       entry: handlerEntry('maintenance/reconciler'),
-      s3Client: true,
       description:
         'serverless-kyc reconciler: re-drives lost uploads, stalled workflows, lost review tokens, cooldowns',
       environment: { ...dataResourceEnvironment(data), [ENV.stateMachineArn]: props.stateMachineArn },

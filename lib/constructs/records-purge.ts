@@ -42,7 +42,6 @@ export class RecordsPurge extends Construct {
     this.function = new KycFunction(this, 'Function', {
       shared,
       entry: handlerEntry('scheduled/records-purge'),
-      s3Client: true,
       description: 'serverless-kyc deletion job: evidence and records whose retention ended, deferred erasures',
       environment: dataResourceEnvironment(data),
       timeout: Duration.minutes(15),

@@ -76,9 +76,6 @@ export const WORKFLOW_STEPS = {
 } as const;
 export type WorkflowStepId = keyof typeof WORKFLOW_STEPS;
 
-/** Steps that use the SDK's S3 client (the liveness step copies the session's images into the vault). */
-const S3_CLIENT_STEPS: ReadonlySet<WorkflowStepId> = new Set<WorkflowStepId>(['Liveness']);
-
 /**
  * Errors worth retrying: Lambda service errors and throttling, AWS SDK throttling and 5xx
  * errors raised by the handlers, and lost optimistic-concurrency races.
@@ -186,7 +183,6 @@ export class VerificationWorkflow extends Construct {
         environment: { ...environment, [WORKFLOW_TASK_ENV]: WORKFLOW_STEPS[stepId] },
         memorySize,
         timeout: Duration.seconds(60),
-        s3Client: S3_CLIENT_STEPS.has(stepId),
         ...(rekognitionSteps.has(stepId) ? { reservedConcurrency: config.concurrency.rekognitionSteps } : {}),
       });
     const fns = {} as Record<WorkflowStepId, KycFunction>;

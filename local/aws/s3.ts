@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { S3RestClient } from '../../lambdas/adapters/aws/s3-rest-client.ts';
 import { localClientConfig, localCredentials, LOCAL_REGION, type LocalClientConfig } from './client-config.ts';
 import { listenOnLoopback } from './json-protocol-server.ts';
 import { readPostForm, S3AuthError, verifyPostPolicy, verifySigV4, type S3Credentials } from './s3-auth.ts';
@@ -91,6 +92,18 @@ export function localS3ClientConfig(endpoint: string, region: string = LOCAL_REG
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   };
+}
+
+/**
+ * The functions' own S3 client (`S3RestClient`) pointed at the local S3, as the command-line
+ * tools use it with the functions' adapters.
+ *
+ * @example
+ * const locks = new S3EvidenceLocks({ bucket, client: localS3RestClient(localS3.endpoint) });
+ */
+export function localS3RestClient(endpoint: string, region: string = LOCAL_REGION): S3RestClient {
+  const { credentials, maxAttempts } = localClientConfig(endpoint, region);
+  return new S3RestClient({ context: { region, endpoint, credentials, forcePathStyle: true }, maxAttempts });
 }
 
 const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;

@@ -10,40 +10,38 @@
  * await store.put(file.key, file.body, 'application/gzip');
  * ```
  */
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { bodyBytes, S3RestClient, type S3Operations } from './s3-rest-client.ts';
 import type { AuditArchiveStore } from '../../ports/audit-archive.ts';
 
 export interface S3AuditArchiveStoreOptions {
   readonly bucket: string;
   /** S3 client (a default client for the function's region). */
-  readonly client?: S3Client;
+  readonly client?: S3Operations;
 }
 
 export class S3AuditArchiveStore implements AuditArchiveStore {
-  private readonly client: S3Client;
+  private readonly client: S3Operations;
 
   public constructor(private readonly options: S3AuditArchiveStoreOptions) {
-    this.client = options.client ?? new S3Client({});
+    this.client = options.client ?? new S3RestClient();
   }
 
   public async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType,
-        ChecksumAlgorithm: 'SHA256',
-      }),
-    );
+    await this.client.putObject({
+      Bucket: this.options.bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      ChecksumAlgorithm: 'SHA256',
+    });
   }
 
   public async get(key: string): Promise<Uint8Array | undefined> {
     try {
-      const output = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
-      return output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+      const output = await this.client.getObject({ Bucket: this.options.bucket, Key: key });
+      return new Uint8Array(await bodyBytes(output.Body));
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') return undefined;
+      if ((error as Error).name === 'NoSuchKey') return undefined;
       throw error;
     }
   }
@@ -52,14 +50,12 @@ export class S3AuditArchiveStore implements AuditArchiveStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const output = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.options.bucket,
-          Prefix: prefix,
-          ...(startAfter && !token ? { StartAfter: startAfter } : {}),
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
+      const output = await this.client.listObjectsV2({
+        Bucket: this.options.bucket,
+        Prefix: prefix,
+        ...(startAfter && !token ? { StartAfter: startAfter } : {}),
+        ...(token ? { ContinuationToken: token } : {}),
+      });
       keys.push(...(output.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
       token = output.IsTruncated ? output.NextContinuationToken : undefined;
     } while (token);

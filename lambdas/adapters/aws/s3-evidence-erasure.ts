@@ -12,15 +12,15 @@
  * await vault.deleteVersions({ key: 'evidence/v1/a1/selfie', versionId: '3HL4kqtJ' }); // 1
  * ```
  */
-import { DeleteObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3RestClient, type S3Operations } from './s3-rest-client.ts';
 import type { ObjectRef } from '../../ports/evidence-locks.ts';
 
 /** Permanently deletes vault object versions. */
 export class S3VaultDeletion {
-  private readonly client: S3Client;
+  private readonly client: S3Operations;
 
-  public constructor(private readonly options: { readonly bucket: string; readonly client?: S3Client }) {
-    this.client = options.client ?? new S3Client({});
+  public constructor(private readonly options: { readonly bucket: string; readonly client?: S3Operations }) {
+    this.client = options.client ?? new S3RestClient();
   }
 
   /**
@@ -38,7 +38,7 @@ export class S3VaultDeletion {
     } catch (error) {
       // The local S3 (s3rver) keeps no versions and refuses the listing: one DELETE removes the object there.
       if (!['NotImplemented', 'MethodNotAllowed'].includes((error as Error).name)) throw error;
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: object.key }));
+      await this.client.deleteObject({ Bucket: this.options.bucket, Key: object.key });
       return 1;
     }
     for (const versionId of versions) await this.deleteVersion(object.key, versionId);
@@ -46,7 +46,7 @@ export class S3VaultDeletion {
   }
 
   private async deleteVersion(key: string, versionId: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, VersionId: versionId }));
+    await this.client.deleteObject({ Bucket: this.options.bucket, Key: key, VersionId: versionId });
   }
 
   private async listVersions(key: string): Promise<string[]> {
@@ -54,14 +54,12 @@ export class S3VaultDeletion {
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectVersionsCommand({
-          Bucket: this.options.bucket,
-          Prefix: key,
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
-        }),
-      );
+      const page = await this.client.listObjectVersions({
+        Bucket: this.options.bucket,
+        Prefix: key,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+      });
       for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
         if (entry.Key === key && entry.VersionId) versions.push(entry.VersionId);
       }
@@ -74,10 +72,10 @@ export class S3VaultDeletion {
 
 /** Deletes what an erased attempt left in the intake bucket (`intake/` uploads, `liveness/` session images). */
 export class S3IntakeLeftovers {
-  private readonly client: S3Client;
+  private readonly client: S3Operations;
 
-  public constructor(private readonly options: { readonly bucket: string; readonly client?: S3Client }) {
-    this.client = options.client ?? new S3Client({});
+  public constructor(private readonly options: { readonly bucket: string; readonly client?: S3Operations }) {
+    this.client = options.client ?? new S3RestClient();
   }
 
   /** Deletes every object under `prefix` (`intake/<v>/<a>/` or `liveness/<v>/<a>/`); resolves to how many. */
@@ -86,16 +84,14 @@ export class S3IntakeLeftovers {
     let deleted = 0;
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.options.bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
+      const page = await this.client.listObjectsV2({
+        Bucket: this.options.bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      });
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: object.Key }));
+        await this.client.deleteObject({ Bucket: this.options.bucket, Key: object.Key });
         deleted += 1;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -9,13 +9,7 @@
  * await locks.extendRetention({ key, versionId }, new Date('2031-01-10T00:00:00Z'));
  * ```
  */
-import {
-  GetObjectLegalHoldCommand,
-  GetObjectRetentionCommand,
-  PutObjectLegalHoldCommand,
-  PutObjectRetentionCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3RestClient, type S3Operations } from './s3-rest-client.ts';
 import type { EvidenceLocks, ObjectRef } from '../../ports/evidence-locks.ts';
 
 /** A retention change that would shorten COMPLIANCE retention (never sent). */
@@ -33,10 +27,10 @@ const isMissingConfiguration = (error: unknown): boolean =>
   ['NoSuchObjectLockConfiguration', 'ObjectLockConfigurationNotFoundError'].includes((error as Error).name);
 
 export class S3EvidenceLocks implements EvidenceLocks {
-  private readonly client: S3Client;
+  private readonly client: S3Operations;
 
-  public constructor(private readonly options: { readonly bucket: string; readonly client?: S3Client }) {
-    this.client = options.client ?? new S3Client({});
+  public constructor(private readonly options: { readonly bucket: string; readonly client?: S3Operations }) {
+    this.client = options.client ?? new S3RestClient();
   }
 
   private ref(object: ObjectRef) {
@@ -49,7 +43,7 @@ export class S3EvidenceLocks implements EvidenceLocks {
 
   public async getRetention(object: ObjectRef): Promise<Date | undefined> {
     try {
-      const output = await this.client.send(new GetObjectRetentionCommand(this.ref(object)));
+      const output = await this.client.getObjectRetention(this.ref(object));
       return output.Retention?.RetainUntilDate;
     } catch (error) {
       if (isMissingConfiguration(error)) return undefined;
@@ -61,14 +55,15 @@ export class S3EvidenceLocks implements EvidenceLocks {
     const current = await this.getRetention(object);
     if (current && current.getTime() > until.getTime()) throw new RetentionShorteningError(object.key);
     if (current && current.getTime() === until.getTime()) return;
-    await this.client.send(
-      new PutObjectRetentionCommand({ ...this.ref(object), Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }),
-    );
+    await this.client.putObjectRetention({
+      ...this.ref(object),
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until },
+    });
   }
 
   public async getLegalHold(object: ObjectRef): Promise<boolean> {
     try {
-      const output = await this.client.send(new GetObjectLegalHoldCommand(this.ref(object)));
+      const output = await this.client.getObjectLegalHold(this.ref(object));
       return output.LegalHold?.Status === 'ON';
     } catch (error) {
       if (isMissingConfiguration(error)) return false;
@@ -77,8 +72,6 @@ export class S3EvidenceLocks implements EvidenceLocks {
   }
 
   public async setLegalHold(object: ObjectRef, on: boolean): Promise<void> {
-    await this.client.send(
-      new PutObjectLegalHoldCommand({ ...this.ref(object), LegalHold: { Status: on ? 'ON' : 'OFF' } }),
-    );
+    await this.client.putObjectLegalHold({ ...this.ref(object), LegalHold: { Status: on ? 'ON' : 'OFF' } });
   }
 }

@@ -11,7 +11,7 @@
  * const url = await objects.presignRendition('views/v1/9f86d081884c7d65.jpg', 60);
  * ```
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3RestClient, type S3Operations } from './s3-rest-client.ts';
 import type { EvidenceObjects, VaultObjectRef } from '../../ports/evidence-access.ts';
 import { ObjectTooLargeError, S3EvidenceStore } from './s3-evidence-store.ts';
 import type { S3PresignContext } from './s3-presign.ts';
@@ -23,18 +23,18 @@ export interface S3EvidenceObjectsOptions {
   /** KMS key (ARN) for SSE-KMS on renditions and packages. */
   readonly documentsKeyId: string;
   /** S3 client (a default client for the function's region). */
-  readonly client?: S3Client;
+  readonly client?: S3Operations;
   /** Region, credentials and endpoint of the presigned links, or how to read them (default: the function's environment). */
   readonly presignContext?: S3PresignContext | (() => S3PresignContext);
 }
 
 export class S3EvidenceObjects implements EvidenceObjects {
-  private readonly client: S3Client;
+  private readonly client: S3Operations;
   private readonly vault: S3EvidenceStore;
   private readonly links: S3RenditionLinks;
 
   public constructor(private readonly options: S3EvidenceObjectsOptions) {
-    this.client = options.client ?? new S3Client({});
+    this.client = options.client ?? new S3RestClient();
     this.vault = new S3EvidenceStore({
       vaultBucket: options.vaultBucket,
       documentsKeyId: options.documentsKeyId,
@@ -51,18 +51,16 @@ export class S3EvidenceObjects implements EvidenceObjects {
   }
 
   public async putRendition(key: string, body: Buffer, contentType: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.options.renditionsBucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType,
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.options.documentsKeyId,
-        BucketKeyEnabled: true,
-        CacheControl: 'no-store',
-      }),
-    );
+    await this.client.putObject({
+      Bucket: this.options.renditionsBucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: this.options.documentsKeyId,
+      BucketKeyEnabled: true,
+      CacheControl: 'no-store',
+    });
   }
 
   public async presignRendition(

@@ -15,14 +15,7 @@
  * await store.deleteObject({ bucket, key, versionId });
  * ```
  */
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3RestClient, type S3Operations } from './s3-rest-client.ts';
 
 export interface ObjectRef {
   readonly bucket: string;
@@ -52,22 +45,20 @@ export interface S3EvidenceStoreOptions {
   /** KMS key for SSE-KMS on vault copies. */
   readonly documentsKeyId: string;
   /** S3 client (a default client for the function's region). */
-  readonly client?: S3Client;
+  readonly client?: S3Operations;
 }
 
 export class S3EvidenceStore {
-  private readonly client: S3Client;
+  private readonly client: S3Operations;
 
   public constructor(private readonly options: S3EvidenceStoreOptions) {
-    this.client = options.client ?? new S3Client({});
+    this.client = options.client ?? new S3RestClient();
   }
 
   /** Size and declared content type; `undefined` when the object (version) no longer exists. */
   public async head(ref: ObjectRef): Promise<ObjectHead | undefined> {
     try {
-      const output = await this.client.send(
-        new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
-      );
+      const output = await this.client.headObject({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId });
       return {
         sizeBytes: output.ContentLength ?? 0,
         contentType: output.ContentType ?? 'application/octet-stream',
@@ -83,14 +74,12 @@ export class S3EvidenceStore {
 
   /** Reads at most `maxBytes`; a bigger object throws `ObjectTooLargeError` without reading it all. */
   public async read(ref: ObjectRef, maxBytes: number): Promise<Buffer> {
-    const output = await this.client.send(
-      new GetObjectCommand({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        Range: `bytes=0-${maxBytes}`,
-      }),
-    );
+    const output = await this.client.getObject({
+      Bucket: ref.bucket,
+      Key: ref.key,
+      VersionId: ref.versionId,
+      Range: `bytes=0-${maxBytes}`,
+    });
     if (!output.Body) return Buffer.alloc(0);
     const chunks: Buffer[] = [];
     let total = 0;
@@ -114,13 +103,11 @@ export class S3EvidenceStore {
     const copySource =
       `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}` +
       (source.versionId ? `?versionId=${encodeURIComponent(source.versionId)}` : '');
-    const output = await this.client.send(
-      new CopyObjectCommand({
-        ...this.vaultObject(vaultKey, contentType),
-        CopySource: copySource,
-        MetadataDirective: 'REPLACE',
-      }),
-    );
+    const output = await this.client.copyObject({
+      ...this.vaultObject(vaultKey, contentType),
+      CopySource: copySource,
+      MetadataDirective: 'REPLACE',
+    });
     return output.VersionId ? { versionId: output.VersionId } : {};
   }
 
@@ -130,9 +117,7 @@ export class S3EvidenceStore {
    * camera appended after it). Returns the vault version id.
    */
   public async putToVault(body: Uint8Array, vaultKey: string, contentType: string): Promise<{ versionId?: string }> {
-    const output = await this.client.send(
-      new PutObjectCommand({ ...this.vaultObject(vaultKey, contentType), Body: body }),
-    );
+    const output = await this.client.putObject({ ...this.vaultObject(vaultKey, contentType), Body: body });
     return output.VersionId ? { versionId: output.VersionId } : {};
   }
 
@@ -151,6 +136,6 @@ export class S3EvidenceStore {
 
   /** Deletes one object version (the intake copy); deleting a missing version is not an error. */
   public async deleteObject(ref: ObjectRef): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+    await this.client.deleteObject({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId });
   }
 }

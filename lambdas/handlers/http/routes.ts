@@ -94,37 +94,6 @@ export type RouteDependency =
   /** rekognition:DetectFaces and DetectText on image bytes (locating what to redact). */
   | 'rekognition:detectFacesAndText';
 
-/**
- * The dependencies a handler meets with the SDK's S3 client (objects, locks, and presigned GETs
- * beside them). A presigned upload form (`intake:presign`) and the export download's presigned
- * GET (`renditions:readExports`) are signed without the client (`adapters/aws/s3-presign.ts`).
- */
-const S3_DEPENDENCIES: ReadonlySet<RouteDependency> = new Set<RouteDependency>([
-  'intake:eraseLeftovers',
-  'vault:readEvidence',
-  'vault:lockEvidence',
-  'vault:readLocks',
-  'vault:deleteEvidence',
-  'renditions:views',
-  'renditions:writeExports',
-  'renditions:subjectAccess',
-  'renditions:support',
-]);
-
-/**
- * Whether the route's function uses the SDK's S3 client (its bundle then keeps the SDK's
- * event-stream codec, `KycFunctionProps.s3Client`).
- *
- * @example
- * ```ts
- * usesS3Client(routeFor('POST', '/v1/cases/{verificationId}/legal-hold')); // true: object locks
- * usesS3Client(routeFor('POST', '/v1/verifications/{id}/attempts')); // false: the upload form is signed without it
- * ```
- */
-export function usesS3Client(route: Pick<HttpRoute, 'uses'>): boolean {
-  return route.uses.some((dependency) => S3_DEPENDENCIES.has(dependency));
-}
-
 const STAFF_VIEWERS: readonly Role[] = ['support', 'compliance_reviewer', 'compliance_approver', 'admin'];
 /** Compliance roles (PRODUCT §7: document views, exports). */
 const COMPLIANCE: readonly Role[] = ['compliance_reviewer', 'compliance_approver'];

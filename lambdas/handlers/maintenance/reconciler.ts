@@ -36,7 +36,7 @@
  */
 import middy from '@middy/core';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { CopyObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3RestClient } from '../../adapters/aws/s3-rest-client.ts';
 import type { KycConfig } from '../../../lib/config.ts';
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
@@ -379,7 +379,7 @@ export function defaultReconcilerDeps(
   const config = configFromEnv(env);
   const tableName = requireEnv('verificationsTable', env);
   const intakeBucket = requireEnv('intakeBucket', env);
-  const s3 = new S3Client({});
+  const s3 = new S3RestClient();
   const repository = new VerificationRepository({ tableName });
   const store = new DynamoDbWorkflowStore({ tableName });
   const audit = new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) });
@@ -391,9 +391,7 @@ export function defaultReconcilerDeps(
         const objects: IntakeObject[] = [];
         let token: string | undefined;
         do {
-          const page = await s3.send(
-            new ListObjectsV2Command({ Bucket: intakeBucket, Prefix: 'intake/', ContinuationToken: token }),
-          );
+          const page = await s3.listObjectsV2({ Bucket: intakeBucket, Prefix: 'intake/', ContinuationToken: token });
           for (const object of page.Contents ?? []) {
             if (object.Key && object.LastModified) objects.push({ key: object.Key, lastModified: object.LastModified });
           }
@@ -402,17 +400,15 @@ export function defaultReconcilerDeps(
         return objects;
       },
       async redrive(key) {
-        await s3.send(
-          new CopyObjectCommand({
-            Bucket: intakeBucket,
-            Key: key,
-            CopySource: `${intakeBucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
-            MetadataDirective: 'COPY',
-            TaggingDirective: 'COPY',
-            // Copying an object onto itself needs a change: the storage class is restated.
-            StorageClass: 'STANDARD',
-          }),
-        );
+        await s3.copyObject({
+          Bucket: intakeBucket,
+          Key: key,
+          CopySource: `${intakeBucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+          MetadataDirective: 'COPY',
+          TaggingDirective: 'COPY',
+          // Copying an object onto itself needs a change: the storage class is restated.
+          StorageClass: 'STANDARD',
+        });
       },
     },
     repository,

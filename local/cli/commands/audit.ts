@@ -10,7 +10,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { join, resolve } from 'node:path';
 import { ENV } from '../../../lambdas/adapters/aws/environment.ts';
@@ -28,7 +27,7 @@ import type { AuditEvent } from '../../../lambdas/domain/records.ts';
 import { createAuditArchiver } from '../../../lambdas/handlers/events/audit-archiver.ts';
 import { createAuditDigester } from '../../../lambdas/handlers/scheduled/audit-digest.ts';
 import { localClientConfig } from '../../aws/client-config.ts';
-import { localS3ClientConfig } from '../../aws/s3.ts';
+import { localS3RestClient } from '../../aws/s3.ts';
 import { openDataDirServices, type DataDirServices } from '../../runtime/data-dir-services.ts';
 import { DynamoDbStreamPoller } from '../../runtime/events/dynamodb-stream-poller.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -62,7 +61,7 @@ function required(services: DataDirServices, name: string): string {
 async function openClients(dataDir: string): Promise<AuditClients> {
   const services = await openDataDirServices(dataDir);
   const dynamo = new DynamoDBClient(localClientConfig(services.endpoints.dynamodb, services.region));
-  const s3 = new S3Client(localS3ClientConfig(services.endpoints.s3, services.region));
+  const s3 = localS3RestClient(services.endpoints.s3, services.region);
   const kms = new KMSClient(localClientConfig(services.endpoints.kms, services.region));
   return {
     services,

@@ -8,7 +8,6 @@
  * nothing. Exit 0 done, 2 usage or read error.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, ENV } from '../../../lambdas/adapters/aws/environment.ts';
@@ -19,7 +18,7 @@ import { ERASURE_RECHECK_DAYS } from '../../../lambdas/handlers/http/records-rig
 import { createRecordsPurge, type RecordsPurgeReport } from '../../../lambdas/handlers/scheduled/records-purge.ts';
 import { systemClock } from '../../../lambdas/ports/clock.ts';
 import { localClientConfig } from '../../aws/client-config.ts';
-import { localS3ClientConfig } from '../../aws/s3.ts';
+import { localS3RestClient } from '../../aws/s3.ts';
 import { openDataDirServices, type DataDirServices } from '../../runtime/data-dir-services.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
@@ -78,7 +77,7 @@ export async function recordsCommand(args: readonly string[], io: CliIo): Promis
     return EXIT.usage;
   }
   const dynamo = new DynamoDBClient(localClientConfig(services.endpoints.dynamodb, services.region));
-  const s3 = new S3Client(localS3ClientConfig(services.endpoints.s3, services.region));
+  const s3 = localS3RestClient(services.endpoints.s3, services.region);
   try {
     const config = configFromEnv(services.environment as NodeJS.ProcessEnv);
     const vaultBucket = required(services, ENV.vaultBucket);

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { FakeS3 } from '../../support/fake-s3.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeCrypto, EnvelopeCryptoError } from '../../../lambdas/adapters/aws/envelope-crypto.ts';
 import { ObjectTooLargeError, S3EvidenceStore } from '../../../lambdas/adapters/aws/s3-evidence-store.ts';
 import { SfnWorkflowStarter } from '../../../lambdas/adapters/aws/sfn-workflow-starter.ts';
 
 const kms = mockClient(KMSClient);
-const s3 = mockClient(S3Client);
+const s3 = new FakeS3();
 const sfn = mockClient(SFNClient);
 
 beforeEach(() => {
@@ -88,18 +88,18 @@ describe('EnvelopeCrypto', () => {
 });
 
 describe('S3EvidenceStore', () => {
-  const store = () => new S3EvidenceStore({ vaultBucket: 'vault', documentsKeyId: 'k', client: new S3Client({}) });
+  const store = () => new S3EvidenceStore({ vaultBucket: 'vault', documentsKeyId: 'k', client: s3.client });
 
   it('reads within the byte cap with a ranged GET', async () => {
     // Prepare
-    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.alloc(600), Buffer.alloc(400)]) }));
+    s3.on('getObject').callsFake(() => ({ Body: Readable.from([Buffer.alloc(600), Buffer.alloc(400)]) }));
 
     // Act
     const bytes = await store().read({ bucket: 'b', key: 'k', versionId: 'v' }, 1000);
 
     // Assess
     expect(bytes).toHaveLength(1000);
-    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({
+    expect(s3.calls('getObject')[0]).toMatchObject({
       Range: 'bytes=0-1000',
       VersionId: 'v',
     });
@@ -107,7 +107,7 @@ describe('S3EvidenceStore', () => {
 
   it('stops reading past the cap', async () => {
     // Prepare
-    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.alloc(600), Buffer.alloc(600)]) }));
+    s3.on('getObject').callsFake(() => ({ Body: Readable.from([Buffer.alloc(600), Buffer.alloc(600)]) }));
 
     // Act
     const read = store().read({ bucket: 'b', key: 'k' }, 1000);
@@ -124,7 +124,7 @@ describe('S3EvidenceStore', () => {
     },
   ])('answers undefined for a missing object ($error.name)', async ({ error, result }) => {
     // Prepare
-    s3.on(HeadObjectCommand).rejects(error);
+    s3.on('headObject').rejects(error);
 
     // Act + Assess
     await expect(store().head({ bucket: 'b', key: 'k' })).resolves.toBe(result);
@@ -132,7 +132,7 @@ describe('S3EvidenceStore', () => {
 
   it('lets other head errors through', async () => {
     // Prepare
-    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+    s3.on('headObject').rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
 
     // Act + Assess
     await expect(store().head({ bucket: 'b', key: 'k' })).rejects.toThrow('denied');

@@ -1,14 +1,7 @@
 import { Readable } from 'node:stream';
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { FakeS3 } from '../../support/fake-s3.ts';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../lib/config.ts';
@@ -22,7 +15,7 @@ import type { Slot } from '../../../lambdas/domain/verification.ts';
 import { lambdaContext } from './http-events.ts';
 import { FakeAudit, FakeClock, FakeRateLimits, FakeRepository, sampleVerification } from './fakes.ts';
 
-const s3 = mockClient(S3Client);
+const s3 = new FakeS3();
 const sfn = mockClient(SFNClient);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(200_000, 7)]);
 
@@ -83,7 +76,7 @@ function setup(
   /** How many of the next deletions stop with a crash before they land. */
   const crash = { deletes: 0 };
   const versionOf = (input: { Key?: string; VersionId?: string }) => `${input.Key}@${input.VersionId ?? ''}`;
-  s3.on(HeadObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
+  s3.on('headObject').callsFake((input: { Key?: string; VersionId?: string }) => {
     if (deleted.has(versionOf(input))) throw Object.assign(new Error('Not Found'), { name: 'NotFound' });
     return {
       ContentLength: options.size ?? bytes.length,
@@ -91,10 +84,10 @@ function setup(
       VersionId: input.VersionId ?? 'v1',
     };
   });
-  s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([bytes]) }));
-  s3.on(CopyObjectCommand).resolves({ VersionId: 'vault-1' });
-  s3.on(PutObjectCommand).resolves({ VersionId: 'vault-put-1' });
-  s3.on(DeleteObjectCommand).callsFake((input: { Key?: string; VersionId?: string }) => {
+  s3.on('getObject').callsFake(() => ({ Body: Readable.from([bytes]) }));
+  s3.on('copyObject').resolves({ VersionId: 'vault-1' });
+  s3.on('putObject').resolves({ VersionId: 'vault-put-1' });
+  s3.on('deleteObject').callsFake((input: { Key?: string; VersionId?: string }) => {
     if (crash.deletes > 0) {
       crash.deletes -= 1;
       throw new Error('process killed');
@@ -106,7 +99,7 @@ function setup(
   const onUpload = createOnUploadHandler({
     config: DEFAULT_CONFIG,
     repository,
-    evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: new S3Client({}) }),
+    evidence: new S3EvidenceStore({ vaultBucket: 'kyc-vault', documentsKeyId: 'doc-key', client: s3.client }),
     qualityGate: options.gate ?? qualityGate,
     workflow: new SfnWorkflowStarter({
       stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:kyc',
@@ -179,8 +172,8 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
-    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(s3.calls('copyObject')).toHaveLength(0);
+    const put = s3.calls('putObject')[0];
     expect(put).toMatchObject(VAULT_WRITE);
     expect(Buffer.from(put?.Body as Uint8Array).equals(JPEG)).toBe(true);
     expect(repository.documents.get('v-1/a-1/document_front')).toMatchObject({
@@ -200,14 +193,14 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'accepted', workflowStarted: false });
-    const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
+    const copy = s3.calls('copyObject')[0];
     expect(copy).toMatchObject({
       ...VAULT_WRITE,
       CopySource: 'kyc-intake/intake/v-1/a-1/document_front?versionId=v1',
       MetadataDirective: 'REPLACE',
       ContentType: 'image/jpeg',
     });
-    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({
+    expect(s3.calls('deleteObject')[0]).toEqual({
       Bucket: 'kyc-intake',
       Key: 'intake/v-1/a-1/document_front',
       VersionId: 'v1',
@@ -237,7 +230,7 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome });
-    expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.ContentType).toBe(copiedType);
+    expect(s3.calls('copyObject')[0]?.ContentType).toBe(copiedType);
   });
 
   it('rejects the attempt and the verification, remembers the hash and counts a failure', async () => {
@@ -249,8 +242,8 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'rejected', reasons: ['NO_FACE_DETECTED'] });
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+    expect(s3.calls('copyObject')).toHaveLength(0);
+    expect(s3.calls('deleteObject')).toHaveLength(1);
     expect(repository.rejectedImages.size).toBe(1);
     expect(repository.attempts.get('v-1/a-1')).toMatchObject({ status: 'rejected', reasons: ['NO_FACE_DETECTED'] });
     expect(repository.verifications.get('v-1')).toMatchObject({
@@ -336,8 +329,8 @@ describe('on-upload', () => {
       repository.getVerificationWithAttempts.bind(repository),
     );
     repository.listDocuments = watched('documents', repository.listDocuments.bind(repository));
-    const head = s3.commandCalls(HeadObjectCommand).length;
-    s3.on(HeadObjectCommand).callsFake(() => {
+    const head = s3.calls('headObject').length;
+    s3.on('headObject').callsFake(() => {
       log.push('start head');
       return { ContentLength: JPEG.length, ContentType: 'image/jpeg', VersionId: 'v1' };
     });
@@ -348,7 +341,7 @@ describe('on-upload', () => {
     // Assess: both first reads start before either ends, and the workflow starts
     expect(result).toEqual({ outcome: 'accepted', workflowStarted: true });
     expect(log.slice(0, 2).sort()).toEqual(['start head', 'start verification with attempts']);
-    expect(s3.commandCalls(HeadObjectCommand).length - head).toBe(1);
+    expect(s3.calls('headObject').length - head).toBe(1);
     expect(log.filter((entry) => entry === 'start documents')).toHaveLength(1);
   });
 
@@ -373,7 +366,7 @@ describe('on-upload', () => {
     // Assess: the failure waits for the append; the intake copy stays for the next delivery
     await expect(delivery).rejects.toThrow('throttled');
     expect(written).toEqual(['document.accepted']);
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    expect(s3.calls('deleteObject')).toHaveLength(0);
   });
 
   it('fails the delivery, recording nothing and keeping the upload, when the face detector is unavailable', async () => {
@@ -394,8 +387,8 @@ describe('on-upload', () => {
     expect(repository.documents.size).toBe(0);
     expect(repository.attempts.get('v-1/a-1')?.status).toBe('awaiting_upload');
     expect(rateLimits.outcomes).toEqual([]);
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(s3.calls('deleteObject')).toHaveLength(0);
+    expect(s3.calls('copyObject')).toHaveLength(0);
   });
 
   it('moves the attempt and the verification again when the verification changed in between', async () => {
@@ -450,9 +443,9 @@ describe('on-upload', () => {
     // Assess
     expect(again).toEqual({ outcome: 'duplicate' });
     expect(gateCalls).toEqual(['document_front']);
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(s3.calls('copyObject')).toHaveLength(1);
     // The first delivery deleted the intake copy; the duplicate finds it gone.
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+    expect(s3.calls('deleteObject')).toHaveLength(1);
     expect(audit.actions()).toEqual(['document.accepted', 'upload.duplicate']);
   });
 
@@ -472,7 +465,7 @@ describe('on-upload', () => {
     expect(result).toEqual({ outcome: 'ignored', reason });
     expect(gateCalls).toHaveLength(0);
     expect(audit.events).toEqual([expect.objectContaining({ action: 'upload.ignored', reason })]);
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(s3.calls('copyObject')).toHaveLength(0);
   });
 
   it('ignores an upload arriving after the attempt was rejected', async () => {
@@ -526,8 +519,8 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'refused', reason });
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
-    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toMatchObject({
+    expect(s3.calls('copyObject')).toHaveLength(0);
+    expect(s3.calls('deleteObject')[0]).toMatchObject({
       Bucket: 'kyc-intake',
       Key: 'intake/v-1/a-1/selfie',
       VersionId: 'v1',
@@ -551,7 +544,7 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'rejected', reasons: [code] });
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.calls('getObject')).toHaveLength(0);
     expect(gateCalls).toHaveLength(0);
   });
 
@@ -658,14 +651,14 @@ describe('on-upload', () => {
   it('throws when the vault copy fails, recording and deleting nothing', async () => {
     // Prepare
     const { handler, repository, audit } = setup();
-    s3.on(CopyObjectCommand).rejects(new Error('SlowDown'));
+    s3.on('copyObject').rejects(new Error('SlowDown'));
 
     // Act
     const run = handler(objectEvent('intake/v-1/a-1/document_front'));
 
     // Assess
     await expect(run).rejects.toThrow('SlowDown');
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    expect(s3.calls('deleteObject')).toHaveLength(0);
     expect(repository.documents.size).toBe(0);
     expect(audit.events).toHaveLength(0);
   });
@@ -673,7 +666,7 @@ describe('on-upload', () => {
   it('processes the event again after a failed try', async () => {
     // Prepare
     const { handler, repository } = setup();
-    s3.on(CopyObjectCommand).rejectsOnce(new Error('SlowDown')).resolves({ VersionId: 'vault-2' });
+    s3.on('copyObject').rejectsOnce(new Error('SlowDown')).resolves({ VersionId: 'vault-2' });
     await expect(handler(objectEvent('intake/v-1/a-1/document_front'))).rejects.toThrow();
 
     // Act
@@ -693,7 +686,7 @@ describe('on-upload', () => {
       .rejectsOnce(new Error('process killed'))
       .resolves({ executionArn: 'arn:aws:states:eu-west-1:1:execution:kyc:a-1' });
     await expect(handler(objectEvent('intake/v-1/a-1/selfie'))).rejects.toThrow('process killed');
-    const deletesBefore = s3.commandCalls(DeleteObjectCommand).length;
+    const deletesBefore = s3.calls('deleteObject').length;
 
     // Act
     const again = await handler(objectEvent('intake/v-1/a-1/selfie'));
@@ -704,9 +697,9 @@ describe('on-upload', () => {
     expect(again).toEqual({ outcome: 'accepted', workflowStarted: true });
     expect(thenDuplicate).toEqual({ outcome: 'duplicate' });
     expect(gateCalls).toEqual(['document_front', 'selfie']);
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(2);
+    expect(s3.calls('copyObject')).toHaveLength(2);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+    expect(s3.calls('deleteObject')).toHaveLength(2);
     expect(repository.attempts.get('v-1/a-1')?.status).toBe('processing');
   });
 
@@ -728,7 +721,7 @@ describe('on-upload', () => {
     expect(audit.actions()).not.toContain('upload.refused');
     expect(audit.actions().at(-1)).toBe('upload.duplicate');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-    const deletes = s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key);
+    const deletes = s3.calls('deleteObject').map((input) => input.Key);
     expect(deletes).toEqual(['intake/v-1/a-1/document_front', 'intake/v-1/a-1/selfie', 'intake/v-1/a-1/selfie']);
   });
 
@@ -752,7 +745,7 @@ describe('on-upload', () => {
     expect(rateLimits.outcomes).toEqual([{ userId: 'user-1', attemptId: 'a-1', outcome: 'failed' }]);
     expect(repository.verifications.get('v-1')?.status).toBe('rejected');
     expect(audit.actions().filter((action) => action === 'attempt.rejected')).toHaveLength(1);
-    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(1);
+    expect(s3.calls('deleteObject')).toHaveLength(1);
   });
 
   it.each([
@@ -772,7 +765,7 @@ describe('on-upload', () => {
     await handler(objectEvent('intake/v-1/a-1/document_front'));
     await expect(handler(objectEvent('intake/v-1/a-1/selfie'))).rejects.toThrow('process killed');
     const other = Buffer.from(JPEG.map((byte, i) => (i === JPEG.length - 3 ? byte ^ 0xff : byte)));
-    if (!same) s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([other]) }));
+    if (!same) s3.on('getObject').callsFake(() => ({ Body: Readable.from([other]) }));
 
     // Act
     const result = await handler(objectEvent('intake/v-1/a-1/selfie', 'v2'));
@@ -796,6 +789,6 @@ describe('on-upload', () => {
 
     // Assess
     expect(result).toEqual({ outcome: 'malformed', reason: 'event_shape' });
-    expect(s3.calls()).toHaveLength(0);
+    expect(s3.callCount()).toBe(0);
   });
 });
