@@ -40,9 +40,15 @@ export interface FaceService {
   searchFaces(image: ImageRef, threshold: number): Promise<FaceSearchHit[]>;
   /** Adds the face of `image` to the collection for `userId`, for future duplicate searches. */
   indexFace(image: ImageRef, userId: string): Promise<{ faceId: string }>;
+}
+
+/** The text of a document image (OCR), for reading its machine-readable zone. */
+export interface DocumentText {
+  /** Name recorded with every image this service reads, e.g. `rekognition`. */
+  readonly processor: string;
   /**
-   * Text lines detected in `image` (OCR), top to bottom; with `region`, only the lines of words
-   * lying more than half inside it (Rekognition's regions of interest).
+   * Text lines detected in `image`, top to bottom; with `region`, only the lines of words lying
+   * more than half inside it (Rekognition's regions of interest).
    */
   detectText(image: ImageRef, region?: ImageRegion): Promise<string[]>;
 }

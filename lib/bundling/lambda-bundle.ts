@@ -1,6 +1,6 @@
 /**
  * How every Lambda function is bundled: esbuild's settings, the modules a bundle leaves out,
- * and two changes to what the AWS SDK v3 brings along that a function never runs:
+ * and what the AWS SDK v3 and the MRZ parser bring along that a function never runs:
  *
  * - **The SDK's schemas, tree-shaken** ({@link sdkSchemaTreeShaking}). Each client keeps the
  *   schema of every operation of its service in one module (`dist-es/schemas/schemas_0.js`:
@@ -18,6 +18,8 @@
  *   reached on Lambda; the bundle takes `lambdas/adapters/aws/lambda-credentials.ts` in its place.
  * - **Each client's manifest, as its version** ({@link sdkClientVersionOnly}): a client imports
  *   its `package.json` (about 2 KB) for the version in its user agent, and nothing else of it.
+ * - **mrz's state table as its codes** ({@link mrzStateCodesOnly}): the MRZ parser checks an
+ *   issuing state's code against a table of codes and country names and never reads a name.
  * - **The endpoint cache's LRU over a `Map`** ({@link MAP_LRU_CACHE}): the DynamoDB client builds
  *   an endpoint-discovery cache on `mnemonist`'s LRU cache (about 7 KB with `obliterator`), of
  *   which it uses five methods.
@@ -64,7 +66,8 @@ export const SDK_MODULES_UNUSED_ON_LAMBDA: readonly string[] = [
  * `import()` in the protocol's event-stream serializer, which none of their operations calls,
  * since none of them has an event-stream member. So a function without the S3 client leaves it
  * out of its bundle; a function with it keeps it (`KycFunctionProps.s3Client`), or its bundle
- * would not load. `test/unit/bundles/bundle-budget.test.ts` builds every function of the
+ * would not load. The app's functions call S3 through `lambdas/adapters/aws/s3-rest-client.ts`,
+ * not the S3 client, so every one of them leaves the codec out. `test/unit/bundles/bundle-budget.test.ts` builds every function of the
  * synthesized app with its own settings and imports each with nothing beside it.
  */
 export const SDK_EVENT_STREAM_CODEC = '@smithy/core/event-streams';
@@ -185,6 +188,43 @@ export function sdkClientVersionOnly(): Plugin {
   };
 }
 
+/** mrz's table of document issuing states (`mrz/lib/generated/states.js`: ICAO code to country name). */
+export const MRZ_STATES_MODULE = /[\\/]mrz[\\/]lib[\\/]generated[\\/]states\.js$/;
+
+/**
+ * mrz's state table as its codes alone, each mapped to `true`: the source of the module esbuild
+ * loads in its place (the names weigh about 5 KB). The parser only looks a code up to refuse one
+ * it does not know (`mrz/lib/parsers/parseState.js`) and never reads a name; no function imports
+ * the table (`states`) itself. Throws when the table is not the `"<code>": "<name>",` list it was.
+ *
+ * @example
+ * ```ts
+ * mrzStateCodes('const states = {\n    "AFG": "Afghanistan",\n    "D": "Germany"\n};\nexport default states;');
+ * // 'export default Object.freeze({"AFG":true,"D":true});'
+ * ```
+ */
+export function mrzStateCodes(source: string): string {
+  const codes = [...source.matchAll(/^\s*"([A-Z<]{1,3})": "[^"\n]*",?$/gm)].map((match) => match[1] as string);
+  const entries = source.match(/^\s*"[^"\n]*":/gm)?.length ?? 0;
+  if (codes.length === 0 || codes.length !== entries || !/export default states;/.test(source)) {
+    throw new Error('mrz/lib/generated/states.js is not the table of codes and names it was: see mrzStateCodes');
+  }
+  return `export default Object.freeze(${JSON.stringify(Object.fromEntries(codes.map((code) => [code, true])))});`;
+}
+
+/** esbuild plugin: loads mrz's state table through {@link mrzStateCodes}. */
+export function mrzStateCodesOnly(): Plugin {
+  return {
+    name: 'mrz-state-codes-only',
+    setup(builder) {
+      builder.onLoad({ filter: MRZ_STATES_MODULE }, async (args) => ({
+        contents: mrzStateCodes(await readFile(args.path, 'utf8')),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 /** What a bundle leaves out: packages installed beside it, and modules no one installs. */
 export interface LambdaOutside {
   /** Packages installed into the asset's `node_modules` (e.g. `sharp`). */
@@ -221,6 +261,7 @@ export function lambdaBuildOptions(repoRoot: string, { nodeModules, externalModu
     plugins: [
       sdkSchemaTreeShaking(),
       sdkClientVersionOnly(),
+      mrzStateCodesOnly(),
       // A bundle that leaves the codec out (no S3 client) never imports it statically: nothing to replace.
       sdkS3Trims(repoRoot, { replaceEventStreams: !externalModules.includes(SDK_EVENT_STREAM_CODEC) }),
     ],

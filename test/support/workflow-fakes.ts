@@ -24,7 +24,13 @@ import type { WorkflowDeps } from '../../lambdas/handlers/workflow/deps.ts';
 import type { AuditLog } from '../../lambdas/ports/audit-log.ts';
 import type { Clock } from '../../lambdas/ports/clock.ts';
 import type { EvidenceVault } from '../../lambdas/ports/evidence-vault.ts';
-import type { FaceSearchHit, FaceService, ImageRef, ImageRegion } from '../../lambdas/ports/face-service.ts';
+import type {
+  DocumentText,
+  FaceSearchHit,
+  FaceService,
+  ImageRef,
+  ImageRegion,
+} from '../../lambdas/ports/face-service.ts';
 import type { LivenessSessionResult, LivenessService } from '../../lambdas/ports/liveness.ts';
 import type { ReviewEscalation, StatusChange, StatusEvents } from '../../lambdas/ports/status-events.ts';
 import type { ReviewCompleter } from '../../lambdas/ports/workflow.ts';
@@ -256,8 +262,8 @@ export const fakePersonalData = {
   },
 };
 
-/** Face service scripted per image key; throws the queued errors first. */
-export class FakeFaceService implements FaceService {
+/** Face service and document text reader scripted per image key; throws the queued errors first. */
+export class FakeFaceService implements FaceService, DocumentText {
   readonly processor = 'fake-rekognition';
   similarity = 99;
   searchHits: FaceSearchHit[] = [];
@@ -444,6 +450,7 @@ export function fakeWorkflowWorld(
     store,
     audit,
     faces,
+    text: faces,
     liveness,
     hasher: { hash: async (message: string) => `hmac(${message})` },
     personalData: fakePersonalData,

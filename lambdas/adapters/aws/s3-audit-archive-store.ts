@@ -15,7 +15,7 @@ import type { AuditArchiveStore } from '../../ports/audit-archive.ts';
 
 export interface S3AuditArchiveStoreOptions {
   readonly bucket: string;
-  /** S3 client (a default client for the function's region). */
+  /** S3 calls (default: an `S3RestClient` for the function's region and endpoint). */
   readonly client?: S3Operations;
 }
 

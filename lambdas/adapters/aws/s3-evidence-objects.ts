@@ -22,7 +22,7 @@ export interface S3EvidenceObjectsOptions {
   readonly renditionsBucket: string;
   /** KMS key (ARN) for SSE-KMS on renditions and packages. */
   readonly documentsKeyId: string;
-  /** S3 client (a default client for the function's region). */
+  /** S3 calls (default: an `S3RestClient` for the function's region and endpoint). */
   readonly client?: S3Operations;
   /** Region, credentials and endpoint of the presigned links, or how to read them (default: the function's environment). */
   readonly presignContext?: S3PresignContext | (() => S3PresignContext);

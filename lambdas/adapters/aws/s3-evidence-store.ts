@@ -44,7 +44,7 @@ export interface S3EvidenceStoreOptions {
   readonly vaultBucket: string;
   /** KMS key for SSE-KMS on vault copies. */
   readonly documentsKeyId: string;
-  /** S3 client (a default client for the function's region). */
+  /** S3 calls (default: an `S3RestClient` for the function's region and endpoint). */
   readonly client?: S3Operations;
 }
 

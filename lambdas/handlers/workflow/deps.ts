@@ -11,6 +11,7 @@ import { EventBridgeStatusEvents } from '../../adapters/aws/eventbridge-status-e
 import { KmsKeyedHasher } from '../../adapters/aws/kms-keyed-hasher.ts';
 import { PowertoolsOperationalMetrics } from '../../adapters/aws/powertools-metrics.ts';
 import { DynamoDbRateLimitStore, type RateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
+import { RekognitionDocumentText } from '../../adapters/aws/rekognition-document-text.ts';
 import { RekognitionFaceService } from '../../adapters/aws/rekognition-face-service.ts';
 import { RekognitionLiveness } from '../../adapters/aws/rekognition-liveness.ts';
 import { S3EvidenceStore } from '../../adapters/aws/s3-evidence-store.ts';
@@ -20,7 +21,7 @@ import type { PersonalData, SealedData } from '../../domain/records.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import type { EvidenceVault } from '../../ports/evidence-vault.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
-import type { FaceService } from '../../ports/face-service.ts';
+import type { DocumentText, FaceService } from '../../ports/face-service.ts';
 import type { KeyedHasher } from '../../ports/keyed-hash.ts';
 import type { LivenessService } from '../../ports/liveness.ts';
 import type { OperationalMetrics } from '../../ports/operational-metrics.ts';
@@ -44,6 +45,8 @@ export interface WorkflowDeps {
   /** `list`: a step run again after a crash checks whether its audit event is already written. */
   readonly audit: Pick<AuditLog, 'append' | 'list'>;
   readonly faces: FaceService;
+  /** Reads the document's machine-readable zone (the document data step). */
+  readonly text: DocumentText;
   readonly liveness: Pick<LivenessService, 'getResult'>;
   readonly hasher: KeyedHasher;
   readonly personalData: { open(sealed: SealedData, context: { verificationId: string }): Promise<PersonalData> };
@@ -108,6 +111,11 @@ export function processorLog(audit: Pick<AuditLog, 'append'>, env: NodeJS.Proces
 /** The face service, recording each image it hands over on `log`. */
 export function faceService(log: ProcessorLog, env: NodeJS.ProcessEnv = process.env): FaceService {
   return new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env), processorLog: log });
+}
+
+/** The document text reader, recording each image it reads on `log`. */
+export function documentText(log: ProcessorLog): DocumentText {
+  return new RekognitionDocumentText({ processorLog: log });
 }
 
 /**

@@ -14,7 +14,17 @@
 import type { DocumentType } from '../../domain/verification.ts';
 import type { ImageRegion } from '../../ports/face-service.ts';
 import { compareWithDeclared, normaliseDocumentNumber, readMrz, type MrzData } from '../../domain/mrz.ts';
-import { faceStepPorts, keyedHasher, personalDataCrypto, workflowSettings, type WorkflowDeps } from './deps.ts';
+import {
+  auditLog,
+  documentText,
+  keyedHasher,
+  personalDataCrypto,
+  processorLog,
+  workflowBuckets,
+  workflowSettings,
+  workflowStore,
+  type WorkflowDeps,
+} from './deps.ts';
 import type { DocumentCheckOutput, WorkflowState } from './state.ts';
 import { MissingEvidenceError } from './errors.ts';
 import { auditProcessing, findEvidence, requireVerification } from './support.ts';
@@ -33,7 +43,7 @@ export const MRZ_REGION: ImageRegion = { left: 0, top: 0.5, width: 1, height: 0.
 /** The ports the step takes. */
 export type DocumentDataDeps = Pick<
   WorkflowDeps,
-  'audit' | 'clock' | 'config' | 'faces' | 'functionName' | 'hasher' | 'personalData' | 'store' | 'vaultBucket'
+  'audit' | 'clock' | 'config' | 'functionName' | 'hasher' | 'personalData' | 'store' | 'text' | 'vaultBucket'
 >;
 
 export async function documentDataStep(state: WorkflowState, deps: DocumentDataDeps): Promise<DocumentCheckOutput> {
@@ -59,8 +69,8 @@ export async function documentDataStep(state: WorkflowState, deps: DocumentDataD
       ['document_back', back],
     ] as const) {
       if (!image || mrz) continue;
-      const lines = await deps.faces.detectText(image, region);
-      const processor = `${deps.faces.processor}:DetectText@${slot}`;
+      const lines = await deps.text.detectText(image, region);
+      const processor = `${deps.text.processor}:DetectText@${slot}`;
       if (!processors.includes(processor)) processors.push(processor);
       mrz = readMrz(lines);
     }
@@ -124,9 +134,15 @@ function documentTypeMatches(type: DocumentType, mrz: MrzData): boolean {
   return true;
 }
 
-export const handler = workflowTask('document-data', documentDataStep, () => ({
-  ...workflowSettings(),
-  ...faceStepPorts(),
-  hasher: keyedHasher(),
-  personalData: personalDataCrypto(),
-}));
+export const handler = workflowTask('document-data', documentDataStep, () => {
+  const audit = auditLog();
+  return {
+    ...workflowSettings(),
+    ...workflowBuckets(),
+    store: workflowStore(),
+    audit,
+    text: documentText(processorLog(audit)),
+    hasher: keyedHasher(),
+    personalData: personalDataCrypto(),
+  };
+});

@@ -10,11 +10,17 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditProcessorLog, ProcessorLogReader } from '../../../lambdas/adapters/aws/audit-processor-log.ts';
 import { RekognitionFaceDetector } from '../../../lambdas/adapters/aws/rekognition-face-detector.ts';
+import { RekognitionDocumentText } from '../../../lambdas/adapters/aws/rekognition-document-text.ts';
 import { RekognitionFaceService } from '../../../lambdas/adapters/aws/rekognition-face-service.ts';
 import { chainEvent } from '../../../lambdas/domain/audit-chain.ts';
 import type { AuditEvent, AuditEventInput } from '../../../lambdas/domain/records.ts';
 import type { ProcessorCall } from '../../../lambdas/ports/processor-log.ts';
 
+/** The Rekognition adapters that hand vault images over. */
+interface Services {
+  readonly faces: RekognitionFaceService;
+  readonly text: RekognitionDocumentText;
+}
 const rekognition = mockClient(RekognitionClient);
 afterEach(() => rekognition.reset());
 
@@ -44,22 +50,16 @@ function memoryAudit() {
 
 describe('processor log: every image sent to Rekognition is recorded', () => {
   it.each([
-    [
-      'CompareFaces',
-      'face_match',
-      (s: RekognitionFaceService) => s.compareFaces(selfie, front),
-      CompareFacesCommand,
-      2,
-    ],
+    ['CompareFaces', 'face_match', (s: Services) => s.faces.compareFaces(selfie, front), CompareFacesCommand, 2],
     [
       'SearchFacesByImage',
       'duplicate_search',
-      (s: RekognitionFaceService) => s.searchFaces(selfie, 95),
+      (s: Services) => s.faces.searchFaces(selfie, 95),
       SearchFacesByImageCommand,
       1,
     ],
-    ['IndexFaces', 'duplicate_index', (s: RekognitionFaceService) => s.indexFace(selfie, 'u-1'), IndexFacesCommand, 1],
-    ['DetectText', 'document_data', (s: RekognitionFaceService) => s.detectText(front), DetectTextCommand, 1],
+    ['IndexFaces', 'duplicate_index', (s: Services) => s.faces.indexFace(selfie, 'u-1'), IndexFacesCommand, 1],
+    ['DetectText', 'document_data', (s: Services) => s.text.detectText(front), DetectTextCommand, 1],
   ] as const)(
     '%s: processor, operation, object key and version, purpose, time and request id',
     async (operation, purpose, act, command, images) => {
@@ -69,14 +69,14 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
         ...meta(`req-${operation}`),
         ...(operation === 'IndexFaces' ? { FaceRecords: [{ Face: { FaceId: 'f-1' } }] } : {}),
       } as never);
-      const service = new RekognitionFaceService({
-        collectionId: 'faces',
-        client: new RekognitionClient({}),
-        processorLog: log,
-      });
+      const client = new RekognitionClient({});
+      const services: Services = {
+        faces: new RekognitionFaceService({ collectionId: 'faces', client, processorLog: log }),
+        text: new RekognitionDocumentText({ client, processorLog: log }),
+      };
 
       // Act
-      await act(service);
+      await act(services);
 
       // Assess
       expect(calls).toHaveLength(images);
@@ -169,7 +169,7 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
 
     // Act
     await service.compareFaces(selfie, front);
-    await service.detectText(front);
+    await new RekognitionDocumentText({ client: new RekognitionClient({}), processorLog: log }).detectText(front);
     const entries = await new ProcessorLogReader(audit).list('v-1');
 
     // Assess

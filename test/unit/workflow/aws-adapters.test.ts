@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBridgeStatusEvents } from '../../../lambdas/adapters/aws/eventbridge-status-events.ts';
 import { KmsKeyedHasher } from '../../../lambdas/adapters/aws/kms-keyed-hasher.ts';
+import { RekognitionDocumentText } from '../../../lambdas/adapters/aws/rekognition-document-text.ts';
 import { RekognitionFaceService } from '../../../lambdas/adapters/aws/rekognition-face-service.ts';
 import { RekognitionLiveness } from '../../../lambdas/adapters/aws/rekognition-liveness.ts';
 import { SfnReviewCompleter } from '../../../lambdas/adapters/aws/sfn-review-completer.ts';
@@ -40,6 +41,7 @@ const portrait = { bucket: 'vault', key: 'evidence/v/a/document_front' };
 
 describe('RekognitionFaceService', () => {
   const faces = new RekognitionFaceService({ collectionId: 'kyc-faces', client: new RekognitionClient({}) });
+  const text = new RekognitionDocumentText({ client: new RekognitionClient({}) });
 
   it('compares vault objects by S3Object reference and returns the best similarity', async () => {
     // Prepare
@@ -119,7 +121,7 @@ describe('RekognitionFaceService', () => {
     });
 
     // Act / Assess
-    expect(await faces.detectText(portrait)).toEqual(['first', 'second']);
+    expect(await text.detectText(portrait)).toEqual(['first', 'second']);
     expect(rekognition.commandCalls(DetectTextCommand)[0]?.args[0].input.Filters).toBeUndefined();
   });
 
@@ -128,7 +130,7 @@ describe('RekognitionFaceService', () => {
     rekognition.on(DetectTextCommand).resolves({ TextDetections: [] });
 
     // Act
-    await faces.detectText(portrait, { left: 0, top: 0.5, width: 1, height: 0.5 });
+    await text.detectText(portrait, { left: 0, top: 0.5, width: 1, height: 0.5 });
 
     // Assess
     expect(rekognition.commandCalls(DetectTextCommand)[0]?.args[0].input).toMatchObject({
