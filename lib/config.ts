@@ -326,7 +326,21 @@ export const REKOGNITION_CALLERS: readonly {
   {
     caller: 'rekognitionSteps',
     step: 'Duplicates',
+    operation: 'IndexFaces',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 0.5,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'Duplicates',
     operation: 'SearchFacesByImage',
+    callsPerInvocation: 1,
+    minInvocationSeconds: 0.5,
+  },
+  {
+    caller: 'rekognitionSteps',
+    step: 'FinalizeReject',
+    operation: 'DeleteFaces',
     callsPerInvocation: 1,
     minInvocationSeconds: 0.5,
   },

@@ -25,9 +25,19 @@ export interface FaceMatch {
   readonly similarity: number;
 }
 
-export interface FaceSearchHit {
-  /** The user the indexed face belongs to (`ExternalImageId`). */
+/** Whose face is indexed: the user, and the attempt whose selfie it came from. */
+export interface FaceOwner {
   readonly userId: string;
+  readonly attemptId: string;
+}
+
+export interface FaceSearchHit {
+  /** The user the indexed face belongs to. */
+  readonly userId: string;
+  /** The attempt whose selfie was indexed (none for a face indexed before attempts were recorded). */
+  readonly attemptId?: string;
+  /** The indexed face (Rekognition's `FaceId`). */
+  readonly faceId?: string;
   readonly similarity: number;
 }
 
@@ -38,8 +48,10 @@ export interface FaceService {
   compareFaces(source: ImageRef, target: ImageRef): Promise<FaceMatch>;
   /** Faces in the collection similar to the face of `image` (at or above `threshold`, 0-100). */
   searchFaces(image: ImageRef, threshold: number): Promise<FaceSearchHit[]>;
-  /** Adds the face of `image` to the collection for `userId`, for future duplicate searches. */
-  indexFace(image: ImageRef, userId: string): Promise<{ faceId: string }>;
+  /** Adds the face of `image` to the collection for `owner`, for duplicate searches. */
+  indexFace(image: ImageRef, owner: FaceOwner): Promise<{ faceId: string }>;
+  /** Removes indexed faces from the collection (a face already gone is no error). */
+  removeFaces(faceIds: readonly string[]): Promise<void>;
 }
 
 /** The text of a document image (OCR), for reading its machine-readable zone. */

@@ -29,6 +29,14 @@ export interface CheckRecord {
   readonly documentHash?: string;
   /** Other users whose indexed face matched (duplicates and liveness), for the reviewer. */
   readonly matchedUserIds?: readonly string[];
+  /**
+   * The faces the duplicates check indexed for this attempt before searching (so two accounts
+   * submitting one face at once find each other): one, or more when a run stopped after indexing
+   * and ran again. Removed from the collection when the attempt is rejected.
+   */
+  readonly faceIds?: readonly string[];
+  /** When the rejection removed `faceIds` from the collection (duplicates only). */
+  readonly facesRemovedAt?: string;
   readonly recordedAt: string;
 }
 

@@ -450,7 +450,8 @@ export class VerificationWorkflow extends Construct {
     table(fns.Duplicates, [...READ, 'dynamodb:PutItem']);
     audit(fns.Duplicates);
     readVault(fns.Duplicates);
-    rekognitionCollection(fns.Duplicates, ['rekognition:SearchFacesByImage']);
+    // IndexFaces before SearchFacesByImage: two accounts with one face find each other (duplicates.ts).
+    rekognitionCollection(fns.Duplicates, ['rekognition:IndexFaces', 'rekognition:SearchFacesByImage']);
 
     table(fns.Decide, ['dynamodb:PutItem']);
     audit(fns.Decide);
@@ -464,6 +465,8 @@ export class VerificationWorkflow extends Construct {
 
     table(fns.FinalizeReject, WRITE);
     audit(fns.FinalizeReject);
+    // The rejected attempt's face leaves the collection (finalize-reject.ts).
+    rekognitionCollection(fns.FinalizeReject, ['rekognition:DeleteFaces']);
     rateLimits(fns.FinalizeReject);
     publish(fns.FinalizeReject);
 

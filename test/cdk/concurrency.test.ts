@@ -47,6 +47,7 @@ describe('reserved concurrency of the Rekognition callers', () => {
       DocumentData: config.concurrency.rekognitionSteps,
       Duplicates: config.concurrency.rekognitionSteps,
       FinalizeApprove: config.concurrency.rekognitionSteps,
+      FinalizeReject: config.concurrency.rekognitionSteps,
     });
     const peak = rekognitionPeakTps(config);
     console.log(`Rekognition worst-case TPS at full reserved concurrency: ${JSON.stringify(peak)}`);
@@ -64,7 +65,8 @@ describe('reserved concurrency of the Rekognition callers', () => {
       GetFaceLivenessSessionResults: 10,
       SearchFacesByImage: 30,
       DetectText: 20,
-      IndexFaces: 20,
+      IndexFaces: 40,
+      DeleteFaces: 20,
     });
   });
 

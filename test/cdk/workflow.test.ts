@@ -299,11 +299,20 @@ describe('VerificationWorkflow: the synthesized state machine', () => {
     it('scopes face-collection actions to the collection ARN', () => {
       // Act
       const collection = all.filter((s) =>
-        actionsOf(s).some((a) => a === 'rekognition:SearchFacesByImage' || a === 'rekognition:IndexFaces'),
+        actionsOf(s).some((a) =>
+          ['rekognition:SearchFacesByImage', 'rekognition:IndexFaces', 'rekognition:DeleteFaces'].includes(a),
+        ),
       );
 
-      // Assess
-      expect(collection).toHaveLength(3);
+      // Assess: liveness (search), duplicates (index, search), approval (index), rejection (delete)
+      expect(collection.map(actionsOf).sort()).toEqual(
+        [
+          ['rekognition:DeleteFaces'],
+          ['rekognition:IndexFaces'],
+          ['rekognition:IndexFaces', 'rekognition:SearchFacesByImage'],
+          ['rekognition:SearchFacesByImage'],
+        ].sort(),
+      );
       const collectionArn = synthKyc().dataStack.faceCollection.collectionArn;
       for (const s of collection) {
         expect(s.Resource).not.toBe('*');

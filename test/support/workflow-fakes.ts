@@ -26,6 +26,7 @@ import type { Clock } from '../../lambdas/ports/clock.ts';
 import type { EvidenceVault } from '../../lambdas/ports/evidence-vault.ts';
 import type {
   DocumentText,
+  FaceOwner,
   FaceSearchHit,
   FaceService,
   ImageRef,
@@ -268,8 +269,18 @@ export class FakeFaceService implements FaceService, DocumentText {
   similarity = 99;
   searchHits: FaceSearchHit[] = [];
   textLines: string[] = [];
-  readonly indexed: Array<{ key: string; userId: string }> = [];
-  readonly errors: Partial<Record<'compareFaces' | 'searchFaces' | 'detectText' | 'indexFace', Error[]>> = {};
+  /** Faces in the collection, in the order they were indexed (removed ones leave). */
+  readonly indexed: Array<{ key: string; userId: string; attemptId: string; faceId: string }> = [];
+  readonly removed: string[] = [];
+  readonly errors: Partial<
+    Record<'compareFaces' | 'searchFaces' | 'detectText' | 'indexFace' | 'removeFaces', Error[]>
+  > = {};
+  /**
+   * Whose face an image shows (a collection that matches by face): when set, a search finds the
+   * indexed faces of the same person, at similarity 99, instead of `searchHits`.
+   */
+  personOf: ((image: ImageRef) => string) | undefined = undefined;
+  private faceIds = 0;
   readonly calls: string[] = [];
 
   private fail(op: keyof FakeFaceService['errors']): void {
@@ -288,12 +299,28 @@ export class FakeFaceService implements FaceService, DocumentText {
   }
   async searchFaces(image: ImageRef, threshold: number) {
     this.fail('searchFaces');
-    return (this.searchHitsFor(image) ?? this.searchHits).filter((h) => h.similarity >= threshold);
+    const personOf = this.personOf;
+    const hits = personOf
+      ? this.indexed
+          .filter((face) => personOf({ bucket: image.bucket, key: face.key }) === personOf(image))
+          .map((face) => ({ userId: face.userId, attemptId: face.attemptId, faceId: face.faceId, similarity: 99 }))
+      : (this.searchHitsFor(image) ?? this.searchHits);
+    return hits.filter((h) => h.similarity >= threshold);
   }
-  async indexFace(image: ImageRef, userId: string) {
+  async indexFace(image: ImageRef, owner: FaceOwner) {
     this.fail('indexFace');
-    this.indexed.push({ key: image.key, userId });
-    return { faceId: `face-${this.indexed.length}` };
+    this.faceIds += 1;
+    const faceId = `face-${this.faceIds}`;
+    this.indexed.push({ key: image.key, ...owner, faceId });
+    return { faceId };
+  }
+  async removeFaces(faceIds: readonly string[]) {
+    this.fail('removeFaces');
+    for (const faceId of faceIds) {
+      this.removed.push(faceId);
+      const index = this.indexed.findIndex((face) => face.faceId === faceId);
+      if (index >= 0) this.indexed.splice(index, 1);
+    }
   }
   /** Every DetectText call: the image's key and the region read (`undefined`: the whole image). */
   readonly textReads: Array<{ key: string; region?: ImageRegion }> = [];

@@ -10,8 +10,13 @@
  * const { similarity } = await faces.compareFaces(selfie, documentFront);
  * ```
  */
-import { CompareFacesCommand, IndexFacesCommand, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
-import type { FaceSearchHit, FaceService, ImageRef } from '../../ports/face-service.ts';
+import {
+  CompareFacesCommand,
+  DeleteFacesCommand,
+  IndexFacesCommand,
+  SearchFacesByImageCommand,
+} from '@aws-sdk/client-rekognition';
+import type { FaceOwner, FaceSearchHit, FaceService, ImageRef } from '../../ports/face-service.ts';
 import {
   RekognitionVaultCalls,
   vaultImage as image,
@@ -21,6 +26,20 @@ import {
 export interface RekognitionFaceServiceOptions extends RekognitionVaultCallsOptions {
   /** Face collection for duplicate search and indexing. */
   readonly collectionId: string;
+}
+
+/**
+ * A face's `ExternalImageId`: `<userId>:<attemptId>` (Rekognition allows `[a-zA-Z0-9_.\-:]+`), so a
+ * search tells whose attempt a face came from.
+ */
+export function externalImageId(owner: FaceOwner): string {
+  return `${owner.userId}:${owner.attemptId}`;
+}
+
+/** The owner an `ExternalImageId` names; a face indexed as `<userId>` alone (before attempts were recorded) has none. */
+export function faceOwnerOf(id: string): { userId: string; attemptId?: string } {
+  const at = id.lastIndexOf(':');
+  return at > 0 && at < id.length - 1 ? { userId: id.slice(0, at), attemptId: id.slice(at + 1) } : { userId: id };
 }
 
 /** Rekognition indexed no face (the selfie passed the quality gate, so this is unexpected). */
@@ -67,7 +86,11 @@ export class RekognitionFaceService extends RekognitionVaultCalls implements Fac
       );
       return (output.FaceMatches ?? [])
         .filter((m) => m.Face?.ExternalImageId)
-        .map((m) => ({ userId: m.Face?.ExternalImageId as string, similarity: m.Similarity ?? 0 }));
+        .map((m) => ({
+          ...faceOwnerOf(m.Face?.ExternalImageId as string),
+          ...(m.Face?.FaceId ? { faceId: m.Face.FaceId } : {}),
+          similarity: m.Similarity ?? 0,
+        }));
     } catch (error) {
       // An empty collection or no detectable face in the search image: nothing to match against.
       if ((error as Error).name === 'InvalidParameterException') return [];
@@ -75,13 +98,13 @@ export class RekognitionFaceService extends RekognitionVaultCalls implements Fac
     }
   }
 
-  async indexFace(ref: ImageRef, userId: string) {
+  async indexFace(ref: ImageRef, owner: FaceOwner) {
     const output = await this.sendLogged('IndexFaces', 'duplicate_index', [ref], () =>
       this.client.send(
         new IndexFacesCommand({
           CollectionId: this.options.collectionId,
           Image: image(ref),
-          ExternalImageId: userId,
+          ExternalImageId: externalImageId(owner),
           MaxFaces: 1,
           QualityFilter: 'AUTO',
           DetectionAttributes: [],
@@ -91,5 +114,12 @@ export class RekognitionFaceService extends RekognitionVaultCalls implements Fac
     const faceId = output.FaceRecords?.[0]?.Face?.FaceId;
     if (!faceId) throw new NoFaceIndexedError(ref.key);
     return { faceId };
+  }
+
+  async removeFaces(faceIds: readonly string[]): Promise<void> {
+    if (faceIds.length === 0) return;
+    // No image is sent, so nothing goes to the processor log; a face already gone is reported
+    // under UnsuccessfulFaceDeletions, not as an error.
+    await this.client.send(new DeleteFacesCommand({ CollectionId: this.options.collectionId, FaceIds: [...faceIds] }));
   }
 }

@@ -43,11 +43,12 @@ export async function finalizeApproveStep(
   const { verificationId, attemptId } = state;
   // Every read the step makes, side by side (the document check is unused on a re-run that finds
   // the approval already written).
-  const [verification, attempt, { selfie }, documentCheck] = await Promise.all([
+  const [verification, attempt, { selfie }, documentCheck, duplicatesCheck] = await Promise.all([
     requireVerification(deps, verificationId),
     deps.store.getAttempt(verificationId, attemptId),
     findEvidence(deps, verificationId, attemptId, 'selfie'),
     deps.store.getCheck(verificationId, attemptId, 'document_data'),
+    deps.store.getCheck(verificationId, attemptId, 'duplicates'),
   ]);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   const actor = state.review
@@ -57,7 +58,10 @@ export async function finalizeApproveStep(
     state.review !== undefined || attempt.status === 'manual_review' || verification.status === 'manual_review'
       ? 'review_decision'
       : 'automatic_decision';
-  const processors = selfie ? [`${deps.faces.processor}:IndexFaces@selfie`] : [];
+  // The duplicates check indexed the selfie's face before searching; only an approval without it
+  // (the check failed and a reviewer approved) indexes it here.
+  const indexed = (duplicatesCheck?.faceIds?.length ?? 0) > 0 && duplicatesCheck?.facesRemovedAt === undefined;
+  const processors = selfie && !indexed ? [`${deps.faces.processor}:IndexFaces@selfie`] : [];
   // An approved verification with this attempt still open can only be this step's own work: a
   // run stopped between the status write and the attempt's.
   const statusWritten = verification.status === 'approved';
@@ -78,7 +82,8 @@ export async function finalizeApproveStep(
     if (!claimed) throw new DocumentAlreadyClaimedError(verificationId);
   }
   // Indexed before the status is written: a stopped run that got that far indexed it already.
-  if (selfie && !statusWritten) await deps.faces.indexFace(selfie, verification.userId);
+  if (selfie && !indexed && !statusWritten)
+    await deps.faces.indexFace(selfie, { userId: verification.userId, attemptId });
   await deps.rateLimits.recordOutcome(verification.userId, attemptId, 'passed');
 
   if (!statusWritten) {

@@ -5,7 +5,12 @@
  * publishes the status change. Output: the new status and, in cooldown, its end, which the
  * state machine's Wait state uses (`TimestampPath`).
  *
- * Safe to run again after a crash at any point (at-least-once): the rate limiter counts the
+ * The faces the duplicates check indexed for the attempt leave the collection first: a rejected
+ * attempt verified no account, so its face must not count as one (PRODUCT §1), nor stay as
+ * biometric data of a person the service did not verify.
+ *
+ * Safe to run again after a crash at any point (at-least-once): the face's removal is recorded
+ * on the check and removing a face already gone is no error, the rate limiter counts the
  * attempt once, a status already written is not written again, and a run that finds the attempt
  * closed only completes its audit event (once) and re-publishes the status change.
  */
@@ -16,7 +21,9 @@ import type { TransitionCause } from '../../domain/status-transitions.ts';
 import type { VerificationStatus } from '../../domain/verification.ts';
 import {
   auditLog,
+  faceService,
   operationalMetrics,
+  processorLog,
   rateLimitStore,
   statusEvents,
   workflowSettings,
@@ -38,7 +45,7 @@ export interface RejectionOutput {
 /** The ports the step takes. */
 export type FinalizeRejectDeps = Pick<
   WorkflowDeps,
-  'audit' | 'clock' | 'events' | 'functionName' | 'metrics' | 'rateLimits' | 'store'
+  'audit' | 'clock' | 'events' | 'faces' | 'functionName' | 'metrics' | 'rateLimits' | 'store'
 >;
 
 export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRejectDeps): Promise<RejectionOutput> {
@@ -86,6 +93,7 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
         : {}),
     };
   }
+  await removeIndexedFace(deps, verificationId, attemptId);
   const source: readonly ReasonCode[] = fromReview ? (state.review?.reasons ?? []) : (state.decision?.reasons ?? []);
   const reasons = source.filter((r) => r !== 'MANUAL_REVIEW_REQUIRED');
 
@@ -142,6 +150,14 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
   return { status, ...(cooldownUntil ? { cooldownUntil } : {}) };
 }
 
+/** Removes the faces the attempt's duplicates check indexed, and records that it did (once). */
+async function removeIndexedFace(deps: FinalizeRejectDeps, verificationId: string, attemptId: string): Promise<void> {
+  const check = await deps.store.getCheck(verificationId, attemptId, 'duplicates');
+  if (!check?.faceIds?.length || check.facesRemovedAt !== undefined) return;
+  await deps.faces.removeFaces(check.faceIds);
+  await deps.store.recordCheck({ ...check, facesRemovedAt: deps.clock.now().toISOString() });
+}
+
 /** The audit event of a rejection (or of the cooldown it starts). */
 function rejectionAudit(
   verificationId: string,
@@ -172,10 +188,12 @@ function rejectionAudit(
 
 export const handler = workflowTask('finalize-reject', finalizeRejectStep, () => {
   const settings = workflowSettings();
+  const audit = auditLog();
   return {
     ...settings,
     store: workflowStore(),
-    audit: auditLog(),
+    audit,
+    faces: faceService(processorLog(audit)),
     events: statusEvents(),
     rateLimits: rateLimitStore(settings.config),
     metrics: operationalMetrics(settings.config),

@@ -64,12 +64,12 @@ const WRITES = {
   audit: ['append'],
   events: ['statusChanged', 'reviewEscalated'],
   rateLimits: ['recordOutcome'],
-  faces: ['indexFace'],
+  faces: ['indexFace', 'removeFaces'],
   reviews: ['completeReview'],
   vault: ['copyToVault', 'deleteObject'],
 } as const;
 
-/** The most writes one step makes (FinalizeApprove: claim, index, outcome, verification, attempt, audit, event). */
+/** The most writes one step makes (FinalizeReject: face removed and recorded, outcome, verification, attempt, audit, event). */
 const MOST_WRITES_OF_A_STEP = 7;
 
 class Killed extends Error {
@@ -142,6 +142,8 @@ type Review = (typeof PATHS)[number][2];
 function seeded(world: Harness): Harness {
   world.store.seed({ verificationId: 'ver-1', attemptId: 'att-1', livenessSessionId: 'session-1' });
   world.faces.textLines = passportMrz();
+  // A collection that matches faces: a run again finds the face its stopped run indexed.
+  world.faces.personOf = () => 'the applicant';
   return world;
 }
 
@@ -194,6 +196,8 @@ async function recordsOf(h: Harness) {
       rateLimits: [...h.rateLimits.states.entries()],
       statusEvents: [...new Set(h.events.changes.map((c) => c.status))],
       auditActions: [...new Set(h.audit.events.map((e) => e.action))],
+      // Whose faces the collection holds (a run again may index one more of the same user).
+      faceOwners: [...new Set(h.faces.indexed.map((face) => face.userId))],
     })
       .replace(/"taskToken":"[^"]+"/g, '"taskToken":"<token>"')
       .replace(/:1\d{12}\b/g, ':"<epoch ms>"')
@@ -335,7 +339,9 @@ describe('verification workflow across restarts (local engine with a store)', ()
       // Every write of the deciding step (and of Reopen) was the last before a kill once.
       const decider =
         similarity < 50 || review === 'reject' || review === 'cooldown' ? 'FinalizeReject' : 'FinalizeApprove';
-      const writes = decider === 'FinalizeReject' ? 5 : 7;
+      // FinalizeReject: face removed, removal recorded, outcome, verification, attempt, audit, event;
+      // FinalizeApprove: claim, outcome, verification, attempt, audit, event (the duplicates check indexed the face).
+      const writes = decider === 'FinalizeReject' ? 7 : 6;
       for (let write = 1; write <= writes; write += 1) expect(killed).toContain(`${decider}#${write}`);
       if (review === 'cooldown') for (const write of [1, 2, 3]) expect(killed).toContain(`Reopen#${write}`);
       if (review === 'escalate') for (const write of [1, 2]) expect(killed).toContain(`EscalateReview#${write}`);

@@ -77,7 +77,9 @@ describe('verification state machine (synthesized, run locally)', () => {
     const verification = await world.store.getVerification('ver-1');
     expect(verification).toMatchObject({ status: 'approved', frozen: true, reasons: [] });
     expect([...world.store.owners.values()]).toEqual([{ userId: 'user-1', verificationId: 'ver-1' }]);
-    expect(world.faces.indexed).toEqual([{ key: 'evidence/ver-1/att-1/selfie', userId: 'user-1' }]);
+    expect(world.faces.indexed).toEqual([
+      { key: 'evidence/ver-1/att-1/selfie', userId: 'user-1', attemptId: 'att-1', faceId: 'face-1' },
+    ]);
     expect(world.events.changes.at(-1)).toEqual({
       verificationId: 'ver-1',
       attemptId: 'att-1',

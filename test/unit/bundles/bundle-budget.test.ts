@@ -65,7 +65,8 @@ const WORKFLOW_CLIENTS = [
   ['face-match', ['client-dynamodb', 'client-rekognition']],
   ['document-data', ['client-dynamodb', 'client-rekognition', 'client-kms']],
   ['review-task', ['client-dynamodb', 'client-eventbridge', 'client-sfn']],
-  ['finalize-reject', ['client-dynamodb', 'client-eventbridge']],
+  // Rekognition: a rejected attempt's indexed face leaves the collection (DeleteFaces).
+  ['finalize-reject', ['client-dynamodb', 'client-eventbridge', 'client-rekognition']],
   // S3 through S3RestClient (the session's images into the vault), not an SDK client.
   ['liveness', ['client-dynamodb', 'client-rekognition']],
 ] as const;

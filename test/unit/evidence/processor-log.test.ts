@@ -58,7 +58,13 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
       SearchFacesByImageCommand,
       1,
     ],
-    ['IndexFaces', 'duplicate_index', (s: Services) => s.faces.indexFace(selfie, 'u-1'), IndexFacesCommand, 1],
+    [
+      'IndexFaces',
+      'duplicate_index',
+      (s: Services) => s.faces.indexFace(selfie, { userId: 'u-1', attemptId: 'a-1' }),
+      IndexFacesCommand,
+      1,
+    ],
     ['DetectText', 'document_data', (s: Services) => s.text.detectText(front), DetectTextCommand, 1],
   ] as const)(
     '%s: processor, operation, object key and version, purpose, time and request id',

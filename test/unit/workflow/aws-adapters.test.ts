@@ -69,7 +69,9 @@ describe('RekognitionFaceService', () => {
     // Prepare
     rekognition.on(SearchFacesByImageCommand).resolves({
       FaceMatches: [
-        { Similarity: 99, Face: { ExternalImageId: 'user-9' } },
+        { Similarity: 99, Face: { ExternalImageId: 'user-9', FaceId: 'f-9' } },
+        { Similarity: 97, Face: { ExternalImageId: 'user-8:att-3', FaceId: 'f-8' } },
+        { Similarity: 96, Face: { ExternalImageId: 'user:with:colons:att-4' } },
         { Similarity: 98, Face: {} },
       ],
     });
@@ -77,8 +79,12 @@ describe('RekognitionFaceService', () => {
     // Act
     const hits = await faces.searchFaces(selfie, 95);
 
-    // Assess
-    expect(hits).toEqual([{ userId: 'user-9', similarity: 99 }]);
+    // Assess: a face indexed before attempts were recorded names its user alone
+    expect(hits).toEqual([
+      { userId: 'user-9', faceId: 'f-9', similarity: 99 },
+      { userId: 'user-8', attemptId: 'att-3', faceId: 'f-8', similarity: 97 },
+      { userId: 'user:with:colons', attemptId: 'att-4', similarity: 96 },
+    ]);
     expect(rekognition.commandCalls(SearchFacesByImageCommand)[0]?.args[0].input).toMatchObject({
       CollectionId: 'kyc-faces',
       FaceMatchThreshold: 95,
@@ -95,17 +101,17 @@ describe('RekognitionFaceService', () => {
     expect(await faces.searchFaces(selfie, 95)).toEqual([]);
   });
 
-  it('indexes one face with the user id as ExternalImageId', async () => {
+  it('indexes one face with the user and attempt ids as ExternalImageId', async () => {
     // Prepare
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [{ Face: { FaceId: 'f-1' } }] });
 
     // Act
-    const result = await faces.indexFace(selfie, 'user-1');
+    const result = await faces.indexFace(selfie, { userId: 'user-1', attemptId: 'att-1' });
 
     // Assess
     expect(result).toEqual({ faceId: 'f-1' });
     expect(rekognition.commandCalls(IndexFacesCommand)[0]?.args[0].input).toMatchObject({
-      ExternalImageId: 'user-1',
+      ExternalImageId: 'user-1:att-1',
       MaxFaces: 1,
     });
   });
