@@ -71,7 +71,8 @@ function describeOutcome(view: VerificationView): string {
   return codes.length > 0 ? `${view.status} [${codes.join(', ')}]` : view.status;
 }
 
-function newVerification(person: DemoPerson) {
+/** A Basic verification with the person's passport and declared data, as a frontend creates it. */
+export function newVerification(person: DemoPerson) {
   return {
     level: 'basic' as const,
     nationality: person.nationality,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KycClient, type VerificationView } from '../../../local/demo/kyc-client.ts';
 import { decideReview } from '../../../local/demo/review-client.ts';
 import { loadSampleImages } from '../../../local/demo/sample-images.ts';
-import { submitAttempt } from '../../../local/demo/scenarios.ts';
+import { newVerification, submitAttempt } from '../../../local/demo/scenarios.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
 
 let e2e: E2eRuntime;
@@ -48,12 +48,7 @@ describe('two accounts, one face, at the same moment', () => {
     const accounts = await Promise.all(
       ['race-a', 'race-b'].map(async (user) => {
         const client = await KycClient.forUser(e2e.runtime.apiUrl, user);
-        const { verificationId } = await client.createVerification({
-          level: 'basic',
-          nationality: person.nationality,
-          documentType: 'passport',
-          personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
-        });
+        const { verificationId } = await client.createVerification(newVerification(person));
         return { user, client, verificationId };
       }),
     );

@@ -14,6 +14,7 @@ import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-s
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultPlan } from '../../../local/aws/fault-injection.ts';
+import { newVerification } from '../../../local/demo/scenarios.ts';
 import { KycClient } from '../../../local/demo/kyc-client.ts';
 import { loadSampleImages, type DemoPerson, type SampleImages } from '../../../local/demo/sample-images.ts';
 import { startE2eRuntime, type E2eRuntime } from '../support/local-runtime.ts';
@@ -48,12 +49,7 @@ afterAll(async () => {
 /** One Basic verification with the person's own passport and selfie, as a frontend sends it. */
 async function verify(person: DemoPerson, user: string) {
   const client = await KycClient.forUser(e2e.runtime.apiUrl, user);
-  const { verificationId } = await client.createVerification({
-    level: 'basic',
-    nationality: person.nationality,
-    documentType: 'passport',
-    personalData: { fullName: person.fullName, dateOfBirth: person.dateOfBirth, address: person.address },
-  });
+  const { verificationId } = await client.createVerification(newVerification(person));
   const attempt = await client.createAttempt(verificationId);
   for (const [slot, post] of Object.entries(attempt.uploads)) {
     const file = slot === 'selfie' ? await images.selfie(person) : await images.document(person);
