@@ -88,6 +88,8 @@ const INTERNAL = new Set([
   'referenceImageKey',
   'auditImageKeys',
   'matchedUserIds',
+  // Rekognition's ids of the indexed face (storage ids, as vault keys are); `facesRemovedAt` stays.
+  'faceIds',
   // A legal hold is a regulator's or court's matter the person must not be told of (AML
   // "tipping off", see `applicantView` in records-erasure.ts).
   'legalHold',

@@ -14,10 +14,12 @@ describe("applicantCheck: a check in the person's data package", () => {
         reasons: ['DUPLICATE_IDENTITY'],
       },
       matchedUserIds: ['someone-else'],
+      faceIds: ['0b5d4c1e-face'],
+      facesRemovedAt: '2026-12-04T04:00:00.000Z',
       processors: ['rekognition:SearchFacesByImage@selfie'],
     });
 
-    // Assess: internal keys and other people's ids go too, as for every record
+    // Assess: internal keys (storage ids such as the indexed face's) and other people's ids go too, as for every record
     expect(shown).toEqual({
       name: 'duplicates',
       result: {
@@ -26,6 +28,7 @@ describe("applicantCheck: a check in the person's data package", () => {
         livenessConfidence: null,
         reasons: ['DUPLICATE_IDENTITY'],
       },
+      facesRemovedAt: '2026-12-04T04:00:00.000Z',
       processors: ['rekognition:SearchFacesByImage@selfie'],
       withheld: ['result.faces[0].similarity', 'result.faces[1].score'],
     });
