@@ -31,7 +31,7 @@
 import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { parseXML } from '@aws-sdk/xml-builder';
+import { parseXML, XmlNode } from '@aws-sdk/xml-builder';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from '@smithy/core/retry';
@@ -182,14 +182,11 @@ interface S3Response {
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-/** An XML document of one element with text children, as the SDK serializes S3's request bodies. */
+/** An XML document of one element with text children, as the SDK serializes S3's request bodies (its `XmlNode`). */
 function xmlBody(root: string, children: Readonly<Record<string, string>>): string {
-  const escape = (text: string) =>
-    text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  const inner = Object.entries(children)
-    .map(([name, text]) => `<${name}>${escape(text)}</${name}>`)
-    .join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="${XMLNS}">${inner}</${root}>`;
+  const node = new XmlNode(root).addAttribute('xmlns', XMLNS);
+  for (const [name, text] of Object.entries(children)) node.addChildNode(XmlNode.of(name, text));
+  return `<?xml version="1.0" encoding="UTF-8"?>${node.toString()}`;
 }
 
 /** The checksum headers of a body (`x-amz-checksum-<algorithm>`, base64), as the SDK's flexible checksums send them. */
@@ -267,10 +264,13 @@ function head(headers: Record<string, string>): ObjectHeadOutput {
   return {
     ...(length !== undefined ? { ContentLength: Number(length) } : {}),
     ...(headers['content-type'] ? { ContentType: headers['content-type'] } : {}),
-    ...(headers['x-amz-version-id'] ? { VersionId: headers['x-amz-version-id'] } : {}),
+    ...versionOutput(headers),
     ...(headers['last-modified'] ? { LastModified: new Date(headers['last-modified']) } : {}),
   };
 }
+
+/** The `versionId` query parameter of an object version, when one is named. */
+const versionQuery = (input: ObjectInput): Query => (input.VersionId ? { versionId: input.VersionId } : {});
 
 function versionOutput(headers: Record<string, string>): { VersionId?: string } {
   return headers['x-amz-version-id'] ? { VersionId: headers['x-amz-version-id'] } : {};
@@ -341,7 +341,7 @@ export class S3RestClient {
       method: 'HEAD',
       bucket: input.Bucket,
       key: input.Key,
-      query: input.VersionId ? { versionId: input.VersionId } : {},
+      query: versionQuery(input),
     });
     response.body.resume();
     return head(response.headers);
@@ -352,7 +352,7 @@ export class S3RestClient {
       method: 'GET',
       bucket: input.Bucket,
       key: input.Key,
-      query: { ...(input.VersionId ? { versionId: input.VersionId } : {}), 'x-id': 'GetObject' },
+      query: { ...versionQuery(input), 'x-id': 'GetObject' },
       headers: { range: input.Range },
     });
     return { ...head(response.headers), Body: response.body };
@@ -402,7 +402,7 @@ export class S3RestClient {
       method: 'DELETE',
       bucket: input.Bucket,
       key: input.Key,
-      query: { ...(input.VersionId ? { versionId: input.VersionId } : {}), 'x-id': 'DeleteObject' },
+      query: { ...versionQuery(input), 'x-id': 'DeleteObject' },
     });
     response.body.resume();
     return versionOutput(response.headers);
@@ -478,7 +478,7 @@ export class S3RestClient {
       method: 'GET',
       bucket: input.Bucket,
       key: input.Key,
-      query: { retention: '', ...(input.VersionId ? { versionId: input.VersionId } : {}) },
+      query: { retention: '', ...versionQuery(input) },
       xml: 'optional',
     });
     const retention = root(response.xml, 'Retention');
@@ -492,19 +492,10 @@ export class S3RestClient {
       readonly Retention: { readonly Mode: 'COMPLIANCE' | 'GOVERNANCE'; readonly RetainUntilDate: Date };
     },
   ): Promise<void> {
-    const body = xmlBody('Retention', {
+    await this.putSubresource(input, 'retention', {
       Mode: input.Retention.Mode,
       RetainUntilDate: input.Retention.RetainUntilDate.toISOString(),
     });
-    const response = await this.send({
-      method: 'PUT',
-      bucket: input.Bucket,
-      key: input.Key,
-      query: { retention: '', ...(input.VersionId ? { versionId: input.VersionId } : {}) },
-      headers: { 'content-type': 'application/xml', ...checksumHeaders(body, 'CRC32') },
-      body,
-    });
-    response.body.resume();
   }
 
   public async getObjectLegalHold(input: ObjectInput): Promise<{ LegalHold?: { Status?: string } }> {
@@ -512,7 +503,7 @@ export class S3RestClient {
       method: 'GET',
       bucket: input.Bucket,
       key: input.Key,
-      query: { 'legal-hold': '', ...(input.VersionId ? { versionId: input.VersionId } : {}) },
+      query: { 'legal-hold': '', ...versionQuery(input) },
       xml: 'optional',
     });
     const status = field(root(response.xml, 'LegalHold'), 'Status');
@@ -522,12 +513,24 @@ export class S3RestClient {
   public async putObjectLegalHold(
     input: ObjectInput & { readonly LegalHold: { readonly Status: 'ON' | 'OFF' } },
   ): Promise<void> {
-    const body = xmlBody('LegalHold', { Status: input.LegalHold.Status });
+    await this.putSubresource(input, 'legal-hold', { Status: input.LegalHold.Status });
+  }
+
+  /**
+   * PUTs an Object Lock subresource (`?retention`, `?legal-hold`): an XML body of one element
+   * (`Retention`, `LegalHold`), with the checksum S3 requires there (CRC32, as the SDK sends it).
+   */
+  private async putSubresource(
+    input: ObjectInput,
+    subresource: 'retention' | 'legal-hold',
+    children: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const body = xmlBody(subresource === 'retention' ? 'Retention' : 'LegalHold', children);
     const response = await this.send({
       method: 'PUT',
       bucket: input.Bucket,
       key: input.Key,
-      query: { 'legal-hold': '', ...(input.VersionId ? { versionId: input.VersionId } : {}) },
+      query: { [subresource]: '', ...versionQuery(input) },
       headers: { 'content-type': 'application/xml', ...checksumHeaders(body, 'CRC32') },
       body,
     });

@@ -9,6 +9,7 @@ import { DynamoDbRateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { RecordsLifecycleRepository } from '../../adapters/aws/records-lifecycle-repository.ts';
 import { S3EvidenceLocks } from '../../adapters/aws/s3-evidence-locks.ts';
 import { S3IntakeLeftovers, S3VaultDeletion } from '../../adapters/aws/s3-evidence-erasure.ts';
+import { S3RestClient } from '../../adapters/aws/s3-rest-client.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { RecordsEraserDeps } from '../shared/records-eraser.ts';
 
@@ -27,11 +28,13 @@ export function defaultRecordsRightsDeps(
   const config = configFromEnv(env);
   const tableName = requireEnv('verificationsTable', env);
   const vaultBucket = requireEnv('vaultBucket', env);
+  // One S3 client (one pool of kept-alive connections) for the three S3 ports.
+  const client = new S3RestClient();
   return {
     records: new RecordsLifecycleRepository({ tableName }),
-    locks: new S3EvidenceLocks({ bucket: vaultBucket }),
-    vault: new S3VaultDeletion({ bucket: vaultBucket }),
-    intake: new S3IntakeLeftovers({ bucket: requireEnv('intakeBucket', env) }),
+    locks: new S3EvidenceLocks({ bucket: vaultBucket, client }),
+    vault: new S3VaultDeletion({ bucket: vaultBucket, client }),
+    intake: new S3IntakeLeftovers({ bucket: requireEnv('intakeBucket', env), client }),
     ...(options.requestScope
       ? {
           rateLimits: new DynamoDbRateLimitStore({

@@ -32,6 +32,7 @@ import {
 } from './deps.ts';
 import { WorkflowRecordNotFoundError } from './errors.ts';
 import { AFTER_COOLDOWN_FLAG } from '../../domain/decision-policy.ts';
+import type { CheckRecord } from '../../ports/workflow-store.ts';
 import type { WorkflowState } from './state.ts';
 import { decisionCounters } from '../../domain/decision-metrics.ts';
 import { appendAuditOnce, changeStatus, requireVerification, submittedAt } from './support.ts';
@@ -50,9 +51,11 @@ export type FinalizeRejectDeps = Pick<
 
 export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRejectDeps): Promise<RejectionOutput> {
   const { verificationId, attemptId } = state;
-  const [verification, attempt] = await Promise.all([
+  // Every read the step makes, side by side (the duplicates check is unused on a re-run that finds the attempt closed).
+  const [verification, attempt, duplicatesCheck] = await Promise.all([
     requireVerification(deps, verificationId),
     deps.store.getAttempt(verificationId, attemptId),
+    deps.store.getCheck(verificationId, attemptId, 'duplicates'),
   ]);
   if (!attempt) throw new WorkflowRecordNotFoundError(`attempt ${attemptId}`, verificationId);
   const fromReview = state.review?.decision === 'reject';
@@ -93,7 +96,7 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
         : {}),
     };
   }
-  await removeIndexedFace(deps, verificationId, attemptId);
+  await removeIndexedFaces(deps, duplicatesCheck);
   const source: readonly ReasonCode[] = fromReview ? (state.review?.reasons ?? []) : (state.decision?.reasons ?? []);
   const reasons = source.filter((r) => r !== 'MANUAL_REVIEW_REQUIRED');
 
@@ -151,8 +154,7 @@ export async function finalizeRejectStep(state: WorkflowState, deps: FinalizeRej
 }
 
 /** Removes the faces the attempt's duplicates check indexed, and records that it did (once). */
-async function removeIndexedFace(deps: FinalizeRejectDeps, verificationId: string, attemptId: string): Promise<void> {
-  const check = await deps.store.getCheck(verificationId, attemptId, 'duplicates');
+async function removeIndexedFaces(deps: FinalizeRejectDeps, check: CheckRecord | undefined): Promise<void> {
   if (!check?.faceIds?.length || check.facesRemovedAt !== undefined) return;
   await deps.faces.removeFaces(check.faceIds);
   await deps.store.recordCheck({ ...check, facesRemovedAt: deps.clock.now().toISOString() });
