@@ -54,6 +54,7 @@ const FLOORS: readonly { readonly name: string; readonly entry: string }[] = [
   { name: 'Powertools Logger + middy only', entry: 'bench/floor/logger-only.ts' },
   { name: 'one DynamoDB read', entry: 'bench/floor/dynamodb-read.ts' },
   { name: 'one S3 read + one DynamoDB read', entry: 'bench/floor/s3-dynamodb.ts' },
+  { name: "one DynamoDB read through the SDK's document client", entry: 'bench/floor/sdk-dynamodb-read.ts' },
 ];
 
 /** Bundles and measures every function and the floors; `quick`: one import run each instead of five. */

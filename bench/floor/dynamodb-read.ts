@@ -1,15 +1,15 @@
 /**
  * Floor of a lean function's bundle (`npm run bench -- bundles`): one DynamoDB read through the
- * document client, as the app's repositories make it, with the Powertools Logger and middy;
- * nothing else. 37 of the 38 lean functions read DynamoDB.
+ * functions' document client (`lambdas/adapters/aws/dynamodb-documents.ts`), as the app's
+ * repositories make it, with the Powertools Logger and middy; nothing else. 37 of the 38 lean
+ * functions read DynamoDB.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
+import { DynamoDocumentClient, GetCommand } from '../../lambdas/adapters/aws/dynamodb-documents.ts';
 
 const logger = new Logger({ serviceName: 'floor' });
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const documents = new DynamoDocumentClient();
 
 export const handler = middy(async (event: { id: string }) => {
   const { Item } = await documents.send(new GetCommand({ TableName: 'floor', Key: { pk: event.id } }));

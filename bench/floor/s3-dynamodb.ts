@@ -1,16 +1,15 @@
 /**
  * Floor of a lean function's bundle (`npm run bench -- bundles`): one S3 read and one DynamoDB
- * read, with the Powertools Logger and middy; nothing else. S3 through the functions' own client
- * (`lambdas/adapters/aws/s3-rest-client.ts`), as every function that calls S3 does.
+ * read, with the Powertools Logger and middy; nothing else. Through the functions' own clients
+ * (`lambdas/adapters/aws/s3-rest-client.ts`, `dynamodb-documents.ts`), as the functions call them.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
+import { DynamoDocumentClient, GetCommand } from '../../lambdas/adapters/aws/dynamodb-documents.ts';
 import { S3RestClient } from '../../lambdas/adapters/aws/s3-rest-client.ts';
 
 const logger = new Logger({ serviceName: 'floor' });
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const documents = new DynamoDocumentClient();
 const s3 = new S3RestClient();
 
 export const handler = middy(async (event: { id: string }) => {

@@ -27,6 +27,7 @@ import {
 import { resolveConfig, type KycConfig, type PartialConfig } from '../../lib/config.ts';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { localClientConfig } from '../aws/client-config.ts';
+import { localDynamoDocuments } from '../aws/dynamodb-documents.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../aws/dynamodb-local.ts';
 import { createTablesFromTemplate } from '../aws/dynamodb-tables.ts';
 import { isPortBusy, reservePort } from '../aws/free-port.ts';
@@ -386,7 +387,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
 
     since = Date.now();
     const signingKey = await loadOrCreateSigningKey(dataDir);
-    const ownerDynamo = new DynamoDBClient(localClientConfig(dynamo.endpoint, region));
+    const ownerDynamo = localDynamoDocuments(dynamo.endpoint, region);
     cleanups.push(() => ownerDynamo.destroy());
     livenessOwner.authorize = livenessOwnerAuthorizer({
       signingKey,

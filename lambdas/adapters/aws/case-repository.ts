@@ -19,8 +19,7 @@
  * const page = await cases.listCases(planCaseQuery(filter), filter.limit);
  * ```
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { defaultDynamoDocuments, type DynamoDocuments, PutCommand, QueryCommand } from './dynamodb-documents.ts';
 import type { CaseQueryPlan, CaseStartKey } from '../../domain/case-query.ts';
 import type { AttemptRecord, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { CaseNote, CasePage, CaseRecords, CaseStore } from '../../ports/case-store.ts';
@@ -39,18 +38,16 @@ const KEY_ATTRIBUTE = /^(pk|sk|entity|gsi\d(pk|sk))$/;
 export interface DynamoDbCaseStoreOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
 }
 
 export class DynamoDbCaseStore implements CaseStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
   private readonly tableName: string;
 
   public constructor(options: DynamoDbCaseStoreOptions) {
     this.tableName = options.tableName;
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = options.client ?? defaultDynamoDocuments();
   }
 
   public async listCases(plan: CaseQueryPlan, limit: number, startKey?: CaseStartKey): Promise<CasePage> {

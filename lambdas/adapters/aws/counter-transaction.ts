@@ -13,8 +13,7 @@
  * const written = await writeWithCounters(documents, tableName, { Update: {...} }, [decisionCounters(fact)]);
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDocuments, TransactWriteCommand } from './dynamodb-documents.ts';
 import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 
 /** One member of `TransactItems` (Put or Update with its condition), as the document client takes it. */
@@ -47,7 +46,7 @@ export function counterUpdateItem(tableName: string, update: CounterUpdate): Tra
  * when `primary`'s condition failed (nothing written); rethrows anything else.
  */
 export async function writeWithCounters(
-  documents: DynamoDBDocumentClient,
+  documents: DynamoDocuments,
   tableName: string,
   primary: TransactItem,
   counters: readonly CounterUpdate[],
@@ -62,7 +61,7 @@ export async function writeWithCounters(
  * anything else.
  */
 export async function transactWithCounters(
-  documents: DynamoDBDocumentClient,
+  documents: DynamoDocuments,
   tableName: string,
   conditional: readonly TransactItem[],
   counters: readonly CounterUpdate[],

@@ -10,24 +10,23 @@
  * const days = await metrics.readDays(metricsRange({ from: '2026-11-01', to: '2026-11-30' }, new Date()).days);
  * ```
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { defaultDynamoDocuments, type DynamoDocuments, GetCommand, QueryCommand } from './dynamodb-documents.ts';
 import { QUEUE_COUNTERS_KEY, type DayCounters } from '../../domain/decision-metrics.ts';
 import type { DecisionMetricsReader } from '../../ports/decision-metrics.ts';
 
 export interface DecisionMetricsRepositoryOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
 }
 
 const NOT_COUNTERS = new Set(['pk', 'sk', 'entity']);
 
 export class DecisionMetricsRepository implements DecisionMetricsReader {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
 
   public constructor(private readonly options: DecisionMetricsRepositoryOptions) {
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}));
+    this.documents = options.client ?? defaultDynamoDocuments();
   }
 
   public async readDays(days: readonly string[]): Promise<DayCounters[]> {

@@ -33,8 +33,12 @@
  * await audit.append({ subject: `verification:${id}`, action: 'verification.created', actor: userId });
  * ```
  */
-import { DuplicateItemException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ExecuteStatementCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  defaultDynamoDocuments,
+  type DynamoDocuments,
+  ExecuteStatementCommand,
+  QueryCommand,
+} from './dynamodb-documents.ts';
 import { chainEvent } from '../../domain/audit-chain.ts';
 import { RecentlyUsed } from '../../domain/recently-used.ts';
 import type { AuditEvent, AuditEventInput } from '../../domain/records.ts';
@@ -57,7 +61,7 @@ export class AuditAppendError extends Error {
 export interface DynamoDbAuditLogOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
   readonly clock?: Clock;
   /** Appends tried before giving up (100: every one of 100 simultaneous writers on one subject lands). */
   readonly maxTries?: number;
@@ -68,16 +72,14 @@ const REMEMBERED_SUBJECTS = 256;
 const REMEMBER_MS = 60_000;
 
 export class DynamoDbAuditLog implements AuditLog {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
   private readonly clock: Clock;
   private readonly maxTries: number;
   /** The last event this instance appended per subject (its `at` says when). */
   private readonly appended = new RecentlyUsed<string, AuditEvent>(REMEMBERED_SUBJECTS);
 
   public constructor(private readonly options: DynamoDbAuditLogOptions) {
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = options.client ?? defaultDynamoDocuments();
     this.clock = options.clock ?? systemClock;
     this.maxTries = options.maxTries ?? 100;
   }
@@ -161,7 +163,7 @@ export class DynamoDbAuditLog implements AuditLog {
 /** DynamoDB answers `DuplicateItemException`; DynamoDB Local names the same error `DuplicateItem`. */
 export function isDuplicateItem(error: unknown): boolean {
   const name = (error as Error | undefined)?.name;
-  return error instanceof DuplicateItemException || name === 'DuplicateItemException' || name === 'DuplicateItem';
+  return name === 'DuplicateItemException' || name === 'DuplicateItem';
 }
 
 /**

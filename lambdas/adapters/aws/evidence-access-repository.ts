@@ -13,8 +13,13 @@
  * const found = await records.getAccess('9f86d081884c7d65');
  * ```
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  defaultDynamoDocuments,
+  type DynamoDocuments,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from './dynamodb-documents.ts';
 import type { AccessRecord, ExportRecord } from '../../domain/evidence-access.ts';
 import type { VerificationRecord } from '../../domain/records.ts';
 import { accessItemKey, exportItemKey } from '../../domain/tables.ts';
@@ -23,7 +28,7 @@ import type { EvidenceAccessRecords, ExportChanges } from '../../ports/evidence-
 export interface EvidenceAccessRepositoryOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
 }
 
 /** A conditional write lost (the record exists already, or changed since it was read). */
@@ -38,12 +43,10 @@ export class EvidenceRecordConflictError extends Error {
 }
 
 export class EvidenceAccessRepository implements EvidenceAccessRecords {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
 
   public constructor(private readonly options: EvidenceAccessRepositoryOptions) {
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = options.client ?? defaultDynamoDocuments();
   }
 
   public async putAccess(record: AccessRecord): Promise<void> {
@@ -146,7 +149,5 @@ export class EvidenceAccessRepository implements EvidenceAccessRecords {
 }
 
 function isConditionalFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException'
-  );
+  return (error as Error).name === 'ConditionalCheckFailedException';
 }

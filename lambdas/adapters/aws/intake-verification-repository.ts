@@ -5,13 +5,13 @@
  * class so that the many functions that only read or move attempts do not bundle them (each
  * lean function has a 300 KB budget).
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import type { AttemptStatus, DocumentRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
 import { RETENTION_INDEX } from '../../domain/tables.ts';
 import type { Slot, VerificationLevel } from '../../domain/verification.ts';
 import { transactWithCounters } from './counter-transaction.ts';
+import { PutCommand } from './dynamodb-documents.ts';
 import {
   attemptTransition,
   ConcurrentModificationError,

@@ -29,8 +29,13 @@
  * await store.recordOutcome(userId, attemptId, 'failed');
  * ```
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  defaultDynamoDocuments,
+  DeleteCommand,
+  type DynamoDocuments,
+  GetCommand,
+  PutCommand,
+} from './dynamodb-documents.ts';
 import type { RateLimitConfig } from '../../../lib/config.ts';
 import {
   decideAttempt,
@@ -79,7 +84,7 @@ export interface DynamoDbRateLimitStoreOptions {
   readonly tableName: string;
   readonly limits: RateLimitConfig;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
   readonly clock?: Clock;
   /** Read-decide-write cycles before giving up (40: enough for 50 simultaneous requests). */
   readonly maxTries?: number;
@@ -91,14 +96,12 @@ interface StoredItem {
 }
 
 export class DynamoDbRateLimitStore implements RateLimitStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
   private readonly clock: Clock;
   private readonly maxTries: number;
 
   public constructor(private readonly options: DynamoDbRateLimitStoreOptions) {
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = options.client ?? defaultDynamoDocuments();
     this.clock = options.clock ?? systemClock;
     this.maxTries = options.maxTries ?? 40;
   }
@@ -207,7 +210,7 @@ export class DynamoDbRateLimitStore implements RateLimitStore {
         return result;
       } catch (error) {
         if (
-          !(error instanceof ConditionalCheckFailedException) &&
+          (error as Error).name !== 'ConditionalCheckFailedException' &&
           (error as Error).name !== 'ConditionalCheckFailedException'
         ) {
           throw error;

@@ -15,15 +15,15 @@
  * const closure = await repository.recordClosure('u1', new Date(), 'customer request', 'admin:a1');
  * ```
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  defaultDynamoDocuments,
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDocuments,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb-documents.ts';
 import { accountItemKey, erasureItemKey, RETENTION_INDEX } from '../../domain/tables.ts';
 
 export interface AccountClosure {
@@ -83,12 +83,10 @@ export interface DueEntry {
 }
 
 export class RecordsLifecycleRepository {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
 
-  public constructor(private readonly options: { readonly tableName: string; readonly client?: DynamoDBClient }) {
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+  public constructor(private readonly options: { readonly tableName: string; readonly client?: DynamoDocuments }) {
+    this.documents = options.client ?? defaultDynamoDocuments();
   }
 
   /** Records the end of the relationship; an earlier closure wins. Resolves to the stored closure. */
@@ -111,7 +109,7 @@ export class RecordsLifecycleRepository {
       );
       return closure;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       const existing = await this.documents.send(
         new GetCommand({
           TableName: this.options.tableName,
@@ -227,7 +225,7 @@ export class RecordsLifecycleRepository {
           }),
         );
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       }
     }
     return keys.length;
@@ -245,7 +243,7 @@ export class RecordsLifecycleRepository {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
   }
 

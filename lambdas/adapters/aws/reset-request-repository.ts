@@ -10,8 +10,14 @@
  * await resets.findPendingResetRequest(verificationId);
  * ```
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  defaultDynamoDocuments,
+  type DynamoDocuments,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from './dynamodb-documents.ts';
 import type { ResetRequestRecord } from '../../domain/four-eyes.ts';
 import type { ResetDecisionInput, ResetRequestStore } from '../../ports/reset-requests.ts';
 import { WorkflowConflictError } from '../../ports/workflow-store.ts';
@@ -23,18 +29,16 @@ const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'entity']);
 
 export interface DynamoDbResetRequestStoreOptions {
   readonly tableName: string;
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
 }
 
 export class DynamoDbResetRequestStore implements ResetRequestStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
   private readonly tableName: string;
 
   constructor(options: DynamoDbResetRequestStoreOptions) {
     this.tableName = options.tableName;
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = options.client ?? defaultDynamoDocuments();
   }
 
   async createResetRequest(request: ResetRequestRecord): Promise<void> {

@@ -11,8 +11,7 @@
  * await quotas.take('exportCreate', userId, config.routeQuotas.exportCreate, new Date());
  * ```
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { defaultDynamoDocuments, type DynamoDocuments, UpdateCommand } from './dynamodb-documents.ts';
 import type { RouteQuota } from '../../../lib/config.ts';
 import { routeWindow } from '../../domain/rate-limit.ts';
 import type { RouteQuotaDecision, RouteQuotaName, RouteQuotas } from '../../ports/route-quota.ts';
@@ -20,14 +19,14 @@ import type { RouteQuotaDecision, RouteQuotaName, RouteQuotas } from '../../port
 export interface DynamoDbRouteQuotasOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
 }
 
 export class DynamoDbRouteQuotas implements RouteQuotas {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
 
   public constructor(private readonly options: DynamoDbRouteQuotasOptions) {
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}));
+    this.documents = options.client ?? defaultDynamoDocuments();
   }
 
   public async take(route: RouteQuotaName, userId: string, quota: RouteQuota, now: Date): Promise<RouteQuotaDecision> {

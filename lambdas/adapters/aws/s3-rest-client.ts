@@ -34,9 +34,10 @@ import { createHash } from 'node:crypto';
 import { parseXML, XmlNode } from '@aws-sdk/xml-builder';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
-import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from '@smithy/core/retry';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { withRetries } from './sdk-retry.ts';
 import { bucketAddress, encodeKeyPath, s3PresignContextFromEnv, type S3PresignContext } from './s3-presign.ts';
 
 /** An error S3 answered (or a `200 OK` with an `<Error>` body): `name` is S3's code. */
@@ -292,14 +293,6 @@ export type S3Operations = Pick<
   | 'putObjectLegalHold'
 >;
 
-/** How the SDK's retry middleware classifies an error for its retry strategy. */
-function retryErrorType(error: unknown): 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR' {
-  const sdkError = error as Parameters<typeof isThrottlingError>[0];
-  if (isThrottlingError(sdkError)) return 'THROTTLING';
-  if (isTransientError(sdkError)) return 'TRANSIENT';
-  return isServerError(sdkError) ? 'SERVER_ERROR' : 'CLIENT_ERROR';
-}
-
 /** S3's REST operations on objects that the functions call. */
 export class S3RestClient {
   private contextValue: S3PresignContext | undefined;
@@ -538,23 +531,8 @@ export class S3RestClient {
   }
 
   /** Sends a request, retrying as the SDK's standard retry mode does; an answer of 300 or more throws. */
-  private async send(request: S3Request): Promise<S3Response> {
-    let token = await this.retries.acquireInitialRetryToken('s3');
-    for (;;) {
-      try {
-        const response = await this.attempt(request);
-        this.retries.recordSuccess(token);
-        return response;
-      } catch (error) {
-        try {
-          token = await this.retries.refreshRetryTokenForRetry(token, { errorType: retryErrorType(error) });
-        } catch {
-          throw error;
-        }
-        const delay = token.getRetryDelay();
-        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  private send(request: S3Request): Promise<S3Response> {
+    return withRetries(this.retries, 's3', () => this.attempt(request));
   }
 
   private async attempt(request: S3Request): Promise<S3Response> {

@@ -11,15 +11,15 @@
  * await repository.updateVerification(verificationId, verification.version, { status: 'processing' });
  * ```
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  defaultDynamoDocuments,
+  type DynamoDocuments,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb-documents.ts';
 import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
 import type { ReasonCode } from '../../domain/reason-codes.ts';
@@ -75,7 +75,7 @@ export type VerificationChanges = Partial<
 export interface VerificationRepositoryOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
   readonly clock?: Clock;
 }
 
@@ -94,15 +94,13 @@ const KEY_ATTRIBUTES = [
 ];
 
 export class VerificationRepository {
-  protected readonly documents: DynamoDBDocumentClient;
+  protected readonly documents: DynamoDocuments;
   protected readonly tableName: string;
   protected readonly clock: Clock;
 
   public constructor(options: VerificationRepositoryOptions) {
     this.tableName = options.tableName;
-    this.documents = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = options.client ?? defaultDynamoDocuments();
     this.clock = options.clock ?? systemClock;
   }
 
@@ -401,9 +399,7 @@ function recordFrom<T>(item: Record<string, unknown>): T {
 }
 
 function isConditionalFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException'
-  );
+  return (error as Error)?.name === 'ConditionalCheckFailedException';
 }
 
 /**

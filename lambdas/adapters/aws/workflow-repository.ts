@@ -21,8 +21,14 @@
  * await store.claimDocument(hmac, { userId, verificationId }, new Date().toISOString());
  * ```
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  defaultDynamoDocuments,
+  type DynamoDocuments,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from './dynamodb-documents.ts';
 import type { CounterUpdate } from '../../domain/decision-metrics.ts';
 import { TABLE_KEYS } from '../../domain/tables.ts';
 import type { AttemptRecord, AttemptStatus, DocumentRecord, VerificationRecord } from '../../domain/records.ts';
@@ -66,19 +72,19 @@ const KEY_ATTRIBUTES = new Set([
 export interface DynamoDbWorkflowStoreOptions {
   readonly tableName: string;
   /** DynamoDB client (a default client for the function's region). */
-  readonly client?: DynamoDBClient;
+  readonly client?: DynamoDocuments;
   readonly clock?: Clock;
 }
 
 export class DynamoDbWorkflowStore implements WorkflowStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly documents: DynamoDocuments;
   private readonly repository: VerificationRepository;
   private readonly tableName: string;
 
   constructor(options: DynamoDbWorkflowStoreOptions) {
-    const client = options.client ?? new DynamoDBClient({});
+    const client = options.client ?? defaultDynamoDocuments();
     this.tableName = options.tableName;
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.documents = client;
     this.repository = new VerificationRepository({
       tableName: options.tableName,
       client,

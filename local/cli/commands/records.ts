@@ -7,7 +7,6 @@
  * a locked or held object is never deleted. `--dry-run` reports what would go and changes
  * nothing. Exit 0 done, 2 usage or read error.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { resolve } from 'node:path';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, ENV } from '../../../lambdas/adapters/aws/environment.ts';
@@ -17,7 +16,7 @@ import { S3IntakeLeftovers, S3VaultDeletion } from '../../../lambdas/adapters/aw
 import { ERASURE_RECHECK_DAYS } from '../../../lambdas/handlers/http/records-rights-deps.ts';
 import { createRecordsPurge, type RecordsPurgeReport } from '../../../lambdas/handlers/scheduled/records-purge.ts';
 import { systemClock } from '../../../lambdas/ports/clock.ts';
-import { localClientConfig } from '../../aws/client-config.ts';
+import { localDynamoDocuments } from '../../aws/dynamodb-documents.ts';
 import { localS3RestClient } from '../../aws/s3.ts';
 import { openDataDirServices, type DataDirServices } from '../../runtime/data-dir-services.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -76,7 +75,7 @@ export async function recordsCommand(args: readonly string[], io: CliIo): Promis
     io.err(`kyc records: ${(error as Error).message}`);
     return EXIT.usage;
   }
-  const dynamo = new DynamoDBClient(localClientConfig(services.endpoints.dynamodb, services.region));
+  const dynamo = localDynamoDocuments(services.endpoints.dynamodb, services.region);
   const s3 = localS3RestClient(services.endpoints.s3, services.region);
   try {
     const config = configFromEnv(services.environment as NodeJS.ProcessEnv);

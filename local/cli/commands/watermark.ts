@@ -25,6 +25,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import sharp from 'sharp';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
+import { sdkDocuments } from '../../aws/dynamodb-documents.ts';
 import { ENV } from '../../../lambdas/adapters/aws/environment.ts';
 import { EvidenceAccessRepository } from '../../../lambdas/adapters/aws/evidence-access-repository.ts';
 import { KmsWatermarkKey } from '../../../lambdas/adapters/aws/kms-watermark-key.ts';
@@ -84,10 +85,13 @@ export async function traceImage(image: Buffer, sources: TraceSources): Promise<
   const watermarker = new KeyedWatermarker(new KmsWatermarkKey({ keyId: sources.hmacKeyId, client: sources.kms }));
   const mark = await watermarker.detect(image);
   if (!mark) return { found: false, why: 'no_mark' };
-  const records = new EvidenceAccessRepository({ tableName: sources.verificationsTable, client: sources.dynamodb });
+  const records = new EvidenceAccessRepository({
+    tableName: sources.verificationsTable,
+    client: sdkDocuments(sources.dynamodb),
+  });
   const access = await records.getAccess(mark.accessId);
   if (!access) return { found: false, why: 'unknown_access', ...mark };
-  const audit = new DynamoDbAuditLog({ tableName: sources.auditTable, client: sources.dynamodb });
+  const audit = new DynamoDbAuditLog({ tableName: sources.auditTable, client: sdkDocuments(sources.dynamodb) });
   const auditEvent = (await audit.list(access.auditSubject)).find((event) => event.sequence === access.auditSequence);
   return { found: true, ...mark, access, ...(auditEvent ? { auditEvent } : {}) };
 }

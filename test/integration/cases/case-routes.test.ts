@@ -33,7 +33,6 @@ const CASES = 30;
 let fixture: DynamoFixture;
 let deps: CaseRouteDeps;
 let store: DynamoDbWorkflowStore;
-const commands: Array<{ name: string; input: Record<string, unknown> }> = [];
 const seeded: ReviewTask[] = [];
 const opened: string[] = [];
 
@@ -109,19 +108,11 @@ async function walk(filter: Record<string, string>, limit: number): Promise<{ id
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
   fixture = await startDynamoFixture();
-  // Every command any adapter sends, as the handlers send them (the document clients share this stack).
-  fixture.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      commands.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordCommands' },
-  );
   const tableName = fixture.tables.verifications;
-  store = new DynamoDbWorkflowStore({ tableName, client: fixture.client, clock });
-  const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client, clock });
+  store = new DynamoDbWorkflowStore({ tableName, client: fixture.documents, clock });
+  const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents, clock });
   deps = {
-    cases: new DynamoDbCaseStore({ tableName, client: fixture.client }),
+    cases: new DynamoDbCaseStore({ tableName, client: fixture.documents }),
     reviews: store,
     personalData: {
       open: async (sealed, context) => {
@@ -133,7 +124,7 @@ beforeAll(async () => {
     config: DEFAULT_CONFIG,
     clock,
   };
-  const verifications = new VerificationRepository({ tableName, client: fixture.client, clock });
+  const verifications = new VerificationRepository({ tableName, client: fixture.documents, clock });
   // Inserted out of due order; queues, levels, assignees and decisions spread over the cases.
   const order = Array.from({ length: CASES }, (_, i) => (i * 7) % CASES);
   for (const i of order) {
@@ -293,7 +284,7 @@ describe('GET /v1/cases: filters and paging against DynamoDB Local', () => {
 
   it('reads only the case indexes with Query: no Scan, no base table', async () => {
     // Prepare
-    const before = commands.length;
+    const before = fixture.sent.length;
 
     // Act
     await walk({}, 7);
@@ -302,13 +293,13 @@ describe('GET /v1/cases: filters and paging against DynamoDB Local', () => {
     await walk({ status: 'rejected', level: 'basic', from: hours(-95) }, 3);
 
     // Assess
-    const sent = commands.slice(before);
+    const sent = fixture.sent.slice(before);
     expect(sent.length).toBeGreaterThan(0);
-    expect(new Set(sent.map((command) => command.name))).toEqual(new Set(['QueryCommand']));
+    expect(new Set(sent.map((command) => command.operation))).toEqual(new Set(['Query']));
     expect(new Set(sent.map((command) => command.input.IndexName))).toEqual(
       new Set(['byStatus', 'byQueue', 'byReviewer']),
     );
-    expect(commands.some((command) => command.name === 'ScanCommand')).toBe(false);
+    expect(fixture.sent.some((command) => command.operation === 'Scan')).toBe(false);
   });
 });
 

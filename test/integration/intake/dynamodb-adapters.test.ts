@@ -36,14 +36,18 @@ function attemptsHandler(now: () => Date) {
   return createCreateAttemptHandler({
     config,
     clock,
-    repository: new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client, clock }),
+    repository: new VerificationRepository({
+      tableName: fixture.tables.verifications,
+      client: fixture.documents,
+      clock,
+    }),
     rateLimits: new DynamoDbRateLimitStore({
       tableName: fixture.tables.rateLimits,
       limits: config.rateLimits,
-      client: fixture.client,
+      client: fixture.documents,
       clock,
     }),
-    audit: new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client, clock }),
+    audit: new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents, clock }),
     presigner: new UploadPresigner({
       bucket: 'kyc-intake',
       documentsKeyId: 'doc-key',
@@ -54,7 +58,7 @@ function attemptsHandler(now: () => Date) {
 }
 
 async function seedVerification(verificationId: string, userId: string): Promise<void> {
-  const repository = new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+  const repository = new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.documents });
   await repository.createVerification(sampleVerification({ verificationId, userId }));
 }
 
@@ -85,7 +89,7 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
       expect(parse(result)).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
       expect(Number(result.headers['Retry-After'])).toBeGreaterThan(3500);
     }
-    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents });
     const events = await audit.list('verification:v-conc');
     expect(events.map((event) => event.action)).toEqual(Array(5).fill('attempt.created'));
     expect(verifyChain(events)).toEqual({ valid: true });
@@ -116,7 +120,7 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
     const store = new DynamoDbRateLimitStore({
       tableName: fixture.tables.rateLimits,
       limits: DEFAULT_CONFIG.rateLimits,
-      client: fixture.client,
+      client: fixture.documents,
     });
     for (const attemptId of ['f-1', 'f-2', 'f-3', 'f-3']) {
       await store.recordOutcome('user-cool', attemptId, 'failed', failedAt);
@@ -137,7 +141,7 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
     const store = new DynamoDbRateLimitStore({
       tableName: fixture.tables.rateLimits,
       limits: DEFAULT_CONFIG.rateLimits,
-      client: fixture.client,
+      client: fixture.documents,
     });
 
     // Act
@@ -173,7 +177,7 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
     const store = new DynamoDbRateLimitStore({
       tableName: fixture.tables.rateLimits,
       limits: DEFAULT_CONFIG.rateLimits,
-      client: fixture.client,
+      client: fixture.documents,
     });
 
     // Act
@@ -195,7 +199,7 @@ describe('rate limit and cooldown against DynamoDB Local', () => {
 
 describe('VerificationRepository against DynamoDB Local', () => {
   const repository = () =>
-    new IntakeVerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    new IntakeVerificationRepository({ tableName: fixture.tables.verifications, client: fixture.documents });
 
   it('creates once, updates by version and keeps the GSI keys in step', async () => {
     // Prepare
@@ -319,28 +323,15 @@ describe('VerificationRepository against DynamoDB Local', () => {
     for (const sk of ['A#a-2#C#face_match', 'HOLD', 'R#a-2', `REJ#${'d'.repeat(64)}`, 'NOTE#2026#n-1']) {
       await documents.send(new PutCommand({ TableName: table, Item: { pk: 'V#v-one', sk, entity: sk.slice(0, 4) } }));
     }
-    const sent: string[] = [];
-    const name = 'count-one-query';
-    fixture.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        sent.push(context.commandName ?? '?');
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
+    const before = fixture.sent.length;
 
     // Act
-    let read: Awaited<ReturnType<typeof repo.getVerificationWithAttempts>>;
-    let missing: Awaited<ReturnType<typeof repo.getVerificationWithAttempts>>;
-    try {
-      read = await repo.getVerificationWithAttempts('v-one');
-      missing = await repo.getVerificationWithAttempts('v-none');
-    } finally {
-      fixture.client.middlewareStack.remove(name);
-    }
+    const read = await repo.getVerificationWithAttempts('v-one');
+    const missing = await repo.getVerificationWithAttempts('v-none');
+    const sent = fixture.sent.slice(before).map((command) => command.operation);
 
     // Assess: what the two single reads give, from one request each
-    expect(sent).toEqual(['QueryCommand', 'QueryCommand']);
+    expect(sent).toEqual(['Query', 'Query']);
     expect(read.verification).toEqual(await repo.getVerification('v-one'));
     expect(read.verification?.verificationId).toBe('v-one');
     expect(read.attempts).toEqual(await repo.listAttempts('v-one'));
@@ -434,7 +425,7 @@ describe('VerificationRepository against DynamoDB Local', () => {
 describe('DynamoDbAuditLog against DynamoDB Local', () => {
   it('keeps one unbroken chain under 20 concurrent appends', async () => {
     // Prepare
-    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents });
 
     // Act
     await Promise.all(
@@ -452,50 +443,40 @@ describe('DynamoDbAuditLog against DynamoDB Local', () => {
 
   it('links consecutive appends to the event it just wrote without reading the head, and re-reads a stale one', async () => {
     // Prepare: count the Query requests (head reads) the two writers send.
-    const queries: string[] = [];
-    fixture.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'QueryCommand') queries.push(context.commandName);
-        return next(args);
-      },
-      { step: 'initialize', name: 'countAuditQueries' },
-    );
-    const first = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
-    const second = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const queries = (): number => fixture.sent.filter((command) => command.operation === 'Query').length;
+    const start = queries();
+    const first = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents });
+    const second = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents });
     const subject = 'verification:v-remembered';
 
-    try {
-      // Act
-      await first.append({ subject, action: 'test.one', actor: 'a' });
-      await first.append({ subject, action: 'test.two', actor: 'a' });
-      await first.append({ subject, action: 'test.three', actor: 'a' });
-      const readsInARow = queries.length;
-      await second.append({ subject, action: 'test.other-writer', actor: 'b' });
-      await first.append({ subject, action: 'test.after-the-other', actor: 'a' });
-      const readsAfterStale = queries.length - readsInARow;
+    // Act
+    await first.append({ subject, action: 'test.one', actor: 'a' });
+    await first.append({ subject, action: 'test.two', actor: 'a' });
+    await first.append({ subject, action: 'test.three', actor: 'a' });
+    const readsInARow = queries() - start;
+    await second.append({ subject, action: 'test.other-writer', actor: 'b' });
+    await first.append({ subject, action: 'test.after-the-other', actor: 'a' });
+    const readsAfterStale = queries() - start - readsInARow;
 
-      // Assess: one head read for three appends in a row; the other writer reads once; the first
-      // writer's remembered head is stale, its INSERT collides, and it reads the head once.
-      expect(readsInARow).toBe(1);
-      expect(readsAfterStale).toBe(2);
-      const events = await first.list(subject);
-      expect(events.map((event) => [event.sequence, event.action])).toEqual([
-        [1, 'test.one'],
-        [2, 'test.two'],
-        [3, 'test.three'],
-        [4, 'test.other-writer'],
-        [5, 'test.after-the-other'],
-      ]);
-      expect(verifyChain(events)).toEqual({ valid: true });
-    } finally {
-      fixture.client.middlewareStack.remove('countAuditQueries');
-    }
+    // Assess: one head read for three appends in a row; the other writer reads once; the first
+    // writer's remembered head is stale, its INSERT collides, and it reads the head once.
+    expect(readsInARow).toBe(1);
+    expect(readsAfterStale).toBe(2);
+    const events = await first.list(subject);
+    expect(events.map((event) => [event.sequence, event.action])).toEqual([
+      [1, 'test.one'],
+      [2, 'test.two'],
+      [3, 'test.three'],
+      [4, 'test.other-writer'],
+      [5, 'test.after-the-other'],
+    ]);
+    expect(verifyChain(events)).toEqual({ valid: true });
   });
 
   it('keeps one unbroken chain when three writers that remember their heads append concurrently', async () => {
     // Prepare
     const writers = [0, 1, 2].map(
-      () => new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client }),
+      () => new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents }),
     );
     const subject = 'verification:v-alternating';
 
@@ -517,12 +498,11 @@ describe('DynamoDbAuditLog against DynamoDB Local', () => {
 
   it('refuses the append-only writer a second event with an existing key (the only audit write IAM grants)', async () => {
     // Prepare
-    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.client });
+    const audit = new DynamoDbAuditLog({ tableName: fixture.tables.auditEvents, client: fixture.documents });
     const original = await audit.append({ subject: 'verification:v-forge', action: 'test.original', actor: 'a' });
-    const documents = DynamoDBDocumentClient.from(fixture.client);
 
     // Act
-    const overwrite = documents.send(
+    const overwrite = fixture.documents.send(
       insertStatement(fixture.tables.auditEvents, { ...original, action: 'test.forged', actor: 'mallory' }),
     );
 

@@ -1,12 +1,18 @@
 /** DynamoDB Local with the intake's tables created from the key design in `domain/tables.ts`. */
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from '../../../local/aws/client-config.ts';
+import { localDynamoDocuments } from '../../../local/aws/dynamodb-documents.ts';
+import type { DocumentCommand, DynamoDocuments } from '../../../lambdas/adapters/aws/dynamodb-documents.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/aws/dynamodb-local.ts';
 import { TABLE_KEYS } from '../../../lambdas/domain/tables.ts';
 
 export interface DynamoFixture {
   readonly server: DynamoDbLocal;
+  /** The SDK's client (tables, raw reads). */
   readonly client: DynamoDBClient;
+  /** The functions' document client for the repositories; every command it sends is recorded in `sent`. */
+  readonly documents: DynamoDocuments;
+  readonly sent: Array<{ readonly operation: string; readonly input: Record<string, unknown> }>;
   readonly tables: { verifications: string; rateLimits: string; auditEvents: string };
 }
 
@@ -63,5 +69,13 @@ export async function startDynamoFixture(): Promise<DynamoFixture> {
     await server.stop();
     throw error;
   }
-  return { server, client, tables };
+  const functions = localDynamoDocuments(server.endpoint, undefined, 5);
+  const sent: DynamoFixture['sent'] = [];
+  const documents: DynamoDocuments = {
+    send<O>(command: DocumentCommand<object, O>): Promise<O> {
+      sent.push({ operation: command.operation, input: command.input as Record<string, unknown> });
+      return functions.send(command);
+    },
+  };
+  return { server, client, documents, sent, tables };
 }

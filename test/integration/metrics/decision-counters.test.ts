@@ -59,7 +59,10 @@ function reviewTask(
 describe('decision counters against DynamoDB Local', () => {
   it('counts each decision once: a repeated transition writes nothing, racing decisions all count', async () => {
     // Prepare
-    const repository = new VerificationRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    const repository = new VerificationRepository({
+      tableName: fixture.tables.verifications,
+      client: fixture.documents,
+    });
     const ids = Array.from({ length: 4 }, (_, i) => `v-count-${i}`);
     for (const id of ids) await repository.createAttempt(attempt(id));
     const counters = (outcome: 'approved' | 'rejected') => [
@@ -90,7 +93,10 @@ describe('decision counters against DynamoDB Local', () => {
         repository.transitionAttempt(id, 'a-1', ['processing'], { status: 'approved' }, counters('approved')),
       ),
     );
-    const metrics = new DecisionMetricsRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    const metrics = new DecisionMetricsRepository({
+      tableName: fixture.tables.verifications,
+      client: fixture.documents,
+    });
     const report = summariseMetrics(
       metricsRange({ from: DAY, to: DAY }, new Date()),
       await metrics.readDays([DAY]),
@@ -108,7 +114,7 @@ describe('decision counters against DynamoDB Local', () => {
 
   it('moves the queue count with the review task: created once, closed by the one decision that wins', async () => {
     // Prepare
-    const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.client });
+    const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.documents });
     const task = reviewTask({
       verificationId: 'v-review',
       queue: 'duplicates',
@@ -122,7 +128,10 @@ describe('decision counters against DynamoDB Local', () => {
       note: 'n',
       decidedAt: `${DAY}T11:00:00.000Z`,
     });
-    const metrics = new DecisionMetricsRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    const metrics = new DecisionMetricsRepository({
+      tableName: fixture.tables.verifications,
+      client: fixture.documents,
+    });
 
     // Act
     await store.putReviewTask(task, { creates: true, counters: [reviewOpenedCounters('duplicates')] });
@@ -146,8 +155,11 @@ describe('decision counters against DynamoDB Local', () => {
 
   it('reopens a decided task only while it holds the decision seen failing, and counts it open in its new queue', async () => {
     // Prepare: a decided task (its decision then failed to apply).
-    const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.client });
-    const metrics = new DecisionMetricsRepository({ tableName: fixture.tables.verifications, client: fixture.client });
+    const store = new DynamoDbWorkflowStore({ tableName: fixture.tables.verifications, client: fixture.documents });
+    const metrics = new DecisionMetricsRepository({
+      tableName: fixture.tables.verifications,
+      client: fixture.documents,
+    });
     const task = reviewTask({ verificationId: 'v-reopen', queue: 'standard', reasons: ['MANUAL_REVIEW_REQUIRED'] });
     await store.putReviewTask(task, { creates: true });
     const decidedAt = `${DAY}T11:00:00.000Z`;

@@ -11,6 +11,7 @@ import { jsonResponse } from '../../../lambdas/handlers/http/middleware/types.ts
 import { logger } from '../../../lambdas/handlers/shared/logger.ts';
 import type { RouteQuotaDecision, RouteQuotaName, RouteQuotas } from '../../../lambdas/ports/route-quota.ts';
 import { httpEvent, lambdaContext, parse } from './http-events.ts';
+import { sdkDocuments } from '../../../local/aws/dynamodb-documents.ts';
 
 logger.setLogLevel('SILENT');
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -68,7 +69,10 @@ describe('DynamoDbRouteQuotas', () => {
   it('counts with one conditional ADD on the window item, with the window end as TTL', async () => {
     // Prepare
     dynamo.on(UpdateCommand).resolves({ Attributes: { hits: 2 } });
-    const store = new DynamoDbRouteQuotas({ tableName: 'limits', client: new DynamoDBClient({ region: 'eu-west-1' }) });
+    const store = new DynamoDbRouteQuotas({
+      tableName: 'limits',
+      client: sdkDocuments(new DynamoDBClient({ region: 'eu-west-1' })),
+    });
 
     // Act
     const decision = await store.take('documentView', 'user-1', quota, new Date(T0 + 10_000));
@@ -90,7 +94,10 @@ describe('DynamoDbRouteQuotas', () => {
     dynamo
       .on(UpdateCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    const store = new DynamoDbRouteQuotas({ tableName: 'limits', client: new DynamoDBClient({ region: 'eu-west-1' }) });
+    const store = new DynamoDbRouteQuotas({
+      tableName: 'limits',
+      client: sdkDocuments(new DynamoDBClient({ region: 'eu-west-1' })),
+    });
 
     // Act
     const decision = await store.take('documentView', 'user-1', quota, new Date(T0 + 45_200));
@@ -104,7 +111,10 @@ describe('DynamoDbRouteQuotas', () => {
     dynamo
       .on(UpdateCommand)
       .rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
-    const store = new DynamoDbRouteQuotas({ tableName: 'limits', client: new DynamoDBClient({ region: 'eu-west-1' }) });
+    const store = new DynamoDbRouteQuotas({
+      tableName: 'limits',
+      client: sdkDocuments(new DynamoDBClient({ region: 'eu-west-1' })),
+    });
 
     // Act
     const taking = store.take('documentView', 'user-1', quota, new Date(T0));

@@ -11,13 +11,14 @@ import { DecisionMetricsRepository } from '../../../lambdas/adapters/aws/decisio
 import { createGetMetricsHandler } from '../../../lambdas/handlers/http/get-metrics.ts';
 import { FakeClock } from '../../support/workflow-fakes.ts';
 import { httpEvent, lambdaContext, parse } from '../intake/http-events.ts';
+import { sdkDocuments } from '../../../local/aws/dynamodb-documents.ts';
 
 const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const dynamo = mockClient(DynamoDBDocumentClient);
 const base = mockClient(client);
 const clock = new FakeClock(new Date('2026-11-30T12:00:00Z'));
 const handler = createGetMetricsHandler({
-  metrics: new DecisionMetricsRepository({ tableName: 'verifications', client }),
+  metrics: new DecisionMetricsRepository({ tableName: 'verifications', client: sdkDocuments(client) }),
   clock,
 });
 

@@ -21,6 +21,7 @@ import { RekognitionFaceService } from '../../../lambdas/adapters/aws/rekognitio
 import { RekognitionLiveness } from '../../../lambdas/adapters/aws/rekognition-liveness.ts';
 import { SfnReviewCompleter } from '../../../lambdas/adapters/aws/sfn-review-completer.ts';
 import { DynamoDbWorkflowStore } from '../../../lambdas/adapters/aws/workflow-repository.ts';
+import { sdkDocuments } from '../../../local/aws/dynamodb-documents.ts';
 
 const rekognition = mockClient(RekognitionClient);
 const kms = mockClient(KMSClient);
@@ -266,7 +267,7 @@ describe('SfnReviewCompleter', () => {
 });
 
 describe('DynamoDbWorkflowStore', () => {
-  const store = new DynamoDbWorkflowStore({ tableName: 'verifications', client: new DynamoDBClient({}) });
+  const store = new DynamoDbWorkflowStore({ tableName: 'verifications', client: sdkDocuments(new DynamoDBClient({})) });
   const conditional = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
 
   it('decides a review only when undecided and still holding the token; the loser gets a conflict', async () => {
