@@ -59,6 +59,70 @@ export const DYNAMODB: AwsJsonService = {
   jsonVersion: '1.0',
   endpointVariable: 'DYNAMODB',
 };
+export const SFN: AwsJsonService = {
+  signingName: 'states',
+  endpointPrefix: 'states',
+  targetPrefix: 'AWSStepFunctions',
+  jsonVersion: '1.0',
+  endpointVariable: 'SFN',
+};
+export const KMS: AwsJsonService = {
+  signingName: 'kms',
+  endpointPrefix: 'kms',
+  targetPrefix: 'TrentService',
+  jsonVersion: '1.1',
+  endpointVariable: 'KMS',
+};
+export const EVENTBRIDGE: AwsJsonService = {
+  signingName: 'events',
+  endpointPrefix: 'events',
+  targetPrefix: 'AWSEvents',
+  jsonVersion: '1.1',
+  endpointVariable: 'EVENTBRIDGE',
+};
+export const REKOGNITION: AwsJsonService = {
+  signingName: 'rekognition',
+  endpointPrefix: 'rekognition',
+  targetPrefix: 'RekognitionService',
+  jsonVersion: '1.1',
+  endpointVariable: 'REKOGNITION',
+};
+
+/** What the SDK puts beside every output: the answer's status and request id. */
+export interface ResponseMetadata {
+  readonly httpStatusCode: number;
+  readonly requestId?: string;
+}
+
+/**
+ * One operation's call, as the SDK's commands are made (`new SignCommand(input)`): its name, its
+ * input in the SDK's shape (bytes as `Uint8Array`, times as `Date`: sent as base64 and epoch
+ * seconds), and {@link JsonCommand.read}, which turns the answer into the SDK's output shape.
+ */
+export abstract class JsonCommand<I extends object, O> {
+  /** The operation (`StartExecution`, `Sign`, ...). */
+  public abstract readonly operation: string;
+  declare public readonly output?: O;
+  public constructor(public readonly input: I) {}
+
+  /** The output of an answer: by default as it came (no bytes, no times in it). */
+  public read(answer: Record<string, unknown>): O {
+    return answer as O;
+  }
+}
+
+/** What an adapter needs of a service's client: `send`, resolving to the output and its `$metadata`. */
+export interface JsonCalls {
+  send<O>(command: JsonCommand<object, O>): Promise<O & { readonly $metadata: ResponseMetadata }>;
+}
+
+/** Bytes the protocol sent as base64, as the SDK gives them. */
+export const bytesOf = (value: unknown): Uint8Array | undefined =>
+  typeof value === 'string' ? new Uint8Array(Buffer.from(value, 'base64')) : undefined;
+
+/** A time the protocol sent as epoch seconds, as the SDK gives it. */
+export const dateOf = (value: unknown): Date | undefined =>
+  typeof value === 'number' ? new Date(Math.round(value * 1000)) : undefined;
 
 /** Signing credentials (`AwsCredentialIdentity`), or a provider of them. */
 export type AwsCredentials =
@@ -137,10 +201,15 @@ function errorCode(header: string | undefined, body: Record<string, unknown>): s
   return code.slice(code.lastIndexOf('#') + 1);
 }
 
-/** `JSON.stringify`'s replacer: bytes (`Uint8Array`, `Buffer`) go as base64, as the protocol sends blobs. */
-function blobReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+/**
+ * `JSON.stringify`'s replacer: bytes (`Uint8Array`, `Buffer`) go as base64 and times (`Date`) as
+ * epoch seconds, as the protocol sends blobs and timestamps.
+ */
+function wireReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
   const original = this[key];
-  return original instanceof Uint8Array ? Buffer.from(original).toString('base64') : value;
+  if (original instanceof Uint8Array) return Buffer.from(original).toString('base64');
+  if (original instanceof Date) return original.getTime() / 1000;
+  return value;
 }
 
 async function text(body: Readable): Promise<string> {
@@ -192,12 +261,21 @@ export class AwsJsonClient {
    * Calls `operation` with `input` (its wire shape), retrying as the SDK's standard mode does;
    * resolves to the parsed answer (`{}` for an empty one), rejects with an {@link AwsServiceError}.
    */
-  public call<T = Record<string, unknown>>(operation: string, input: object): Promise<T> {
-    const body = JSON.stringify(input, blobReplacer);
+  public async call<T = Record<string, unknown>>(
+    operation: string,
+    input: object,
+  ): Promise<T & { readonly $metadata: ResponseMetadata }> {
+    const body = JSON.stringify(input, wireReplacer);
     return withRetries(this.retries, this.service.signingName, () => this.attempt<T>(operation, body));
   }
 
-  private async attempt<T>(operation: string, body: string): Promise<T> {
+  /** Sends `command`: its output in the SDK's shape, with `$metadata`. */
+  public async send<O>(command: JsonCommand<object, O>): Promise<O & { readonly $metadata: ResponseMetadata }> {
+    const { $metadata, ...answer } = await this.call(command.operation, command.input);
+    return { ...command.read(answer), $metadata };
+  }
+
+  private async attempt<T>(operation: string, body: string): Promise<T & { readonly $metadata: ResponseMetadata }> {
     const { region, endpoint } = this.context;
     const url = new URL(endpoint ?? `https://${this.service.endpointPrefix}.${region}.${partition(region).dnsSuffix}`);
     const port = url.port ? Number(url.port) : undefined;
@@ -241,6 +319,7 @@ export class AwsJsonClient {
         if (!name.startsWith('$') && name !== 'name' && name !== 'stack') error[name] = value;
       throw error;
     }
-    return parsed as T;
+    const $metadata: ResponseMetadata = { httpStatusCode: response.statusCode, ...(requestId ? { requestId } : {}) };
+    return { ...(parsed as T), $metadata };
   }
 }

@@ -13,7 +13,8 @@
  * ```
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, defaultKmsCalls, GenerateDataKeyCommand } from './kms-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { PersonalData, SealedData } from '../../domain/records.ts';
 
 export const PERSONAL_DATA_PURPOSE = 'personal-data';
@@ -34,16 +35,16 @@ export interface EnvelopeCryptoOptions {
   /** KMS key id or ARN of the data key. */
   readonly keyId: string;
   /** KMS client (a default client for the function's region). */
-  readonly client?: KMSClient;
+  readonly client?: JsonCalls;
 }
 
 export class EnvelopeCrypto {
   private readonly keyId: string;
-  private readonly client: KMSClient;
+  private readonly client: JsonCalls;
 
   public constructor(options: EnvelopeCryptoOptions) {
     this.keyId = options.keyId;
-    this.client = options.client ?? new KMSClient({});
+    this.client = options.client ?? defaultKmsCalls();
   }
 
   /** Encrypts personal data for one verification. */

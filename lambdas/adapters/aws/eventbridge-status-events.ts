@@ -9,7 +9,8 @@
  * await events.statusChanged({ verificationId, attemptId, status: 'approved', reasons: [] });
  * ```
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { defaultEventBridgeCalls, PutEventsCommand } from './eventbridge-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { ReviewEscalation, StatusChange, StatusEvents } from '../../ports/status-events.ts';
 
 export const EVENT_SOURCE = 'serverless-kyc';
@@ -19,7 +20,7 @@ export const REVIEW_ESCALATED = 'Verification Review Escalated';
 export interface EventBridgeStatusEventsOptions {
   readonly eventBusName: string;
   /** EventBridge client (a default client for the function's region). */
-  readonly client?: EventBridgeClient;
+  readonly client?: JsonCalls;
 }
 
 /** EventBridge refused the event (FailedEntryCount > 0); the step fails and is retried. */
@@ -34,10 +35,10 @@ export class EventPublishError extends Error {
 }
 
 export class EventBridgeStatusEvents implements StatusEvents {
-  private readonly client: EventBridgeClient;
+  private readonly client: JsonCalls;
 
   constructor(private readonly options: EventBridgeStatusEventsOptions) {
-    this.client = options.client ?? new EventBridgeClient({});
+    this.client = options.client ?? defaultEventBridgeCalls();
   }
 
   async statusChanged(change: StatusChange): Promise<void> {

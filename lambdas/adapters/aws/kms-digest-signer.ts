@@ -10,7 +10,8 @@
  * const signature = await signer.sign(digestMessage(body));
  * ```
  */
-import { KMSClient, KMSInvalidSignatureException, SignCommand, VerifyCommand } from '@aws-sdk/client-kms';
+import { defaultKmsCalls, SignCommand, VerifyCommand } from './kms-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import { DIGEST_SIGNING_ALGORITHM } from '../../domain/audit-archive.ts';
 import type { DigestSigner } from '../../ports/audit-archive.ts';
 
@@ -18,14 +19,14 @@ export interface KmsDigestSignerOptions {
   /** ARN or id of the signing key (required to sign; verification uses the digest's key id). */
   readonly keyId: string;
   /** KMS client (a default client for the function's region). */
-  readonly client?: KMSClient;
+  readonly client?: JsonCalls;
 }
 
 export class KmsDigestSigner implements DigestSigner {
-  private readonly client: KMSClient;
+  private readonly client: JsonCalls;
 
   public constructor(private readonly options: KmsDigestSignerOptions) {
-    this.client = options.client ?? new KMSClient({});
+    this.client = options.client ?? defaultKmsCalls();
   }
 
   public async sign(message: Uint8Array): Promise<{ keyId: string; algorithm: string; value: string }> {
@@ -62,7 +63,7 @@ export class KmsDigestSigner implements DigestSigner {
       );
       return output.SignatureValid === true;
     } catch (error) {
-      if (error instanceof KMSInvalidSignatureException || (error as Error).name === 'KMSInvalidSignatureException') {
+      if ((error as Error).name === 'KMSInvalidSignatureException') {
         return false;
       }
       throw error;

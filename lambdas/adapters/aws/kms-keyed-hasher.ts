@@ -8,13 +8,14 @@
  * await hasher.hash('L898902C3'); // 64 hex characters
  * ```
  */
-import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { defaultKmsCalls, GenerateMacCommand } from './kms-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { KeyedHasher } from '../../ports/keyed-hash.ts';
 
 export interface KmsKeyedHasherOptions {
   readonly keyId: string;
   /** KMS client (a default client for the function's region). */
-  readonly client?: KMSClient;
+  readonly client?: JsonCalls;
 }
 
 /** KMS returned no MAC. */
@@ -26,10 +27,10 @@ export class KeyedHashError extends Error {
 }
 
 export class KmsKeyedHasher implements KeyedHasher {
-  private readonly client: KMSClient;
+  private readonly client: JsonCalls;
 
   constructor(private readonly options: KmsKeyedHasherOptions) {
-    this.client = options.client ?? new KMSClient({});
+    this.client = options.client ?? defaultKmsCalls();
   }
 
   async hash(message: string): Promise<string> {

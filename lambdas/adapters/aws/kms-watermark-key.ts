@@ -12,7 +12,8 @@
  * const tag = await key.mac(accessIdBytes); // 32 bytes
  * ```
  */
-import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { defaultKmsCalls, GenerateMacCommand } from './kms-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 
 /** Prefix that separates watermark MACs from every other use of the HMAC key. */
 export const WATERMARK_MAC_DOMAIN = 'kyc-watermark-v1';
@@ -21,7 +22,7 @@ export interface KmsWatermarkKeyOptions {
   /** ARN (or alias) of the HMAC_256 key. */
   readonly keyId: string;
   /** KMS client (a default client for the function's region). */
-  readonly client?: KMSClient;
+  readonly client?: JsonCalls;
 }
 
 /** KMS returned no MAC. */
@@ -33,11 +34,11 @@ export class WatermarkKeyError extends Error {
 }
 
 export class KmsWatermarkKey {
-  private readonly client: KMSClient;
+  private readonly client: JsonCalls;
   private readonly cache = new Map<string, Promise<Uint8Array>>();
 
   public constructor(private readonly options: KmsWatermarkKeyOptions) {
-    this.client = options.client ?? new KMSClient({});
+    this.client = options.client ?? defaultKmsCalls();
   }
 
   public mac(data: Uint8Array): Promise<Uint8Array> {

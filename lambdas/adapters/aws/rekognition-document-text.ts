@@ -8,7 +8,7 @@
  * const lines = await text.detectText(front, { left: 0, top: 0.5, width: 1, height: 0.5 });
  * ```
  */
-import { DetectTextCommand } from '@aws-sdk/client-rekognition';
+import { DetectTextCommand } from './rekognition-commands.ts';
 import type { DocumentText, ImageRef, ImageRegion } from '../../ports/face-service.ts';
 import { RekognitionVaultCalls, vaultImage as image } from './rekognition-vault-calls.ts';
 

@@ -1,5 +1,7 @@
 import type { ProcessorLog, ProcessorPurpose } from '../../ports/processor-log.ts';
-import { DetectFacesCommand, RekognitionClient, type FaceDetail } from '@aws-sdk/client-rekognition';
+import type { FaceDetail } from '@aws-sdk/client-rekognition';
+import { defaultRekognitionCalls, DetectFacesCommand } from './rekognition-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import sharp from 'sharp';
 import { FaceImageRefusedError, type DetectedFace, type FaceDetector } from '../../ports/face-detector.ts';
 
@@ -37,7 +39,7 @@ export class ImageDownscaleError extends FaceImageRefusedError {
  * Images above 5 MB are re-encoded as smaller JPEGs first, so large phone photos still get checked.
  *
  * @example
- * const detector = new RekognitionFaceDetector(new RekognitionClient({}));
+ * const detector = new RekognitionFaceDetector(defaultRekognitionCalls());
  * const faces = await detector.detectFaces(bytes);
  */
 /** The object whose bytes are being checked, for the processor log (set per upload by the caller). */
@@ -59,14 +61,14 @@ export interface RekognitionFaceDetectorOptions {
 
 export class RekognitionFaceDetector implements FaceDetector {
   readonly processorName = 'rekognition:DetectFaces';
-  private readonly client: RekognitionClient;
+  private readonly client: JsonCalls;
 
   /** @param client Rekognition client (default: a client for the Lambda's region) */
   constructor(
-    client?: RekognitionClient,
+    client?: JsonCalls,
     private readonly options: RekognitionFaceDetectorOptions = {},
   ) {
-    this.client = client ?? new RekognitionClient({});
+    this.client = client ?? defaultRekognitionCalls();
   }
 
   async detectFaces(image: Uint8Array): Promise<DetectedFace[]> {

@@ -15,7 +15,7 @@ import {
   DeleteFacesCommand,
   IndexFacesCommand,
   SearchFacesByImageCommand,
-} from '@aws-sdk/client-rekognition';
+} from './rekognition-commands.ts';
 import type { FaceOwner, FaceSearchHit, FaceService, ImageRef } from '../../ports/face-service.ts';
 import {
   RekognitionVaultCalls,

@@ -15,9 +15,10 @@
  */
 import {
   CreateFaceLivenessSessionCommand,
+  defaultRekognitionCalls,
   GetFaceLivenessSessionResultsCommand,
-  RekognitionClient,
-} from '@aws-sdk/client-rekognition';
+} from './rekognition-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { LivenessService, LivenessSessionResult } from '../../ports/liveness.ts';
 
 export interface RekognitionLivenessOptions {
@@ -28,7 +29,7 @@ export interface RekognitionLivenessOptions {
   /** Audit images kept per session, 0-4 (1). */
   readonly auditImagesLimit?: number;
   /** Rekognition client (a default client for the function's region). */
-  readonly client?: RekognitionClient;
+  readonly client?: JsonCalls;
 }
 
 /** Rekognition answered without the field the pipeline needs. */
@@ -48,10 +49,10 @@ export function livenessPrefix(verificationId: string, attemptId: string): strin
 }
 
 export class RekognitionLiveness implements LivenessService {
-  private readonly client: RekognitionClient;
+  private readonly client: JsonCalls;
 
   constructor(private readonly options: RekognitionLivenessOptions) {
-    this.client = options.client ?? new RekognitionClient({});
+    this.client = options.client ?? defaultRekognitionCalls();
   }
 
   async createSession(input: { readonly verificationId: string; readonly attemptId: string }) {

@@ -5,11 +5,12 @@
  *
  * @example
  * ```ts
- * const detector = new RekognitionTextDetector(new RekognitionClient({}));
+ * const detector = new RekognitionTextDetector(defaultRekognitionCalls());
  * const lines = await detector.detectLines(jpeg); // [{ text: 'PASSPORT', box: { left, top, width, height } }, ...]
  * ```
  */
-import { DetectTextCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { defaultRekognitionCalls, DetectTextCommand } from './rekognition-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { FoundTextLine } from '../../domain/redaction.ts';
 import type { ProcessorLog } from '../../ports/processor-log.ts';
 import type { TextDetector } from '../../ports/text-detector.ts';
@@ -26,14 +27,14 @@ const clamp01 = (value: number | undefined): number => Math.min(1, Math.max(0, v
 
 export class RekognitionTextDetector implements TextDetector {
   readonly processorName = 'rekognition:DetectText';
-  private readonly client: RekognitionClient;
+  private readonly client: JsonCalls;
 
   /** @param client Rekognition client (default: a client for the Lambda's region) */
   constructor(
-    client?: RekognitionClient,
+    client?: JsonCalls,
     private readonly options: RekognitionTextDetectorOptions = {},
   ) {
-    this.client = client ?? new RekognitionClient({});
+    this.client = client ?? defaultRekognitionCalls();
   }
 
   async detectLines(image: Uint8Array): Promise<FoundTextLine[]> {

@@ -13,13 +13,15 @@
  * }
  * ```
  */
-import { RekognitionClient, type Image } from '@aws-sdk/client-rekognition';
+import type { Image } from '@aws-sdk/client-rekognition';
+import { defaultRekognitionCalls } from './rekognition-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { ImageRef } from '../../ports/face-service.ts';
 import type { ProcessorLog, ProcessorPurpose } from '../../ports/processor-log.ts';
 
 export interface RekognitionVaultCallsOptions {
   /** Rekognition client (a default client for the function's region). */
-  readonly client?: RekognitionClient;
+  readonly client?: JsonCalls;
   /** Where every call that sends an image is recorded (PRODUCT §5); none: not recorded. */
   readonly processorLog?: ProcessorLog;
 }
@@ -41,10 +43,10 @@ export function vaultImage(ref: ImageRef): Image {
 /** The client and the recorded sending of vault images, for each Rekognition adapter. */
 export abstract class RekognitionVaultCalls {
   readonly processor = 'rekognition';
-  protected readonly client: RekognitionClient;
+  protected readonly client: JsonCalls;
 
   constructor(private readonly callOptions: RekognitionVaultCallsOptions) {
-    this.client = callOptions.client ?? new RekognitionClient({});
+    this.client = callOptions.client ?? defaultRekognitionCalls();
   }
 
   /** Sends `command`, then records one processor-log entry per image it carried (also when it failed). */

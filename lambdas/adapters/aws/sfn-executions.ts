@@ -11,25 +11,25 @@
  * ```
  */
 import {
+  defaultSfnCalls,
   DescribeExecutionCommand,
-  ExecutionAlreadyExists,
   SendTaskHeartbeatCommand,
-  SFNClient,
   StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+} from './sfn-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 
 export interface SfnExecutionsOptions {
   readonly stateMachineArn: string;
-  readonly client?: SFNClient;
+  readonly client?: JsonCalls;
 }
 
 const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export class SfnExecutions {
-  private readonly client: SFNClient;
+  private readonly client: JsonCalls;
 
   public constructor(private readonly options: SfnExecutionsOptions) {
-    this.client = options.client ?? new SFNClient({});
+    this.client = options.client ?? defaultSfnCalls();
   }
 
   /** ARN of the execution named `name` of the state machine. */
@@ -60,7 +60,7 @@ export class SfnExecutions {
       );
       return true;
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return false;
+      if ((error as Error).name === 'ExecutionAlreadyExists') return false;
       throw error;
     }
   }

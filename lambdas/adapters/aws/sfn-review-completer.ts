@@ -7,19 +7,20 @@
  * await new SfnReviewCompleter().completeReview(task.taskToken, { decision: 'approve', reasons: [], reviewer });
  * ```
  */
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { defaultSfnCalls, SendTaskSuccessCommand } from './sfn-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { ReviewCompleter } from '../../ports/workflow.ts';
 
 export interface SfnReviewCompleterOptions {
   /** Step Functions client (a default client for the function's region). */
-  readonly client?: SFNClient;
+  readonly client?: JsonCalls;
 }
 
 export class SfnReviewCompleter implements ReviewCompleter {
-  private readonly client: SFNClient;
+  private readonly client: JsonCalls;
 
   constructor(options: SfnReviewCompleterOptions = {}) {
-    this.client = options.client ?? new SFNClient({});
+    this.client = options.client ?? defaultSfnCalls();
   }
 
   async completeReview(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<void> {

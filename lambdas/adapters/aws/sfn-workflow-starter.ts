@@ -9,22 +9,23 @@
  * await starter.start({ verificationId, attemptId });
  * ```
  */
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { defaultSfnCalls, StartExecutionCommand } from './sfn-commands.ts';
+import type { JsonCalls } from './aws-json-client.ts';
 import type { WorkflowInput, WorkflowStarter } from '../../ports/workflow.ts';
 
 export interface SfnWorkflowStarterOptions {
   readonly stateMachineArn: string;
   /** Step Functions client (a default client for the function's region). */
-  readonly client?: SFNClient;
+  readonly client?: JsonCalls;
 }
 
 export class SfnWorkflowStarter implements WorkflowStarter {
   private readonly stateMachineArn: string;
-  private readonly client: SFNClient;
+  private readonly client: JsonCalls;
 
   public constructor(options: SfnWorkflowStarterOptions) {
     this.stateMachineArn = options.stateMachineArn;
-    this.client = options.client ?? new SFNClient({});
+    this.client = options.client ?? defaultSfnCalls();
   }
 
   public async start(input: WorkflowInput): Promise<{ started: boolean; executionArn?: string }> {
@@ -38,7 +39,7 @@ export class SfnWorkflowStarter implements WorkflowStarter {
       );
       return output.executionArn ? { started: true, executionArn: output.executionArn } : { started: true };
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
+      if ((error as Error).name === 'ExecutionAlreadyExists') {
         return { started: false };
       }
       throw error;

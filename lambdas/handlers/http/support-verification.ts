@@ -18,10 +18,10 @@
  * and the URL stops working within a minute. Only `support` may call this route: the contract names
  * no other role for it, and admins and compliance staff have their own routes.
  */
-import { RekognitionClient } from '@aws-sdk/client-rekognition';
 import { AuditProcessorLog } from '../../adapters/aws/audit-processor-log.ts';
 import { EnvelopeCrypto } from '../../adapters/aws/envelope-crypto.ts';
 import { requireEnv } from '../../adapters/aws/environment.ts';
+import { defaultRekognitionCalls } from '../../adapters/aws/rekognition-commands.ts';
 import { RekognitionFaceDetector, type ProcessedObject } from '../../adapters/aws/rekognition-face-detector.ts';
 import { RekognitionTextDetector } from '../../adapters/aws/rekognition-text-detector.ts';
 import { newAccessId, supportThumbnailKey, type AccessRecord } from '../../domain/evidence-access.ts';
@@ -61,7 +61,7 @@ export interface SupportViewDeps extends EvidenceRouteDeps {
 
 export function defaultSupportViewDeps(env: NodeJS.ProcessEnv = process.env): SupportViewDeps {
   const evidence = defaultEvidenceRouteDeps(env);
-  const rekognition = new RekognitionClient({});
+  const rekognition = defaultRekognitionCalls();
   const processorLog = new AuditProcessorLog({
     audit: evidence.audit,
     actor: `system:${env.AWS_LAMBDA_FUNCTION_NAME ?? 'support-view'}`,

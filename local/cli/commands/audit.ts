@@ -9,11 +9,13 @@
  * writes the next signed digest now: the local stand-in for the hourly schedule in AWS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as kmsCommands from '@aws-sdk/client-kms';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { join, resolve } from 'node:path';
 import { ENV } from '../../../lambdas/adapters/aws/environment.ts';
 import { KmsDigestSigner } from '../../../lambdas/adapters/aws/kms-digest-signer.ts';
+import { sdkCalls } from '../../aws/sdk-calls.ts';
 import { S3AuditArchiveStore } from '../../../lambdas/adapters/aws/s3-audit-archive-store.ts';
 import {
   ARCHIVE_DIGESTS_PREFIX,
@@ -67,7 +69,10 @@ async function openClients(dataDir: string): Promise<AuditClients> {
     services,
     documents: DynamoDBDocumentClient.from(dynamo),
     store: new S3AuditArchiveStore({ bucket: required(services, ENV.auditArchiveBucket), client: s3 }),
-    signer: new KmsDigestSigner({ keyId: required(services, ENV.auditSigningKeyArn), client: kms }),
+    signer: new KmsDigestSigner({
+      keyId: required(services, ENV.auditSigningKeyArn),
+      client: sdkCalls(kms, kmsCommands),
+    }),
     async close() {
       dynamo.destroy();
       s3.destroy();

@@ -22,10 +22,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import * as kmsCommands from '@aws-sdk/client-kms';
 import { KMSClient } from '@aws-sdk/client-kms';
 import sharp from 'sharp';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { sdkDocuments } from '../../aws/dynamodb-documents.ts';
+import { sdkCalls } from '../../aws/sdk-calls.ts';
 import { ENV } from '../../../lambdas/adapters/aws/environment.ts';
 import { EvidenceAccessRepository } from '../../../lambdas/adapters/aws/evidence-access-repository.ts';
 import { KmsWatermarkKey } from '../../../lambdas/adapters/aws/kms-watermark-key.ts';
@@ -82,7 +84,9 @@ export interface TraceSources {
  * ```
  */
 export async function traceImage(image: Buffer, sources: TraceSources): Promise<TraceResult> {
-  const watermarker = new KeyedWatermarker(new KmsWatermarkKey({ keyId: sources.hmacKeyId, client: sources.kms }));
+  const watermarker = new KeyedWatermarker(
+    new KmsWatermarkKey({ keyId: sources.hmacKeyId, client: sdkCalls(sources.kms, kmsCommands) }),
+  );
   const mark = await watermarker.detect(image);
   if (!mark) return { found: false, why: 'no_mark' };
   const records = new EvidenceAccessRepository({

@@ -116,9 +116,14 @@ process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)})), ()
       dynamodb: {
         item: { pk: 'probe', sk: '1', count: 3, tags: ['a', 'b'] },
         count: 1,
-        conditional: 'ConditionalCheckFailedException (instance)',
+        conditional: 'ConditionalCheckFailedException (400)',
       },
-      kms: { plaintext: 'probe secret', badCiphertext: 'InvalidCiphertextException', missingKey: 'NotFoundException' },
+      kms: {
+        keyBytes: 32,
+        sameKey: true,
+        badCiphertext: 'InvalidCiphertextException',
+        missingKey: 'NotFoundException',
+      },
     });
   }, 60_000);
 

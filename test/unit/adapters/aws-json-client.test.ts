@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as sdk from '@aws-sdk/lib-dynamodb';
 import { HttpRequest } from '@smithy/core/protocols';
@@ -13,6 +10,14 @@ import {
   serviceContextFromEnv,
 } from '../../../lambdas/adapters/aws/aws-json-client.ts';
 import * as ours from '../../../lambdas/adapters/aws/dynamodb-documents.ts';
+import {
+  startRecordingServer,
+  comparable,
+  SDK_BOOKKEEPING,
+  type RecordedRequest,
+  type RecordingServer,
+  type ScriptedReply,
+} from '../../support/recording-server.ts';
 
 // The functions' DynamoDB document client (AwsJsonClient underneath) against the SDK's
 // DynamoDBDocumentClient on the wire: a recording server answers both, and for each operation
@@ -20,26 +25,9 @@ import * as ours from '../../../lambdas/adapters/aws/dynamodb-documents.ts';
 // but the SDK's bookkeeping, and the signature over the same headers; each must read the same
 // answer into the same output. Then errors, retries and endpoints.
 
-interface Recorded {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
+type Recorded = RecordedRequest;
 
-const SDK_BOOKKEEPING = [
-  'user-agent',
-  'x-amz-user-agent',
-  'amz-sdk-invocation-id',
-  'amz-sdk-request',
-  'authorization',
-  'x-amz-date',
-  'connection',
-];
-
-type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'drop';
-let script: Reply[] = [];
-let seen: Recorded[] = [];
+type Reply = ScriptedReply;
 
 const ITEM = {
   pk: { S: 'V#v-1' },
@@ -83,39 +71,27 @@ function defaultReply(target: string): Reply {
   }
 }
 
-let server: Server;
+let server: RecordingServer;
 let endpoint: string;
+let seen: Recorded[];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      seen.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      const reply = script.shift() ?? defaultReply(String(request.headers['x-amz-target'] ?? ''));
-      if (reply === 'drop') {
-        request.socket.destroy();
-        return;
-      }
-      response.writeHead(reply.status, reply.headers ?? {});
-      response.end(reply.body ?? '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startRecordingServer((request) => defaultReply(String(request.headers['x-amz-target'] ?? '')));
+  endpoint = server.endpoint;
+  seen = server.seen;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 beforeEach(() => {
-  script = [];
-  seen = [];
+  server.script.length = 0;
+  server.seen.length = 0;
 });
+
+/** Answers the next requests get before the default ones. */
+const scripted = (...replies: Reply[]): void => {
+  server.script.push(...replies);
+};
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const sdkDocuments = () =>
@@ -244,19 +220,6 @@ const OPERATIONS: ReadonlyArray<{
   })(),
 ];
 
-/**
- * A request without the SDK's bookkeeping, its body as JSON: the SDK writes members in its
- * model's order, we in the input's, so the bytes (and their SHA-256) may differ while the JSON
- * is the same; the hash is checked against each request's own body.
- */
-function comparable(request: Recorded): Recorded & { json: unknown } {
-  const headers = { ...request.headers };
-  for (const name of SDK_BOOKKEEPING) delete headers[name];
-  expect(headers['x-amz-content-sha256']).toBe(createHash('sha256').update(request.body).digest('hex'));
-  delete headers['x-amz-content-sha256'];
-  return { ...request, headers, json: JSON.parse(request.body) as unknown };
-}
-
 type ServiceFailure = Error & {
   $metadata: { httpStatusCode: number; requestId?: string };
   CancellationReasons?: unknown;
@@ -290,7 +253,7 @@ describe('DynamoDocumentClient on the wire, beside the SDK document client', () 
     expect(mine.headers['x-amz-target']).toBe(`DynamoDB_20120810.${operation.name}`);
     expect(mine.headers).toEqual(theirs.headers);
     expect(mine.json).toEqual(theirs.json);
-    expect(ourOutput).toEqual(withoutMetadata(sdkOutput as object));
+    expect(withoutMetadata(ourOutput as object)).toEqual(withoutMetadata(sdkOutput as object));
   });
 
   it('signs what the SDK signs: the same headers give the same signature', async () => {
@@ -342,7 +305,7 @@ describe('DynamoDocumentClient errors and retries', () => {
 
   it('names a conditional failure as the SDK does, and does not retry it', async () => {
     // Prepare
-    script = [error(400, 'ConditionalCheckFailedException'), error(400, 'ConditionalCheckFailedException')];
+    scripted(error(400, 'ConditionalCheckFailedException'), error(400, 'ConditionalCheckFailedException'));
 
     // Act
     const sdkError = await failure(sdkDocuments().send(new sdk.GetCommand({ TableName: 'kyc', Key: KEY })));
@@ -361,7 +324,7 @@ describe('DynamoDocumentClient errors and retries', () => {
     // Prepare
     const reasons = [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }];
     const cancelled = error(400, 'TransactionCanceledException', { CancellationReasons: reasons });
-    script = [cancelled, cancelled];
+    scripted(cancelled, cancelled);
     const input = { TransactItems: [{ Put: { TableName: 'kyc', Item: KEY } }] };
 
     // Act
@@ -376,13 +339,11 @@ describe('DynamoDocumentClient errors and retries', () => {
 
   it('reads the code from X-Amzn-ErrorType first, without its namespace or its suffix', async () => {
     // Prepare
-    script = [
-      {
-        status: 400,
-        headers: { 'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/coral/' },
-        body: '{"message":"Requested resource not found"}',
-      },
-    ];
+    scripted({
+      status: 400,
+      headers: { 'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/coral/' },
+      body: '{"message":"Requested resource not found"}',
+    });
 
     // Act
     const caught = await failure(ourDocuments().send(new ours.GetCommand({ TableName: 'missing', Key: KEY })));
@@ -394,12 +355,12 @@ describe('DynamoDocumentClient errors and retries', () => {
 
   it('retries throttling, a dropped connection and a 500, then succeeds', async () => {
     // Prepare
-    script = [error(400, 'ProvisionedThroughputExceededException'), 'drop'];
+    scripted(error(400, 'ProvisionedThroughputExceededException'), 'drop');
 
     // Act
     const first = await ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY }));
     const afterThrottle = seen.length;
-    script = [error(500, 'InternalServerError')];
+    scripted(error(500, 'InternalServerError'));
     const second = await ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY }));
 
     // Assess
@@ -411,11 +372,11 @@ describe('DynamoDocumentClient errors and retries', () => {
 
   it('gives up after the attempts allowed, with the last error', async () => {
     // Prepare
-    script = [
+    scripted(
       error(400, 'ThrottlingException'),
       error(400, 'ThrottlingException'),
       error(400, 'ThrottlingException', {}, { 'x-amzn-requestid': 'req-last' }),
-    ];
+    );
 
     // Act
     const caught = await failure(ourDocuments(3).send(new ours.GetCommand({ TableName: 'kyc', Key: KEY })));
@@ -428,7 +389,7 @@ describe('DynamoDocumentClient errors and retries', () => {
 
   it('does not let an error body overwrite what the error is', async () => {
     // Prepare
-    script = [error(400, 'ValidationException', { name: 'Approved', $metadata: { httpStatusCode: 200 }, stack: 'x' })];
+    scripted(error(400, 'ValidationException', { name: 'Approved', $metadata: { httpStatusCode: 200 }, stack: 'x' }));
 
     // Act
     const caught = await failure(ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY })));

@@ -63,18 +63,24 @@ const WITHIN_BUDGET = [
   'lambdas/handlers/events/webhook-deliverer.ts',
 ] as const;
 
-/** Workflow steps and the SDK clients each may carry: only those of the ports its step takes. */
-const WORKFLOW_CLIENTS = [
-  ['load-attempt', []],
-  ['decide', []],
-  ['face-match', ['client-rekognition']],
-  ['document-data', ['client-rekognition', 'client-kms']],
-  ['review-task', ['client-eventbridge', 'client-sfn']],
+/**
+ * Workflow steps and the AWS services each may call (by the JSON protocol's target prefixes its
+ * bundle holds): only those of the ports its step takes. No step carries an SDK client.
+ */
+const WORKFLOW_SERVICES = [
+  ['load-attempt', ['DynamoDB_20120810']],
+  ['decide', ['DynamoDB_20120810']],
+  ['face-match', ['DynamoDB_20120810', 'RekognitionService']],
+  ['document-data', ['DynamoDB_20120810', 'RekognitionService', 'TrentService']],
+  ['review-task', ['AWSEvents', 'AWSStepFunctions', 'DynamoDB_20120810']],
   // Rekognition: a rejected attempt's indexed face leaves the collection (DeleteFaces).
-  ['finalize-reject', ['client-eventbridge', 'client-rekognition']],
-  // S3 through S3RestClient (the session's images into the vault), not an SDK client.
-  ['liveness', ['client-rekognition']],
+  ['finalize-reject', ['AWSEvents', 'DynamoDB_20120810', 'RekognitionService']],
+  // S3 through S3RestClient (the session's images into the vault).
+  ['liveness', ['DynamoDB_20120810', 'RekognitionService']],
 ] as const;
+
+/** The JSON-protocol services a bundle can call: the target prefixes in its code. */
+const JSON_TARGETS = /\b(DynamoDB_20120810|RekognitionService|TrentService|AWSEvents|AWSStepFunctions)\b/g;
 
 /** Handlers that validate a body or query with zod/mini: none may pull in zod's full build (83 KB). */
 const ZOD_MINI = [
@@ -207,13 +213,15 @@ describe('bundle budget', () => {
     }
   });
 
-  it.each(WORKFLOW_CLIENTS)('workflow step %s carries only the SDK clients of its ports: %j', (step, clients) => {
+  it.each(WORKFLOW_SERVICES)('workflow step %s calls only the services of its ports: %j', (step, services) => {
     // Act
     const bundle = bundleOf(`lambdas/handlers/workflow/${step}.ts`);
+    const targets = new Set(readFileSync(bundle.file, 'utf8').match(JSON_TARGETS) ?? []);
 
     // Assess
     expect(bundle.bundleClass).toBe('lean');
-    expect(sdkClients(bundle)).toEqual([...clients].sort());
+    expect(sdkClients(bundle)).toEqual([]);
+    expect([...targets].sort()).toEqual([...services].sort());
     expect(bundle.composition.map((part) => part.source)).not.toContain('zod');
   });
 

@@ -15,6 +15,8 @@ import { RekognitionFaceService } from '../../../lambdas/adapters/aws/rekognitio
 import { chainEvent } from '../../../lambdas/domain/audit-chain.ts';
 import type { AuditEvent, AuditEventInput } from '../../../lambdas/domain/records.ts';
 import type { ProcessorCall } from '../../../lambdas/ports/processor-log.ts';
+import { sdkCalls } from '../../../local/aws/sdk-calls.ts';
+import * as rekognitionSdk from '@aws-sdk/client-rekognition';
 
 /** The Rekognition adapters that hand vault images over. */
 interface Services {
@@ -75,7 +77,7 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
         ...meta(`req-${operation}`),
         ...(operation === 'IndexFaces' ? { FaceRecords: [{ Face: { FaceId: 'f-1' } }] } : {}),
       } as never);
-      const client = new RekognitionClient({});
+      const client = sdkCalls(new RekognitionClient({}), rekognitionSdk);
       const services: Services = {
         faces: new RekognitionFaceService({ collectionId: 'faces', client, processorLog: log }),
         text: new RekognitionDocumentText({ client, processorLog: log }),
@@ -114,7 +116,7 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
       );
     const service = new RekognitionFaceService({
       collectionId: 'faces',
-      client: new RekognitionClient({}),
+      client: sdkCalls(new RekognitionClient({}), rekognitionSdk),
       processorLog: log,
     });
 
@@ -133,7 +135,7 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
     // Prepare
     const { calls, log } = recorder();
     rekognition.on(DetectFacesCommand).resolves({ ...meta('req-df'), FaceDetails: [] });
-    const detector = new RekognitionFaceDetector(new RekognitionClient({}), {
+    const detector = new RekognitionFaceDetector(sdkCalls(new RekognitionClient({}), rekognitionSdk), {
       processorLog: log,
       currentObject: () => ({
         verificationId: 'v-9',
@@ -166,7 +168,7 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
     const log = new AuditProcessorLog({ audit, actor: 'system:face-match' });
     const service = new RekognitionFaceService({
       collectionId: 'faces',
-      client: new RekognitionClient({}),
+      client: sdkCalls(new RekognitionClient({}), rekognitionSdk),
       processorLog: log,
     });
     rekognition.on(CompareFacesCommand).resolves(meta('req-1'));
@@ -175,7 +177,10 @@ describe('processor log: every image sent to Rekognition is recorded', () => {
 
     // Act
     await service.compareFaces(selfie, front);
-    await new RekognitionDocumentText({ client: new RekognitionClient({}), processorLog: log }).detectText(front);
+    await new RekognitionDocumentText({
+      client: sdkCalls(new RekognitionClient({}), rekognitionSdk),
+      processorLog: log,
+    }).detectText(front);
     const entries = await new ProcessorLogReader(audit).list('v-1');
 
     // Assess

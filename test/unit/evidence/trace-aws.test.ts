@@ -10,6 +10,8 @@ import type { AccessRecord } from '../../../lambdas/domain/evidence-access.ts';
 import { KeyedWatermarker } from '../../../lambdas/rendition/kms-watermarker.ts';
 import { awsSources, describe as describeTrace, traceImage } from '../../../local/cli/commands/watermark.ts';
 import { documentRendition } from '../../support/watermark-images.ts';
+import { sdkCalls } from '../../../local/aws/sdk-calls.ts';
+import * as kmsSdk from '@aws-sdk/client-kms';
 
 const kms = mockClient(KMSClient);
 const dynamodb = mockClient(DynamoDBClient);
@@ -64,7 +66,9 @@ describe('kyc watermark trace --region: the same records in AWS, with the caller
     // Prepare
     kmsHoldingTheKey();
     const client = new KMSClient(AWS);
-    const marker = new KeyedWatermarker(new KmsWatermarkKey({ keyId: 'alias/kyc/document-number-hmac', client }));
+    const marker = new KeyedWatermarker(
+      new KmsWatermarkKey({ keyId: 'alias/kyc/document-number-hmac', client: sdkCalls(client, kmsSdk) }),
+    );
     const { image } = await marker.embed(await documentRendition(900), '0123456789abcdef');
     const audited = chainEvent(
       undefined,

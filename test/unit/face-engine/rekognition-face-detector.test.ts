@@ -13,6 +13,8 @@ import {
   RekognitionFaceDetector,
 } from '../../../lambdas/adapters/aws/rekognition-face-detector.ts';
 import { FaceImageRefusedError } from '../../../lambdas/ports/face-detector.ts';
+import { sdkCalls } from '../../../local/aws/sdk-calls.ts';
+import * as rekognitionSdk from '@aws-sdk/client-rekognition';
 
 const rekognition = mockClient(RekognitionClient);
 
@@ -33,7 +35,9 @@ describe('RekognitionFaceDetector', () => {
   it('asks DetectFaces for all attributes with the image bytes and maps the answer', async () => {
     // Prepare
     rekognition.on(DetectFacesCommand).resolves({ FaceDetails: [FULL_FACE] });
-    const detector = new RekognitionFaceDetector(new RekognitionClient({ region: 'eu-west-1' }));
+    const detector = new RekognitionFaceDetector(
+      sdkCalls(new RekognitionClient({ region: 'eu-west-1' }), rekognitionSdk),
+    );
     const bytes = new Uint8Array([1, 2, 3]);
 
     // Act
@@ -67,7 +71,9 @@ describe('RekognitionFaceDetector', () => {
     rekognition.on(DetectFacesCommand).resolves({ FaceDetails: [{ Confidence: 95, ...attributes }] });
 
     // Act
-    const [face] = await new RekognitionFaceDetector(new RekognitionClient({})).detectFaces(new Uint8Array([1]));
+    const [face] = await new RekognitionFaceDetector(sdkCalls(new RekognitionClient({}), rekognitionSdk)).detectFaces(
+      new Uint8Array([1]),
+    );
 
     // Assess
     expect(face).toBeDefined();
@@ -83,7 +89,9 @@ describe('RekognitionFaceDetector', () => {
       .resolves({ FaceDetails: [{ Confidence: 90, BoundingBox: { Left: -0.1, Top: 0.8, Width: 0.3, Height: 0.4 } }] });
 
     // Act
-    const [face] = await new RekognitionFaceDetector(new RekognitionClient({})).detectFaces(new Uint8Array([1]));
+    const [face] = await new RekognitionFaceDetector(sdkCalls(new RekognitionClient({}), rekognitionSdk)).detectFaces(
+      new Uint8Array([1]),
+    );
 
     // Assess
     expect(face?.box.left).toBe(0);
@@ -97,7 +105,9 @@ describe('RekognitionFaceDetector', () => {
     rekognition.on(DetectFacesCommand).resolves({});
 
     // Act
-    const faces = await new RekognitionFaceDetector(new RekognitionClient({})).detectFaces(new Uint8Array([1]));
+    const faces = await new RekognitionFaceDetector(sdkCalls(new RekognitionClient({}), rekognitionSdk)).detectFaces(
+      new Uint8Array([1]),
+    );
 
     // Assess
     expect(faces).toEqual([]);
@@ -116,7 +126,7 @@ describe('RekognitionFaceDetector', () => {
     rekognition.on(DetectFacesCommand).resolves({ FaceDetails: [] });
 
     // Act
-    await new RekognitionFaceDetector(new RekognitionClient({})).detectFaces(big);
+    await new RekognitionFaceDetector(sdkCalls(new RekognitionClient({}), rekognitionSdk)).detectFaces(big);
 
     // Assess
     const sent = rekognition.commandCalls(DetectFacesCommand)[0]?.args[0].input.Image?.Bytes;
@@ -132,7 +142,9 @@ describe('RekognitionFaceDetector', () => {
     const garbage = new Uint8Array(REKOGNITION_MAX_IMAGE_BYTES + 1).fill(7);
 
     // Act
-    const attempt = new RekognitionFaceDetector(new RekognitionClient({})).detectFaces(garbage);
+    const attempt = new RekognitionFaceDetector(sdkCalls(new RekognitionClient({}), rekognitionSdk)).detectFaces(
+      garbage,
+    );
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(ImageDownscaleError);
@@ -140,7 +152,9 @@ describe('RekognitionFaceDetector', () => {
   });
   it('tells an image Rekognition refuses apart from throttling, which it passes on as it came', async () => {
     // Prepare
-    const detector = new RekognitionFaceDetector(new RekognitionClient({ region: 'eu-west-1', maxAttempts: 1 }));
+    const detector = new RekognitionFaceDetector(
+      sdkCalls(new RekognitionClient({ region: 'eu-west-1', maxAttempts: 1 }), rekognitionSdk),
+    );
     const refusal = new InvalidImageFormatException({ message: 'Request has invalid image format', $metadata: {} });
     const throttling = new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
 

@@ -8,6 +8,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EnvelopeCrypto, EnvelopeCryptoError } from '../../../lambdas/adapters/aws/envelope-crypto.ts';
 import { ObjectTooLargeError, S3EvidenceStore } from '../../../lambdas/adapters/aws/s3-evidence-store.ts';
 import { SfnWorkflowStarter } from '../../../lambdas/adapters/aws/sfn-workflow-starter.ts';
+import { sdkCalls } from '../../../local/aws/sdk-calls.ts';
+import * as kmsSdk from '@aws-sdk/client-kms';
+import * as sfnSdk from '@aws-sdk/client-sfn';
 
 const kms = mockClient(KMSClient);
 const s3 = new FakeS3();
@@ -45,7 +48,7 @@ describe('EnvelopeCrypto', () => {
   it('seals with a data key bound to the verification and opens it again', async () => {
     // Prepare
     fakeKms();
-    const crypto = new EnvelopeCrypto({ keyId: 'alias/kyc/data', client: new KMSClient({}) });
+    const crypto = new EnvelopeCrypto({ keyId: 'alias/kyc/data', client: sdkCalls(new KMSClient({}), kmsSdk) });
 
     // Act
     const sealed = await crypto.seal(personalData, { verificationId: 'v-1' });
@@ -76,7 +79,7 @@ describe('EnvelopeCrypto', () => {
   ])('refuses to open for $name', async ({ mutate, verificationId }) => {
     // Prepare
     fakeKms();
-    const crypto = new EnvelopeCrypto({ keyId: 'k', client: new KMSClient({}) });
+    const crypto = new EnvelopeCrypto({ keyId: 'k', client: sdkCalls(new KMSClient({}), kmsSdk) });
     const sealed = await crypto.seal(personalData, { verificationId: 'v-1' });
 
     // Act
@@ -155,7 +158,7 @@ describe('SfnWorkflowStarter', () => {
   ])('reports $name', async ({ setup, result }) => {
     // Prepare
     setup();
-    const starter = new SfnWorkflowStarter({ stateMachineArn: 'arn:sm', client: new SFNClient({}) });
+    const starter = new SfnWorkflowStarter({ stateMachineArn: 'arn:sm', client: sdkCalls(new SFNClient({}), sfnSdk) });
 
     // Act
     const outcome = await starter.start({ verificationId: 'v-1', attemptId: 'a-1' });
@@ -171,7 +174,7 @@ describe('SfnWorkflowStarter', () => {
   it('lets other errors through so the event is retried', async () => {
     // Prepare
     sfn.on(StartExecutionCommand).rejects(new Error('ThrottlingException'));
-    const starter = new SfnWorkflowStarter({ stateMachineArn: 'arn:sm', client: new SFNClient({}) });
+    const starter = new SfnWorkflowStarter({ stateMachineArn: 'arn:sm', client: sdkCalls(new SFNClient({}), sfnSdk) });
 
     // Act + Assess
     await expect(starter.start({ verificationId: 'v', attemptId: 'a' })).rejects.toThrow('Throttling');

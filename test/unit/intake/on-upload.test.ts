@@ -14,6 +14,8 @@ import { FaceDetectorUnavailableError } from '../../../lambdas/ports/face-detect
 import type { Slot } from '../../../lambdas/domain/verification.ts';
 import { lambdaContext } from './http-events.ts';
 import { FakeAudit, FakeClock, FakeRateLimits, FakeRepository, sampleVerification } from './fakes.ts';
+import { sdkCalls } from '../../../local/aws/sdk-calls.ts';
+import * as sfnSdk from '@aws-sdk/client-sfn';
 
 const s3 = new FakeS3();
 const sfn = mockClient(SFNClient);
@@ -103,7 +105,7 @@ function setup(
     qualityGate: options.gate ?? qualityGate,
     workflow: new SfnWorkflowStarter({
       stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:kyc',
-      client: new SFNClient({}),
+      client: sdkCalls(new SFNClient({}), sfnSdk),
     }),
     rateLimits,
     audit,

@@ -22,6 +22,11 @@ import { RekognitionLiveness } from '../../../lambdas/adapters/aws/rekognition-l
 import { SfnReviewCompleter } from '../../../lambdas/adapters/aws/sfn-review-completer.ts';
 import { DynamoDbWorkflowStore } from '../../../lambdas/adapters/aws/workflow-repository.ts';
 import { sdkDocuments } from '../../../local/aws/dynamodb-documents.ts';
+import { sdkCalls } from '../../../local/aws/sdk-calls.ts';
+import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
+import * as kmsSdk from '@aws-sdk/client-kms';
+import * as rekognitionSdk from '@aws-sdk/client-rekognition';
+import * as sfnSdk from '@aws-sdk/client-sfn';
 
 const rekognition = mockClient(RekognitionClient);
 const kms = mockClient(KMSClient);
@@ -41,8 +46,11 @@ const selfie = { bucket: 'vault', key: 'evidence/v/a/selfie', versionId: 'v1' };
 const portrait = { bucket: 'vault', key: 'evidence/v/a/document_front' };
 
 describe('RekognitionFaceService', () => {
-  const faces = new RekognitionFaceService({ collectionId: 'kyc-faces', client: new RekognitionClient({}) });
-  const text = new RekognitionDocumentText({ client: new RekognitionClient({}) });
+  const faces = new RekognitionFaceService({
+    collectionId: 'kyc-faces',
+    client: sdkCalls(new RekognitionClient({}), rekognitionSdk),
+  });
+  const text = new RekognitionDocumentText({ client: sdkCalls(new RekognitionClient({}), rekognitionSdk) });
 
   it('compares vault objects by S3Object reference and returns the best similarity', async () => {
     // Prepare
@@ -151,7 +159,7 @@ describe('RekognitionLiveness', () => {
   const liveness = new RekognitionLiveness({
     outputBucket: 'intake',
     kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/docs',
-    client: new RekognitionClient({}),
+    client: sdkCalls(new RekognitionClient({}), rekognitionSdk),
   });
 
   it('creates a session bound to its attempt: images go to intake under liveness/<verification>/<attempt>/ with our key', async () => {
@@ -195,7 +203,7 @@ describe('KmsKeyedHasher', () => {
   it('returns the hex HMAC from GenerateMac HMAC_SHA_256', async () => {
     // Prepare
     kms.on(GenerateMacCommand).resolves({ Mac: new Uint8Array([0xab, 0x01]) });
-    const hasher = new KmsKeyedHasher({ keyId: 'hmac-key', client: new KMSClient({}) });
+    const hasher = new KmsKeyedHasher({ keyId: 'hmac-key', client: sdkCalls(new KMSClient({}), kmsSdk) });
 
     // Act
     const hash = await hasher.hash('L898902C3');
@@ -210,7 +218,10 @@ describe('KmsKeyedHasher', () => {
 });
 
 describe('EventBridgeStatusEvents', () => {
-  const events = new EventBridgeStatusEvents({ eventBusName: 'bus', client: new EventBridgeClient({}) });
+  const events = new EventBridgeStatusEvents({
+    eventBusName: 'bus',
+    client: sdkCalls(new EventBridgeClient({}), eventBridgeSdk),
+  });
 
   it('publishes "Verification Status Changed" with ids, status and reasons only', async () => {
     // Prepare
@@ -256,7 +267,9 @@ describe('SfnReviewCompleter', () => {
     sfn.on(SendTaskSuccessCommand).resolves({});
 
     // Act
-    await new SfnReviewCompleter({ client: new SFNClient({}) }).completeReview('tok', { decision: 'approve' });
+    await new SfnReviewCompleter({ client: sdkCalls(new SFNClient({}), sfnSdk) }).completeReview('tok', {
+      decision: 'approve',
+    });
 
     // Assess
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
