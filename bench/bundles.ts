@@ -26,7 +26,7 @@ export interface BundleFigure {
   readonly memoryMb: number;
   readonly sizeBytes: number;
   readonly sourceMapBytes: number;
-  /** Import time over a bare Node start; `null` when the bundle fails to import (see `importError`). */
+  /** Import time over a bare Node start (median of nine back-to-back pairs); `null` when the bundle fails to import (see `importError`). */
   readonly coldImportMs: number | null;
   /** CPU time of the import over a bare Node start's (user + system); steadier than wall time on a busy machine. */
   readonly coldImportCpuMs: number | null;
@@ -57,7 +57,10 @@ const FLOORS: readonly { readonly name: string; readonly entry: string }[] = [
   { name: "one DynamoDB read through the SDK's document client", entry: 'bench/floor/sdk-dynamodb-read.ts' },
 ];
 
-/** Bundles and measures every function and the floors; `quick`: one import run each instead of five. */
+/** Pairs of a bare Node start and an import measured per function (`coldImport`): the median pair counts. */
+const IMPORT_RUNS = 9;
+
+/** Bundles and measures every function and the floors; `quick`: one pair each instead of nine. */
 export async function measureBundles(options: { quick?: boolean } = {}): Promise<{
   bundles: BundleFigure[];
   floors: FloorFigure[];
@@ -87,14 +90,10 @@ export async function measureBundles(options: { quick?: boolean } = {}): Promise
       let coldImportCpuMs: number | null = null;
       let importError: string | undefined;
       try {
-        const { importMs, bareMs, importCpuMs, bareCpuMs } = coldImport(
-          built.file,
-          fn.environment,
-          options.quick ? 1 : 5,
-        );
+        const { bareMs, overMs, overCpuMs } = coldImport(built.file, fn.environment, options.quick ? 1 : IMPORT_RUNS);
         bare.push(bareMs);
-        coldImportMs = Math.round(Math.max(0, importMs - bareMs));
-        coldImportCpuMs = Math.round(Math.max(0, importCpuMs - bareCpuMs));
+        coldImportMs = Math.round(Math.max(0, overMs));
+        coldImportCpuMs = Math.round(Math.max(0, overCpuMs));
       } catch (error) {
         importError = (error as Error).message.split('\n').find((line) => line.startsWith('Error')) ?? 'import failed';
       }
@@ -124,14 +123,14 @@ export async function measureBundles(options: { quick?: boolean } = {}): Promise
     const floors: FloorFigure[] = [];
     for (const [index, floor] of FLOORS.entries()) {
       const file = floorFiles[index] as string;
-      const { importMs, bareMs, importCpuMs, bareCpuMs } = coldImport(file, {}, options.quick ? 1 : 5);
+      const { bareMs, overMs, overCpuMs } = coldImport(file, {}, options.quick ? 1 : IMPORT_RUNS);
       bare.push(bareMs);
       floors.push({
         name: floor.name,
         entry: floor.entry,
         sizeBytes: statSync(file).size,
-        coldImportMs: Math.round(Math.max(0, importMs - bareMs)),
-        coldImportCpuMs: Math.round(Math.max(0, importCpuMs - bareCpuMs)),
+        coldImportMs: Math.round(Math.max(0, overMs)),
+        coldImportCpuMs: Math.round(Math.max(0, overCpuMs)),
       });
     }
     bare.sort((a, b) => a - b);

@@ -70,7 +70,9 @@ const ANSWERS: Readonly<Record<string, unknown>> = {
   'RekognitionService.IndexFaces': { FaceRecords: [{ Face: { FaceId: 'f-2', ExternalImageId: 'u-1:a-2' } }] },
   'RekognitionService.DeleteFaces': { DeletedFaces: ['f-1'], UnsuccessfulFaceDeletions: [] },
   'RekognitionService.DetectFaces': {
-    FaceDetails: [{ Confidence: 99.5, Pose: { Yaw: 1.5, Pitch: -2, Roll: 3 }, Quality: { Sharpness: 80, Brightness: 61.5 } }],
+    FaceDetails: [
+      { Confidence: 99.5, Pose: { Yaw: 1.5, Pitch: -2, Roll: 3 }, Quality: { Sharpness: 80, Brightness: 61.5 } },
+    ],
   },
   'RekognitionService.DetectText': {
     TextDetections: [{ DetectedText: 'P<UTOERIKSSON<<ANNA', Type: 'LINE', Confidence: 97.5, Id: 0 }],
