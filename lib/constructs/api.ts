@@ -382,6 +382,7 @@ function grantRoute(
     'verifications:delete': () => grants.verificationsDelete(role),
     'rateLimits:erase': () => grants.rateLimitsErase(role),
     'intake:eraseLeftovers': () => grants.intakeEraseLeftovers(role),
+    'faces:remove': () => grants.facesRemove(role),
     'renditions:subjectAccess': () => {
       grants.renditionsWrite(role, 'subject-access');
       grants.renditionsPresign(role, 'subject-access');

@@ -306,6 +306,14 @@ export class DataGrants {
   }
 
   /**
+   * DeleteFaces on the face collection: an erased attempt's indexed faces leave it with its
+   * evidence (the erasure route and the deletion job). No search, no indexing, no listing.
+   */
+  public facesRemove(role: iam.IRole): void {
+    this.allow(role, ['rekognition:DeleteFaces'], [this.data.faceCollection.collectionArn]);
+  }
+
+  /**
    * Write renditions under `prefix` (`views/` or `exports/`) of the renditions bucket, SSE-KMS
    * with the documents key.
    */

@@ -59,6 +59,7 @@ export class RecordsPurge extends Construct {
     grants.vaultReadLocks(role);
     grants.vaultDeleteEvidence(role);
     grants.intakeEraseLeftovers(role);
+    grants.facesRemove(role);
 
     this.schedule = scheduleJob(this, {
       job: this.function,

@@ -1,7 +1,8 @@
 /**
  * The local AWS services holding one data folder's state, for operator commands
  * (`kyc audit ...`): the running runtime's servers when it is up (from `runtime.json`), else
- * DynamoDB Local, S3 and KMS started on the same folder for the command's duration.
+ * DynamoDB Local, S3, KMS and Rekognition (its face collections) started on the same folder for
+ * the command's duration.
  *
  * @example
  * ```ts
@@ -15,13 +16,20 @@ import { join, resolve } from 'node:path';
 import { ENV } from '../../lambdas/adapters/aws/environment.ts';
 import { startDynamoDbLocal } from '../aws/dynamodb-local.ts';
 import { startKmsServer } from '../aws/kms-server.ts';
+import { LivenessCompletionDeniedError, startRekognitionServer } from '../aws/rekognition-server.ts';
 import { startLocalS3 } from '../aws/s3.ts';
 import { isRuntimeAlive, readRuntimeManifest, type RuntimeManifest } from './runtime-manifest.ts';
 
 export interface DataDirServices {
   readonly dataDir: string;
   readonly region: string;
-  readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly kms: string };
+  readonly endpoints: {
+    readonly dynamodb: string;
+    readonly s3: string;
+    readonly kms: string;
+    /** The local Rekognition (its face collections), for commands that remove faces. */
+    readonly rekognition: string;
+  };
   /** Table and bucket names and key ARNs, as the functions see them. */
   readonly environment: Readonly<Record<string, string>>;
   /** True when these are the running runtime's servers (stream records are archived by it). */
@@ -42,9 +50,16 @@ export async function openDataDirServices(dataDirInput: string): Promise<DataDir
   const manifest: RuntimeManifest | undefined = existsSync(dataDir) ? readRuntimeManifest(dataDir) : undefined;
   if (!manifest) throw new NoLocalDataError(dataDir);
   const { region, environment } = manifest;
-  if (isRuntimeAlive(manifest) && manifest.endpoints.kms) {
-    const { dynamodb, s3, kms } = manifest.endpoints;
-    return { dataDir, region, endpoints: { dynamodb, s3, kms }, environment, attached: true, close: async () => {} };
+  if (isRuntimeAlive(manifest) && manifest.endpoints.kms && manifest.endpoints.rekognition) {
+    const { dynamodb, s3, kms, rekognition } = manifest.endpoints;
+    return {
+      dataDir,
+      region,
+      endpoints: { dynamodb, s3, kms, rekognition },
+      environment,
+      attached: true,
+      close: async () => {},
+    };
   }
   const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
@@ -68,10 +83,19 @@ export async function openDataDirServices(dataDirInput: string): Promise<DataDir
     closers.push(() => s3.stop());
     const kms = await startKmsServer({ dataDir: join(dataDir, 'kms'), region });
     closers.push(() => kms.stop());
+    // Face collections only (the face engine loads on a first image, which no command sends).
+    const rekognition = await startRekognitionServer({
+      dataDir: join(dataDir, 'rekognition'),
+      region,
+      authorizeLivenessCompletion: () => {
+        throw new LivenessCompletionDeniedError(404, 'operator commands complete no liveness session');
+      },
+    });
+    closers.push(() => rekognition.stop());
     return {
       dataDir,
       region,
-      endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint, kms: kms.endpoint },
+      endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint, kms: kms.endpoint, rekognition: rekognition.endpoint },
       environment,
       attached: false,
       close,

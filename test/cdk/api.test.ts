@@ -162,12 +162,14 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     's3:PutObject @ renditions/subject-access/*',
     ...ROUTE_QUOTA,
   ],
-  // Erasure: lock state read (never set), versions deleted (S3 refuses locked ones), records and counters deleted.
+  // Erasure: lock state read (never set), versions deleted (S3 refuses locked ones), records and
+  // counters deleted, the erased attempts' faces removed from the collection (no search, no index).
   'POST /v1/me/erasure': [
     ...RECORDS_AND_AUDIT,
     'dynamodb:DeleteItem @ rateLimits',
     'dynamodb:DeleteItem @ verifications',
     'dynamodb:Query @ verifications/index/*',
+    'rekognition:DeleteFaces @ faceCollection',
     's3:DeleteObject @ intake/intake/*',
     's3:DeleteObject @ intake/liveness/*',
     's3:DeleteObjectVersion @ vault/evidence/*',

@@ -19,6 +19,7 @@ const RESOURCE_LABELS: Array<[RegExp, string]> = [
   [/KeysDocumentNumberHmac/, 'hmacKey'],
   [/EventsBus|VerificationEvents|EventBus/, 'bus'],
   [/WorkflowStateMachine/, 'workflow'],
+  [/GetAttFaces[0-9A-F]{8}Arn/, 'faceCollection'],
 ];
 
 interface Statement {

@@ -108,6 +108,7 @@ describe('RecordsPurge', () => {
       'kms:DescribeKey @ serviceKey [kms:ViaService=dynamodb]',
       'kms:Encrypt @ serviceKey [kms:ViaService=dynamodb]',
       'kms:GenerateDataKey @ serviceKey [kms:ViaService=dynamodb]',
+      'rekognition:DeleteFaces @ faceCollection',
       's3:DeleteObject @ intake/intake/*',
       's3:DeleteObject @ intake/liveness/*',
       's3:DeleteObjectVersion @ vault/evidence/*',

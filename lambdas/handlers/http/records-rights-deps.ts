@@ -7,6 +7,7 @@ import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { DynamoDbRateLimitStore } from '../../adapters/aws/rate-limit-store.ts';
 import { RecordsLifecycleRepository } from '../../adapters/aws/records-lifecycle-repository.ts';
+import { RekognitionFaceService } from '../../adapters/aws/rekognition-face-service.ts';
 import { S3EvidenceLocks } from '../../adapters/aws/s3-evidence-locks.ts';
 import { S3IntakeLeftovers, S3VaultDeletion } from '../../adapters/aws/s3-evidence-erasure.ts';
 import { S3RestClient } from '../../adapters/aws/s3-rest-client.ts';
@@ -43,6 +44,8 @@ export function defaultRecordsRightsDeps(
           }),
         }
       : {}),
+    // DeleteFaces sends no image: nothing goes to the processor log.
+    faces: new RekognitionFaceService({ collectionId: requireEnv('faceCollectionId', env) }),
     audit: new DynamoDbAuditLog({ tableName: requireEnv('auditTable', env) }),
     clock: systemClock,
     evidenceYears: config.retention.evidenceYears,

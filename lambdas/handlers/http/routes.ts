@@ -80,6 +80,8 @@ export type RouteDependency =
   /** GetObjectRetention and GetObjectLegalHold on the vault's evidence (read the lock state only). */
   | 'vault:readLocks'
   /** DeleteObjectVersion on the vault's evidence and ListBucketVersions there (S3 refuses locked versions). */
+  /** DeleteFaces on the face collection (an erased attempt's indexed faces). */
+  | 'faces:remove'
   | 'vault:deleteEvidence'
   /** DeleteItem on the verifications table (erasure of records whose retention ended). */
   | 'verifications:delete'
@@ -355,6 +357,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
       'vault:readLocks',
       'vault:deleteEvidence',
       'intake:eraseLeftovers',
+      'faces:remove',
       'rateLimits:erase',
     ],
   },

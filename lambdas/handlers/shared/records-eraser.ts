@@ -4,12 +4,15 @@
  * asks the pure planner (`domain/records-erasure.ts`) what may go, and applies it in an order
  * that never loses evidence of what happened:
  *
- *   per erased attempt:  vault versions deleted -> audit `evidence.deleted` (per object)
+ *   per erased attempt:  its indexed faces removed from the collection -> audit `faces.removed`
+ *                        -> vault versions deleted -> audit `evidence.deleted` (per object)
  *                        -> intake leftovers deleted -> attempt records deleted -> audit `attempt.erased`
  *   per erased verification: its records deleted -> audit `verification.erased`
  *
  * Records go last, so an interrupted run is found and finished by the next one (deletions are
- * idempotent). S3 refuses to delete a locked or held version, so a wrong plan fails loudly
+ * idempotent, and removing a face already gone is not an error). The faces are the biometric
+ * templates the duplicates check indexed from the attempt's selfie (their ids are on its check
+ * record): they last as long as the attempt's evidence, not longer. S3 refuses to delete a locked or held version, so a wrong plan fails loudly
  * instead of destroying evidence.
  */
 import type {
@@ -30,6 +33,7 @@ import {
 import type { AuditLog } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { EvidenceLocks, ObjectRef } from '../../ports/evidence-locks.ts';
+import type { FaceService } from '../../ports/face-service.ts';
 
 export interface RecordsEraserDeps {
   readonly records: Pick<
@@ -52,6 +56,8 @@ export interface RecordsEraserDeps {
   readonly intake?: { deleteUnder(prefix: string): Promise<number> };
   /** The user's rate-limit counters (erasure requests only). */
   readonly rateLimits?: { forgetUser(userId: string): Promise<number> };
+  /** The face collection: an erased attempt's indexed faces leave it. */
+  readonly faces: Pick<FaceService, 'removeFaces'>;
   readonly audit: Pick<AuditLog, 'append'>;
   readonly clock: Clock;
   /** Years evidence is kept (`retention.evidenceYears`). */
@@ -133,6 +139,24 @@ async function verificationState(deps: RecordsEraserDeps, items: VerificationIte
 }
 
 /**
+ * The faces an attempt's duplicates check indexed (`faceIds` on its check record) and that no
+ * rejection removed since (`facesRemovedAt`), each once.
+ *
+ * @example
+ * ```ts
+ * indexedFacesOf(items, 'a1'); // ['3f0c…', '9a41…']
+ * ```
+ */
+export function indexedFacesOf(items: VerificationItems, attemptId: string): string[] {
+  const ids = new Set<string>();
+  for (const check of items.checks) {
+    if (check.attemptId !== attemptId || check.facesRemovedAt !== undefined || !Array.isArray(check.faceIds)) continue;
+    for (const id of check.faceIds) if (typeof id === 'string' && id !== '') ids.add(id);
+  }
+  return [...ids];
+}
+
+/**
  * Plans and (unless `dryRun`) applies the erasure of everything of `userId` that may go now.
  *
  * @example
@@ -182,6 +206,12 @@ export async function eraseUser(deps: RecordsEraserDeps, userId: string, options
     });
     if (options.dryRun) continue;
     const subject = `verification:${verificationId}`;
+    const items = all.find((candidate) => candidate.verificationId === verificationId)!;
+    const faces = indexedFacesOf(items, attemptId);
+    if (faces.length > 0) {
+      await deps.faces.removeFaces(faces);
+      await event(subject, 'faces.removed', { attemptId, faces: faces.length });
+    }
     for (const object of attempt.vaultObjects) {
       const versions = await deps.vault.deleteVersions(object);
       await event(subject, 'evidence.deleted', {
@@ -196,7 +226,6 @@ export async function eraseUser(deps: RecordsEraserDeps, userId: string, options
       intakeObjects += await deps.intake.deleteUnder(`intake/${verificationId}/${attemptId}/`);
       intakeObjects += await deps.intake.deleteUnder(`liveness/${verificationId}/${attemptId}/`);
     }
-    const items = all.find((candidate) => candidate.verificationId === verificationId)!;
     const records = await deps.records.deleteAttemptRecords(items, attemptId);
     await event(subject, 'attempt.erased', {
       attemptId,

@@ -10,13 +10,16 @@
 import { resolve } from 'node:path';
 import { DynamoDbAuditLog } from '../../../lambdas/adapters/aws/dynamodb-audit-log.ts';
 import { configFromEnv, ENV } from '../../../lambdas/adapters/aws/environment.ts';
+import { REKOGNITION } from '../../../lambdas/adapters/aws/aws-json-client.ts';
 import { RecordsLifecycleRepository } from '../../../lambdas/adapters/aws/records-lifecycle-repository.ts';
+import { RekognitionFaceService } from '../../../lambdas/adapters/aws/rekognition-face-service.ts';
 import { S3EvidenceLocks } from '../../../lambdas/adapters/aws/s3-evidence-locks.ts';
 import { S3IntakeLeftovers, S3VaultDeletion } from '../../../lambdas/adapters/aws/s3-evidence-erasure.ts';
 import { ERASURE_RECHECK_DAYS } from '../../../lambdas/handlers/http/records-rights-deps.ts';
 import { createRecordsPurge, type RecordsPurgeReport } from '../../../lambdas/handlers/scheduled/records-purge.ts';
 import { systemClock } from '../../../lambdas/ports/clock.ts';
 import { localDynamoDocuments } from '../../aws/dynamodb-documents.ts';
+import { localJsonClient } from '../../aws/sdk-calls.ts';
 import { localS3RestClient } from '../../aws/s3.ts';
 import { openDataDirServices, type DataDirServices } from '../../runtime/data-dir-services.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -77,6 +80,7 @@ export async function recordsCommand(args: readonly string[], io: CliIo): Promis
   }
   const dynamo = localDynamoDocuments(services.endpoints.dynamodb, services.region);
   const s3 = localS3RestClient(services.endpoints.s3, services.region);
+  const rekognition = localJsonClient(REKOGNITION, services.endpoints.rekognition, services.region);
   try {
     const config = configFromEnv(services.environment as NodeJS.ProcessEnv);
     const vaultBucket = required(services, ENV.vaultBucket);
@@ -88,6 +92,10 @@ export async function recordsCommand(args: readonly string[], io: CliIo): Promis
       locks: new S3EvidenceLocks({ bucket: vaultBucket, client: s3 }),
       vault: new S3VaultDeletion({ bucket: vaultBucket, client: s3 }),
       intake: new S3IntakeLeftovers({ bucket: required(services, ENV.intakeBucket), client: s3 }),
+      faces: new RekognitionFaceService({
+        collectionId: required(services, ENV.faceCollectionId),
+        client: rekognition,
+      }),
       audit: new DynamoDbAuditLog({ tableName: required(services, ENV.auditTable), client: dynamo }),
       clock: systemClock,
       evidenceYears: config.retention.evidenceYears,
@@ -102,6 +110,7 @@ export async function recordsCommand(args: readonly string[], io: CliIo): Promis
   } finally {
     dynamo.destroy();
     s3.destroy();
+    rekognition.destroy();
     await services.close();
   }
 }

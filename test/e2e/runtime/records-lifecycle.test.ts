@@ -9,6 +9,7 @@ import {
   GetObjectRetentionCommand,
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
+import { IndexFacesCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -279,6 +280,60 @@ async function item(pk: string, sk: string): Promise<Record<string, unknown> | u
   return (await e2e.dynamo.send(new GetCommand({ TableName: e2e.env.VERIFICATIONS_TABLE, Key: { pk, sk } }))).Item;
 }
 
+function rekognitionClient(): RekognitionClient {
+  return new RekognitionClient({
+    endpoint: e2e.runtime.endpoints.rekognition,
+    region: e2e.runtime.config.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/**
+ * Indexes `selfie`'s face for the attempt into the runtime's collection and records its id on the
+ * attempt's duplicates check, as the duplicates step does.
+ */
+async function indexFaceOf(owner: string, verificationId: string, attemptId: string, selfie: Buffer): Promise<string> {
+  const rekognition = rekognitionClient();
+  const indexed = await rekognition.send(
+    new IndexFacesCommand({
+      CollectionId: e2e.env.FACE_COLLECTION_ID,
+      Image: { Bytes: selfie },
+      ExternalImageId: `${owner}:${attemptId}`,
+      MaxFaces: 1,
+    }),
+  );
+  rekognition.destroy();
+  const faceId = indexed.FaceRecords?.[0]?.Face?.FaceId as string;
+  await e2e.dynamo.send(
+    new PutCommand({
+      TableName: e2e.env.VERIFICATIONS_TABLE,
+      Item: {
+        pk: verificationPk(verificationId),
+        sk: checkSk(attemptId, 'duplicates'),
+        entity: 'check',
+        verificationId,
+        attemptId,
+        name: 'duplicates',
+        result: { status: 'pass' },
+        processors: ['rekognition:IndexFaces@selfie'],
+        faceIds: [faceId],
+        recordedAt: new Date().toISOString(),
+      },
+    }),
+  );
+  return faceId;
+}
+
+/** The ids of the faces in the runtime's collection. */
+async function facesInCollection(): Promise<string[]> {
+  const rekognition = rekognitionClient();
+  const faces = await rekognition.send(
+    new ListFacesCommand({ CollectionId: e2e.env.FACE_COLLECTION_ID, MaxResults: 1000 }),
+  );
+  rekognition.destroy();
+  return (faces.Faces ?? []).map((face) => face.FaceId ?? '');
+}
+
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
   const code = await main(args, {
@@ -466,6 +521,10 @@ describe('POST /v1/me/erasure and the deletion job', () => {
     const oldRejected = await seedAttempt(open, { status: 'rejected', recordedAt: sixYearsAgo });
     const basis = await seedAttempt(open, { status: 'approved', recordedAt: sixYearsAgo });
     for (const owner of ['purge-due', 'purge-held', 'purge-locked']) await closeAccountYearsAgo(owner, 6);
+    // The due and the held attempts' selfies were indexed by the duplicates check.
+    const images = await loadSampleImages();
+    const dueFace = await indexFaceOf('purge-due', due, dueObject.attemptId, await images.selfie(images.person(1)));
+    const heldFace = await indexFaceOf('purge-held', held, heldObject.attemptId, await images.selfie(images.person(2)));
     const hold = await call(await tokenFor('amos', 'compliance_approver'), `/v1/cases/${held}/legal-hold`, {
       on: true,
       reason: 'court order',
@@ -477,6 +536,7 @@ describe('POST /v1/me/erasure and the deletion job', () => {
     // Act
     const dryRun = await cli(['records', 'purge', '--data-dir', e2e.runtime.dataDir, '--dry-run', '--json']);
     const afterDryRun = await Promise.all([dueObject.key, oldRejected.key].map(exists));
+    const facesAfterDryRun = await facesInCollection();
     const run = await cli(['records', 'purge', '--data-dir', e2e.runtime.dataDir, '--json']);
 
     // Assess
@@ -503,7 +563,14 @@ describe('POST /v1/me/erasure and the deletion job', () => {
     );
     expect(await auditActions('account:purge-due')).toContain('account.records_purged');
     expect(await auditActions(`verification:${open}`)).toContain('evidence.deleted');
-  }, 90_000);
+    // The erased attempt's face left the collection with its evidence (audited); the held one stays.
+    expect(facesAfterDryRun).toEqual(expect.arrayContaining([dueFace, heldFace]));
+    const facesAfter = await facesInCollection();
+    expect(facesAfter).not.toContain(dueFace);
+    expect(facesAfter).toContain(heldFace);
+    const removed = (await auditEvents(`verification:${due}`)).find((event) => event.action === 'faces.removed');
+    expect(removed?.details).toMatchObject({ attemptId: dueObject.attemptId, faces: 1 });
+  }, 120_000);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -95,6 +95,11 @@ function fakes(items: VerificationItems[], closedYearsAgo = 6) {
         return 1;
       },
     },
+    faces: {
+      removeFaces: async (faceIds) => {
+        log.push(`faces:${faceIds.join(',')}`);
+      },
+    },
     audit: {
       append: async (event: AuditEventInput) => {
         log.push(`audit:${event.action}`);
@@ -128,6 +133,73 @@ describe('eraseUser', () => {
       'counters',
     ]);
     expect(run.erased.map((item) => item.kind)).toEqual(['attempt', 'verification', 'rate_limit_counters']);
+  });
+
+  it("removes the attempt's indexed faces from the collection before its records go, once", async () => {
+    // Prepare: the approved attempt's duplicates check indexed two faces (one from a stopped run);
+    // a rejected attempt's faces were removed at its rejection; another attempt's check has none.
+    const items = verification('v1', 'u1');
+    const check = (attemptId: string, extra: Record<string, unknown>) => ({
+      pk: 'V#v1',
+      sk: `A#${attemptId}#C#duplicates`,
+      entity: 'check',
+      name: 'duplicates',
+      attemptId,
+      recordedAt: LONG_AGO,
+      ...extra,
+    });
+    const withChecks: VerificationItems = {
+      ...items,
+      attempts: [
+        ...items.attempts,
+        { pk: 'V#v1', sk: 'A#a0', entity: 'attempt', attemptId: 'a0', status: 'rejected', createdAt: LONG_AGO },
+      ],
+      checks: [
+        check('a1', { faceIds: ['face-1', 'face-orphan', 'face-1'] }),
+        check('a0', { faceIds: ['face-0'], facesRemovedAt: LONG_AGO }),
+        { ...check('a1', {}), sk: 'A#a1#C#face_match', name: 'face_match' },
+      ],
+    };
+    const { deps, log } = fakes([withChecks]);
+
+    // Act
+    await eraseUser(deps, 'u1', { drafts: 'erase', actor: 'user:u1', reason: 'request' });
+
+    // Assess
+    expect(log.filter((entry) => entry.startsWith('faces:'))).toEqual(['faces:face-1,face-orphan']);
+    const a1 = log.indexOf('faces:face-1,face-orphan');
+    expect(log[a1 + 1]).toBe('audit:faces.removed');
+    expect(a1).toBeLessThan(log.indexOf('records:v1/a1'));
+    expect(log).toContain('records:v1/a0');
+  });
+
+  it('keeps the records when the faces cannot be removed, so the next run finds them', async () => {
+    // Prepare
+    const items = verification('v1', 'u1');
+    const { deps, log } = fakes([
+      {
+        ...items,
+        checks: [
+          { pk: 'V#v1', sk: 'A#a1#C#duplicates', entity: 'check', name: 'duplicates', attemptId: 'a1', faceIds: ['f'] },
+        ],
+      },
+    ]);
+    const failing: RecordsEraserDeps = {
+      ...deps,
+      faces: {
+        removeFaces: async () => {
+          throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        },
+      },
+    };
+
+    // Act
+    const erasing = eraseUser(failing, 'u1', { drafts: 'erase', actor: 'user:u1', reason: 'request' });
+
+    // Assess
+    await expect(erasing).rejects.toThrow('throttled');
+    expect(log).not.toContain('records:v1/a1');
+    expect(log).not.toContain('audit:attempt.erased');
   });
 
   it.each([
