@@ -36,6 +36,7 @@ import { HttpRequest } from '@smithy/core/protocols';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { configuredEndpoint, refuseEndpointVariants, regionFromEnv } from './aws-environment.ts';
 import { withRetries } from './sdk-retry.ts';
 
 /** A JSON-protocol service, as its Smithy model names it. */
@@ -172,8 +173,6 @@ export class AwsServiceError extends Error {
   }
 }
 
-const TRUE = /^true$/i;
-
 /**
  * The context a Lambda function (or the local runtime's handler) has in its environment: the
  * region, the environment's credentials, and the endpoint the SDK would honour for `service`.
@@ -182,14 +181,9 @@ export function serviceContextFromEnv(
   service: AwsJsonService,
   env: NodeJS.ProcessEnv = process.env,
 ): AwsServiceContext {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('AWS_REGION is not set');
-  for (const setting of ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) {
-    if (TRUE.test(env[setting] ?? '')) throw new AwsEndpointNotSupportedError(setting);
-  }
-  const endpoint = TRUE.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')
-    ? undefined
-    : env[`AWS_ENDPOINT_URL_${service.endpointVariable}`] || env.AWS_ENDPOINT_URL || undefined;
+  const region = regionFromEnv(env);
+  refuseEndpointVariants(env, (setting) => new AwsEndpointNotSupportedError(setting));
+  const endpoint = configuredEndpoint(env, service.endpointVariable);
   return { region, credentials: fromEnv(), ...(endpoint ? { endpoint } : {}) };
 }
 

@@ -22,7 +22,7 @@ export interface S3EvidenceObjectsOptions {
   readonly renditionsBucket: string;
   /** KMS key (ARN) for SSE-KMS on renditions and packages. */
   readonly documentsKeyId: string;
-  /** S3 calls (default: an `S3RestClient` for the function's region and endpoint). */
+  /** S3 calls (default: an `S3RestClient` with `presignContext`, else the function's region and endpoint). */
   readonly client?: S3Operations;
   /** Region, credentials and endpoint of the presigned links, or how to read them (default: the function's environment). */
   readonly presignContext?: S3PresignContext | (() => S3PresignContext);
@@ -34,7 +34,7 @@ export class S3EvidenceObjects implements EvidenceObjects {
   private readonly links: S3RenditionLinks;
 
   public constructor(private readonly options: S3EvidenceObjectsOptions) {
-    this.client = options.client ?? new S3RestClient();
+    this.client = options.client ?? new S3RestClient(options.presignContext ? { context: options.presignContext } : {});
     this.vault = new S3EvidenceStore({
       vaultBucket: options.vaultBucket,
       documentsKeyId: options.documentsKeyId,

@@ -26,6 +26,7 @@ import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { createScope, SignatureV4 } from '@smithy/signature-v4';
+import { configuredEndpoint, refuseEndpointVariants, regionFromEnv, settingIsTrue } from './aws-environment.ts';
 
 /** Signing credentials (`AwsCredentialIdentity`). */
 export interface S3Credentials {
@@ -54,27 +55,20 @@ export class S3AddressingNotSupportedError extends Error {
   }
 }
 
-const TRUE = /^true$/i;
-
 /**
  * The context of a Lambda function (or of the local runtime's handlers): the region, the
  * environment's credentials, and the endpoint the SDK would honour (`AWS_ENDPOINT_URL_S3`, else
  * `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`).
  */
 export function s3PresignContextFromEnv(env: NodeJS.ProcessEnv = process.env): S3PresignContext {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('AWS_REGION is not set');
-  for (const setting of ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) {
-    if (TRUE.test(env[setting] ?? '')) throw new S3AddressingNotSupportedError(setting);
-  }
-  const endpoint = TRUE.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')
-    ? undefined
-    : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const region = regionFromEnv(env);
+  refuseEndpointVariants(env, (setting) => new S3AddressingNotSupportedError(setting));
+  const endpoint = configuredEndpoint(env, 'S3');
   return {
     region,
     credentials: fromEnv(),
     ...(endpoint ? { endpoint } : {}),
-    ...(TRUE.test(env.AWS_S3_FORCE_PATH_STYLE ?? '') ? { forcePathStyle: true } : {}),
+    ...(settingIsTrue(env.AWS_S3_FORCE_PATH_STYLE) ? { forcePathStyle: true } : {}),
   };
 }
 

@@ -149,8 +149,11 @@ export interface ListObjectVersionsOutput {
 }
 
 export interface S3RestClientOptions {
-  /** Region, credentials, endpoint and addressing (default: the function's environment). */
-  readonly context?: S3PresignContext;
+  /**
+   * Region, credentials, endpoint and addressing, or where to read them at the first request
+   * (default: the function's environment).
+   */
+  readonly context?: S3PresignContext | (() => S3PresignContext);
   /** How many times a request is tried in all (default 3, as the SDK). */
   readonly maxAttempts?: number;
   /** The HTTP handler (tests). */
@@ -301,14 +304,15 @@ export class S3RestClient {
   private readonly retries: StandardRetryStrategy;
 
   public constructor(private readonly options: S3RestClientOptions = {}) {
-    this.contextValue = options.context;
+    if (typeof options.context === 'object') this.contextValue = options.context;
     this.http = options.httpHandler ?? new NodeHttpHandler();
     this.retries = new StandardRetryStrategy(options.maxAttempts ?? 3);
   }
 
   /** The context, read from the environment at the first request (a function that never calls S3 never reads it). */
   private get context(): S3PresignContext {
-    this.contextValue ??= s3PresignContextFromEnv();
+    this.contextValue ??=
+      typeof this.options.context === 'function' ? this.options.context() : s3PresignContextFromEnv();
     return this.contextValue;
   }
 

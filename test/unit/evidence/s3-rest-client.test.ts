@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -16,34 +14,23 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bodyBytes, S3RestClient, S3ServiceError } from '../../../lambdas/adapters/aws/s3-rest-client.ts';
+import {
+  SDK_BOOKKEEPING,
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type ScriptedReply,
+} from '../../support/recording-server.ts';
 
 // S3RestClient against the SDK's S3Client on the wire: a recording server answers both, and for
 // each operation the two requests must agree on method, path, query, body and every header but
 // the SDK's own bookkeeping (user agent, invocation id, attempt count) and the signature over
 // them. Then what each client makes of S3's answers and errors, and the retries.
 
-interface Recorded {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** What the SDK sends that S3RestClient does not, or signs differently because of it. */
-const SDK_BOOKKEEPING = [
-  'user-agent',
-  'x-amz-user-agent',
-  'amz-sdk-invocation-id',
-  'amz-sdk-request',
-  'authorization',
-  'x-amz-date',
-  'connection',
-];
+type Recorded = RecordedRequest;
 
 /** How the recording server answers: by default, each operation's answer in S3's shape. */
-type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'drop';
-let script: Reply[] = [];
-let seen: Recorded[] = [];
+type Reply = ScriptedReply;
 
 const LIST_V2 =
   '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
@@ -93,40 +80,27 @@ function defaultReply(method: string, url: string): Reply {
   return { status: method === 'DELETE' ? 204 : 200, headers: { 'x-amz-version-id': 'written-v' } };
 }
 
-let server: Server;
+let server: RecordingServer;
 let endpoint: string;
+let seen: Recorded[];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const url = request.url ?? '';
-      seen.push({
-        method: request.method ?? '',
-        url,
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      const reply = script.shift() ?? defaultReply(request.method ?? '', url);
-      if (reply === 'drop') {
-        request.socket.destroy();
-        return;
-      }
-      response.writeHead(reply.status, reply.headers ?? {});
-      response.end(reply.body ?? '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startRecordingServer((request) => defaultReply(request.method, request.url));
+  endpoint = server.endpoint;
+  seen = server.seen;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 beforeEach(() => {
-  script = [];
-  seen = [];
+  server.script.length = 0;
+  server.seen.length = 0;
 });
+
+/** Answers the next requests get before the default ones. */
+const scripted = (...replies: Reply[]): void => {
+  server.script.push(...replies);
+};
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const sdk = () => new S3Client({ region: 'eu-west-1', endpoint, forcePathStyle: true, credentials });
@@ -359,7 +333,7 @@ describe('S3RestClient errors and retries', () => {
 
   it("names an error by S3's code, with its status, as the SDK does", async () => {
     // Prepare
-    script = [{ status: 404, headers: { 'x-amz-request-id': 'r1' }, body: errorBody('NoSuchKey') }];
+    scripted({ status: 404, headers: { 'x-amz-request-id': 'r1' }, body: errorBody('NoSuchKey') });
 
     // Act
     const error = await ours()
@@ -382,7 +356,7 @@ describe('S3RestClient errors and retries', () => {
     { status: 400, name: 'BadRequest' },
   ])('names a HEAD error (no body) $name from its status $status', async ({ status, name }) => {
     // Prepare
-    script = [{ status }];
+    scripted({ status });
 
     // Act
     const error = await ours(1)
@@ -395,7 +369,7 @@ describe('S3RestClient errors and retries', () => {
 
   it('retries throttling, 5xx and dropped connections, then succeeds', async () => {
     // Prepare
-    script = [{ status: 503, body: errorBody('SlowDown') }, 'drop', { status: 500, body: errorBody('InternalError') }];
+    scripted({ status: 503, body: errorBody('SlowDown') }, 'drop', { status: 500, body: errorBody('InternalError') });
 
     // Act
     const output = await ours(4).putObjectLegalHold({ Bucket: B, Key: K, LegalHold: { Status: 'ON' } });
@@ -409,11 +383,11 @@ describe('S3RestClient errors and retries', () => {
 
   it('gives up after the attempts allowed, with the last error', async () => {
     // Prepare
-    script = [
+    scripted(
       { status: 503, body: errorBody('SlowDown') },
       { status: 503, body: errorBody('SlowDown') },
       { status: 503, body: errorBody('SlowDown') },
-    ];
+    );
 
     // Act
     const error = await ours(3)
@@ -427,7 +401,7 @@ describe('S3RestClient errors and retries', () => {
 
   it('does not retry a client error', async () => {
     // Prepare
-    script = [{ status: 403, body: errorBody('AccessDenied') }];
+    scripted({ status: 403, body: errorBody('AccessDenied') });
 
     // Act
     const error = await ours()
@@ -441,11 +415,11 @@ describe('S3RestClient errors and retries', () => {
 
   it('takes a copy answered 200 with an error, or with nothing, as a failure, and retries it', async () => {
     // Prepare
-    script = [
+    scripted(
       { status: 200, body: errorBody('InternalError') },
       { status: 200, body: '' },
       { status: 200, body: errorBody('InternalError') },
-    ];
+    );
 
     // Act
     const error = await ours(3)
@@ -459,13 +433,13 @@ describe('S3RestClient errors and retries', () => {
 
   it('reads one list entry as a list of one, and no entries as an empty list', async () => {
     // Prepare
-    script = [
+    scripted(
       {
         status: 200,
         body: '<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>only</Key></Contents></ListBucketResult>',
       },
       { status: 200, body: '<ListVersionsResult><IsTruncated>false</IsTruncated></ListVersionsResult>' },
-    ];
+    );
 
     // Act
     const listed = await ours().listObjectsV2({ Bucket: B, Prefix: '' });
@@ -478,7 +452,7 @@ describe('S3RestClient errors and retries', () => {
 
   it('refuses an answer of another shape', async () => {
     // Prepare
-    script = [{ status: 200, body: '<html><body>portal</body></html>' }];
+    scripted({ status: 200, body: '<html><body>portal</body></html>' });
 
     // Act
     const error = await ours()
@@ -487,5 +461,28 @@ describe('S3RestClient errors and retries', () => {
 
     // Assess
     expect(error).toMatchObject({ name: 'InvalidResponse' });
+  });
+});
+
+describe('S3RestClient context', () => {
+  it('reads a context given as a function at its first request, once, and sends where it says', async () => {
+    // Prepare
+    let reads = 0;
+    const client = new S3RestClient({
+      context: () => {
+        reads += 1;
+        return { region: 'eu-west-1', endpoint, forcePathStyle: true, credentials };
+      },
+    });
+    const readsBefore = reads;
+
+    // Act
+    await client.headObject({ Bucket: B, Key: 'a' });
+    await client.headObject({ Bucket: B, Key: 'b' });
+
+    // Assess
+    expect(readsBefore).toBe(0);
+    expect(reads).toBe(1);
+    expect(seen.map((request) => request.url)).toEqual([`/${B}/a`, `/${B}/b`]);
   });
 });
