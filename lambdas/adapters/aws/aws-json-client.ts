@@ -296,8 +296,12 @@ export class AwsJsonClient {
       try {
         parsed = JSON.parse(answer, this.reviver) as Record<string, unknown>;
       } catch {
-        // A body that is not JSON (a proxy's HTML page, a cut answer) is named by the status below.
-        if (response.statusCode < 300) throw new AwsServiceError('InternalError', 'unreadable answer', 503, requestId);
+        // A body that is not JSON (a proxy's HTML page, a cut answer): an error answer is named by
+        // its status below; a success answer is a SyntaxError, not retried, as in the SDK (the
+        // operation may have taken effect).
+        if (response.statusCode < 300) {
+          throw new AwsServiceError('SyntaxError', 'the answer is not JSON', response.statusCode, requestId);
+        }
       }
     }
     if (response.statusCode >= 300) {

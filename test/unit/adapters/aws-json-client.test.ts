@@ -387,6 +387,26 @@ describe('DynamoDocumentClient errors and retries', () => {
     expect(caught.$metadata.requestId).toBe('req-last');
   });
 
+  it('fails a success answer that is not JSON without retrying it, as the SDK does', async () => {
+    // Prepare: the write may have happened; only the answer was cut
+    scripted({ status: 200, body: '{"Attributes": {"hits"' }, { status: 200, body: '{"Attributes": {"hits"' });
+    const input = {
+      TableName: 'kyc',
+      Key: KEY,
+      UpdateExpression: 'ADD hits :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    };
+
+    // Act
+    const sdkError = await failure(sdkDocuments().send(new sdk.UpdateCommand(input)));
+    const ourError = await failure(ourDocuments().send(new ours.UpdateCommand(input)));
+
+    // Assess
+    expect(seen).toHaveLength(2);
+    expect(ourError.name).toBe(sdkError.name);
+    expect(ourError.name).toBe('SyntaxError');
+  });
+
   it('does not let an error body overwrite what the error is', async () => {
     // Prepare
     scripted(error(400, 'ValidationException', { name: 'Approved', $metadata: { httpStatusCode: 200 }, stack: 'x' }));
