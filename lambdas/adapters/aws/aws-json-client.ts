@@ -1,7 +1,7 @@
 /**
  * Calls to an AWS service that speaks the JSON protocol (`awsJson1_0`, `awsJson1_1`: DynamoDB,
- * Step Functions, KMS, EventBridge, Rekognition), built from the SDK's own parts, without the
- * service's SDK client.
+ * Step Functions, KMS, EventBridge, Rekognition, Cognito user pools, Secrets Manager), built from
+ * the SDK's own parts, without the service's SDK client.
  *
  * Why: an SDK client carries, besides the few calls a function makes, the whole generic machinery
  * of a Smithy client (middleware stack, schema codec, endpoint rules engine, configuration
@@ -87,6 +87,21 @@ export const REKOGNITION: AwsJsonService = {
   targetPrefix: 'RekognitionService',
   jsonVersion: '1.1',
   endpointVariable: 'REKOGNITION',
+};
+
+export const COGNITO_IDENTITY_PROVIDER: AwsJsonService = {
+  signingName: 'cognito-idp',
+  endpointPrefix: 'cognito-idp',
+  targetPrefix: 'AWSCognitoIdentityProviderService',
+  jsonVersion: '1.1',
+  endpointVariable: 'COGNITO_IDENTITY_PROVIDER',
+};
+export const SECRETS_MANAGER: AwsJsonService = {
+  signingName: 'secretsmanager',
+  endpointPrefix: 'secretsmanager',
+  targetPrefix: 'secretsmanager',
+  jsonVersion: '1.1',
+  endpointVariable: 'SECRETS_MANAGER',
 };
 
 /** What the SDK puts beside every output: the answer's status and request id. */

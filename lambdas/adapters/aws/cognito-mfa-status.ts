@@ -8,7 +8,8 @@
  * await mfa.hasMfa('eu-west-1_abc', 'alice'); // true when TOTP is enabled
  * ```
  */
-import { AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { JsonCalls } from './aws-json-client.ts';
+import { AdminGetUserCommand, defaultCognitoCalls } from './cognito-commands.ts';
 
 /** Second factors that count as MFA for staff (SMS is disabled on the pool). */
 export const STAFF_MFA_METHODS: readonly string[] = ['SOFTWARE_TOKEN_MFA'];
@@ -18,10 +19,10 @@ export interface MfaStatus {
 }
 
 export class CognitoMfaStatus implements MfaStatus {
-  private readonly client: CognitoIdentityProviderClient;
+  private readonly client: JsonCalls;
 
-  constructor(options: { client?: CognitoIdentityProviderClient } = {}) {
-    this.client = options.client ?? new CognitoIdentityProviderClient({});
+  constructor(options: { client?: JsonCalls } = {}) {
+    this.client = options.client ?? defaultCognitoCalls();
   }
 
   async hasMfa(userPoolId: string, userName: string): Promise<boolean> {

@@ -11,9 +11,9 @@
  */
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { configFromEnv, requireEnv } from '../../adapters/aws/environment.ts';
 import { EVENT_SOURCE, STATUS_CHANGED } from '../../adapters/aws/eventbridge-status-events.ts';
+import { defaultSecretsManagerCalls, GetSecretValueCommand } from '../../adapters/aws/secrets-manager-commands.ts';
 import { signatureHeaders } from '../../domain/webhook-signature.ts';
 import { resolveDeps, type DepsSource } from '../shared/lazy.ts';
 import { logger } from '../shared/logger.ts';
@@ -47,7 +47,7 @@ const SECRET_TTL_MS = 5 * 60 * 1000;
 function defaultDeps(env: NodeJS.ProcessEnv = process.env): WebhookDeps {
   const config = configFromEnv(env);
   if (!config.webhookUrl) throw new WebhookDeliveryError('webhookUrl is not configured');
-  const client = new SecretsManagerClient({});
+  const client = defaultSecretsManagerCalls();
   const secretId = requireEnv('webhookSecretArn', env);
   let cached: { value: string; at: number } | undefined;
   return {

@@ -1,24 +1,31 @@
+import * as cognitoSdk from '@aws-sdk/client-cognito-identity-provider';
 import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
 import * as kmsSdk from '@aws-sdk/client-kms';
 import * as rekognitionSdk from '@aws-sdk/client-rekognition';
+import * as secretsSdk from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AwsJsonClient,
+  COGNITO_IDENTITY_PROVIDER,
   EVENTBRIDGE,
   KMS,
   REKOGNITION,
+  SECRETS_MANAGER,
   SFN,
   type AwsJsonService,
   type JsonCommand,
 } from '../../../lambdas/adapters/aws/aws-json-client.ts';
+import * as cognito from '../../../lambdas/adapters/aws/cognito-commands.ts';
 import * as eventBridge from '../../../lambdas/adapters/aws/eventbridge-commands.ts';
 import * as kms from '../../../lambdas/adapters/aws/kms-commands.ts';
 import * as rekognition from '../../../lambdas/adapters/aws/rekognition-commands.ts';
+import * as secrets from '../../../lambdas/adapters/aws/secrets-manager-commands.ts';
 import * as sfn from '../../../lambdas/adapters/aws/sfn-commands.ts';
 import { comparable, startRecordingServer, type RecordingServer } from '../../support/recording-server.ts';
 
-// The functions' Step Functions, EventBridge, KMS and Rekognition calls (AwsJsonClient) against
+// The functions' Step Functions, EventBridge, KMS, Rekognition, Cognito and Secrets Manager calls
+// (AwsJsonClient) against
 // the SDK's clients on the wire: for every command the functions send, both requests must agree
 // on target, content type, JSON body (bytes as base64, times as epoch seconds) and every header
 // but the SDK's bookkeeping; and each client must read the same answer into the same output
@@ -78,6 +85,25 @@ const ANSWERS: Readonly<Record<string, unknown>> = {
     TextDetections: [{ DetectedText: 'P<UTOERIKSSON<<ANNA', Type: 'LINE', Confidence: 97.5, Id: 0 }],
   },
   'RekognitionService.CreateFaceLivenessSession': { SessionId: 's-1' },
+  'AWSCognitoIdentityProviderService.AdminGetUser': {
+    Username: 'rita',
+    UserAttributes: [{ Name: 'email', Value: 'rita@example.com' }],
+    UserCreateDate: 1796000000.25,
+    UserLastModifiedDate: 1796000500,
+    Enabled: true,
+    UserStatus: 'CONFIRMED',
+    PreferredMfaSetting: 'SOFTWARE_TOKEN_MFA',
+    UserMFASettingList: ['SOFTWARE_TOKEN_MFA'],
+  },
+  'secretsmanager.GetSecretValue': {
+    ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:kyc-webhook-AbCdEf',
+    Name: 'kyc-webhook',
+    VersionId: 'v-1',
+    SecretString: 'whsec_0123456789',
+    SecretBinary: b64([1, 2, 3]),
+    VersionStages: ['AWSCURRENT'],
+    CreatedDate: 1796000000.5,
+  },
   'RekognitionService.GetFaceLivenessSessionResults': {
     SessionId: 's-1',
     Status: 'SUCCEEDED',
@@ -139,6 +165,8 @@ const sfnClient = () => new sfnSdk.SFNClient(config());
 const eventsClient = () => new eventBridgeSdk.EventBridgeClient(config());
 const kmsClient = () => new kmsSdk.KMSClient(config());
 const rekognitionClient = () => new rekognitionSdk.RekognitionClient(config());
+const cognitoClient = () => new cognitoSdk.CognitoIdentityProviderClient(config());
+const secretsClient = () => new secretsSdk.SecretsManagerClient(config());
 
 const CASES: readonly Case[] = [
   commandCase(SFN, sfnClient, sfnSdk.StartExecutionCommand, sfn.StartExecutionCommand, {
@@ -244,6 +272,13 @@ const CASES: readonly Case[] = [
     rekognition.GetFaceLivenessSessionResultsCommand,
     { SessionId: 's-1' },
   ),
+  commandCase(COGNITO_IDENTITY_PROVIDER, cognitoClient, cognitoSdk.AdminGetUserCommand, cognito.AdminGetUserCommand, {
+    UserPoolId: 'eu-west-1_AbCdEf',
+    Username: 'rita',
+  }),
+  commandCase(SECRETS_MANAGER, secretsClient, secretsSdk.GetSecretValueCommand, secrets.GetSecretValueCommand, {
+    SecretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:kyc-webhook-AbCdEf',
+  }),
 ];
 
 describe('AwsJsonClient on the wire, beside the SDK clients', () => {
