@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -83,4 +83,51 @@ export function comparable(request: RecordedRequest): RecordedRequest & { json: 
   expect(headers['x-amz-content-sha256']).toBe(createHash('sha256').update(request.body).digest('hex'));
   delete headers['x-amz-content-sha256'];
   return { ...request, headers, json: JSON.parse(request.body) as unknown };
+}
+
+/**
+ * A recording server for one test file: started before its tests, cleared before each, closed
+ * after them (vitest hooks).
+ *
+ * @example
+ * ```ts
+ * const wire = useRecordingServer(() => ({ status: 200, body: '{}' }));
+ * it('sends one request', async () => {
+ *   wire.scripted({ status: 503 });
+ *   await client(wire.endpoint).call();
+ *   expect(wire.seen).toHaveLength(2);
+ * });
+ * ```
+ */
+export function useRecordingServer(
+  defaultReply: (request: RecordedRequest) => ScriptedReply,
+): RecordingServer & { scripted(...replies: ScriptedReply[]): void } {
+  let started: RecordingServer | undefined;
+  const current = (): RecordingServer => {
+    if (!started) throw new Error('the recording server is not started (use it inside a test)');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startRecordingServer(defaultReply);
+  });
+  afterAll(() => started?.close());
+  beforeEach(() => {
+    current().script.length = 0;
+    current().seen.length = 0;
+  });
+  return {
+    get endpoint() {
+      return current().endpoint;
+    },
+    get seen() {
+      return current().seen;
+    },
+    get script() {
+      return current().script;
+    },
+    close: () => current().close(),
+    scripted: (...replies) => {
+      current().script.push(...replies);
+    },
+  };
 }

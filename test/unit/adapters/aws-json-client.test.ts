@@ -3,7 +3,7 @@ import * as sdk from '@aws-sdk/lib-dynamodb';
 import { HttpRequest } from '@smithy/core/protocols';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AwsEndpointNotSupportedError,
   DYNAMODB,
@@ -11,11 +11,10 @@ import {
 } from '../../../lambdas/adapters/aws/aws-json-client.ts';
 import * as ours from '../../../lambdas/adapters/aws/dynamodb-documents.ts';
 import {
-  startRecordingServer,
+  useRecordingServer,
   comparable,
   SDK_BOOKKEEPING,
   type RecordedRequest,
-  type RecordingServer,
   type ScriptedReply,
 } from '../../support/recording-server.ts';
 
@@ -71,35 +70,19 @@ function defaultReply(target: string): Reply {
   }
 }
 
-let server: RecordingServer;
-let endpoint: string;
-let seen: Recorded[];
-
-beforeAll(async () => {
-  server = await startRecordingServer((request) => defaultReply(String(request.headers['x-amz-target'] ?? '')));
-  endpoint = server.endpoint;
-  seen = server.seen;
-});
-
-afterAll(() => server.close());
-
-beforeEach(() => {
-  server.script.length = 0;
-  server.seen.length = 0;
-});
-
-/** Answers the next requests get before the default ones. */
-const scripted = (...replies: Reply[]): void => {
-  server.script.push(...replies);
-};
+const wire = useRecordingServer((request) => defaultReply(String(request.headers['x-amz-target'] ?? '')));
+const { scripted } = wire;
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const sdkDocuments = () =>
-  sdk.DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', endpoint, credentials }), {
+  sdk.DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', endpoint: wire.endpoint, credentials }), {
     marshallOptions: { removeUndefinedValues: true },
   });
 const ourDocuments = (maxAttempts = 3) =>
-  new ours.DynamoDocumentClient({ context: { region: 'eu-west-1', endpoint, credentials }, maxAttempts });
+  new ours.DynamoDocumentClient({
+    context: { region: 'eu-west-1', endpoint: wire.endpoint, credentials },
+    maxAttempts,
+  });
 
 const KEY = { pk: 'V#v-1', sk: 'META' };
 const VALUES = {
@@ -246,8 +229,8 @@ describe('DynamoDocumentClient on the wire, beside the SDK document client', () 
     const ourOutput = await ourDocuments().send(operation.ours());
 
     // Assess
-    expect(seen).toHaveLength(2);
-    const [theirs, mine] = seen.map(comparable) as [ReturnType<typeof comparable>, ReturnType<typeof comparable>];
+    expect(wire.seen).toHaveLength(2);
+    const [theirs, mine] = wire.seen.map(comparable) as [ReturnType<typeof comparable>, ReturnType<typeof comparable>];
     expect(mine.method).toBe('POST');
     expect(mine.url).toBe(theirs.url);
     expect(mine.headers['x-amz-target']).toBe(`DynamoDB_20120810.${operation.name}`);
@@ -260,7 +243,7 @@ describe('DynamoDocumentClient on the wire, beside the SDK document client', () 
     // Prepare: the SDK's request without its bookkeeping headers, signed again at our request's date
     await sdkDocuments().send(new sdk.GetCommand({ TableName: 'kyc', Key: KEY }));
     await ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY }));
-    const [theirs, mine] = seen as [Recorded, Recorded];
+    const [theirs, mine] = wire.seen as [Recorded, Recorded];
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(theirs.headers)) {
       if (!SDK_BOOKKEEPING.includes(name) && typeof value === 'string') headers[name] = value;
@@ -312,7 +295,7 @@ describe('DynamoDocumentClient errors and retries', () => {
     const ourError = await failure(ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY })));
 
     // Assess
-    expect(seen).toHaveLength(2);
+    expect(wire.seen).toHaveLength(2);
     expect(ourError.name).toBe(sdkError.name);
     expect(ourError.name).toBe('ConditionalCheckFailedException');
     expect(ourError.message).toBe(sdkError.message);
@@ -359,13 +342,13 @@ describe('DynamoDocumentClient errors and retries', () => {
 
     // Act
     const first = await ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY }));
-    const afterThrottle = seen.length;
+    const afterThrottle = wire.seen.length;
     scripted(error(500, 'InternalServerError'));
     const second = await ourDocuments().send(new ours.GetCommand({ TableName: 'kyc', Key: KEY }));
 
     // Assess
     expect(afterThrottle).toBe(3);
-    expect(seen).toHaveLength(5);
+    expect(wire.seen).toHaveLength(5);
     expect(first.Item?.pk).toBe('V#v-1');
     expect(second.Item?.version).toBe(7);
   });
@@ -382,7 +365,7 @@ describe('DynamoDocumentClient errors and retries', () => {
     const caught = await failure(ourDocuments(3).send(new ours.GetCommand({ TableName: 'kyc', Key: KEY })));
 
     // Assess
-    expect(seen).toHaveLength(3);
+    expect(wire.seen).toHaveLength(3);
     expect(caught.name).toBe('ThrottlingException');
     expect(caught.$metadata.requestId).toBe('req-last');
   });
@@ -402,7 +385,7 @@ describe('DynamoDocumentClient errors and retries', () => {
     const ourError = await failure(ourDocuments().send(new ours.UpdateCommand(input)));
 
     // Assess
-    expect(seen).toHaveLength(2);
+    expect(wire.seen).toHaveLength(2);
     expect(ourError.name).toBe(sdkError.name);
     expect(ourError.name).toBe('SyntaxError');
   });

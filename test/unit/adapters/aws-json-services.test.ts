@@ -4,7 +4,7 @@ import * as kmsSdk from '@aws-sdk/client-kms';
 import * as rekognitionSdk from '@aws-sdk/client-rekognition';
 import * as secretsSdk from '@aws-sdk/client-secrets-manager';
 import * as sfnSdk from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AwsJsonClient,
   COGNITO_IDENTITY_PROVIDER,
@@ -22,7 +22,7 @@ import * as kms from '../../../lambdas/adapters/aws/kms-commands.ts';
 import * as rekognition from '../../../lambdas/adapters/aws/rekognition-commands.ts';
 import * as secrets from '../../../lambdas/adapters/aws/secrets-manager-commands.ts';
 import * as sfn from '../../../lambdas/adapters/aws/sfn-commands.ts';
-import { comparable, startRecordingServer, type RecordingServer } from '../../support/recording-server.ts';
+import { comparable, useRecordingServer } from '../../support/recording-server.ts';
 
 // The functions' Step Functions, EventBridge, KMS, Rekognition, Cognito and Secrets Manager calls
 // (AwsJsonClient) against
@@ -117,21 +117,11 @@ const ANSWERS: Readonly<Record<string, unknown>> = {
   },
 };
 
-let server: RecordingServer;
-
-beforeAll(async () => {
-  server = await startRecordingServer((request) => {
-    const answer = ANSWERS[String(request.headers['x-amz-target'])];
-    return answer === undefined
-      ? { status: 400, body: JSON.stringify({ __type: 'UnknownOperationException' }) }
-      : { status: 200, headers: { 'x-amzn-requestid': 'req-1' }, body: JSON.stringify(answer) };
-  });
-});
-
-afterAll(() => server.close());
-
-beforeEach(() => {
-  server.seen.length = 0;
+const server = useRecordingServer((request) => {
+  const answer = ANSWERS[String(request.headers['x-amz-target'])];
+  return answer === undefined
+    ? { status: 400, body: JSON.stringify({ __type: 'UnknownOperationException' }) }
+    : { status: 200, headers: { 'x-amzn-requestid': 'req-1' }, body: JSON.stringify(answer) };
 });
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };

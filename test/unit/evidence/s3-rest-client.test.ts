@@ -12,13 +12,12 @@ import {
   PutObjectRetentionCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bodyBytes, S3RestClient, S3ServiceError } from '../../../lambdas/adapters/aws/s3-rest-client.ts';
 import {
   SDK_BOOKKEEPING,
-  startRecordingServer,
+  useRecordingServer,
   type RecordedRequest,
-  type RecordingServer,
   type ScriptedReply,
 } from '../../support/recording-server.ts';
 
@@ -80,32 +79,16 @@ function defaultReply(method: string, url: string): Reply {
   return { status: method === 'DELETE' ? 204 : 200, headers: { 'x-amz-version-id': 'written-v' } };
 }
 
-let server: RecordingServer;
-let endpoint: string;
-let seen: Recorded[];
-
-beforeAll(async () => {
-  server = await startRecordingServer((request) => defaultReply(request.method, request.url));
-  endpoint = server.endpoint;
-  seen = server.seen;
-});
-
-afterAll(() => server.close());
-
-beforeEach(() => {
-  server.script.length = 0;
-  server.seen.length = 0;
-});
-
-/** Answers the next requests get before the default ones. */
-const scripted = (...replies: Reply[]): void => {
-  server.script.push(...replies);
-};
+const wire = useRecordingServer((request) => defaultReply(request.method, request.url));
+const { scripted } = wire;
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
-const sdk = () => new S3Client({ region: 'eu-west-1', endpoint, forcePathStyle: true, credentials });
+const sdk = () => new S3Client({ region: 'eu-west-1', endpoint: wire.endpoint, forcePathStyle: true, credentials });
 const ours = (maxAttempts = 3) =>
-  new S3RestClient({ context: { region: 'eu-west-1', endpoint, forcePathStyle: true, credentials }, maxAttempts });
+  new S3RestClient({
+    context: { region: 'eu-west-1', endpoint: wire.endpoint, forcePathStyle: true, credentials },
+    maxAttempts,
+  });
 
 const B = 'kyc-vault-1a2b';
 const K = "evidence/v 1/a+b(1)!*'~@=&;,$/selfie.jpg";
@@ -283,14 +266,14 @@ describe('S3RestClient on the wire', () => {
     if (output && 'Body' in output) (output.Body as { destroy(): void }).destroy();
 
     // Assess
-    expect(seen).toHaveLength(2);
-    const [theirs, mine] = seen.map(comparable);
+    expect(wire.seen).toHaveLength(2);
+    const [theirs, mine] = wire.seen.map(comparable);
     expect(mine).toEqual(theirs);
     // Signed, over the headers it sent (an S3 checks the signature itself: s3-rest-client integration test).
-    expect(seen[1]?.headers.authorization).toMatch(
+    expect(wire.seen[1]?.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/,
     );
-    expect(seen[1]?.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(wire.seen[1]?.headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('reads every answer as the SDK does', async () => {
@@ -376,9 +359,9 @@ describe('S3RestClient errors and retries', () => {
 
     // Assess: four tries of the same request, the body each time
     expect(output).toBeUndefined();
-    expect(seen).toHaveLength(4);
-    expect(new Set(seen.map((request) => request.body)).size).toBe(1);
-    expect(seen[3]?.body).toContain('<Status>ON</Status>');
+    expect(wire.seen).toHaveLength(4);
+    expect(new Set(wire.seen.map((request) => request.body)).size).toBe(1);
+    expect(wire.seen[3]?.body).toContain('<Status>ON</Status>');
   });
 
   it('gives up after the attempts allowed, with the last error', async () => {
@@ -396,7 +379,7 @@ describe('S3RestClient errors and retries', () => {
 
     // Assess
     expect(error).toMatchObject({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } });
-    expect(seen).toHaveLength(3);
+    expect(wire.seen).toHaveLength(3);
   });
 
   it('does not retry a client error', async () => {
@@ -410,7 +393,7 @@ describe('S3RestClient errors and retries', () => {
 
     // Assess
     expect(error).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
-    expect(seen).toHaveLength(1);
+    expect(wire.seen).toHaveLength(1);
   });
 
   it('takes a copy answered 200 with an error, or with nothing, as a failure, and retries it', async () => {
@@ -428,7 +411,7 @@ describe('S3RestClient errors and retries', () => {
 
     // Assess
     expect(error).toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 503 } });
-    expect(seen).toHaveLength(3);
+    expect(wire.seen).toHaveLength(3);
   });
 
   it('reads one list entry as a list of one, and no entries as an empty list', async () => {
@@ -471,7 +454,7 @@ describe('S3RestClient context', () => {
     const client = new S3RestClient({
       context: () => {
         reads += 1;
-        return { region: 'eu-west-1', endpoint, forcePathStyle: true, credentials };
+        return { region: 'eu-west-1', endpoint: wire.endpoint, forcePathStyle: true, credentials };
       },
     });
     const readsBefore = reads;
@@ -483,6 +466,6 @@ describe('S3RestClient context', () => {
     // Assess
     expect(readsBefore).toBe(0);
     expect(reads).toBe(1);
-    expect(seen.map((request) => request.url)).toEqual([`/${B}/a`, `/${B}/b`]);
+    expect(wire.seen.map((request) => request.url)).toEqual([`/${B}/a`, `/${B}/b`]);
   });
 });
