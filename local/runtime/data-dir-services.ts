@@ -27,8 +27,8 @@ export interface DataDirServices {
     readonly dynamodb: string;
     readonly s3: string;
     readonly kms: string;
-    /** The local Rekognition (its face collections), for commands that remove faces. */
-    readonly rekognition: string;
+    /** The local Rekognition (its face collections), when the command asked for it. */
+    readonly rekognition?: string;
   };
   /** Table and bucket names and key ARNs, as the functions see them. */
   readonly environment: Readonly<Record<string, string>>;
@@ -45,17 +45,20 @@ export class NoLocalDataError extends Error {
   }
 }
 
-export async function openDataDirServices(dataDirInput: string): Promise<DataDirServices> {
+export async function openDataDirServices(
+  dataDirInput: string,
+  options: { readonly rekognition?: boolean } = {},
+): Promise<DataDirServices> {
   const dataDir = resolve(dataDirInput);
   const manifest: RuntimeManifest | undefined = existsSync(dataDir) ? readRuntimeManifest(dataDir) : undefined;
   if (!manifest) throw new NoLocalDataError(dataDir);
   const { region, environment } = manifest;
-  if (isRuntimeAlive(manifest) && manifest.endpoints.kms && manifest.endpoints.rekognition) {
+  if (isRuntimeAlive(manifest) && manifest.endpoints.kms && (!options.rekognition || manifest.endpoints.rekognition)) {
     const { dynamodb, s3, kms, rekognition } = manifest.endpoints;
     return {
       dataDir,
       region,
-      endpoints: { dynamodb, s3, kms, rekognition },
+      endpoints: { dynamodb, s3, kms, ...(options.rekognition && rekognition ? { rekognition } : {}) },
       environment,
       attached: true,
       close: async () => {},
@@ -83,19 +86,27 @@ export async function openDataDirServices(dataDirInput: string): Promise<DataDir
     closers.push(() => s3.stop());
     const kms = await startKmsServer({ dataDir: join(dataDir, 'kms'), region });
     closers.push(() => kms.stop());
-    // Face collections only (the face engine loads on a first image, which no command sends).
-    const rekognition = await startRekognitionServer({
-      dataDir: join(dataDir, 'rekognition'),
-      region,
-      authorizeLivenessCompletion: () => {
-        throw new LivenessCompletionDeniedError(404, 'operator commands complete no liveness session');
-      },
-    });
-    closers.push(() => rekognition.stop());
+    // Face collections only (the face engine loads on a first image, which no command sends);
+    // started for the commands that remove faces.
+    const rekognition = options.rekognition
+      ? await startRekognitionServer({
+          dataDir: join(dataDir, 'rekognition'),
+          region,
+          authorizeLivenessCompletion: () => {
+            throw new LivenessCompletionDeniedError(404, 'operator commands complete no liveness session');
+          },
+        })
+      : undefined;
+    if (rekognition) closers.push(() => rekognition.stop());
     return {
       dataDir,
       region,
-      endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint, kms: kms.endpoint, rekognition: rekognition.endpoint },
+      endpoints: {
+        dynamodb: dynamo.endpoint,
+        s3: s3.endpoint,
+        kms: kms.endpoint,
+        ...(rekognition ? { rekognition: rekognition.endpoint } : {}),
+      },
       environment,
       attached: false,
       close,

@@ -221,16 +221,20 @@ function wireReplacer(this: Record<string, unknown>, key: string, value: unknown
   return value;
 }
 
-async function text(body: Readable): Promise<string> {
+/** A response body read whole (the functions' clients read answers of a few KB, or a ranged image). */
+export async function bodyBytes(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
+
+const text = async (body: Readable): Promise<string> => (await bodyBytes(body)).toString('utf8');
 
 /** One JSON-protocol service's operations, called by name with the wire input. */
 export class AwsJsonClient {
   private contextValue: AwsServiceContext | undefined;
   private signerValue: SignatureV4 | undefined;
+  private addressValue: { protocol: string; hostname: string; port?: number; path: string } | undefined;
   private readonly http: Pick<NodeHttpHandler, 'handle' | 'destroy'>;
   private readonly retries: StandardRetryStrategy;
   private readonly reviver: ((key: string, value: unknown) => unknown) | undefined;
@@ -261,6 +265,23 @@ export class AwsJsonClient {
     return this.signerValue;
   }
 
+  /** Where requests go: the configured endpoint, else the service's host in the region's partition (worked out once). */
+  private get address(): { protocol: string; hostname: string; port?: number; path: string } {
+    if (!this.addressValue) {
+      const { region, endpoint } = this.context;
+      const url = new URL(
+        endpoint ?? `https://${this.service.endpointPrefix}.${region}.${partition(region).dnsSuffix}`,
+      );
+      this.addressValue = {
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname === '' ? '/' : url.pathname,
+      };
+    }
+    return this.addressValue;
+  }
+
   /** Closes the kept-alive connections (a command-line tool that should exit). */
   public destroy(): void {
     this.http.destroy();
@@ -285,17 +306,15 @@ export class AwsJsonClient {
   }
 
   private async attempt<T>(operation: string, body: string): Promise<T & { readonly $metadata: ResponseMetadata }> {
-    const { region, endpoint } = this.context;
-    const url = new URL(endpoint ?? `https://${this.service.endpointPrefix}.${region}.${partition(region).dnsSuffix}`);
-    const port = url.port ? Number(url.port) : undefined;
+    const { protocol, hostname, port, path } = this.address;
     const unsigned = new HttpRequest({
-      protocol: url.protocol,
-      hostname: url.hostname,
+      protocol,
+      hostname,
       ...(port !== undefined ? { port } : {}),
       method: 'POST',
-      path: url.pathname === '' ? '/' : url.pathname,
+      path,
       headers: {
-        host: url.hostname + (port !== undefined ? `:${port}` : ''),
+        host: hostname + (port !== undefined ? `:${port}` : ''),
         'content-type': `application/x-amz-json-${this.service.jsonVersion}`,
         'x-amz-target': `${this.service.targetPrefix}.${operation}`,
         'content-length': String(Buffer.byteLength(body)),
@@ -335,4 +354,19 @@ export class AwsJsonClient {
     const $metadata: ResponseMetadata = { httpStatusCode: response.statusCode, ...(requestId ? { requestId } : {}) };
     return { ...(parsed as T), $metadata };
   }
+}
+
+const sharedClients = new Map<AwsJsonService, AwsJsonClient>();
+
+/**
+ * The function's client of `service`, made at its first use and shared by all its adapters (one
+ * pool of kept-alive connections, one retry quota, as one SDK client gave them).
+ */
+export function sharedJsonClient(service: AwsJsonService): AwsJsonClient {
+  let client = sharedClients.get(service);
+  if (!client) {
+    client = new AwsJsonClient(service);
+    sharedClients.set(service, client);
+  }
+  return client;
 }

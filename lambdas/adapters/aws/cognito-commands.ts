@@ -4,7 +4,7 @@
  * name, input and output, its times as `Date`s.
  */
 import type { AdminGetUserRequest, AdminGetUserResponse } from '@aws-sdk/client-cognito-identity-provider';
-import { AwsJsonClient, COGNITO_IDENTITY_PROVIDER, dateOf, JsonCommand, type JsonCalls } from './aws-json-client.ts';
+import { COGNITO_IDENTITY_PROVIDER, dateOf, JsonCommand, sharedJsonClient, type JsonCalls } from './aws-json-client.ts';
 
 export class AdminGetUserCommand extends JsonCommand<AdminGetUserRequest, AdminGetUserResponse> {
   public readonly operation = 'AdminGetUser';
@@ -17,10 +17,7 @@ export class AdminGetUserCommand extends JsonCommand<AdminGetUserRequest, AdminG
   }
 }
 
-let shared: AwsJsonClient | undefined;
-
 /** The function's Cognito user pool client, made at the first use. */
 export function defaultCognitoCalls(): JsonCalls {
-  shared ??= new AwsJsonClient(COGNITO_IDENTITY_PROVIDER);
-  return shared;
+  return sharedJsonClient(COGNITO_IDENTITY_PROVIDER);
 }

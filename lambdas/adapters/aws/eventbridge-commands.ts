@@ -4,16 +4,13 @@
  * Only the regional endpoint: a global endpoint (`EndpointId`, signed with SigV4a) is not supported.
  */
 import type { PutEventsRequest, PutEventsResponse } from '@aws-sdk/client-eventbridge';
-import { AwsJsonClient, EVENTBRIDGE, JsonCommand, type JsonCalls } from './aws-json-client.ts';
+import { EVENTBRIDGE, JsonCommand, sharedJsonClient, type JsonCalls } from './aws-json-client.ts';
 
 export class PutEventsCommand extends JsonCommand<Omit<PutEventsRequest, 'EndpointId'>, PutEventsResponse> {
   public readonly operation = 'PutEvents';
 }
 
-let shared: AwsJsonClient | undefined;
-
 /** The function's EventBridge client, made at the first use and shared by its adapters. */
 export function defaultEventBridgeCalls(): JsonCalls {
-  shared ??= new AwsJsonClient(EVENTBRIDGE);
-  return shared;
+  return sharedJsonClient(EVENTBRIDGE);
 }

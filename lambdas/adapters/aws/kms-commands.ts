@@ -20,7 +20,7 @@ import type {
   VerifyRequest,
   VerifyResponse,
 } from '@aws-sdk/client-kms';
-import { AwsJsonClient, bytesOf, JsonCommand, KMS, type JsonCalls } from './aws-json-client.ts';
+import { bytesOf, JsonCommand, KMS, sharedJsonClient, type JsonCalls } from './aws-json-client.ts';
 
 /** The answer with its members `names` read as bytes. */
 function withBytes<O>(answer: Record<string, unknown>, names: readonly string[]): O {
@@ -61,10 +61,7 @@ export class VerifyCommand extends JsonCommand<VerifyRequest, VerifyResponse> {
   public readonly operation = 'Verify';
 }
 
-let shared: AwsJsonClient | undefined;
-
 /** The function's KMS client, made at the first use and shared by its adapters. */
 export function defaultKmsCalls(): JsonCalls {
-  shared ??= new AwsJsonClient(KMS);
-  return shared;
+  return sharedJsonClient(KMS);
 }

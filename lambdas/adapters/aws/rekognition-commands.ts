@@ -27,7 +27,7 @@ import type {
   SearchFacesByImageRequest,
   SearchFacesByImageResponse,
 } from '@aws-sdk/client-rekognition';
-import { AwsJsonClient, bytesOf, JsonCommand, REKOGNITION, type JsonCalls } from './aws-json-client.ts';
+import { bytesOf, JsonCommand, REKOGNITION, sharedJsonClient, type JsonCalls } from './aws-json-client.ts';
 
 export class CompareFacesCommand extends JsonCommand<CompareFacesRequest, CompareFacesResponse> {
   public readonly operation = 'CompareFaces';
@@ -76,10 +76,7 @@ export class GetFaceLivenessSessionResultsCommand extends JsonCommand<
   }
 }
 
-let shared: AwsJsonClient | undefined;
-
 /** The function's Rekognition client, made at the first use and shared by its adapters. */
 export function defaultRekognitionCalls(): JsonCalls {
-  shared ??= new AwsJsonClient(REKOGNITION);
-  return shared;
+  return sharedJsonClient(REKOGNITION);
 }

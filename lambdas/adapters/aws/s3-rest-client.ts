@@ -37,21 +37,12 @@ import { HttpRequest } from '@smithy/core/protocols';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { AwsServiceError, bodyBytes } from './aws-json-client.ts';
 import { withRetries } from './sdk-retry.ts';
 import { bucketAddress, encodeKeyPath, s3PresignContextFromEnv, type S3PresignContext } from './s3-presign.ts';
 
 /** An error S3 answered (or a `200 OK` with an `<Error>` body): `name` is S3's code. */
-export class S3ServiceError extends Error {
-  public readonly $fault: 'client' | 'server';
-  public readonly $metadata: { readonly httpStatusCode: number; readonly requestId?: string; attempts?: number };
-
-  public constructor(code: string, message: string, status: number, requestId?: string) {
-    super(message || code);
-    this.name = code;
-    this.$fault = status >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode: status, ...(requestId ? { requestId } : {}) };
-  }
-}
+export class S3ServiceError extends AwsServiceError {}
 
 /** The name of an error whose answer has no body (HEAD), as the SDK names them. */
 const STATUS_NAMES: Readonly<Record<number, string>> = {
@@ -218,11 +209,7 @@ function encryptionHeaders(input: WriteEncryption): Record<string, string | unde
 }
 
 /** Every byte of an answer's body. */
-export async function bodyBytes(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
-}
+export { bodyBytes };
 
 const text = async (body: Readable): Promise<string> => (await bodyBytes(body)).toString('utf8');
 

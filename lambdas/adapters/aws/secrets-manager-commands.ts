@@ -4,7 +4,7 @@
  * name, input and output, `SecretBinary` as a `Uint8Array` and `CreatedDate` as a `Date`.
  */
 import type { GetSecretValueRequest, GetSecretValueResponse } from '@aws-sdk/client-secrets-manager';
-import { AwsJsonClient, bytesOf, dateOf, JsonCommand, SECRETS_MANAGER, type JsonCalls } from './aws-json-client.ts';
+import { bytesOf, dateOf, JsonCommand, SECRETS_MANAGER, sharedJsonClient, type JsonCalls } from './aws-json-client.ts';
 
 export class GetSecretValueCommand extends JsonCommand<GetSecretValueRequest, GetSecretValueResponse> {
   public readonly operation = 'GetSecretValue';
@@ -16,10 +16,7 @@ export class GetSecretValueCommand extends JsonCommand<GetSecretValueRequest, Ge
   }
 }
 
-let shared: AwsJsonClient | undefined;
-
 /** The function's Secrets Manager client, made at the first use. */
 export function defaultSecretsManagerCalls(): JsonCalls {
-  shared ??= new AwsJsonClient(SECRETS_MANAGER);
-  return shared;
+  return sharedJsonClient(SECRETS_MANAGER);
 }

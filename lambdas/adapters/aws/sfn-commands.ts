@@ -17,7 +17,7 @@ import type {
   StartExecutionInput,
   StartExecutionOutput,
 } from '@aws-sdk/client-sfn';
-import { AwsJsonClient, dateOf, JsonCommand, SFN, type JsonCalls } from './aws-json-client.ts';
+import { dateOf, JsonCommand, SFN, sharedJsonClient, type JsonCalls } from './aws-json-client.ts';
 
 export class StartExecutionCommand extends JsonCommand<StartExecutionInput, StartExecutionOutput> {
   public readonly operation = 'StartExecution';
@@ -43,10 +43,7 @@ export class SendTaskSuccessCommand extends JsonCommand<SendTaskSuccessInput, Se
   public readonly operation = 'SendTaskSuccess';
 }
 
-let shared: AwsJsonClient | undefined;
-
 /** The function's Step Functions client, made at the first use and shared by its adapters. */
 export function defaultSfnCalls(): JsonCalls {
-  shared ??= new AwsJsonClient(SFN);
-  return shared;
+  return sharedJsonClient(SFN);
 }

@@ -73,14 +73,15 @@ export async function recordsCommand(args: readonly string[], io: CliIo): Promis
   const dataDir = resolve(io.cwd, values['data-dir'] ?? '.local-data');
   let services: DataDirServices;
   try {
-    services = await openDataDirServices(dataDir);
+    services = await openDataDirServices(dataDir, { rekognition: true });
   } catch (error) {
     io.err(`kyc records: ${(error as Error).message}`);
     return EXIT.usage;
   }
   const dynamo = localDynamoDocuments(services.endpoints.dynamodb, services.region);
   const s3 = localS3RestClient(services.endpoints.s3, services.region);
-  const rekognition = localJsonClient(REKOGNITION, services.endpoints.rekognition, services.region);
+  // openDataDirServices gives the local Rekognition when asked (the running one, or its own).
+  const rekognition = localJsonClient(REKOGNITION, services.endpoints.rekognition ?? '', services.region);
   try {
     const config = configFromEnv(services.environment as NodeJS.ProcessEnv);
     const vaultBucket = required(services, ENV.vaultBucket);
